@@ -1,0 +1,69 @@
+// Configuration from the environment, validated once at cold start. A missing or bad value throws an
+// error naming the variable, so a misconfigured function fails its first invocation loudly.
+import { z } from 'zod';
+
+const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
+const flag = (fallback: boolean) =>
+  z
+    .enum(['true', 'false', '1', '0'])
+    .default(fallback ? 'true' : 'false')
+    .transform((v) => v === 'true' || v === '1');
+
+/** Defaults here are the service's defaults; the CDK stack and the local runtime pass the same ones. */
+export const defaults = {
+  attemptTimeoutMs: 5_000,
+  retryBaseDelayMs: 5 * 60_000,
+  retryMultiplier: 2,
+  maxAttempts: 10,
+  retentionDays: 30,
+  sweepGraceMs: 10 * 60_000,
+  subscriptionCacheMs: 30_000,
+  maxEventBytes: 256 * 1024,
+} as const;
+
+const schema = {
+  SUBSCRIPTIONS_TABLE: z.string().min(1),
+  EVENTS_TABLE: z.string().min(1),
+  DELIVERIES_TABLE: z.string().min(1),
+  ATTEMPTS_TABLE: z.string().min(1),
+  DELIVERIES_QUEUE_URL: z.string().url(),
+  DELIVERIES_QUEUE_ARN: z.string().startsWith('arn:'),
+  EVENTS_DLQ_URL: z.string().url(),
+  SCHEDULE_GROUP: z.string().min(1),
+  SCHEDULER_ROLE_ARN: z.string().startsWith('arn:'),
+  ATTEMPT_TIMEOUT_MS: positiveInt(defaults.attemptTimeoutMs),
+  RETRY_BASE_DELAY_MS: positiveInt(defaults.retryBaseDelayMs),
+  RETRY_MULTIPLIER: z.coerce.number().min(1).max(10).default(defaults.retryMultiplier),
+  MAX_ATTEMPTS: z.coerce.number().int().min(1).max(100).default(defaults.maxAttempts),
+  RETENTION_DAYS: positiveInt(defaults.retentionDays),
+  SWEEP_GRACE_MS: positiveInt(defaults.sweepGraceMs),
+  SUBSCRIPTION_CACHE_MS: z.coerce.number().int().min(0).default(defaults.subscriptionCacheMs),
+  MAX_EVENT_BYTES: positiveInt(defaults.maxEventBytes),
+  /** Plain http targets; true only where configured (the local runtime), https otherwise. */
+  ALLOW_HTTP: flag(false),
+} as const;
+
+type Schema = typeof schema;
+export type ConfigKey = keyof Schema;
+export type Config<K extends ConfigKey> = { [P in K]: z.output<Schema[P]> };
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+/** Reads and validates the given variables; throws one ConfigError listing every bad one. */
+export function loadConfig<K extends ConfigKey>(env: Record<string, string | undefined>, keys: readonly K[]): Config<K> {
+  const problems: string[] = [];
+  const out: Partial<Record<ConfigKey, unknown>> = {};
+  for (const key of keys) {
+    const raw = env[key] === '' ? undefined : env[key];
+    const parsed = schema[key].safeParse(raw);
+    if (parsed.success) out[key] = parsed.data;
+    else problems.push(`${key}=${raw === undefined ? '(unset)' : JSON.stringify(raw)}: ${parsed.error.issues[0]?.message ?? 'invalid'}`);
+  }
+  if (problems.length > 0) throw new ConfigError(`invalid configuration: ${problems.join('; ')}`);
+  return out as Config<K>;
+}
+
+export const tableKeys = ['SUBSCRIPTIONS_TABLE', 'EVENTS_TABLE', 'DELIVERIES_TABLE', 'ATTEMPTS_TABLE'] as const;
+export const retryKeys = ['RETRY_BASE_DELAY_MS', 'RETRY_MULTIPLIER', 'MAX_ATTEMPTS'] as const;

@@ -1,0 +1,211 @@
+// Fan-out: every accepted event becomes one delivery per matching active subscription.
+//
+// Idempotency without conditional batch writes: the event item is written first with a condition.
+// Only the invocation that wrote it (a fresh event) creates the deliveries, with unconditional
+// batched writes, since none can exist yet. A repeated event (re-delivered message or re-published
+// id) takes the slow path: it creates only the missing deliveries, one conditional put each, and
+// re-wakes the due ones; the sender's conditional claim makes an extra wake-up harmless.
+import { wantsEventType, type ActiveSubscriptions } from './active-subscriptions';
+import { deliveryIdOf } from './delivery-id';
+import { parseEvent } from './event-parsing';
+import type { Log } from './log';
+import { isDueForWakeup, resumingWakeup } from './wakeup-plan';
+import type { Clock, DeadLetters, DeliveryRepository, WakeupQueue } from './ports';
+import type { Delivery, DeliveryWakeup, EventRecord } from './types';
+
+export interface IncomingMessage {
+  messageId: string;
+  body: string;
+}
+
+export interface IngestDeps {
+  deliveries: DeliveryRepository;
+  activeSubscriptions: Pick<ActiveSubscriptions, 'list'>;
+  wakeups: WakeupQueue;
+  deadLetters: DeadLetters;
+  clock: Clock;
+  log: Log;
+  maxEventBytes: number;
+  /**
+   * A repeated event younger than this may still be being fanned out by the invocation that first
+   * wrote it; its message is retried later instead of racing that invocation. Longer than the
+   * ingest function's timeout.
+   */
+  fanoutSettleMs: number;
+}
+
+export interface IngestResult {
+  /** Messages to leave on the queue for another try (SQS batch item failures). */
+  failedMessageIds: string[];
+  accepted: number;
+  rejected: number;
+  duplicates: number;
+  deliveriesCreated: number;
+}
+
+interface FreshEvent {
+  messageId: string;
+  event: EventRecord;
+  deliveries: Delivery[];
+}
+
+export async function ingestMessages(deps: IngestDeps, messages: IncomingMessage[]): Promise<IngestResult> {
+  const result: IngestResult = { failedMessageIds: [], accepted: 0, rejected: 0, duplicates: 0, deliveriesCreated: 0 };
+  const now = deps.clock.now();
+  const accepted: Array<{ messageId: string; event: EventRecord }> = [];
+  const seenInBatch = new Map<string, string>();
+
+  for (const message of messages) {
+    const parsed = parseEvent(message.body, message.messageId, deps.maxEventBytes);
+    if (!parsed.ok) {
+      await rejectMessage(deps, message, parsed.reason, result);
+      continue;
+    }
+    // Two copies in one batch would race each other; the second waits for the next receive.
+    const first = seenInBatch.get(parsed.eventId);
+    if (first !== undefined) {
+      deps.log.info('event repeated within one batch; retrying the copy later', { eventId: parsed.eventId, messageId: message.messageId });
+      result.failedMessageIds.push(message.messageId);
+      continue;
+    }
+    seenInBatch.set(parsed.eventId, message.messageId);
+    accepted.push({
+      messageId: message.messageId,
+      event: {
+        eventId: parsed.eventId,
+        type: parsed.type,
+        body: message.body,
+        receivedAt: now.toISOString(),
+        sourceMessageId: message.messageId,
+        subscriptionIds: [],
+      },
+    });
+  }
+  if (accepted.length === 0) return result;
+
+  let subscriptions;
+  try {
+    subscriptions = await deps.activeSubscriptions.list();
+  } catch (error) {
+    deps.log.error('could not read active subscriptions; retrying the batch', { error: String(error) });
+    result.failedMessageIds.push(...accepted.map((a) => a.messageId));
+    return result;
+  }
+
+  const fresh: FreshEvent[] = [];
+  await Promise.all(
+    accepted.map(async ({ messageId, event }) => {
+      event.subscriptionIds = subscriptions.filter((s) => wantsEventType(s, event.type)).map((s) => s.id);
+      try {
+        if (await deps.deliveries.putEventIfAbsent(event)) {
+          fresh.push({ messageId, event, deliveries: event.subscriptionIds.map((id) => newDelivery(event, id, now)) });
+          result.accepted += 1;
+        } else {
+          result.duplicates += 1;
+          const done = await resumeRepeatedEvent(deps, event, now);
+          if (!done) result.failedMessageIds.push(messageId);
+        }
+      } catch (error) {
+        deps.log.error('could not store event; retrying it', { eventId: event.eventId, messageId, error: String(error) });
+        result.failedMessageIds.push(messageId);
+      }
+    }),
+  );
+
+  await fanOut(deps, fresh, result);
+  return result;
+}
+
+async function rejectMessage(deps: IngestDeps, message: IncomingMessage, reason: string, result: IngestResult): Promise<void> {
+  try {
+    await deps.deadLetters.reject(message.body, reason, message.messageId);
+    deps.log.warn('event rejected to the dead-letter queue', { messageId: message.messageId, reason });
+    result.rejected += 1;
+  } catch (error) {
+    deps.log.error('could not park rejected event; retrying it', { messageId: message.messageId, reason, error: String(error) });
+    result.failedMessageIds.push(message.messageId);
+  }
+}
+
+/** Batched writes and sends for all fresh events of the batch together. */
+async function fanOut(deps: IngestDeps, fresh: FreshEvent[], result: IngestResult): Promise<void> {
+  const all = fresh.flatMap((f) => f.deliveries);
+  if (all.length === 0) return;
+  const failedEvents = new Set<string>();
+  let unprocessed: Delivery[];
+  try {
+    unprocessed = await deps.deliveries.createDeliveries(all);
+  } catch (error) {
+    deps.log.error('could not create deliveries; retrying their events', { error: String(error) });
+    unprocessed = all;
+  }
+  for (const d of unprocessed) failedEvents.add(d.eventId);
+  const created = all.filter((d) => !failedEvents.has(d.eventId));
+  result.deliveriesCreated += all.length - unprocessed.length;
+
+  let unsent: DeliveryWakeup[];
+  try {
+    unsent = await deps.wakeups.sendNow(created.map((d) => ({ deliveryId: d.deliveryId, attempt: 1 })));
+  } catch (error) {
+    deps.log.error('could not queue deliveries; retrying their events', { error: String(error) });
+    unsent = created.map((d) => ({ deliveryId: d.deliveryId, attempt: 1 }));
+  }
+  const eventOf = new Map(all.map((d) => [d.deliveryId, d.eventId]));
+  for (const w of unsent) failedEvents.add(eventOf.get(w.deliveryId)!);
+
+  for (const f of fresh) {
+    if (failedEvents.has(f.event.eventId)) {
+      // The event item exists, so the retry takes the repeated-event path and completes the fan-out.
+      result.failedMessageIds.push(f.messageId);
+    } else {
+      deps.log.info('event fanned out', { eventId: f.event.eventId, eventType: f.event.type, deliveries: f.deliveries.length });
+    }
+  }
+}
+
+/**
+ * Completes the fan-out of an event stored before. Returns false when the message should be tried
+ * again later (another invocation may still be writing the deliveries).
+ */
+async function resumeRepeatedEvent(deps: IngestDeps, incoming: EventRecord, now: Date): Promise<boolean> {
+  const stored = await deps.deliveries.getEvent(incoming.eventId);
+  if (!stored) return false;
+  if (stored.body !== incoming.body) {
+    deps.log.warn('event id repeated with a different body; the first body is kept', { eventId: incoming.eventId, messageId: incoming.sourceMessageId });
+  }
+  const existing = await deps.deliveries.listByEvent(stored.eventId);
+  const have = new Set(existing.map((d) => d.subscriptionId));
+  const missing = stored.subscriptionIds.filter((id) => !have.has(id));
+  if (missing.length > 0) {
+    const ageMs = now.getTime() - Date.parse(stored.receivedAt);
+    if (ageMs < deps.fanoutSettleMs) {
+      deps.log.info('repeated event still being fanned out; retrying later', { eventId: stored.eventId, missing: missing.length });
+      return false;
+    }
+    for (const subscriptionId of missing) {
+      const delivery = newDelivery(stored, subscriptionId, now);
+      if (await deps.deliveries.createDeliveryIfAbsent(delivery)) existing.push(delivery);
+    }
+  }
+  const due = existing.filter((d) => isDueForWakeup(d, now));
+  const unsent = await deps.wakeups.sendNow(due.map(resumingWakeup));
+  deps.log.info('repeated event: fan-out completed', { eventId: stored.eventId, created: missing.length, woken: due.length - unsent.length });
+  return unsent.length === 0;
+}
+
+export function newDelivery(event: Pick<EventRecord, 'eventId' | 'type'>, subscriptionId: string, now: Date): Delivery {
+  const at = now.toISOString();
+  return {
+    deliveryId: deliveryIdOf(event.eventId, subscriptionId),
+    eventId: event.eventId,
+    subscriptionId,
+    eventType: event.type,
+    status: 'pending',
+    createdAt: at,
+    updatedAt: at,
+    attemptCount: 0,
+    budgetStart: 0,
+    nextAttemptAt: at,
+    nextTrigger: 'initial',
+  };
+}

@@ -1,0 +1,25 @@
+// Console and CLI input is validated with zod; every problem becomes one ValidationError whose
+// message names the field, so the Lambda console shows exactly what to fix.
+import { z } from 'zod';
+import { ValidationError } from './ports';
+
+export function parseInput<S extends z.ZodType>(schema: S, input: unknown, what: string): z.output<S> {
+  if (typeof input !== 'object' || input === null || Array.isArray(input)) {
+    throw new ValidationError(`${what} must be a JSON object`);
+  }
+  const parsed = schema.safeParse(input);
+  if (parsed.success) return parsed.data;
+  throw new ValidationError(`invalid ${what}: ${describeIssues(parsed.error.issues)}`);
+}
+
+export function describeIssues(issues: readonly z.core.$ZodIssue[]): string {
+  return issues
+    .map((issue) => {
+      if (issue.code === 'unrecognized_keys') return `unknown field${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `\`${k}\``).join(', ')}`;
+      const field = issue.path.length > 0 ? issue.path.map(String).join('.') : '(input)';
+      return `${field}: ${issue.message}`;
+    })
+    .join('; ');
+}
+
+export const isoDateTime = z.iso.datetime({ offset: true, message: 'must be an ISO 8601 date-time like 2026-11-01T00:00:00Z' });

@@ -1,0 +1,137 @@
+// What the domain needs from the outside world. Adapters (DynamoDB, SQS, Scheduler, HTTP) implement
+// these; tests may pass in-memory versions. Nothing here imports AWS.
+import type {
+  Attempt,
+  Delivery,
+  DeliveryStatus,
+  DeliveryWakeup,
+  EventRecord,
+  Subscription,
+  SubscriptionStatus,
+} from './types';
+
+export interface SubscriptionRepository {
+  /** Fails with ConflictError if the id exists. */
+  create(subscription: Subscription): Promise<void>;
+  get(id: string): Promise<Subscription | undefined>;
+  /** Every subscription with the given status, oldest first. */
+  listByStatus(status: SubscriptionStatus): Promise<Subscription[]>;
+  /** Replaces the stored item; fails with NotFoundError if it does not exist. */
+  put(subscription: Subscription): Promise<void>;
+}
+
+export interface Page<T> {
+  items: T[];
+  /** Opaque; pass back to read the next page. Absent on the last page. */
+  cursor?: string;
+}
+
+export interface DeliveryQuery {
+  subscriptionId: string;
+  /** Inclusive ISO 8601 bounds on `createdAt`. */
+  from: string;
+  to: string;
+  status?: DeliveryStatus;
+}
+
+/** The state a finished attempt moves the delivery to. */
+export type AttemptConclusion =
+  | { status: 'delivered' }
+  | { status: 'failed' }
+  | { status: 'pending'; nextAttemptAt: string };
+
+export interface DeliveryRepository {
+  /** Conditional put: false (and nothing written) when an event with that id is already stored. */
+  putEventIfAbsent(event: EventRecord): Promise<boolean>;
+  getEvent(eventId: string): Promise<EventRecord | undefined>;
+
+  /**
+   * Unconditional batched writes, used only right after `putEventIfAbsent` returned true (so no
+   * delivery of that event can exist yet). Returns the deliveries that could not be written.
+   */
+  createDeliveries(deliveries: Delivery[]): Promise<Delivery[]>;
+  /** Conditional put for the re-ingest path: false when the delivery already exists. */
+  createDeliveryIfAbsent(delivery: Delivery): Promise<boolean>;
+
+  get(deliveryId: string): Promise<Delivery | undefined>;
+  getMany(deliveryIds: string[]): Promise<Delivery[]>;
+  listByEvent(eventId: string): Promise<Delivery[]>;
+  listBySubscription(query: DeliveryQuery, limit: number, cursor?: string): Promise<Page<Delivery>>;
+  /** Pending deliveries whose next attempt was due before `dueBefore`, most overdue first. */
+  listOverdue(dueBefore: string, limit: number): Promise<Delivery[]>;
+
+  /**
+   * Claims attempt `wakeup.attempt` with a conditional write. Succeeds when the delivery is pending,
+   * due (nextAttemptAt <= now) and its last attempt is `attempt - 1`, or when attempt `attempt`
+   * was claimed before and that lease has expired. Returns the claimed delivery, or undefined.
+   */
+  claimAttempt(wakeup: DeliveryWakeup, now: string, leaseUntil: string): Promise<Delivery | undefined>;
+  /**
+   * Records the attempt in the log and moves the delivery to `conclusion`, provided the delivery
+   * still holds that attempt. Returns false when someone else took the delivery over meanwhile.
+   */
+  completeAttempt(delivery: Delivery, attempt: Attempt, conclusion: AttemptConclusion, now: string): Promise<boolean>;
+  /** Ends a delivery without an HTTP attempt (e.g. its subscription is gone), from the claimed state. */
+  closeWithoutAttempt(delivery: Delivery, status: 'failed' | 'paused', reason: string, now: string): Promise<boolean>;
+  /**
+   * Starts a fresh attempt budget now: status pending, budgetStart = attemptCount, trigger manual.
+   * Returns undefined when an attempt is in flight (live lease) or the delivery does not exist.
+   */
+  restartBudget(deliveryId: string, now: string): Promise<Delivery | undefined>;
+
+  listAttempts(deliveryId: string): Promise<Attempt[]>;
+}
+
+/** Wakes the sender for an attempt: now, after a short delay (SQS), or at a later time (Scheduler). */
+export interface WakeupQueue {
+  /** Batched sends; returns the wakeups that could not be sent. */
+  sendNow(wakeups: DeliveryWakeup[]): Promise<DeliveryWakeup[]>;
+  /** SQS counts whole seconds: the SQS adapter rounds up (never early); an in-process queue may be exact. */
+  sendDelayed(wakeup: DeliveryWakeup, delayMs: number): Promise<void>;
+}
+
+export interface WakeupScheduler {
+  /** Creates a one-time schedule; a schedule of the same wakeup that already exists counts as done. */
+  scheduleAt(wakeup: DeliveryWakeup, at: Date): Promise<void>;
+}
+
+export interface DeadLetters {
+  /** Parks a rejected event with the reason, so nothing is dropped silently. */
+  reject(body: string, reason: string, sourceMessageId: string): Promise<void>;
+}
+
+/** Result of one HTTP POST, before classification into an outcome. */
+export type HttpResult =
+  | { kind: 'response'; statusCode: number; headers: Record<string, string>; body: string; durationMs: number }
+  | { kind: 'timeout'; durationMs: number; error: string }
+  | { kind: 'network'; durationMs: number; error: string; code?: string }
+  | { kind: 'blocked'; durationMs: number; error: string };
+
+export interface WebhookRequest {
+  /** URL without userinfo. Contains the URL secret: never log it. */
+  url: string;
+  headers: Record<string, string>;
+  body: string;
+  timeoutMs: number;
+}
+
+export interface WebhookClient {
+  post(request: WebhookRequest): Promise<HttpResult>;
+}
+
+export interface Clock {
+  now(): Date;
+}
+
+export class NotFoundError extends Error {
+  override name = 'NotFoundError';
+}
+
+export class ConflictError extends Error {
+  override name = 'ConflictError';
+}
+
+/** Bad input from a caller; the message names the field. */
+export class ValidationError extends Error {
+  override name = 'ValidationError';
+}

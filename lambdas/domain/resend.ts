@@ -1,0 +1,153 @@
+// Manual resend by support: pick deliveries by id, by event, or by subscription and time window, and
+// give each a fresh attempt budget starting now. `dryRun` only reports what would be resent.
+import { z } from 'zod';
+import { isSubscriptionId, parseDeliveryId } from './delivery-id';
+import { isoDateTime, parseInput } from './input';
+import type { Log } from './log';
+import { ValidationError, type Clock, type DeliveryRepository, type WakeupQueue } from './ports';
+import type { Delivery, DeliveryWakeup } from './types';
+
+/** One call touches at most this many deliveries; a wider window is resent in several calls. */
+export const MAX_RESEND = 10_000;
+
+const subscriptionId = z.string().refine(isSubscriptionId, 'must be a subscription id like sub_abcdefghijklmnopqrst');
+const dryRun = z.boolean({ message: 'must be true or false' }).optional();
+const statuses = ['pending', 'delivered', 'failed', 'paused'] as const;
+
+const byDeliveryIds = z.strictObject({
+  deliveryIds: z.array(z.string().min(1, 'must not be empty'), { message: 'must be an array of delivery ids' }).min(1, 'must name at least one delivery').max(1000, 'at most 1000 per call'),
+  dryRun,
+});
+const byEventIds = z.strictObject({
+  eventIds: z
+    .array(z.union([z.string().min(1), z.number().int()], { message: 'must be event ids (strings or integers)' }), { message: 'must be an array of event ids' })
+    .min(1, 'must name at least one event')
+    .max(1000, 'at most 1000 per call'),
+  subscriptionId: subscriptionId.optional(),
+  dryRun,
+});
+const byWindow = z
+  .strictObject({
+    subscriptionId,
+    from: isoDateTime,
+    to: isoDateTime,
+    status: z.enum(statuses, { message: `must be one of ${statuses.join(', ')}` }).optional(),
+    dryRun,
+  })
+  .refine((w) => Date.parse(w.from) < Date.parse(w.to), { message: 'must be before `to`', path: ['from'] });
+
+export type ResendRequest =
+  | ({ selector: 'deliveryIds' } & z.output<typeof byDeliveryIds>)
+  | ({ selector: 'eventIds' } & z.output<typeof byEventIds>)
+  | ({ selector: 'window' } & z.output<typeof byWindow>);
+
+export function parseResendRequest(input: unknown): ResendRequest {
+  const keys = typeof input === 'object' && input !== null ? Object.keys(input) : [];
+  const selectors = ['deliveryIds', 'eventIds'].filter((k) => keys.includes(k));
+  if (selectors.length > 1) throw new ValidationError('give one selector per call: `deliveryIds` or `eventIds`, not both');
+  if (keys.includes('deliveryIds')) return { selector: 'deliveryIds', ...parseInput(byDeliveryIds, input, 'resend request') };
+  if (keys.includes('eventIds')) return { selector: 'eventIds', ...parseInput(byEventIds, input, 'resend request') };
+  if (keys.includes('subscriptionId') || keys.includes('from') || keys.includes('to')) {
+    return { selector: 'window', ...parseInput(byWindow, input, 'resend request') };
+  }
+  if (typeof input !== 'object' || input === null || Array.isArray(input)) throw new ValidationError('resend request must be a JSON object');
+  throw new ValidationError('resend request needs one selector: `deliveryIds`, `eventIds` (optionally with `subscriptionId`), or `subscriptionId` with `from` and `to` (optionally `status`)');
+}
+
+export interface ResendDeps {
+  deliveries: Pick<DeliveryRepository, 'getMany' | 'listByEvent' | 'listBySubscription' | 'restartBudget'>;
+  wakeups: Pick<WakeupQueue, 'sendNow'>;
+  clock: Clock;
+  log: Log;
+}
+
+export interface ResendResult {
+  dryRun: boolean;
+  matched: number;
+  resent: number;
+  /** The resent deliveries, or with dryRun the ones that would be. */
+  deliveryIds: string[];
+  /** Matched but not resent, e.g. an attempt is in flight right now. */
+  skipped: Array<{ deliveryId: string; reason: string }>;
+  /** Ids given that name no stored delivery or event. */
+  notFound: string[];
+}
+
+export async function resend(deps: ResendDeps, input: unknown): Promise<ResendResult> {
+  const request = parseResendRequest(input);
+  const { matched, notFound } = await select(deps, request);
+  const result: ResendResult = { dryRun: request.dryRun === true, matched: matched.length, resent: 0, deliveryIds: [], skipped: [], notFound };
+  if (request.dryRun) {
+    result.deliveryIds = matched.map((d) => d.deliveryId);
+    return result;
+  }
+  const now = deps.clock.now().toISOString();
+  const wakeups: DeliveryWakeup[] = [];
+  await forEachLimited(matched, 16, async (d) => {
+    const restarted = await deps.deliveries.restartBudget(d.deliveryId, now);
+    if (restarted) wakeups.push({ deliveryId: restarted.deliveryId, attempt: restarted.attemptCount + 1 });
+    else result.skipped.push({ deliveryId: d.deliveryId, reason: 'an attempt is in flight; try again in a minute' });
+  });
+  // A wake-up that cannot be sent is not lost: the delivery is pending and due, the sweeper finds it.
+  const unsent = await deps.wakeups.sendNow(wakeups);
+  if (unsent.length > 0) deps.log.warn('some resend wake-ups could not be queued; the sweeper will pick them up', { count: unsent.length });
+  result.deliveryIds = wakeups.map((w) => w.deliveryId).sort();
+  result.resent = wakeups.length;
+  deps.log.info('resend', { selector: request.selector, matched: result.matched, resent: result.resent, skipped: result.skipped.length });
+  return result;
+}
+
+async function select(deps: ResendDeps, request: ResendRequest): Promise<{ matched: Delivery[]; notFound: string[] }> {
+  switch (request.selector) {
+    case 'deliveryIds': {
+      const ids = [...new Set(request.deliveryIds)];
+      ids.forEach((id, i) => {
+        try {
+          parseDeliveryId(id);
+        } catch (error) {
+          throw new ValidationError(`deliveryIds.${i}: ${(error as Error).message}`);
+        }
+      });
+      const found = await deps.deliveries.getMany(ids);
+      const have = new Set(found.map((d) => d.deliveryId));
+      return { matched: found, notFound: ids.filter((id) => !have.has(id)) };
+    }
+    case 'eventIds': {
+      const matched: Delivery[] = [];
+      const notFound: string[] = [];
+      for (const eventId of [...new Set(request.eventIds.map(String))]) {
+        const deliveries = (await deps.deliveries.listByEvent(eventId)).filter(
+          (d) => request.subscriptionId === undefined || d.subscriptionId === request.subscriptionId,
+        );
+        if (deliveries.length === 0) notFound.push(eventId);
+        matched.push(...deliveries);
+      }
+      return { matched, notFound };
+    }
+    case 'window': {
+      const matched: Delivery[] = [];
+      let cursor: string | undefined;
+      do {
+        const page = await deps.deliveries.listBySubscription(
+          { subscriptionId: request.subscriptionId, from: new Date(request.from).toISOString(), to: new Date(request.to).toISOString(), status: request.status },
+          1000,
+          cursor,
+        );
+        matched.push(...page.items);
+        cursor = page.cursor;
+        if (matched.length > MAX_RESEND) {
+          throw new ValidationError(`more than ${MAX_RESEND} deliveries match; narrow the window (\`from\`, \`to\`) or add \`status\``);
+        }
+      } while (cursor);
+      return { matched, notFound: [] };
+    }
+  }
+}
+
+async function forEachLimited<T>(items: T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const workers = Array.from({ length: Math.min(limit, items.length) }, async () => {
+    while (next < items.length) await fn(items[next++]!);
+  });
+  await Promise.all(workers);
+}

@@ -1,0 +1,75 @@
+// Subscription URLs: what is accepted at creation, and how a stored subscription becomes the URL and
+// Authorization header of a request. Userinfo never travels in the URL; it becomes Basic auth.
+import { ValidationError } from './ports';
+import type { BasicAuth, Subscription } from './types';
+
+export const MAX_URL_LENGTH = 2048;
+
+export interface TargetRules {
+  /** Plain http is refused unless configured (the local runtime allows it). */
+  allowHttp: boolean;
+}
+
+export interface ParsedTarget {
+  /** The URL without userinfo, as it will be requested. */
+  url: string;
+  /** Credentials found in the URL's userinfo, if any. */
+  basicAuth?: BasicAuth;
+}
+
+/** Validates a subscription URL; the error names the field `url` and never repeats the URL. */
+export function parseTargetUrl(raw: unknown, rules: TargetRules, field = 'url'): ParsedTarget {
+  if (typeof raw !== 'string' || raw.trim() === '') throw new ValidationError(`${field} must be a non-empty string`);
+  if (raw.length > MAX_URL_LENGTH) throw new ValidationError(`${field} must be at most ${MAX_URL_LENGTH} characters`);
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new ValidationError(`${field} must be an absolute URL like https://example.com/hook`);
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') {
+    throw new ValidationError(`${field} must use https (got ${url.protocol.slice(0, -1)})`);
+  }
+  if (url.protocol === 'http:' && !rules.allowHttp) {
+    throw new ValidationError(`${field} must use https; plain http is not allowed here`);
+  }
+  if (!url.hostname) throw new ValidationError(`${field} must have a host`);
+  if (url.hash) throw new ValidationError(`${field} must not contain a #fragment (it is never sent to the receiver)`);
+  let basicAuth: BasicAuth | undefined;
+  if (url.username || url.password) {
+    basicAuth = { username: safeDecode(url.username), password: safeDecode(url.password) };
+    url.username = '';
+    url.password = '';
+  }
+  return { url: url.toString(), basicAuth };
+}
+
+export interface RequestTarget {
+  url: string;
+  authorization?: string;
+}
+
+/** The URL to request and the Authorization header, from stored credentials or the URL's userinfo. */
+export function requestTargetOf(subscription: Pick<Subscription, 'url' | 'basicAuth'>): RequestTarget {
+  const url = new URL(subscription.url);
+  const fromUrl = url.username || url.password ? { username: safeDecode(url.username), password: safeDecode(url.password) } : undefined;
+  url.username = '';
+  url.password = '';
+  const auth = subscription.basicAuth ?? fromUrl;
+  return {
+    url: url.toString(),
+    authorization: auth ? basicAuthorization(auth) : undefined,
+  };
+}
+
+export function basicAuthorization(auth: BasicAuth): string {
+  return `Basic ${Buffer.from(`${auth.username}:${auth.password}`, 'utf8').toString('base64')}`;
+}
+
+function safeDecode(value: string): string {
+  try {
+    return decodeURIComponent(value);
+  } catch {
+    return value;
+  }
+}

@@ -1,0 +1,92 @@
+// The vocabulary of the service. Plain data, no AWS types: the storage adapters map these to items.
+
+export type SubscriptionStatus = 'active' | 'disabled' | 'deleted';
+
+export interface BasicAuth {
+  username: string;
+  password: string;
+}
+
+export interface Subscription {
+  /** `sub_` + 20 lowercase base32 characters; never contains a dot (delivery ids rely on that). */
+  id: string;
+  /** Target URL as support entered it, secret included, userinfo moved to `basicAuth`. Redact before showing. */
+  url: string;
+  basicAuth?: BasicAuth;
+  /** Event types this subscription receives; absent means every event. */
+  eventTypes?: string[];
+  description?: string;
+  status: SubscriptionStatus;
+  /** Why it is disabled: `manual` (support), later also `gone` and `failing`. */
+  disabledReason?: string;
+  createdAt: string;
+  updatedAt: string;
+}
+
+/** One CRM event as accepted by ingest. The body is kept byte for byte; it is never re-serialised. */
+export interface EventRecord {
+  eventId: string;
+  type: string;
+  body: string;
+  receivedAt: string;
+  /** SQS message id of the message that brought the event first. */
+  sourceMessageId: string;
+  /** The subscriptions the event was fanned out to, fixed at first ingest so a re-ingest repeats the same plan. */
+  subscriptionIds: string[];
+}
+
+export type DeliveryStatus = 'pending' | 'delivered' | 'failed' | 'paused';
+export type AttemptTrigger = 'initial' | 'retry' | 'manual';
+export type AttemptOutcome = 'delivered' | 'http_status' | 'timeout' | 'network' | 'blocked';
+
+/** One event for one subscription. Its id is derived from both (see delivery-id.ts). */
+export interface Delivery {
+  deliveryId: string;
+  eventId: string;
+  subscriptionId: string;
+  eventType: string;
+  status: DeliveryStatus;
+  createdAt: string;
+  updatedAt: string;
+  /** Number of the last attempt claimed (attempts are numbered 1, 2, ... over the delivery's whole life). */
+  attemptCount: number;
+  /** `attemptCount` when the current attempt budget began: 0, or the count at the last resend. */
+  budgetStart: number;
+  /** When the next attempt is due; set only while pending. */
+  nextAttemptAt?: string;
+  nextTrigger?: AttemptTrigger;
+  /** Set while a sender holds attempt `attemptCount`; an expired lease may be claimed again. */
+  leaseUntil?: string;
+  lastAttempt?: AttemptSummary;
+  /** Why the delivery ended or paused without an HTTP attempt (e.g. subscription deleted). */
+  statusReason?: string;
+  completedAt?: string;
+}
+
+export interface AttemptSummary {
+  number: number;
+  outcome: AttemptOutcome;
+  statusCode?: number;
+  startedAt: string;
+  error?: string;
+}
+
+/** One HTTP attempt as recorded in the attempt log. Never holds a secret. */
+export interface Attempt {
+  deliveryId: string;
+  number: number;
+  trigger: AttemptTrigger;
+  startedAt: string;
+  durationMs: number;
+  outcome: AttemptOutcome;
+  statusCode?: number;
+  error?: string;
+  /** First 4 KiB of the response body, as text. */
+  responseBody?: string;
+}
+
+/** The message that wakes the sender for one attempt. Queue messages and schedules carry nothing else. */
+export interface DeliveryWakeup {
+  deliveryId: string;
+  attempt: number;
+}

@@ -1,0 +1,11 @@
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    include: ['test/**/*.test.ts'],
+    testTimeout: 30_000,
+    hookTimeout: 30_000,
+    // The CDK synth tests bundle five functions with esbuild; spread files over both cores.
+    pool: 'forks',
+  },
+});
