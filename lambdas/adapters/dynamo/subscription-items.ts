@@ -1,0 +1,36 @@
+import type { BasicAuth, Subscription, SubscriptionStatus } from '../../domain/types';
+import { TTL_ATTRIBUTE } from '../../storage/tables';
+import { compact, expiresAtOf, optionalString, type Item } from './item';
+
+/**
+ * A deleted subscription stays as a tombstone (deliveries still name it) and expires with the
+ * retention period, counted from its deletion (its `updatedAt`).
+ */
+export function subscriptionToItem(subscription: Subscription, retentionDays: number): Item {
+  return compact({
+    id: subscription.id,
+    url: subscription.url,
+    basicAuth: subscription.basicAuth ? { ...subscription.basicAuth } : undefined,
+    eventTypes: subscription.eventTypes ? [...subscription.eventTypes] : undefined,
+    description: subscription.description,
+    status: subscription.status,
+    disabledReason: subscription.disabledReason,
+    createdAt: subscription.createdAt,
+    updatedAt: subscription.updatedAt,
+    [TTL_ATTRIBUTE]: subscription.status === 'deleted' ? expiresAtOf(subscription.updatedAt, retentionDays) : undefined,
+  });
+}
+
+export function subscriptionFromItem(item: Item): Subscription {
+  return compact({
+    id: item.id as string,
+    url: item.url as string,
+    basicAuth: item.basicAuth as BasicAuth | undefined,
+    eventTypes: item.eventTypes as string[] | undefined,
+    description: optionalString(item, 'description'),
+    status: item.status as SubscriptionStatus,
+    disabledReason: optionalString(item, 'disabledReason'),
+    createdAt: item.createdAt as string,
+    updatedAt: item.updatedAt as string,
+  });
+}

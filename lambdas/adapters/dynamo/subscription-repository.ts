@@ -1,0 +1,81 @@
+import { GetCommand, PutCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { ConflictError, NotFoundError, type SubscriptionRepository } from '../../domain/ports';
+import type { Subscription, SubscriptionStatus } from '../../domain/types';
+import { SUBSCRIPTIONS_BY_STATUS } from '../../storage/tables';
+import { isConditionalCheckFailed } from './aws-errors';
+import { subscriptionFromItem, subscriptionToItem } from './subscription-items';
+
+export interface DynamoSubscriptionRepositoryOptions {
+  doc: DynamoDBDocumentClient;
+  tables: { subscriptions: string };
+  /** How long a deleted subscription stays as a tombstone. */
+  retentionDays: number;
+}
+
+export class DynamoSubscriptionRepository implements SubscriptionRepository {
+  private readonly doc: DynamoDBDocumentClient;
+  private readonly tableName: string;
+  private readonly retentionDays: number;
+
+  constructor(options: DynamoSubscriptionRepositoryOptions) {
+    this.doc = options.doc;
+    this.tableName = options.tables.subscriptions;
+    this.retentionDays = options.retentionDays;
+  }
+
+  async create(subscription: Subscription): Promise<void> {
+    try {
+      await this.doc.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: subscriptionToItem(subscription, this.retentionDays),
+          ConditionExpression: 'attribute_not_exists(id)',
+        }),
+      );
+    } catch (error) {
+      if (isConditionalCheckFailed(error)) throw new ConflictError(`subscription ${subscription.id} already exists`);
+      throw error;
+    }
+  }
+
+  async get(id: string): Promise<Subscription | undefined> {
+    const out = await this.doc.send(new GetCommand({ TableName: this.tableName, Key: { id }, ConsistentRead: true }));
+    return out.Item ? subscriptionFromItem(out.Item) : undefined;
+  }
+
+  async listByStatus(status: SubscriptionStatus): Promise<Subscription[]> {
+    const subscriptions: Subscription[] = [];
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      const out = await this.doc.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          IndexName: SUBSCRIPTIONS_BY_STATUS,
+          KeyConditionExpression: '#status = :status',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: { ':status': status },
+          ScanIndexForward: true,
+          ExclusiveStartKey: startKey,
+        }),
+      );
+      subscriptions.push(...(out.Items ?? []).map(subscriptionFromItem));
+      startKey = out.LastEvaluatedKey;
+    } while (startKey);
+    return subscriptions;
+  }
+
+  async put(subscription: Subscription): Promise<void> {
+    try {
+      await this.doc.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: subscriptionToItem(subscription, this.retentionDays),
+          ConditionExpression: 'attribute_exists(id)',
+        }),
+      );
+    } catch (error) {
+      if (isConditionalCheckFailed(error)) throw new NotFoundError(`subscription ${subscription.id} not found`);
+      throw error;
+    }
+  }
+}

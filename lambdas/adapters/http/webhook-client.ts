@@ -1,0 +1,129 @@
+// Sends one webhook POST and reports what happened, never throwing for anything the receiver or the
+// network does: the sender turns every HttpResult into a recorded attempt.
+import { Agent, request, type Dispatcher } from 'undici';
+import type { HttpResult, WebhookClient, WebhookRequest } from '../../domain/ports';
+import { describeError, errorCodeOf } from './error-text';
+import { readExcerpt } from './read-excerpt';
+
+export interface UndiciWebhookClientOptions {
+  /** Dispatcher to send through (e.g. one with a guarded connector). Default: an Agent made here. */
+  agent?: Dispatcher;
+  /**
+   * Connect timeout of the Agent made here. Each request's `timeoutMs` still bounds the whole
+   * attempt, connect included, so this only matters when it is the smaller of the two.
+   */
+  connectTimeoutMs?: number;
+  /** How long an idle keep-alive connection of the Agent made here stays open. */
+  keepAliveTimeoutMs?: number;
+  /** Bytes of the response body kept in the result. */
+  excerptBytes?: number;
+  /** Bodies up to this size are drained so the connection can be reused; larger ones are cut off. */
+  drainLimitBytes?: number;
+}
+
+const DEFAULT_CONNECT_TIMEOUT_MS = 5_000;
+const DEFAULT_KEEP_ALIVE_TIMEOUT_MS = 4_000;
+const DEFAULT_EXCERPT_BYTES = 4_096;
+const DEFAULT_DRAIN_LIMIT_BYTES = 1024 * 1024;
+
+/** undici's own timers (backstops behind ours) report with these codes. */
+const TIMEOUT_CODES = new Set(['UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT']);
+
+export class UndiciWebhookClient implements WebhookClient {
+  private readonly agent: Dispatcher;
+  private readonly excerptBytes: number;
+  private readonly drainLimitBytes: number;
+
+  constructor(options: UndiciWebhookClientOptions = {}) {
+    this.agent =
+      options.agent ??
+      new Agent({
+        connect: { timeout: options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS },
+        keepAliveTimeout: options.keepAliveTimeoutMs ?? DEFAULT_KEEP_ALIVE_TIMEOUT_MS,
+      });
+    this.excerptBytes = options.excerptBytes ?? DEFAULT_EXCERPT_BYTES;
+    this.drainLimitBytes = options.drainLimitBytes ?? DEFAULT_DRAIN_LIMIT_BYTES;
+  }
+
+  async post(webhook: WebhookRequest): Promise<HttpResult> {
+    const { timeoutMs } = webhook;
+    if (!Number.isFinite(timeoutMs) || timeoutMs <= 0) {
+      throw new RangeError(`timeoutMs must be a positive number, got ${timeoutMs}`);
+    }
+    const started = performance.now();
+    const elapsed = (): number => Math.round(performance.now() - started);
+
+    // One timer for the whole exchange: undici's per-phase timeouts would each allow the full limit
+    // (and its coarse timers fire late), while the promise is "the whole response within timeoutMs".
+    const controller = new AbortController();
+    let timedOut = false;
+    let phase: 'headers' | 'body' = 'headers';
+    const timer = setTimeout(() => {
+      timedOut = true;
+      controller.abort(new Error('webhook attempt timed out'));
+    }, timeoutMs);
+
+    try {
+      const options = {
+        dispatcher: this.agent,
+        method: 'POST' as const,
+        headers: webhook.headers,
+        body: webhook.body,
+        signal: controller.signal,
+        headersTimeout: timeoutMs,
+        bodyTimeout: timeoutMs,
+        // Not in undici 7's types, but honoured: it switches off a redirect interceptor that an
+        // injected dispatcher might carry. Redirects must never be followed.
+        maxRedirections: 0,
+      };
+      const response = await request(webhook.url, options);
+      phase = 'body';
+      const body = await readExcerpt(response.body, {
+        excerptBytes: this.excerptBytes,
+        drainLimitBytes: this.drainLimitBytes,
+      });
+      const durationMs = elapsed();
+      // undici hands a kept-alive socket to the next request only one event-loop turn after the
+      // response ended; without this yield a post issued right after this one opens a new connection.
+      await new Promise((resolve) => setImmediate(resolve));
+      return {
+        kind: 'response',
+        statusCode: response.statusCode,
+        headers: flattenHeaders(response.headers),
+        body,
+        durationMs,
+      };
+    } catch (error) {
+      const code = errorCodeOf(error);
+      if (timedOut || (code !== undefined && TIMEOUT_CODES.has(code))) {
+        return {
+          kind: 'timeout',
+          durationMs: elapsed(),
+          error: `no complete response within ${timeoutMs} ms (waiting for the response ${phase})`,
+        };
+      }
+      return {
+        kind: 'network',
+        durationMs: elapsed(),
+        error: describeError(error, webhook),
+        ...(code === undefined ? {} : { code }),
+      };
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /** Closes the dispatcher this client sends through, the injected one included. */
+  async close(): Promise<void> {
+    await this.agent.close();
+  }
+}
+
+function flattenHeaders(headers: Record<string, string | string[] | undefined>): Record<string, string> {
+  const flat: Record<string, string> = {};
+  for (const [name, value] of Object.entries(headers)) {
+    if (value === undefined) continue;
+    flat[name.toLowerCase()] = Array.isArray(value) ? value.join(', ') : value;
+  }
+  return flat;
+}

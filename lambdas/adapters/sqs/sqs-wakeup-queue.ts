@@ -1,0 +1,53 @@
+import { SendMessageBatchCommand, SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import type { WakeupQueue } from '../../domain/ports';
+import type { DeliveryWakeup } from '../../domain/types';
+import { formatWakeup } from '../../domain/wakeup-message';
+
+/** SQS's limits: entries per SendMessageBatch and the longest DelaySeconds. */
+const BATCH_SIZE = 10;
+const MAX_DELAY_SECONDS = 900;
+
+export class SqsWakeupQueue implements WakeupQueue {
+  private readonly sqs: SQSClient;
+  private readonly queueUrl: string;
+
+  constructor({ sqs, queueUrl }: { sqs: SQSClient; queueUrl: string }) {
+    this.sqs = sqs;
+    this.queueUrl = queueUrl;
+  }
+
+  /** A failed call throws; entries SQS refused one by one come back so the caller can act on each. */
+  async sendNow(wakeups: DeliveryWakeup[]): Promise<DeliveryWakeup[]> {
+    const failed: DeliveryWakeup[] = [];
+    for (let start = 0; start < wakeups.length; start += BATCH_SIZE) {
+      const chunk = wakeups.slice(start, start + BATCH_SIZE);
+      // Ids only need to be unique within one call; the index maps a failure back to its wakeup.
+      const result = await this.sqs.send(
+        new SendMessageBatchCommand({
+          QueueUrl: this.queueUrl,
+          Entries: chunk.map((wakeup, index) => ({ Id: String(index), MessageBody: formatWakeup(wakeup) })),
+        }),
+      );
+      for (const entry of result?.Failed ?? []) {
+        const wakeup = chunk[Number(entry.Id)];
+        if (wakeup) failed.push(wakeup);
+      }
+    }
+    return failed;
+  }
+
+  /** SQS delays in whole seconds: rounded up, so the wake-up never comes before the attempt is due. */
+  async sendDelayed(wakeup: DeliveryWakeup, delayMs: number): Promise<void> {
+    const delaySeconds = Math.ceil(delayMs / 1000);
+    if (!Number.isFinite(delayMs) || delayMs < 0 || delaySeconds > MAX_DELAY_SECONDS) {
+      throw new RangeError(`delay must be from 0 to ${MAX_DELAY_SECONDS} s, got ${delayMs} ms`);
+    }
+    await this.sqs.send(
+      new SendMessageCommand({
+        QueueUrl: this.queueUrl,
+        MessageBody: formatWakeup(wakeup),
+        DelaySeconds: delaySeconds,
+      }),
+    );
+  }
+}

@@ -1,0 +1,98 @@
+import { SendMessageBatchCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { mockClient } from 'aws-sdk-client-mock';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { SqsWakeupQueue } from '../../lambdas/adapters/sqs/sqs-wakeup-queue';
+import type { DeliveryWakeup } from '../../lambdas/domain/types';
+
+const QUEUE_URL = 'https://sqs.eu-central-1.amazonaws.com/123456789012/deliveries';
+const sqsMock = mockClient(SQSClient);
+const queue = new SqsWakeupQueue({ sqs: new SQSClient({ region: 'eu-central-1' }), queueUrl: QUEUE_URL });
+
+const wakeups: DeliveryWakeup[] = Array.from({ length: 23 }, (_, i) => ({
+  deliveryId: `evt-${i}.sub_aaaaaaaaaaaaaaaaaaaa`,
+  attempt: (i % 3) + 1,
+}));
+
+beforeEach(() => {
+  sqsMock.reset();
+});
+
+describe('SqsWakeupQueue.sendNow', () => {
+  it('sends in batches of ten, one message per wakeup carrying only the wakeup', async () => {
+    sqsMock.on(SendMessageBatchCommand).resolves({ Successful: [], Failed: [] });
+
+    expect(await queue.sendNow(wakeups)).toEqual([]);
+
+    const calls = sqsMock.commandCalls(SendMessageBatchCommand);
+    expect(calls.map((call) => call.args[0].input.Entries?.length)).toEqual([10, 10, 3]);
+    const entries = calls.flatMap((call) => {
+      expect(call.args[0].input.QueueUrl).toBe(QUEUE_URL);
+      const chunk = call.args[0].input.Entries ?? [];
+      expect(new Set(chunk.map((entry) => entry.Id)).size).toBe(chunk.length);
+      return chunk;
+    });
+    expect(entries.map((entry) => JSON.parse(entry.MessageBody ?? ''))).toEqual(wakeups);
+    expect(entries[0].MessageBody).toBe('{"deliveryId":"evt-0.sub_aaaaaaaaaaaaaaaaaaaa","attempt":1}');
+  });
+
+  it('returns the wakeups whose entries SQS refused', async () => {
+    sqsMock
+      .on(SendMessageBatchCommand)
+      .resolvesOnce({ Failed: [] })
+      .callsFakeOnce((input: { Entries: { Id: string }[] }) => ({
+        Successful: [],
+        Failed: [input.Entries[0], input.Entries[9]].map((entry) => ({
+          Id: entry.Id,
+          Code: 'InternalError',
+          SenderFault: false,
+        })),
+      }))
+      .callsFakeOnce((input: { Entries: { Id: string }[] }) => ({
+        Failed: [{ Id: input.Entries[2].Id, Code: 'InternalError', SenderFault: false }],
+      }));
+
+    expect(await queue.sendNow(wakeups)).toEqual([wakeups[10], wakeups[19], wakeups[22]]);
+  });
+
+  it('lets a failed call throw', async () => {
+    sqsMock.on(SendMessageBatchCommand).rejects(new Error('throttled'));
+    await expect(queue.sendNow(wakeups.slice(0, 2))).rejects.toThrow('throttled');
+  });
+
+  it('makes no call for no wakeups', async () => {
+    expect(await queue.sendNow([])).toEqual([]);
+    expect(sqsMock.calls()).toHaveLength(0);
+  });
+});
+
+describe('SqsWakeupQueue.sendDelayed', () => {
+  it('sends one message with the delay in seconds', async () => {
+    sqsMock.on(SendMessageCommand).resolves({ MessageId: 'm-1' });
+
+    await queue.sendDelayed({ deliveryId: 'evt-1.sub_bbbbbbbbbbbbbbbbbbbb', attempt: 2 }, 600_000);
+
+    const [call] = sqsMock.commandCalls(SendMessageCommand);
+    expect(call.args[0].input).toEqual({
+      QueueUrl: QUEUE_URL,
+      MessageBody: '{"deliveryId":"evt-1.sub_bbbbbbbbbbbbbbbbbbbb","attempt":2}',
+      DelaySeconds: 600,
+    });
+  });
+
+  it.each([
+    [0, 0],
+    [1, 1],
+    [200, 1],
+    [1500, 2],
+    [900_000, 900],
+  ])('rounds %i ms up to %i s, never early', async (delayMs, seconds) => {
+    sqsMock.on(SendMessageCommand).resolves({});
+    await queue.sendDelayed(wakeups[0], delayMs);
+    expect(sqsMock.commandCalls(SendMessageCommand)[0].args[0].input.DelaySeconds).toBe(seconds);
+  });
+
+  it.each([-1, 900_001, Number.NaN])('refuses the delay %d ms without calling SQS', async (delay) => {
+    await expect(queue.sendDelayed(wakeups[0], delay)).rejects.toThrow(RangeError);
+    expect(sqsMock.calls()).toHaveLength(0);
+  });
+});

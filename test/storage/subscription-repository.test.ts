@@ -1,0 +1,99 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DynamoSubscriptionRepository } from '../../lambdas/adapters/dynamo/subscription-repository';
+import { ConflictError, NotFoundError } from '../../lambdas/domain/ports';
+import { startDynalite, type LocalDynamo } from '../support/dynalite';
+import { at, documentClient, epochSecondsAfterRetention, newSubscription, rawItem, RETENTION_DAYS } from './fixtures';
+
+let dynamo: LocalDynamo;
+let doc: DynamoDBDocumentClient;
+let repo: DynamoSubscriptionRepository;
+
+beforeAll(async () => {
+  dynamo = await startDynalite();
+  doc = documentClient(dynamo.client);
+  repo = new DynamoSubscriptionRepository({ doc, tables: dynamo.tableNames, retentionDays: RETENTION_DAYS });
+});
+
+afterAll(async () => {
+  await dynamo.close();
+});
+
+describe('DynamoSubscriptionRepository', () => {
+  it('stores a subscription and reads it back by id, every field intact', async () => {
+    const subscription = newSubscription({
+      basicAuth: { username: 'crm', password: 'pa55' },
+      eventTypes: ['donation', 'contact.updated'],
+      description: 'Finance system',
+    });
+    await repo.create(subscription);
+    expect(await repo.get(subscription.id)).toEqual(subscription);
+  });
+
+  it('writes no attribute for an optional field that is absent', async () => {
+    const subscription = newSubscription();
+    await repo.create(subscription);
+    const item = await rawItem(doc, dynamo.tableNames.subscriptions, { id: subscription.id });
+    expect(Object.keys(item ?? {}).sort()).toEqual(['createdAt', 'id', 'status', 'updatedAt', 'url']);
+  });
+
+  it('answers undefined for an unknown id', async () => {
+    expect(await repo.get('sub_aaaaaaaaaaaaaaaaaaaa')).toBeUndefined();
+  });
+
+  it('refuses to create a second subscription with the same id and keeps the first', async () => {
+    const first = newSubscription({ description: 'first' });
+    await repo.create(first);
+    await expect(repo.create({ ...first, description: 'second' })).rejects.toBeInstanceOf(ConflictError);
+    expect((await repo.get(first.id))?.description).toBe('first');
+  });
+
+  it('replaces a stored subscription with put, dropping fields the new version lacks', async () => {
+    const subscription = newSubscription({ eventTypes: ['donation'], description: 'old' });
+    await repo.create(subscription);
+    const { eventTypes: _dropped, ...rest } = subscription;
+    const updated = { ...rest, description: 'new', status: 'disabled' as const, disabledReason: 'manual', updatedAt: at(5) };
+    await repo.put(updated);
+    expect(await repo.get(subscription.id)).toEqual(updated);
+  });
+
+  it('fails put with NotFoundError for an unknown subscription and creates nothing', async () => {
+    const subscription = newSubscription();
+    await expect(repo.put(subscription)).rejects.toBeInstanceOf(NotFoundError);
+    expect(await repo.get(subscription.id)).toBeUndefined();
+  });
+
+  it('lists the subscriptions of one status, oldest first', async () => {
+    const newest = newSubscription({ createdAt: at(30) });
+    const oldest = newSubscription({ createdAt: at(-30) });
+    const middle = newSubscription({ createdAt: at(10) });
+    const disabled = newSubscription({ createdAt: at(-40), status: 'disabled', disabledReason: 'manual' });
+    for (const subscription of [newest, oldest, middle, disabled]) await repo.create(subscription);
+    const ours = new Set([newest.id, oldest.id, middle.id, disabled.id]);
+
+    const active = (await repo.listByStatus('active')).filter((s) => ours.has(s.id));
+    expect(active.map((s) => s.id)).toEqual([oldest.id, middle.id, newest.id]);
+    const disabledOnes = (await repo.listByStatus('disabled')).filter((s) => ours.has(s.id));
+    expect(disabledOnes).toEqual([disabled]);
+  });
+
+  it('keeps a deleted subscription as a tombstone that expires after the retention period', async () => {
+    const subscription = newSubscription();
+    await repo.create(subscription);
+    const deleted = { ...subscription, status: 'deleted' as const, updatedAt: at(60) };
+    await repo.put(deleted);
+
+    expect(await repo.get(subscription.id)).toEqual(deleted);
+    expect((await repo.listByStatus('deleted')).map((s) => s.id)).toContain(subscription.id);
+    expect((await repo.listByStatus('active')).map((s) => s.id)).not.toContain(subscription.id);
+    const item = await rawItem(doc, dynamo.tableNames.subscriptions, { id: subscription.id });
+    expect(item?.expiresAt).toBe(epochSecondsAfterRetention(at(60)));
+  });
+
+  it('sets no expiry on a subscription that is not deleted', async () => {
+    const subscription = newSubscription({ status: 'disabled', disabledReason: 'manual' });
+    await repo.create(subscription);
+    const item = await rawItem(doc, dynamo.tableNames.subscriptions, { id: subscription.id });
+    expect(item).not.toHaveProperty('expiresAt');
+  });
+});
