@@ -19,6 +19,8 @@ export const defaults = {
   sweepGraceMs: 10 * 60_000,
   subscriptionCacheMs: 30_000,
   maxEventBytes: 256 * 1024,
+  /** Longer than the ingest function's timeout (30 s): see IngestDeps.fanoutSettleMs. */
+  fanoutSettleMs: 60_000,
 } as const;
 
 const schema = {
@@ -39,6 +41,7 @@ const schema = {
   SWEEP_GRACE_MS: positiveInt(defaults.sweepGraceMs),
   SUBSCRIPTION_CACHE_MS: z.coerce.number().int().min(0).default(defaults.subscriptionCacheMs),
   MAX_EVENT_BYTES: positiveInt(defaults.maxEventBytes),
+  FANOUT_SETTLE_MS: z.coerce.number().int().min(0).default(defaults.fanoutSettleMs),
   /** Plain http targets; true only where configured (the local runtime), https otherwise. */
   ALLOW_HTTP: flag(false),
 } as const;

@@ -1,0 +1,8 @@
+// Lambda entry of the sender function: configuration and clients once per cold start, then the handler.
+import { createSenderHandler } from '../handlers/sender';
+import { createAwsClients } from '../wiring/aws-clients';
+import { buildSendDeps } from '../wiring/deps';
+import { createLogger, logOf } from '../wiring/log';
+
+const log = logOf(createLogger());
+export const handler = createSenderHandler(buildSendDeps(process.env, { clients: createAwsClients(), log }));

@@ -1,0 +1,8 @@
+// Lambda entry of the sweeper function: configuration and clients once per cold start, then the handler.
+import { createSweeperHandler } from '../handlers/sweeper';
+import { createAwsClients } from '../wiring/aws-clients';
+import { buildSweepDeps } from '../wiring/deps';
+import { createLogger, logOf } from '../wiring/log';
+
+const log = logOf(createLogger());
+export const handler = createSweeperHandler(buildSweepDeps(process.env, { clients: createAwsClients(), log }));

@@ -1,0 +1,117 @@
+// Builds each function's dependencies from validated configuration and injected clients. The Lambda
+// entries and the local runtime both use these, so the wiring is the same everywhere.
+import { DynamoDeliveryRepository } from '../adapters/dynamo/delivery-repository';
+import { DynamoSubscriptionRepository } from '../adapters/dynamo/subscription-repository';
+import type { TableNames } from '../adapters/dynamo/table-names';
+import { UndiciWebhookClient } from '../adapters/http/webhook-client';
+import { EventBridgeWakeupScheduler } from '../adapters/scheduler/scheduler-wakeups';
+import { SqsDeadLetters } from '../adapters/sqs/sqs-dead-letters';
+import { SqsWakeupQueue } from '../adapters/sqs/sqs-wakeup-queue';
+import { loadConfig, retryKeys, tableKeys, type Config } from '../config';
+import { ActiveSubscriptions } from '../domain/active-subscriptions';
+import type { IngestDeps } from '../domain/ingest';
+import type { Log } from '../domain/log';
+import type { Clock, WakeupQueue, WakeupScheduler, WebhookClient } from '../domain/ports';
+import type { ResendDeps } from '../domain/resend';
+import type { SendDeps } from '../domain/send-attempt';
+import { SubscriptionLookup } from '../domain/subscription-lookup';
+import type { SubscriptionDeps } from '../domain/subscriptions';
+import type { SweepDeps } from '../domain/sweep';
+import type { AwsClients } from './aws-clients';
+import { version } from '../../package.json';
+
+export type Env = Record<string, string | undefined>;
+
+export interface Infrastructure {
+  clients: Pick<AwsClients, 'doc' | 'sqs' | 'scheduler'>;
+  log: Log;
+  clock?: Clock;
+  /** Replacements for the SQS and Scheduler adapters (the local runtime wakes the sender in process). */
+  wakeups?: WakeupQueue;
+  scheduler?: WakeupScheduler;
+  webhook?: WebhookClient;
+}
+
+export const USER_AGENT = `crm-webhooks/${version}`;
+const systemClock: Clock = { now: () => new Date() };
+
+function tablesOf(config: Config<(typeof tableKeys)[number]>): TableNames {
+  return {
+    subscriptions: config.SUBSCRIPTIONS_TABLE,
+    events: config.EVENTS_TABLE,
+    deliveries: config.DELIVERIES_TABLE,
+    attempts: config.ATTEMPTS_TABLE,
+  };
+}
+
+function deliveryRepository(env: Env, infra: Infrastructure): DynamoDeliveryRepository {
+  const config = loadConfig(env, [...tableKeys, 'RETENTION_DAYS']);
+  return new DynamoDeliveryRepository({ doc: infra.clients.doc, tables: tablesOf(config), retentionDays: config.RETENTION_DAYS });
+}
+
+function subscriptionRepository(env: Env, infra: Infrastructure): DynamoSubscriptionRepository {
+  const config = loadConfig(env, [...tableKeys, 'RETENTION_DAYS']);
+  return new DynamoSubscriptionRepository({ doc: infra.clients.doc, tables: tablesOf(config), retentionDays: config.RETENTION_DAYS });
+}
+
+function wakeupQueue(env: Env, infra: Infrastructure): WakeupQueue {
+  if (infra.wakeups) return infra.wakeups;
+  const { DELIVERIES_QUEUE_URL } = loadConfig(env, ['DELIVERIES_QUEUE_URL']);
+  return new SqsWakeupQueue({ sqs: infra.clients.sqs, queueUrl: DELIVERIES_QUEUE_URL });
+}
+
+export function buildIngestDeps(env: Env, infra: Infrastructure): IngestDeps {
+  const config = loadConfig(env, ['EVENTS_DLQ_URL', 'SUBSCRIPTION_CACHE_MS', 'MAX_EVENT_BYTES', 'FANOUT_SETTLE_MS']);
+  const clock = infra.clock ?? systemClock;
+  return {
+    deliveries: deliveryRepository(env, infra),
+    activeSubscriptions: new ActiveSubscriptions(subscriptionRepository(env, infra), clock, config.SUBSCRIPTION_CACHE_MS),
+    wakeups: wakeupQueue(env, infra),
+    deadLetters: new SqsDeadLetters({ sqs: infra.clients.sqs, queueUrl: config.EVENTS_DLQ_URL }),
+    clock,
+    log: infra.log,
+    maxEventBytes: config.MAX_EVENT_BYTES,
+    fanoutSettleMs: config.FANOUT_SETTLE_MS,
+  };
+}
+
+export function buildSendDeps(env: Env, infra: Infrastructure): SendDeps {
+  const config = loadConfig(env, [...retryKeys, 'ATTEMPT_TIMEOUT_MS', 'SUBSCRIPTION_CACHE_MS']);
+  const clock = infra.clock ?? systemClock;
+  return {
+    deliveries: deliveryRepository(env, infra),
+    subscriptions: new SubscriptionLookup(subscriptionRepository(env, infra), clock, config.SUBSCRIPTION_CACHE_MS),
+    webhook: infra.webhook ?? new UndiciWebhookClient(),
+    wakeups: wakeupQueue(env, infra),
+    scheduler: infra.scheduler ?? schedulerOf(env, infra),
+    clock,
+    log: infra.log,
+    policy: { baseDelayMs: config.RETRY_BASE_DELAY_MS, multiplier: config.RETRY_MULTIPLIER, maxAttempts: config.MAX_ATTEMPTS },
+    attemptTimeoutMs: config.ATTEMPT_TIMEOUT_MS,
+    userAgent: USER_AGENT,
+  };
+}
+
+function schedulerOf(env: Env, infra: Infrastructure): WakeupScheduler {
+  const config = loadConfig(env, ['SCHEDULE_GROUP', 'SCHEDULER_ROLE_ARN', 'DELIVERIES_QUEUE_ARN']);
+  return new EventBridgeWakeupScheduler({
+    scheduler: infra.clients.scheduler,
+    groupName: config.SCHEDULE_GROUP,
+    queueArn: config.DELIVERIES_QUEUE_ARN,
+    roleArn: config.SCHEDULER_ROLE_ARN,
+  });
+}
+
+export function buildResendDeps(env: Env, infra: Infrastructure): ResendDeps & { log: Log } {
+  return { deliveries: deliveryRepository(env, infra), wakeups: wakeupQueue(env, infra), clock: infra.clock ?? systemClock, log: infra.log };
+}
+
+export function buildSubscriptionDeps(env: Env, infra: Infrastructure): SubscriptionDeps {
+  const { ALLOW_HTTP } = loadConfig(env, ['ALLOW_HTTP']);
+  return { repository: subscriptionRepository(env, infra), clock: infra.clock ?? systemClock, log: infra.log, rules: { allowHttp: ALLOW_HTTP } };
+}
+
+export function buildSweepDeps(env: Env, infra: Infrastructure): SweepDeps {
+  const { SWEEP_GRACE_MS } = loadConfig(env, ['SWEEP_GRACE_MS']);
+  return { deliveries: deliveryRepository(env, infra), wakeups: wakeupQueue(env, infra), clock: infra.clock ?? systemClock, log: infra.log, graceMs: SWEEP_GRACE_MS };
+}

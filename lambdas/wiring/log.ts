@@ -1,0 +1,19 @@
+// Powertools Logger as the domain's Log: structured JSON lines with the fields merged in.
+import { Logger } from '@aws-lambda-powertools/logger';
+import type { LogAttributes } from '@aws-lambda-powertools/logger/types';
+import type { Log, LogFields } from '../domain/log';
+
+export function createLogger(): Logger {
+  return new Logger({ serviceName: process.env.POWERTOOLS_SERVICE_NAME ?? 'crm-webhooks' });
+}
+
+export function logOf(logger: Logger): Log {
+  // Powertools types its attributes more narrowly than `unknown`; the values are plain JSON here.
+  const fields = (f?: LogFields) => (f ?? {}) as LogAttributes;
+  return {
+    debug: (message, f) => logger.debug(message, fields(f)),
+    info: (message, f) => logger.info(message, fields(f)),
+    warn: (message, f) => logger.warn(message, fields(f)),
+    error: (message, f) => logger.error(message, fields(f)),
+  };
+}

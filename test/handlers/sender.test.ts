@@ -1,0 +1,273 @@
+import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { CreateScheduleCommand } from '@aws-sdk/client-scheduler';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { closedPort, startReceiver, type Receiver } from '../support/receiver';
+import { sampleEvents } from '../support/samples';
+import { sqsEvent, startHarness, wakeupEvent, type Harness } from '../support/harness';
+
+const MIN = 60_000;
+
+describe('sender handler', () => {
+  let h: Harness;
+  let receiver: Receiver;
+
+  beforeAll(async () => {
+    h = await startHarness({ ATTEMPT_TIMEOUT_MS: '400' });
+    receiver = await startReceiver();
+  });
+  afterAll(async () => {
+    await receiver.close();
+    await h.close();
+  });
+  beforeEach(() => {
+    receiver.requests.length = 0;
+    receiver.respondWith(() => ({ status: 200 }));
+    h.sqs.resetHistory();
+    h.scheduler.resetHistory();
+  });
+  afterEach(() => vi.restoreAllMocks());
+
+  let eventCounter = 1000;
+
+  async function subscribe(url: string): Promise<string> {
+    const { subscription } = (await h.subscriptions({ action: 'create', url })) as { subscription: { id: string } };
+    return subscription.id;
+  }
+
+  /** Publishes one event to a new subscription and returns the wake-up of its first attempt there. */
+  async function deliveryTo(url: string, body?: string) {
+    const subscriptionId = await subscribe(url);
+    const eventBody = body ?? JSON.stringify({ id: (eventCounter += 1), type: 'donation', amount: '10.00 EUR' });
+    const before = h.queued().length;
+    const res = await h.ingest(sqsEvent([eventBody]));
+    expect(res.batchItemFailures).toEqual([]);
+    const wakeup = h.queued().slice(before).find((w) => w.deliveryId.endsWith(subscriptionId));
+    expect(wakeup).toBeDefined();
+    // Later events fan out to this subscription too, but only the wake-ups a test passes to the
+    // sender are attempted. Forget the ingest's sends so assertions see only the sender's.
+    h.sqs.resetHistory();
+    return { subscriptionId, wakeup: { deliveryId: wakeup!.deliveryId, attempt: 1 }, body: eventBody };
+  }
+
+  it('POSTs the stored body byte for byte with the documented headers, and marks the delivery delivered', async () => {
+    const sample = sampleEvents().find((e) => e.type === 'form_submission')!;
+    // A fresh event id so this test does not collide with other tests' events.
+    const body = sample.body.replace(`"id": ${sample.id}`, `"id": ${(eventCounter += 1)}`);
+    const { wakeup } = await deliveryTo(`${receiver.url}/hook?secret=s3cr3t-value`, body);
+    const res = await h.sender(wakeupEvent([wakeup]));
+    expect(res.batchItemFailures).toEqual([]);
+    expect(receiver.requests).toHaveLength(1);
+    const req = receiver.requests[0]!;
+    expect(req.method).toBe('POST');
+    expect(req.path).toBe('/hook?secret=s3cr3t-value');
+    expect(req.body.equals(Buffer.from(body, 'utf8'))).toBe(true);
+    expect(req.headers['content-type']).toBe('application/json');
+    expect(req.headers['user-agent']).toMatch(/^crm-webhooks\/\d+\.\d+\.\d+$/);
+    expect(req.headers['webhook-id']).toBe(wakeup.deliveryId);
+    expect(Number(req.headers['webhook-timestamp'])).toBeCloseTo(h.clock.now().getTime() / 1000, -1);
+    const delivery = await h.deliveries.get(wakeup.deliveryId);
+    expect(delivery).toMatchObject({ status: 'delivered', attemptCount: 1 });
+    expect(delivery?.nextAttemptAt).toBeUndefined();
+    const attempts = await h.deliveries.listAttempts(wakeup.deliveryId);
+    expect(attempts).toEqual([expect.objectContaining({ number: 1, trigger: 'initial', outcome: 'delivered', statusCode: 200 })]);
+    expect(h.queued()).toEqual([]);
+    expect(h.log.text()).not.toContain('s3cr3t-value');
+  });
+
+  it('sends Basic auth from URL userinfo as a header, never in the URL', async () => {
+    const { wakeup } = await deliveryTo(`${receiver.url.replace('http://', 'http://crm:pa55word@')}/basic`);
+    await h.sender(wakeupEvent([wakeup]));
+    const req = receiver.requests[0]!;
+    expect(req.headers.authorization).toBe(`Basic ${Buffer.from('crm:pa55word').toString('base64')}`);
+    expect(req.path).toBe('/basic');
+    expect(h.log.text()).not.toContain('pa55word');
+  });
+
+  it('records a 500 with its body excerpt and queues the retry with an SQS delay when the wait is short', async () => {
+    receiver.respondWith(() => ({ status: 500, body: 'database down' }));
+    const { wakeup } = await deliveryTo(`${receiver.url}/500`);
+    const res = await h.sender(wakeupEvent([wakeup]));
+    expect(res.batchItemFailures).toEqual([]);
+    const [attempt] = await h.deliveries.listAttempts(wakeup.deliveryId);
+    expect(attempt).toMatchObject({ number: 1, outcome: 'http_status', statusCode: 500, error: 'HTTP 500', responseBody: 'database down' });
+    const delivery = await h.deliveries.get(wakeup.deliveryId);
+    expect(delivery).toMatchObject({ status: 'pending', attemptCount: 1, nextTrigger: 'retry' });
+    expect(Date.parse(delivery!.nextAttemptAt!) - h.clock.now().getTime()).toBe(5 * MIN);
+    expect(h.queued()).toEqual([{ deliveryId: wakeup.deliveryId, attempt: 2, delaySeconds: 300 }]);
+    expect(h.scheduled()).toEqual([]);
+  });
+
+  it('counts a slow response past the timeout as a timeout', async () => {
+    receiver.respondWith(() => ({ status: 200, delayMs: 2000 }));
+    const { wakeup } = await deliveryTo(`${receiver.url}/slow`);
+    const started = Date.now();
+    await h.sender(wakeupEvent([wakeup]));
+    expect(Date.now() - started).toBeLessThan(1500);
+    const [attempt] = await h.deliveries.listAttempts(wakeup.deliveryId);
+    expect(attempt).toMatchObject({ outcome: 'timeout' });
+    expect(attempt!.durationMs).toBeGreaterThanOrEqual(350);
+    expect((await h.deliveries.get(wakeup.deliveryId))?.status).toBe('pending');
+  });
+
+  it('counts a refused connection as a network failure', async () => {
+    const port = await closedPort();
+    const { wakeup } = await deliveryTo(`http://127.0.0.1:${port}/refused`);
+    await h.sender(wakeupEvent([wakeup]));
+    const [attempt] = await h.deliveries.listAttempts(wakeup.deliveryId);
+    expect(attempt).toMatchObject({ outcome: 'network' });
+    expect(attempt!.error).toMatch(/ECONNREFUSED/);
+  });
+
+  it('does not follow a redirect: the attempt fails and the redirect target gets nothing', async () => {
+    const target = await startReceiver();
+    try {
+      receiver.respondWith(() => ({ status: 302, headers: { location: `${target.url}/elsewhere` } }));
+      const { wakeup } = await deliveryTo(`${receiver.url}/moved`);
+      await h.sender(wakeupEvent([wakeup]));
+      const [attempt] = await h.deliveries.listAttempts(wakeup.deliveryId);
+      expect(attempt).toMatchObject({ outcome: 'http_status', statusCode: 302 });
+      expect(attempt!.error).toMatch(/redirect not followed/);
+      expect(target.requests).toHaveLength(0);
+    } finally {
+      await target.close();
+    }
+  });
+
+  it('makes one POST for a duplicated message, also when both copies arrive in one batch', async () => {
+    const { wakeup } = await deliveryTo(`${receiver.url}/dup`);
+    const res = await h.sender(wakeupEvent([wakeup, wakeup]));
+    expect(res.batchItemFailures).toEqual([]);
+    await h.sender(wakeupEvent([wakeup]));
+    expect(receiver.requests).toHaveLength(1);
+    expect(await h.deliveries.listAttempts(wakeup.deliveryId)).toHaveLength(1);
+  });
+
+  it('schedules a long wait with EventBridge Scheduler, deterministically named, deleted after completion', async () => {
+    receiver.respondWith(() => ({ status: 503 }));
+    const { wakeup } = await deliveryTo(`${receiver.url}/long`);
+    // Fail attempts 1..3 (waits 5, 10, 20 min): the wait after the third is 20 min, past SQS's 15.
+    let current = wakeup;
+    for (let attempt = 1; attempt <= 3; attempt += 1) {
+      if (attempt > 1) h.clock.advance(5 * MIN * 2 ** (attempt - 2));
+      await h.sender(wakeupEvent([current]));
+      current = { deliveryId: wakeup.deliveryId, attempt: attempt + 1 };
+    }
+    expect(h.queued().map((w) => w.delaySeconds)).toEqual([300, 600]);
+    const scheduled = h.scheduled();
+    expect(scheduled).toHaveLength(1);
+    expect(scheduled[0]).toMatchObject({ deliveryId: wakeup.deliveryId, attempt: 4 });
+    const input = h.scheduler.commandCalls(CreateScheduleCommand)[0]!.args[0].input;
+    expect(input).toMatchObject({ ActionAfterCompletion: 'DELETE', GroupName: 'crm-webhooks', FlexibleTimeWindow: { Mode: 'OFF' } });
+    const due = new Date(Date.parse((await h.deliveries.get(wakeup.deliveryId))!.nextAttemptAt!));
+    expect(input.ScheduleExpression).toBe(`at(${new Date(Math.ceil(due.getTime() / 1000) * 1000).toISOString().slice(0, 19)})`);
+  });
+
+  it('gives up after the last attempt: the delivery is failed and nothing more is arranged', async () => {
+    const limited = await startHarness({ MAX_ATTEMPTS: '3', RETRY_BASE_DELAY_MS: '1000', ATTEMPT_TIMEOUT_MS: '400' });
+    try {
+      receiver.respondWith(() => ({ status: 500 }));
+      const { subscription } = (await limited.subscriptions({ action: 'create', url: `${receiver.url}/last` })) as { subscription: { id: string } };
+      await limited.ingest(sqsEvent([JSON.stringify({ id: 'last-1', type: 'donation' })]));
+      const deliveryId = `last-1.${subscription.id}`;
+      for (let attempt = 1; attempt <= 3; attempt += 1) {
+        limited.clock.advance(10_000);
+        await limited.sender(wakeupEvent([{ deliveryId, attempt }]));
+      }
+      const delivery = await limited.deliveries.get(deliveryId);
+      expect(delivery).toMatchObject({ status: 'failed', attemptCount: 3 });
+      expect(delivery?.nextAttemptAt).toBeUndefined();
+      expect((await limited.deliveries.listAttempts(deliveryId)).map((a) => [a.number, a.trigger, a.outcome])).toEqual([
+        [1, 'initial', 'http_status'],
+        [2, 'retry', 'http_status'],
+        [3, 'retry', 'http_status'],
+      ]);
+      expect(limited.queued().filter((w) => w.attempt === 4)).toEqual([]);
+      expect(limited.scheduled()).toEqual([]);
+      expect(limited.log.lines.some((l) => l.level === 'warn' && /delivery failed/.test(l.message))).toBe(true);
+    } finally {
+      await limited.close();
+    }
+  });
+
+  it('re-arranges a wake-up that comes before the attempt is due, without attempting', async () => {
+    receiver.respondWith(() => ({ status: 500 }));
+    const { wakeup } = await deliveryTo(`${receiver.url}/early`);
+    await h.sender(wakeupEvent([wakeup]));
+    h.sqs.resetHistory();
+    h.clock.advance(60_000);
+    await h.sender(wakeupEvent([{ deliveryId: wakeup.deliveryId, attempt: 2 }]));
+    expect(receiver.requests).toHaveLength(1);
+    expect(h.queued()).toEqual([{ deliveryId: wakeup.deliveryId, attempt: 2, delaySeconds: 240 }]);
+  });
+
+  it('fails only the record whose storage write fails, so SQS retries it; the others go through', async () => {
+    const { wakeup: ok } = await deliveryTo(`${receiver.url}/ok`);
+    const { wakeup: broken } = await deliveryTo(`${receiver.url}/broken`);
+    const send = h.doc.send.bind(h.doc) as (command: unknown) => Promise<unknown>;
+    vi.spyOn(h.doc, 'send').mockImplementation(((command: unknown) => {
+      if (command instanceof UpdateCommand && command.input.Key?.eventId === broken.deliveryId.split('.')[0]) {
+        const error = new Error('Throughput exceeds the current capacity');
+        error.name = 'ProvisionedThroughputExceededException';
+        return Promise.reject(error);
+      }
+      return send(command);
+    }) as typeof h.doc.send);
+    const event = wakeupEvent([ok, broken]);
+    const res = await h.sender(event);
+    expect(res.batchItemFailures).toEqual([{ itemIdentifier: event.Records[1]!.messageId }]);
+    expect((await h.deliveries.get(ok.deliveryId))?.status).toBe('delivered');
+    vi.restoreAllMocks();
+    // The retry of the failed record goes through once storage is back.
+    const retry = await h.sender(wakeupEvent([broken], 2));
+    expect(retry.batchItemFailures).toEqual([]);
+    expect((await h.deliveries.get(broken.deliveryId))?.status).toBe('delivered');
+  });
+
+  it('fails the record when the retry cannot be scheduled, and the redelivered message arranges it', async () => {
+    receiver.respondWith(() => ({ status: 500 }));
+    const { wakeup } = await deliveryTo(`${receiver.url}/sched`);
+    // Move the delivery to attempt 3 failing, whose retry (20 min) needs the Scheduler.
+    await h.doc.send(
+      new UpdateCommand({
+        TableName: h.env.DELIVERIES_TABLE,
+        Key: { eventId: wakeup.deliveryId.split('.')[0], subscriptionId: wakeup.deliveryId.split('.')[1] },
+        UpdateExpression: 'SET attemptCount = :two',
+        ExpressionAttributeValues: { ':two': 2 },
+      }),
+    );
+    h.scheduler.on(CreateScheduleCommand).rejectsOnce(Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException' }));
+    const third = { deliveryId: wakeup.deliveryId, attempt: 3 };
+    const event = wakeupEvent([third]);
+    const res = await h.sender(event);
+    expect(res.batchItemFailures).toEqual([{ itemIdentifier: event.Records[0]!.messageId }]);
+    expect(receiver.requests).toHaveLength(1);
+    // SQS hands the message out again: no second POST, but the missing schedule is created.
+    const again = await h.sender(wakeupEvent([third], 2));
+    expect(again.batchItemFailures).toEqual([]);
+    expect(receiver.requests).toHaveLength(1);
+    // The refused call and its repeat: the same deterministic name, so a repeat can never double up.
+    const scheduled = h.scheduled();
+    expect(scheduled).toHaveLength(2);
+    expect(scheduled[1]).toMatchObject({ deliveryId: wakeup.deliveryId, attempt: 4, name: scheduled[0]!.name });
+  });
+
+  it('sends an unreadable wake-up message to the queue for retry (and so the DLQ), never dropping it silently', async () => {
+    const event = sqsEvent(['not json', JSON.stringify({ deliveryId: 'x' })]);
+    const logged = h.log.lines.length;
+    const res = await h.sender(event);
+    expect(res.batchItemFailures.map((f) => f.itemIdentifier)).toEqual(event.Records.map((r) => r.messageId));
+    const errors = h.log.lines.slice(logged).filter((l) => l.level === 'error' && /not processed/.test(l.message));
+    expect(errors.map((l) => l.fields?.error)).toEqual([
+      'ValidationError: wake-up message is not JSON',
+      expect.stringMatching(/^ValidationError: wake-up message is invalid: attempt: /),
+    ]);
+  });
+
+  it('closes a delivery whose subscription was deleted without attempting it', async () => {
+    const { wakeup, subscriptionId } = await deliveryTo(`${receiver.url}/gone`);
+    await h.subscriptions({ action: 'delete', id: subscriptionId });
+    await h.sender(wakeupEvent([wakeup]));
+    expect(receiver.requests).toHaveLength(0);
+    expect(await h.deliveries.get(wakeup.deliveryId)).toMatchObject({ status: 'failed', statusReason: 'subscription deleted', attemptCount: 0 });
+  });
+});

@@ -1,0 +1,187 @@
+// The five handlers wired exactly as in Lambda (lambdas/wiring/deps.ts), with real storage (dynalite)
+// and SQS / Scheduler faked by aws-sdk-client-mock, so a test can read what was queued or scheduled
+// and feed it back in as the next SQS event.
+import { CreateScheduleCommand, SchedulerClient } from '@aws-sdk/client-scheduler';
+import { SendMessageBatchCommand, SendMessageCommand, SQSClient, type SendMessageBatchRequestEntry } from '@aws-sdk/client-sqs';
+import type { SQSEvent, SQSRecord } from 'aws-lambda';
+import { mockClient, type AwsClientStub } from 'aws-sdk-client-mock';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { createDocumentClient } from '../../lambdas/adapters/dynamo/document-client';
+import { DynamoDeliveryRepository } from '../../lambdas/adapters/dynamo/delivery-repository';
+import type { Log } from '../../lambdas/domain/log';
+import type { Clock } from '../../lambdas/domain/ports';
+import type { DeliveryWakeup } from '../../lambdas/domain/types';
+import { createIngestHandler } from '../../lambdas/handlers/ingest';
+import { createResendHandler } from '../../lambdas/handlers/resend';
+import { createSenderHandler } from '../../lambdas/handlers/sender';
+import { createSubscriptionsHandler } from '../../lambdas/handlers/subscriptions';
+import { createSweeperHandler } from '../../lambdas/handlers/sweeper';
+import { buildIngestDeps, buildResendDeps, buildSendDeps, buildSubscriptionDeps, buildSweepDeps, type Env } from '../../lambdas/wiring/deps';
+import { startDynalite, type LocalDynamo } from './dynalite';
+
+export const QUEUE_URL = 'https://sqs.eu-central-1.amazonaws.com/123456789012/deliveries';
+export const QUEUE_ARN = 'arn:aws:sqs:eu-central-1:123456789012:deliveries';
+export const DLQ_URL = 'https://sqs.eu-central-1.amazonaws.com/123456789012/events-dlq';
+
+/** A clock the test moves by hand; starts at the real time so ISO strings stay realistic. */
+export class TestClock implements Clock {
+  private ms = Date.now();
+  now(): Date {
+    return new Date(this.ms);
+  }
+  advance(ms: number): void {
+    this.ms += ms;
+  }
+}
+
+/** Records log lines so tests can assert what was (and was not) logged. */
+export class RecordingLog implements Log {
+  readonly lines: Array<{ level: string; message: string; fields?: Record<string, unknown> }> = [];
+  debug = (message: string, fields?: Record<string, unknown>) => void this.lines.push({ level: 'debug', message, fields });
+  info = (message: string, fields?: Record<string, unknown>) => void this.lines.push({ level: 'info', message, fields });
+  warn = (message: string, fields?: Record<string, unknown>) => void this.lines.push({ level: 'warn', message, fields });
+  error = (message: string, fields?: Record<string, unknown>) => void this.lines.push({ level: 'error', message, fields });
+  text(): string {
+    return JSON.stringify(this.lines);
+  }
+}
+
+export interface Harness {
+  dynamo: LocalDynamo;
+  /** The document client every repository of the harness sends through (spy on it to inject faults). */
+  doc: DynamoDBDocumentClient;
+  env: Env;
+  clock: TestClock;
+  log: RecordingLog;
+  sqs: AwsClientStub<SQSClient>;
+  scheduler: AwsClientStub<SchedulerClient>;
+  deliveries: DynamoDeliveryRepository;
+  ingest: ReturnType<typeof createIngestHandler>;
+  sender: ReturnType<typeof createSenderHandler>;
+  resend: ReturnType<typeof createResendHandler>;
+  subscriptions: ReturnType<typeof createSubscriptionsHandler>;
+  sweeper: ReturnType<typeof createSweeperHandler>;
+  /** Wake-ups sent to the deliveries queue so far (batches and single delayed messages), in order. */
+  queued(): Array<DeliveryWakeup & { delaySeconds?: number }>;
+  /** Wake-ups handed to the Scheduler so far. */
+  scheduled(): Array<DeliveryWakeup & { name: string; expression: string }>;
+  /** Messages parked in the events DLQ, with their reason attribute. */
+  deadLettered(): Array<{ body: string; reason: string }>;
+  close(): Promise<void>;
+}
+
+export async function startHarness(overrides: Env = {}): Promise<Harness> {
+  const dynamo = await startDynalite();
+  const env: Env = {
+    SUBSCRIPTIONS_TABLE: dynamo.tableNames.subscriptions,
+    EVENTS_TABLE: dynamo.tableNames.events,
+    DELIVERIES_TABLE: dynamo.tableNames.deliveries,
+    ATTEMPTS_TABLE: dynamo.tableNames.attempts,
+    DELIVERIES_QUEUE_URL: QUEUE_URL,
+    DELIVERIES_QUEUE_ARN: QUEUE_ARN,
+    EVENTS_DLQ_URL: DLQ_URL,
+    SCHEDULE_GROUP: 'crm-webhooks',
+    SCHEDULER_ROLE_ARN: 'arn:aws:iam::123456789012:role/scheduler',
+    ATTEMPT_TIMEOUT_MS: '1000',
+    SUBSCRIPTION_CACHE_MS: '0',
+    ALLOW_HTTP: 'true',
+    ...overrides,
+  };
+  const sqsClient = new SQSClient({ region: 'eu-central-1', credentials: { accessKeyId: 'x', secretAccessKey: 'x' } });
+  const schedulerClient = new SchedulerClient({ region: 'eu-central-1', credentials: { accessKeyId: 'x', secretAccessKey: 'x' } });
+  const sqs = mockClient(sqsClient);
+  const scheduler = mockClient(schedulerClient);
+  sqs.on(SendMessageBatchCommand).resolves({ Successful: [], Failed: [] });
+  sqs.on(SendMessageCommand).resolves({ MessageId: 'm' });
+  scheduler.on(CreateScheduleCommand).resolves({ ScheduleArn: 'arn:aws:scheduler:::schedule/x' });
+
+  const clock = new TestClock();
+  const log = new RecordingLog();
+  const doc = createDocumentClient(dynamo.client);
+  const infra = { clients: { doc, sqs: sqsClient, scheduler: schedulerClient }, log, clock };
+  const deliveries = new DynamoDeliveryRepository({
+    doc,
+    tables: { events: env.EVENTS_TABLE!, deliveries: env.DELIVERIES_TABLE!, attempts: env.ATTEMPTS_TABLE! },
+    retentionDays: 30,
+  });
+
+  const sendDeps = buildSendDeps(env, infra);
+  return {
+    dynamo,
+    doc,
+    env,
+    clock,
+    log,
+    sqs,
+    scheduler,
+    deliveries,
+    ingest: createIngestHandler(buildIngestDeps(env, infra)),
+    sender: createSenderHandler(sendDeps),
+    resend: createResendHandler(buildResendDeps(env, infra)),
+    subscriptions: createSubscriptionsHandler(buildSubscriptionDeps(env, infra)),
+    sweeper: createSweeperHandler(buildSweepDeps(env, infra)),
+    queued() {
+      const out: Array<DeliveryWakeup & { delaySeconds?: number }> = [];
+      for (const call of sqs.calls()) {
+        const input = call.args[0].input as { QueueUrl?: string; Entries?: SendMessageBatchRequestEntry[]; MessageBody?: string; DelaySeconds?: number };
+        if (input.QueueUrl !== QUEUE_URL) continue;
+        if (input.Entries) for (const e of input.Entries) out.push(JSON.parse(e.MessageBody!));
+        else if (input.MessageBody) out.push({ ...JSON.parse(input.MessageBody), delaySeconds: input.DelaySeconds });
+      }
+      return out;
+    },
+    scheduled() {
+      return scheduler.commandCalls(CreateScheduleCommand).map((call) => ({
+        ...(JSON.parse(call.args[0].input.Target!.Input!) as DeliveryWakeup),
+        name: call.args[0].input.Name!,
+        expression: call.args[0].input.ScheduleExpression!,
+      }));
+    },
+    deadLettered() {
+      return sqs
+        .commandCalls(SendMessageCommand)
+        .filter((c) => c.args[0].input.QueueUrl === DLQ_URL)
+        .map((c) => ({ body: c.args[0].input.MessageBody!, reason: c.args[0].input.MessageAttributes?.reason?.StringValue ?? '' }));
+    },
+    async close() {
+      sqs.restore();
+      scheduler.restore();
+      const webhook = sendDeps.webhook as { close?: () => Promise<void> };
+      await webhook.close?.();
+      await dynamo.close();
+    },
+  };
+}
+
+let messageCounter = 0;
+
+/** An SQS event as Lambda delivers it, one record per body. */
+export function sqsEvent(bodies: Array<string | { body: string; messageId?: string; receiveCount?: number }>): SQSEvent {
+  return {
+    Records: bodies.map((b): SQSRecord => {
+      const { body, messageId, receiveCount } = typeof b === 'string' ? { body: b, messageId: undefined, receiveCount: undefined } : b;
+      messageCounter += 1;
+      return {
+        messageId: messageId ?? `00000000-0000-4000-8000-${String(messageCounter).padStart(12, '0')}`,
+        receiptHandle: 'rh',
+        body,
+        attributes: {
+          ApproximateReceiveCount: String(receiveCount ?? 1),
+          SentTimestamp: String(Date.now()),
+          SenderId: 'test',
+          ApproximateFirstReceiveTimestamp: String(Date.now()),
+        },
+        messageAttributes: {},
+        md5OfBody: '',
+        eventSource: 'aws:sqs',
+        eventSourceARN: 'arn:aws:sqs:eu-central-1:123456789012:queue',
+        awsRegion: 'eu-central-1',
+      };
+    }),
+  };
+}
+
+/** The SQS event that delivers these wake-ups to the sender. */
+export function wakeupEvent(wakeups: DeliveryWakeup[], receiveCount = 1): SQSEvent {
+  return sqsEvent(wakeups.map((w) => ({ body: JSON.stringify({ deliveryId: w.deliveryId, attempt: w.attempt }), receiveCount })));
+}
