@@ -14,8 +14,9 @@ export function parseEvent(body: string, messageId: string, maxBytes: number): P
   let value: unknown;
   try {
     value = JSON.parse(body);
-  } catch (error) {
-    return reject(`body is not valid JSON (${(error as Error).message})`);
+  } catch {
+    // The parser's message quotes part of the body (customer data): keep it out of logs and the DLQ.
+    return reject('body is not valid JSON');
   }
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     return reject(`event must be a JSON object, got ${value === null ? 'null' : Array.isArray(value) ? 'an array' : typeof value}`);

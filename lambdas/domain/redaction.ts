@@ -52,6 +52,8 @@ export function secretsOf(subscription: Pick<Subscription, 'url' | 'basicAuth'>)
   }
   if (subscription.basicAuth) {
     secrets.add(subscription.basicAuth.password);
+    // `https://TOKEN@host/` carries its secret as the username.
+    if (subscription.basicAuth.password === '') secrets.add(subscription.basicAuth.username);
     secrets.add(Buffer.from(`${subscription.basicAuth.username}:${subscription.basicAuth.password}`).toString('base64'));
   }
   // Very short values (e.g. `?v=1`) would mask ordinary words everywhere; they are no secret anyway.

@@ -7,6 +7,8 @@ import type { Log } from './log';
 import { ValidationError, type Clock, type DeliveryRepository, type WakeupQueue } from './ports';
 import type { Delivery, DeliveryWakeup } from './types';
 
+const IN_FLIGHT = 'an attempt is in flight; try again in a minute';
+
 /** One call touches at most this many deliveries; a wider window is resent in several calls. */
 export const MAX_RESEND = 10_000;
 
@@ -77,19 +79,27 @@ export async function resend(deps: ResendDeps, input: unknown): Promise<ResendRe
   const request = parseResendRequest(input);
   const { matched, notFound } = await select(deps, request);
   const result: ResendResult = { dryRun: request.dryRun === true, matched: matched.length, resent: 0, deliveryIds: [], skipped: [], notFound };
+  const now = deps.clock.now().toISOString();
   if (request.dryRun) {
-    result.deliveryIds = matched.map((d) => d.deliveryId);
+    // What a real resend would do now: one with an attempt in flight would be skipped.
+    for (const d of matched) {
+      if (d.leaseUntil !== undefined && d.leaseUntil > now) result.skipped.push({ deliveryId: d.deliveryId, reason: IN_FLIGHT });
+      else result.deliveryIds.push(d.deliveryId);
+    }
     return result;
   }
-  const now = deps.clock.now().toISOString();
   const wakeups: DeliveryWakeup[] = [];
   await forEachLimited(matched, 16, async (d) => {
     const restarted = await deps.deliveries.restartBudget(d.deliveryId, now);
     if (restarted) wakeups.push({ deliveryId: restarted.deliveryId, attempt: restarted.attemptCount + 1 });
-    else result.skipped.push({ deliveryId: d.deliveryId, reason: 'an attempt is in flight; try again in a minute' });
+    else result.skipped.push({ deliveryId: d.deliveryId, reason: IN_FLIGHT });
   });
   // A wake-up that cannot be sent is not lost: the delivery is pending and due, the sweeper finds it.
-  const unsent = await deps.wakeups.sendNow(wakeups);
+  // The budgets are restarted by now, so a failed send must not answer as if nothing had happened.
+  const unsent = await deps.wakeups.sendNow(wakeups).catch((error: unknown) => {
+    deps.log.error('resend wake-ups could not be queued', { error: String(error) });
+    return wakeups;
+  });
   if (unsent.length > 0) deps.log.warn('some resend wake-ups could not be queued; the sweeper will pick them up', { count: unsent.length });
   result.deliveryIds = wakeups.map((w) => w.deliveryId).sort();
   result.resent = wakeups.length;
@@ -100,14 +110,15 @@ export async function resend(deps: ResendDeps, input: unknown): Promise<ResendRe
 async function select(deps: ResendDeps, request: ResendRequest): Promise<{ matched: Delivery[]; notFound: string[] }> {
   switch (request.selector) {
     case 'deliveryIds': {
-      const ids = [...new Set(request.deliveryIds)];
-      ids.forEach((id, i) => {
+      // Checked before removing repeats, so the position named is the one in the caller's list.
+      request.deliveryIds.forEach((id, i) => {
         try {
           parseDeliveryId(id);
         } catch (error) {
           throw new ValidationError(`deliveryIds.${i}: ${(error as Error).message}`);
         }
       });
+      const ids = [...new Set(request.deliveryIds)];
       const found = await deps.deliveries.getMany(ids);
       const have = new Set(found.map((d) => d.deliveryId));
       return { matched: found, notFound: ids.filter((id) => !have.has(id)) };

@@ -108,7 +108,8 @@ export async function handleSubscriptionAction(deps: SubscriptionDeps, input: un
       const next: Subscription = { ...current, updatedAt: now };
       if (req.url !== undefined) {
         const target = parseTargetUrl(req.url, deps.rules);
-        if (target.basicAuth && req.basicAuth) throw new ValidationError('give Basic auth either in the url or as `basicAuth`, not both');
+        // `basicAuth: null` (remove) next to userinfo (set) is as contradictory as two sets of credentials.
+        if (target.basicAuth && req.basicAuth !== undefined) throw new ValidationError('give Basic auth either in the url or as `basicAuth`, not both');
         next.url = target.url;
         if (target.basicAuth) next.basicAuth = target.basicAuth;
       }
@@ -177,7 +178,9 @@ export function viewOf(subscription: Subscription, options: { reveal?: boolean }
 }
 
 function maskAuth(auth: BasicAuth, reveal: boolean): BasicAuth {
-  return reveal ? { ...auth } : { username: auth.username, password: MASK };
+  if (reveal) return { ...auth };
+  // Without a password the username is the credential (`https://TOKEN@host/`): mask it too.
+  return { username: auth.password === '' ? MASK : auth.username, password: MASK };
 }
 
 const BASE32 = 'abcdefghijklmnopqrstuvwxyz234567';

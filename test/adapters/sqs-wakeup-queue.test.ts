@@ -54,7 +54,13 @@ describe('SqsWakeupQueue.sendNow', () => {
     expect(await queue.sendNow(wakeups)).toEqual([wakeups[10], wakeups[19], wakeups[22]]);
   });
 
-  it('lets a failed call throw', async () => {
+  it('returns the wake-ups of a failed call when an earlier call went through', async () => {
+    sqsMock.on(SendMessageBatchCommand).resolvesOnce({ Successful: [], Failed: [] }).rejects(new Error('throttled'));
+    const failed = await queue.sendNow(wakeups.slice(0, 13));
+    expect(failed).toEqual(wakeups.slice(10, 13));
+  });
+
+  it('lets a failed call throw when nothing was sent', async () => {
     sqsMock.on(SendMessageBatchCommand).rejects(new Error('throttled'));
     await expect(queue.sendNow(wakeups.slice(0, 2))).rejects.toThrow('throttled');
   });

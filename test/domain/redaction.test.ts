@@ -38,6 +38,10 @@ describe('secretsOf and scrub', () => {
     expect(clean).toContain('***');
   });
 
+  it('treats a username without a password as the secret (https://TOKEN@host/)', () => {
+    expect(secretsOf({ url: 'https://example.com/hook', basicAuth: { username: 'tok3n-value', password: '' } })).toContain('tok3n-value');
+  });
+
   it('ignores values too short to be secrets, so ordinary text stays readable', () => {
     expect(secretsOf({ url: 'https://example.com/hook?v=1' })).toEqual([]);
   });

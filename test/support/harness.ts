@@ -53,6 +53,10 @@ export interface Harness {
   env: Env;
   clock: TestClock;
   log: RecordingLog;
+  /**
+   * Careful: resetHistory() after rejectsOnce/resolvesOnce re-arms the one-time behaviour for the
+   * next call (the stub counts calls from zero again); count calls from a mark instead.
+   */
   sqs: AwsClientStub<SQSClient>;
   scheduler: AwsClientStub<SchedulerClient>;
   deliveries: DynamoDeliveryRepository;

@@ -16,23 +16,35 @@ export class SqsWakeupQueue implements WakeupQueue {
     this.queueUrl = queueUrl;
   }
 
-  /** A failed call throws; entries SQS refused one by one come back so the caller can act on each. */
+  /**
+   * Entries SQS refused, and every entry of a call that failed, come back so the caller can act on
+   * each. Only when no call succeeded at all does the error itself propagate.
+   */
   async sendNow(wakeups: DeliveryWakeup[]): Promise<DeliveryWakeup[]> {
     const failed: DeliveryWakeup[] = [];
+    let firstError: unknown;
+    let anySent = false;
     for (let start = 0; start < wakeups.length; start += BATCH_SIZE) {
       const chunk = wakeups.slice(start, start + BATCH_SIZE);
-      // Ids only need to be unique within one call; the index maps a failure back to its wakeup.
-      const result = await this.sqs.send(
-        new SendMessageBatchCommand({
-          QueueUrl: this.queueUrl,
-          Entries: chunk.map((wakeup, index) => ({ Id: String(index), MessageBody: formatWakeup(wakeup) })),
-        }),
-      );
-      for (const entry of result?.Failed ?? []) {
-        const wakeup = chunk[Number(entry.Id)];
-        if (wakeup) failed.push(wakeup);
+      try {
+        // Ids only need to be unique within one call; the index maps a failure back to its wakeup.
+        const result = await this.sqs.send(
+          new SendMessageBatchCommand({
+            QueueUrl: this.queueUrl,
+            Entries: chunk.map((wakeup, index) => ({ Id: String(index), MessageBody: formatWakeup(wakeup) })),
+          }),
+        );
+        anySent = true;
+        for (const entry of result?.Failed ?? []) {
+          const wakeup = chunk[Number(entry.Id)];
+          if (wakeup) failed.push(wakeup);
+        }
+      } catch (error) {
+        firstError ??= error;
+        failed.push(...chunk);
       }
     }
+    if (firstError !== undefined && !anySent) throw firstError;
     return failed;
   }
 

@@ -1,0 +1,50 @@
+// The functions' environment. Variable names are the ones lambdas/config.ts validates at cold start;
+// the map is typed by those keys, so a misspelt, removed or newly added variable is a compile error here.
+import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import type * as iam from 'aws-cdk-lib/aws-iam';
+import type * as scheduler from 'aws-cdk-lib/aws-scheduler';
+import type * as sqs from 'aws-cdk-lib/aws-sqs';
+import { defaults, type ConfigKey } from '../lambdas/config';
+import type { StackConfig } from './stack-config';
+import type { TableId } from './tables';
+
+export const SERVICE_NAME = 'crm-webhooks';
+
+export interface EnvironmentSources {
+  config: StackConfig;
+  tables: Record<TableId, dynamodb.ITable>;
+  queues: { deliveries: sqs.IQueue; eventsDlq: sqs.IQueue };
+  scheduler: { group: scheduler.IScheduleGroup; role: iam.IRole };
+}
+
+/** ALLOW_HTTP stays unset in AWS: webhook targets there must be https. */
+type StackProvidedKey = Exclude<ConfigKey, 'ALLOW_HTTP'>;
+
+export function functionEnvironment({ config, tables, queues, scheduler }: EnvironmentSources): Record<string, string> {
+  const service: Record<StackProvidedKey, string> = {
+    SUBSCRIPTIONS_TABLE: tables.subscriptions.tableName,
+    EVENTS_TABLE: tables.events.tableName,
+    DELIVERIES_TABLE: tables.deliveries.tableName,
+    ATTEMPTS_TABLE: tables.attempts.tableName,
+    DELIVERIES_QUEUE_URL: queues.deliveries.queueUrl,
+    DELIVERIES_QUEUE_ARN: queues.deliveries.queueArn,
+    EVENTS_DLQ_URL: queues.eventsDlq.queueUrl,
+    SCHEDULE_GROUP: scheduler.group.scheduleGroupName,
+    SCHEDULER_ROLE_ARN: scheduler.role.roleArn,
+    ATTEMPT_TIMEOUT_MS: String(config.attemptTimeoutMs),
+    RETRY_BASE_DELAY_MS: String(config.retryBaseDelayMs),
+    RETRY_MULTIPLIER: String(config.retryMultiplier),
+    MAX_ATTEMPTS: String(config.maxAttempts),
+    RETENTION_DAYS: String(config.retentionDays),
+    SWEEP_GRACE_MS: String(config.sweepGraceMs),
+    SUBSCRIPTION_CACHE_MS: String(defaults.subscriptionCacheMs),
+    MAX_EVENT_BYTES: String(defaults.maxEventBytes),
+    FANOUT_SETTLE_MS: String(defaults.fanoutSettleMs),
+  };
+  return {
+    ...service,
+    POWERTOOLS_SERVICE_NAME: SERVICE_NAME,
+    // The bundles are minified; source maps make stack traces in the logs readable.
+    NODE_OPTIONS: '--enable-source-maps',
+  };
+}

@@ -1,0 +1,43 @@
+// What invokes each function. resend and subscriptions have no trigger: support invokes them from
+// the Lambda console or the CLI.
+import { Duration } from 'aws-cdk-lib';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as targets from 'aws-cdk-lib/aws-events-targets';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as sources from 'aws-cdk-lib/aws-lambda-event-sources';
+import type * as sqs from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import type { FunctionId } from './functions';
+
+export const SQS_BATCH_SIZE = 10;
+export const SWEEP_INTERVAL = Duration.minutes(5);
+
+export interface TriggersProps {
+  functions: Record<FunctionId, lambda.IFunction>;
+  queues: { events: sqs.IQueue; deliveries: sqs.IQueue };
+  senderMaxConcurrency: number;
+}
+
+export class Triggers extends Construct {
+  constructor(scope: Construct, id: string, props: TriggersProps) {
+    super(scope, id);
+    const { ingest, sender, sweeper } = props.functions;
+    // Partial batch failures: one bad record is retried alone instead of its whole batch.
+    ingest.addEventSource(
+      new sources.SqsEventSource(props.queues.events, { batchSize: SQS_BATCH_SIZE, reportBatchItemFailures: true }),
+    );
+    sender.addEventSource(
+      new sources.SqsEventSource(props.queues.deliveries, {
+        batchSize: SQS_BATCH_SIZE,
+        reportBatchItemFailures: true,
+        // Caps the load put on receivers and on the account's concurrency when a backlog drains.
+        maxConcurrency: props.senderMaxConcurrency,
+      }),
+    );
+    new events.Rule(this, 'Sweep', {
+      description: 'Runs the sweeper, which re-enqueues overdue pending deliveries',
+      schedule: events.Schedule.rate(SWEEP_INTERVAL),
+      targets: [new targets.LambdaFunction(sweeper)],
+    });
+  }
+}

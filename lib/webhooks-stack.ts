@@ -1,0 +1,64 @@
+// The crm-webhooks service: queues, tables, the five functions, their triggers and permissions.
+// Each part is built in its own file here; the README describes the architecture.
+import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
+import { Construct } from 'constructs';
+import { Alarms } from './alarms';
+import { functionEnvironment } from './environment';
+import { Functions, functionSpecs } from './functions';
+import { grantFunctionPermissions } from './permissions';
+import { Queues } from './queues';
+import { RetryScheduler } from './scheduler';
+import { readStackConfig, type StackConfig } from './stack-config';
+import { Tables } from './tables';
+import { Triggers } from './triggers';
+
+export class WebhooksStack extends Stack {
+  readonly config: StackConfig;
+  readonly queues: Queues;
+  readonly tables: Tables;
+  readonly scheduler: RetryScheduler;
+  readonly functions: Functions;
+
+  constructor(scope: Construct, id: string, props?: StackProps) {
+    super(scope, id, props);
+    this.config = readStackConfig(this.node);
+
+    this.queues = new Queues(this, 'Queues', {
+      eventsConsumerTimeout: functionSpecs.ingest.timeout,
+      deliveriesConsumerTimeout: functionSpecs.sender.timeout,
+    });
+    new Alarms(this, 'Alarms', {
+      deadLetterQueues: { events: this.queues.eventsDlq, deliveries: this.queues.deliveriesDlq },
+    });
+    this.tables = new Tables(this, 'Tables');
+    this.scheduler = new RetryScheduler(this, 'RetryScheduler', { deliveriesQueue: this.queues.deliveries });
+
+    const environment = functionEnvironment({
+      config: this.config,
+      tables: this.tables.byId,
+      queues: this.queues,
+      scheduler: this.scheduler,
+    });
+    this.functions = new Functions(this, 'Functions', { environment });
+    grantFunctionPermissions(this.functions.byId, {
+      tables: this.tables.byId,
+      queues: this.queues,
+      scheduler: this.scheduler,
+    });
+    new Triggers(this, 'Triggers', {
+      functions: this.functions.byId,
+      queues: this.queues,
+      senderMaxConcurrency: this.config.senderMaxConcurrency,
+    });
+
+    const output = (name: string, value: string, description: string) =>
+      new CfnOutput(this, name, { value, description });
+    output('EventsQueueUrl', this.queues.events.queueUrl, 'The CRM publishes events here (SQS SendMessage)');
+    output('EventsQueueArn', this.queues.events.queueArn, 'Grant the CRM sqs:SendMessage on this queue');
+    output('EventsDlqUrl', this.queues.eventsDlq.queueUrl, 'Invalid or undeliverable events, with the reason');
+    output('DeliveriesQueueUrl', this.queues.deliveries.queueUrl, 'Wakes the sender; DynamoDB holds the state');
+    output('ResendFunctionName', this.functions.byId.resend.functionName, 'Invoke with a resend payload');
+    output('SubscriptionsFunctionName', this.functions.byId.subscriptions.functionName, 'Invoke with a subscriptions payload');
+    output('ScheduleGroupName', this.scheduler.group.scheduleGroupName, 'One-time schedules of long retry waits');
+  }
+}

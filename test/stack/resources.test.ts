@@ -1,0 +1,273 @@
+// The stack's resources, as CloudFormation will create them: queues, tables, functions, triggers,
+// the retry scheduler and the outputs.
+import { existsSync, readFileSync } from 'node:fs';
+import { isBuiltin } from 'node:module';
+import * as path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { defaults } from '../../lambdas/config';
+import { tableDefinitions, type KeyDefinition } from '../../lambdas/storage/tables';
+import { ofType, removeAssembly, synth, type Json, type Synthesized } from './synth';
+
+let s: Synthesized;
+let resources: Record<string, Json>;
+
+beforeAll(() => {
+  s = synth();
+  resources = s.resources;
+}, 120_000);
+
+afterAll(() => removeAssembly(s));
+
+const functionIds = ['ingest', 'sender', 'resend', 'subscriptions', 'sweeper'] as const;
+
+function fn(id: (typeof functionIds)[number]): Json {
+  return resources[s.logicalId(s.stack.functions.byId[id])];
+}
+
+function queue(name: 'events' | 'eventsDlq' | 'deliveries' | 'deliveriesDlq'): Json {
+  return resources[s.logicalId(s.stack.queues[name])];
+}
+
+describe('queues', () => {
+  it('has four queues: events and deliveries, each redriving to its own DLQ after 5 receives', () => {
+    expect(Object.keys(ofType(resources, 'AWS::SQS::Queue'))).toHaveLength(4);
+    for (const [work, dlq] of [['events', 'eventsDlq'], ['deliveries', 'deliveriesDlq']] as const) {
+      expect(queue(work).Properties.RedrivePolicy).toEqual({
+        deadLetterTargetArn: { 'Fn::GetAtt': [s.logicalId(s.stack.queues[dlq]), 'Arn'] },
+        maxReceiveCount: 5,
+      });
+      expect(queue(dlq).Properties.RedrivePolicy).toBeUndefined();
+      expect(queue(dlq).Properties.MessageRetentionPeriod).toBe(14 * 24 * 3600);
+    }
+  });
+
+  it('encrypts every queue with SQS-managed keys and denies every request not over TLS', () => {
+    const policies = Object.values(ofType(resources, 'AWS::SQS::QueuePolicy'));
+    for (const [id, q] of Object.entries(ofType(resources, 'AWS::SQS::Queue'))) {
+      expect(q.Properties.SqsManagedSseEnabled, id).toBe(true);
+      const policy = policies.find((p) => (p.Properties.Queues as Json[]).some((ref) => ref.Ref === id));
+      expect(policy?.Properties.PolicyDocument.Statement, id).toContainEqual(
+        expect.objectContaining({
+          Effect: 'Deny',
+          Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+        }),
+      );
+    }
+  });
+
+  it('gives each triggered queue a visibility timeout of at least six times its consumer timeout', () => {
+    const mappings = Object.values(ofType(resources, 'AWS::Lambda::EventSourceMapping'));
+    expect(mappings).toHaveLength(2);
+    for (const mapping of mappings) {
+      const queueId = mapping.Properties.EventSourceArn['Fn::GetAtt'][0] as string;
+      const consumer = resources[mapping.Properties.FunctionName.Ref as string];
+      expect(resources[queueId].Properties.VisibilityTimeout).toBeGreaterThanOrEqual(6 * consumer.Properties.Timeout);
+    }
+  });
+
+  it('alarms when a message lands in either DLQ', () => {
+    const alarms = Object.values(ofType(resources, 'AWS::CloudWatch::Alarm'));
+    for (const dlq of ['eventsDlq', 'deliveriesDlq'] as const) {
+      const queueName = { 'Fn::GetAtt': [s.logicalId(s.stack.queues[dlq]), 'QueueName'] };
+      expect(alarms, dlq).toContainEqual(
+        expect.objectContaining({
+          Properties: expect.objectContaining({
+            MetricName: 'ApproximateNumberOfMessagesVisible',
+            Dimensions: [{ Name: 'QueueName', Value: queueName }],
+            Threshold: 1,
+            ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+          }),
+        }),
+      );
+    }
+  });
+});
+
+describe('tables', () => {
+  const keySchema = (partition: KeyDefinition, sort?: KeyDefinition) => [
+    { AttributeName: partition.name, KeyType: 'HASH' },
+    ...(sort ? [{ AttributeName: sort.name, KeyType: 'RANGE' }] : []),
+  ];
+
+  it('has exactly the tables of lambdas/storage/tables.ts', () => {
+    expect(Object.keys(ofType(resources, 'AWS::DynamoDB::Table'))).toHaveLength(tableDefinitions.length);
+  });
+
+  it.each(tableDefinitions.map((d) => [d.id, d] as const))('builds the %s table from its definition', (id, definition) => {
+    const table = resources[s.logicalId(s.stack.tables.byId[id])];
+    const props = table.Properties;
+    expect(props.KeySchema).toEqual(keySchema(definition.partitionKey, definition.sortKey));
+    const indexes = (props.GlobalSecondaryIndexes ?? []) as Json[];
+    expect(indexes).toEqual(
+      definition.indexes.map((index) => ({
+        IndexName: index.indexName,
+        KeySchema: keySchema(index.partitionKey, index.sortKey),
+        Projection: { ProjectionType: index.projection },
+      })),
+    );
+    const keys = [definition, ...definition.indexes].flatMap((k) => [k.partitionKey, ...(k.sortKey ? [k.sortKey] : [])]);
+    const attributes = new Map(keys.map((k) => [k.name, k.type]));
+    expect(props.AttributeDefinitions).toHaveLength(attributes.size);
+    for (const [name, type] of attributes) expect(props.AttributeDefinitions).toContainEqual({ AttributeName: name, AttributeType: type });
+
+    expect(props.TimeToLiveSpecification).toEqual({ AttributeName: 'expiresAt', Enabled: true });
+    expect(props.PointInTimeRecoverySpecification).toEqual({ PointInTimeRecoveryEnabled: true });
+    expect(props.BillingMode).toBe('PAY_PER_REQUEST');
+    // AWS-managed encryption: SSE on, no customer key.
+    expect(props.SSESpecification).toEqual({ SSEEnabled: true });
+    expect(table.DeletionPolicy).toBe('Retain');
+    expect(table.UpdateReplacePolicy).toBe('Retain');
+  });
+});
+
+describe('functions', () => {
+  const expected = {
+    ingest: { Timeout: 30, MemorySize: 256 },
+    sender: { Timeout: 60, MemorySize: 512 },
+    resend: { Timeout: 60, MemorySize: 256 },
+    subscriptions: { Timeout: 15, MemorySize: 256 },
+    sweeper: { Timeout: 60, MemorySize: 256 },
+  };
+
+  it('has exactly five functions, all Node.js 24 on arm64', () => {
+    const functions = Object.values(ofType(resources, 'AWS::Lambda::Function'));
+    expect(functions).toHaveLength(5);
+    for (const f of functions) {
+      expect(f.Properties.Runtime).toBe('nodejs24.x');
+      expect(f.Properties.Architectures).toEqual(['arm64']);
+      expect(f.Properties.Handler).toBe('index.handler');
+    }
+  });
+
+  it.each(functionIds)('%s has its timeout, memory and a log group kept one month', (id) => {
+    expect(fn(id).Properties).toMatchObject(expected[id]);
+    const logGroupId = fn(id).Properties.LoggingConfig.LogGroup.Ref as string;
+    expect(resources[logGroupId].Properties.RetentionInDays).toBe(30);
+  });
+
+  it.each(functionIds)('%s gets the full environment with the default configuration', (id) => {
+    const { queues, tables, scheduler } = s.stack;
+    const ref = (construct: Parameters<Synthesized['logicalId']>[0]) => ({ Ref: s.logicalId(construct) });
+    const arn = (construct: Parameters<Synthesized['logicalId']>[0]) => ({ 'Fn::GetAtt': [s.logicalId(construct), 'Arn'] });
+    const groupName = resources[s.logicalId(scheduler.group)].Properties.Name as string;
+    expect(fn(id).Properties.Environment.Variables).toEqual({
+      SUBSCRIPTIONS_TABLE: ref(tables.byId.subscriptions),
+      EVENTS_TABLE: ref(tables.byId.events),
+      DELIVERIES_TABLE: ref(tables.byId.deliveries),
+      ATTEMPTS_TABLE: ref(tables.byId.attempts),
+      DELIVERIES_QUEUE_URL: ref(queues.deliveries),
+      DELIVERIES_QUEUE_ARN: arn(queues.deliveries),
+      EVENTS_DLQ_URL: ref(queues.eventsDlq),
+      SCHEDULE_GROUP: groupName,
+      SCHEDULER_ROLE_ARN: arn(scheduler.role),
+      ATTEMPT_TIMEOUT_MS: '5000',
+      RETRY_BASE_DELAY_MS: '300000',
+      RETRY_MULTIPLIER: '2',
+      MAX_ATTEMPTS: '10',
+      RETENTION_DAYS: '30',
+      SWEEP_GRACE_MS: '600000',
+      SUBSCRIPTION_CACHE_MS: String(defaults.subscriptionCacheMs),
+      MAX_EVENT_BYTES: String(defaults.maxEventBytes),
+      FANOUT_SETTLE_MS: String(defaults.fanoutSettleMs),
+      POWERTOOLS_SERVICE_NAME: 'crm-webhooks',
+      NODE_OPTIONS: '--enable-source-maps',
+    });
+  });
+
+  it('lets a fan-out settle for longer than an ingest invocation can run', () => {
+    const settleMs = Number(fn('ingest').Properties.Environment.Variables.FANOUT_SETTLE_MS);
+    expect(settleMs).toBeGreaterThan(fn('ingest').Properties.Timeout * 1000);
+  });
+
+  it.each(functionIds)('%s is bundled by esbuild with the AWS SDK inside and a source map', (id) => {
+    // The assertions template drops metadata; the synthesized file keeps where each asset was staged.
+    const synthesized = JSON.parse(readFileSync(path.join(s.app.outdir, s.stack.templateFile), 'utf8'));
+    const assetPath = synthesized.Resources[s.logicalId(s.stack.functions.byId[id])].Metadata['aws:asset:path'] as string;
+    const bundle = path.join(s.app.outdir, assetPath);
+    const code = readFileSync(path.join(bundle, 'index.js'), 'utf8');
+    // Nothing is loaded from outside the bundle but Node's own modules: the SDK runs at the tested
+    // version, not the one the Lambda runtime ships. The CRT signer is an optional require (SigV4a
+    // only, inside a try) that the SDK falls back from; none of our clients needs it.
+    // `node:` names count as built in even where this Node lacks them (node:sqlite is Node 22+).
+    const builtin = (name: string) => name.startsWith('node:') || isBuiltin(name);
+    const required = [...code.matchAll(/require\("([^"]+)"\)/g)].map((m) => m[1]!);
+    expect(required.filter((name) => !builtin(name) && name !== '@aws-sdk/signature-v4-crt')).toEqual([]);
+    expect(code).toContain('sourceMappingURL=index.js.map');
+    expect(existsSync(path.join(bundle, 'index.js.map'))).toBe(true);
+  });
+});
+
+describe('triggers', () => {
+  function mappingOf(id: 'ingest' | 'sender'): Json {
+    const mappings = Object.values(ofType(resources, 'AWS::Lambda::EventSourceMapping'));
+    return mappings.find((m) => m.Properties.FunctionName.Ref === s.logicalId(s.stack.functions.byId[id]));
+  }
+
+  it('feeds ingest from the events queue, 10 records a batch, reporting partial failures', () => {
+    expect(mappingOf('ingest').Properties).toEqual({
+      EventSourceArn: { 'Fn::GetAtt': [s.logicalId(s.stack.queues.events), 'Arn'] },
+      FunctionName: { Ref: s.logicalId(s.stack.functions.byId.ingest) },
+      BatchSize: 10,
+      FunctionResponseTypes: ['ReportBatchItemFailures'],
+    });
+  });
+
+  it('feeds the sender from the deliveries queue, reporting partial failures, at most 20 at once', () => {
+    expect(mappingOf('sender').Properties).toEqual({
+      EventSourceArn: { 'Fn::GetAtt': [s.logicalId(s.stack.queues.deliveries), 'Arn'] },
+      FunctionName: { Ref: s.logicalId(s.stack.functions.byId.sender) },
+      BatchSize: 10,
+      FunctionResponseTypes: ['ReportBatchItemFailures'],
+      ScalingConfig: { MaximumConcurrency: 20 },
+    });
+  });
+
+  it('gives resend and subscriptions no trigger', () => {
+    for (const id of ['resend', 'subscriptions'] as const) {
+      const fnId = s.logicalId(s.stack.functions.byId[id]);
+      expect(Object.values(ofType(resources, 'AWS::Lambda::EventSourceMapping')).map((m) => m.Properties.FunctionName.Ref)).not.toContain(fnId);
+      expect(Object.values(ofType(resources, 'AWS::Lambda::Permission')).map((p) => p.Properties.FunctionName['Fn::GetAtt']?.[0])).not.toContain(fnId);
+    }
+  });
+
+  it('runs the sweeper every 5 minutes from an EventBridge rule allowed to invoke it', () => {
+    const sweeperId = s.logicalId(s.stack.functions.byId.sweeper);
+    const rules = ofType(resources, 'AWS::Events::Rule');
+    expect(Object.values(rules)).toHaveLength(1);
+    const [ruleId, rule] = Object.entries(rules)[0]!;
+    expect(rule.Properties.ScheduleExpression).toBe('rate(5 minutes)');
+    expect(rule.Properties.State).toBe('ENABLED');
+    expect(rule.Properties.Targets).toEqual([expect.objectContaining({ Arn: { 'Fn::GetAtt': [sweeperId, 'Arn'] } })]);
+    s.template.hasResourceProperties('AWS::Lambda::Permission', {
+      Action: 'lambda:InvokeFunction',
+      Principal: 'events.amazonaws.com',
+      FunctionName: { 'Fn::GetAtt': [sweeperId, 'Arn'] },
+      SourceArn: { 'Fn::GetAtt': [ruleId, 'Arn'] },
+    });
+  });
+});
+
+describe('retry scheduler', () => {
+  it('has a schedule group of its own, the one the functions are told about', () => {
+    const groups = Object.values(ofType(resources, 'AWS::Scheduler::ScheduleGroup'));
+    expect(groups).toHaveLength(1);
+    expect(fn('sender').Properties.Environment.Variables.SCHEDULE_GROUP).toBe(groups[0].Properties.Name);
+  });
+});
+
+describe('outputs', () => {
+  it('exports the events queue, the support functions and the rest an operator needs', () => {
+    const ref = (construct: Parameters<Synthesized['logicalId']>[0]) => ({ Ref: s.logicalId(construct) });
+    const outputs = s.template.toJSON().Outputs as Record<string, Json>;
+    const values = Object.fromEntries(Object.entries(outputs).map(([name, output]) => [name, output.Value]));
+    expect(values).toEqual({
+      EventsQueueUrl: ref(s.stack.queues.events),
+      EventsQueueArn: { 'Fn::GetAtt': [s.logicalId(s.stack.queues.events), 'Arn'] },
+      EventsDlqUrl: ref(s.stack.queues.eventsDlq),
+      DeliveriesQueueUrl: ref(s.stack.queues.deliveries),
+      ResendFunctionName: ref(s.stack.functions.byId.resend),
+      SubscriptionsFunctionName: ref(s.stack.functions.byId.subscriptions),
+      ScheduleGroupName: resources[s.logicalId(s.stack.scheduler.group)].Properties.Name,
+    });
+  });
+});
