@@ -16,8 +16,11 @@ export interface SubscriptionRepository {
   get(id: string): Promise<Subscription | undefined>;
   /** Every subscription with the given status, oldest first. */
   listByStatus(status: SubscriptionStatus): Promise<Subscription[]>;
-  /** Replaces the stored item; fails with NotFoundError if it does not exist. */
-  put(subscription: Subscription): Promise<void>;
+  /**
+   * Replaces the stored item; fails with NotFoundError if it does not exist, or with ConflictError
+   * when `expectedUpdatedAt` is given and the stored item was changed since (read-modify-write).
+   */
+  put(subscription: Subscription, expectedUpdatedAt?: string): Promise<void>;
 }
 
 export interface Page<T> {

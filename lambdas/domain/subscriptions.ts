@@ -116,7 +116,7 @@ export async function handleSubscriptionAction(deps: SubscriptionDeps, input: un
       if (req.basicAuth !== undefined) next.basicAuth = req.basicAuth ?? undefined;
       if (req.eventTypes !== undefined) next.eventTypes = req.eventTypes ?? undefined;
       if (req.description !== undefined) next.description = req.description ?? undefined;
-      await deps.repository.put(next);
+      await deps.repository.put(next, current.updatedAt);
       deps.log.info('subscription updated', { subscriptionId: next.id, fields: changes });
       return { subscription: viewOf(next) };
     }
@@ -136,7 +136,7 @@ export async function handleSubscriptionAction(deps: SubscriptionDeps, input: un
         next.status = 'deleted';
         delete next.disabledReason;
       }
-      await deps.repository.put(next);
+      await deps.repository.put(next, current.updatedAt);
       deps.log.info(`subscription ${action}d`, { subscriptionId: next.id });
       return { subscription: viewOf(next) };
     }

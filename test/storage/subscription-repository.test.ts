@@ -63,6 +63,15 @@ describe('DynamoSubscriptionRepository', () => {
     expect(await repo.get(subscription.id)).toBeUndefined();
   });
 
+  it('refuses a read-modify-write whose read is stale, so a concurrent delete is not undone', async () => {
+    const subscription = newSubscription({ description: 'v1' });
+    await repo.create(subscription);
+    const deleted = { ...subscription, status: 'deleted' as const, updatedAt: at(5) };
+    await repo.put(deleted, subscription.updatedAt);
+    await expect(repo.put({ ...subscription, description: 'v2', updatedAt: at(6) }, subscription.updatedAt)).rejects.toBeInstanceOf(ConflictError);
+    expect((await repo.get(subscription.id))?.status).toBe('deleted');
+  });
+
   it('lists the subscriptions of one status, oldest first', async () => {
     const newest = newSubscription({ createdAt: at(30) });
     const oldest = newSubscription({ createdAt: at(-30) });

@@ -64,18 +64,20 @@ export class DynamoSubscriptionRepository implements SubscriptionRepository {
     return subscriptions;
   }
 
-  async put(subscription: Subscription): Promise<void> {
+  async put(subscription: Subscription, expectedUpdatedAt?: string): Promise<void> {
     try {
       await this.doc.send(
         new PutCommand({
           TableName: this.tableName,
           Item: subscriptionToItem(subscription, this.retentionDays),
-          ConditionExpression: 'attribute_exists(id)',
+          ConditionExpression: expectedUpdatedAt === undefined ? 'attribute_exists(id)' : 'updatedAt = :expected',
+          ExpressionAttributeValues: expectedUpdatedAt === undefined ? undefined : { ':expected': expectedUpdatedAt },
         }),
       );
     } catch (error) {
-      if (isConditionalCheckFailed(error)) throw new NotFoundError(`subscription ${subscription.id} not found`);
-      throw error;
+      if (!isConditionalCheckFailed(error)) throw error;
+      if (expectedUpdatedAt === undefined) throw new NotFoundError(`subscription ${subscription.id} not found`);
+      throw new ConflictError(`subscription ${subscription.id} was changed or deleted meanwhile; read it again and retry`);
     }
   }
 }
