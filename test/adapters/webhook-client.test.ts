@@ -1,6 +1,6 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { UndiciWebhookClient } from '../../lambdas/adapters/http/webhook-client';
 import type { HttpResult, WebhookRequest } from '../../lambdas/domain/ports';
 import { closedPort, startReceiver, type Receiver } from '../support/receiver';

@@ -1,19 +1,13 @@
 import { SendMessageBatchCommand } from '@aws-sdk/client-sqs';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import type { ResendResult } from '../../lambdas/domain/resend';
 import type { Delivery } from '../../lambdas/domain/types';
 import { startReceiver, type Receiver } from '../support/receiver';
 import { sqsEvent, startHarness, wakeupEvent, type Harness } from '../support/harness';
 
 const HOUR = 3_600_000;
 
-interface ResendAnswer {
-  dryRun: boolean;
-  matched: number;
-  resent: number;
-  deliveryIds: string[];
-  skipped: Array<{ deliveryId: string; reason: string }>;
-  notFound: string[];
-}
+type ResendAnswer = ResendResult;
 
 describe('resend handler', () => {
   let h: Harness;

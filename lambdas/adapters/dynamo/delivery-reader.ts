@@ -7,6 +7,7 @@ import { ValidationError, type DeliveryQuery, type Page } from '../../domain/por
 import type { Delivery } from '../../domain/types';
 import { DELIVERIES_BY_SUBSCRIPTION, DELIVERIES_PENDING, PENDING_SHARDS } from '../../storage/tables';
 import { batchGet } from './batch';
+import { queryAll } from './query-all';
 import { decodeCursor, encodeCursor } from './cursor';
 import { deliveryFromItem, deliveryKeyOf, type DeliveryKey } from './delivery-items';
 import type { Item } from './item';
@@ -40,24 +41,16 @@ export class DeliveryReader {
   }
 
   async listByEvent(eventId: string): Promise<Delivery[]> {
-    const deliveries: Delivery[] = [];
-    let startKey: Item | undefined;
-    do {
-      const out = await this.doc.send(
-        new QueryCommand({
-          TableName: this.tableName,
-          KeyConditionExpression: 'eventId = :e',
-          ExpressionAttributeValues: { ':e': eventId },
-          ScanIndexForward: true,
-          ConsistentRead: true,
-          ExclusiveStartKey: startKey,
-        }),
-      );
-      deliveries.push(...(out.Items ?? []).map(deliveryFromItem));
-      startKey = out.LastEvaluatedKey;
-    } while (startKey);
-    return deliveries;
+    const items = await queryAll(this.doc, {
+      TableName: this.tableName,
+      KeyConditionExpression: 'eventId = :e',
+      ExpressionAttributeValues: { ':e': eventId },
+      ScanIndexForward: true,
+      ConsistentRead: true,
+    });
+    return items.map(deliveryFromItem);
   }
+
 
   /**
    * One page of the subscription's deliveries created in [from, to], oldest first. `limit` bounds the

@@ -1,7 +1,6 @@
 import {
   GetCommand,
   PutCommand,
-  QueryCommand,
   UpdateCommand,
   type DynamoDBDocumentClient,
   type UpdateCommandInput,
@@ -10,6 +9,7 @@ import type { AttemptConclusion, DeliveryQuery, DeliveryRepository, Page } from 
 import type { Attempt, Delivery, DeliveryWakeup, EventRecord } from '../../domain/types';
 import { isConditionalCheckFailed } from './aws-errors';
 import { batchPut } from './batch';
+import { queryAll } from './query-all';
 import {
   attemptFromItem,
   attemptToItem,
@@ -117,23 +117,14 @@ export class DynamoDeliveryRepository implements DeliveryRepository {
   }
 
   async listAttempts(deliveryId: string): Promise<Attempt[]> {
-    const attempts: Attempt[] = [];
-    let startKey: Item | undefined;
-    do {
-      const out = await this.doc.send(
-        new QueryCommand({
-          TableName: this.tables.attempts,
-          KeyConditionExpression: 'deliveryId = :d',
-          ExpressionAttributeValues: { ':d': deliveryId },
-          ScanIndexForward: true,
-          ConsistentRead: true,
-          ExclusiveStartKey: startKey,
-        }),
-      );
-      attempts.push(...(out.Items ?? []).map(attemptFromItem));
-      startKey = out.LastEvaluatedKey;
-    } while (startKey);
-    return attempts;
+    const items = await queryAll(this.doc, {
+      TableName: this.tables.attempts,
+      KeyConditionExpression: 'deliveryId = :d',
+      ExpressionAttributeValues: { ':d': deliveryId },
+      ScanIndexForward: true,
+      ConsistentRead: true,
+    });
+    return items.map(attemptFromItem);
   }
 
   private async putIfAbsent(tableName: string, item: Item, partitionKey: string): Promise<boolean> {

@@ -1,8 +1,9 @@
-import { GetCommand, PutCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { ConflictError, NotFoundError, type SubscriptionRepository } from '../../domain/ports';
 import type { Subscription, SubscriptionStatus } from '../../domain/types';
 import { SUBSCRIPTIONS_BY_STATUS } from '../../storage/tables';
 import { isConditionalCheckFailed } from './aws-errors';
+import { queryAll } from './query-all';
 import { subscriptionFromItem, subscriptionToItem } from './subscription-items';
 
 export interface DynamoSubscriptionRepositoryOptions {
@@ -44,24 +45,15 @@ export class DynamoSubscriptionRepository implements SubscriptionRepository {
   }
 
   async listByStatus(status: SubscriptionStatus): Promise<Subscription[]> {
-    const subscriptions: Subscription[] = [];
-    let startKey: Record<string, unknown> | undefined;
-    do {
-      const out = await this.doc.send(
-        new QueryCommand({
-          TableName: this.tableName,
-          IndexName: SUBSCRIPTIONS_BY_STATUS,
-          KeyConditionExpression: '#status = :status',
-          ExpressionAttributeNames: { '#status': 'status' },
-          ExpressionAttributeValues: { ':status': status },
-          ScanIndexForward: true,
-          ExclusiveStartKey: startKey,
-        }),
-      );
-      subscriptions.push(...(out.Items ?? []).map(subscriptionFromItem));
-      startKey = out.LastEvaluatedKey;
-    } while (startKey);
-    return subscriptions;
+    const items = await queryAll(this.doc, {
+      TableName: this.tableName,
+      IndexName: SUBSCRIPTIONS_BY_STATUS,
+      KeyConditionExpression: '#status = :status',
+      ExpressionAttributeNames: { '#status': 'status' },
+      ExpressionAttributeValues: { ':status': status },
+      ScanIndexForward: true,
+    });
+    return items.map(subscriptionFromItem);
   }
 
   async put(subscription: Subscription, expectedUpdatedAt?: string): Promise<void> {

@@ -1,0 +1,187 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { GetQueueUrlCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { silentLog } from '../../lambdas/domain/log';
+import { startRuntime, type Runtime } from '../../local/runtime';
+import { startReceiver, type Receiver } from '../support/receiver';
+import { sampleEvents } from '../support/samples';
+
+const credentials = { accessKeyId: 'local', secretAccessKey: 'local' };
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+async function until(condition: () => boolean, timeoutMs: number, what: string): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await sleep(20);
+  }
+}
+
+async function invoke(runtime: Runtime, name: string, payload: unknown) {
+  const response = await fetch(`${runtime.url}/2015-03-31/functions/${name}/invocations`, { method: 'POST', body: JSON.stringify(payload) });
+  return { status: response.status, functionError: response.headers.get('x-amz-function-error'), json: (await response.json()) as Record<string, unknown> };
+}
+
+async function subscribe(runtime: Runtime, url: string): Promise<string> {
+  const created = await invoke(runtime, 'subscriptions', { action: 'create', url });
+  expect(created.functionError).toBeNull();
+  return (created.json.subscription as { id: string }).id;
+}
+
+describe('local runtime (in process)', () => {
+  let dir: string;
+  let runtime: Runtime;
+  let receiver: Receiver;
+  let sqs: SQSClient;
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'local-runtime-'));
+    receiver = await startReceiver();
+    runtime = await startRuntime({
+      env: { PORT: '0', DATA_DIR: dir, RETRY_BASE_DELAY_MS: '200', ATTEMPT_TIMEOUT_MS: '1000', SUBSCRIPTION_CACHE_MS: '0', MAX_ATTEMPTS: '2' },
+      log: silentLog,
+    });
+    sqs = new SQSClient({ endpoint: runtime.url, region: 'local', credentials });
+  });
+  afterAll(async () => {
+    sqs.destroy();
+    await runtime.stop();
+    await receiver.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('delivers an event published with SQSClient to a subscription created through the invoke endpoint, byte for byte', async () => {
+    const subscriptionId = await subscribe(runtime, `${receiver.url}/hook?secret=s3cr3t`);
+    const sample = sampleEvents().find((e) => e.type === 'donation')!;
+    const { QueueUrl } = await sqs.send(new GetQueueUrlCommand({ QueueName: 'events' }));
+    await sqs.send(new SendMessageCommand({ QueueUrl, MessageBody: sample.body }));
+
+    const [request] = await receiver.waitForRequests(1);
+    expect(request!.method).toBe('POST');
+    expect(request!.path).toBe('/hook?secret=s3cr3t');
+    expect(request!.body.equals(Buffer.from(sample.body, 'utf8'))).toBe(true);
+    expect(request!.headers).toMatchObject({
+      'content-type': 'application/json',
+      'webhook-id': `${sample.id}.${subscriptionId}`,
+      'user-agent': expect.stringMatching(/^crm-webhooks\//),
+      'webhook-timestamp': expect.stringMatching(/^\d+$/),
+    });
+    await until(() => runtime.health().queues.deliveries.inFlight === 0, 2_000, 'the delivery to be acknowledged');
+    expect(runtime.health().queues).toMatchObject({ events: { visible: 0, inFlight: 0 }, deliveries: { visible: 0, delayed: 0 } });
+  });
+
+  it('retries a failed attempt, fails after MAX_ATTEMPTS, and delivers again after a resend', async () => {
+    const failing = await startReceiver(() => ({ status: 503 }));
+    try {
+      const subscriptionId = await subscribe(runtime, `${failing.url}/hook`);
+      const body = JSON.stringify({ id: 'retry-1', type: 'contact_update' });
+      const published = await fetch(`${runtime.url}/events`, { method: 'POST', body });
+      expect(published.status).toBe(202);
+      const attempts = await failing.waitForRequests(2);
+      expect(attempts[1]!.receivedAt - attempts[0]!.receivedAt).toBeGreaterThanOrEqual(190);
+      await sleep(400);
+      expect(failing.requests).toHaveLength(2);
+
+      failing.respondWith(() => ({ status: 204 }));
+      const resent = await invoke(runtime, 'resend', { eventIds: ['retry-1'], subscriptionId });
+      expect(resent.functionError).toBeNull();
+      expect(resent.json).toMatchObject({ matched: 1, resent: 1 });
+      const all = await failing.waitForRequests(3);
+      expect(all[2]!.body.toString()).toBe(body);
+    } finally {
+      await failing.close();
+    }
+  });
+
+  it('parks an event that is not JSON in the events dead-letter queue with the reason, and refuses an empty body', async () => {
+    const response = await fetch(`${runtime.url}/events`, { method: 'POST', body: 'not json' });
+    expect(response.status).toBe(202);
+    const { messageId } = (await response.json()) as { messageId: string };
+    await until(() => runtime.queues['events-dlq'].messages().length > 0, 3_000, 'the dead letter');
+    const [parked] = runtime.queues['events-dlq'].messages();
+    expect(parked!.body).toBe('not json');
+    expect(parked!.attributes.reason?.StringValue).toMatch(/JSON/i);
+    expect(parked!.attributes.sourceMessageId?.StringValue).toBe(messageId);
+
+    const empty = await fetch(`${runtime.url}/events`, { method: 'POST', body: '' });
+    expect(empty.status).toBe(400);
+  });
+
+  it('answers a bad console payload with a function error naming the field', async () => {
+    const result = await invoke(runtime, 'subscriptions', { action: 'create', url: 'not a url' });
+    expect(result.status).toBe(200);
+    expect(result.functionError).toBe('Unhandled');
+    expect(result.json).toMatchObject({ errorType: 'ValidationError', errorMessage: expect.stringMatching(/url/) });
+  });
+
+  it('reports queue depths on GET /health', async () => {
+    const response = await fetch(`${runtime.url}/health`);
+    expect(response.status).toBe(200);
+    const health = (await response.json()) as { status: string; queues: Record<string, unknown>; schedules: number };
+    expect(health.status).toBe('ok');
+    expect(Object.keys(health.queues).sort()).toEqual(['deliveries', 'deliveries-dlq', 'events', 'events-dlq']);
+    expect(health.queues.events).toEqual({ visible: 0, delayed: 0, inFlight: 0 });
+  });
+});
+
+describe('local runtime configuration', () => {
+  it.each([
+    [{ PORT: 'http' }, /PORT/],
+    [{ MAX_ATTEMPTS: '0' }, /MAX_ATTEMPTS/],
+    [{ RETRY_BASE_DELAY_MS: 'soon' }, /RETRY_BASE_DELAY_MS/],
+    [{ ALLOW_HTTP: 'yes' }, /ALLOW_HTTP/],
+    [{ FANOUT_SETTLE_MS: '60000' }, /FANOUT_SETTLE_MS=60000 must be below 5 x QUEUE_VISIBILITY_TIMEOUT_MS/],
+  ])('refuses to start with %j, naming the variable', async (env, message) => {
+    const dir = mkdtempSync(join(tmpdir(), 'local-config-'));
+    try {
+      await expect(startRuntime({ env: { PORT: '0', DATA_DIR: dir, ...env }, log: silentLog })).rejects.toThrow(message);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('local runtime restart', () => {
+  it('resumes a pending retry after a stop and a start on the same data folder', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'local-restart-'));
+    const receiver = await startReceiver((_req, n) => ({ status: n === 1 ? 500 : 200 }));
+    const env = { PORT: '0', DATA_DIR: dir, RETRY_BASE_DELAY_MS: '1500', ATTEMPT_TIMEOUT_MS: '1000', SUBSCRIPTION_CACHE_MS: '0' };
+    let first: Runtime | undefined;
+    let second: Runtime | undefined;
+    try {
+      first = await startRuntime({ env, log: silentLog });
+      await subscribe(first, `${receiver.url}/hook`);
+      const body = JSON.stringify({ id: 'restart-1', type: 'donation' });
+      await fetch(`${first.url}/events`, { method: 'POST', body });
+      await receiver.waitForRequests(1);
+      const running = first;
+      await until(() => running.health().queues.deliveries.delayed === 1, 2_000, 'the retry to be queued');
+      await first.stop();
+
+      second = await startRuntime({ env, log: silentLog });
+      expect(second.health().queues.deliveries.delayed + second.health().queues.deliveries.visible).toBe(1);
+      const requests = await receiver.waitForRequests(2, 5_000);
+      expect(requests[1]!.body.toString()).toBe(body);
+      expect(requests[1]!.receivedAt - requests[0]!.receivedAt).toBeGreaterThanOrEqual(1_490);
+    } finally {
+      await first?.stop();
+      await second?.stop();
+      await receiver.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('refuses a second runtime on a data folder in use', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'local-lock-'));
+    const runtime = await startRuntime({ env: { PORT: '0', DATA_DIR: dir }, log: silentLog });
+    try {
+      await expect(startRuntime({ env: { PORT: '0', DATA_DIR: dir }, log: silentLog })).rejects.toThrow(/DATA_DIR/);
+      expect((await fetch(`${runtime.url}/health`)).status).toBe(200);
+    } finally {
+      await runtime.stop();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
