@@ -14,6 +14,7 @@ export const defaults = {
   attemptTimeoutMs: 5_000,
   retryBaseDelayMs: 5 * 60_000,
   retryMultiplier: 2,
+  retryJitter: 0.1,
   maxAttempts: 10,
   retentionDays: 30,
   sweepGraceMs: 10 * 60_000,
@@ -21,6 +22,10 @@ export const defaults = {
   maxEventBytes: 256 * 1024,
   /** Longer than the ingest function's timeout (30 s): see IngestDeps.fanoutSettleMs. */
   fanoutSettleMs: 60_000,
+  /** How long a rotated-out signing secret keeps signing. */
+  signingSecretGraceMs: 24 * 3_600_000,
+  /** A subscription whose attempts have all failed this long is disabled (reason `failing`). */
+  failingDisableAfterMs: 5 * 86_400_000,
 } as const;
 
 const schema = {
@@ -37,11 +42,18 @@ const schema = {
   RETRY_BASE_DELAY_MS: positiveInt(defaults.retryBaseDelayMs),
   RETRY_MULTIPLIER: z.coerce.number().min(1).max(10).default(defaults.retryMultiplier),
   MAX_ATTEMPTS: z.coerce.number().int().min(1).max(100).default(defaults.maxAttempts),
+  RETRY_JITTER: z.coerce.number().min(0).max(0.5).default(defaults.retryJitter),
   RETENTION_DAYS: positiveInt(defaults.retentionDays),
   SWEEP_GRACE_MS: positiveInt(defaults.sweepGraceMs),
   SUBSCRIPTION_CACHE_MS: z.coerce.number().int().min(0).default(defaults.subscriptionCacheMs),
   MAX_EVENT_BYTES: positiveInt(defaults.maxEventBytes),
   FANOUT_SETTLE_MS: z.coerce.number().int().min(0).default(defaults.fanoutSettleMs),
+  SIGNING_SECRET_GRACE_MS: z.coerce.number().int().min(0).default(defaults.signingSecretGraceMs),
+  FAILING_DISABLE_AFTER_MS: positiveInt(defaults.failingDisableAfterMs),
+  /** Comma-separated CIDRs a webhook target may resolve to although private/loopback/…; empty by default. */
+  TARGET_ALLOWLIST: z.string().default(''),
+  /** SNS topic for support notifications (subscription disabled); the local runtime logs instead. */
+  NOTIFY_TOPIC_ARN: z.string().startsWith('arn:'),
   /** Plain http targets; true only where configured (the local runtime), https otherwise. */
   ALLOW_HTTP: flag(false),
 } as const;
@@ -69,4 +81,4 @@ export function loadConfig<K extends ConfigKey>(env: Record<string, string | und
 }
 
 export const tableKeys = ['SUBSCRIPTIONS_TABLE', 'EVENTS_TABLE', 'DELIVERIES_TABLE', 'ATTEMPTS_TABLE'] as const;
-export const retryKeys = ['RETRY_BASE_DELAY_MS', 'RETRY_MULTIPLIER', 'MAX_ATTEMPTS'] as const;
+export const retryKeys = ['RETRY_BASE_DELAY_MS', 'RETRY_MULTIPLIER', 'MAX_ATTEMPTS', 'RETRY_JITTER'] as const;

@@ -1,12 +1,16 @@
 // A message in a dead-letter queue means something needs a person: an invalid CRM event, or a
-// delivery message that kept failing. One alarm per DLQ; subscribe a notification to them as needed.
+// delivery message that kept failing. One alarm per DLQ, notifying the support topic.
 import { Duration } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
+import type * as sns from 'aws-cdk-lib/aws-sns';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 
 export interface AlarmsProps {
   deadLetterQueues: Record<string, sqs.IQueue>;
+  /** Where alarms notify support. */
+  topic: sns.ITopic;
 }
 
 export class Alarms extends Construct {
@@ -23,6 +27,7 @@ export class Alarms extends Construct {
         comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
         treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
       });
+      this.byQueue[name].addAlarmAction(new actions.SnsAction(props.topic));
     }
   }
 }

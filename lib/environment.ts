@@ -3,6 +3,7 @@
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import type * as iam from 'aws-cdk-lib/aws-iam';
 import type * as scheduler from 'aws-cdk-lib/aws-scheduler';
+import type * as sns from 'aws-cdk-lib/aws-sns';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { defaults, type ConfigKey } from '../lambdas/config';
 import type { StackConfig } from './stack-config';
@@ -15,12 +16,13 @@ export interface EnvironmentSources {
   tables: Record<TableId, dynamodb.ITable>;
   queues: { deliveries: sqs.IQueue; eventsDlq: sqs.IQueue };
   scheduler: { group: scheduler.IScheduleGroup; role: iam.IRole };
+  notifications: sns.ITopic;
 }
 
 /** ALLOW_HTTP stays unset in AWS: webhook targets there must be https. */
 type StackProvidedKey = Exclude<ConfigKey, 'ALLOW_HTTP'>;
 
-export function functionEnvironment({ config, tables, queues, scheduler }: EnvironmentSources): Record<string, string> {
+export function functionEnvironment({ config, tables, queues, scheduler, notifications }: EnvironmentSources): Record<string, string> {
   const service: Record<StackProvidedKey, string> = {
     SUBSCRIPTIONS_TABLE: tables.subscriptions.tableName,
     EVENTS_TABLE: tables.events.tableName,
@@ -40,6 +42,12 @@ export function functionEnvironment({ config, tables, queues, scheduler }: Envir
     SUBSCRIPTION_CACHE_MS: String(defaults.subscriptionCacheMs),
     MAX_EVENT_BYTES: String(defaults.maxEventBytes),
     FANOUT_SETTLE_MS: String(defaults.fanoutSettleMs),
+    RETRY_JITTER: String(config.retryJitter),
+    SIGNING_SECRET_GRACE_MS: String(config.signingSecretGraceMs),
+    FAILING_DISABLE_AFTER_MS: String(config.failingDisableAfterMs),
+    // No private or loopback targets in AWS unless an allowlist is configured.
+    TARGET_ALLOWLIST: config.targetAllowlist,
+    NOTIFY_TOPIC_ARN: notifications.topicArn,
   };
   return {
     ...service,

@@ -6,6 +6,7 @@ import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as scheduler from 'aws-cdk-lib/aws-scheduler';
+import type * as sns from 'aws-cdk-lib/aws-sns';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { DELIVERIES_BY_SUBSCRIPTION, DELIVERIES_PENDING, SUBSCRIPTIONS_BY_STATUS } from '../lambdas/storage/tables';
 import type { FunctionId } from './functions';
@@ -16,6 +17,7 @@ export interface PermissionTargets {
   tables: Record<TableId, dynamodb.ITable>;
   queues: { deliveries: sqs.IQueue; eventsDlq: sqs.IQueue };
   scheduler: { group: scheduler.IScheduleGroup; role: iam.IRole };
+  notifications: sns.ITopic;
 }
 
 export function grantFunctionPermissions(functions: Record<FunctionId, lambda.IFunction>, targets: PermissionTargets): void {
@@ -32,7 +34,10 @@ export function grantFunctionPermissions(functions: Record<FunctionId, lambda.IF
   allow(ingest, ['sqs:SendMessage'], [deliveriesQueue, targets.queues.eventsDlq.queueArn]);
 
   allow(sender, ['dynamodb:GetItem', 'dynamodb:UpdateItem'], [deliveries.tableArn]);
-  allow(sender, ['dynamodb:GetItem'], [events.tableArn, subscriptions.tableArn]);
+  allow(sender, ['dynamodb:GetItem'], [events.tableArn]);
+  // Reads the subscription; writes it only when its health changes (failing, disabled after 410 or days of failures).
+  allow(sender, ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'], [subscriptions.tableArn]);
+  allow(sender, ['sns:Publish'], [targets.notifications.topicArn]);
   allow(sender, ['dynamodb:PutItem'], [attempts.tableArn]);
   allow(sender, ['sqs:SendMessage'], [deliveriesQueue]);
   allow(sender, ['scheduler:CreateSchedule'], [schedulesOf(targets.scheduler.group)]);

@@ -4,6 +4,7 @@
 // few the stack adds: a bad value fails `cdk synth` naming the key instead of deploying functions
 // that cannot start.
 import type { Node } from 'constructs';
+import { parseAllowlist } from '../lambdas/adapters/http/target-guard';
 import { defaults } from '../lambdas/config';
 
 export interface StackConfig {
@@ -21,9 +22,18 @@ export interface StackConfig {
   senderMaxConcurrency: number;
   /** sweepGraceMs: how long past its due time a pending delivery waits before the sweeper re-enqueues it (SWEEP_GRACE_MS). Default 600000 (10 min). */
   sweepGraceMs: number;
+  /** retryJitter: each retry wait is spread by up to this fraction either way (RETRY_JITTER). Default 0.1 (±10 %). */
+  retryJitter: number;
+  /** signingSecretGraceMs: how long a rotated-out signing secret keeps signing (SIGNING_SECRET_GRACE_MS). Default 86400000 (24 h). */
+  signingSecretGraceMs: number;
+  /** failingDisableAfterMs: a subscription failing this long without a delivery is disabled (FAILING_DISABLE_AFTER_MS). Default 432000000 (5 days). */
+  failingDisableAfterMs: number;
+  /** targetAllowlist: comma-separated CIDRs webhook targets may resolve to despite being private (TARGET_ALLOWLIST). Default none. */
+  targetAllowlist: string;
 }
 
 export type StackConfigKey = keyof StackConfig;
+type NumericKey = Exclude<StackConfigKey, 'targetAllowlist'>;
 
 interface Setting {
   fallback: number;
@@ -32,7 +42,7 @@ interface Setting {
   integer: boolean;
 }
 
-const settings: Record<StackConfigKey, Setting> = {
+const settings: Record<NumericKey, Setting> = {
   // Well under the sender's 60 s function timeout: a POST must never outlive the function that
   // claimed the attempt, or the attempt would never be recorded.
   attemptTimeoutMs: { fallback: defaults.attemptTimeoutMs, min: 1, max: 30_000, integer: true },
@@ -43,9 +53,12 @@ const settings: Record<StackConfigKey, Setting> = {
   // Lambda accepts a maximum concurrency from 2 to 1000 on an SQS event source.
   senderMaxConcurrency: { fallback: 20, min: 2, max: 1000, integer: true },
   sweepGraceMs: { fallback: defaults.sweepGraceMs, min: 1, integer: true },
+  retryJitter: { fallback: defaults.retryJitter, min: 0, max: 0.5, integer: false },
+  signingSecretGraceMs: { fallback: defaults.signingSecretGraceMs, min: 0, integer: true },
+  failingDisableAfterMs: { fallback: defaults.failingDisableAfterMs, min: 1, integer: true },
 };
 
-export const stackConfigKeys = Object.keys(settings) as StackConfigKey[];
+export const stackConfigKeys = [...(Object.keys(settings) as NumericKey[]), 'targetAllowlist'] as StackConfigKey[];
 
 export class StackConfigError extends Error {
   override name = 'StackConfigError';
@@ -55,10 +68,18 @@ export class StackConfigError extends Error {
 export function readStackConfig(node: Node): StackConfig {
   const problems: string[] = [];
   const config = {} as StackConfig;
-  for (const key of stackConfigKeys) {
+  for (const key of Object.keys(settings) as NumericKey[]) {
     const result = parseSetting(node.tryGetContext(key), settings[key]);
     if (typeof result === 'number') config[key] = result;
     else problems.push(`"${key}": ${result.problem}`);
+  }
+  const allowlist: unknown = node.tryGetContext('targetAllowlist') ?? '';
+  try {
+    if (typeof allowlist !== 'string') throw new Error(`expected a comma-separated list of CIDRs, got ${JSON.stringify(allowlist)}`);
+    parseAllowlist(allowlist);
+    config.targetAllowlist = allowlist;
+  } catch (error) {
+    problems.push(`"targetAllowlist": ${(error as Error).message}`);
   }
   if (problems.length > 0) {
     throw new StackConfigError(`invalid CDK context ${problems.join('; ')} (set in cdk.json or with -c key=value)`);

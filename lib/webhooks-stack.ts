@@ -5,6 +5,7 @@ import { Construct } from 'constructs';
 import { Alarms } from './alarms';
 import { functionEnvironment } from './environment';
 import { Functions, functionSpecs } from './functions';
+import { Notifications } from './notifications';
 import { grantFunctionPermissions } from './permissions';
 import { Queues } from './queues';
 import { RetryScheduler } from './scheduler';
@@ -18,6 +19,7 @@ export class WebhooksStack extends Stack {
   readonly tables: Tables;
   readonly scheduler: RetryScheduler;
   readonly functions: Functions;
+  readonly notifications: Notifications;
 
   constructor(scope: Construct, id: string, props?: StackProps) {
     super(scope, id, props);
@@ -27,8 +29,10 @@ export class WebhooksStack extends Stack {
       eventsConsumerTimeout: functionSpecs.ingest.timeout,
       deliveriesConsumerTimeout: functionSpecs.sender.timeout,
     });
+    this.notifications = new Notifications(this, 'Notifications');
     new Alarms(this, 'Alarms', {
       deadLetterQueues: { events: this.queues.eventsDlq, deliveries: this.queues.deliveriesDlq },
+      topic: this.notifications.topic,
     });
     this.tables = new Tables(this, 'Tables');
     this.scheduler = new RetryScheduler(this, 'RetryScheduler', { deliveriesQueue: this.queues.deliveries });
@@ -38,12 +42,14 @@ export class WebhooksStack extends Stack {
       tables: this.tables.byId,
       queues: this.queues,
       scheduler: this.scheduler,
+      notifications: this.notifications.topic,
     });
     this.functions = new Functions(this, 'Functions', { environment });
     grantFunctionPermissions(this.functions.byId, {
       tables: this.tables.byId,
       queues: this.queues,
       scheduler: this.scheduler,
+      notifications: this.notifications.topic,
     });
     new Triggers(this, 'Triggers', {
       functions: this.functions.byId,
@@ -59,6 +65,7 @@ export class WebhooksStack extends Stack {
     output('DeliveriesQueueUrl', this.queues.deliveries.queueUrl, 'Wakes the sender; DynamoDB holds the state');
     output('ResendFunctionName', this.functions.byId.resend.functionName, 'Invoke with a resend payload');
     output('SubscriptionsFunctionName', this.functions.byId.subscriptions.functionName, 'Invoke with a subscriptions payload');
+    output('NotificationsTopicArn', this.notifications.topic.topicArn, 'Subscribe support here: disabled subscriptions and alarms');
     output('ScheduleGroupName', this.scheduler.group.scheduleGroupName, 'One-time schedules of long retry waits');
   }
 }

@@ -5,7 +5,7 @@
 // batched writes, since none can exist yet. A repeated event (re-delivered message or re-published
 // id) takes the slow path: it creates only the missing deliveries, one conditional put each, and
 // re-wakes the due ones; the sender's conditional claim makes an extra wake-up harmless.
-import { wantsEventType, type ActiveSubscriptions } from './active-subscriptions';
+import { wantsEventType, type FanoutTargets } from './fanout-targets';
 import { deliveryIdOf } from './delivery-id';
 import { parseEvent } from './event-parsing';
 import type { Log } from './log';
@@ -20,7 +20,7 @@ export interface IncomingMessage {
 
 export interface IngestDeps {
   deliveries: DeliveryRepository;
-  activeSubscriptions: Pick<ActiveSubscriptions, 'list'>;
+  fanoutTargets: Pick<FanoutTargets, 'list'>;
   wakeups: WakeupQueue;
   deadLetters: DeadLetters;
   clock: Clock;
@@ -85,9 +85,9 @@ export async function ingestMessages(deps: IngestDeps, messages: IncomingMessage
 
   let subscriptions;
   try {
-    subscriptions = await deps.activeSubscriptions.list();
+    subscriptions = await deps.fanoutTargets.list();
   } catch (error) {
-    deps.log.error('could not read active subscriptions; retrying the batch', { error: String(error) });
+    deps.log.error('could not read subscriptions; retrying the batch', { error: String(error) });
     result.failedMessageIds.push(...accepted.map((a) => a.messageId));
     return result;
   }
@@ -95,10 +95,12 @@ export async function ingestMessages(deps: IngestDeps, messages: IncomingMessage
   const fresh: FreshEvent[] = [];
   await Promise.all(
     accepted.map(async ({ messageId, event }) => {
-      event.subscriptionIds = subscriptions.filter((s) => wantsEventType(s, event.type)).map((s) => s.id);
+      const targets = subscriptions.filter((s) => wantsEventType(s, event.type));
+      event.subscriptionIds = targets.map((s) => s.id);
       try {
         if (await deps.deliveries.putEventIfAbsent(event)) {
-          fresh.push({ messageId, event, deliveries: event.subscriptionIds.map((id) => newDelivery(event, id, now)) });
+          const deliveries = targets.map((s) => (s.status === 'active' ? newDelivery(event, s.id, now) : pausedDelivery(event, s.id, now)));
+          fresh.push({ messageId, event, deliveries });
           result.accepted += 1;
         } else {
           result.duplicates += 1;
@@ -143,12 +145,13 @@ async function fanOut(deps: IngestDeps, fresh: FreshEvent[], result: IngestResul
   const created = all.filter((d) => !failedEvents.has(d.eventId));
   result.deliveriesCreated += all.length - unprocessed.length;
 
+  const wakeups = created.filter((d) => d.status === 'pending').map((d) => ({ deliveryId: d.deliveryId, attempt: 1 }));
   let unsent: DeliveryWakeup[];
   try {
-    unsent = await deps.wakeups.sendNow(created.map((d) => ({ deliveryId: d.deliveryId, attempt: 1 })));
+    unsent = await deps.wakeups.sendNow(wakeups);
   } catch (error) {
     deps.log.error('could not queue deliveries; retrying their events', { error: String(error) });
-    unsent = created.map((d) => ({ deliveryId: d.deliveryId, attempt: 1 }));
+    unsent = wakeups;
   }
   const eventOf = new Map(all.map((d) => [d.deliveryId, d.eventId]));
   for (const w of unsent) failedEvents.add(eventOf.get(w.deliveryId)!);
@@ -158,7 +161,8 @@ async function fanOut(deps: IngestDeps, fresh: FreshEvent[], result: IngestResul
       // The event item exists, so the retry takes the repeated-event path and completes the fan-out.
       result.failedMessageIds.push(f.messageId);
     } else {
-      deps.log.info('event fanned out', { eventId: f.event.eventId, eventType: f.event.type, deliveries: f.deliveries.length });
+      const paused = f.deliveries.filter((d) => d.status === 'paused').length;
+      deps.log.info('event fanned out', { eventId: f.event.eventId, eventType: f.event.type, deliveries: f.deliveries.length, paused });
     }
   }
 }
@@ -208,4 +212,10 @@ export function newDelivery(event: Pick<EventRecord, 'eventId' | 'type'>, subscr
     nextAttemptAt: at,
     nextTrigger: 'initial',
   };
+}
+
+/** A delivery for a disabled subscription: stored, not attempted, resendable. */
+export function pausedDelivery(event: Pick<EventRecord, 'eventId' | 'type'>, subscriptionId: string, now: Date): Delivery {
+  const { nextAttemptAt: _due, nextTrigger: _trigger, ...delivery } = newDelivery(event, subscriptionId, now);
+  return { ...delivery, status: 'paused', statusReason: 'subscription disabled', completedAt: now.toISOString() };
 }

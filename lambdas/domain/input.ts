@@ -17,7 +17,9 @@ export function describeIssues(issues: readonly z.core.$ZodIssue[]): string {
     .map((issue) => {
       if (issue.code === 'unrecognized_keys') return `unknown field${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `\`${k}\``).join(', ')}`;
       const field = issue.path.length > 0 ? issue.path.map(String).join('.') : '(input)';
-      return `${field}: ${issue.message}`;
+      // A record key that fails its own schema: its message says why, the record's message does not.
+      const message = issue.code === 'invalid_key' ? issue.issues.map((inner) => inner.message).join(', ') : issue.message;
+      return `${field}: ${message}`;
     })
     .join('; ');
 }

@@ -2,6 +2,7 @@
 // these; tests may pass in-memory versions. Nothing here imports AWS.
 import type {
   Attempt,
+  DisabledReason,
   Delivery,
   DeliveryStatus,
   DeliveryWakeup,
@@ -21,6 +22,10 @@ export interface SubscriptionRepository {
    * when `expectedUpdatedAt` is given and the stored item was changed since (read-modify-write).
    */
   put(subscription: Subscription, expectedUpdatedAt?: string): Promise<void>;
+  /** Sets `failingSince` unless it is set already; false when it was (or the subscription is gone). */
+  markFailing(id: string, since: string): Promise<boolean>;
+  /** Removes `failingSince` (a delivery went through). */
+  clearFailing(id: string): Promise<void>;
 }
 
 export interface Page<T> {
@@ -37,10 +42,11 @@ export interface DeliveryQuery {
   status?: DeliveryStatus;
 }
 
-/** The state a finished attempt moves the delivery to. */
+/** The state a finished attempt moves the delivery to (`paused`: the receiver said 410 Gone). */
 export type AttemptConclusion =
   | { status: 'delivered' }
   | { status: 'failed' }
+  | { status: 'paused' }
   | { status: 'pending'; nextAttemptAt: string };
 
 export interface DeliveryRepository {
@@ -120,6 +126,21 @@ export interface WebhookRequest {
 
 export interface WebhookClient {
   post(request: WebhookRequest): Promise<HttpResult>;
+}
+
+/** Something support must hear about: today, a subscription the service disabled by itself. */
+export interface SubscriptionNotice {
+  kind: 'subscription-disabled';
+  subscriptionId: string;
+  reason: DisabledReason;
+  /** Redacted. */
+  url: string;
+  at: string;
+  detail: string;
+}
+
+export interface Notifier {
+  notify(notice: SubscriptionNotice): Promise<void>;
 }
 
 export interface Clock {

@@ -35,7 +35,7 @@ export function redactUrl(raw: string): string {
 }
 
 /** Every secret string a subscription holds, longest first, for scrubbing free text. */
-export function secretsOf(subscription: Pick<Subscription, 'url' | 'basicAuth'>): string[] {
+export function secretsOf(subscription: Pick<Subscription, 'url' | 'basicAuth' | 'headers' | 'signingSecrets'>): string[] {
   const secrets = new Set<string>();
   try {
     const url = new URL(subscription.url);
@@ -56,6 +56,8 @@ export function secretsOf(subscription: Pick<Subscription, 'url' | 'basicAuth'>)
     if (subscription.basicAuth.password === '') secrets.add(subscription.basicAuth.username);
     secrets.add(Buffer.from(`${subscription.basicAuth.username}:${subscription.basicAuth.password}`).toString('base64'));
   }
+  for (const value of Object.values(subscription.headers ?? {})) secrets.add(value);
+  for (const { secret } of subscription.signingSecrets ?? []) secrets.add(secret);
   // Very short values (e.g. `?v=1`) would mask ordinary words everywhere; they are no secret anyway.
   return [...secrets].filter((s) => s.length >= 4).sort((a, b) => b.length - a.length);
 }

@@ -1,6 +1,5 @@
 // When to try again after a failed attempt, and when to give up. The policy counts attempts within the
 // current budget: a resend starts a fresh budget without renumbering the attempt log.
-import type { AttemptConclusion } from './ports';
 
 export interface RetryPolicy {
   /** Wait after the first failed attempt of a budget. */
@@ -9,6 +8,15 @@ export interface RetryPolicy {
   multiplier: number;
   /** Attempts per budget, the first one included. */
   maxAttempts: number;
+  /** Each wait is spread by up to this fraction either way (0.1 = ±10 %), so retries of many deliveries do not arrive in lockstep. */
+  jitter: number;
+}
+
+export interface FailureHints {
+  /** The receiver's Retry-After (429, 503), in ms from the failure. */
+  retryAfterMs?: number;
+  /** Uniform in [0, 1); Math.random by default. */
+  random?: () => number;
 }
 
 /** Wait before attempt k+1 after attempt k of a budget failed (k counts from 1). */
@@ -19,14 +27,35 @@ export function waitAfterFailedAttempt(policy: RetryPolicy, attemptInBudget: num
   return Math.round(policy.baseDelayMs * policy.multiplier ** (attemptInBudget - 1));
 }
 
+/** The longest wait the policy ever makes: the one before the last attempt. */
+export function longestWait(policy: RetryPolicy): number {
+  return waitAfterFailedAttempt(policy, Math.max(1, policy.maxAttempts - 1));
+}
+
+/**
+ * The wait after failed attempt k: the policy's, or the receiver's Retry-After clamped between the
+ * policy's wait and twice it (a receiver cannot make us hammer it, nor park a delivery for days)
+ * and capped at the policy's longest wait; then jittered.
+ */
+export function retryWait(policy: RetryPolicy, attemptInBudget: number, hints: FailureHints = {}): number {
+  const policyWait = waitAfterFailedAttempt(policy, attemptInBudget);
+  let wait = policyWait;
+  if (hints.retryAfterMs !== undefined) {
+    wait = Math.min(Math.max(hints.retryAfterMs, policyWait), 2 * policyWait, Math.max(longestWait(policy), policyWait));
+  }
+  const random = hints.random ?? Math.random;
+  return Math.max(0, Math.round(wait * (1 + policy.jitter * (2 * random() - 1))));
+}
+
 /** What a failed attempt leads to: another attempt at a time, or the end of the budget. */
 export function afterFailedAttempt(
   policy: RetryPolicy,
   attemptInBudget: number,
   failedAt: Date,
-): Extract<AttemptConclusion, { status: 'failed' | 'pending' }> {
+  hints: FailureHints = {},
+): { status: 'failed' } | { status: 'pending'; nextAttemptAt: string } {
   if (attemptInBudget >= policy.maxAttempts) return { status: 'failed' };
-  const next = new Date(failedAt.getTime() + waitAfterFailedAttempt(policy, attemptInBudget));
+  const next = new Date(failedAt.getTime() + retryWait(policy, attemptInBudget, hints));
   return { status: 'pending', nextAttemptAt: next.toISOString() };
 }
 

@@ -2,30 +2,29 @@
 // attempt. A failed HTTP attempt is a normal result; only storage or scheduling errors throw, so the
 // queue retries the message.
 import { classifyAttempt } from './attempt-outcome';
-import type { Log } from './log';
-import type { Clock, DeliveryRepository, WebhookClient, WakeupQueue, WakeupScheduler } from './ports';
+import type { AttemptConclusion, DeliveryRepository, WebhookClient, WakeupQueue, WakeupScheduler } from './ports';
 import { scrub, secretsOf } from './redaction';
 import { afterFailedAttempt, type RetryPolicy } from './retry-policy';
+import { isGone, recordSubscriptionHealth, type HealthDeps } from './subscription-health';
 import type { SubscriptionLookup } from './subscription-lookup';
-import { requestTargetOf } from './target';
 import type { Attempt, AttemptTrigger, Delivery, DeliveryWakeup } from './types';
-import { webhookHeaders } from './webhook-headers';
 import { wakeAt } from './wakeup-plan';
+import { webhookRequest } from './webhook-request';
 
 /** How long after the attempt's own time limit a claim stays exclusive. */
 export const LEASE_MARGIN_MS = 30_000;
 
-export interface SendDeps {
+export interface SendDeps extends Omit<HealthDeps, 'forget'> {
   deliveries: DeliveryRepository;
-  subscriptions: Pick<SubscriptionLookup, 'get'>;
+  subscriptions: Pick<SubscriptionLookup, 'get' | 'forget'>;
   webhook: WebhookClient;
   wakeups: Pick<WakeupQueue, 'sendDelayed'>;
   scheduler: WakeupScheduler;
-  clock: Clock;
-  log: Log;
   policy: RetryPolicy;
   attemptTimeoutMs: number;
   userAgent: string;
+  /** Uniform in [0, 1) for retry jitter; Math.random by default. */
+  random?: () => number;
 }
 
 export type SendOutcome =
@@ -47,19 +46,24 @@ export async function sendAttempt(deps: SendDeps, wakeup: DeliveryWakeup, contex
 
   const subscription = await deps.subscriptions.get(delivery.subscriptionId);
   if (!subscription || subscription.status === 'deleted') return close(deps, delivery, 'failed', 'subscription deleted', fields);
-  if (subscription.status !== 'active') return close(deps, delivery, 'paused', `subscription ${subscription.status}`, fields);
+  if (subscription.status !== 'active') {
+    return close(deps, delivery, 'paused', `subscription ${subscription.status}${subscription.disabledReason ? ` (${subscription.disabledReason})` : ''}`, fields);
+  }
   const event = await deps.deliveries.getEvent(delivery.eventId);
   if (!event) return close(deps, delivery, 'failed', 'event no longer stored (retention expired)', fields);
 
-  const target = requestTargetOf(subscription);
   const startedAt = deps.clock.now();
-  const result = await deps.webhook.post({
-    url: target.url,
-    headers: webhookHeaders({ deliveryId: delivery.deliveryId, sentAt: startedAt, userAgent: deps.userAgent, authorization: target.authorization }),
+  const request = webhookRequest({
+    subscription,
+    deliveryId: delivery.deliveryId,
     body: event.body,
+    sentAt: startedAt,
+    userAgent: deps.userAgent,
     timeoutMs: deps.attemptTimeoutMs,
   });
-  const classified = classifyAttempt(result);
+  const result = await deps.webhook.post(request);
+  const endedAt = deps.clock.now();
+  const classified = classifyAttempt(result, endedAt);
   const secrets = secretsOf(subscription);
   const attempt: Attempt = {
     deliveryId: delivery.deliveryId,
@@ -73,11 +77,15 @@ export async function sendAttempt(deps: SendDeps, wakeup: DeliveryWakeup, contex
     responseBody: classified.responseBody === undefined ? undefined : scrub(classified.responseBody, secrets),
   };
 
-  const endedAt = deps.clock.now();
-  const conclusion =
+  const conclusion: AttemptConclusion =
     attempt.outcome === 'delivered'
-      ? ({ status: 'delivered' } as const)
-      : afterFailedAttempt(deps.policy, wakeup.attempt - delivery.budgetStart, endedAt);
+      ? { status: 'delivered' }
+      : isGone(attempt.outcome, attempt.statusCode)
+        ? { status: 'paused' }
+        : afterFailedAttempt(deps.policy, wakeup.attempt - delivery.budgetStart, endedAt, {
+            retryAfterMs: classified.retryAfterMs,
+            random: deps.random,
+          });
   const recorded = await deps.deliveries.completeAttempt(delivery, attempt, conclusion, endedAt.toISOString());
   const logFields = { ...fields, outcome: attempt.outcome, statusCode: attempt.statusCode, durationMs: attempt.durationMs, conclusion: conclusion.status };
   if (!recorded) {
@@ -89,9 +97,12 @@ export async function sendAttempt(deps: SendDeps, wakeup: DeliveryWakeup, contex
     deps.log.info('attempt failed; retry arranged', { ...logFields, nextAttemptAt: conclusion.nextAttemptAt, wakeup: plan.kind, error: attempt.error });
   } else if (conclusion.status === 'failed') {
     deps.log.warn('attempt failed; no attempts left, delivery failed', { ...logFields, error: attempt.error });
+  } else if (conclusion.status === 'paused') {
+    deps.log.warn('receiver answered 410 Gone; delivery paused', logFields);
   } else {
     deps.log.info('delivered', logFields);
   }
+  await recordSubscriptionHealth({ ...deps, forget: (id) => deps.subscriptions.forget(id) }, subscription, attempt.outcome, attempt.statusCode);
   return { kind: 'attempted', attempt, conclusion: conclusion.status };
 }
 

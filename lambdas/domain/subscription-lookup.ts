@@ -20,4 +20,8 @@ export class SubscriptionLookup {
     if (this.maxAgeMs > 0) this.cache.set(id, { at: now, subscription });
     return subscription;
   }
+
+  forget(id: string): void {
+    this.cache.delete(id);
+  }
 }

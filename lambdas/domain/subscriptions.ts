@@ -1,69 +1,30 @@
 // Support's subscription operations, one `action` per call (DESIGN.md, "Support operations").
-// Secrets are shown once, in the create response; every other response redacts them.
+// Secrets are shown once, in the response that sets them (create, rotate-secret); every other
+// response redacts them.
 import { randomBytes } from 'node:crypto';
-import { z } from 'zod';
-import { isSubscriptionId } from './delivery-id';
 import { parseInput } from './input';
 import type { Log } from './log';
 import { NotFoundError, ValidationError, type Clock, type SubscriptionRepository } from './ports';
-import { MASK, redactUrl } from './redaction';
+import { redactUrl } from './redaction';
+import { newSigningSecret, rotateSecrets, validateSigningSecret } from './signing';
+import { subscriptionActionNames as actionNames, subscriptionActions as actions, type SubscriptionAction } from './subscription-input';
+import { viewOf, type SubscriptionView } from './subscription-view';
 import { parseTargetUrl, type TargetRules } from './target';
-import type { BasicAuth, Subscription, SubscriptionStatus } from './types';
+import type { Subscription, SubscriptionStatus } from './types';
 
-const id = z.string({ message: 'is required' }).refine(isSubscriptionId, 'must be a subscription id like sub_abcdefghijklmnopqrst');
-const url = z.string({ message: 'must be a string' });
-const basicAuth = z.strictObject(
-  {
-    username: z.string({ message: 'must be a string' }).min(1, 'must not be empty').refine((u) => !u.includes(':'), 'must not contain ":"'),
-    password: z.string({ message: 'must be a string' }).min(1, 'must not be empty'),
-  },
-  { message: 'must be an object {"username": "...", "password": "..."}' },
-);
-const eventTypes = z
-  .array(z.string().min(1, 'must not be empty').max(200), { message: 'must be an array of event type names' })
-  .min(1, 'must name at least one type (leave the field out to receive every event)')
-  .max(100);
-const description = z.string({ message: 'must be a string' }).max(500, 'must be at most 500 characters');
+export { viewOf, type SubscriptionView };
 
-const actions = {
-  create: z.strictObject({ action: z.literal('create'), url, basicAuth: basicAuth.optional(), eventTypes: eventTypes.optional(), description: description.optional() }),
-  get: z.strictObject({ action: z.literal('get'), id }),
-  list: z.strictObject({ action: z.literal('list'), status: z.enum(['active', 'disabled', 'deleted']).optional() }),
-  update: z.strictObject({
-    action: z.literal('update'),
-    id,
-    url: url.optional(),
-    basicAuth: basicAuth.nullable().optional(),
-    eventTypes: eventTypes.nullable().optional(),
-    description: description.nullable().optional(),
-  }),
-  disable: z.strictObject({ action: z.literal('disable'), id }),
-  enable: z.strictObject({ action: z.literal('enable'), id }),
-  delete: z.strictObject({ action: z.literal('delete'), id }),
-};
-type Action = keyof typeof actions;
-const actionNames = Object.keys(actions) as Action[];
-
-/** A subscription as shown to support: secrets masked. */
-export interface SubscriptionView {
-  id: string;
-  url: string;
-  basicAuth?: { username: string; password: string };
-  eventTypes?: string[];
-  description?: string;
-  status: SubscriptionStatus;
-  disabledReason?: string;
-  createdAt: string;
-  updatedAt: string;
-}
-
-export type SubscriptionsResponse = { subscription: SubscriptionView } | { subscriptions: SubscriptionView[] };
+export type SubscriptionsResponse =
+  | { subscription: SubscriptionView; signingSecret?: string }
+  | { subscriptions: SubscriptionView[] };
 
 export interface SubscriptionDeps {
   repository: SubscriptionRepository;
   clock: Clock;
   log: Log;
   rules: TargetRules;
+  /** How long a rotated-out signing secret keeps signing (default 24 h). */
+  secretGraceMs: number;
   newId?: () => string;
 }
 
@@ -75,11 +36,14 @@ export async function handleSubscriptionAction(deps: SubscriptionDeps, input: un
       const req = parseInput(actions.create, input, 'create request');
       const target = parseTargetUrl(req.url, deps.rules);
       if (target.basicAuth && req.basicAuth) throw new ValidationError('give Basic auth either in the url or as `basicAuth`, not both');
+      const secret = req.signingSecret === undefined ? newSigningSecret() : validateSigningSecret(req.signingSecret);
       const subscription: Subscription = {
         id: (deps.newId ?? newSubscriptionId)(),
         url: target.url,
         basicAuth: req.basicAuth ?? target.basicAuth,
         eventTypes: req.eventTypes,
+        headers: req.headers,
+        signingSecrets: [{ secret, createdAt: now }],
         description: req.description,
         status: 'active',
         createdAt: now,
@@ -103,7 +67,9 @@ export async function handleSubscriptionAction(deps: SubscriptionDeps, input: un
     case 'update': {
       const req = parseInput(actions.update, input, 'update request');
       const changes = Object.keys(req).filter((k) => k !== 'action' && k !== 'id');
-      if (changes.length === 0) throw new ValidationError('update request changes nothing: give at least one of `url`, `basicAuth`, `eventTypes`, `description`');
+      if (changes.length === 0) {
+        throw new ValidationError('update request changes nothing: give at least one of `url`, `basicAuth`, `eventTypes`, `headers`, `description`');
+      }
       const current = await load(deps, req.id);
       const next: Subscription = { ...current, updatedAt: now };
       if (req.url !== undefined) {
@@ -115,6 +81,7 @@ export async function handleSubscriptionAction(deps: SubscriptionDeps, input: un
       }
       if (req.basicAuth !== undefined) next.basicAuth = req.basicAuth ?? undefined;
       if (req.eventTypes !== undefined) next.eventTypes = req.eventTypes ?? undefined;
+      if (req.headers !== undefined) next.headers = req.headers ?? undefined;
       if (req.description !== undefined) next.description = req.description ?? undefined;
       await deps.repository.put(next, current.updatedAt);
       deps.log.info('subscription updated', { subscriptionId: next.id, fields: changes });
@@ -129,6 +96,7 @@ export async function handleSubscriptionAction(deps: SubscriptionDeps, input: un
       if (action === 'enable') {
         next.status = 'active';
         delete next.disabledReason;
+        delete next.failingSince;
       } else if (action === 'disable') {
         next.status = 'disabled';
         next.disabledReason = 'manual';
@@ -140,17 +108,31 @@ export async function handleSubscriptionAction(deps: SubscriptionDeps, input: un
       deps.log.info(`subscription ${action}d`, { subscriptionId: next.id });
       return { subscription: viewOf(next) };
     }
+    case 'rotate-secret': {
+      const req = parseInput(actions['rotate-secret'], input, 'rotate-secret request');
+      const current = await load(deps, req.id);
+      const secret = req.signingSecret === undefined ? newSigningSecret() : validateSigningSecret(req.signingSecret);
+      const next: Subscription = {
+        ...current,
+        signingSecrets: rotateSecrets(current.signingSecrets, secret, deps.clock.now(), deps.secretGraceMs),
+        updatedAt: now,
+      };
+      await deps.repository.put(next, current.updatedAt);
+      deps.log.info('subscription signing secret rotated', { subscriptionId: next.id, graceMs: deps.secretGraceMs });
+      // The new secret is shown this once; the view masks every secret.
+      return { subscription: viewOf(next), signingSecret: secret };
+    }
   }
 }
 
-function actionOf(input: unknown): Action {
+function actionOf(input: unknown): SubscriptionAction {
   if (typeof input !== 'object' || input === null || Array.isArray(input)) throw new ValidationError('subscriptions request must be a JSON object');
   const action = (input as { action?: unknown }).action;
   if (action === undefined) throw new ValidationError(`action: is required, one of ${actionNames.join(', ')}`);
-  if (typeof action !== 'string' || !actionNames.includes(action as Action)) {
+  if (typeof action !== 'string' || !actionNames.includes(action as SubscriptionAction)) {
     throw new ValidationError(`action: must be one of ${actionNames.join(', ')}`);
   }
-  return action as Action;
+  return action as SubscriptionAction;
 }
 
 async function load(deps: SubscriptionDeps, id: string, options: { includeDeleted?: boolean } = {}): Promise<Subscription> {
@@ -159,28 +141,6 @@ async function load(deps: SubscriptionDeps, id: string, options: { includeDelete
     throw new NotFoundError(`id: no subscription ${id}`);
   }
   return subscription;
-}
-
-export function viewOf(subscription: Subscription, options: { reveal?: boolean } = {}): SubscriptionView {
-  const reveal = options.reveal === true;
-  const view: SubscriptionView = {
-    id: subscription.id,
-    url: reveal ? subscription.url : redactUrl(subscription.url),
-    status: subscription.status,
-    createdAt: subscription.createdAt,
-    updatedAt: subscription.updatedAt,
-  };
-  if (subscription.basicAuth) view.basicAuth = maskAuth(subscription.basicAuth, reveal);
-  if (subscription.eventTypes) view.eventTypes = subscription.eventTypes;
-  if (subscription.description !== undefined) view.description = subscription.description;
-  if (subscription.disabledReason) view.disabledReason = subscription.disabledReason;
-  return view;
-}
-
-function maskAuth(auth: BasicAuth, reveal: boolean): BasicAuth {
-  if (reveal) return { ...auth };
-  // Without a password the username is the credential (`https://TOKEN@host/`): mask it too.
-  return { username: auth.password === '' ? MASK : auth.username, password: MASK };
 }
 
 const BASE32 = 'abcdefghijklmnopqrstuvwxyz234567';

@@ -1,10 +1,18 @@
 // The vocabulary of the service. Plain data, no AWS types: the storage adapters map these to items.
 
 export type SubscriptionStatus = 'active' | 'disabled' | 'deleted';
+export type DisabledReason = 'manual' | 'gone' | 'failing';
 
 export interface BasicAuth {
   username: string;
   password: string;
+}
+
+/** A Standard Webhooks signing secret (`whsec_…`); a rotated-out one keeps signing until it expires. */
+export interface SigningSecret {
+  secret: string;
+  createdAt: string;
+  expiresAt?: string;
 }
 
 export interface Subscription {
@@ -15,10 +23,16 @@ export interface Subscription {
   basicAuth?: BasicAuth;
   /** Event types this subscription receives; absent means every event. */
   eventTypes?: string[];
+  /** Static headers sent with every request (e.g. an API key). Values are secrets: redact them. */
+  headers?: Record<string, string>;
+  /** Signing secrets, newest first; requests carry a signature for each one not yet expired. */
+  signingSecrets?: SigningSecret[];
   description?: string;
   status: SubscriptionStatus;
-  /** Why it is disabled: `manual` (support), later also `gone` and `failing`. */
-  disabledReason?: string;
+  /** Why it is disabled: `manual` (support), `gone` (the receiver answered 410), `failing` (nothing delivered for days). */
+  disabledReason?: DisabledReason;
+  /** Start of the current run of failed attempts with no delivery in between; absent while healthy. */
+  failingSince?: string;
   createdAt: string;
   updatedAt: string;
 }

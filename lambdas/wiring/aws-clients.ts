@@ -1,6 +1,7 @@
 // AWS SDK clients, created once per cold start (or once per local runtime) and injected everywhere.
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SchedulerClient } from '@aws-sdk/client-scheduler';
+import { SNSClient } from '@aws-sdk/client-sns';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { createDocumentClient } from '../adapters/dynamo/document-client';
@@ -10,12 +11,13 @@ export interface AwsClients {
   doc: DynamoDBDocumentClient;
   sqs: SQSClient;
   scheduler: SchedulerClient;
+  sns: SNSClient;
 }
 
 export interface ClientOptions {
   region?: string;
   /** Per-service endpoints, for the local runtime; absent in AWS. */
-  endpoints?: { dynamodb?: string; sqs?: string; scheduler?: string };
+  endpoints?: { dynamodb?: string; sqs?: string; scheduler?: string; sns?: string };
   credentials?: { accessKeyId: string; secretAccessKey: string };
 }
 
@@ -27,5 +29,6 @@ export function createAwsClients(options: ClientOptions = {}): AwsClients {
     doc: createDocumentClient(dynamodb),
     sqs: new SQSClient({ ...common, endpoint: options.endpoints?.sqs }),
     scheduler: new SchedulerClient({ ...common, endpoint: options.endpoints?.scheduler }),
+    sns: new SNSClient({ ...common, endpoint: options.endpoints?.sns }),
   };
 }

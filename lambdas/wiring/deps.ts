@@ -3,15 +3,17 @@
 import { DynamoDeliveryRepository } from '../adapters/dynamo/delivery-repository';
 import { DynamoSubscriptionRepository } from '../adapters/dynamo/subscription-repository';
 import type { TableNames } from '../adapters/dynamo/table-names';
+import { parseAllowlist } from '../adapters/http/target-guard';
 import { UndiciWebhookClient } from '../adapters/http/webhook-client';
 import { EventBridgeWakeupScheduler } from '../adapters/scheduler/scheduler-wakeups';
+import { SnsNotifier } from '../adapters/sns/sns-notifier';
 import { SqsDeadLetters } from '../adapters/sqs/sqs-dead-letters';
 import { SqsWakeupQueue } from '../adapters/sqs/sqs-wakeup-queue';
-import { loadConfig, retryKeys, tableKeys, type Config } from '../config';
-import { ActiveSubscriptions } from '../domain/active-subscriptions';
+import { ConfigError, loadConfig, retryKeys, tableKeys, type Config } from '../config';
+import { FanoutTargets } from '../domain/fanout-targets';
 import type { IngestDeps } from '../domain/ingest';
 import type { Log } from '../domain/log';
-import type { Clock, WakeupQueue, WakeupScheduler, WebhookClient } from '../domain/ports';
+import type { Clock, Notifier, WakeupQueue, WakeupScheduler, WebhookClient } from '../domain/ports';
 import type { ResendDeps } from '../domain/resend';
 import type { SendDeps } from '../domain/send-attempt';
 import { SubscriptionLookup } from '../domain/subscription-lookup';
@@ -23,13 +25,17 @@ import { version } from '../../package.json';
 export type Env = Record<string, string | undefined>;
 
 export interface Infrastructure {
-  clients: Pick<AwsClients, 'doc' | 'sqs' | 'scheduler'>;
+  clients: Pick<AwsClients, 'doc' | 'sqs' | 'scheduler'> & Partial<Pick<AwsClients, 'sns'>>;
   log: Log;
   clock?: Clock;
   /** Replacements for the SQS and Scheduler adapters (the local runtime wakes the sender in process). */
   wakeups?: WakeupQueue;
   scheduler?: WakeupScheduler;
   webhook?: WebhookClient;
+  /** Replacement for SNS (the local runtime logs notices and keeps them for GET /notifications). */
+  notifier?: Notifier;
+  /** Uniform in [0, 1) for retry jitter (tests pin it). */
+  random?: () => number;
 }
 
 export const USER_AGENT = `crm-webhooks/${version}`;
@@ -65,7 +71,7 @@ export function buildIngestDeps(env: Env, infra: Infrastructure): IngestDeps {
   const clock = infra.clock ?? systemClock;
   return {
     deliveries: deliveryRepository(env, infra),
-    activeSubscriptions: new ActiveSubscriptions(subscriptionRepository(env, infra), clock, config.SUBSCRIPTION_CACHE_MS),
+    fanoutTargets: new FanoutTargets(subscriptionRepository(env, infra), clock, config.SUBSCRIPTION_CACHE_MS),
     wakeups: wakeupQueue(env, infra),
     deadLetters: new SqsDeadLetters({ sqs: infra.clients.sqs, queueUrl: config.EVENTS_DLQ_URL }),
     clock,
@@ -76,20 +82,44 @@ export function buildIngestDeps(env: Env, infra: Infrastructure): IngestDeps {
 }
 
 export function buildSendDeps(env: Env, infra: Infrastructure): SendDeps {
-  const config = loadConfig(env, [...retryKeys, 'ATTEMPT_TIMEOUT_MS', 'SUBSCRIPTION_CACHE_MS']);
+  const config = loadConfig(env, [...retryKeys, 'ATTEMPT_TIMEOUT_MS', 'SUBSCRIPTION_CACHE_MS', 'FAILING_DISABLE_AFTER_MS', 'TARGET_ALLOWLIST']);
   const clock = infra.clock ?? systemClock;
+  const subscriptions = subscriptionRepository(env, infra);
   return {
     deliveries: deliveryRepository(env, infra),
-    subscriptions: new SubscriptionLookup(subscriptionRepository(env, infra), clock, config.SUBSCRIPTION_CACHE_MS),
-    webhook: infra.webhook ?? new UndiciWebhookClient(),
+    subscriptions: new SubscriptionLookup(subscriptions, clock, config.SUBSCRIPTION_CACHE_MS),
+    subscriptionRepository: subscriptions,
+    notifier: infra.notifier ?? notifierOf(env, infra),
+    failingDisableAfterMs: config.FAILING_DISABLE_AFTER_MS,
+    random: infra.random,
+    webhook: infra.webhook ?? new UndiciWebhookClient({ guard: { allowlist: targetAllowlist(config.TARGET_ALLOWLIST) } }),
     wakeups: wakeupQueue(env, infra),
     scheduler: infra.scheduler ?? schedulerOf(env, infra),
     clock,
     log: infra.log,
-    policy: { baseDelayMs: config.RETRY_BASE_DELAY_MS, multiplier: config.RETRY_MULTIPLIER, maxAttempts: config.MAX_ATTEMPTS },
+    policy: {
+      baseDelayMs: config.RETRY_BASE_DELAY_MS,
+      multiplier: config.RETRY_MULTIPLIER,
+      maxAttempts: config.MAX_ATTEMPTS,
+      jitter: config.RETRY_JITTER,
+    },
     attemptTimeoutMs: config.ATTEMPT_TIMEOUT_MS,
     userAgent: USER_AGENT,
   };
+}
+
+function targetAllowlist(text: string) {
+  try {
+    return parseAllowlist(text);
+  } catch (error) {
+    throw new ConfigError(`invalid configuration: TARGET_ALLOWLIST: ${(error as Error).message}`);
+  }
+}
+
+function notifierOf(env: Env, infra: Infrastructure): Notifier {
+  const { NOTIFY_TOPIC_ARN } = loadConfig(env, ['NOTIFY_TOPIC_ARN']);
+  if (!infra.clients.sns) throw new Error('an SNS client is needed to notify support (NOTIFY_TOPIC_ARN is set)');
+  return new SnsNotifier({ sns: infra.clients.sns, topicArn: NOTIFY_TOPIC_ARN });
 }
 
 function schedulerOf(env: Env, infra: Infrastructure): WakeupScheduler {
@@ -107,8 +137,14 @@ export function buildResendDeps(env: Env, infra: Infrastructure): ResendDeps & {
 }
 
 export function buildSubscriptionDeps(env: Env, infra: Infrastructure): SubscriptionDeps {
-  const { ALLOW_HTTP } = loadConfig(env, ['ALLOW_HTTP']);
-  return { repository: subscriptionRepository(env, infra), clock: infra.clock ?? systemClock, log: infra.log, rules: { allowHttp: ALLOW_HTTP } };
+  const config = loadConfig(env, ['ALLOW_HTTP', 'SIGNING_SECRET_GRACE_MS']);
+  return {
+    repository: subscriptionRepository(env, infra),
+    clock: infra.clock ?? systemClock,
+    log: infra.log,
+    rules: { allowHttp: config.ALLOW_HTTP },
+    secretGraceMs: config.SIGNING_SECRET_GRACE_MS,
+  };
 }
 
 export function buildSweepDeps(env: Env, infra: Infrastructure): SweepDeps {

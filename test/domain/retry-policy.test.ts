@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { defaults } from '../../lambdas/config';
 import { afterFailedAttempt, retrySchedule, waitAfterFailedAttempt, type RetryPolicy } from '../../lambdas/domain/retry-policy';
 
-const policy: RetryPolicy = { baseDelayMs: defaults.retryBaseDelayMs, multiplier: defaults.retryMultiplier, maxAttempts: defaults.maxAttempts };
+const policy: RetryPolicy = { baseDelayMs: defaults.retryBaseDelayMs, multiplier: defaults.retryMultiplier, maxAttempts: defaults.maxAttempts, jitter: 0 };
 const MIN = 60_000;
 
 describe('retry policy (defaults: 5 min, doubling, 10 attempts)', () => {
@@ -25,9 +25,9 @@ describe('retry policy (defaults: 5 min, doubling, 10 attempts)', () => {
   });
 
   it('follows configuration: base, multiplier and attempt count', () => {
-    const short: RetryPolicy = { baseDelayMs: 200, multiplier: 2, maxAttempts: 4 };
+    const short: RetryPolicy = { baseDelayMs: 200, multiplier: 2, maxAttempts: 4, jitter: 0 };
     expect(retrySchedule(short).map((s) => s.waitMs)).toEqual([0, 200, 400, 800]);
-    const tripling: RetryPolicy = { baseDelayMs: 1000, multiplier: 3, maxAttempts: 3 };
+    const tripling: RetryPolicy = { baseDelayMs: 1000, multiplier: 3, maxAttempts: 3, jitter: 0 };
     expect(retrySchedule(tripling).map((s) => s.waitMs)).toEqual([0, 1000, 3000]);
     expect(afterFailedAttempt(short, 4, new Date(0))).toEqual({ status: 'failed' });
   });

@@ -67,7 +67,7 @@ function failNext(harness: Harness, matches: (command: unknown) => boolean, time
 }
 
 describe('ingest handler: fan-out', () => {
-  it('fans every sample event out to each active subscription, keeping the body byte for byte', async () => {
+  it('fans every sample event out to each active subscription (and, paused, to each disabled one), keeping the body byte for byte', async () => {
     await fresh();
     const all1 = await subscribe(h, 'https://one.example.com/hook?secret=s3cr3t');
     const all2 = await subscribe(h, 'https://two.example.com/hook');
@@ -92,7 +92,22 @@ describe('ingest handler: fan-out', () => {
       expect(stored?.body).toBe(sample.body);
       const subscribers = [all1, all2, ...(['donation', 'contact_update'].includes(sample.type) ? [donationsOnly] : [])];
       const deliveries = await h.deliveries.listByEvent(sample.id);
-      expect(byId(deliveries)).toEqual(
+      // A disabled subscription gets a paused delivery: not attempted, resendable by time window.
+      expect(deliveries.find((d) => d.subscriptionId === disabled)).toEqual({
+        deliveryId: `${sample.id}.${disabled}`,
+        eventId: sample.id,
+        subscriptionId: disabled,
+        eventType: sample.type,
+        status: 'paused',
+        statusReason: 'subscription disabled',
+        createdAt: now,
+        updatedAt: now,
+        completedAt: now,
+        attemptCount: 0,
+        budgetStart: 0,
+      });
+      expect(deliveries.some((d) => d.subscriptionId === deleted)).toBe(false);
+      expect(byId(deliveries.filter((d) => d.subscriptionId !== disabled))).toEqual(
         byId(
           subscribers.map(
             (subscriptionId): Delivery => ({

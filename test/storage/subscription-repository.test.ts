@@ -52,7 +52,7 @@ describe('DynamoSubscriptionRepository', () => {
     const subscription = newSubscription({ eventTypes: ['donation'], description: 'old' });
     await repo.create(subscription);
     const { eventTypes: _dropped, ...rest } = subscription;
-    const updated = { ...rest, description: 'new', status: 'disabled' as const, disabledReason: 'manual', updatedAt: at(5) };
+    const updated = { ...rest, description: 'new', status: 'disabled' as const, disabledReason: 'manual' as const, updatedAt: at(5) };
     await repo.put(updated);
     expect(await repo.get(subscription.id)).toEqual(updated);
   });

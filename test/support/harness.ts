@@ -2,6 +2,7 @@
 // and SQS / Scheduler faked by aws-sdk-client-mock, so a test can read what was queued or scheduled
 // and feed it back in as the next SQS event.
 import { CreateScheduleCommand, SchedulerClient } from '@aws-sdk/client-scheduler';
+import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { SendMessageBatchCommand, SendMessageCommand, SQSClient, type SendMessageBatchRequestEntry } from '@aws-sdk/client-sqs';
 import type { SQSEvent, SQSRecord } from 'aws-lambda';
 import { mockClient, type AwsClientStub } from 'aws-sdk-client-mock';
@@ -22,6 +23,7 @@ import { startDynalite, type LocalDynamo } from './dynalite';
 export const QUEUE_URL = 'https://sqs.eu-central-1.amazonaws.com/123456789012/deliveries';
 export const QUEUE_ARN = 'arn:aws:sqs:eu-central-1:123456789012:deliveries';
 export const DLQ_URL = 'https://sqs.eu-central-1.amazonaws.com/123456789012/events-dlq';
+export const TOPIC_ARN = 'arn:aws:sns:eu-central-1:123456789012:notifications';
 
 /** A clock the test moves by hand; starts at the real time so ISO strings stay realistic. */
 export class TestClock implements Clock {
@@ -59,6 +61,7 @@ export interface Harness {
    */
   sqs: AwsClientStub<SQSClient>;
   scheduler: AwsClientStub<SchedulerClient>;
+  sns: AwsClientStub<SNSClient>;
   deliveries: DynamoDeliveryRepository;
   ingest: ReturnType<typeof createIngestHandler>;
   sender: ReturnType<typeof createSenderHandler>;
@@ -69,6 +72,8 @@ export interface Harness {
   queued(): Array<DeliveryWakeup & { delaySeconds?: number }>;
   /** Wake-ups handed to the Scheduler so far. */
   scheduled(): Array<DeliveryWakeup & { name: string; expression: string }>;
+  /** Notices published to the support topic, parsed. */
+  notices(): Array<Record<string, unknown>>;
   /** Messages parked in the events DLQ, with their reason attribute. */
   deadLettered(): Array<{ body: string; reason: string }>;
   close(): Promise<void>;
@@ -86,15 +91,23 @@ export async function startHarness(overrides: Env = {}): Promise<Harness> {
     EVENTS_DLQ_URL: DLQ_URL,
     SCHEDULE_GROUP: 'crm-webhooks',
     SCHEDULER_ROLE_ARN: 'arn:aws:iam::123456789012:role/scheduler',
+    NOTIFY_TOPIC_ARN: TOPIC_ARN,
     ATTEMPT_TIMEOUT_MS: '1000',
     SUBSCRIPTION_CACHE_MS: '0',
     ALLOW_HTTP: 'true',
+    // The receivers of the tests listen on loopback, which the target guard refuses by default.
+    TARGET_ALLOWLIST: '127.0.0.0/8,::1/128',
+    // Exact waits, so tests can assert them; the jitter has its own tests.
+    RETRY_JITTER: '0',
     ...overrides,
   };
   const sqsClient = new SQSClient({ region: 'eu-central-1', credentials: { accessKeyId: 'x', secretAccessKey: 'x' } });
   const schedulerClient = new SchedulerClient({ region: 'eu-central-1', credentials: { accessKeyId: 'x', secretAccessKey: 'x' } });
+  const snsClient = new SNSClient({ region: 'eu-central-1', credentials: { accessKeyId: 'x', secretAccessKey: 'x' } });
   const sqs = mockClient(sqsClient);
   const scheduler = mockClient(schedulerClient);
+  const sns = mockClient(snsClient);
+  sns.on(PublishCommand).resolves({ MessageId: 'n' });
   sqs.on(SendMessageBatchCommand).resolves({ Successful: [], Failed: [] });
   sqs.on(SendMessageCommand).resolves({ MessageId: 'm' });
   scheduler.on(CreateScheduleCommand).resolves({ ScheduleArn: 'arn:aws:scheduler:::schedule/x' });
@@ -102,7 +115,7 @@ export async function startHarness(overrides: Env = {}): Promise<Harness> {
   const clock = new TestClock();
   const log = new RecordingLog();
   const doc = createDocumentClient(dynamo.client);
-  const infra = { clients: { doc, sqs: sqsClient, scheduler: schedulerClient }, log, clock };
+  const infra = { clients: { doc, sqs: sqsClient, scheduler: schedulerClient, sns: snsClient }, log, clock };
   const deliveries = new DynamoDeliveryRepository({
     doc,
     tables: { events: env.EVENTS_TABLE!, deliveries: env.DELIVERIES_TABLE!, attempts: env.ATTEMPTS_TABLE! },
@@ -118,6 +131,7 @@ export async function startHarness(overrides: Env = {}): Promise<Harness> {
     log,
     sqs,
     scheduler,
+    sns,
     deliveries,
     ingest: createIngestHandler(buildIngestDeps(env, infra)),
     sender: createSenderHandler(sendDeps),
@@ -141,6 +155,9 @@ export async function startHarness(overrides: Env = {}): Promise<Harness> {
         expression: call.args[0].input.ScheduleExpression!,
       }));
     },
+    notices() {
+      return sns.commandCalls(PublishCommand).map((c) => JSON.parse(c.args[0].input.Message!) as Record<string, unknown>);
+    },
     deadLettered() {
       return sqs
         .commandCalls(SendMessageCommand)
@@ -150,6 +167,7 @@ export async function startHarness(overrides: Env = {}): Promise<Harness> {
     async close() {
       sqs.restore();
       scheduler.restore();
+      sns.restore();
       const webhook = sendDeps.webhook as { close?: () => Promise<void> };
       await webhook.close?.();
       await dynamo.close();

@@ -1,4 +1,4 @@
-import type { BasicAuth, Subscription, SubscriptionStatus } from '../../domain/types';
+import type { BasicAuth, DisabledReason, SigningSecret, Subscription, SubscriptionStatus } from '../../domain/types';
 import { TTL_ATTRIBUTE } from '../../storage/tables';
 import { compact, expiresAtOf, optionalString, type Item } from './item';
 
@@ -12,9 +12,12 @@ export function subscriptionToItem(subscription: Subscription, retentionDays: nu
     url: subscription.url,
     basicAuth: subscription.basicAuth ? { ...subscription.basicAuth } : undefined,
     eventTypes: subscription.eventTypes ? [...subscription.eventTypes] : undefined,
+    headers: subscription.headers ? { ...subscription.headers } : undefined,
+    signingSecrets: subscription.signingSecrets?.map((s) => compact({ ...s })),
     description: subscription.description,
     status: subscription.status,
     disabledReason: subscription.disabledReason,
+    failingSince: subscription.failingSince,
     createdAt: subscription.createdAt,
     updatedAt: subscription.updatedAt,
     [TTL_ATTRIBUTE]: subscription.status === 'deleted' ? expiresAtOf(subscription.updatedAt, retentionDays) : undefined,
@@ -27,9 +30,12 @@ export function subscriptionFromItem(item: Item): Subscription {
     url: item.url as string,
     basicAuth: item.basicAuth as BasicAuth | undefined,
     eventTypes: item.eventTypes as string[] | undefined,
+    headers: item.headers as Record<string, string> | undefined,
+    signingSecrets: item.signingSecrets as SigningSecret[] | undefined,
     description: optionalString(item, 'description'),
     status: item.status as SubscriptionStatus,
-    disabledReason: optionalString(item, 'disabledReason'),
+    disabledReason: optionalString(item, 'disabledReason') as DisabledReason | undefined,
+    failingSince: optionalString(item, 'failingSince'),
     createdAt: item.createdAt as string,
     updatedAt: item.updatedAt as string,
   });

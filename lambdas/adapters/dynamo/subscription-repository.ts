@@ -1,4 +1,4 @@
-import { GetCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { ConflictError, NotFoundError, type SubscriptionRepository } from '../../domain/ports';
 import type { Subscription, SubscriptionStatus } from '../../domain/types';
 import { SUBSCRIPTIONS_BY_STATUS } from '../../storage/tables';
@@ -70,6 +70,39 @@ export class DynamoSubscriptionRepository implements SubscriptionRepository {
       if (!isConditionalCheckFailed(error)) throw error;
       if (expectedUpdatedAt === undefined) throw new NotFoundError(`subscription ${subscription.id} not found`);
       throw new ConflictError(`subscription ${subscription.id} was changed or deleted meanwhile; read it again and retry`);
+    }
+  }
+
+  async markFailing(id: string, since: string): Promise<boolean> {
+    try {
+      await this.doc.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: { id },
+          UpdateExpression: 'SET failingSince = :since',
+          ConditionExpression: 'attribute_exists(id) AND attribute_not_exists(failingSince)',
+          ExpressionAttributeValues: { ':since': since },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (isConditionalCheckFailed(error)) return false;
+      throw error;
+    }
+  }
+
+  async clearFailing(id: string): Promise<void> {
+    try {
+      await this.doc.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: { id },
+          UpdateExpression: 'REMOVE failingSince',
+          ConditionExpression: 'attribute_exists(id)',
+        }),
+      );
+    } catch (error) {
+      if (!isConditionalCheckFailed(error)) throw error;
     }
   }
 }

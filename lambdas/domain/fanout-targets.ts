@@ -1,9 +1,11 @@
-// Ingest reads the active subscriptions for every batch; a short cache spares the table a query per
-// batch. A subscription created or disabled takes effect within the cache time.
+// The subscriptions an event fans out to: active ones get a pending delivery, disabled ones a paused
+// one (kept, so a resend by time window can replay what they missed). Ingest reads them for every
+// batch; a short cache spares the table two queries per batch. A subscription created, disabled or
+// enabled takes effect within the cache time.
 import type { Clock, SubscriptionRepository } from './ports';
 import type { Subscription } from './types';
 
-export class ActiveSubscriptions {
+export class FanoutTargets {
   private cached?: { at: number; subscriptions: Subscription[] };
 
   constructor(
@@ -15,7 +17,8 @@ export class ActiveSubscriptions {
   async list(): Promise<Subscription[]> {
     const now = this.clock.now().getTime();
     if (this.cached && now - this.cached.at < this.maxAgeMs) return this.cached.subscriptions;
-    const subscriptions = await this.repository.listByStatus('active');
+    const [active, disabled] = await Promise.all([this.repository.listByStatus('active'), this.repository.listByStatus('disabled')]);
+    const subscriptions = [...active, ...disabled];
     this.cached = { at: now, subscriptions };
     return subscriptions;
   }

@@ -1,0 +1,73 @@
+// The console payloads of the subscriptions function, one schema per action. Messages name the field.
+import { z } from 'zod';
+import { isSubscriptionId } from './delivery-id';
+
+const id = z.string({ message: 'is required' }).refine(isSubscriptionId, 'must be a subscription id like sub_abcdefghijklmnopqrst');
+const url = z.string({ message: 'must be a string' });
+const basicAuth = z.strictObject(
+  {
+    username: z.string({ message: 'must be a string' }).min(1, 'must not be empty').refine((u) => !u.includes(':'), 'must not contain ":"'),
+    password: z.string({ message: 'must be a string' }).min(1, 'must not be empty'),
+  },
+  { message: 'must be an object {"username": "...", "password": "..."}' },
+);
+const eventTypes = z
+  .array(z.string().min(1, 'must not be empty').max(200), { message: 'must be an array of event type names' })
+  .min(1, 'must name at least one type (leave the field out to receive every event)')
+  .max(100);
+const description = z.string({ message: 'must be a string' }).max(500, 'must be at most 500 characters');
+
+/** Headers the service sets itself, or that would break the request if a subscription set them. */
+const RESERVED_HEADERS = new Set([
+  'authorization', 'connection', 'content-length', 'content-type', 'expect', 'host', 'keep-alive',
+  'proxy-authorization', 'te', 'trailer', 'transfer-encoding', 'upgrade', 'user-agent',
+  'webhook-id', 'webhook-signature', 'webhook-timestamp',
+]);
+const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+const headers = z
+  .record(
+    z
+      .string()
+      .max(100, 'header names must be at most 100 characters')
+      .regex(TOKEN, 'header names must be HTTP tokens (letters, digits, -)')
+      .refine((name) => !RESERVED_HEADERS.has(name.toLowerCase()), 'is set by the service and cannot be overridden'),
+    z
+      .string({ message: 'header values must be strings' })
+      .min(1, 'header values must not be empty')
+      .max(1024, 'header values must be at most 1024 characters')
+      .regex(/^[\x20-\x7e\t]+$/, 'header values must be printable ASCII (no line breaks)'),
+    { message: 'must be an object of header names to values' },
+  )
+  .refine((h) => Object.keys(h).length <= 20, 'at most 20 headers')
+  .refine((h) => new Set(Object.keys(h).map((k) => k.toLowerCase())).size === Object.keys(h).length, 'header names must differ in more than case');
+const signingSecret = z.string({ message: 'must be a string' });
+
+export const subscriptionActions = {
+  create: z.strictObject({
+    action: z.literal('create'),
+    url,
+    basicAuth: basicAuth.optional(),
+    eventTypes: eventTypes.optional(),
+    headers: headers.optional(),
+    signingSecret: signingSecret.optional(),
+    description: description.optional(),
+  }),
+  get: z.strictObject({ action: z.literal('get'), id }),
+  list: z.strictObject({ action: z.literal('list'), status: z.enum(['active', 'disabled', 'deleted']).optional() }),
+  update: z.strictObject({
+    action: z.literal('update'),
+    id,
+    url: url.optional(),
+    basicAuth: basicAuth.nullable().optional(),
+    eventTypes: eventTypes.nullable().optional(),
+    headers: headers.nullable().optional(),
+    description: description.nullable().optional(),
+  }),
+  disable: z.strictObject({ action: z.literal('disable'), id }),
+  enable: z.strictObject({ action: z.literal('enable'), id }),
+  delete: z.strictObject({ action: z.literal('delete'), id }),
+  'rotate-secret': z.strictObject({ action: z.literal('rotate-secret'), id, signingSecret: signingSecret.optional() }),
+};
+
+export type SubscriptionAction = keyof typeof subscriptionActions;
+export const subscriptionActionNames = Object.keys(subscriptionActions) as SubscriptionAction[];
