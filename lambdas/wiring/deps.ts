@@ -13,7 +13,7 @@ import { ConfigError, loadConfig, retryKeys, tableKeys, type Config } from '../c
 import { FanoutTargets } from '../domain/fanout-targets';
 import type { IngestDeps } from '../domain/ingest';
 import type { Log } from '../domain/log';
-import type { Clock, Notifier, WakeupQueue, WakeupScheduler, WebhookClient } from '../domain/ports';
+import type { Clock, DeadLetters, Notifier, WakeupQueue, WakeupScheduler, WebhookClient } from '../domain/ports';
 import type { ResendDeps } from '../domain/resend';
 import type { SendDeps } from '../domain/send-attempt';
 import { SubscriptionLookup } from '../domain/subscription-lookup';
@@ -32,6 +32,8 @@ export interface Infrastructure {
   wakeups?: WakeupQueue;
   scheduler?: WakeupScheduler;
   webhook?: WebhookClient;
+  /** Replacement for the events DLQ adapter (the local runtime parks rejected events in process). */
+  deadLetters?: DeadLetters;
   /** Replacement for SNS (the local runtime logs notices and keeps them for GET /notifications). */
   notifier?: Notifier;
   /** Uniform in [0, 1) for retry jitter (tests pin it). */
@@ -73,7 +75,7 @@ export function buildIngestDeps(env: Env, infra: Infrastructure): IngestDeps {
     deliveries: deliveryRepository(env, infra),
     fanoutTargets: new FanoutTargets(subscriptionRepository(env, infra), clock, config.SUBSCRIPTION_CACHE_MS),
     wakeups: wakeupQueue(env, infra),
-    deadLetters: new SqsDeadLetters({ sqs: infra.clients.sqs, queueUrl: config.EVENTS_DLQ_URL }),
+    deadLetters: infra.deadLetters ?? new SqsDeadLetters({ sqs: infra.clients.sqs, queueUrl: config.EVENTS_DLQ_URL }),
     clock,
     log: infra.log,
     maxEventBytes: config.MAX_EVENT_BYTES,

@@ -23,6 +23,7 @@ describe('Lambda Invoke endpoint, over HTTP', () => {
       }),
       publish: () => 'unused',
       health: () => ({ status: 'ok' }),
+      notifications: () => [],
     });
   });
   afterAll(async () => {

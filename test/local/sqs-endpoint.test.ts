@@ -38,6 +38,7 @@ describe('SQS endpoint, driven by the real SQSClient', () => {
       lambda: createLambdaEndpoint({}),
       publish: (body) => events.send(body).id,
       health: () => ({ status: 'ok' }),
+      notifications: () => [],
     });
     sqs = new SQSClient({ endpoint: http.url, region: 'local', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
     queueUrl = (await sqs.send(new GetQueueUrlCommand({ QueueName: 'events' }))).QueueUrl!;

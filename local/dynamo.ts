@@ -1,0 +1,54 @@
+// The DynamoDB API served by dynalite inside the runtime's process, stored on disk (LevelDB) under
+// the data folder, with the service's tables created from the one table definition the stack uses.
+// It listens on a free loopback port that only the runtime's own clients use.
+import { mkdirSync } from 'node:fs';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { ensureTables } from '../lambdas/adapters/dynamo/create-tables';
+import { createAwsClients } from '../lambdas/wiring/aws-clients';
+import { LOCAL_CREDENTIALS, LOCAL_REGION, localTableNames } from './config';
+
+interface DynaliteOptions {
+  /** LevelDB folder; in memory without it. */
+  path?: string;
+  createTableMs?: number;
+  deleteTableMs?: number;
+  updateTableMs?: number;
+}
+
+// dynalite ships no type declarations; this is the one function of it we call.
+const dynalite = require('dynalite') as (options: DynaliteOptions) => Server;
+
+export interface LocalDynamo {
+  endpoint: string;
+  /** Waits for the store's pending writes and closes it. */
+  close(): Promise<void>;
+}
+
+/** Starts dynalite on `<dataDir>/dynamodb` and creates the tables that do not exist yet. */
+export async function startDynamo(dataDir: string): Promise<LocalDynamo> {
+  const path = join(dataDir, 'dynamodb');
+  mkdirSync(path, { recursive: true });
+  const server = dynalite({ path, createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const close = () => new Promise<void>((resolve, reject) => server.close((error) => (error ? reject(error) : resolve())));
+
+  const { dynamodb } = createAwsClients({ region: LOCAL_REGION, endpoints: { dynamodb: endpoint }, credentials: LOCAL_CREDENTIALS });
+  try {
+    await ensureTables(dynamodb, localTableNames);
+  } catch (error) {
+    await close().catch(() => undefined);
+    throw new Error(`could not open the local DynamoDB store in ${path}: ${(error as Error).message}`);
+  } finally {
+    dynamodb.destroy();
+  }
+  return { endpoint, close };
+}

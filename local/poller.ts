@@ -1,0 +1,115 @@
+// The Lambda SQS event source mapping, in process: workers receive batches from a queue, hand each to
+// the handler as a real SQSEvent, delete the records that succeeded and let the reported failures
+// (or the whole batch, when the handler throws) come back after the visibility timeout.
+import type { SQSBatchResponse, SQSEvent, SQSMessageAttributes, SQSRecord } from 'aws-lambda';
+import type { Log } from '../lambdas/domain/log';
+import type { LocalQueue, MessageAttributes, ReceivedMessage } from './queue';
+import { md5OfBody } from './sqs-md5';
+
+export type SqsHandler = (event: SQSEvent) => Promise<SQSBatchResponse | void>;
+
+export interface PollerOptions {
+  queue: Pick<LocalQueue, 'name' | 'receive' | 'delete' | 'release' | 'waitForMessages'>;
+  handler: SqsHandler;
+  /** Batches processed at the same time (Lambda's concurrency on the event source). */
+  concurrency: number;
+  batchSize: number;
+  queueArn: string;
+  region: string;
+  log: Log;
+}
+
+/** Longest idle wait before a worker looks again (a long poll's length). */
+const IDLE_WAIT_MS = 1_000;
+
+export class QueuePoller {
+  private readonly abort = new AbortController();
+  private workers: Promise<void>[] = [];
+
+  constructor(private readonly options: PollerOptions) {}
+
+  start(): void {
+    if (this.workers.length > 0) return;
+    for (let i = 0; i < this.options.concurrency; i += 1) this.workers.push(this.work());
+  }
+
+  /** Stops receiving and resolves once every batch in flight has been settled. */
+  async stop(): Promise<void> {
+    this.abort.abort();
+    await Promise.all(this.workers);
+  }
+
+  private async work(): Promise<void> {
+    const { queue, batchSize } = this.options;
+    const signal = this.abort.signal;
+    while (!signal.aborted) {
+      const batch = queue.receive(batchSize);
+      if (batch.length === 0) {
+        await queue.waitForMessages(IDLE_WAIT_MS, signal);
+        continue;
+      }
+      await this.process(batch);
+    }
+  }
+
+  private async process(batch: ReceivedMessage[]): Promise<void> {
+    const { queue, handler, log } = this.options;
+    const ids = batch.map((m) => m.id);
+    let response: SQSBatchResponse | void;
+    try {
+      response = await handler(this.eventOf(batch));
+    } catch (error) {
+      log.error('handler failed; the whole batch will be retried', { queue: queue.name, messages: ids.length, error: String(error) });
+      queue.release(ids);
+      return;
+    }
+    const failed = new Set((response?.batchItemFailures ?? []).map((f) => f.itemIdentifier));
+    // Lambda treats a failure naming no record of the batch as a failure of the whole batch.
+    if ([...failed].some((id) => !ids.includes(id))) {
+      log.error('handler reported an unknown batch item; the whole batch will be retried', { queue: queue.name });
+      queue.release(ids);
+      return;
+    }
+    queue.delete(ids.filter((id) => !failed.has(id)));
+    queue.release(ids.filter((id) => failed.has(id)));
+  }
+
+  private eventOf(batch: ReceivedMessage[]): SQSEvent {
+    const { queueArn, region } = this.options;
+    return {
+      Records: batch.map(
+        (message): SQSRecord => ({
+          messageId: message.id,
+          receiptHandle: message.id,
+          body: message.body,
+          attributes: {
+            ApproximateReceiveCount: String(message.receiveCount),
+            SentTimestamp: String(message.sentAt),
+            SenderId: 'local',
+            ApproximateFirstReceiveTimestamp: String(message.firstReceivedAt),
+          },
+          messageAttributes: lambdaAttributes(message.attributes),
+          md5OfBody: md5OfBody(message.body),
+          eventSource: 'aws:sqs',
+          eventSourceARN: queueArn,
+          awsRegion: region,
+        }),
+      ),
+    };
+  }
+}
+
+/** Lambda spells message attributes in camelCase, with the (unused) list fields present. */
+function lambdaAttributes(attributes: MessageAttributes): SQSMessageAttributes {
+  const out: SQSMessageAttributes = {};
+  for (const [name, a] of Object.entries(attributes)) {
+    out[name] = {
+      dataType: a.DataType,
+      ...(a.StringValue !== undefined ? { stringValue: a.StringValue } : {}),
+      ...(a.BinaryValue !== undefined ? { binaryValue: a.BinaryValue } : {}),
+      stringListValues: [],
+      binaryListValues: [],
+    };
+  }
+  return out;
+}

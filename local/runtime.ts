@@ -1,0 +1,237 @@
+// The whole service in one process: the unchanged handlers of lambdas/, wired by the same
+// build*Deps as in Lambda, over dynalite, in-process queues and scheduler, behind one HTTP server
+// with SQS- and Lambda-compatible endpoints. Tests start it in process (port 0, a temp data folder);
+// `npm start` runs it from local/main.ts.
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Log } from '../lambdas/domain/log';
+import type { WebhookClient } from '../lambdas/domain/ports';
+import { createIngestHandler } from '../lambdas/handlers/ingest';
+import { createResendHandler } from '../lambdas/handlers/resend';
+import { createSenderHandler } from '../lambdas/handlers/sender';
+import { createSubscriptionsHandler } from '../lambdas/handlers/subscriptions';
+import { createSweeperHandler } from '../lambdas/handlers/sweeper';
+import { createAwsClients, type AwsClients } from '../lambdas/wiring/aws-clients';
+import {
+  buildIngestDeps,
+  buildResendDeps,
+  buildSendDeps,
+  buildSubscriptionDeps,
+  buildSweepDeps,
+  type Env,
+  type Infrastructure,
+} from '../lambdas/wiring/deps';
+import { createLogger, logOf } from '../lambdas/wiring/log';
+import { MAX_RECEIVE_COUNT } from '../lib/queues';
+import { SQS_BATCH_SIZE } from '../lib/triggers';
+import { functionEnv, LOCAL_CREDENTIALS, LOCAL_REGION, queueArnOf, readLocalSettings, type LocalSettings } from './config';
+import { lockDataDir, type DataLock } from './data-lock';
+import { LocalDeadLetters } from './dead-letters';
+import { LocalNotifier } from './notifier';
+import { startDynamo, type LocalDynamo } from './dynamo';
+import { startHttpServer, type HttpServer } from './http-server';
+import { createLambdaEndpoint } from './lambda-endpoint';
+import { QueuePoller } from './poller';
+import { LocalQueue, type QueueDepth } from './queue';
+import { LocalScheduler } from './scheduler';
+import { createSqsEndpoint } from './sqs-endpoint';
+import { LocalWakeupQueue } from './wakeup-queue';
+
+export interface RuntimeOptions {
+  /** Configuration variables (local/config.ts); default process.env. */
+  env?: Env;
+  /** Where the handlers and the runtime log; default the Powertools logger, as in Lambda. */
+  log?: Log;
+}
+
+export const QUEUE_NAMES = ['events', 'events-dlq', 'deliveries', 'deliveries-dlq'] as const;
+export type QueueName = (typeof QUEUE_NAMES)[number];
+
+/** The functions the Lambda endpoint serves (support invokes them; the others have triggers). */
+export const INVOKABLE_FUNCTIONS = ['subscriptions', 'resend'] as const;
+
+export interface Health {
+  status: 'ok';
+  queues: Record<QueueName, QueueDepth>;
+  schedules: number;
+}
+
+export interface Runtime {
+  /** `http://127.0.0.1:PORT`: every endpoint is under it. */
+  url: string;
+  port: number;
+  settings: LocalSettings;
+  /** The queues, for diagnostics and tests (e.g. what sits in a dead-letter queue). */
+  queues: Record<QueueName, LocalQueue>;
+  health(): Health;
+  /**
+   * Stops taking work, lets the batches in flight finish, closes the endpoints and flushes every
+   * store. Whatever was accepted stays on disk and is resumed by the next start on the same folder.
+   */
+  stop(): Promise<void>;
+}
+
+/** What a (possibly partial) start has opened, so that stop and a failed start close the same way. */
+interface Parts {
+  lock?: DataLock;
+  queues?: Record<QueueName, LocalQueue>;
+  scheduler?: LocalScheduler;
+  http?: HttpServer;
+  dynamo?: LocalDynamo;
+  clients?: AwsClients;
+  webhook?: WebhookClient & { close?: () => Promise<void> };
+  pollers?: QueuePoller[];
+  sweeps?: PeriodicSweep;
+}
+
+/**
+ * The endpoints stop accepting first, then work stops (sweeps, schedules, then pollers after their
+ * batches in flight) while the stores are still there for it, and the stores close last. Whatever
+ * was accepted is in a queue journal or a schedule file, and resumes at the next start.
+ */
+async function shutdown(parts: Parts): Promise<void> {
+  await parts.http?.close();
+  await parts.sweeps?.stop();
+  parts.scheduler?.stop();
+  await Promise.all((parts.pollers ?? []).map((poller) => poller.stop()));
+  await parts.webhook?.close?.();
+  if (parts.clients) for (const client of [parts.clients.dynamodb, parts.clients.sqs, parts.clients.scheduler, parts.clients.sns]) client.destroy();
+  await parts.dynamo?.close();
+  if (parts.queues) for (const name of QUEUE_NAMES) parts.queues[name].close();
+  parts.lock?.release();
+}
+
+export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtime> {
+  const settings = readLocalSettings(options.env ?? process.env);
+  const log = options.log ?? logOf(createLogger());
+  mkdirSync(settings.dataDir, { recursive: true });
+
+  // Taken before anything opens a file in the folder, and outside the try: a refused lock is not ours to release.
+  const parts: Parts = { lock: lockDataDir(settings.dataDir) };
+  try {
+    const queues = (parts.queues = openQueues(settings, log));
+    const scheduler = (parts.scheduler = new LocalScheduler({ dir: join(settings.dataDir, 'schedules'), target: queues.deliveries, log }));
+    const http = (parts.http = await startHttpServer(settings.port, log));
+    const dynamo = (parts.dynamo = await startDynamo(settings.dataDir));
+    // The SQS client is what ingest's dead-letter adapter sends through; it points at this runtime's
+    // own SQS endpoint, where the events DLQ is one of the queues served.
+    const clients = (parts.clients = createAwsClients({
+      region: LOCAL_REGION,
+      endpoints: { dynamodb: dynamo.endpoint, sqs: http.url },
+      credentials: LOCAL_CREDENTIALS,
+    }));
+
+    const env = functionEnv(settings, http.url);
+    const notifier = new LocalNotifier(log);
+    const infra: Infrastructure = {
+      clients,
+      log,
+      wakeups: new LocalWakeupQueue(queues.deliveries),
+      scheduler,
+      notifier,
+      deadLetters: new LocalDeadLetters(queues['events-dlq']),
+    };
+    const ingest = createIngestHandler(buildIngestDeps(env, infra));
+    // The webhook client is the one deps.ts builds (its target guard configured as in AWS); it is
+    // closed at stop so that no keep-alive socket outlives the runtime.
+    const sendDeps = buildSendDeps(env, infra);
+    parts.webhook = sendDeps.webhook as WebhookClient & { close?: () => Promise<void> };
+    const sender = createSenderHandler(sendDeps);
+    const sweeper = createSweeperHandler(buildSweepDeps(env, infra));
+    const invokable = {
+      subscriptions: createSubscriptionsHandler(buildSubscriptionDeps(env, infra)),
+      resend: createResendHandler(buildResendDeps(env, infra)),
+    } satisfies Record<(typeof INVOKABLE_FUNCTIONS)[number], (input: unknown) => Promise<unknown>>;
+
+    const health = (): Health => ({
+      status: 'ok',
+      queues: Object.fromEntries(QUEUE_NAMES.map((name) => [name, queues[name].depth()])) as Record<QueueName, QueueDepth>,
+      schedules: scheduler.size,
+    });
+    http.setRoutes({
+      sqs: createSqsEndpoint({ queues: { events: queues.events, 'events-dlq': queues['events-dlq'] }, baseUrl: () => http.url }),
+      lambda: createLambdaEndpoint(invokable),
+      publish: (body) => queues.events.send(body).id,
+      health,
+      notifications: () => notifier.list(),
+    });
+
+    const common = { batchSize: SQS_BATCH_SIZE, region: LOCAL_REGION, log };
+    parts.pollers = [
+      new QueuePoller({ ...common, queue: queues.events, handler: ingest, concurrency: 1, queueArn: queueArnOf('events') }),
+      new QueuePoller({ ...common, queue: queues.deliveries, handler: sender, concurrency: settings.senderConcurrency, queueArn: queueArnOf('deliveries') }),
+    ];
+    for (const poller of parts.pollers) poller.start();
+    scheduler.start();
+    parts.sweeps = new PeriodicSweep(sweeper, settings.sweepIntervalMs, log);
+    await parts.sweeps.start();
+
+    let stopping: Promise<void> | undefined;
+    return {
+      url: http.url,
+      port: http.port,
+      settings,
+      queues,
+      health,
+      stop: () => (stopping ??= shutdown(parts)),
+    };
+  } catch (error) {
+    await shutdown(parts).catch((cleanupError: unknown) => log.error('cleanup after a failed start failed', { error: String(cleanupError) }));
+    throw error;
+  }
+}
+
+function openQueues(settings: LocalSettings, log: Log): Record<QueueName, LocalQueue> {
+  const dir = join(settings.dataDir, 'queues');
+  const visibilityTimeoutMs = settings.visibilityTimeoutMs;
+  const onDeadLetter = (message: { id: string; receiveCount: number }, queue: string) =>
+    log.warn('message moved to the dead-letter queue', { queue, messageId: message.id, receiveCount: message.receiveCount });
+  const eventsDlq = LocalQueue.open({ name: 'events-dlq', dir, visibilityTimeoutMs });
+  const deliveriesDlq = LocalQueue.open({ name: 'deliveries-dlq', dir, visibilityTimeoutMs });
+  const redrive = (deadLetterQueue: LocalQueue) => ({ deadLetterQueue, maxReceiveCount: MAX_RECEIVE_COUNT });
+  const queues: Record<QueueName, LocalQueue> = {
+    events: LocalQueue.open({ name: 'events', dir, visibilityTimeoutMs, redrive: redrive(eventsDlq), onDeadLetter }),
+    'events-dlq': eventsDlq,
+    deliveries: LocalQueue.open({ name: 'deliveries', dir, visibilityTimeoutMs, redrive: redrive(deliveriesDlq), onDeadLetter }),
+    'deliveries-dlq': deliveriesDlq,
+  };
+  for (const name of QUEUE_NAMES) {
+    const { messages, skippedRecords } = queues[name].recovered;
+    if (messages > 0) log.info('queue recovered from its journal', { queue: name, messages });
+    if (skippedRecords > 0) log.warn('unreadable journal records dropped', { queue: name, records: skippedRecords });
+  }
+  return queues;
+}
+
+/** The sweeper at start and then every `intervalMs`, never two runs at once. */
+class PeriodicSweep {
+  private timer: NodeJS.Timeout | undefined;
+  private running: Promise<void> | undefined;
+
+  constructor(
+    private readonly sweep: () => Promise<unknown>,
+    private readonly intervalMs: number,
+    private readonly log: Log,
+  ) {}
+
+  async start(): Promise<void> {
+    await this.runOnce();
+    this.timer = setInterval(() => void this.runOnce(), this.intervalMs);
+  }
+
+  async stop(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = undefined;
+    await this.running;
+  }
+
+  private runOnce(): Promise<void> {
+    this.running ??= this.sweep()
+      .then(() => undefined)
+      .catch((error: unknown) => this.log.error('sweep failed; the next run tries again', { error: String(error) }))
+      .finally(() => {
+        this.running = undefined;
+      });
+    return this.running;
+  }
+}

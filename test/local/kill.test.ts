@@ -1,0 +1,93 @@
+// `npm start` as a child process, killed with SIGKILL: everything it had accepted (an event not yet
+// ingested, a retry waiting in the deliveries queue) is delivered after a start on the same folder.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { describe, expect, it } from 'vitest';
+import { silentLog } from '../../lambdas/domain/log';
+import { startRuntime, type Health, type Runtime } from '../../local/runtime';
+import { closedPort, startReceiver } from '../support/receiver';
+
+const repoRoot = resolve(__dirname, '../..');
+
+async function until(condition: () => Promise<boolean>, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+/** Starts local/main.ts in one node process (tsx as a loader, so the pid is the runtime's own). */
+async function startChild(env: Record<string, string>): Promise<ChildProcess> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'local/main.ts'], { cwd: repoRoot, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  await new Promise<void>((ready, fail) => {
+    const timer = setTimeout(() => fail(new Error(`runtime did not start:\n${output}`)), 20_000);
+    const onData = (chunk: Buffer) => {
+      output += chunk.toString();
+      if (output.includes('local runtime on')) {
+        clearTimeout(timer);
+        ready();
+      }
+    };
+    child.stdout!.on('data', onData);
+    child.stderr!.on('data', onData);
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      fail(new Error(`runtime exited with ${code}:\n${output}`));
+    });
+  });
+  return child;
+}
+
+describe('local runtime killed with SIGKILL', () => {
+  it('loses nothing it accepted: a queued event and a pending retry are delivered after the next start', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'local-kill-'));
+    // The first request fails, so the first event's delivery waits for a retry when the runtime dies.
+    const receiver = await startReceiver((_req, n) => ({ status: n === 1 ? 500 : 200 }));
+    const port = await closedPort();
+    const env = { PORT: String(port), DATA_DIR: dir, RETRY_BASE_DELAY_MS: '1500', ATTEMPT_TIMEOUT_MS: '1000', SUBSCRIPTION_CACHE_MS: '0', POWERTOOLS_LOG_LEVEL: 'ERROR' };
+    let child: ChildProcess | undefined;
+    let runtime: Runtime | undefined;
+    try {
+      child = await startChild(env);
+      const url = `http://127.0.0.1:${port}`;
+      const created = await fetch(`${url}/2015-03-31/functions/subscriptions/invocations`, {
+        method: 'POST',
+        body: JSON.stringify({ action: 'create', url: `${receiver.url}/hook` }),
+      });
+      expect(created.status).toBe(200);
+      const first = JSON.stringify({ id: 'kill-1', type: 'donation' });
+      expect((await fetch(`${url}/events`, { method: 'POST', body: first })).status).toBe(202);
+      await receiver.waitForRequests(1);
+      // Killed once the failed attempt is recorded, its retry queued and its wake-up acknowledged: a
+      // kill during an attempt is resumed by the sweeper once the attempt's lease expires (a minute).
+      await until(async () => {
+        const health = (await (await fetch(`${url}/health`)).json()) as Health;
+        return health.queues.deliveries.delayed === 1 && health.queues.deliveries.inFlight === 0;
+      }, 3_000);
+      // Accepted with a delay, so that it is certainly still waiting in the events queue at the kill.
+      const sqs = new SQSClient({ endpoint: url, region: 'local', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+      const second = JSON.stringify({ id: 'kill-2', type: 'donation' });
+      await sqs.send(new SendMessageCommand({ QueueUrl: `${url}/000000000000/events`, MessageBody: second, DelaySeconds: 1 }));
+      sqs.destroy();
+      const exited = new Promise((done) => child!.once('exit', done));
+      child.kill('SIGKILL');
+      await exited;
+
+      runtime = await startRuntime({ env: { ...env, PORT: '0' }, log: silentLog });
+      const requests = await receiver.waitForRequests(3, 10_000);
+      const bodies = requests.map((r) => r.body.toString());
+      expect(bodies.filter((b) => b === first)).toHaveLength(2);
+      expect(bodies).toContain(second);
+    } finally {
+      if (child && child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+      await runtime?.stop();
+      await receiver.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

@@ -1,0 +1,137 @@
+import { createHash } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { SQSEvent } from 'aws-lambda';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { silentLog } from '../../lambdas/domain/log';
+import { QueuePoller, type SqsHandler } from '../../local/poller';
+import { LocalQueue } from '../../local/queue';
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+async function until(condition: () => boolean, timeoutMs = 3_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await sleep(10);
+  }
+}
+
+describe('queue poller (the SQS event source mapping)', () => {
+  let dir: string;
+  let queue: LocalQueue;
+  const pollers: QueuePoller[] = [];
+
+  const poll = (handler: SqsHandler, concurrency = 1) => {
+    const poller = new QueuePoller({ queue, handler, concurrency, batchSize: 10, queueArn: 'arn:aws:sqs:local:000000000000:work', region: 'local', log: silentLog });
+    pollers.push(poller);
+    poller.start();
+    return poller;
+  };
+
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'local-poller-'));
+    queue = LocalQueue.open({ name: 'work', dir, visibilityTimeoutMs: 150 });
+  });
+  afterEach(async () => {
+    await Promise.all(pollers.splice(0).map((p) => p.stop()));
+    queue.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('hands the handler a Lambda-shaped SQS event and deletes what it processed', async () => {
+    const events: SQSEvent[] = [];
+    const sent = queue.send('{"id":1}', { attributes: { reason: { DataType: 'String', StringValue: 'why' } } });
+    poll(async (event) => {
+      events.push(event);
+      return { batchItemFailures: [] };
+    });
+    await until(() => events.length === 1 && queue.messages().length === 0);
+    const [record] = events[0]!.Records;
+    expect(record).toMatchObject({
+      messageId: sent.id,
+      body: '{"id":1}',
+      attributes: { ApproximateReceiveCount: '1', SentTimestamp: String(sent.sentAt), SenderId: 'local' },
+      messageAttributes: { reason: { dataType: 'String', stringValue: 'why', stringListValues: [], binaryListValues: [] } },
+      md5OfBody: createHash('md5').update('{"id":1}').digest('hex'),
+      eventSource: 'aws:sqs',
+      eventSourceARN: 'arn:aws:sqs:local:000000000000:work',
+      awsRegion: 'local',
+    });
+  });
+
+  it('gives batches of at most 10 and runs at most `concurrency` batches at once', async () => {
+    for (let i = 0; i < 45; i += 1) queue.send(`m${i}`);
+    const sizes: number[] = [];
+    let running = 0;
+    let peak = 0;
+    poll(async (event) => {
+      running += 1;
+      peak = Math.max(peak, running);
+      sizes.push(event.Records.length);
+      await sleep(40);
+      running -= 1;
+    }, 3);
+    await until(() => queue.messages().length === 0);
+    expect(sizes.reduce((a, b) => a + b, 0)).toBe(45);
+    expect(Math.max(...sizes)).toBe(10);
+    expect(peak).toBe(3);
+  });
+
+  it('retries only the reported batch item failures, after the visibility timeout, with the receive count raised', async () => {
+    const bad = queue.send('bad');
+    queue.send('good');
+    const seen: Array<{ body: string; count: string; at: number }> = [];
+    poll(async (event) => {
+      for (const r of event.Records) seen.push({ body: r.body, count: r.attributes.ApproximateReceiveCount, at: Date.now() });
+      const failing = event.Records.filter((r) => r.body === 'bad' && r.attributes.ApproximateReceiveCount === '1');
+      return { batchItemFailures: failing.map((r) => ({ itemIdentifier: r.messageId })) };
+    });
+    await until(() => seen.length === 3 && queue.messages().length === 0);
+    expect(seen.map((s) => [s.body, s.count])).toEqual([
+      ['bad', '1'],
+      ['good', '1'],
+      ['bad', '2'],
+    ]);
+    expect(seen[2]!.at - seen[0]!.at).toBeGreaterThanOrEqual(140);
+    expect(queue.messages().find((m) => m.id === bad.id)).toBeUndefined();
+  });
+
+  it('retries the whole batch when the handler throws, or reports an item that is not in the batch', async () => {
+    queue.send('a');
+    queue.send('b');
+    let calls = 0;
+    const batches: string[][] = [];
+    poll(async (event) => {
+      calls += 1;
+      batches.push(event.Records.map((r) => `${r.body}${r.attributes.ApproximateReceiveCount}`));
+      if (calls === 1) throw new Error('storage down');
+      if (calls === 2) return { batchItemFailures: [{ itemIdentifier: 'not-in-this-batch' }] };
+      return undefined;
+    });
+    await until(() => calls === 3 && queue.messages().length === 0);
+    expect(batches).toEqual([
+      ['a1', 'b1'],
+      ['a2', 'b2'],
+      ['a3', 'b3'],
+    ]);
+  });
+
+  it('stops after the batches in flight have finished, and leaves the rest on the queue', async () => {
+    queue.send('slow');
+    let finished = false;
+    const poller = poll(async () => {
+      await sleep(200);
+      finished = true;
+    });
+    await until(() => queue.depth().inFlight === 1);
+    await poller.stop();
+    expect(finished).toBe(true);
+    expect(queue.messages()).toEqual([]);
+
+    queue.send('after stop');
+    await sleep(50);
+    expect(queue.depth()).toEqual({ visible: 1, delayed: 0, inFlight: 0 });
+  });
+});
