@@ -19,6 +19,9 @@ export const serviceKeys = [
   'SUBSCRIPTION_CACHE_MS',
   'MAX_EVENT_BYTES',
   'FANOUT_SETTLE_MS',
+  'RETRY_JITTER',
+  'SIGNING_SECRET_GRACE_MS',
+  'FAILING_DISABLE_AFTER_MS',
   'ALLOW_HTTP',
 ] as const satisfies readonly ConfigKey[];
 

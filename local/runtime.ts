@@ -5,7 +5,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Log } from '../lambdas/domain/log';
-import type { WebhookClient } from '../lambdas/domain/ports';
+import type { DeliveryRepository, WebhookClient } from '../lambdas/domain/ports';
 import { createIngestHandler } from '../lambdas/handlers/ingest';
 import { createResendHandler } from '../lambdas/handlers/resend';
 import { createSenderHandler } from '../lambdas/handlers/sender';
@@ -63,6 +63,8 @@ export interface Runtime {
   settings: LocalSettings;
   /** The queues, for diagnostics and tests (e.g. what sits in a dead-letter queue). */
   queues: Record<QueueName, LocalQueue>;
+  /** The stored deliveries and attempt logs, for diagnostics and tests (read them, do not write). */
+  deliveries: DeliveryRepository;
   health(): Health;
   /**
    * Stops taking work, lets the batches in flight finish, closes the endpoints and flushes every
@@ -172,6 +174,7 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
       port: http.port,
       settings,
       queues,
+      deliveries: sendDeps.deliveries,
       health,
       stop: () => (stopping ??= shutdown(parts)),
     };
