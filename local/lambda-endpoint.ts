@@ -1,4 +1,4 @@
-// Lambda's Invoke API for the console-invoked functions (resend, subscriptions), so
+// Lambda's Invoke API for the console-invoked functions (subscriptions, resend, deliveries), so
 // @aws-sdk/client-lambda's InvokeCommand, the AWS CLI and curl work with the same payloads as the
 // console. Results and function errors come back the way Lambda reports them.
 import { LOCAL_ACCOUNT, LOCAL_REGION } from './config';

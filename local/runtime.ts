@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import type { Log } from '../lambdas/domain/log';
 import type { DeliveryRepository, WebhookClient } from '../lambdas/domain/ports';
 import { createIngestHandler } from '../lambdas/handlers/ingest';
+import { createDeliveriesHandler } from '../lambdas/handlers/deliveries';
 import { createResendHandler } from '../lambdas/handlers/resend';
 import { createSenderHandler } from '../lambdas/handlers/sender';
 import { createSubscriptionsHandler } from '../lambdas/handlers/subscriptions';
@@ -16,6 +17,7 @@ import {
   buildIngestDeps,
   buildResendDeps,
   buildSendDeps,
+  buildDeliveryQueryDeps,
   buildSubscriptionDeps,
   buildSweepDeps,
   type Env,
@@ -48,7 +50,7 @@ export const QUEUE_NAMES = ['events', 'events-dlq', 'deliveries', 'deliveries-dl
 export type QueueName = (typeof QUEUE_NAMES)[number];
 
 /** The functions the Lambda endpoint serves (support invokes them; the others have triggers). */
-export const INVOKABLE_FUNCTIONS = ['subscriptions', 'resend'] as const;
+export const INVOKABLE_FUNCTIONS = ['subscriptions', 'resend', 'deliveries'] as const;
 
 export interface Health {
   status: 'ok';
@@ -143,6 +145,7 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
     const invokable = {
       subscriptions: createSubscriptionsHandler(buildSubscriptionDeps(env, infra)),
       resend: createResendHandler(buildResendDeps(env, infra)),
+      deliveries: createDeliveriesHandler(buildDeliveryQueryDeps(env, infra)),
     } satisfies Record<(typeof INVOKABLE_FUNCTIONS)[number], (input: unknown) => Promise<unknown>>;
 
     const health = (): Health => ({

@@ -11,6 +11,7 @@ import { SqsDeadLetters } from '../adapters/sqs/sqs-dead-letters';
 import { SqsWakeupQueue } from '../adapters/sqs/sqs-wakeup-queue';
 import { ConfigError, loadConfig, retryKeys, tableKeys, type Config } from '../config';
 import { FanoutTargets } from '../domain/fanout-targets';
+import type { DeliveryQueryDeps } from '../domain/delivery-queries';
 import type { IngestDeps } from '../domain/ingest';
 import type { Log } from '../domain/log';
 import type { Clock, DeadLetters, Notifier, WakeupQueue, WakeupScheduler, WebhookClient } from '../domain/ports';
@@ -136,6 +137,10 @@ function schedulerOf(env: Env, infra: Infrastructure): WakeupScheduler {
 
 export function buildResendDeps(env: Env, infra: Infrastructure): ResendDeps & { log: Log } {
   return { deliveries: deliveryRepository(env, infra), wakeups: wakeupQueue(env, infra), clock: infra.clock ?? systemClock, log: infra.log };
+}
+
+export function buildDeliveryQueryDeps(env: Env, infra: Infrastructure): DeliveryQueryDeps & { log: Log } {
+  return { deliveries: deliveryRepository(env, infra), log: infra.log };
 }
 
 export function buildSubscriptionDeps(env: Env, infra: Infrastructure): SubscriptionDeps {

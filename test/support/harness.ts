@@ -12,12 +12,13 @@ import { DynamoDeliveryRepository } from '../../lambdas/adapters/dynamo/delivery
 import type { Log } from '../../lambdas/domain/log';
 import type { Clock } from '../../lambdas/domain/ports';
 import type { DeliveryWakeup } from '../../lambdas/domain/types';
+import { createDeliveriesHandler } from '../../lambdas/handlers/deliveries';
 import { createIngestHandler } from '../../lambdas/handlers/ingest';
 import { createResendHandler } from '../../lambdas/handlers/resend';
 import { createSenderHandler } from '../../lambdas/handlers/sender';
 import { createSubscriptionsHandler } from '../../lambdas/handlers/subscriptions';
 import { createSweeperHandler } from '../../lambdas/handlers/sweeper';
-import { buildIngestDeps, buildResendDeps, buildSendDeps, buildSubscriptionDeps, buildSweepDeps, type Env } from '../../lambdas/wiring/deps';
+import { buildDeliveryQueryDeps, buildIngestDeps, buildResendDeps, buildSendDeps, buildSubscriptionDeps, buildSweepDeps, type Env } from '../../lambdas/wiring/deps';
 import { startDynalite, type LocalDynamo } from './dynalite';
 
 export const QUEUE_URL = 'https://sqs.eu-central-1.amazonaws.com/123456789012/deliveries';
@@ -68,6 +69,8 @@ export interface Harness {
   resend: ReturnType<typeof createResendHandler>;
   subscriptions: ReturnType<typeof createSubscriptionsHandler>;
   sweeper: ReturnType<typeof createSweeperHandler>;
+  /** The read-only support queries (deliveries function). */
+  query: ReturnType<typeof createDeliveriesHandler>;
   /** Wake-ups sent to the deliveries queue so far (batches and single delayed messages), in order. */
   queued(): Array<DeliveryWakeup & { delaySeconds?: number }>;
   /** Wake-ups handed to the Scheduler so far. */
@@ -138,6 +141,7 @@ export async function startHarness(overrides: Env = {}): Promise<Harness> {
     resend: createResendHandler(buildResendDeps(env, infra)),
     subscriptions: createSubscriptionsHandler(buildSubscriptionDeps(env, infra)),
     sweeper: createSweeperHandler(buildSweepDeps(env, infra)),
+    query: createDeliveriesHandler(buildDeliveryQueryDeps(env, infra)),
     queued() {
       const out: Array<DeliveryWakeup & { delaySeconds?: number }> = [];
       for (const call of sqs.calls()) {

@@ -1,0 +1,8 @@
+// Lambda entry of the deliveries function: configuration and clients once per cold start, then the handler.
+import { createDeliveriesHandler } from '../handlers/deliveries';
+import { createAwsClients } from '../wiring/aws-clients';
+import { buildDeliveryQueryDeps } from '../wiring/deps';
+import { createLogger, logOf } from '../wiring/log';
+
+const log = logOf(createLogger());
+export const handler = createDeliveriesHandler(buildDeliveryQueryDeps(process.env, { clients: createAwsClients(), log }));
