@@ -3,6 +3,7 @@
 import { Duration } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
@@ -29,5 +30,17 @@ export class Alarms extends Construct {
       });
       this.byQueue[name].addAlarmAction(new actions.SnsAction(props.topic));
     }
+    // A topic with a policy of its own (enforceSSL gives it one) loses SNS's default policy, the one
+    // that let the account's alarms publish; CloudWatch publishes as its service principal, so without
+    // this statement every alarm notification is refused. Only these alarms may publish.
+    props.topic.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'AllowAlarmsToPublish',
+        principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
+        actions: ['sns:Publish'],
+        resources: [props.topic.topicArn],
+        conditions: { ArnEquals: { 'aws:SourceArn': Object.values(this.byQueue).map((alarm) => alarm.alarmArn) } },
+      }),
+    );
   }
 }

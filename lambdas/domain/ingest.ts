@@ -9,6 +9,7 @@ import { wantsEventType, type FanoutTargets } from './fanout-targets';
 import { deliveryIdOf } from './delivery-id';
 import { parseEvent } from './event-parsing';
 import type { Log } from './log';
+import { noMetrics, type Metrics } from './metrics';
 import { isDueForWakeup, resumingWakeup } from './wakeup-plan';
 import type { Clock, DeadLetters, DeliveryRepository, WakeupQueue } from './ports';
 import type { Delivery, DeliveryWakeup, EventRecord } from './types';
@@ -25,6 +26,7 @@ export interface IngestDeps {
   deadLetters: DeadLetters;
   clock: Clock;
   log: Log;
+  metrics?: Metrics;
   maxEventBytes: number;
   /**
    * A repeated event younger than this may still be being fanned out by the invocation that first
@@ -115,6 +117,11 @@ export async function ingestMessages(deps: IngestDeps, messages: IncomingMessage
   );
 
   await fanOut(deps, fresh, result);
+  const metrics = deps.metrics ?? noMetrics;
+  metrics.count('EventsIngested', result.accepted);
+  metrics.count('EventsRejected', result.rejected);
+  metrics.count('EventsRepeated', result.duplicates);
+  metrics.count('DeliveriesCreated', result.deliveriesCreated);
   return result;
 }
 

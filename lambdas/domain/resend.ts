@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { isSubscriptionId, parseDeliveryId } from './delivery-id';
 import { isoDateTime, parseInput } from './input';
 import type { Log } from './log';
+import { noMetrics, type Metrics } from './metrics';
 import { ValidationError, type Clock, type DeliveryRepository, type WakeupQueue } from './ports';
 import type { Delivery, DeliveryWakeup } from './types';
 
@@ -61,6 +62,7 @@ export interface ResendDeps {
   wakeups: Pick<WakeupQueue, 'sendNow'>;
   clock: Clock;
   log: Log;
+  metrics?: Metrics;
 }
 
 export interface ResendResult {
@@ -103,6 +105,7 @@ export async function resend(deps: ResendDeps, input: unknown): Promise<ResendRe
   if (unsent.length > 0) deps.log.warn('some resend wake-ups could not be queued; the sweeper will pick them up', { count: unsent.length });
   result.deliveryIds = wakeups.map((w) => w.deliveryId).sort();
   result.resent = wakeups.length;
+  (deps.metrics ?? noMetrics).count('DeliveriesResent', result.resent);
   deps.log.info('resend', { selector: request.selector, matched: result.matched, resent: result.resent, skipped: result.skipped.length });
   return result;
 }

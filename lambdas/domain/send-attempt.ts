@@ -2,6 +2,7 @@
 // attempt. A failed HTTP attempt is a normal result; only storage or scheduling errors throw, so the
 // queue retries the message.
 import { classifyAttempt } from './attempt-outcome';
+import { attemptMetric, noMetrics, type Metrics } from './metrics';
 import type { AttemptConclusion, DeliveryRepository, WebhookClient, WakeupQueue, WakeupScheduler } from './ports';
 import { scrub, secretsOf } from './redaction';
 import { afterFailedAttempt, type RetryPolicy } from './retry-policy';
@@ -25,6 +26,7 @@ export interface SendDeps extends Omit<HealthDeps, 'forget'> {
   userAgent: string;
   /** Uniform in [0, 1) for retry jitter; Math.random by default. */
   random?: () => number;
+  metrics?: Metrics;
 }
 
 export type SendOutcome =
@@ -87,6 +89,9 @@ export async function sendAttempt(deps: SendDeps, wakeup: DeliveryWakeup, contex
             random: deps.random,
           });
   const recorded = await deps.deliveries.completeAttempt(delivery, attempt, conclusion, endedAt.toISOString());
+  const metrics = deps.metrics ?? noMetrics;
+  metrics.count(attemptMetric(attempt.outcome));
+  metrics.milliseconds('AttemptLatency', attempt.durationMs);
   const logFields = { ...fields, outcome: attempt.outcome, statusCode: attempt.statusCode, durationMs: attempt.durationMs, conclusion: conclusion.status };
   if (!recorded) {
     deps.log.warn('attempt made but the delivery was taken over meanwhile; result not applied', logFields);
@@ -94,12 +99,16 @@ export async function sendAttempt(deps: SendDeps, wakeup: DeliveryWakeup, contex
   }
   if (conclusion.status === 'pending') {
     const plan = await wakeAt(deps, { deliveryId: delivery.deliveryId, attempt: wakeup.attempt + 1 }, endedAt, new Date(conclusion.nextAttemptAt));
+    metrics.count(plan.kind === 'queue' ? 'RetriesQueued' : 'RetriesScheduled');
     deps.log.info('attempt failed; retry arranged', { ...logFields, nextAttemptAt: conclusion.nextAttemptAt, wakeup: plan.kind, error: attempt.error });
   } else if (conclusion.status === 'failed') {
+    metrics.count('DeliveriesFailed');
     deps.log.warn('attempt failed; no attempts left, delivery failed', { ...logFields, error: attempt.error });
   } else if (conclusion.status === 'paused') {
+    metrics.count('DeliveriesPaused');
     deps.log.warn('receiver answered 410 Gone; delivery paused', logFields);
   } else {
+    metrics.count('DeliveriesDelivered');
     deps.log.info('delivered', logFields);
   }
   await recordSubscriptionHealth({ ...deps, forget: (id) => deps.subscriptions.forget(id) }, subscription, attempt.outcome, attempt.statusCode);
@@ -119,6 +128,7 @@ async function close(
 ): Promise<SendOutcome> {
   const closed = await deps.deliveries.closeWithoutAttempt(delivery, status, reason, deps.clock.now().toISOString());
   if (!closed) return { kind: 'skipped', reason: 'lease lost' };
+  (deps.metrics ?? noMetrics).count(status === 'failed' ? 'DeliveriesFailed' : 'DeliveriesPaused');
   deps.log.warn(`delivery ${status} without an attempt: ${reason}`, fields);
   return { kind: 'closed', status, reason };
 }

@@ -3,6 +3,7 @@
 // Either way support is notified; pending deliveries pause when they next come up (the sender does
 // not attempt a disabled subscription), and stay resendable.
 import type { Log } from './log';
+import { noMetrics, type Metrics } from './metrics';
 import type { Clock, Notifier, SubscriptionRepository } from './ports';
 import { redactUrl } from './redaction';
 import { disableSubscription } from './subscription-status';
@@ -14,6 +15,7 @@ export interface HealthDeps {
   clock: Clock;
   log: Log;
   failingDisableAfterMs: number;
+  metrics?: Metrics;
   /** Drops a cached copy after the subscription changed here. */
   forget(subscriptionId: string): void;
 }
@@ -61,6 +63,7 @@ async function disable(deps: HealthDeps, subscription: Subscription, reason: Dis
   const disabled = await disableSubscription(deps.subscriptionRepository, subscription.id, reason, now);
   deps.forget(subscription.id);
   if (!disabled) return;
+  (deps.metrics ?? noMetrics).count('SubscriptionsDisabled');
   const notice = { kind: 'subscription-disabled' as const, subscriptionId: subscription.id, reason, url: redactUrl(subscription.url), at: now.toISOString(), detail };
   deps.log.warn('subscription disabled by the service; its pending deliveries pause', { ...notice });
   try {

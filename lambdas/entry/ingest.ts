@@ -3,6 +3,8 @@ import { createIngestHandler } from '../handlers/ingest';
 import { createAwsClients } from '../wiring/aws-clients';
 import { buildIngestDeps } from '../wiring/deps';
 import { createLogger, logOf } from '../wiring/log';
+import { flushingMetrics, PowertoolsMetrics } from '../wiring/metrics';
 
 const log = logOf(createLogger());
-export const handler = createIngestHandler(buildIngestDeps(process.env, { clients: createAwsClients(), log }));
+const metrics = new PowertoolsMetrics();
+export const handler = flushingMetrics(createIngestHandler(buildIngestDeps(process.env, { clients: createAwsClients(), log, metrics })), metrics);

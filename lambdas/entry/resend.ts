@@ -3,6 +3,8 @@ import { createResendHandler } from '../handlers/resend';
 import { createAwsClients } from '../wiring/aws-clients';
 import { buildResendDeps } from '../wiring/deps';
 import { createLogger, logOf } from '../wiring/log';
+import { flushingMetrics, PowertoolsMetrics } from '../wiring/metrics';
 
 const log = logOf(createLogger());
-export const handler = createResendHandler(buildResendDeps(process.env, { clients: createAwsClients(), log }));
+const metrics = new PowertoolsMetrics();
+export const handler = flushingMetrics(createResendHandler(buildResendDeps(process.env, { clients: createAwsClients(), log, metrics })), metrics);

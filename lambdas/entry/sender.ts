@@ -3,6 +3,8 @@ import { createSenderHandler } from '../handlers/sender';
 import { createAwsClients } from '../wiring/aws-clients';
 import { buildSendDeps } from '../wiring/deps';
 import { createLogger, logOf } from '../wiring/log';
+import { flushingMetrics, PowertoolsMetrics } from '../wiring/metrics';
 
 const log = logOf(createLogger());
-export const handler = createSenderHandler(buildSendDeps(process.env, { clients: createAwsClients(), log }));
+const metrics = new PowertoolsMetrics();
+export const handler = flushingMetrics(createSenderHandler(buildSendDeps(process.env, { clients: createAwsClients(), log, metrics })), metrics);

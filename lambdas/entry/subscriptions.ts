@@ -3,6 +3,8 @@ import { createSubscriptionsHandler } from '../handlers/subscriptions';
 import { createAwsClients } from '../wiring/aws-clients';
 import { buildSubscriptionDeps } from '../wiring/deps';
 import { createLogger, logOf } from '../wiring/log';
+import { flushingMetrics, PowertoolsMetrics } from '../wiring/metrics';
 
 const log = logOf(createLogger());
-export const handler = createSubscriptionsHandler(buildSubscriptionDeps(process.env, { clients: createAwsClients(), log }));
+const metrics = new PowertoolsMetrics();
+export const handler = flushingMetrics(createSubscriptionsHandler(buildSubscriptionDeps(process.env, { clients: createAwsClients(), log, metrics })), metrics);

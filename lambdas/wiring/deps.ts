@@ -14,6 +14,7 @@ import { FanoutTargets } from '../domain/fanout-targets';
 import type { DeliveryQueryDeps } from '../domain/delivery-queries';
 import type { IngestDeps } from '../domain/ingest';
 import type { Log } from '../domain/log';
+import type { Metrics } from '../domain/metrics';
 import type { Clock, DeadLetters, Notifier, WakeupQueue, WakeupScheduler, WebhookClient } from '../domain/ports';
 import type { ResendDeps } from '../domain/resend';
 import type { SendDeps } from '../domain/send-attempt';
@@ -39,6 +40,7 @@ export interface Infrastructure {
   notifier?: Notifier;
   /** Uniform in [0, 1) for retry jitter (tests pin it). */
   random?: () => number;
+  metrics?: Metrics;
 }
 
 export const USER_AGENT = `crm-webhooks/${version}`;
@@ -79,6 +81,7 @@ export function buildIngestDeps(env: Env, infra: Infrastructure): IngestDeps {
     deadLetters: infra.deadLetters ?? new SqsDeadLetters({ sqs: infra.clients.sqs, queueUrl: config.EVENTS_DLQ_URL }),
     clock,
     log: infra.log,
+    metrics: infra.metrics,
     maxEventBytes: config.MAX_EVENT_BYTES,
     fanoutSettleMs: config.FANOUT_SETTLE_MS,
   };
@@ -95,6 +98,7 @@ export function buildSendDeps(env: Env, infra: Infrastructure): SendDeps {
     notifier: infra.notifier ?? notifierOf(env, infra),
     failingDisableAfterMs: config.FAILING_DISABLE_AFTER_MS,
     random: infra.random,
+    metrics: infra.metrics,
     webhook: infra.webhook ?? new UndiciWebhookClient({ guard: { allowlist: targetAllowlist(config.TARGET_ALLOWLIST) } }),
     wakeups: wakeupQueue(env, infra),
     scheduler: infra.scheduler ?? schedulerOf(env, infra),
@@ -136,7 +140,7 @@ function schedulerOf(env: Env, infra: Infrastructure): WakeupScheduler {
 }
 
 export function buildResendDeps(env: Env, infra: Infrastructure): ResendDeps & { log: Log } {
-  return { deliveries: deliveryRepository(env, infra), wakeups: wakeupQueue(env, infra), clock: infra.clock ?? systemClock, log: infra.log };
+  return { deliveries: deliveryRepository(env, infra), wakeups: wakeupQueue(env, infra), clock: infra.clock ?? systemClock, log: infra.log, metrics: infra.metrics };
 }
 
 export function buildDeliveryQueryDeps(env: Env, infra: Infrastructure): DeliveryQueryDeps & { log: Log } {
@@ -156,5 +160,12 @@ export function buildSubscriptionDeps(env: Env, infra: Infrastructure): Subscrip
 
 export function buildSweepDeps(env: Env, infra: Infrastructure): SweepDeps {
   const { SWEEP_GRACE_MS } = loadConfig(env, ['SWEEP_GRACE_MS']);
-  return { deliveries: deliveryRepository(env, infra), wakeups: wakeupQueue(env, infra), clock: infra.clock ?? systemClock, log: infra.log, graceMs: SWEEP_GRACE_MS };
+  return {
+    deliveries: deliveryRepository(env, infra),
+    wakeups: wakeupQueue(env, infra),
+    clock: infra.clock ?? systemClock,
+    log: infra.log,
+    metrics: infra.metrics,
+    graceMs: SWEEP_GRACE_MS,
+  };
 }

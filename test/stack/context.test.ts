@@ -1,6 +1,7 @@
 // Configuration through CDK context: values reach the functions, and a bad value stops the synth
 // with an error naming the key, before anything is deployed.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseAllowlist } from '../../lambdas/adapters/http/target-guard';
 import { buildStack, ofType, removeAssembly, synth, type Json, type Synthesized } from './synth';
 
 describe('context overrides', () => {
@@ -15,6 +16,10 @@ describe('context overrides', () => {
     retentionDays: '7',
     senderMaxConcurrency: '50',
     sweepGraceMs: 300000,
+    retryJitter: '0.25',
+    signingSecretGraceMs: 3600000,
+    failingDisableAfterMs: '86400000',
+    targetAllowlist: '10.0.0.0/8, fd00::/8',
   };
 
   beforeAll(() => {
@@ -34,6 +39,11 @@ describe('context overrides', () => {
         MAX_ATTEMPTS: '5',
         RETENTION_DAYS: '7',
         SWEEP_GRACE_MS: '300000',
+        RETRY_JITTER: '0.25',
+        SIGNING_SECRET_GRACE_MS: '3600000',
+        FAILING_DISABLE_AFTER_MS: '86400000',
+        // As given: the functions parse it with the same parseAllowlist the stack checked it with.
+        TARGET_ALLOWLIST: '10.0.0.0/8, fd00::/8',
       });
     }
   });
@@ -60,12 +70,33 @@ describe('bad context values', () => {
     ['retentionDays', ''],
     ['senderMaxConcurrency', 1],
     ['sweepGraceMs', true],
+    ['retryJitter', 0.9],
+    ['retryJitter', '-0.1'],
+    ['signingSecretGraceMs', -1],
+    ['signingSecretGraceMs', '1.5'],
+    ['failingDisableAfterMs', 0],
+    ['targetAllowlist', 10],
+    ['targetAllowlist', ['10.0.0.0/8']],
   ])('rejects %s = %j, naming the key', (key, value) => {
     expect(() => buildStack({ [key]: value })).toThrow(new RegExp(`invalid CDK context .*"${key}": expected`));
   });
 
+  it('rejects a targetAllowlist entry that is not a CIDR with parseAllowlist\'s message, naming the key', () => {
+    const message = (() => {
+      try {
+        parseAllowlist('10.0.0.0/33');
+      } catch (error) {
+        return (error as Error).message;
+      }
+      throw new Error('parseAllowlist accepted 10.0.0.0/33');
+    })();
+    expect(message).toMatch(/"10\.0\.0\.0\/33" is not a CIDR/);
+    const attempt = () => buildStack({ targetAllowlist: '10.0.0.0/8,10.0.0.0/33' });
+    expect(attempt).toThrow(`invalid CDK context "targetAllowlist": ${message} (set in cdk.json or with -c key=value)`);
+  });
+
   it('names every bad key at once', () => {
-    const attempt = () => buildStack({ maxAttempts: 'x', retentionDays: 0 });
-    expect(attempt).toThrow(/"maxAttempts".*"retentionDays"/);
+    const attempt = () => buildStack({ maxAttempts: 'x', retentionDays: 0, retryJitter: 1, targetAllowlist: 'localhost' });
+    expect(attempt).toThrow(/"maxAttempts".*"retentionDays".*"retryJitter".*"targetAllowlist"/);
   });
 });

@@ -65,13 +65,15 @@ describe('function permissions', () => {
     );
   });
 
-  it('sender: claims and updates the delivery, reads event and subscription, records the attempt, schedules retries', () => {
+  it('sender: claims and updates the delivery, reads the event, reads and disables the subscription, notifies support, records the attempt, schedules retries', () => {
     expect(permissionMap(statementsOf('sender'), names)).toEqual(
       merge(
         {
           'dynamodb:GetItem': ['table:deliveries', 'table:events', 'table:subscriptions'],
-          'dynamodb:UpdateItem': ['table:deliveries'],
-          'dynamodb:PutItem': ['table:attempts'],
+          // The subscription: failingSince set and cleared (UpdateItem), disabled after 410 Gone or days of failures (PutItem).
+          'dynamodb:UpdateItem': ['table:deliveries', 'table:subscriptions'],
+          'dynamodb:PutItem': ['table:attempts', 'table:subscriptions'],
+          'sns:Publish': ['topic:notifications'],
           'sqs:SendMessage': ['queue:deliveries'],
           'scheduler:CreateSchedule': [scheduleArn()],
           'iam:PassRole': ['role:scheduler'],
@@ -135,6 +137,55 @@ describe('scheduler role', () => {
   });
 });
 
+describe('support topic policy', () => {
+  /** The alarm watching a dead-letter queue, found by the queue it measures. */
+  function alarmOf(dlq: 'eventsDlq' | 'deliveriesDlq'): string {
+    const queueName = { 'Fn::GetAtt': [s.logicalId(s.stack.queues[dlq]), 'QueueName'] };
+    const alarms = Object.entries(ofType(s.resources, 'AWS::CloudWatch::Alarm'));
+    const found = alarms.filter(([, alarm]) => JSON.stringify(alarm.Properties.Dimensions) === JSON.stringify([{ Name: 'QueueName', Value: queueName }]));
+    expect(found, dlq).toHaveLength(1);
+    return found[0]![0];
+  }
+
+  it('lets CloudWatch publish for the two DLQ alarms only, and refuses publishing without TLS', () => {
+    const topicId = s.logicalId(s.stack.notifications.topic);
+    const policies = Object.values(ofType(s.resources, 'AWS::SNS::TopicPolicy'));
+    expect(policies).toHaveLength(1);
+    expect(policies[0].Properties.Topics).toEqual([{ Ref: topicId }]);
+    // Its own policy replaces SNS's default one, so the alarms need this Allow to reach support; the
+    // sender publishes under its role's identity policy instead.
+    expect(policies[0].Properties.PolicyDocument.Statement).toEqual([
+      {
+        Sid: 'AllowPublishThroughSSLOnly',
+        Effect: 'Deny',
+        Principal: '*',
+        Action: 'sns:Publish',
+        Resource: { Ref: topicId },
+        Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+      },
+      {
+        Sid: 'AllowAlarmsToPublish',
+        Effect: 'Allow',
+        Principal: { Service: 'cloudwatch.amazonaws.com' },
+        Action: 'sns:Publish',
+        Resource: { Ref: topicId },
+        Condition: {
+          ArnEquals: { 'aws:SourceArn': [{ 'Fn::GetAtt': [alarmOf('eventsDlq'), 'Arn'] }, { 'Fn::GetAtt': [alarmOf('deliveriesDlq'), 'Arn'] }] },
+        },
+      },
+    ]);
+  });
+
+  it('grants SNS actions to no role but the sender\'s', () => {
+    const roles = Object.keys(ofType(s.resources, 'AWS::IAM::Role'));
+    const publishers = roles.filter((roleId) =>
+      statementsOfRole(s.resources, roleId).some((st) => st.Effect === 'Allow' && (asArray(st.Action) as string[]).some((a) => a.startsWith('sns:'))),
+    );
+    const senderRole = s.resources[s.logicalId(s.stack.functions.byId.sender)].Properties.Role['Fn::GetAtt'][0] as string;
+    expect(publishers).toEqual([senderRole]);
+  });
+});
+
 describe('every policy in the template', () => {
   /** Every statement of every policy document anywhere: identity, trust and resource policies. */
   function allStatements(): Json[] {
@@ -157,12 +208,39 @@ describe('every policy in the template', () => {
     expect(allowed.filter((action) => action.includes('*'))).toEqual([]);
   });
 
-  it('uses sqs:* only to deny requests that do not use TLS', () => {
+  const insecure = { Bool: { 'aws:SecureTransport': 'false' } };
+  const queueIds = () => Object.keys(ofType(s.resources, 'AWS::SQS::Queue'));
+  /** What enforceSSL writes on a queue: every SQS action denied to everyone without TLS. */
+  const queueTlsOnly = (id: string) => ({
+    Effect: 'Deny',
+    Principal: { AWS: '*' },
+    Action: 'sqs:*',
+    Resource: { 'Fn::GetAtt': [id, 'Arn'] },
+    Condition: insecure,
+  });
+
+  it('denies, and only denies, requests not over TLS: sqs:* on each queue, sns:Publish on the support topic', () => {
     const denials = allStatements().filter((st) => st.Effect === 'Deny');
-    expect(denials).toHaveLength(Object.keys(ofType(s.resources, 'AWS::SQS::Queue')).length);
-    for (const denial of denials) {
-      expect(denial).toMatchObject({ Action: 'sqs:*', Condition: { Bool: { 'aws:SecureTransport': 'false' } } });
-    }
+    const topicIds = Object.keys(ofType(s.resources, 'AWS::SNS::Topic'));
+    expect(topicIds).toEqual([s.logicalId(s.stack.notifications.topic)]);
+    // A topic's enforceSSL denies publishing only (CDK's statement, after the SNS security guide).
+    const topicTlsOnly = (id: string) => ({
+      Sid: 'AllowPublishThroughSSLOnly',
+      Effect: 'Deny',
+      Principal: '*',
+      Action: 'sns:Publish',
+      Resource: { Ref: id },
+      Condition: insecure,
+    });
+    const expected = [...queueIds().map(queueTlsOnly), ...topicIds.map(topicTlsOnly)];
+    expect(denials).toHaveLength(expected.length);
+    expect(denials).toEqual(expect.arrayContaining(expected));
+  });
+
+  it('uses a wildcard action only in the queues\' TLS-only denials', () => {
+    const wildcard = allStatements().filter((st) => (asArray(st.Action) as string[]).some((action) => action.includes('*')));
+    expect(wildcard).toHaveLength(queueIds().length);
+    expect(wildcard).toEqual(expect.arrayContaining(queueIds().map(queueTlsOnly)));
   });
 
   it('attaches no managed policy beyond basic Lambda logging', () => {

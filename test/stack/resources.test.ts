@@ -1,5 +1,5 @@
 // The stack's resources, as CloudFormation will create them: queues, tables, functions, triggers,
-// the retry scheduler and the outputs.
+// the retry scheduler, the support topic and the outputs.
 import { existsSync, readFileSync } from 'node:fs';
 import { isBuiltin } from 'node:module';
 import * as path from 'node:path';
@@ -67,6 +67,7 @@ describe('queues', () => {
 
   it('alarms when a message lands in either DLQ', () => {
     const alarms = Object.values(ofType(resources, 'AWS::CloudWatch::Alarm'));
+    expect(alarms).toHaveLength(2);
     for (const dlq of ['eventsDlq', 'deliveriesDlq'] as const) {
       const queueName = { 'Fn::GetAtt': [s.logicalId(s.stack.queues[dlq]), 'QueueName'] };
       expect(alarms, dlq).toContainEqual(
@@ -80,6 +81,37 @@ describe('queues', () => {
         }),
       );
     }
+  });
+});
+
+describe('support notifications', () => {
+  const topicRef = () => ({ Ref: s.logicalId(s.stack.notifications.topic) });
+
+  it('has one support topic, which refuses publishing without TLS (enforceSSL)', () => {
+    const topics = ofType(resources, 'AWS::SNS::Topic');
+    expect(Object.keys(topics)).toEqual([s.logicalId(s.stack.notifications.topic)]);
+    // No KMS key: CloudWatch alarms cannot publish to a topic encrypted with the AWS-managed SNS key.
+    expect(Object.values(topics)[0].Properties).toEqual({ DisplayName: 'crm-webhooks notifications' });
+    const policies = Object.values(ofType(resources, 'AWS::SNS::TopicPolicy')).filter((p) =>
+      (p.Properties.Topics as Json[]).some((t) => t.Ref === topicRef().Ref),
+    );
+    expect(policies).toHaveLength(1);
+    expect(policies[0].Properties.PolicyDocument.Statement).toContainEqual({
+      Sid: 'AllowPublishThroughSSLOnly',
+      Effect: 'Deny',
+      Principal: '*',
+      Action: 'sns:Publish',
+      Resource: topicRef(),
+      Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+    });
+  });
+
+  it.each(['eventsDlq', 'deliveriesDlq'] as const)('the %s alarm notifies the support topic, and only it', (dlq) => {
+    const queueName = { 'Fn::GetAtt': [s.logicalId(s.stack.queues[dlq]), 'QueueName'] };
+    const alarm = Object.values(ofType(resources, 'AWS::CloudWatch::Alarm')).find(
+      (a) => JSON.stringify(a.Properties.Dimensions) === JSON.stringify([{ Name: 'QueueName', Value: queueName }]),
+    );
+    expect(alarm?.Properties.AlarmActions).toEqual([topicRef()]);
   });
 });
 
@@ -169,6 +201,12 @@ describe('functions', () => {
       SUBSCRIPTION_CACHE_MS: String(defaults.subscriptionCacheMs),
       MAX_EVENT_BYTES: String(defaults.maxEventBytes),
       FANOUT_SETTLE_MS: String(defaults.fanoutSettleMs),
+      RETRY_JITTER: '0.1',
+      SIGNING_SECRET_GRACE_MS: '86400000',
+      FAILING_DISABLE_AFTER_MS: '432000000',
+      // No allowlist: private, loopback and metadata targets are all refused in AWS.
+      TARGET_ALLOWLIST: '',
+      NOTIFY_TOPIC_ARN: ref(s.stack.notifications.topic),
       POWERTOOLS_SERVICE_NAME: 'crm-webhooks',
       NODE_OPTIONS: '--enable-source-maps',
     });
@@ -256,7 +294,7 @@ describe('retry scheduler', () => {
 });
 
 describe('outputs', () => {
-  it('exports the events queue, the support functions and the rest an operator needs', () => {
+  it('exports the events queue, the support functions, the support topic and the rest an operator needs', () => {
     const ref = (construct: Parameters<Synthesized['logicalId']>[0]) => ({ Ref: s.logicalId(construct) });
     const outputs = s.template.toJSON().Outputs as Record<string, Json>;
     const values = Object.fromEntries(Object.entries(outputs).map(([name, output]) => [name, output.Value]));
@@ -267,6 +305,7 @@ describe('outputs', () => {
       DeliveriesQueueUrl: ref(s.stack.queues.deliveries),
       ResendFunctionName: ref(s.stack.functions.byId.resend),
       SubscriptionsFunctionName: ref(s.stack.functions.byId.subscriptions),
+      NotificationsTopicArn: ref(s.stack.notifications.topic),
       ScheduleGroupName: resources[s.logicalId(s.stack.scheduler.group)].Properties.Name,
     });
   });

@@ -58,7 +58,7 @@ export function ofType(resources: Record<string, Json>, type: string): Record<st
   return Object.fromEntries(Object.entries(resources).filter(([, r]) => r.Type === type));
 }
 
-/** Names the stack's tables, queues and scheduler parts, for readable IAM assertions. */
+/** Names the stack's tables, queues, scheduler parts and support topic, for readable IAM assertions. */
 export function resourceNames(s: Synthesized): Map<string, string> {
   const names = new Map<string, string>();
   for (const [id, table] of Object.entries(s.stack.tables.byId)) names.set(s.logicalId(table), `table:${id}`);
@@ -68,6 +68,7 @@ export function resourceNames(s: Synthesized): Map<string, string> {
   }
   names.set(s.logicalId(s.stack.scheduler.role), 'role:scheduler');
   names.set(s.logicalId(s.stack.scheduler.group), 'scheduleGroup');
+  names.set(s.logicalId(s.stack.notifications.topic), 'topic:notifications');
   return names;
 }
 

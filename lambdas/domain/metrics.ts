@@ -1,0 +1,45 @@
+// What the service counts. Handlers in Lambda pass a Powertools (embedded metric format) adapter;
+// tests and the local runtime may pass a recorder or nothing.
+import type { AttemptOutcome } from './types';
+
+export type MetricName =
+  | 'EventsIngested'
+  | 'EventsRejected'
+  | 'EventsRepeated'
+  | 'DeliveriesCreated'
+  | 'DeliveriesDelivered'
+  | 'DeliveriesFailed'
+  | 'DeliveriesPaused'
+  | 'DeliveriesResent'
+  | 'AttemptsDelivered'
+  | 'AttemptsHttpStatus'
+  | 'AttemptsTimeout'
+  | 'AttemptsNetwork'
+  | 'AttemptsBlocked'
+  | 'AttemptLatency'
+  | 'RetriesQueued'
+  | 'RetriesScheduled'
+  | 'SweeperRecoveries'
+  | 'SubscriptionsDisabled';
+
+export interface Metrics {
+  count(name: MetricName, value?: number): void;
+  milliseconds(name: MetricName, value: number): void;
+}
+
+export const noMetrics: Metrics = {
+  count: () => undefined,
+  milliseconds: () => undefined,
+};
+
+const ATTEMPT_METRIC: Record<AttemptOutcome, MetricName> = {
+  delivered: 'AttemptsDelivered',
+  http_status: 'AttemptsHttpStatus',
+  timeout: 'AttemptsTimeout',
+  network: 'AttemptsNetwork',
+  blocked: 'AttemptsBlocked',
+};
+
+export function attemptMetric(outcome: AttemptOutcome): MetricName {
+  return ATTEMPT_METRIC[outcome];
+}

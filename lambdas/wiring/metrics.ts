@@ -1,0 +1,39 @@
+// The domain's metrics as CloudWatch embedded metric format (EMF) lines, through Powertools. They
+// are buffered per invocation and written once when the handler returns.
+import { Metrics as PowertoolsMetricsClient, MetricUnit } from '@aws-lambda-powertools/metrics';
+import type { Metrics, MetricName } from '../domain/metrics';
+
+export const METRICS_NAMESPACE = 'CrmWebhooks';
+
+export class PowertoolsMetrics implements Metrics {
+  private pending = false;
+
+  constructor(private readonly client = new PowertoolsMetricsClient({ namespace: METRICS_NAMESPACE, serviceName: 'crm-webhooks' })) {}
+
+  count(name: MetricName, value = 1): void {
+    this.client.addMetric(name, MetricUnit.Count, value);
+    this.pending = true;
+  }
+
+  milliseconds(name: MetricName, value: number): void {
+    this.client.addMetric(name, MetricUnit.Milliseconds, value);
+    this.pending = true;
+  }
+
+  flush(): void {
+    if (!this.pending) return;
+    this.pending = false;
+    this.client.publishStoredMetrics();
+  }
+}
+
+/** Writes the invocation's metrics when the handler returns or throws. */
+export function flushingMetrics<A extends unknown[], R>(handler: (...args: A) => Promise<R>, metrics: PowertoolsMetrics) {
+  return async (...args: A): Promise<R> => {
+    try {
+      return await handler(...args);
+    } finally {
+      metrics.flush();
+    }
+  };
+}
