@@ -10,6 +10,7 @@ import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { createDocumentClient } from '../../lambdas/adapters/dynamo/document-client';
 import { DynamoDeliveryRepository } from '../../lambdas/adapters/dynamo/delivery-repository';
 import type { Log } from '../../lambdas/domain/log';
+import type { Metrics } from '../../lambdas/domain/metrics';
 import type { Clock } from '../../lambdas/domain/ports';
 import type { DeliveryWakeup } from '../../lambdas/domain/types';
 import { createDeliveriesHandler } from '../../lambdas/handlers/deliveries';
@@ -82,7 +83,7 @@ export interface Harness {
   close(): Promise<void>;
 }
 
-export async function startHarness(overrides: Env = {}): Promise<Harness> {
+export async function startHarness(overrides: Env = {}, extras: { metrics?: Metrics } = {}): Promise<Harness> {
   const dynamo = await startDynalite();
   const env: Env = {
     SUBSCRIPTIONS_TABLE: dynamo.tableNames.subscriptions,
@@ -118,7 +119,7 @@ export async function startHarness(overrides: Env = {}): Promise<Harness> {
   const clock = new TestClock();
   const log = new RecordingLog();
   const doc = createDocumentClient(dynamo.client);
-  const infra = { clients: { doc, sqs: sqsClient, scheduler: schedulerClient, sns: snsClient }, log, clock };
+  const infra = { clients: { doc, sqs: sqsClient, scheduler: schedulerClient, sns: snsClient }, log, clock, metrics: extras.metrics };
   const deliveries = new DynamoDeliveryRepository({
     doc,
     tables: { events: env.EVENTS_TABLE!, deliveries: env.DELIVERIES_TABLE!, attempts: env.ATTEMPTS_TABLE! },

@@ -1,0 +1,73 @@
+// The CloudWatch metrics (embedded metric format, through Powertools) that one delivery produces.
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { flushingMetrics, METRICS_NAMESPACE, PowertoolsMetrics } from '../../lambdas/wiring/metrics';
+import { sqsEvent, startHarness, wakeupEvent, type Harness } from '../support/harness';
+import { startReceiver, type Receiver } from '../support/receiver';
+
+interface EmfLine {
+  _aws: { CloudWatchMetrics: Array<{ Namespace: string; Dimensions: string[][]; Metrics: Array<{ Name: string; Unit: string }> }> };
+  [key: string]: unknown;
+}
+
+/** Runs `fn` and returns the EMF lines written to stdout meanwhile. */
+async function emfOf(fn: () => Promise<unknown>): Promise<EmfLine[]> {
+  const lines: string[] = [];
+  const spy = vi.spyOn(process.stdout, 'write').mockImplementation(((chunk: string | Uint8Array) => {
+    lines.push(String(chunk));
+    return true;
+  }) as typeof process.stdout.write);
+  try {
+    await fn();
+  } finally {
+    spy.mockRestore();
+  }
+  return lines
+    .flatMap((l) => l.split('\n'))
+    .filter((l) => l.includes('"_aws"'))
+    .map((l) => JSON.parse(l) as EmfLine);
+}
+
+describe('metrics of a delivery', () => {
+  let h: Harness;
+  let receiver: Receiver;
+  const metrics = new PowertoolsMetrics();
+
+  beforeAll(async () => {
+    h = await startHarness({}, { metrics });
+    receiver = await startReceiver((_req, n) => ({ status: n === 1 ? 500 : 200 }));
+  });
+  afterAll(async () => {
+    await receiver.close();
+    await h.close();
+  });
+
+  it('ingest counts the event and the deliveries it created, in one EMF document', async () => {
+    const { subscription } = (await h.subscriptions({ action: 'create', url: `${receiver.url}/hook` })) as { subscription: { id: string } };
+    const ingest = flushingMetrics(h.ingest, metrics);
+    const emf = await emfOf(() => ingest(sqsEvent([JSON.stringify({ id: 900, type: 'donation' }), 'not json'])));
+    expect(emf).toHaveLength(1);
+    const doc = emf[0]!;
+    expect(doc._aws.CloudWatchMetrics[0]!.Namespace).toBe(METRICS_NAMESPACE);
+    expect(doc._aws.CloudWatchMetrics[0]!.Dimensions).toEqual([['service']]);
+    expect(doc).toMatchObject({ service: 'crm-webhooks', EventsIngested: 1, EventsRejected: 1, EventsRepeated: 0, DeliveriesCreated: 1 });
+
+    // A failed attempt, then the retry that delivers.
+    const sender = flushingMetrics(h.sender, metrics);
+    const deliveryId = `900.${subscription.id}`;
+    const failed = await emfOf(() => sender(wakeupEvent([{ deliveryId, attempt: 1 }])));
+    expect(failed[0]).toMatchObject({ AttemptsHttpStatus: 1, RetriesQueued: 1 });
+    expect(failed[0]).not.toHaveProperty('DeliveriesDelivered');
+    expect(typeof failed[0]!.AttemptLatency).toBe('number');
+
+    h.clock.advance(5 * 60_000);
+    const delivered = await emfOf(() => sender(wakeupEvent([{ deliveryId, attempt: 2 }])));
+    expect(delivered[0]).toMatchObject({ AttemptsDelivered: 1, DeliveriesDelivered: 1 });
+    const units = Object.fromEntries(delivered[0]!._aws.CloudWatchMetrics[0]!.Metrics.map((m) => [m.Name, m.Unit]));
+    expect(units).toEqual({ AttemptsDelivered: 'Count', AttemptLatency: 'Milliseconds', DeliveriesDelivered: 'Count' });
+  });
+
+  it('writes nothing when an invocation had nothing to count', async () => {
+    const sweeper = flushingMetrics(async () => undefined, metrics);
+    expect(await emfOf(() => sweeper())).toEqual([]);
+  });
+});
