@@ -1,6 +1,6 @@
 // Configuration from the environment, validated once at cold start. A missing or bad value throws an
 // error naming the variable, so a misconfigured function fails its first invocation loudly.
-import { z } from 'zod';
+import * as z from 'zod';
 
 const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
 const flag = (fallback: boolean) =>

@@ -2,7 +2,7 @@
 // variables are validated by lambdas/config.ts (same rules and defaults as the stack); the few that
 // only exist locally are validated here. A bad value stops the start with a message naming it.
 import { resolve } from 'node:path';
-import { z } from 'zod';
+import * as z from 'zod';
 import { ConfigError, loadConfig, type ConfigKey } from '../lambdas/config';
 import type { TableNames } from '../lambdas/adapters/dynamo/table-names';
 import type { Env } from '../lambdas/wiring/deps';

@@ -1,7 +1,7 @@
 // Support's read-only view of deliveries and their attempt logs (the `deliveries` function): list a
 // subscription's deliveries in a time window, an event's deliveries, or one delivery with its
 // attempts. Attempt records never hold secrets; they were scrubbed when written.
-import { z } from 'zod';
+import * as z from 'zod';
 import { isSubscriptionId, parseDeliveryId } from './delivery-id';
 import { isoDateTime, parseInput } from './input';
 import { NotFoundError, ValidationError, type DeliveryRepository } from './ports';

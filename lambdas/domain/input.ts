@@ -1,6 +1,6 @@
 // Console and CLI input is validated with zod; every problem becomes one ValidationError whose
 // message names the field, so the Lambda console shows exactly what to fix.
-import { z } from 'zod';
+import * as z from 'zod';
 import { ValidationError } from './ports';
 
 export function parseInput<S extends z.ZodType>(schema: S, input: unknown, what: string): z.output<S> {

@@ -1,6 +1,6 @@
 // Manual resend by support: pick deliveries by id, by event, or by subscription and time window, and
 // give each a fresh attempt budget starting now. `dryRun` only reports what would be resent.
-import { z } from 'zod';
+import * as z from 'zod';
 import { isSubscriptionId, parseDeliveryId } from './delivery-id';
 import { isoDateTime, parseInput } from './input';
 import type { Log } from './log';

@@ -1,5 +1,5 @@
 // The console payloads of the subscriptions function, one schema per action. Messages name the field.
-import { z } from 'zod';
+import * as z from 'zod';
 import { isSubscriptionId } from './delivery-id';
 
 const id = z.string({ message: 'is required' }).refine(isSubscriptionId, 'must be a subscription id like sub_abcdefghijklmnopqrst');

@@ -1,6 +1,6 @@
 // The body of a deliveries-queue message (and of a schedule's input). A malformed one is an error:
 // the message is retried and ends in the deliveries DLQ, where the alarm shows it.
-import { z } from 'zod';
+import * as z from 'zod';
 import { describeIssues } from './input';
 import { ValidationError } from './ports';
 import type { DeliveryWakeup } from './types';

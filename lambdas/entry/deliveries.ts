@@ -1,10 +1,13 @@
 // Lambda entry of the deliveries function: configuration and clients once per cold start, then the handler.
+// Only the clients this function uses are created (and bundled).
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { createDocumentClient } from '../adapters/dynamo/document-client';
 import { createDeliveriesHandler } from '../handlers/deliveries';
-import { createAwsClients } from '../wiring/aws-clients';
-import { buildDeliveryQueryDeps } from '../wiring/deps';
+import { buildDeliveryQueryDeps } from '../wiring/functions/support';
 import { createLogger, logOf } from '../wiring/log';
 import { flushingMetrics, PowertoolsMetrics } from '../wiring/metrics';
 
 const log = logOf(createLogger());
 const metrics = new PowertoolsMetrics();
-export const handler = flushingMetrics(createDeliveriesHandler(buildDeliveryQueryDeps(process.env, { clients: createAwsClients(), log, metrics })), metrics);
+const clients = { doc: createDocumentClient(new DynamoDBClient({})) };
+export const handler = flushingMetrics(createDeliveriesHandler(buildDeliveryQueryDeps(process.env, { clients, log, metrics })), metrics);

@@ -1,10 +1,13 @@
 // Lambda entry of the subscriptions function: configuration and clients once per cold start, then the handler.
+// Only the clients this function uses are created (and bundled).
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { createDocumentClient } from '../adapters/dynamo/document-client';
 import { createSubscriptionsHandler } from '../handlers/subscriptions';
-import { createAwsClients } from '../wiring/aws-clients';
-import { buildSubscriptionDeps } from '../wiring/deps';
+import { buildSubscriptionDeps } from '../wiring/functions/support';
 import { createLogger, logOf } from '../wiring/log';
 import { flushingMetrics, PowertoolsMetrics } from '../wiring/metrics';
 
 const log = logOf(createLogger());
 const metrics = new PowertoolsMetrics();
-export const handler = flushingMetrics(createSubscriptionsHandler(buildSubscriptionDeps(process.env, { clients: createAwsClients(), log, metrics })), metrics);
+const clients = { doc: createDocumentClient(new DynamoDBClient({})) };
+export const handler = flushingMetrics(createSubscriptionsHandler(buildSubscriptionDeps(process.env, { clients, log, metrics })), metrics);

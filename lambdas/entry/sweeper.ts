@@ -1,10 +1,14 @@
 // Lambda entry of the sweeper function: configuration and clients once per cold start, then the handler.
+// Only the clients this function uses are created (and bundled).
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { SQSClient } from '@aws-sdk/client-sqs';
+import { createDocumentClient } from '../adapters/dynamo/document-client';
 import { createSweeperHandler } from '../handlers/sweeper';
-import { createAwsClients } from '../wiring/aws-clients';
-import { buildSweepDeps } from '../wiring/deps';
+import { buildSweepDeps } from '../wiring/functions/support';
 import { createLogger, logOf } from '../wiring/log';
 import { flushingMetrics, PowertoolsMetrics } from '../wiring/metrics';
 
 const log = logOf(createLogger());
 const metrics = new PowertoolsMetrics();
-export const handler = flushingMetrics(createSweeperHandler(buildSweepDeps(process.env, { clients: createAwsClients(), log, metrics })), metrics);
+const clients = { doc: createDocumentClient(new DynamoDBClient({})), sqs: new SQSClient({}) };
+export const handler = flushingMetrics(createSweeperHandler(buildSweepDeps(process.env, { clients, log, metrics })), metrics);
