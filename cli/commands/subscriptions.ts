@@ -1,0 +1,145 @@
+// `crm-webhooks subscriptions ...`: one subcommand per action of the subscriptions function, each
+// sending exactly the console payload of README "Support operations".
+import { Option, type Command } from 'commander';
+import type { SubscriptionsResponse, SubscriptionView } from '../../lambdas/domain/subscriptions';
+import { CliError } from '../errors';
+import { jsonText } from '../format/json';
+import { CREATED_NOTE, rotatedNote, subscriptionDetail, subscriptionList } from '../format/subscriptions';
+import { basicAuth, collect, collectStrings, header, headersObject } from '../options';
+import { print, withSession } from '../run';
+import type { Session } from '../session';
+
+type One = { subscription: SubscriptionView; signingSecret?: string };
+type Many = { subscriptions: SubscriptionView[] };
+
+interface TargetOptions {
+  url?: string;
+  eventType?: string[];
+  header?: Array<[string, string]>;
+  basicAuth?: { username: string; password: string };
+  signingSecret?: string;
+  description?: string;
+}
+
+interface UpdateOptions extends TargetOptions {
+  clearEventTypes?: boolean;
+  clearHeaders?: boolean;
+  clearDescription?: boolean;
+  clearBasicAuth?: boolean;
+}
+
+const ID_ARGUMENT = ['<id>', 'subscription id (sub_...)'] as const;
+
+function addFieldOptions(command: Command, verb: 'sets' | 'replaces'): Command {
+  return command
+    .option('--event-type <type...>', `event types to receive (repeatable); ${verb === 'sets' ? 'without it, every event' : 'replaces the list'}`, collectStrings)
+    .option('--header <header...>', `static header "Name: value" sent with every request, e.g. "X-Api-Key: k3y" (repeatable; ${verb} all)`, collect(header))
+    .option('--basic-auth <user:password>', 'HTTP Basic auth credentials', basicAuth)
+    .option('--description <text>', 'free text for support');
+}
+
+async function call(session: Session, payload: Record<string, unknown>): Promise<SubscriptionsResponse> {
+  return session.invoke<SubscriptionsResponse>('subscriptions', payload);
+}
+
+function show(session: Session, response: SubscriptionsResponse, note?: string): void {
+  if (session.json) return print(jsonText(response));
+  if ('subscriptions' in response) return print(subscriptionList((response as Many).subscriptions));
+  const one = response as One;
+  print(subscriptionDetail(one.subscription));
+  if (note) print(note);
+}
+
+/** Added with `parent.command()`, so the subcommands inherit the program's output and exit settings. */
+export function addSubscriptionsCommand(parent: Command): void {
+  const command = parent.command('subscriptions').description('set up and look at webhook subscriptions');
+
+  addFieldOptions(
+    command
+      .command('create')
+      .description('create a subscription; the response shows its secrets this once')
+      .requiredOption('--url <url>', '(required) https URL to POST events to; a secret may sit in the query or path, Basic auth as user:pass@')
+      .option('--signing-secret <secret>', 'bring your own signing secret (default: a new random one)'),
+    'sets',
+  ).action(async (options: TargetOptions, cmd: Command) =>
+    withSession(cmd, async (session) => {
+      const payload: Record<string, unknown> = { action: 'create', url: options.url };
+      if (options.eventType) payload.eventTypes = options.eventType;
+      if (options.header) payload.headers = headersObject(options.header);
+      if (options.basicAuth) payload.basicAuth = options.basicAuth;
+      if (options.signingSecret !== undefined) payload.signingSecret = options.signingSecret;
+      if (options.description !== undefined) payload.description = options.description;
+      show(session, await call(session, payload), CREATED_NOTE);
+    }),
+  );
+
+  command
+    .command('list')
+    .description('list subscriptions (active and disabled, or one status)')
+    .addOption(new Option('--status <status>', 'only this status').choices(['active', 'disabled', 'deleted']))
+    .action(async (options: { status?: string }, cmd: Command) =>
+      withSession(cmd, async (session) => show(session, await call(session, { action: 'list', ...(options.status ? { status: options.status } : {}) }))),
+    );
+
+  command
+    .command('get')
+    .description('show one subscription (secrets masked)')
+    .argument(...ID_ARGUMENT)
+    .action(async (id: string, _options: object, cmd: Command) => withSession(cmd, async (session) => show(session, await call(session, { action: 'get', id }))));
+
+  addFieldOptions(
+    command
+      .command('update')
+      .description('change a subscription; only the options given change')
+      .argument(...ID_ARGUMENT)
+      .option('--url <url>', 'new URL'),
+    'replaces',
+  )
+    .addOption(new Option('--clear-event-types', 'receive every event again').conflicts('eventType'))
+    .addOption(new Option('--clear-headers', 'send no static headers').conflicts('header'))
+    .addOption(new Option('--clear-basic-auth', 'send no Basic auth').conflicts('basicAuth'))
+    .addOption(new Option('--clear-description', 'remove the description').conflicts('description'))
+    .action(async (id: string, options: UpdateOptions, cmd: Command) =>
+      withSession(cmd, async (session) => {
+        const payload: Record<string, unknown> = { action: 'update', id };
+        if (options.url !== undefined) payload.url = options.url;
+        if (options.eventType) payload.eventTypes = options.eventType;
+        if (options.clearEventTypes) payload.eventTypes = null;
+        if (options.header) payload.headers = headersObject(options.header);
+        if (options.clearHeaders) payload.headers = null;
+        if (options.basicAuth) payload.basicAuth = options.basicAuth;
+        if (options.clearBasicAuth) payload.basicAuth = null;
+        if (options.description !== undefined) payload.description = options.description;
+        if (options.clearDescription) payload.description = null;
+        if (Object.keys(payload).length === 2) {
+          throw new CliError('update changes nothing: give at least one of --url, --event-type, --header, --basic-auth, --description or a --clear-... option');
+        }
+        show(session, await call(session, payload));
+      }),
+    );
+
+  for (const [action, description] of [
+    ['disable', 'stop attempts; deliveries are paused (kept, resendable)'],
+    ['enable', 'resume attempts (resends nothing by itself)'],
+    ['delete', 'delete (a tombstone stays until retention expires); its deliveries end failed'],
+  ] as const) {
+    command
+      .command(action)
+      .description(description)
+      .argument(...ID_ARGUMENT)
+      .action(async (id: string, _options: object, cmd: Command) => withSession(cmd, async (session) => show(session, await call(session, { action, id }))));
+  }
+
+  command
+    .command('rotate-secret')
+    .description('add a new signing secret (shown this once); the old ones keep signing for a grace period')
+    .argument(...ID_ARGUMENT)
+    .option('--signing-secret <secret>', 'bring your own new secret (default: a new random one)')
+    .action(async (id: string, options: { signingSecret?: string }, cmd: Command) =>
+      withSession(cmd, async (session) => {
+        const response = (await call(session, { action: 'rotate-secret', id, ...(options.signingSecret !== undefined ? { signingSecret: options.signingSecret } : {}) })) as One;
+        show(session, response, response.signingSecret ? rotatedNote(response.signingSecret) : undefined);
+      }),
+    );
+
+}

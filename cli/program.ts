@@ -1,0 +1,33 @@
+// The `crm-webhooks` command tree. Global options (where to talk to, output format) apply to every
+// subcommand; errors of commander itself (unknown command, missing option) come out as the same
+// one-line `crm-webhooks: ...` as the commands' own.
+import { Command, Option } from 'commander';
+import { version } from '../package.json';
+import { addDeliveriesCommand } from './commands/deliveries';
+import { addPublishCommand } from './commands/publish';
+import { addResendCommand } from './commands/resend';
+import { addSubscriptionsCommand } from './commands/subscriptions';
+import { oneLine } from './errors';
+import { DEFAULT_ENDPOINT } from './target';
+
+export const PROGRAM_NAME = 'crm-webhooks';
+
+export function buildProgram(): Command {
+  const program = new Command(PROGRAM_NAME)
+    .description('Support CLI of the webhook delivery service: the same commands for the local runtime and a deployed stack.')
+    .addOption(new Option('--endpoint <url>', `local runtime to talk to (default ${DEFAULT_ENDPOINT})`).conflicts('stack'))
+    .option('--stack <name>', 'deployed stack to talk to (function names and queue from its outputs)')
+    .option('--region <region>', 'AWS region of the stack (default: AWS_REGION or your AWS config)')
+    .option('--json', 'print the raw JSON result, for scripts')
+    .configureHelp({ showGlobalOptions: true, sortSubcommands: false })
+    .version(version, '-V, --version')
+    // Commander puts suggestions ("Did you mean ...?") on a line of their own; one line it is.
+    .configureOutput({ outputError: (text, write) => write(`${PROGRAM_NAME}: ${oneLine(text.replace(/^error: /, ''))}\n`) })
+    .showSuggestionAfterError(true)
+    .exitOverride();
+  addSubscriptionsCommand(program);
+  addDeliveriesCommand(program);
+  addResendCommand(program);
+  addPublishCommand(program);
+  return program;
+}

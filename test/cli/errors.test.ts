@@ -1,0 +1,69 @@
+// What the CLI does with bad input and an unreachable service: exit status 1 and one line on stderr,
+// never a stack trace. No runtime is needed for any of these.
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { closedPort } from '../support/receiver';
+import { sampleEventsDir } from '../support/samples';
+import { oneErrorLine, runCli } from './cli-process';
+
+describe.concurrent('crm-webhooks errors (real process)', () => {
+  it('unknown command', async () => {
+    const run = await runCli(['subscriptions', 'lst']);
+    expect(run.code).toBe(1);
+    expect(oneErrorLine(run)).toBe("crm-webhooks: unknown command 'lst' (Did you mean list?)");
+  });
+
+  it('missing required option', async () => {
+    const run = await runCli(['subscriptions', 'create', '--description', 'no url']);
+    expect(run.code).toBe(1);
+    expect(oneErrorLine(run)).toBe("crm-webhooks: required option '--url <url>' not specified");
+  });
+
+  it('bad option values, before anything is sent', async () => {
+    const [limit, status, header] = await Promise.all([
+      runCli(['deliveries', 'list', '--event', '179', '--limit', 'many']),
+      runCli(['resend', '--delivery', '179.sub_aaaaaaaaaaaaaaaaaaaa', '--status', 'lost']),
+      runCli(['subscriptions', 'create', '--url', 'https://example.com/hook', '--header', 'no colon']),
+    ]);
+    expect(oneErrorLine(limit)).toBe("crm-webhooks: option '--limit <n>' argument 'many' is invalid. must be a positive integer.");
+    expect(oneErrorLine(status)).toMatch(/^crm-webhooks: option '--status <status>' argument 'lost' is invalid\. Allowed choices are pending, delivered, failed, paused\.$/);
+    expect(oneErrorLine(header)).toBe('crm-webhooks: option \'--header <header...>\' argument \'no colon\' is invalid. must be "Name: value".');
+    expect([limit.code, status.code, header.code]).toEqual([1, 1, 1]);
+  });
+
+  it('selectors that do not fit together', async () => {
+    const [list, resend, both] = await Promise.all([
+      runCli(['deliveries', 'list', '--subscription', 'sub_aaaaaaaaaaaaaaaaaaaa']),
+      runCli(['resend', '--delivery', '179.sub_aaaaaaaaaaaaaaaaaaaa', '--event', '179']),
+      runCli(['--endpoint', 'http://127.0.0.1:4000', '--stack', 'CrmWebhooks', 'subscriptions', 'list']),
+    ]);
+    expect(oneErrorLine(list)).toBe('crm-webhooks: deliveries list needs --event ID, or --subscription ID --from T --to T (missing --from, --to)');
+    expect(oneErrorLine(resend)).toBe('crm-webhooks: --delivery names the deliveries itself: drop --event');
+    expect(oneErrorLine(both)).toBe("crm-webhooks: option '--endpoint <url>' cannot be used with option '--stack <name>'");
+    expect([list.code, resend.code, both.code]).toEqual([1, 1, 1]);
+  });
+
+  it('unreachable endpoint', async () => {
+    const endpoint = `http://127.0.0.1:${await closedPort()}`;
+    const run = await runCli(['--endpoint', endpoint, 'subscriptions', 'list']);
+    expect(run.code).toBe(1);
+    expect(run.stdout).toBe('');
+    expect(oneErrorLine(run)).toBe(`crm-webhooks: cannot reach ${endpoint} (connection refused)`);
+  });
+
+  it('publish names a file it cannot read, and sends nothing', async () => {
+    // The endpoint is closed: had the CLI tried to send the readable file first, it would say so.
+    const endpoint = `http://127.0.0.1:${await closedPort()}`;
+    const run = await runCli(['--endpoint', endpoint, 'publish', join(sampleEventsDir, 'donation.json'), 'missing-event.json']);
+    expect(run.code).toBe(1);
+    expect(oneErrorLine(run)).toBe('crm-webhooks: cannot read missing-event.json: no such file');
+  });
+
+  it('--help on a command prints its usage with the global options, exit status 0', async () => {
+    const run = await runCli(['deliveries', 'show', '--help']);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toMatch(/^Usage: crm-webhooks deliveries show \[options\] <delivery-id>/);
+    expect(run.stdout).toContain('--bodies');
+    expect(run.stdout).toMatch(/Global Options:[\s\S]*--endpoint <url>[\s\S]*--stack <name>[\s\S]*--region <region>[\s\S]*--json/);
+  });
+});
