@@ -1,46 +1,201 @@
-// A message in a dead-letter queue means something needs a person: an invalid CRM event, or a
-// delivery message that kept failing. One alarm per DLQ, notifying the support topic.
-import { Duration } from 'aws-cdk-lib';
+// The alarms, each notifying the support topic. Every alarm says what it means and what to do; the
+// README's "Operating" section is the longer runbook. Thresholds come from CDK context
+// (lib/stack-config.ts). Missing data is never a breach: SQS stops reporting an idle queue, Lambda
+// reports nothing for a function that was not invoked, and the service's own metrics are only
+// written when something happened.
+import { Duration, Stack } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import type { FunctionId } from './functions';
+import { CLOUDWATCH_SERVICE } from './notifications';
+import { serviceMetric } from './service-metrics';
+import type { StackConfig } from './stack-config';
+
+/**
+ * Functions whose throttling is never by design. The sweeper (reserved concurrency 1) and the
+ * support functions (capped; the caller sees the throttle) are throttled on purpose, and the
+ * sender's queue trigger caps it below throttling; a throttle of ingest or the sender means the
+ * account's concurrency ran out.
+ */
+export const THROTTLE_WATCHED = ['ingest', 'sender'] as const satisfies readonly FunctionId[];
+/** Functions whose errors are never the caller's: support functions answer bad input with an error. */
+export const ERROR_WATCHED = ['ingest', 'sender', 'sweeper'] as const satisfies readonly FunctionId[];
+
+export type AlarmId =
+  | 'eventsDlq'
+  | 'deliveriesDlq'
+  | 'eventsQueueAge'
+  | 'deliveriesQueueAge'
+  | 'deliveriesFailed'
+  | `${(typeof ERROR_WATCHED)[number]}Errors`
+  | `${(typeof THROTTLE_WATCHED)[number]}Throttles`;
+
+export type AlarmThresholds = Pick<
+  StackConfig,
+  'alarmEventsQueueAgeSeconds' | 'alarmDeliveriesQueueAgeSeconds' | 'alarmDeliveriesFailed' | 'alarmFunctionErrors' | 'alarmFunctionThrottles'
+>;
 
 export interface AlarmsProps {
-  deadLetterQueues: Record<string, sqs.IQueue>;
+  queues: { events: sqs.IQueue; deliveries: sqs.IQueue; eventsDlq: sqs.IQueue; deliveriesDlq: sqs.IQueue };
+  functions: Record<FunctionId, lambda.IFunction>;
+  thresholds: AlarmThresholds;
   /** Where alarms notify support. */
   topic: sns.ITopic;
 }
 
+/** The given-up count is summed per hour: a delivery gives up at most once, about two days after its event. */
+export const DELIVERIES_FAILED_PERIOD = Duration.hours(1);
+const PERIOD = Duration.minutes(5);
+
+interface AlarmSpec {
+  /** Suffix of the alarm's name, after the stack name. */
+  name: string;
+  metric: cloudwatch.IMetric;
+  threshold: number;
+  comparisonOperator: cloudwatch.ComparisonOperator;
+  /** What it means, then what to do. CloudWatch keeps at most 1024 characters. */
+  description: string;
+}
+
+const AT_LEAST = cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD;
+const ABOVE = cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD;
+
 export class Alarms extends Construct {
-  readonly byQueue: Record<string, cloudwatch.Alarm> = {};
+  readonly byId: Record<AlarmId, cloudwatch.Alarm>;
 
   constructor(scope: Construct, id: string, props: AlarmsProps) {
     super(scope, id);
-    for (const [name, queue] of Object.entries(props.deadLetterQueues)) {
-      this.byQueue[name] = new cloudwatch.Alarm(this, name, {
-        alarmDescription: `Messages are waiting in the ${name} dead-letter queue`,
-        metric: queue.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(5), statistic: 'Maximum' }),
-        threshold: 1,
+    const specs = alarmSpecs(props);
+    const stackName = Stack.of(this).stackName;
+    const byId: Partial<Record<AlarmId, cloudwatch.Alarm>> = {};
+    for (const [alarmId, spec] of Object.entries(specs) as [AlarmId, AlarmSpec][]) {
+      const alarm = new cloudwatch.Alarm(this, alarmId, {
+        // Named after the stack, so a notification says which deployment and which alarm at a glance.
+        alarmName: `${stackName}-${spec.name}`,
+        alarmDescription: spec.description,
+        metric: spec.metric,
+        threshold: spec.threshold,
+        comparisonOperator: spec.comparisonOperator,
         evaluationPeriods: 1,
-        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
         treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
       });
-      this.byQueue[name].addAlarmAction(new actions.SnsAction(props.topic));
+      alarm.addAlarmAction(new actions.SnsAction(props.topic));
+      byId[alarmId] = alarm;
     }
+    this.byId = byId as Record<AlarmId, cloudwatch.Alarm>;
+
     // A topic with a policy of its own (enforceSSL gives it one) loses SNS's default policy, the one
     // that let the account's alarms publish; CloudWatch publishes as its service principal, so without
     // this statement every alarm notification is refused. Only these alarms may publish.
     props.topic.addToResourcePolicy(
       new iam.PolicyStatement({
         sid: 'AllowAlarmsToPublish',
-        principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
+        principals: [new iam.ServicePrincipal(CLOUDWATCH_SERVICE)],
         actions: ['sns:Publish'],
         resources: [props.topic.topicArn],
-        conditions: { ArnEquals: { 'aws:SourceArn': Object.values(this.byQueue).map((alarm) => alarm.alarmArn) } },
+        conditions: { ArnEquals: { 'aws:SourceArn': Object.values(this.byId).map((alarm) => alarm.alarmArn) } },
       }),
     );
   }
+
+  get all(): cloudwatch.Alarm[] {
+    return Object.values(this.byId);
+  }
+}
+
+function alarmSpecs({ queues, functions, thresholds }: AlarmsProps): Record<AlarmId, AlarmSpec> {
+  const maxOver = (metric: cloudwatch.Metric) => metric.with({ period: PERIOD, statistic: cloudwatch.Stats.MAXIMUM });
+  const eventsAgeMinutes = thresholds.alarmEventsQueueAgeSeconds / 60;
+  const deliveriesAgeMinutes = thresholds.alarmDeliveriesQueueAgeSeconds / 60;
+  const errors = (id: (typeof ERROR_WATCHED)[number], meaning: string): AlarmSpec => ({
+    name: `${id}-errors`,
+    metric: functions[id].metricErrors({ period: PERIOD, statistic: cloudwatch.Stats.SUM }),
+    threshold: thresholds.alarmFunctionErrors,
+    comparisonOperator: AT_LEAST,
+    description:
+      `The ${id} function failed ${thresholds.alarmFunctionErrors} or more invocations within 5 minutes: it crashed, ran out of time ` +
+      `or memory, or could not start (a bad setting fails every cold start). ${meaning} ` +
+      `Do: read the ${id} function's log group for the error and its stack trace, and the dashboard's function graphs. ` +
+      `After the fix the queues retry and the sweeper re-enqueues overdue deliveries; only messages a DLQ alarm reported need a redrive.`,
+  });
+  const throttles = (id: (typeof THROTTLE_WATCHED)[number], meaning: string): AlarmSpec => ({
+    name: `${id}-throttles`,
+    metric: functions[id].metricThrottles({ period: PERIOD, statistic: cloudwatch.Stats.SUM }),
+    threshold: thresholds.alarmFunctionThrottles,
+    comparisonOperator: AT_LEAST,
+    description:
+      `Lambda refused ${thresholds.alarmFunctionThrottles} or more invocations of the ${id} function within 5 minutes: the account's ` +
+      `concurrency in this region ran out (other functions, or a burst). ${meaning} ` +
+      `Do: compare ConcurrentExecutions of the account with its quota (Service Quotas, "Concurrent executions"); find the function ` +
+      `using it; lower senderMaxConcurrency or request a higher quota. Throttled messages stay queued and are retried.`,
+  });
+  return {
+    eventsDlq: {
+      name: 'events-dlq',
+      metric: maxOver(queues.eventsDlq.metricApproximateNumberOfMessagesVisible()),
+      threshold: 1,
+      comparisonOperator: AT_LEAST,
+      description:
+        'Events are waiting in the events dead-letter queue: the CRM published events that could not be accepted. ' +
+        'Invalid events (not JSON, too large, no `type`, a bad `id`) are parked there by ingest with a "reason" message attribute; ' +
+        'an event that failed ingest 5 times lands there without one (ingest was failing: see its errors). ' +
+        'Do: read the messages and their reasons in the SQS console (Poll for messages). Invalid events: tell the CRM team and delete them. ' +
+        'Events that failed for a reason of ours: after the fix, start a DLQ redrive to the events queue; re-ingesting is idempotent.',
+    },
+    deliveriesDlq: {
+      name: 'deliveries-dlq',
+      metric: maxOver(queues.deliveriesDlq.metricApproximateNumberOfMessagesVisible()),
+      threshold: 1,
+      comparisonOperator: AT_LEAST,
+      description:
+        'Wake-up messages are waiting in the deliveries dead-letter queue: the sender failed on them 5 times (an error of its own, ' +
+        'not a failed HTTP attempt, which it records and retries). The deliveries themselves are safe in DynamoDB and stay pending. ' +
+        'Do: find the error in the sender function log and the sender errors alarm; after the fix, start a DLQ redrive to the ' +
+        'deliveries queue (a repeated wake-up makes no second attempt), or purge it and let the sweeper re-enqueue them.',
+    },
+    eventsQueueAge: {
+      name: 'events-queue-age',
+      metric: maxOver(queues.events.metricApproximateAgeOfOldestMessage()),
+      threshold: thresholds.alarmEventsQueueAgeSeconds,
+      comparisonOperator: ABOVE,
+      description:
+        `An event has waited more than ${eventsAgeMinutes} minutes in the events queue: ingest is not keeping up or not consuming ` +
+        '(failing, throttled, or its trigger disabled), so new events reach nobody. ' +
+        'Do: check the ingest errors and throttles alarms and its log; check the trigger (Lambda console, ingest, Configuration, ' +
+        'Triggers) is enabled; watch the queue depth on the dashboard drain. Nothing is lost while events wait (14 days).',
+    },
+    deliveriesQueueAge: {
+      name: 'deliveries-queue-age',
+      metric: maxOver(queues.deliveries.metricApproximateAgeOfOldestMessage()),
+      threshold: thresholds.alarmDeliveriesQueueAgeSeconds,
+      comparisonOperator: ABOVE,
+      description:
+        `A wake-up has waited more than ${deliveriesAgeMinutes} minutes in the deliveries queue, longer than any retry wait it ` +
+        'spends there as a delayed message (15 minutes at most): the sender is not keeping up or not consuming, and webhooks go out late. ' +
+        'Do: check the sender errors and throttles alarms and its log; check its trigger is enabled; if the sender runs at its ' +
+        'cap (dashboard: concurrency) on slow receivers, raise senderMaxConcurrency. State is in DynamoDB: nothing is lost.',
+    },
+    deliveriesFailed: {
+      name: 'deliveries-given-up',
+      metric: serviceMetric('DeliveriesFailed', { period: DELIVERIES_FAILED_PERIOD }),
+      threshold: thresholds.alarmDeliveriesFailed,
+      comparisonOperator: AT_LEAST,
+      description:
+        `${thresholds.alarmDeliveriesFailed} or more deliveries were given up within an hour: every attempt failed for about two days, ` +
+        'so a receiver missed those events. Do: find the failed deliveries (crm-webhooks deliveries list, status failed, by ' +
+        "subscription) and their attempt logs (deliveries show); tell the receiver's owner what their endpoint answered. " +
+        'Once it works again, resend them (crm-webhooks resend, status failed). Many subscriptions at once points at us ' +
+        '(egress, DNS, TLS): check the attempts by outcome graph.',
+    },
+    ingestErrors: errors('ingest', 'Events in its batches go back to the queue and are retried; after 5 failures they reach the events DLQ.'),
+    senderErrors: errors('sender', 'Its wake-ups go back to the queue and are retried; after 5 failures they reach the deliveries DLQ.'),
+    sweeperErrors: errors('sweeper', 'While it fails, deliveries whose wake-up was lost are not recovered.'),
+    ingestThrottles: throttles('ingest', 'Events wait in the events queue meanwhile.'),
+    senderThrottles: throttles('sender', 'Deliveries go out late meanwhile.'),
+  };
 }

@@ -1,18 +1,30 @@
-// The five Lambda functions. Each is bundled by the local esbuild (no Docker) with the AWS SDK
+// The six Lambda functions. Each is bundled by the local esbuild (no Docker) with the AWS SDK
 // inside the bundle, so the SDK version the tests ran against is the one that runs in Lambda.
 import * as path from 'node:path';
 import { Duration } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 
-export type FunctionId = 'ingest' | 'sender' | 'resend' | 'subscriptions' | 'sweeper';
+export type FunctionId = 'ingest' | 'sender' | 'resend' | 'subscriptions' | 'sweeper' | 'deliveries';
+
+/**
+ * A support function (resend, subscriptions, deliveries: invoked by hand) runs at most this many at
+ * once: a script or CLI loop gone wrong gets throttled (the caller sees the error) instead of taking
+ * the account's concurrency from ingest and the sender, or bursting writes into the tables and queue
+ * they share with the pipeline. Reserved concurrency also sets it aside: 16 of the account's pool
+ * in all, with the sweeper's 1.
+ */
+export const SUPPORT_CONCURRENCY = 5;
 
 interface FunctionSpec {
   timeout: Duration;
   memorySize: number;
   description: string;
+  /** Reserved concurrency: both a cap and a guarantee. Unset: the account's unreserved pool. */
+  reservedConcurrency?: number;
 }
 
 export const functionSpecs: Record<FunctionId, FunctionSpec> = {
@@ -31,16 +43,27 @@ export const functionSpecs: Record<FunctionId, FunctionSpec> = {
     timeout: Duration.seconds(60),
     memorySize: 256,
     description: 'Support operation: resends chosen deliveries with a fresh attempt budget',
+    reservedConcurrency: SUPPORT_CONCURRENCY,
   },
   subscriptions: {
     timeout: Duration.seconds(15),
     memorySize: 256,
     description: 'Support operation: creates, lists, updates, disables and deletes subscriptions',
+    reservedConcurrency: SUPPORT_CONCURRENCY,
   },
   sweeper: {
     timeout: Duration.seconds(60),
     memorySize: 256,
     description: 'Re-enqueues pending deliveries whose next attempt is overdue',
+    // One sweep at a time: two overlapping sweeps would read the same overdue deliveries and
+    // enqueue each wake-up twice. An overlapping invocation is throttled and retried by Lambda.
+    reservedConcurrency: 1,
+  },
+  deliveries: {
+    timeout: Duration.seconds(30),
+    memorySize: 256,
+    description: 'Support operation: lists deliveries by subscription window or event, shows one with its attempts',
+    reservedConcurrency: SUPPORT_CONCURRENCY,
   },
 };
 
@@ -66,6 +89,15 @@ export class Functions extends Construct {
   private buildFunction(functionId: FunctionId, environment: Record<string, string>): nodejs.NodejsFunction {
     const spec = functionSpecs[functionId];
     const logGroup = new logs.LogGroup(this, `${functionId}-logs`, { retention: logs.RetentionDays.ONE_MONTH });
+    // A role of its own instead of AWSLambdaBasicExecutionRole, which may create and write every log
+    // group in the account: this one writes its function's log group only (the stack creates it).
+    const role = new iam.Role(this, `${functionId}-role`, {
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+      description: `Execution role of the ${functionId} function`,
+    });
+    role.addToPolicy(
+      new iam.PolicyStatement({ actions: ['logs:CreateLogStream', 'logs:PutLogEvents'], resources: [logGroup.logGroupArn] }),
+    );
     return new nodejs.NodejsFunction(this, functionId, {
       entry: path.join(projectRoot, 'lambdas', 'entry', `${functionId}.ts`),
       handler: 'handler',
@@ -77,6 +109,8 @@ export class Functions extends Construct {
       memorySize: spec.memorySize,
       description: spec.description,
       logGroup,
+      role,
+      reservedConcurrentExecutions: spec.reservedConcurrency,
       environment,
       bundling: {
         forceDockerBundling: false,
@@ -85,6 +119,9 @@ export class Functions extends Construct {
         target: 'node24',
         // Nothing external: the SDK clients are bundled at the version in package-lock.json.
         externalModules: [],
+        // The ES module builds of the SDK and zod let esbuild drop what a function never uses
+        // (zod's locales alone are 350 KB); CommonJS-only packages still resolve through `main`.
+        mainFields: ['module', 'main'],
         // esbuild's per-file size report is noise in every synth; warnings and errors still show.
         logLevel: nodejs.LogLevel.WARNING,
       },

@@ -1,23 +1,24 @@
 // Least privilege, written out per function: each statement names the exact actions a function's
 // code calls and the exact resources it calls them on. No grant* helpers (they add actions the code
-// never uses) and no wildcard actions. Consuming an SQS trigger's queue is granted by its event source.
-import { ArnFormat, Stack } from 'aws-cdk-lib';
+// never uses) and no wildcard actions, but for the data-key actions SNS documents for publishing to
+// an encrypted topic. Consuming an SQS trigger's queue is granted by its event source.
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
-import type * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { DELIVERIES_BY_SUBSCRIPTION, DELIVERIES_PENDING, SUBSCRIPTIONS_BY_STATUS } from '../lambdas/storage/tables';
 import type { FunctionId } from './functions';
+import { PUBLISH_KEY_ACTIONS } from './notifications';
 import { SCHEDULER_SERVICE } from './scheduler';
 import type { TableId } from './tables';
 
 export interface PermissionTargets {
   tables: Record<TableId, dynamodb.ITable>;
   queues: { deliveries: sqs.IQueue; eventsDlq: sqs.IQueue };
-  scheduler: { group: scheduler.IScheduleGroup; role: iam.IRole };
-  notifications: sns.ITopic;
+  scheduler: { schedulesArn: string; role: iam.IRole };
+  notifications: { topic: sns.ITopic; key: kms.IKey };
 }
 
 export function grantFunctionPermissions(functions: Record<FunctionId, lambda.IFunction>, targets: PermissionTargets): void {
@@ -37,10 +38,13 @@ export function grantFunctionPermissions(functions: Record<FunctionId, lambda.IF
   allow(sender, ['dynamodb:GetItem'], [events.tableArn]);
   // Reads the subscription; writes it only when its health changes (failing, disabled after 410 or days of failures).
   allow(sender, ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'], [subscriptions.tableArn]);
-  allow(sender, ['sns:Publish'], [targets.notifications.topicArn]);
+  allow(sender, ['sns:Publish'], [targets.notifications.topic.topicArn]);
+  // The topic is encrypted: SNS encrypts each published message with a data key made under the
+  // publisher's identity, so publishing needs the documented key actions, on the topic's key only.
+  allow(sender, PUBLISH_KEY_ACTIONS, [targets.notifications.key.keyArn]);
   allow(sender, ['dynamodb:PutItem'], [attempts.tableArn]);
   allow(sender, ['sqs:SendMessage'], [deliveriesQueue]);
-  allow(sender, ['scheduler:CreateSchedule'], [schedulesOf(targets.scheduler.group)]);
+  allow(sender, ['scheduler:CreateSchedule'], [targets.scheduler.schedulesArn]);
   // Creating a schedule passes the scheduler role; it may be passed to the Scheduler and nothing else.
   allow(sender, ['iam:PassRole'], [targets.scheduler.role.roleArn], {
     StringEquals: { 'iam:PassedToService': SCHEDULER_SERVICE },
@@ -53,6 +57,12 @@ export function grantFunctionPermissions(functions: Record<FunctionId, lambda.IF
   allow(functions.subscriptions, ['dynamodb:GetItem', 'dynamodb:PutItem'], [subscriptions.tableArn]);
   allow(functions.subscriptions, ['dynamodb:Query'], [indexArn(subscriptions, SUBSCRIPTIONS_BY_STATUS)]);
 
+  // Read-only support queries: a delivery by id (GetItem), by event (Query on the table) or by
+  // subscription window (Query on the keys-only index, then BatchGetItem), with its attempt log.
+  allow(functions.deliveries, ['dynamodb:GetItem', 'dynamodb:BatchGetItem'], [deliveries.tableArn]);
+  allow(functions.deliveries, ['dynamodb:Query'], [deliveries.tableArn, indexArn(deliveries, DELIVERIES_BY_SUBSCRIPTION)]);
+  allow(functions.deliveries, ['dynamodb:Query'], [attempts.tableArn]);
+
   allow(sweeper, ['dynamodb:Query'], [indexArn(deliveries, DELIVERIES_PENDING)]);
   allow(sweeper, ['dynamodb:BatchGetItem'], [deliveries.tableArn]);
   allow(sweeper, ['sqs:SendMessage'], [deliveriesQueue]);
@@ -62,12 +72,3 @@ function indexArn(table: dynamodb.ITable, indexName: string): string {
   return `${table.tableArn}/index/${indexName}`;
 }
 
-/** Every schedule in the group, and only there: `schedule/<group>/<name>`. */
-function schedulesOf(group: scheduler.IScheduleGroup): string {
-  return Stack.of(group).formatArn({
-    service: 'scheduler',
-    resource: 'schedule',
-    resourceName: `${group.scheduleGroupName}/*`,
-    arnFormat: ArnFormat.SLASH_RESOURCE_NAME,
-  });
-}

@@ -1,7 +1,7 @@
 // The two work queues, each with its own dead-letter queue. The CRM publishes to the events queue;
 // ingest, resend and the sweeper feed the deliveries queue, which only ever wakes the sender
 // (delivery state lives in DynamoDB).
-import { Duration } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 
@@ -10,6 +10,9 @@ export const MAX_RECEIVE_COUNT = 5;
 
 /** AWS's recommendation for an SQS event source: at least six times the consumer's timeout. */
 export const VISIBILITY_PER_CONSUMER_TIMEOUT = 6;
+
+/** The longest DelaySeconds SQS accepts: a retry wait up to this is a delayed message, a longer one a schedule. */
+export const SQS_MAX_DELAY = Duration.minutes(15);
 
 export interface QueuesProps {
   /** Timeout of the function consuming the events queue (ingest). */
@@ -26,19 +29,24 @@ export class Queues extends Construct {
 
   constructor(scope: Construct, id: string, props: QueuesProps) {
     super(scope, id);
-    this.eventsDlq = deadLetterQueue(this, 'EventsDlq');
+    // The events queue and its DLQ hold what the CRM published and the service has not stored yet
+    // (or could not accept): stored nowhere else, so deleting the stack leaves them, like the tables.
+    this.eventsDlq = deadLetterQueue(this, 'EventsDlq', RemovalPolicy.RETAIN);
     // Kept as long as the DLQ: events the CRM published must survive an ingest outage of days.
-    this.events = workQueue(this, 'Events', this.eventsDlq, props.eventsConsumerTimeout, Duration.days(14));
-    this.deliveriesDlq = deadLetterQueue(this, 'DeliveriesDlq');
-    this.deliveries = workQueue(this, 'Deliveries', this.deliveriesDlq, props.deliveriesConsumerTimeout);
+    this.events = workQueue(this, 'Events', this.eventsDlq, props.eventsConsumerTimeout, RemovalPolicy.RETAIN, Duration.days(14));
+    // Deliveries messages only wake the sender; the delivery state is in the retained tables, from
+    // which a redeployed stack's sweeper or a resend recovers every pending delivery.
+    this.deliveriesDlq = deadLetterQueue(this, 'DeliveriesDlq', RemovalPolicy.DESTROY);
+    this.deliveries = workQueue(this, 'Deliveries', this.deliveriesDlq, props.deliveriesConsumerTimeout, RemovalPolicy.DESTROY);
   }
 }
 
-function deadLetterQueue(scope: Construct, id: string): sqs.Queue {
+function deadLetterQueue(scope: Construct, id: string, removalPolicy: RemovalPolicy): sqs.Queue {
   return new sqs.Queue(scope, id, {
     encryption: sqs.QueueEncryption.SQS_MANAGED,
     enforceSSL: true,
     retentionPeriod: Duration.days(14),
+    removalPolicy,
   });
 }
 
@@ -47,6 +55,7 @@ function workQueue(
   id: string,
   dlq: sqs.IQueue,
   consumerTimeout: Duration,
+  removalPolicy: RemovalPolicy,
   retentionPeriod?: Duration,
 ): sqs.Queue {
   return new sqs.Queue(scope, id, {
@@ -55,5 +64,6 @@ function workQueue(
     visibilityTimeout: Duration.seconds(consumerTimeout.toSeconds() * VISIBILITY_PER_CONSUMER_TIMEOUT),
     retentionPeriod,
     deadLetterQueue: { queue: dlq, maxReceiveCount: MAX_RECEIVE_COUNT },
+    removalPolicy,
   });
 }

@@ -1,7 +1,7 @@
 // Retry waits longer than SQS's 15-minute maximum delay become one-time EventBridge Scheduler
 // schedules. They live in a group of their own, and the role they run with can do one thing:
 // send a wake-up message to the deliveries queue.
-import { RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { ArnFormat, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
@@ -17,6 +17,8 @@ export class RetryScheduler extends Construct {
   readonly group: scheduler.ScheduleGroup;
   /** The role the sender passes to every schedule it creates. */
   readonly role: iam.Role;
+  /** Every schedule in the group, and only there: `schedule/<group>/*`. */
+  readonly schedulesArn: string;
 
   constructor(scope: Construct, id: string, props: RetrySchedulerProps) {
     super(scope, id);
@@ -24,6 +26,12 @@ export class RetryScheduler extends Construct {
       // Schedules only wake the sender of this stack; the retained tables are the source of truth
       // (the sweeper finds any delivery whose schedule is gone), so the group goes with the stack.
       removalPolicy: RemovalPolicy.DESTROY,
+    });
+    this.schedulesArn = Stack.of(this).formatArn({
+      service: 'scheduler',
+      resource: 'schedule',
+      resourceName: `${this.group.scheduleGroupName}/*`,
+      arnFormat: ArnFormat.SLASH_RESOURCE_NAME,
     });
     this.role = new iam.Role(this, 'Role', {
       description: 'Lets retry schedules send a wake-up message to the deliveries queue, nothing else',

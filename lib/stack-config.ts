@@ -6,6 +6,8 @@
 import type { Node } from 'constructs';
 import { parseAllowlist } from '../lambdas/adapters/http/target-guard';
 import { defaults } from '../lambdas/config';
+import { functionSpecs } from './functions';
+import { SQS_MAX_DELAY } from './queues';
 
 export interface StackConfig {
   /** attemptTimeoutMs: whole-response timeout of one POST, in ms (ATTEMPT_TIMEOUT_MS). Default 5000. */
@@ -30,6 +32,27 @@ export interface StackConfig {
   failingDisableAfterMs: number;
   /** targetAllowlist: comma-separated CIDRs webhook targets may resolve to despite being private (TARGET_ALLOWLIST). Default none. */
   targetAllowlist: string;
+  /**
+   * alarmEventsQueueAgeSeconds: the events-queue alarm fires when its oldest message is older than
+   * this, in seconds. Default 600 (10 min); at least 300, because a repeated event that is still
+   * being fanned out is retried after one visibility timeout (3 min) by design.
+   */
+  alarmEventsQueueAgeSeconds: number;
+  /**
+   * alarmDeliveriesQueueAgeSeconds: the deliveries-queue alarm fires when its oldest message is older
+   * than this, in seconds. Default 1800 (30 min). Retry wake-ups wait in this queue as delayed
+   * messages for up to 15 min; SQS does not document that the delay is left out of the age (in-flight
+   * messages are counted from their send), so the threshold assumes it is counted: at least 960 (the
+   * longest delay plus the sender's 60 s timeout). The default also lets one redelivery after a
+   * failed receive (6 min visibility timeout) of a fully delayed message pass without an alarm.
+   */
+  alarmDeliveriesQueueAgeSeconds: number;
+  /** alarmDeliveriesFailed: the given-up alarm fires at this many deliveries failed (all attempts used) within one hour. Default 1. */
+  alarmDeliveriesFailed: number;
+  /** alarmFunctionErrors: an errors alarm fires at this many errors of ingest, sender or sweeper within 5 minutes. Default 1. */
+  alarmFunctionErrors: number;
+  /** alarmFunctionThrottles: a throttles alarm fires at this many throttled invocations of ingest or the sender within 5 minutes. Default 1. */
+  alarmFunctionThrottles: number;
 }
 
 export type StackConfigKey = keyof StackConfig;
@@ -56,6 +79,17 @@ const settings: Record<NumericKey, Setting> = {
   retryJitter: { fallback: defaults.retryJitter, min: 0, max: 0.5, integer: false },
   signingSecretGraceMs: { fallback: defaults.signingSecretGraceMs, min: 0, integer: true },
   failingDisableAfterMs: { fallback: defaults.failingDisableAfterMs, min: 1, integer: true },
+  // Alarm thresholds. Ages are capped at a day: an alarm later than that is no alarm.
+  alarmEventsQueueAgeSeconds: { fallback: 600, min: 300, max: 86_400, integer: true },
+  alarmDeliveriesQueueAgeSeconds: {
+    fallback: 1800,
+    min: SQS_MAX_DELAY.toSeconds() + functionSpecs.sender.timeout.toSeconds(),
+    max: 86_400,
+    integer: true,
+  },
+  alarmDeliveriesFailed: { fallback: 1, min: 1, integer: true },
+  alarmFunctionErrors: { fallback: 1, min: 1, integer: true },
+  alarmFunctionThrottles: { fallback: 1, min: 1, integer: true },
 };
 
 export const stackConfigKeys = [...(Object.keys(settings) as NumericKey[]), 'targetAllowlist'] as StackConfigKey[];

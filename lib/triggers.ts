@@ -1,5 +1,5 @@
-// What invokes each function. resend and subscriptions have no trigger: support invokes them from
-// the Lambda console or the CLI.
+// What invokes each function. The support functions (resend, subscriptions, deliveries) have no
+// trigger: support invokes them from the Lambda console or the CLI.
 import { Duration } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';

@@ -1,10 +1,13 @@
-// The crm-webhooks service: queues, tables, the five functions, their triggers and permissions.
-// Each part is built in its own file here; the README describes the architecture.
-import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
+// The crm-webhooks service: queues, tables, the six functions, their triggers and permissions, the
+// alarms and the dashboard. Each part is built in its own file here; the README describes the
+// architecture.
+import { CfnOutput, Fn, Stack, type StackProps } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import { Alarms } from './alarms';
+import { OperationsDashboard } from './dashboard';
 import { functionEnvironment } from './environment';
 import { Functions, functionSpecs } from './functions';
+import { acknowledgeNagFindings } from './nag-suppressions';
 import { Notifications } from './notifications';
 import { grantFunctionPermissions } from './permissions';
 import { Queues } from './queues';
@@ -20,6 +23,8 @@ export class WebhooksStack extends Stack {
   readonly scheduler: RetryScheduler;
   readonly functions: Functions;
   readonly notifications: Notifications;
+  readonly alarms: Alarms;
+  readonly dashboard: OperationsDashboard;
 
   constructor(scope: Construct, id: string, props?: StackProps) {
     super(scope, id, props);
@@ -30,10 +35,6 @@ export class WebhooksStack extends Stack {
       deliveriesConsumerTimeout: functionSpecs.sender.timeout,
     });
     this.notifications = new Notifications(this, 'Notifications');
-    new Alarms(this, 'Alarms', {
-      deadLetterQueues: { events: this.queues.eventsDlq, deliveries: this.queues.deliveriesDlq },
-      topic: this.notifications.topic,
-    });
     this.tables = new Tables(this, 'Tables');
     this.scheduler = new RetryScheduler(this, 'RetryScheduler', { deliveriesQueue: this.queues.deliveries });
 
@@ -49,13 +50,27 @@ export class WebhooksStack extends Stack {
       tables: this.tables.byId,
       queues: this.queues,
       scheduler: this.scheduler,
-      notifications: this.notifications.topic,
+      notifications: this.notifications,
     });
     new Triggers(this, 'Triggers', {
       functions: this.functions.byId,
       queues: this.queues,
       senderMaxConcurrency: this.config.senderMaxConcurrency,
     });
+
+    this.alarms = new Alarms(this, 'Alarms', {
+      queues: this.queues,
+      functions: this.functions.byId,
+      thresholds: this.config,
+      topic: this.notifications.topic,
+    });
+    this.dashboard = new OperationsDashboard(this, 'Dashboard', {
+      functions: this.functions.byId,
+      queues: this.queues,
+      alarms: this.alarms.all,
+      thresholds: this.config,
+    });
+    acknowledgeNagFindings(this);
 
     const output = (name: string, value: string, description: string) =>
       new CfnOutput(this, name, { value, description });
@@ -65,7 +80,15 @@ export class WebhooksStack extends Stack {
     output('DeliveriesQueueUrl', this.queues.deliveries.queueUrl, 'Wakes the sender; DynamoDB holds the state');
     output('ResendFunctionName', this.functions.byId.resend.functionName, 'Invoke with a resend payload');
     output('SubscriptionsFunctionName', this.functions.byId.subscriptions.functionName, 'Invoke with a subscriptions payload');
+    output('DeliveriesFunctionName', this.functions.byId.deliveries.functionName, 'Invoke with a deliveries query (list, show)');
     output('NotificationsTopicArn', this.notifications.topic.topicArn, 'Subscribe support here: disabled subscriptions and alarms');
     output('ScheduleGroupName', this.scheduler.group.scheduleGroupName, 'One-time schedules of long retry waits');
+    const dashboardName = this.dashboard.dashboard.dashboardName;
+    output('DashboardName', dashboardName, 'The operations dashboard: alarms, service metrics, queues, functions');
+    output(
+      'DashboardUrl',
+      Fn.join('', [`https://console.aws.amazon.com/cloudwatch/home?region=${this.region}#dashboards/dashboard/`, dashboardName]),
+      'The operations dashboard in the CloudWatch console',
+    );
   }
 }

@@ -2,7 +2,7 @@
 // with an error naming the key, before anything is deployed.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseAllowlist } from '../../lambdas/adapters/http/target-guard';
-import { buildStack, ofType, removeAssembly, synth, type Json, type Synthesized } from './synth';
+import { buildStack, dashboardBody, ofType, removeAssembly, synth, type Json, type Synthesized } from './synth';
 
 describe('context overrides', () => {
   let s: Synthesized;
@@ -20,17 +20,22 @@ describe('context overrides', () => {
     signingSecretGraceMs: 3600000,
     failingDisableAfterMs: '86400000',
     targetAllowlist: '10.0.0.0/8, fd00::/8',
+    alarmEventsQueueAgeSeconds: '900',
+    alarmDeliveriesQueueAgeSeconds: 3600,
+    alarmDeliveriesFailed: '25',
+    alarmFunctionErrors: 3,
+    alarmFunctionThrottles: '10',
   };
 
   beforeAll(() => {
-    s = synth(overrides);
+    s = synth(overrides, { bundle: false });
   }, 120_000);
 
   afterAll(() => removeAssembly(s));
 
   it('passes every overridden value to every function', () => {
     const functions = Object.values(ofType(s.resources, 'AWS::Lambda::Function'));
-    expect(functions).toHaveLength(5);
+    expect(functions).toHaveLength(6);
     for (const fn of functions) {
       expect(fn.Properties.Environment.Variables).toMatchObject({
         ATTEMPT_TIMEOUT_MS: '8000',
@@ -55,6 +60,50 @@ describe('context overrides', () => {
     );
     expect(mapping.Properties.ScalingConfig).toEqual({ MaximumConcurrency: 50 });
   });
+
+  it('sets every alarm threshold from its key', () => {
+    const threshold = (alarm: keyof Synthesized['stack']['alarms']['byId']) =>
+      s.resources[s.logicalId(s.stack.alarms.byId[alarm])].Properties.Threshold as number;
+    expect({
+      eventsQueueAge: threshold('eventsQueueAge'),
+      deliveriesQueueAge: threshold('deliveriesQueueAge'),
+      deliveriesFailed: threshold('deliveriesFailed'),
+      ingestErrors: threshold('ingestErrors'),
+      senderErrors: threshold('senderErrors'),
+      sweeperErrors: threshold('sweeperErrors'),
+      ingestThrottles: threshold('ingestThrottles'),
+      senderThrottles: threshold('senderThrottles'),
+      // Not configurable: one message in a DLQ always needs a person.
+      eventsDlq: threshold('eventsDlq'),
+      deliveriesDlq: threshold('deliveriesDlq'),
+    }).toEqual({
+      eventsQueueAge: 900,
+      deliveriesQueueAge: 3600,
+      deliveriesFailed: 25,
+      ingestErrors: 3,
+      senderErrors: 3,
+      sweeperErrors: 3,
+      ingestThrottles: 10,
+      senderThrottles: 10,
+      eventsDlq: 1,
+      deliveriesDlq: 1,
+    });
+  });
+
+  it('states the overridden thresholds in the alarm descriptions and on the dashboard', () => {
+    const description = (alarm: keyof Synthesized['stack']['alarms']['byId']) =>
+      s.resources[s.logicalId(s.stack.alarms.byId[alarm])].Properties.AlarmDescription as string;
+    expect(description('eventsQueueAge')).toContain('more than 15 minutes');
+    expect(description('deliveriesQueueAge')).toContain('more than 60 minutes');
+    expect(description('deliveriesFailed')).toMatch(/^25 or more deliveries/);
+    expect(description('senderErrors')).toContain('3 or more invocations');
+    expect(description('ingestThrottles')).toContain('10 or more invocations');
+    const ageGraph = (dashboardBody(s).widgets as Json[]).find((w) => w.properties.title === 'Oldest message age (s)');
+    expect(ageGraph.properties.annotations.horizontal).toEqual([
+      { value: 900, label: 'events alarm', yAxis: 'left' },
+      { value: 3600, label: 'deliveries alarm', yAxis: 'left' },
+    ]);
+  });
 });
 
 describe('bad context values', () => {
@@ -77,6 +126,18 @@ describe('bad context values', () => {
     ['failingDisableAfterMs', 0],
     ['targetAllowlist', 10],
     ['targetAllowlist', ['10.0.0.0/8']],
+    ['alarmEventsQueueAgeSeconds', 299],
+    ['alarmEventsQueueAgeSeconds', 86_401],
+    ['alarmEventsQueueAgeSeconds', '10m'],
+    // Below the longest SQS delay plus the sender's timeout, healthy retry waits would alarm.
+    ['alarmDeliveriesQueueAgeSeconds', 900],
+    ['alarmDeliveriesQueueAgeSeconds', '1200.5'],
+    ['alarmDeliveriesFailed', 0],
+    ['alarmDeliveriesFailed', 'many'],
+    ['alarmFunctionErrors', 0],
+    ['alarmFunctionErrors', 1.5],
+    ['alarmFunctionThrottles', -1],
+    ['alarmFunctionThrottles', null],
   ])('rejects %s = %j, naming the key', (key, value) => {
     expect(() => buildStack({ [key]: value })).toThrow(new RegExp(`invalid CDK context .*"${key}": expected`));
   });

@@ -1,6 +1,7 @@
 // Least privilege, read from the synthesized template: each function may call exactly the actions
-// its code uses, on exactly the resources it uses them on; the scheduler role may only send to the
-// deliveries queue.
+// its code uses, on exactly the resources it uses them on, and write its own log group; the scheduler
+// role may only send to the deliveries queue; only this stack's alarms may publish to the support
+// topic, and only they and the sender may use its key.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   asArray,
@@ -18,7 +19,7 @@ let s: Synthesized;
 let names: Map<string, string>;
 
 beforeAll(() => {
-  s = synth();
+  s = synth({}, { bundle: false });
   names = resourceNames(s);
 }, 120_000);
 
@@ -35,6 +36,11 @@ function statementsOf(id: keyof Synthesized['stack']['functions']['byId']): Json
 function consumes(queue: string): Record<string, string[]> {
   const actions = ['sqs:ChangeMessageVisibility', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes', 'sqs:GetQueueUrl', 'sqs:ReceiveMessage'];
   return Object.fromEntries(actions.map((action) => [action, [queue]]));
+}
+
+/** What every function needs to log: write streams of its own log group, nothing else. */
+function logs(id: string): Record<string, string[]> {
+  return { 'logs:CreateLogStream': [`logGroup:${id}`], 'logs:PutLogEvents': [`logGroup:${id}`] };
 }
 
 /** Merges action maps, so an action used on several resources lists them all, sorted. */
@@ -61,11 +67,12 @@ describe('function permissions', () => {
           'sqs:SendMessage': ['queue:deliveries', 'queue:eventsDlq'],
         },
         consumes('queue:events'),
+        logs('ingest'),
       ),
     );
   });
 
-  it('sender: claims and updates the delivery, reads the event, reads and disables the subscription, notifies support, records the attempt, schedules retries', () => {
+  it('sender: claims and updates the delivery, reads the event, reads and disables the subscription, notifies support through the encrypted topic, records the attempt, schedules retries', () => {
     expect(permissionMap(statementsOf('sender'), names)).toEqual(
       merge(
         {
@@ -74,11 +81,15 @@ describe('function permissions', () => {
           'dynamodb:UpdateItem': ['table:deliveries', 'table:subscriptions'],
           'dynamodb:PutItem': ['table:attempts', 'table:subscriptions'],
           'sns:Publish': ['topic:notifications'],
+          // SNS encrypts what the sender publishes with a data key made under the sender's identity.
+          'kms:GenerateDataKey*': ['key:notifications'],
+          'kms:Decrypt': ['key:notifications'],
           'sqs:SendMessage': ['queue:deliveries'],
           'scheduler:CreateSchedule': [scheduleArn()],
           'iam:PassRole': ['role:scheduler'],
         },
         consumes('queue:deliveries'),
+        logs('sender'),
       ),
     );
   });
@@ -90,28 +101,66 @@ describe('function permissions', () => {
   });
 
   it('resend: finds deliveries by id, event or subscription window, resets and enqueues', () => {
-    expect(permissionMap(statementsOf('resend'), names)).toEqual({
-      'dynamodb:BatchGetItem': ['table:deliveries'],
-      'dynamodb:Query': ['table:deliveries', 'table:deliveries/index/bySubscription'],
-      'dynamodb:UpdateItem': ['table:deliveries'],
-      'sqs:SendMessage': ['queue:deliveries'],
-    });
+    expect(permissionMap(statementsOf('resend'), names)).toEqual(
+      merge(
+        {
+          'dynamodb:BatchGetItem': ['table:deliveries'],
+          'dynamodb:Query': ['table:deliveries', 'table:deliveries/index/bySubscription'],
+          'dynamodb:UpdateItem': ['table:deliveries'],
+          'sqs:SendMessage': ['queue:deliveries'],
+        },
+        logs('resend'),
+      ),
+    );
   });
 
   it('subscriptions: reads, writes and lists subscriptions only', () => {
-    expect(permissionMap(statementsOf('subscriptions'), names)).toEqual({
-      'dynamodb:GetItem': ['table:subscriptions'],
-      'dynamodb:PutItem': ['table:subscriptions'],
-      'dynamodb:Query': ['table:subscriptions/index/byStatus'],
-    });
+    expect(permissionMap(statementsOf('subscriptions'), names)).toEqual(
+      merge(
+        {
+          'dynamodb:GetItem': ['table:subscriptions'],
+          'dynamodb:PutItem': ['table:subscriptions'],
+          'dynamodb:Query': ['table:subscriptions/index/byStatus'],
+        },
+        logs('subscriptions'),
+      ),
+    );
   });
 
   it('sweeper: reads the pending index and the deliveries it names, and enqueues', () => {
-    expect(permissionMap(statementsOf('sweeper'), names)).toEqual({
-      'dynamodb:BatchGetItem': ['table:deliveries'],
-      'dynamodb:Query': ['table:deliveries/index/pending'],
-      'sqs:SendMessage': ['queue:deliveries'],
-    });
+    expect(permissionMap(statementsOf('sweeper'), names)).toEqual(
+      merge(
+        {
+          'dynamodb:BatchGetItem': ['table:deliveries'],
+          'dynamodb:Query': ['table:deliveries/index/pending'],
+          'sqs:SendMessage': ['queue:deliveries'],
+        },
+        logs('sweeper'),
+      ),
+    );
+  });
+
+  it('deliveries: reads deliveries by id, by event and by subscription window, and their attempts; writes nothing', () => {
+    expect(permissionMap(statementsOf('deliveries'), names)).toEqual(
+      merge(
+        {
+          'dynamodb:GetItem': ['table:deliveries'],
+          'dynamodb:Query': ['table:attempts', 'table:deliveries', 'table:deliveries/index/bySubscription'],
+          'dynamodb:BatchGetItem': ['table:deliveries'],
+        },
+        logs('deliveries'),
+      ),
+    );
+  });
+
+  it('gives every function a role of its own that only Lambda may assume', () => {
+    const roleIds = Object.values(s.stack.functions.byId).map((fn) => s.resources[s.logicalId(fn)].Properties.Role['Fn::GetAtt'][0] as string);
+    expect(new Set(roleIds).size).toBe(6);
+    for (const roleId of roleIds) {
+      expect(s.resources[roleId].Properties.AssumeRolePolicyDocument.Statement).toEqual([
+        { Action: 'sts:AssumeRole', Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' } },
+      ]);
+    }
   });
 });
 
@@ -138,42 +187,37 @@ describe('scheduler role', () => {
 });
 
 describe('support topic policy', () => {
-  /** The alarm watching a dead-letter queue, found by the queue it measures. */
-  function alarmOf(dlq: 'eventsDlq' | 'deliveriesDlq'): string {
-    const queueName = { 'Fn::GetAtt': [s.logicalId(s.stack.queues[dlq]), 'QueueName'] };
-    const alarms = Object.entries(ofType(s.resources, 'AWS::CloudWatch::Alarm'));
-    const found = alarms.filter(([, alarm]) => JSON.stringify(alarm.Properties.Dimensions) === JSON.stringify([{ Name: 'QueueName', Value: queueName }]));
-    expect(found, dlq).toHaveLength(1);
-    return found[0]![0];
-  }
-
-  it('lets CloudWatch publish for the two DLQ alarms only, and refuses publishing without TLS', () => {
+  it('lets CloudWatch publish for each alarm of this stack only, and refuses publishing without TLS', () => {
     const topicId = s.logicalId(s.stack.notifications.topic);
+    const alarmIds = Object.keys(ofType(s.resources, 'AWS::CloudWatch::Alarm'));
+    expect(alarmIds).toHaveLength(10);
+    expect(alarmIds.sort()).toEqual(s.stack.alarms.all.map((alarm) => s.logicalId(alarm)).sort());
     const policies = Object.values(ofType(s.resources, 'AWS::SNS::TopicPolicy'));
     expect(policies).toHaveLength(1);
     expect(policies[0].Properties.Topics).toEqual([{ Ref: topicId }]);
     // Its own policy replaces SNS's default one, so the alarms need this Allow to reach support; the
     // sender publishes under its role's identity policy instead.
-    expect(policies[0].Properties.PolicyDocument.Statement).toEqual([
-      {
-        Sid: 'AllowPublishThroughSSLOnly',
-        Effect: 'Deny',
-        Principal: '*',
-        Action: 'sns:Publish',
-        Resource: { Ref: topicId },
-        Condition: { Bool: { 'aws:SecureTransport': 'false' } },
-      },
-      {
-        Sid: 'AllowAlarmsToPublish',
-        Effect: 'Allow',
-        Principal: { Service: 'cloudwatch.amazonaws.com' },
-        Action: 'sns:Publish',
-        Resource: { Ref: topicId },
-        Condition: {
-          ArnEquals: { 'aws:SourceArn': [{ 'Fn::GetAtt': [alarmOf('eventsDlq'), 'Arn'] }, { 'Fn::GetAtt': [alarmOf('deliveriesDlq'), 'Arn'] }] },
-        },
-      },
-    ]);
+    const [tlsOnly, alarmsMayPublish] = policies[0].Properties.PolicyDocument.Statement as Json[];
+    expect(policies[0].Properties.PolicyDocument.Statement).toHaveLength(2);
+    expect(tlsOnly).toEqual({
+      Sid: 'AllowPublishThroughSSLOnly',
+      Effect: 'Deny',
+      Principal: '*',
+      Action: 'sns:Publish',
+      Resource: { Ref: topicId },
+      Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+    });
+    expect(alarmsMayPublish).toEqual({
+      Sid: 'AllowAlarmsToPublish',
+      Effect: 'Allow',
+      Principal: { Service: 'cloudwatch.amazonaws.com' },
+      Action: 'sns:Publish',
+      Resource: { Ref: topicId },
+      Condition: { ArnEquals: { 'aws:SourceArn': expect.any(Array) } },
+    });
+    const sourceArns = alarmsMayPublish.Condition.ArnEquals['aws:SourceArn'] as Json[];
+    expect(sourceArns).toHaveLength(alarmIds.length);
+    expect(sourceArns).toEqual(expect.arrayContaining(alarmIds.map((id) => ({ 'Fn::GetAtt': [id, 'Arn'] }))));
   });
 
   it('grants SNS actions to no role but the sender\'s', () => {
@@ -183,6 +227,44 @@ describe('support topic policy', () => {
     );
     const senderRole = s.resources[s.logicalId(s.stack.functions.byId.sender)].Properties.Role['Fn::GetAtt'][0] as string;
     expect(publishers).toEqual([senderRole]);
+  });
+});
+
+describe('support topic key', () => {
+  const keyId = () => s.logicalId(s.stack.notifications.key);
+
+  it('encrypts the topic with a rotated customer managed key that only this account administers', () => {
+    const key = s.resources[keyId()];
+    expect(s.resources[s.logicalId(s.stack.notifications.topic)].Properties.KmsMasterKeyId).toEqual({ 'Fn::GetAtt': [keyId(), 'Arn'] });
+    expect(key.Properties.EnableKeyRotation).toBe(true);
+    expect(key.Properties.KeyPolicy.Statement).toEqual([
+      // KMS's default: the account administers the key and may delegate its use through IAM policies.
+      {
+        Action: 'kms:*',
+        Effect: 'Allow',
+        Principal: { AWS: { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':iam::', { Ref: 'AWS::AccountId' }, ':root']] } },
+        Resource: '*',
+      },
+      // CloudWatch encrypts an alarm notification under its own identity: without this, every one is refused.
+      {
+        Sid: 'AllowCloudWatchAlarmsToEncryptNotifications',
+        Action: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+        Effect: 'Allow',
+        Principal: { Service: 'cloudwatch.amazonaws.com' },
+        Resource: '*',
+      },
+    ]);
+  });
+
+  it('grants KMS actions to no role but the sender\'s, on that key only', () => {
+    const roles = Object.keys(ofType(s.resources, 'AWS::IAM::Role'));
+    const kmsStatements = roles.flatMap((roleId) =>
+      statementsOfRole(s.resources, roleId)
+        .filter((st) => (asArray(st.Action) as string[]).some((a) => a.startsWith('kms:')))
+        .map((st) => ({ roleId, resources: asArray(st.Resource) })),
+    );
+    const senderRole = s.resources[s.logicalId(s.stack.functions.byId.sender)].Properties.Role['Fn::GetAtt'][0] as string;
+    expect(kmsStatements).toEqual([{ roleId: senderRole, resources: [{ 'Fn::GetAtt': [keyId(), 'Arn'] }] }]);
   });
 });
 
@@ -201,11 +283,19 @@ describe('every policy in the template', () => {
     return found;
   }
 
-  it('allows no wildcard action and no service-wide dynamodb:* or sqs:*', () => {
+  /** The key policy's administration statement: KMS's default, without which no IAM policy could use the key. */
+  const isKeyAdministration = (st: Json) => st.Action === 'kms:*' && st.Principal?.AWS !== undefined && JSON.stringify(st.Principal.AWS).includes(':root');
+  /** What SNS documents for publishing to an encrypted topic: the sender's and CloudWatch's, on the topic key. */
+  const isPublishDataKeys = (st: Json) => JSON.stringify(asArray(st.Action).sort()) === JSON.stringify(['kms:Decrypt', 'kms:GenerateDataKey*']);
+
+  it('allows no wildcard action but the account\'s administration of the topic key and the publishers\' data keys', () => {
     const statements = allStatements();
     expect(statements.length).toBeGreaterThan(10);
-    const allowed = statements.filter((st) => st.Effect === 'Allow').flatMap((st) => asArray(st.Action) as string[]);
-    expect(allowed.filter((action) => action.includes('*'))).toEqual([]);
+    const wildcardAllows = statements.filter((st) => st.Effect === 'Allow' && (asArray(st.Action) as string[]).some((a) => a.includes('*')));
+    expect(wildcardAllows.filter(isKeyAdministration)).toHaveLength(1);
+    // The sender's role and CloudWatch in the key policy.
+    expect(wildcardAllows.filter(isPublishDataKeys)).toHaveLength(2);
+    expect(wildcardAllows).toHaveLength(3);
   });
 
   const insecure = { Bool: { 'aws:SecureTransport': 'false' } };
@@ -237,17 +327,16 @@ describe('every policy in the template', () => {
     expect(denials).toEqual(expect.arrayContaining(expected));
   });
 
-  it('uses a wildcard action only in the queues\' TLS-only denials', () => {
+  it('uses a wildcard action only in the queues\' TLS-only denials, the key\'s administration and the publishers\' data keys', () => {
     const wildcard = allStatements().filter((st) => (asArray(st.Action) as string[]).some((action) => action.includes('*')));
-    expect(wildcard).toHaveLength(queueIds().length);
+    expect(wildcard).toHaveLength(queueIds().length + 3);
     expect(wildcard).toEqual(expect.arrayContaining(queueIds().map(queueTlsOnly)));
+    expect(wildcard.filter(isKeyAdministration)).toHaveLength(1);
+    expect(wildcard.filter(isPublishDataKeys)).toHaveLength(2);
   });
 
-  it('attaches no managed policy beyond basic Lambda logging', () => {
+  it('attaches no managed policy: each function role writes its own log group instead of AWSLambdaBasicExecutionRole\'s every one', () => {
     const managed = Object.values(ofType(s.resources, 'AWS::IAM::Role')).flatMap((role) => asArray(role.Properties.ManagedPolicyArns));
-    expect(managed).toHaveLength(5);
-    for (const arn of managed) {
-      expect(JSON.stringify(arn)).toContain(':iam::aws:policy/service-role/AWSLambdaBasicExecutionRole');
-    }
+    expect(managed).toEqual([]);
   });
 });

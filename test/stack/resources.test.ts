@@ -1,5 +1,6 @@
 // The stack's resources, as CloudFormation will create them: queues, tables, functions, triggers,
-// the retry scheduler, the support topic and the outputs.
+// the retry scheduler, the support topic and the outputs. (Alarms and the dashboard:
+// observability.test.ts.)
 import { existsSync, readFileSync } from 'node:fs';
 import { isBuiltin } from 'node:module';
 import * as path from 'node:path';
@@ -18,7 +19,7 @@ beforeAll(() => {
 
 afterAll(() => removeAssembly(s));
 
-const functionIds = ['ingest', 'sender', 'resend', 'subscriptions', 'sweeper'] as const;
+const functionIds = ['ingest', 'sender', 'resend', 'subscriptions', 'sweeper', 'deliveries'] as const;
 
 function fn(id: (typeof functionIds)[number]): Json {
   return resources[s.logicalId(s.stack.functions.byId[id])];
@@ -65,9 +66,19 @@ describe('queues', () => {
     }
   });
 
+  it('keeps the events queue and its DLQ when the stack is deleted, and lets the deliveries queues go', () => {
+    // Events the CRM published and the service has not stored (or could not accept) exist nowhere else;
+    // deliveries messages only wake the sender, whose state is in the retained tables.
+    for (const name of ['events', 'eventsDlq'] as const) {
+      expect([queue(name).DeletionPolicy, queue(name).UpdateReplacePolicy], name).toEqual(['Retain', 'Retain']);
+    }
+    for (const name of ['deliveries', 'deliveriesDlq'] as const) {
+      expect([queue(name).DeletionPolicy, queue(name).UpdateReplacePolicy], name).toEqual(['Delete', 'Delete']);
+    }
+  });
+
   it('alarms when a message lands in either DLQ', () => {
     const alarms = Object.values(ofType(resources, 'AWS::CloudWatch::Alarm'));
-    expect(alarms).toHaveLength(2);
     for (const dlq of ['eventsDlq', 'deliveriesDlq'] as const) {
       const queueName = { 'Fn::GetAtt': [s.logicalId(s.stack.queues[dlq]), 'QueueName'] };
       expect(alarms, dlq).toContainEqual(
@@ -87,11 +98,20 @@ describe('queues', () => {
 describe('support notifications', () => {
   const topicRef = () => ({ Ref: s.logicalId(s.stack.notifications.topic) });
 
-  it('has one support topic, which refuses publishing without TLS (enforceSSL)', () => {
+  it('has one support topic, encrypted with a key of its own, which refuses publishing without TLS (enforceSSL)', () => {
     const topics = ofType(resources, 'AWS::SNS::Topic');
     expect(Object.keys(topics)).toEqual([s.logicalId(s.stack.notifications.topic)]);
-    // No KMS key: CloudWatch alarms cannot publish to a topic encrypted with the AWS-managed SNS key.
-    expect(Object.values(topics)[0].Properties).toEqual({ DisplayName: 'crm-webhooks notifications' });
+    // A customer managed key: CloudWatch alarms cannot publish to a topic encrypted with the AWS-managed SNS key.
+    const keyId = s.logicalId(s.stack.notifications.key);
+    expect(Object.values(topics)[0].Properties).toEqual({
+      DisplayName: 'crm-webhooks notifications',
+      KmsMasterKeyId: { 'Fn::GetAtt': [keyId, 'Arn'] },
+    });
+    // The key goes with the topic: SNS keeps no messages, so nothing stays encrypted under it.
+    expect(resources[keyId]).toMatchObject({
+      DeletionPolicy: 'Delete',
+      Properties: { EnableKeyRotation: true, PendingWindowInDays: 30 },
+    });
     const policies = Object.values(ofType(resources, 'AWS::SNS::TopicPolicy')).filter((p) =>
       (p.Properties.Topics as Json[]).some((t) => t.Ref === topicRef().Ref),
     );
@@ -106,13 +126,6 @@ describe('support notifications', () => {
     });
   });
 
-  it.each(['eventsDlq', 'deliveriesDlq'] as const)('the %s alarm notifies the support topic, and only it', (dlq) => {
-    const queueName = { 'Fn::GetAtt': [s.logicalId(s.stack.queues[dlq]), 'QueueName'] };
-    const alarm = Object.values(ofType(resources, 'AWS::CloudWatch::Alarm')).find(
-      (a) => JSON.stringify(a.Properties.Dimensions) === JSON.stringify([{ Name: 'QueueName', Value: queueName }]),
-    );
-    expect(alarm?.Properties.AlarmActions).toEqual([topicRef()]);
-  });
 });
 
 describe('tables', () => {
@@ -159,11 +172,12 @@ describe('functions', () => {
     resend: { Timeout: 60, MemorySize: 256 },
     subscriptions: { Timeout: 15, MemorySize: 256 },
     sweeper: { Timeout: 60, MemorySize: 256 },
+    deliveries: { Timeout: 30, MemorySize: 256 },
   };
 
-  it('has exactly five functions, all Node.js 24 on arm64', () => {
+  it('has exactly six functions, all Node.js 24 on arm64', () => {
     const functions = Object.values(ofType(resources, 'AWS::Lambda::Function'));
-    expect(functions).toHaveLength(5);
+    expect(functions).toHaveLength(6);
     for (const f of functions) {
       expect(f.Properties.Runtime).toBe('nodejs24.x');
       expect(f.Properties.Architectures).toEqual(['arm64']);
@@ -175,6 +189,13 @@ describe('functions', () => {
     expect(fn(id).Properties).toMatchObject(expected[id]);
     const logGroupId = fn(id).Properties.LoggingConfig.LogGroup.Ref as string;
     expect(resources[logGroupId].Properties.RetentionInDays).toBe(30);
+  });
+
+  it('runs one sweep at a time, caps each support function at 5, and leaves ingest and the sender to the account pool', () => {
+    // The sender is capped by its queue trigger instead (triggers below): a reservation would also
+    // hold back concurrency it does not use.
+    const reserved = Object.fromEntries(functionIds.map((id) => [id, fn(id).Properties.ReservedConcurrentExecutions]));
+    expect(reserved).toEqual({ ingest: undefined, sender: undefined, resend: 5, subscriptions: 5, sweeper: 1, deliveries: 5 });
   });
 
   it.each(functionIds)('%s gets the full environment with the default configuration', (id) => {
@@ -260,8 +281,8 @@ describe('triggers', () => {
     });
   });
 
-  it('gives resend and subscriptions no trigger', () => {
-    for (const id of ['resend', 'subscriptions'] as const) {
+  it('gives resend, subscriptions and deliveries no trigger', () => {
+    for (const id of ['resend', 'subscriptions', 'deliveries'] as const) {
       const fnId = s.logicalId(s.stack.functions.byId[id]);
       expect(Object.values(ofType(resources, 'AWS::Lambda::EventSourceMapping')).map((m) => m.Properties.FunctionName.Ref)).not.toContain(fnId);
       expect(Object.values(ofType(resources, 'AWS::Lambda::Permission')).map((p) => p.Properties.FunctionName['Fn::GetAtt']?.[0])).not.toContain(fnId);
@@ -305,8 +326,16 @@ describe('outputs', () => {
       DeliveriesQueueUrl: ref(s.stack.queues.deliveries),
       ResendFunctionName: ref(s.stack.functions.byId.resend),
       SubscriptionsFunctionName: ref(s.stack.functions.byId.subscriptions),
+      DeliveriesFunctionName: ref(s.stack.functions.byId.deliveries),
       NotificationsTopicArn: ref(s.stack.notifications.topic),
       ScheduleGroupName: resources[s.logicalId(s.stack.scheduler.group)].Properties.Name,
+      DashboardName: ref(s.stack.dashboard.dashboard),
+      DashboardUrl: {
+        'Fn::Join': [
+          '',
+          ['https://console.aws.amazon.com/cloudwatch/home?region=', { Ref: 'AWS::Region' }, '#dashboards/dashboard/', ref(s.stack.dashboard.dashboard)],
+        ],
+      },
     });
   });
 });

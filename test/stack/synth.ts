@@ -3,7 +3,7 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { App, Stack, type CfnElement } from 'aws-cdk-lib';
+import { App, Stack, type CfnElement, type Environment } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import type { IConstruct } from 'constructs';
 import { WebhooksStack } from '../../lib/webhooks-stack';
@@ -22,17 +22,29 @@ export interface Synthesized {
   logicalId(construct: IConstruct): string;
 }
 
+export interface BuildOptions {
+  /**
+   * Bundle the functions with esbuild, as `cdk synth` does (default). Tests that read no bundle turn
+   * it off: the template is the same but for the code assets' hashes, and six bundles cost seconds.
+   */
+  bundle?: boolean;
+  /** Bind the stack to an account and region, as the CLI does when it has credentials. */
+  env?: Environment;
+}
+
 /**
  * Builds the stack with cdk.json's context plus `context`; throws what the stack throws. The cloud
  * assembly (tens of MB of bundles) goes to a temporary folder: call removeAssembly when done.
  */
-export function buildStack(context: Record<string, unknown> = {}): { app: App; stack: WebhooksStack } {
+export function buildStack(context: Record<string, unknown> = {}, options: BuildOptions = {}): { app: App; stack: WebhooksStack } {
   const cdkJson = JSON.parse(readFileSync(path.join(repoRoot, 'cdk.json'), 'utf8')) as { context?: object };
   const outdir = mkdtempSync(path.join(os.tmpdir(), 'crm-webhooks-cdk-'));
+  // The CLI's own switch (`cdk synth --exclusively` uses it): no stack listed, no bundling.
+  const bundling = options.bundle === false ? { 'aws:cdk:bundling-stacks': [] } : {};
   try {
     // Asset metadata is on under the CLI too: it records where each function's bundle was staged.
-    const app = new App({ outdir, context: { ...cdkJson.context, 'aws:cdk:enable-asset-metadata': true, ...context } });
-    return { app, stack: new WebhooksStack(app, 'CrmWebhooks') };
+    const app = new App({ outdir, context: { ...cdkJson.context, 'aws:cdk:enable-asset-metadata': true, ...bundling, ...context } });
+    return { app, stack: new WebhooksStack(app, 'CrmWebhooks', { env: options.env }) };
   } catch (error) {
     rmSync(outdir, { recursive: true, force: true });
     throw error;
@@ -43,8 +55,8 @@ export function removeAssembly(built: { app: App } | undefined): void {
   if (built) rmSync(built.app.outdir, { recursive: true, force: true });
 }
 
-export function synth(context: Record<string, unknown> = {}): Synthesized {
-  const { app, stack } = buildStack(context);
+export function synth(context: Record<string, unknown> = {}, options: BuildOptions = {}): Synthesized {
+  const { app, stack } = buildStack(context, options);
   const template = Template.fromStack(stack);
   const logicalId = (construct: IConstruct) => {
     const element = (construct.node.defaultChild ?? construct) as CfnElement;
@@ -69,6 +81,11 @@ export function resourceNames(s: Synthesized): Map<string, string> {
   names.set(s.logicalId(s.stack.scheduler.role), 'role:scheduler');
   names.set(s.logicalId(s.stack.scheduler.group), 'scheduleGroup');
   names.set(s.logicalId(s.stack.notifications.topic), 'topic:notifications');
+  names.set(s.logicalId(s.stack.notifications.key), 'key:notifications');
+  for (const [id, fn] of Object.entries(s.stack.functions.byId)) {
+    const logGroupId = s.resources[s.logicalId(fn)].Properties.LoggingConfig.LogGroup.Ref as string;
+    names.set(logGroupId, `logGroup:${id}`);
+  }
   return names;
 }
 
@@ -113,4 +130,22 @@ export function permissionMap(statements: Json[], names: Map<string, string>): R
 
 export function asArray<T>(value: T | T[] | undefined): T[] {
   return value === undefined ? [] : Array.isArray(value) ? value : [value];
+}
+
+/**
+ * The dashboard's body as the JSON CloudWatch reads, with each reference in it written as text:
+ * `{ Ref: X }` as `X`, `{ 'Fn::GetAtt': [X, 'Arn'] }` as `X.Arn`.
+ */
+export function dashboardBody(s: Synthesized): Json {
+  const body = s.resources[s.logicalId(s.stack.dashboard.dashboard)].Properties.DashboardBody as Json;
+  const parts: Json[] = body['Fn::Join'] ? body['Fn::Join'][1] : [body];
+  const text = parts
+    .map((part) => {
+      if (typeof part === 'string') return part;
+      if (part.Ref !== undefined) return part.Ref as string;
+      if (part['Fn::GetAtt'] !== undefined) return (part['Fn::GetAtt'] as string[]).join('.');
+      throw new Error(`unexpected part of the dashboard body: ${JSON.stringify(part)}`);
+    })
+    .join('');
+  return JSON.parse(text);
 }

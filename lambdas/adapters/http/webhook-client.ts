@@ -41,6 +41,13 @@ const DEFAULT_KEEP_ALIVE_TIMEOUT_MS = 4_000;
 const DEFAULT_EXCERPT_BYTES = 4_096;
 const DEFAULT_DRAIN_LIMIT_BYTES = 1024 * 1024;
 
+/**
+ * undici's header and body timers are fast timers that tick every ~0.5 s and count from the tick
+ * before they were set, so they can fire up to half a second early. As backstops they are set this
+ * far behind our own (precise) timer, so that they never cut an attempt short.
+ */
+const UNDICI_BACKSTOP_MARGIN_MS = 1_000;
+
 /** undici's own timers (backstops behind ours) report with these codes. */
 const TIMEOUT_CODES = new Set(['UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT']);
 
@@ -83,7 +90,7 @@ export class UndiciWebhookClient implements WebhookClient {
     if (refused) return blocked(refused, elapsed());
 
     // One timer for the whole exchange: undici's per-phase timeouts would each allow the full limit
-    // (and its coarse timers fire late), while the promise is "the whole response within timeoutMs".
+    // (and its coarse timers fire early or late), while the promise is "the whole response within timeoutMs".
     const controller = new AbortController();
     let timedOut = false;
     let phase: 'headers' | 'body' = 'headers';
@@ -99,8 +106,8 @@ export class UndiciWebhookClient implements WebhookClient {
         headers: webhook.headers,
         body: webhook.body,
         signal: controller.signal,
-        headersTimeout: timeoutMs,
-        bodyTimeout: timeoutMs,
+        headersTimeout: timeoutMs + UNDICI_BACKSTOP_MARGIN_MS,
+        bodyTimeout: timeoutMs + UNDICI_BACKSTOP_MARGIN_MS,
         // Not in undici 7's types, but honoured: it switches off a redirect interceptor that an
         // injected dispatcher might carry. Redirects must never be followed.
         maxRedirections: 0,

@@ -1,0 +1,212 @@
+// What the on-call engineer gets: the alarms (each watching the metric it names, with the default
+// thresholds, notifying the support topic) and the dashboard. The service's own metrics are checked
+// against what Powertools actually writes, since a graph or alarm with other dimensions reads nothing.
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import type { MetricName } from '../../lambdas/domain/metrics';
+import { PowertoolsMetrics } from '../../lambdas/wiring/metrics';
+import { dashboardBody, ofType, removeAssembly, synth, type Json, type Synthesized } from './synth';
+
+let s: Synthesized;
+let alarmProps: (id: AlarmId) => Json;
+
+type AlarmId = keyof Synthesized['stack']['alarms']['byId'];
+type QueueName = 'events' | 'eventsDlq' | 'deliveries' | 'deliveriesDlq';
+type FunctionName = keyof Synthesized['stack']['functions']['byId'];
+
+beforeAll(() => {
+  s = synth({}, { bundle: false });
+  alarmProps = (id) => s.resources[s.logicalId(s.stack.alarms.byId[id])].Properties;
+}, 120_000);
+
+afterAll(() => removeAssembly(s));
+
+const queueDimension = (q: QueueName) => [{ Name: 'QueueName', Value: { 'Fn::GetAtt': [s.logicalId(s.stack.queues[q]), 'QueueName'] } }];
+const functionDimension = (f: FunctionName) => [{ Name: 'FunctionName', Value: { Ref: s.logicalId(s.stack.functions.byId[f]) } }];
+const serviceDimension = [{ Name: 'service', Value: 'crm-webhooks' }];
+
+/** Every alarm: what it reads, and when it fires with the default configuration. */
+const expectedAlarms: Record<AlarmId, () => Json> = {
+  eventsDlq: () => ({ Namespace: 'AWS/SQS', MetricName: 'ApproximateNumberOfMessagesVisible', Dimensions: queueDimension('eventsDlq'), Statistic: 'Maximum', Period: 300, Threshold: 1, ComparisonOperator: 'GreaterThanOrEqualToThreshold' }),
+  deliveriesDlq: () => ({ Namespace: 'AWS/SQS', MetricName: 'ApproximateNumberOfMessagesVisible', Dimensions: queueDimension('deliveriesDlq'), Statistic: 'Maximum', Period: 300, Threshold: 1, ComparisonOperator: 'GreaterThanOrEqualToThreshold' }),
+  eventsQueueAge: () => ({ Namespace: 'AWS/SQS', MetricName: 'ApproximateAgeOfOldestMessage', Dimensions: queueDimension('events'), Statistic: 'Maximum', Period: 300, Threshold: 600, ComparisonOperator: 'GreaterThanThreshold' }),
+  // Above the longest SQS delay (15 min) a retry wake-up waits in this queue, with room for a redelivery.
+  deliveriesQueueAge: () => ({ Namespace: 'AWS/SQS', MetricName: 'ApproximateAgeOfOldestMessage', Dimensions: queueDimension('deliveries'), Statistic: 'Maximum', Period: 300, Threshold: 1800, ComparisonOperator: 'GreaterThanThreshold' }),
+  deliveriesFailed: () => ({ Namespace: 'CrmWebhooks', MetricName: 'DeliveriesFailed', Dimensions: serviceDimension, Statistic: 'Sum', Period: 3600, Threshold: 1, ComparisonOperator: 'GreaterThanOrEqualToThreshold' }),
+  ingestErrors: () => ({ Namespace: 'AWS/Lambda', MetricName: 'Errors', Dimensions: functionDimension('ingest'), Statistic: 'Sum', Period: 300, Threshold: 1, ComparisonOperator: 'GreaterThanOrEqualToThreshold' }),
+  senderErrors: () => ({ Namespace: 'AWS/Lambda', MetricName: 'Errors', Dimensions: functionDimension('sender'), Statistic: 'Sum', Period: 300, Threshold: 1, ComparisonOperator: 'GreaterThanOrEqualToThreshold' }),
+  sweeperErrors: () => ({ Namespace: 'AWS/Lambda', MetricName: 'Errors', Dimensions: functionDimension('sweeper'), Statistic: 'Sum', Period: 300, Threshold: 1, ComparisonOperator: 'GreaterThanOrEqualToThreshold' }),
+  ingestThrottles: () => ({ Namespace: 'AWS/Lambda', MetricName: 'Throttles', Dimensions: functionDimension('ingest'), Statistic: 'Sum', Period: 300, Threshold: 1, ComparisonOperator: 'GreaterThanOrEqualToThreshold' }),
+  senderThrottles: () => ({ Namespace: 'AWS/Lambda', MetricName: 'Throttles', Dimensions: functionDimension('sender'), Statistic: 'Sum', Period: 300, Threshold: 1, ComparisonOperator: 'GreaterThanOrEqualToThreshold' }),
+};
+
+const alarmNames: Record<AlarmId, string> = {
+  eventsDlq: 'CrmWebhooks-events-dlq',
+  deliveriesDlq: 'CrmWebhooks-deliveries-dlq',
+  eventsQueueAge: 'CrmWebhooks-events-queue-age',
+  deliveriesQueueAge: 'CrmWebhooks-deliveries-queue-age',
+  deliveriesFailed: 'CrmWebhooks-deliveries-given-up',
+  ingestErrors: 'CrmWebhooks-ingest-errors',
+  senderErrors: 'CrmWebhooks-sender-errors',
+  sweeperErrors: 'CrmWebhooks-sweeper-errors',
+  ingestThrottles: 'CrmWebhooks-ingest-throttles',
+  senderThrottles: 'CrmWebhooks-sender-throttles',
+};
+
+const alarmIds = Object.keys(expectedAlarms) as AlarmId[];
+
+describe('alarms', () => {
+  it('has exactly these ten alarms', () => {
+    expect(Object.keys(ofType(s.resources, 'AWS::CloudWatch::Alarm')).sort()).toEqual(alarmIds.map((id) => s.logicalId(s.stack.alarms.byId[id])).sort());
+  });
+
+  it.each(alarmIds)('%s reads its metric, fires at its default threshold and notifies the support topic only', (id) => {
+    expect(alarmProps(id)).toEqual({
+      ...expectedAlarms[id](),
+      AlarmName: alarmNames[id],
+      AlarmDescription: expect.any(String),
+      EvaluationPeriods: 1,
+      // An idle queue, an uninvoked function, a metric nobody wrote: none of these is trouble.
+      TreatMissingData: 'notBreaching',
+      AlarmActions: [{ Ref: s.logicalId(s.stack.notifications.topic) }],
+    });
+  });
+
+  it.each(alarmIds)('%s says what it means and what to do, within the 1024 characters CloudWatch keeps', (id) => {
+    const description = alarmProps(id).AlarmDescription as string;
+    expect(description.length).toBeLessThanOrEqual(1024);
+    const [meaning, action] = description.split(' Do: ');
+    expect(meaning!.length, 'what it means').toBeGreaterThan(60);
+    expect(action?.length ?? 0, 'what to do').toBeGreaterThan(60);
+  });
+
+  it('watches errors of the pipeline only: support functions answer bad input with a function error by design', () => {
+    const watched = Object.values(ofType(s.resources, 'AWS::CloudWatch::Alarm'))
+      .filter((a) => a.Properties.MetricName === 'Errors')
+      .map((a) => a.Properties.Dimensions[0].Value.Ref);
+    expect(watched.sort()).toEqual((['ingest', 'sender', 'sweeper'] as const).map((f) => s.logicalId(s.stack.functions.byId[f])).sort());
+  });
+});
+
+describe('the service metrics the stack reads are the ones the functions write', () => {
+  it('DeliveriesFailed: same namespace, name and dimensions as Powertools writes them', () => {
+    const lines: string[] = [];
+    const spy = vi.spyOn(process.stdout, 'write').mockImplementation(((chunk: string | Uint8Array) => {
+      lines.push(String(chunk));
+      return true;
+    }) as typeof process.stdout.write);
+    try {
+      const metrics = new PowertoolsMetrics();
+      metrics.count('DeliveriesFailed');
+      metrics.flush();
+    } finally {
+      spy.mockRestore();
+    }
+    const emf = lines.flatMap((l) => l.split('\n')).filter((l) => l.includes('"_aws"')).map((l) => JSON.parse(l) as Json);
+    expect(emf).toHaveLength(1);
+    const [directive] = emf[0]._aws.CloudWatchMetrics as Json[];
+    // CloudWatch files each value under the namespace and every dimension set of the directive.
+    const written = (directive.Dimensions as string[][]).map((set) => ({
+      Namespace: directive.Namespace,
+      MetricName: 'DeliveriesFailed',
+      Dimensions: set.map((name) => ({ Name: name, Value: emf[0][name] })),
+    }));
+    const alarm = alarmProps('deliveriesFailed');
+    expect(written).toContainEqual({ Namespace: alarm.Namespace, MetricName: alarm.MetricName, Dimensions: alarm.Dimensions });
+  });
+});
+
+describe('dashboard', () => {
+  let widgets: Json[];
+  beforeAll(() => {
+    widgets = dashboardBody(s).widgets;
+  });
+
+  const graph = (title: string) => {
+    const found = widgets.filter((w) => w.properties.title === title);
+    expect(found, title).toHaveLength(1);
+    return found[0];
+  };
+  /** A graph's metrics as `namespace name dimension=value stat`. */
+  const lines = (title: string) =>
+    (graph(title).properties.metrics as Json[][]).map((m) => {
+      const options = m[m.length - 1] as Json;
+      const dimensions = m.slice(2, -1);
+      const pairs: string[] = [];
+      for (let i = 0; i < dimensions.length; i += 2) pairs.push(`${dimensions[i]}=${dimensions[i + 1]}`);
+      return [m[0], m[1], ...pairs, options.stat].join(' ');
+    });
+
+  const service = (names: MetricName[], stat = 'Sum') => names.map((n) => `CrmWebhooks ${n} service=crm-webhooks ${stat}`);
+
+  it('opens with the status of every alarm', () => {
+    const status = widgets.filter((w) => w.type === 'alarm');
+    expect(status).toHaveLength(1);
+    expect(status[0].properties.alarms.sort()).toEqual(alarmIds.map((id) => `${s.logicalId(s.stack.alarms.byId[id])}.Arn`).sort());
+  });
+
+  it('graphs events ingested and rejected, deliveries by fate, and attempts by outcome', () => {
+    expect(lines('Events: ingested, rejected (to the DLQ), repeated')).toEqual(service(['EventsIngested', 'EventsRejected', 'EventsRepeated']));
+    expect(lines('Deliveries: created, delivered, failed (given up), paused, resent')).toEqual(
+      service(['DeliveriesCreated', 'DeliveriesDelivered', 'DeliveriesFailed', 'DeliveriesPaused', 'DeliveriesResent']),
+    );
+    expect(lines('Attempts by outcome')).toEqual(service(['AttemptsDelivered', 'AttemptsHttpStatus', 'AttemptsTimeout', 'AttemptsNetwork', 'AttemptsBlocked']));
+    expect(graph('Attempts by outcome').properties.stacked).toBe(true);
+  });
+
+  it('graphs attempt latency p50, p95 and p99, retries queued vs scheduled, sweeper recoveries and disabled subscriptions', () => {
+    expect(lines('Attempt latency (ms)')).toEqual(['p50', 'p95', 'p99'].map((p) => `CrmWebhooks AttemptLatency service=crm-webhooks ${p}`));
+    expect(lines('Retries: queued (SQS delay) vs scheduled (Scheduler)')).toEqual(service(['RetriesQueued', 'RetriesScheduled']));
+    expect(lines('Sweeper recoveries, subscriptions disabled')).toEqual(service(['SweeperRecoveries', 'SubscriptionsDisabled']));
+  });
+
+  it('graphs every metric the functions write, each with the service dimension', () => {
+    const graphed = new Set(
+      widgets
+        .filter((w) => w.type === 'metric')
+        .flatMap((w) => w.properties.metrics as Json[][])
+        .filter((m) => m[0] === 'CrmWebhooks')
+        .map((m) => (m.slice(2, 4).join('=') === 'service=crm-webhooks' ? m[1] : `${m[1]} without the service dimension`)),
+    );
+    // Typed by MetricName: a metric added to the domain without updating this list fails to compile.
+    const written: Record<MetricName, true> = {
+      EventsIngested: true, EventsRejected: true, EventsRepeated: true, DeliveriesCreated: true, DeliveriesDelivered: true,
+      DeliveriesFailed: true, DeliveriesPaused: true, DeliveriesResent: true, AttemptsDelivered: true, AttemptsHttpStatus: true,
+      AttemptsTimeout: true, AttemptsNetwork: true, AttemptsBlocked: true, AttemptLatency: true, RetriesQueued: true,
+      RetriesScheduled: true, SweeperRecoveries: true, SubscriptionsDisabled: true,
+    };
+    expect([...graphed].sort()).toEqual(Object.keys(written).sort());
+  });
+
+  it('graphs queue depths, the oldest message age against both alarm thresholds, and the DLQ depths', () => {
+    const q = (name: QueueName) => `${s.logicalId(s.stack.queues[name])}.QueueName`;
+    expect(lines('Queue depth')).toEqual([
+      `AWS/SQS ApproximateNumberOfMessagesVisible QueueName=${q('events')} Maximum`,
+      `AWS/SQS ApproximateNumberOfMessagesVisible QueueName=${q('deliveries')} Maximum`,
+      `AWS/SQS ApproximateNumberOfMessagesDelayed QueueName=${q('deliveries')} Maximum`,
+      `AWS/SQS ApproximateNumberOfMessagesNotVisible QueueName=${q('deliveries')} Maximum`,
+    ]);
+    expect(lines('Oldest message age (s)')).toEqual([
+      `AWS/SQS ApproximateAgeOfOldestMessage QueueName=${q('events')} Maximum`,
+      `AWS/SQS ApproximateAgeOfOldestMessage QueueName=${q('deliveries')} Maximum`,
+    ]);
+    expect(graph('Oldest message age (s)').properties.annotations.horizontal).toEqual([
+      { value: 600, label: 'events alarm', yAxis: 'left' },
+      { value: 1800, label: 'deliveries alarm', yAxis: 'left' },
+    ]);
+    expect(lines('Dead-letter queues')).toEqual([
+      `AWS/SQS ApproximateNumberOfMessagesVisible QueueName=${q('eventsDlq')} Maximum`,
+      `AWS/SQS ApproximateNumberOfMessagesVisible QueueName=${q('deliveriesDlq')} Maximum`,
+    ]);
+  });
+
+  it.each([
+    ['Function errors', 'Errors', 'Sum'],
+    ['Function throttles', 'Throttles', 'Sum'],
+    ['Function duration p99 (ms)', 'Duration', 'p99'],
+    ['Concurrent executions (max)', 'ConcurrentExecutions', 'Maximum'],
+  ])('graphs %s of all six functions', (title, metric, stat) => {
+    const functions = Object.values(s.stack.functions.byId);
+    expect(functions).toHaveLength(6);
+    expect(lines(title)).toEqual(functions.map((fn) => `AWS/Lambda ${metric} FunctionName=${s.logicalId(fn)} ${stat}`));
+  });
+});
