@@ -1,8 +1,9 @@
 // Standard Webhooks signatures (https://www.standardwebhooks.com): `webhook-signature` carries one
 // `v1,<base64 HMAC-SHA256 of "<id>.<timestamp>.<body>">` per valid secret, space-separated, so a
 // receiver keeps verifying while a rotated-out secret is still within its grace period.
-import { randomBytes } from 'node:crypto';
-import { Webhook } from 'standardwebhooks';
+// Signed with node:crypto: the standardwebhooks library hashes in JavaScript, several times slower
+// on every attempt; a test proves the two agree byte for byte and that its verifiers accept ours.
+import { createHmac, randomBytes } from 'node:crypto';
 import { ValidationError } from './ports';
 import type { SigningSecret } from './types';
 
@@ -34,7 +35,10 @@ export function validSecrets(secrets: readonly SigningSecret[] | undefined, now:
 }
 
 export function signatureHeader(secrets: readonly SigningSecret[], messageId: string, timestamp: Date, body: string): string {
-  return secrets.map((s) => new Webhook(s.secret).sign(messageId, timestamp, body)).join(' ');
+  const signed = `${messageId}.${Math.floor(timestamp.getTime() / 1000)}.${body}`;
+  return secrets
+    .map((s) => `v1,${createHmac('sha256', Buffer.from(s.secret.slice(PREFIX.length), 'base64')).update(signed, 'utf8').digest('base64')}`)
+    .join(' ');
 }
 
 /**
