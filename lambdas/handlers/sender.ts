@@ -7,7 +7,6 @@ import { sendAttempt, type SendDeps } from '../domain/send-attempt';
 import { parseWakeup } from '../domain/wakeup-message';
 
 export function createSenderHandler(deps: SendDeps) {
-  const processor = new BatchProcessor(EventType.SQS);
   const handleRecord = async (record: SQSRecord): Promise<void> => {
     try {
       const wakeup = parseWakeup(record.body);
@@ -17,6 +16,8 @@ export function createSenderHandler(deps: SendDeps) {
       throw error;
     }
   };
+  // A processor per invocation: it keeps the batch's failures, and the local runtime runs several
+  // invocations of one handler at once (Lambda runs one per instance).
   return async (event: SQSEvent, context?: Context): Promise<SQSBatchResponse> =>
-    processPartialResponse(event, handleRecord, processor, { context: context as Context, throwOnFullBatchFailure: false });
+    processPartialResponse(event, handleRecord, new BatchProcessor(EventType.SQS), { context: context as Context, throwOnFullBatchFailure: false });
 }

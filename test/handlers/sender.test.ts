@@ -263,6 +263,16 @@ describe('sender handler', () => {
     ]);
   });
 
+  it('reports each invocation its own failures when invocations run at once (as in the local runtime)', async () => {
+    receiver.respondWith(() => ({ status: 200, delayMs: 100 }));
+    const { wakeup } = await deliveryTo(`${receiver.url}/concurrent`);
+    const good = wakeupEvent([wakeup]);
+    const bad = sqsEvent(['not json']);
+    const [goodRes, badRes] = await Promise.all([h.sender(good), h.sender(bad)]);
+    expect(goodRes.batchItemFailures).toEqual([]);
+    expect(badRes.batchItemFailures).toEqual([{ itemIdentifier: bad.Records[0]!.messageId }]);
+  });
+
   it('closes a delivery whose subscription was deleted without attempting it', async () => {
     const { wakeup, subscriptionId } = await deliveryTo(`${receiver.url}/gone`);
     await h.subscriptions({ action: 'delete', id: subscriptionId });
