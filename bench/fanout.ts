@@ -1,0 +1,181 @@
+// Benchmark 2 (issue #6): one event fanned out to 1, 100 and 1000 active subscriptions through the
+// real ingest handler (createIngestHandler(buildIngestDeps(env, infra))), with the AWS clients faked
+// in memory and counting. Prints the AWS requests by type and the handler time, and checks that the
+// idempotency of #2 holds: the event item is a conditional put, deliveries go out in BatchWriteItem
+// (which takes no condition) only after that put succeeded, and a repeated event creates nothing new.
+//
+//   npm run bench:fanout            (BENCH_REPEATS=15)
+//
+// "cold": a fresh function instance (empty subscription cache, so the two subscription queries are
+// made); "warm": the instance of the previous invocation (cache hit, as within SUBSCRIPTION_CACHE_MS).
+import { silentLog } from '../lambdas/domain/log';
+import { createIngestHandler } from '../lambdas/handlers/ingest';
+import { buildIngestDeps } from '../lambdas/wiring/deps';
+import { writeResult } from './lib/results';
+import { fmt, median, percentile, table } from './lib/stats';
+import { DELIVERIES_QUEUE_URL, eventBody, requestCounts, sampleBody, sqsEvent, unitCounts, World } from './lib/world';
+
+const SUBSCRIPTIONS = [1, 100, 1000];
+const REPEATS = positive('BENCH_REPEATS', 15);
+const TARGET_REQUESTS_AT_1000 = 150;
+/** Wall-clock bound of one scenario's repeats (each repeat is also bounded by the handler's own work). */
+const SCENARIO_LIMIT_MS = 60_000;
+const sample = sampleBody('donation');
+
+function positive(name: string, fallback: number): number {
+  const raw = process.env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < 1) throw new Error(`${name} must be a positive integer, got ${JSON.stringify(raw)}`);
+  return value;
+}
+
+interface Invocation {
+  ms: number;
+  requests: Record<string, number>;
+  units: { wru: number; indexWru: number; rru: number };
+  conditionalWrites: number;
+  conditionalFailures: number;
+  wakeups: number;
+}
+
+type Handler = ReturnType<typeof createIngestHandler>;
+
+/** One invocation with `bodies` as its batch: time, and what it cost. */
+async function invoke(world: World, handler: Handler, bodies: string[]): Promise<Invocation> {
+  world.resetCounts();
+  world.sqs.clear();
+  const start = performance.now();
+  const out = await handler(sqsEvent(bodies));
+  const ms = performance.now() - start;
+  if (out.batchItemFailures.length > 0) throw new Error(`ingest reported ${out.batchItemFailures.length} failed messages`);
+  return {
+    ms,
+    requests: requestCounts(world),
+    units: unitCounts(world),
+    conditionalWrites: world.dynamo.counts.conditionalWrites,
+    conditionalFailures: world.dynamo.counts.conditionalFailures,
+    wakeups: world.sqs.depth(DELIVERIES_QUEUE_URL),
+  };
+}
+
+function sameCounts(a: Record<string, number>, b: Record<string, number>): boolean {
+  const keys = new Set([...Object.keys(a), ...Object.keys(b)]);
+  return [...keys].every((k) => (a[k] ?? 0) === (b[k] ?? 0));
+}
+
+function total(requests: Record<string, number>): number {
+  return Object.values(requests).reduce((n, v) => n + v, 0);
+}
+
+interface Scenario {
+  subscriptions: number;
+  eventsPerInvocation: number;
+  cold: Invocation[];
+  warm: Invocation[];
+  repeated: Invocation;
+  deliveriesPerEvent: number;
+}
+
+async function scenario(subscriptions: number, eventsPerInvocation: number): Promise<Scenario> {
+  const world = new World();
+  await world.createSubscriptions(subscriptions, 'https://hooks.example.org/crm?token=s3cr3t-bench', silentLog);
+  const deadline = Date.now() + SCENARIO_LIMIT_MS;
+  let serial = 0;
+  const batch = () => Array.from({ length: eventsPerInvocation }, () => eventBody(sample, `fan-${subscriptions}-${(serial += 1)}`));
+  const fresh = () => createIngestHandler(buildIngestDeps(world.env, world.infra(silentLog)));
+
+  // One untimed invocation first: module code and the fakes are JIT-cold in the first call.
+  await invoke(world, fresh(), batch());
+  const cold: Invocation[] = [];
+  for (let r = 0; r < REPEATS && Date.now() < deadline; r += 1) cold.push(await invoke(world, fresh(), batch()));
+  const handler = fresh();
+  const firstBatch = batch();
+  await invoke(world, handler, firstBatch);
+  const warm: Invocation[] = [];
+  for (let r = 0; r < REPEATS && Date.now() < deadline; r += 1) warm.push(await invoke(world, handler, batch()));
+
+  // The same first event again (a redelivered message, or the CRM publishing it twice).
+  const deliveriesBefore = world.dynamo.items('deliveries').length;
+  const repeated = await invoke(world, handler, [firstBatch[0]!]);
+  const deliveriesAfter = world.dynamo.items('deliveries').length;
+  if (deliveriesAfter !== deliveriesBefore) throw new Error(`a repeated event created ${deliveriesAfter - deliveriesBefore} deliveries`);
+  if (repeated.conditionalFailures !== 1 || repeated.requests['DynamoDB.BatchWriteItem']) {
+    throw new Error('a repeated event did not take the conditional path');
+  }
+
+  for (const list of [cold, warm]) {
+    for (const inv of list) {
+      if (!sameCounts(inv.requests, list[0]!.requests)) throw new Error('request counts differ between repeats of the same invocation');
+      if (inv.wakeups !== subscriptions * eventsPerInvocation) throw new Error(`${inv.wakeups} wake-ups for ${subscriptions * eventsPerInvocation} deliveries`);
+      // Idempotency of #2: one conditional write per event (its item), every delivery unconditional in a batch.
+      if (inv.conditionalWrites !== eventsPerInvocation || inv.conditionalFailures !== 0) throw new Error('the event puts were not conditional');
+    }
+  }
+  const perEvent = world.dynamo.items('deliveries').filter((d) => d.eventId === `fan-${subscriptions}-1`).length;
+  return { subscriptions, eventsPerInvocation, cold, warm, repeated, deliveriesPerEvent: perEvent };
+}
+
+const COLUMNS = ['DynamoDB.Query', 'DynamoDB.PutItem', 'DynamoDB.BatchWriteItem', 'SQS.SendMessageBatch'];
+
+function row(label: string, s: Scenario, inv: Invocation, times?: number[]): Array<string | number> {
+  const other = total(inv.requests) - COLUMNS.reduce((n, k) => n + (inv.requests[k] ?? 0), 0);
+  return [
+    s.subscriptions,
+    s.eventsPerInvocation,
+    label,
+    ...COLUMNS.map((k) => inv.requests[k] ?? 0),
+    other,
+    total(inv.requests),
+    fmt(inv.units.wru, 0),
+    fmt(inv.units.indexWru, 0),
+    fmt(inv.units.rru, 1),
+    times ? fmt(median(times), 2) : fmt(inv.ms, 2),
+    times ? fmt(percentile(times, 90), 2) : '',
+  ];
+}
+
+async function main(): Promise<void> {
+  const started = Date.now();
+  const scenarios: Scenario[] = [];
+  for (const n of SUBSCRIPTIONS) scenarios.push(await scenario(n, 1));
+  // The stack's batch size: ten events in one invocation share the queries and the batches.
+  scenarios.push(await scenario(100, 10));
+
+  const rows: Array<Array<string | number>> = [
+    ['subscriptions', 'events', 'instance', ...COLUMNS, 'other', 'AWS requests', 'table WRU', 'GSI WRU', 'RRU', 'handler ms (median)', 'p90'],
+  ];
+  for (const s of scenarios) {
+    rows.push(row('cold', s, s.cold[0]!, s.cold.map((i) => i.ms)));
+    rows.push(row('warm', s, s.warm[0]!, s.warm.map((i) => i.ms)));
+    rows.push(row('repeated event', s, s.repeated));
+  }
+  console.log(`fan-out through the ingest handler, ${REPEATS} repeats per line (medians)\n`);
+  console.log(table(rows));
+  const repeatedOps = (s: Scenario) =>
+    Object.entries(s.repeated.requests)
+      .map(([k, v]) => `${k} ${v}`)
+      .join(', ');
+  console.log(`\nrepeated event (1000 subscriptions): ${repeatedOps(scenarios[2]!)}; no delivery created, the due ones re-woken (the sender's claim drops the extra wake-ups)`);
+  const thousand = scenarios.find((s) => s.subscriptions === 1000 && s.eventsPerInvocation === 1)!;
+  const worst = total(thousand.cold[0]!.requests);
+  console.log(`deliveries per event at 1000 subscriptions: ${thousand.deliveriesPerEvent}`);
+  console.log(`Target <= ${TARGET_REQUESTS_AT_1000} AWS requests for one event to 1000 subscriptions (cold instance): ${worst} -> ${worst <= TARGET_REQUESTS_AT_1000 ? 'met' : 'MISSED'}`);
+  console.log(`Idempotency: 1 conditional PutItem per event, deliveries only in BatchWriteItem after it succeeded, a repeated event creates 0 deliveries: checked`);
+  console.log(`total ${Math.round((Date.now() - started) / 1000)} s`);
+  writeResult('fanout', {
+    repeats: REPEATS,
+    scenarios: scenarios.map((s) => ({
+      subscriptions: s.subscriptions,
+      eventsPerInvocation: s.eventsPerInvocation,
+      cold: { requests: s.cold[0]!.requests, units: s.cold[0]!.units, medianMs: median(s.cold.map((i) => i.ms)) },
+      warm: { requests: s.warm[0]!.requests, units: s.warm[0]!.units, medianMs: median(s.warm.map((i) => i.ms)) },
+      repeated: { requests: s.repeated.requests, units: s.repeated.units, ms: s.repeated.ms },
+    })),
+  });
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exitCode = 1;
+});

@@ -1,0 +1,38 @@
+// Pending deliveries ready for the sender, stored the way ingest stores them (the real repository's
+// putEventIfAbsent and createDeliveries, the domain's newDelivery), without running ingest itself:
+// the sender benchmark measures the sender only.
+import type { DeliveryRepository } from '../../lambdas/domain/ports';
+import { newDelivery } from '../../lambdas/domain/ingest';
+import type { Delivery } from '../../lambdas/domain/types';
+import { formatWakeup } from '../../lambdas/domain/wakeup-message';
+import { eventBody } from './world';
+
+export interface Seeded {
+  deliveries: Delivery[];
+  /** The wake-up message body of each delivery's first attempt, in the same order. */
+  wakeups: string[];
+}
+
+export async function seedDeliveries(
+  repository: DeliveryRepository,
+  options: { subscriptionIds: readonly string[]; events: number; sample: string; type: string; prefix: string; now?: Date },
+): Promise<Seeded> {
+  const now = options.now ?? new Date();
+  const deliveries: Delivery[] = [];
+  for (let i = 0; i < options.events; i += 1) {
+    const eventId = `${options.prefix}-${i}`;
+    const event = {
+      eventId,
+      type: options.type,
+      body: eventBody(options.sample, eventId),
+      receivedAt: now.toISOString(),
+      sourceMessageId: `msg-${eventId}`,
+      subscriptionIds: [...options.subscriptionIds],
+    };
+    if (!(await repository.putEventIfAbsent(event))) throw new Error(`event ${eventId} exists already`);
+    for (const subscriptionId of options.subscriptionIds) deliveries.push(newDelivery(event, subscriptionId, now));
+  }
+  const unprocessed = await repository.createDeliveries(deliveries);
+  if (unprocessed.length > 0) throw new Error(`${unprocessed.length} deliveries not written`);
+  return { deliveries, wakeups: deliveries.map((d) => formatWakeup({ deliveryId: d.deliveryId, attempt: 1 })) };
+}
