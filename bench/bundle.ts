@@ -4,7 +4,7 @@
 // bundle until the handler is ready to be called, median of repeated runs. A trivial module loaded
 // the same way is the baseline, so the ratio shows what the bundle itself costs on this machine.
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fmt, median, table } from './lib/stats';
@@ -81,6 +81,7 @@ function main(): void {
     console.log(`baseline (a one-line module loaded the same way): ${fmt(baselineMs, 2)} ms`);
     const over = results.filter((r) => r.bytes > SIZE_TARGET || r.initMs > INIT_TARGET_MS);
     console.log(over.length === 0 ? 'every function within both targets' : `over a target: ${over.map((r) => r.name).join(', ')}`);
+    mkdirSync(join(root, 'bench/out'), { recursive: true });
     const outFile = join(root, 'bench/out/bundle.json');
     writeFileSync(outFile, JSON.stringify({ node: process.version, runs: RUNS, baselineMs, results }, null, 2));
     console.log(`written ${outFile}`);
