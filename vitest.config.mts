@@ -4,6 +4,8 @@ export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
     testTimeout: 30_000,
+    // The SDK's notice that its 2027 releases need Node 22 would repeat in every worker's output.
+    env: { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
     hookTimeout: 30_000,
     // The CDK synth tests bundle five functions with esbuild; spread files over both cores.
     pool: 'forks',
