@@ -7,11 +7,12 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { positive } from './lib/env';
 import { fmt, median, table } from './lib/stats';
 
 const SIZE_TARGET = 800 * 1024;
 const INIT_TARGET_MS = 150;
-const RUNS = Number(process.env.BENCH_RUNS ?? 7);
+const RUNS = positive('BENCH_RUNS', 7);
 const root = resolve(__dirname, '..');
 
 /** What the stack passes; values only need to be well-formed for configuration to validate. */

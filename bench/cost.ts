@@ -15,6 +15,7 @@ import { PRICES, PRICES_AS_OF, PRICES_REGION, type PriceKey } from './lib/prices
 import { readResult, writeResult } from './lib/results';
 import { simulate, type SimulationResult } from './lib/simulation';
 import { fmt, table } from './lib/stats';
+import { positive } from './lib/env';
 
 const EVENTS = positive('BENCH_COST_EVENTS', 500);
 const SUBSCRIPTIONS = 2;
@@ -29,14 +30,6 @@ const ASSUMPTIONS = {
   /** Lambda's own START/END/REPORT lines per invocation in CloudWatch Logs. */
   platformLogBytesPerInvocation: 300,
 };
-
-function positive(name: string, fallback: number): number {
-  const raw = process.env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value < 1) throw new Error(`${name} must be a positive integer, got ${JSON.stringify(raw)}`);
-  return value;
-}
 
 interface Line {
   component: string;

@@ -21,6 +21,7 @@ import { predictedAttempts } from './lib/failures';
 import { writeResult } from './lib/results';
 import { fmt, sortedPercentile, table } from './lib/stats';
 import { eventBody, sampleBody } from './lib/world';
+import { positive } from './lib/env';
 
 const EVENTS = positive('BENCH_EVENTS', 5_000);
 const SENDER_CONCURRENCY = positive('BENCH_SENDER_CONCURRENCY', 8);
@@ -33,14 +34,6 @@ const RETRY_BASE_DELAY_MS = 100;
 const PUBLISH_IN_FLIGHT = 4;
 const SUBSCRIPTIONS = 2;
 const credentials = { accessKeyId: 'local', secretAccessKey: 'local' };
-
-function positive(name: string, fallback: number): number {
-  const raw = process.env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value < 1) throw new Error(`${name} must be a positive integer, got ${JSON.stringify(raw)}`);
-  return value;
-}
 
 const wallNow = (): number => performance.timeOrigin + performance.now();
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

@@ -14,6 +14,7 @@ import { buildIngestDeps } from '../lambdas/wiring/deps';
 import { writeResult } from './lib/results';
 import { fmt, median, percentile, table } from './lib/stats';
 import { DELIVERIES_QUEUE_URL, eventBody, requestCounts, sampleBody, sqsEvent, unitCounts, World } from './lib/world';
+import { positive } from './lib/env';
 
 const SUBSCRIPTIONS = [1, 100, 1000];
 const REPEATS = positive('BENCH_REPEATS', 15);
@@ -21,14 +22,6 @@ const TARGET_REQUESTS_AT_1000 = 150;
 /** Wall-clock bound of one scenario's repeats (each repeat is also bounded by the handler's own work). */
 const SCENARIO_LIMIT_MS = 60_000;
 const sample = sampleBody('donation');
-
-function positive(name: string, fallback: number): number {
-  const raw = process.env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value < 1) throw new Error(`${name} must be a positive integer, got ${JSON.stringify(raw)}`);
-  return value;
-}
 
 interface Invocation {
   ms: number;

@@ -34,6 +34,7 @@ import { seedDeliveries } from './lib/seed';
 import { fmt, median, table } from './lib/stats';
 import { sampleBody, sqsEvent, World } from './lib/world';
 import type { SQSEvent } from 'aws-lambda';
+import { positive } from './lib/env';
 
 const CONCURRENCIES = [1, 10, 50];
 const RUNS = positive('BENCH_RUNS', 5);
@@ -59,14 +60,6 @@ interface RunResult {
   requestsPerDelivery?: Record<string, number>;
   /** Bytes written to stdout per delivery (Powertools mode). */
   logBytesPerDelivery?: number;
-}
-
-function positive(name: string, fallback: number): number {
-  const raw = process.env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value < 1) throw new Error(`${name} must be a positive integer, got ${JSON.stringify(raw)}`);
-  return value;
 }
 
 interface SinkHandle {
