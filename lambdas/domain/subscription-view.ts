@@ -1,22 +1,10 @@
 // A subscription as support sees it. Secrets are masked everywhere but in the response that creates
 // them (create, rotate-secret), which is the only time they are shown.
 import { MASK, redactUrl } from './redaction';
-import type { BasicAuth, SigningSecret, Subscription, SubscriptionStatus } from './types';
+import type { BasicAuth, Subscription } from './types';
 
-export interface SubscriptionView {
-  id: string;
-  url: string;
-  basicAuth?: BasicAuth;
-  eventTypes?: string[];
-  headers?: Record<string, string>;
-  signingSecrets?: SigningSecret[];
-  description?: string;
-  status: SubscriptionStatus;
-  disabledReason?: string;
-  failingSince?: string;
-  createdAt: string;
-  updatedAt: string;
-}
+/** The subscription's own shape, with every secret masked (unless revealed once). */
+export type SubscriptionView = Subscription;
 
 export function viewOf(subscription: Subscription, options: { reveal?: boolean } = {}): SubscriptionView {
   const reveal = options.reveal === true;
