@@ -1,8 +1,8 @@
 // Failed attempts through the local runtime: retries with doubling waits and a complete attempt log,
 // a budget running out and a resend by support, and the ways a receiver fails (slow, gone, redirect).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { closedPort, startReceiver, type Receiver } from '../support/receiver';
-import { gaps, sleep, startE2eRuntime, testEvent, type E2eRuntime } from './support';
+import { closedPort } from '../support/receiver';
+import { gaps, receiverPool, sleep, startE2eRuntime, testEvent, type E2eRuntime } from './support';
 
 const MAX_ATTEMPTS = 4;
 const TIMEOUT_MS = 800;
@@ -15,14 +15,10 @@ const TIMING_BASE_MS = 800;
 /** Where no wait is measured, shorter waits keep the suite fast. */
 const BASE_MS = 300;
 
-const receivers: Receiver[] = [];
-async function receiver(...args: Parameters<typeof startReceiver>): Promise<Receiver> {
-  const r = await startReceiver(...args);
-  receivers.push(r);
-  return r;
-}
+const pool = receiverPool();
+const receiver = pool.start;
 afterAll(async () => {
-  await Promise.all(receivers.map((r) => r.close()));
+  await pool.closeAll();
 });
 
 function runtimeWithBase(baseMs: number): () => E2eRuntime {

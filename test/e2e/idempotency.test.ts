@@ -2,25 +2,20 @@
 // event id published again, and duplicated wake-ups of the sender each lead to no extra delivery and
 // no extra POST.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startReceiver, type Receiver } from '../support/receiver';
-import { sleep, startE2eRuntime, testEvent, until, type E2eRuntime } from './support';
+import { receiverPool, sleep, startE2eRuntime, testEvent, until, type E2eRuntime } from './support';
 
 const BASE_MS = 400;
 
 describe('e2e: idempotency of ingest and sender', () => {
   let e2e: E2eRuntime;
-  const receivers: Receiver[] = [];
-  const receiver = async (...args: Parameters<typeof startReceiver>) => {
-    const r = await startReceiver(...args);
-    receivers.push(r);
-    return r;
-  };
+  const pool = receiverPool();
+  const receiver = pool.start;
 
   beforeAll(async () => {
     e2e = await startE2eRuntime({ RETRY_BASE_DELAY_MS: String(BASE_MS), MAX_ATTEMPTS: '3' });
   });
   afterAll(async () => {
-    await Promise.all([e2e?.stop(), ...receivers.map((r) => r.close())]);
+    await Promise.all([e2e?.stop(), pool.closeAll()]);
   });
 
   /** Every delivery of the event: one per subscription, each with exactly `attempts` log entries. */

@@ -9,9 +9,9 @@ import { Webhook as SvixWebhook } from 'svix';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Log } from '../../lambdas/domain/log';
 import type { SubscriptionNotice } from '../../lambdas/domain/ports';
-import { startReceiver, type ReceivedRequest, type Receiver } from '../support/receiver';
+import type { ReceivedRequest, Receiver } from '../support/receiver';
 import { sampleEvents } from '../support/samples';
-import { gaps, sleep, startE2eRuntime, testEvent, until, type CreatedSubscription, type E2eRuntime } from './support';
+import { gaps, receiverPool, sleep, startE2eRuntime, testEvent, until, type CreatedSubscription, type E2eRuntime } from './support';
 
 const BASE_MS = 600;
 const MAX_ATTEMPTS = 4;
@@ -36,12 +36,8 @@ describe('e2e: receiver features (#4)', () => {
   const logLines: string[] = [];
   const secrets: string[] = [];
   let e2e: E2eRuntime;
-  const receivers: Receiver[] = [];
-  const receiver = async (...args: Parameters<typeof startReceiver>) => {
-    const r = await startReceiver(...args);
-    receivers.push(r);
-    return r;
-  };
+  const pool = receiverPool();
+  const receiver = pool.start;
   const notifications = async () => (await (await fetch(`${e2e.runtime.url}/notifications`)).json()) as SubscriptionNotice[];
   /** The notice about one subscription, once it is there (it follows the disable by a moment). */
   const noticeFor = async (subscriptionId: string) => {
@@ -68,7 +64,7 @@ describe('e2e: receiver features (#4)', () => {
     );
   });
   afterAll(async () => {
-    await Promise.all([e2e?.stop(), ...receivers.map((r) => r.close())]);
+    await Promise.all([e2e?.stop(), pool.closeAll()]);
   });
 
   describe('every sample event to three subscriptions: all types and signed, donations only, and with static headers', () => {

@@ -9,6 +9,7 @@ import { GetQueueUrlCommand, SendMessageBatchCommand, SendMessageCommand, SQSCli
 import { silentLog, type Log } from '../../lambdas/domain/log';
 import type { Attempt, Delivery } from '../../lambdas/domain/types';
 import { startRuntime, type Runtime } from '../../local/runtime';
+import { startReceiver, type Receiver } from '../support/receiver';
 
 export const credentials = { accessKeyId: 'local', secretAccessKey: 'local' };
 export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
@@ -159,4 +160,17 @@ export function testEvent(id: string, type: string, extra: Record<string, unknow
 /** Milliseconds between consecutive timestamps. */
 export function gaps(times: number[]): number[] {
   return times.slice(1).map((t, i) => t - times[i]!);
+}
+
+/** Starts receivers and remembers them, so a suite closes every one it started in afterAll. */
+export function receiverPool() {
+  const started: Receiver[] = [];
+  return {
+    async start(...args: Parameters<typeof startReceiver>): Promise<Receiver> {
+      const r = await startReceiver(...args);
+      started.push(r);
+      return r;
+    },
+    closeAll: () => Promise.all(started.map((r) => r.close())),
+  };
 }
