@@ -20,8 +20,6 @@ export const defaults = {
   sweepGraceMs: 10 * 60_000,
   subscriptionCacheMs: 30_000,
   maxEventBytes: 256 * 1024,
-  /** Longer than the ingest function's timeout (30 s): see IngestDeps.fanoutSettleMs. */
-  fanoutSettleMs: 60_000,
   /** How long a rotated-out signing secret keeps signing. */
   signingSecretGraceMs: 24 * 3_600_000,
   /** A subscription whose attempts have all failed this long is disabled (reason `failing`). */
@@ -33,6 +31,7 @@ const schema = {
   EVENTS_TABLE: z.string().min(1),
   DELIVERIES_TABLE: z.string().min(1),
   ATTEMPTS_TABLE: z.string().min(1),
+  FANOUTS_TABLE: z.string().min(1),
   DELIVERIES_QUEUE_URL: z.string().url(),
   DELIVERIES_QUEUE_ARN: z.string().startsWith('arn:'),
   EVENTS_DLQ_URL: z.string().url(),
@@ -47,7 +46,6 @@ const schema = {
   SWEEP_GRACE_MS: positiveInt(defaults.sweepGraceMs),
   SUBSCRIPTION_CACHE_MS: z.coerce.number().int().min(0).default(defaults.subscriptionCacheMs),
   MAX_EVENT_BYTES: positiveInt(defaults.maxEventBytes),
-  FANOUT_SETTLE_MS: z.coerce.number().int().min(0).default(defaults.fanoutSettleMs),
   SIGNING_SECRET_GRACE_MS: z.coerce.number().int().min(0).default(defaults.signingSecretGraceMs),
   FAILING_DISABLE_AFTER_MS: positiveInt(defaults.failingDisableAfterMs),
   /** Comma-separated CIDRs a webhook target may resolve to although private/loopback/…; empty by default. */
@@ -80,5 +78,5 @@ export function loadConfig<K extends ConfigKey>(env: Record<string, string | und
   return out as Config<K>;
 }
 
-export const tableKeys = ['SUBSCRIPTIONS_TABLE', 'EVENTS_TABLE', 'DELIVERIES_TABLE', 'ATTEMPTS_TABLE'] as const;
+export const tableKeys = ['SUBSCRIPTIONS_TABLE', 'EVENTS_TABLE', 'DELIVERIES_TABLE', 'ATTEMPTS_TABLE', 'FANOUTS_TABLE'] as const;
 export const retryKeys = ['RETRY_BASE_DELAY_MS', 'RETRY_MULTIPLIER', 'MAX_ATTEMPTS', 'RETRY_JITTER'] as const;

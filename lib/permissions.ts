@@ -22,14 +22,17 @@ export interface PermissionTargets {
 }
 
 export function grantFunctionPermissions(functions: Record<FunctionId, lambda.IFunction>, targets: PermissionTargets): void {
-  const { subscriptions, events, deliveries, attempts } = targets.tables;
+  const { subscriptions, events, deliveries, attempts, fanouts } = targets.tables;
   const deliveriesQueue = targets.queues.deliveries.queueArn;
   const allow = (fn: lambda.IFunction, actions: string[], resources: string[], conditions?: iam.Conditions) =>
     fn.addToRolePolicy(new iam.PolicyStatement({ actions, resources, conditions }));
 
   const { ingest, sender, resend, sweeper } = functions;
   allow(ingest, ['dynamodb:PutItem', 'dynamodb:GetItem'], [events.tableArn]);
-  allow(ingest, ['dynamodb:BatchWriteItem', 'dynamodb:PutItem', 'dynamodb:Query'], [deliveries.tableArn]);
+  // Deliveries are stored by their first claim; ingest writes only those of disabled subscriptions
+  // (paused) and reads an event's deliveries when the event comes again.
+  allow(ingest, ['dynamodb:BatchWriteItem', 'dynamodb:Query'], [deliveries.tableArn]);
+  allow(ingest, ['dynamodb:PutItem'], [fanouts.tableArn]);
   allow(ingest, ['dynamodb:Query'], [indexArn(subscriptions, SUBSCRIPTIONS_BY_STATUS)]);
   // The events DLQ too: an invalid event is parked there with its reason, not retried.
   allow(ingest, ['sqs:SendMessage'], [deliveriesQueue, targets.queues.eventsDlq.queueArn]);
@@ -50,7 +53,11 @@ export function grantFunctionPermissions(functions: Record<FunctionId, lambda.IF
     StringEquals: { 'iam:PassedToService': SCHEDULER_SERVICE },
   });
 
-  allow(resend, ['dynamodb:BatchGetItem', 'dynamodb:UpdateItem'], [deliveries.tableArn]);
+  allow(resend, ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:UpdateItem'], [deliveries.tableArn]);
+  // An event's plan names its deliveries not attempted yet; a delivered attempt kept on the delivery
+  // item moves to the attempt log when a resend restarts it.
+  allow(resend, ['dynamodb:GetItem'], [events.tableArn]);
+  allow(resend, ['dynamodb:PutItem'], [attempts.tableArn]);
   allow(resend, ['dynamodb:Query'], [deliveries.tableArn, indexArn(deliveries, DELIVERIES_BY_SUBSCRIPTION)]);
   allow(resend, ['sqs:SendMessage'], [deliveriesQueue]);
 
@@ -62,9 +69,13 @@ export function grantFunctionPermissions(functions: Record<FunctionId, lambda.IF
   allow(functions.deliveries, ['dynamodb:GetItem', 'dynamodb:BatchGetItem'], [deliveries.tableArn]);
   allow(functions.deliveries, ['dynamodb:Query'], [deliveries.tableArn, indexArn(deliveries, DELIVERIES_BY_SUBSCRIPTION)]);
   allow(functions.deliveries, ['dynamodb:Query'], [attempts.tableArn]);
+  allow(functions.deliveries, ['dynamodb:GetItem'], [events.tableArn]);
 
   allow(sweeper, ['dynamodb:Query'], [indexArn(deliveries, DELIVERIES_PENDING)]);
-  allow(sweeper, ['dynamodb:BatchGetItem'], [deliveries.tableArn]);
+  allow(sweeper, ['dynamodb:BatchGetItem', 'dynamodb:Query', 'dynamodb:UpdateItem'], [deliveries.tableArn]);
+  allow(sweeper, ['dynamodb:GetItem'], [events.tableArn]);
+  // The fan-out log: minutes read once, and the checkpoint of the minutes done.
+  allow(sweeper, ['dynamodb:Query', 'dynamodb:GetItem', 'dynamodb:PutItem'], [fanouts.tableArn]);
   allow(sweeper, ['sqs:SendMessage'], [deliveriesQueue]);
 }
 

@@ -6,7 +6,6 @@ import * as z from 'zod';
 import { ConfigError, loadConfig, type ConfigKey } from '../lambdas/config';
 import type { TableNames } from '../lambdas/adapters/dynamo/table-names';
 import type { Env } from '../lambdas/wiring/deps';
-import { MAX_RECEIVE_COUNT } from '../lib/queues';
 
 /** Service variables a user may set locally; everything else of the function environment is fixed here. */
 export const serviceKeys = [
@@ -18,7 +17,6 @@ export const serviceKeys = [
   'SWEEP_GRACE_MS',
   'SUBSCRIPTION_CACHE_MS',
   'MAX_EVENT_BYTES',
-  'FANOUT_SETTLE_MS',
   'RETRY_JITTER',
   'SIGNING_SECRET_GRACE_MS',
   'FAILING_DISABLE_AFTER_MS',
@@ -33,10 +31,6 @@ const localServiceDefaults: Partial<Record<ServiceKey, string>> = {
   ALLOW_HTTP: 'true',
   // A restart should resume deliveries whose wake-up was lost within seconds, not ten minutes.
   SWEEP_GRACE_MS: '30000',
-  // In AWS a repeated event may still be fanned out by a concurrent ingest invocation. Locally one
-  // ingest poller runs in one process (the data folder's lock keeps a second process out), so a
-  // repeated event is never being fanned out by anyone else and can be completed at once.
-  FANOUT_SETTLE_MS: '0',
 };
 
 const localSchema = {
@@ -89,16 +83,6 @@ export function readLocalSettings(source: Env): LocalSettings {
     problems.push(error.message.replace(/^invalid configuration: /, ''));
   }
 
-  if (service && local.QUEUE_VISIBILITY_TIMEOUT_MS !== undefined) {
-    // A repeated event is retried until it settles; the events queue must not give up on it first.
-    const patienceMs = MAX_RECEIVE_COUNT * Number(local.QUEUE_VISIBILITY_TIMEOUT_MS);
-    if (Number(service.FANOUT_SETTLE_MS) >= patienceMs) {
-      problems.push(
-        `FANOUT_SETTLE_MS=${service.FANOUT_SETTLE_MS} must be below ${MAX_RECEIVE_COUNT} x QUEUE_VISIBILITY_TIMEOUT_MS (${patienceMs}), ` +
-          'or repeated events would end in the dead-letter queue before they settle',
-      );
-    }
-  }
   if (problems.length > 0 || !service) throw new ConfigError(`invalid configuration: ${problems.join('; ')}`);
 
   return {
@@ -129,6 +113,7 @@ export const localTableNames: TableNames = {
   events: 'events',
   deliveries: 'deliveries',
   attempts: 'attempts',
+  fanouts: 'fanouts',
 };
 
 export function queueUrlOf(baseUrl: string, queueName: string): string {
@@ -150,6 +135,7 @@ export function functionEnv(settings: LocalSettings, baseUrl: string): Env {
     EVENTS_TABLE: localTableNames.events,
     DELIVERIES_TABLE: localTableNames.deliveries,
     ATTEMPTS_TABLE: localTableNames.attempts,
+    FANOUTS_TABLE: localTableNames.fanouts,
     DELIVERIES_QUEUE_URL: queueUrlOf(baseUrl, 'deliveries'),
     DELIVERIES_QUEUE_ARN: queueArnOf('deliveries'),
     EVENTS_DLQ_URL: queueUrlOf(baseUrl, 'events-dlq'),

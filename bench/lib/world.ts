@@ -18,6 +18,7 @@ export const TABLES: TableNames = {
   events: 'bench-events',
   deliveries: 'bench-deliveries',
   attempts: 'bench-attempts',
+  fanouts: 'bench-fanouts',
 };
 export const DELIVERIES_QUEUE_URL = 'https://sqs.us-east-1.amazonaws.com/123456789012/bench-deliveries';
 export const EVENTS_QUEUE_URL = 'https://sqs.us-east-1.amazonaws.com/123456789012/bench-events';
@@ -31,6 +32,7 @@ export function benchEnv(overrides: Env = {}): Env {
     EVENTS_TABLE: TABLES.events,
     DELIVERIES_TABLE: TABLES.deliveries,
     ATTEMPTS_TABLE: TABLES.attempts,
+    FANOUTS_TABLE: TABLES.fanouts,
     DELIVERIES_QUEUE_URL,
     DELIVERIES_QUEUE_ARN,
     EVENTS_DLQ_URL,

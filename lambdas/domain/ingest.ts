@@ -1,17 +1,20 @@
-// Fan-out: every accepted event becomes one delivery per matching active subscription.
+// Fan-out: every accepted event becomes one delivery per matching subscription.
 //
-// Idempotency without conditional batch writes: the event item is written first with a condition.
-// Only the invocation that wrote it (a fresh event) creates the deliveries, with unconditional
-// batched writes, since none can exist yet. A repeated event (re-delivered message or re-published
-// id) takes the slow path: it creates only the missing deliveries, one conditional put each, and
-// re-wakes the due ones; the sender's conditional claim makes an extra wake-up harmless.
+// The event item is written first with a condition, holding the plan (the subscription ids). Only
+// the invocation that wrote it (a fresh event) wakes the sender for attempt 1 of each delivery of
+// an active subscription; the delivery item is created by that attempt's claim, so fan-out costs
+// one write per event, not per delivery. Deliveries of disabled subscriptions are stored paused
+// (batched, unconditional: none can exist yet). A repeated event (re-delivered message or
+// re-published id) re-wakes the deliveries of its stored plan that are still due; the sender's
+// conditional claim makes an extra wake-up harmless. Before any of it, the batch's event ids go to
+// the fan-out log, from which the sweeper checks every event once after its grace period.
 import { wantsEventType, type FanoutTargets } from './fanout-targets';
 import { deliveryIdOf } from './delivery-id';
 import { parseEvent } from './event-parsing';
 import type { Log } from './log';
 import { noMetrics, type Metrics } from './metrics';
 import { isDueForWakeup, resumingWakeup } from './wakeup-plan';
-import type { Clock, DeadLetters, DeliveryRepository, WakeupQueue } from './ports';
+import type { Clock, DeadLetters, DeliveryRepository, FanoutLog, WakeupQueue } from './ports';
 import type { Delivery, DeliveryWakeup, EventRecord } from './types';
 
 export interface IncomingMessage {
@@ -20,7 +23,8 @@ export interface IncomingMessage {
 }
 
 export interface IngestDeps {
-  deliveries: DeliveryRepository;
+  deliveries: Pick<DeliveryRepository, 'putEventIfAbsent' | 'getEvent' | 'createDeliveries' | 'listByEvent'>;
+  fanoutLog: Pick<FanoutLog, 'record'>;
   fanoutTargets: Pick<FanoutTargets, 'list'>;
   wakeups: WakeupQueue;
   deadLetters: DeadLetters;
@@ -28,12 +32,6 @@ export interface IngestDeps {
   log: Log;
   metrics?: Metrics;
   maxEventBytes: number;
-  /**
-   * A repeated event younger than this may still be being fanned out by the invocation that first
-   * wrote it; its message is retried later instead of racing that invocation. Longer than the
-   * ingest function's timeout.
-   */
-  fanoutSettleMs: number;
 }
 
 export interface IngestResult {
@@ -42,6 +40,7 @@ export interface IngestResult {
   accepted: number;
   rejected: number;
   duplicates: number;
+  /** Deliveries the fresh events were fanned out to (woken for attempt 1, or stored paused). */
   deliveriesCreated: number;
 }
 
@@ -84,6 +83,17 @@ export async function ingestMessages(deps: IngestDeps, messages: IncomingMessage
     });
   }
   if (accepted.length === 0) return result;
+
+  try {
+    await deps.fanoutLog.record(
+      accepted.map((a) => a.event.eventId),
+      now,
+    );
+  } catch (error) {
+    deps.log.error('could not write the fan-out log; retrying the batch', { error: String(error) });
+    result.failedMessageIds.push(...accepted.map((a) => a.messageId));
+    return result;
+  }
 
   let subscriptions;
   try {
@@ -141,18 +151,19 @@ async function fanOut(deps: IngestDeps, fresh: FreshEvent[], result: IngestResul
   const all = fresh.flatMap((f) => f.deliveries);
   if (all.length === 0) return;
   const failedEvents = new Set<string>();
-  let unprocessed: Delivery[];
-  try {
-    unprocessed = await deps.deliveries.createDeliveries(all);
-  } catch (error) {
-    deps.log.error('could not create deliveries; retrying their events', { error: String(error) });
-    unprocessed = all;
+  const paused = all.filter((d) => d.status === 'paused');
+  if (paused.length > 0) {
+    let unprocessed: Delivery[];
+    try {
+      unprocessed = await deps.deliveries.createDeliveries(paused);
+    } catch (error) {
+      deps.log.error('could not store paused deliveries; retrying their events', { error: String(error) });
+      unprocessed = paused;
+    }
+    for (const d of unprocessed) failedEvents.add(d.eventId);
   }
-  for (const d of unprocessed) failedEvents.add(d.eventId);
-  const created = all.filter((d) => !failedEvents.has(d.eventId));
-  result.deliveriesCreated += all.length - unprocessed.length;
 
-  const wakeups = created.filter((d) => d.status === 'pending').map((d) => ({ deliveryId: d.deliveryId, attempt: 1 }));
+  const wakeups = all.filter((d) => d.status === 'pending' && !failedEvents.has(d.eventId)).map((d) => ({ deliveryId: d.deliveryId, attempt: 1 }));
   let unsent: DeliveryWakeup[];
   try {
     unsent = await deps.wakeups.sendNow(wakeups);
@@ -168,15 +179,16 @@ async function fanOut(deps: IngestDeps, fresh: FreshEvent[], result: IngestResul
       // The event item exists, so the retry takes the repeated-event path and completes the fan-out.
       result.failedMessageIds.push(f.messageId);
     } else {
-      const paused = f.deliveries.filter((d) => d.status === 'paused').length;
-      deps.log.info('event fanned out', { eventId: f.event.eventId, eventType: f.event.type, deliveries: f.deliveries.length, paused });
+      result.deliveriesCreated += f.deliveries.length;
+      const pausedCount = f.deliveries.filter((d) => d.status === 'paused').length;
+      deps.log.info('event fanned out', { eventId: f.event.eventId, eventType: f.event.type, deliveries: f.deliveries.length, paused: pausedCount });
     }
   }
 }
 
 /**
- * Completes the fan-out of an event stored before. Returns false when the message should be tried
- * again later (another invocation may still be writing the deliveries).
+ * Completes the fan-out of an event stored before: wakes every delivery of its plan that is due
+ * (planned ones for attempt 1). Returns false when the message should be tried again later.
  */
 async function resumeRepeatedEvent(deps: IngestDeps, incoming: EventRecord, now: Date): Promise<boolean> {
   const stored = await deps.deliveries.getEvent(incoming.eventId);
@@ -184,23 +196,9 @@ async function resumeRepeatedEvent(deps: IngestDeps, incoming: EventRecord, now:
   if (stored.body !== incoming.body) {
     deps.log.warn('event id repeated with a different body; the first body is kept', { eventId: incoming.eventId, messageId: incoming.sourceMessageId });
   }
-  const existing = await deps.deliveries.listByEvent(stored.eventId);
-  const have = new Set(existing.map((d) => d.subscriptionId));
-  const missing = stored.subscriptionIds.filter((id) => !have.has(id));
-  if (missing.length > 0) {
-    const ageMs = now.getTime() - Date.parse(stored.receivedAt);
-    if (ageMs < deps.fanoutSettleMs) {
-      deps.log.info('repeated event still being fanned out; retrying later', { eventId: stored.eventId, missing: missing.length });
-      return false;
-    }
-    for (const subscriptionId of missing) {
-      const delivery = newDelivery(stored, subscriptionId, now);
-      if (await deps.deliveries.createDeliveryIfAbsent(delivery)) existing.push(delivery);
-    }
-  }
-  const due = existing.filter((d) => isDueForWakeup(d, now));
+  const due = (await deps.deliveries.listByEvent(stored.eventId)).filter((d) => isDueForWakeup(d, now));
   const unsent = await deps.wakeups.sendNow(due.map(resumingWakeup));
-  deps.log.info('repeated event: fan-out completed', { eventId: stored.eventId, created: missing.length, woken: due.length - unsent.length });
+  deps.log.info('repeated event: fan-out completed', { eventId: stored.eventId, woken: due.length - unsent.length });
   return unsent.length === 0;
 }
 

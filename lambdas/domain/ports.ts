@@ -49,6 +49,19 @@ export type AttemptConclusion =
   | { status: 'paused' }
   | { status: 'pending'; nextAttemptAt: string };
 
+/** What a delivery item is created from when its first claim (or a resend) creates it. */
+export interface DeliveryOrigin {
+  eventType: string;
+  /** The event's `receivedAt`: deliveries are listed and resent by this time. */
+  createdAt: string;
+}
+
+/**
+ * Deliveries are stored from their first attempt on: fan-out records the plan on the event item
+ * (`subscriptionIds`) and wakes the sender, and the first claim creates the delivery item. Until
+ * then the readers show a planned delivery (pending, no attempt yet) from its event's plan. Only
+ * deliveries of subscriptions that are disabled at fan-out are written at ingest (paused).
+ */
 export interface DeliveryRepository {
   /** Conditional put: false (and nothing written) when an event with that id is already stored. */
   putEventIfAbsent(event: EventRecord): Promise<boolean>;
@@ -59,36 +72,61 @@ export interface DeliveryRepository {
    * delivery of that event can exist yet). Returns the deliveries that could not be written.
    */
   createDeliveries(deliveries: Delivery[]): Promise<Delivery[]>;
-  /** Conditional put for the re-ingest path: false when the delivery already exists. */
-  createDeliveryIfAbsent(delivery: Delivery): Promise<boolean>;
 
+  /** The stored delivery, or the planned one its event promises, or undefined. */
   get(deliveryId: string): Promise<Delivery | undefined>;
+  /** The stored deliveries among the given ids, in the order asked, each once. */
   getMany(deliveryIds: string[]): Promise<Delivery[]>;
+  /** Stored and planned deliveries of the event (empty when the event is unknown). */
   listByEvent(eventId: string): Promise<Delivery[]>;
+  /** Stored deliveries only: a planned one has no attempt yet and is not worth resending. */
   listBySubscription(query: DeliveryQuery, limit: number, cursor?: string): Promise<Page<Delivery>>;
-  /** Pending deliveries whose next attempt was due before `dueBefore`, most overdue first. */
+  /** Watched pending deliveries whose next attempt was due before `dueBefore`, most overdue first. */
   listOverdue(dueBefore: string, limit: number): Promise<Delivery[]>;
+  /**
+   * Puts every delivery of the event's plan that is pending but not yet watched by `listOverdue`
+   * (never attempted, or its first attempt still claimed) under that watch, creating a planned one
+   * as a pending item due at the event's receipt. Returns the delivery ids it took under watch.
+   */
+  watchUnsettled(event: EventRecord): Promise<string[]>;
 
   /**
    * Claims attempt `wakeup.attempt` with a conditional write. Succeeds when the delivery is pending,
    * due (nextAttemptAt <= now) and its last attempt is `attempt - 1`, or when attempt `attempt`
-   * was claimed before and that lease has expired. Returns the claimed delivery, or undefined.
+   * was claimed before and that lease has expired; with `origin` (attempt 1 only) also when the
+   * delivery does not exist yet, which this claim then creates. Returns the claimed delivery.
    */
-  claimAttempt(wakeup: DeliveryWakeup, now: string, leaseUntil: string): Promise<Delivery | undefined>;
+  claimAttempt(wakeup: DeliveryWakeup, now: string, leaseUntil: string, origin?: DeliveryOrigin): Promise<Delivery | undefined>;
   /**
-   * Records the attempt in the log and moves the delivery to `conclusion`, provided the delivery
-   * still holds that attempt. Returns false when someone else took the delivery over meanwhile.
+   * Records the attempt and moves the delivery to `conclusion`, provided the delivery still holds
+   * that attempt. Returns false when someone else took the delivery over meanwhile. A delivered
+   * attempt may be kept on the delivery item rather than in the attempt log; `listAttempts` shows both.
    */
   completeAttempt(delivery: Delivery, attempt: Attempt, conclusion: AttemptConclusion, now: string): Promise<boolean>;
   /** Ends a delivery without an HTTP attempt (e.g. its subscription is gone), from the claimed state. */
   closeWithoutAttempt(delivery: Delivery, status: 'failed' | 'paused', reason: string, now: string): Promise<boolean>;
   /**
    * Starts a fresh attempt budget now: status pending, budgetStart = attemptCount, trigger manual.
-   * Returns undefined when an attempt is in flight (live lease) or the delivery does not exist.
+   * A planned delivery (not stored yet) is created so. Returns undefined when an attempt is in
+   * flight (live lease) or the delivery is neither stored nor planned.
    */
-  restartBudget(deliveryId: string, now: string): Promise<Delivery | undefined>;
+  restartBudget(delivery: Delivery, now: string): Promise<Delivery | undefined>;
 
   listAttempts(deliveryId: string): Promise<Attempt[]>;
+}
+
+/**
+ * The fan-out log: which events each ingest batch accepted, by the minute it was written, so the
+ * sweeper can look at every event once after the grace period.
+ */
+export interface FanoutLog {
+  /** Written before the batch's events are stored, so a crash after it loses nothing. */
+  record(eventIds: string[], at: Date): Promise<void>;
+  /** Event ids recorded in the minute starting at `minute` (ISO 8601, whole minute). */
+  eventIdsOf(minute: string): Promise<string[]>;
+  /** The first minute the sweeper has not looked at yet, if it ever ran. */
+  sweptUntil(): Promise<string | undefined>;
+  setSweptUntil(minute: string): Promise<void>;
 }
 
 /** Wakes the sender for an attempt: now, after a short delay (SQS), or at a later time (Scheduler). */

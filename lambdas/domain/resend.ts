@@ -92,7 +92,7 @@ export async function resend(deps: ResendDeps, input: unknown): Promise<ResendRe
   }
   const wakeups: DeliveryWakeup[] = [];
   await forEachLimited(matched, 16, async (d) => {
-    const restarted = await deps.deliveries.restartBudget(d.deliveryId, now);
+    const restarted = await deps.deliveries.restartBudget(d, now);
     if (restarted) wakeups.push({ deliveryId: restarted.deliveryId, attempt: restarted.attemptCount + 1 });
     else result.skipped.push({ deliveryId: d.deliveryId, reason: IN_FLIGHT });
   });

@@ -2,6 +2,7 @@
 // attempt. A failed HTTP attempt is a normal result; only storage or scheduling errors throw, so the
 // queue retries the message.
 import { classifyAttempt } from './attempt-outcome';
+import { parseDeliveryId } from './delivery-id';
 import { attemptMetric, noMetrics, type Metrics } from './metrics';
 import type { AttemptConclusion, DeliveryRepository, WebhookClient, WakeupQueue, WakeupScheduler } from './ports';
 import { scrub, secretsOf } from './redaction';
@@ -40,19 +41,27 @@ export interface WakeupContext {
 }
 
 export async function sendAttempt(deps: SendDeps, wakeup: DeliveryWakeup, context: WakeupContext): Promise<SendOutcome> {
+  const key = keyOf(wakeup.deliveryId);
+  if (!key) {
+    deps.log.warn('wake-up for an unknown delivery ignored', { deliveryId: wakeup.deliveryId, attempt: wakeup.attempt });
+    return { kind: 'skipped', reason: 'unknown delivery' };
+  }
+  // The event first: its plan is what lets the first claim create the delivery item.
+  const event = await deps.deliveries.getEvent(key.eventId);
+  const planned = event !== undefined && wakeup.attempt === 1 && event.subscriptionIds.includes(key.subscriptionId);
   const claimedAt = deps.clock.now();
   const lease = new Date(claimedAt.getTime() + deps.attemptTimeoutMs + LEASE_MARGIN_MS);
-  const delivery = await deps.deliveries.claimAttempt(wakeup, claimedAt.toISOString(), lease.toISOString());
+  const origin = planned ? { eventType: event.type, createdAt: event.receivedAt } : undefined;
+  const delivery = await deps.deliveries.claimAttempt(wakeup, claimedAt.toISOString(), lease.toISOString(), origin);
   if (!delivery) return handleUnclaimed(deps, wakeup, context, claimedAt);
   const fields = { deliveryId: delivery.deliveryId, eventId: delivery.eventId, subscriptionId: delivery.subscriptionId, attempt: wakeup.attempt };
 
+  if (!event) return close(deps, delivery, 'failed', 'event no longer stored (retention expired)', fields);
   const subscription = await deps.subscriptions.get(delivery.subscriptionId);
   if (!subscription || subscription.status === 'deleted') return close(deps, delivery, 'failed', 'subscription deleted', fields);
   if (subscription.status !== 'active') {
     return close(deps, delivery, 'paused', `subscription ${subscription.status}${subscription.disabledReason ? ` (${subscription.disabledReason})` : ''}`, fields);
   }
-  const event = await deps.deliveries.getEvent(delivery.eventId);
-  if (!event) return close(deps, delivery, 'failed', 'event no longer stored (retention expired)', fields);
 
   const startedAt = deps.clock.now();
   const request = webhookRequest({
@@ -115,6 +124,14 @@ export async function sendAttempt(deps: SendDeps, wakeup: DeliveryWakeup, contex
   return { kind: 'attempted', attempt, conclusion: conclusion.status };
 }
 
+function keyOf(deliveryId: string): { eventId: string; subscriptionId: string } | undefined {
+  try {
+    return parseDeliveryId(deliveryId);
+  } catch {
+    return undefined;
+  }
+}
+
 function triggerOf(delivery: Delivery): AttemptTrigger {
   return delivery.nextTrigger ?? (delivery.attemptCount === 1 ? 'initial' : 'retry');
 }
@@ -138,10 +155,7 @@ async function close(
  * earlier processing stopped after the attempt was recorded but before its successor was arranged.
  */
 async function handleUnclaimed(deps: SendDeps, wakeup: DeliveryWakeup, context: WakeupContext, now: Date): Promise<SendOutcome> {
-  const delivery = await deps.deliveries.get(wakeup.deliveryId).catch((error: unknown) => {
-    if ((error as Error).name === 'ValidationError') return undefined;
-    throw error;
-  });
+  const delivery = await deps.deliveries.get(wakeup.deliveryId);
   const fields = { deliveryId: wakeup.deliveryId, attempt: wakeup.attempt };
   if (!delivery) {
     deps.log.warn('wake-up for an unknown delivery ignored', fields);

@@ -1,14 +1,20 @@
 // The safety net: DynamoDB is the source of truth, queue messages and schedules only wake the sender.
-// Any pending delivery whose next attempt is overdue by more than the grace period lost its wake-up
-// (or its sender died mid-attempt); the sweeper wakes it again. Extra wake-ups are harmless: the
-// sender's conditional claim admits one.
+// Two passes per run:
+// 1. The fan-out log: every event is looked at once, a grace period after ingest. Each delivery of
+//    its plan that has not settled and is not yet watched (never attempted, or its first attempt
+//    still claimed) is put under watch: into the pending index, due at the event's receipt or when
+//    its lease runs out. A checkpoint remembers the minutes done, so a failed run is repeated.
+// 2. Watched pending deliveries whose next attempt is overdue by more than the grace period lost
+//    their wake-up (or their sender died mid-attempt) and are woken again.
+// Extra wake-ups are harmless: the sender's conditional claim admits one.
 import type { Log } from './log';
 import { noMetrics, type Metrics } from './metrics';
-import type { Clock, DeliveryRepository, WakeupQueue } from './ports';
+import type { Clock, DeliveryRepository, FanoutLog, WakeupQueue } from './ports';
 import { isDueForWakeup, resumingWakeup } from './wakeup-plan';
 
 export interface SweepDeps {
-  deliveries: Pick<DeliveryRepository, 'listOverdue'>;
+  deliveries: Pick<DeliveryRepository, 'listOverdue' | 'getEvent' | 'watchUnsettled'>;
+  fanoutLog: Pick<FanoutLog, 'eventIdsOf' | 'sweptUntil' | 'setSweptUntil'>;
   wakeups: Pick<WakeupQueue, 'sendNow'>;
   clock: Clock;
   log: Log;
@@ -19,22 +25,81 @@ export interface SweepDeps {
    * larger backlog is worked off over the next runs rather than re-read within one.
    */
   limit?: number;
+  /** Most fan-out log minutes read per run; a sweeper that was down catches up over several runs. */
+  maxMinutes?: number;
 }
 
 export interface SweepResult {
+  /** Events looked at in the fan-out log. */
+  events: number;
+  /** Deliveries of those events put under watch. */
+  watched: number;
   overdue: number;
   woken: number;
   failed: number;
 }
 
-export async function sweepOverdue(deps: SweepDeps): Promise<SweepResult> {
+const MINUTE_MS = 60_000;
+/** Where a sweeper with no checkpoint starts: the first run after a deploy looks this far back. */
+export const FIRST_SWEEP_LOOKBACK_MS = 60 * MINUTE_MS;
+const EVENT_CONCURRENCY = 8;
+
+/** The whole minute an instant falls in, as ISO 8601 (`2026-11-27T15:21:00.000Z`). */
+export function minuteOf(at: Date): string {
+  return new Date(Math.floor(at.getTime() / MINUTE_MS) * MINUTE_MS).toISOString();
+}
+
+export async function sweep(deps: SweepDeps): Promise<SweepResult> {
+  const fanouts = await sweepFanouts(deps);
+  const overdue = await sweepOverdue(deps);
+  return { ...fanouts, ...overdue };
+}
+
+/** Pass 1: whole minutes of the fan-out log that ended more than the grace period ago. */
+export async function sweepFanouts(deps: SweepDeps): Promise<Pick<SweepResult, 'events' | 'watched'>> {
+  const now = deps.clock.now();
+  const horizon = Date.parse(minuteOf(new Date(now.getTime() - deps.graceMs)));
+  const checkpoint = await deps.fanoutLog.sweptUntil();
+  let minute = checkpoint === undefined ? Date.parse(minuteOf(new Date(horizon - FIRST_SWEEP_LOOKBACK_MS))) : Date.parse(checkpoint);
+  const last = Math.min(horizon, minute + (deps.maxMinutes ?? 120) * MINUTE_MS);
+  const result = { events: 0, watched: 0 };
+  for (; minute < last; minute += MINUTE_MS) {
+    const eventIds = await deps.fanoutLog.eventIdsOf(new Date(minute).toISOString());
+    const watched = await mapLimited(eventIds, EVENT_CONCURRENCY, async (eventId) => {
+      const event = await deps.deliveries.getEvent(eventId);
+      return event ? deps.deliveries.watchUnsettled(event) : [];
+    });
+    result.events += eventIds.length;
+    result.watched += watched.flat().length;
+    // Only after the minute is done: a run that fails part-way repeats it.
+    await deps.fanoutLog.setSweptUntil(new Date(minute + MINUTE_MS).toISOString());
+  }
+  if (result.watched > 0) deps.log.warn('deliveries not yet settled after the grace period put under watch', { ...result });
+  return result;
+}
+
+/** Pass 2: watched pending deliveries overdue by more than the grace period. */
+export async function sweepOverdue(deps: SweepDeps): Promise<Pick<SweepResult, 'overdue' | 'woken' | 'failed'>> {
   const now = deps.clock.now();
   const dueBefore = new Date(now.getTime() - deps.graceMs).toISOString();
   const overdue = (await deps.deliveries.listOverdue(dueBefore, deps.limit ?? 1000)).filter((d) => isDueForWakeup(d, now));
   const unsent = overdue.length === 0 ? [] : await deps.wakeups.sendNow(overdue.map(resumingWakeup));
-  const result: SweepResult = { overdue: overdue.length, woken: overdue.length - unsent.length, failed: unsent.length };
+  const result = { overdue: overdue.length, woken: overdue.length - unsent.length, failed: unsent.length };
   (deps.metrics ?? noMetrics).count('SweeperRecoveries', result.woken);
   if (result.overdue > 0) deps.log.warn('overdue deliveries woken again', { ...result, dueBefore });
   else deps.log.info('no overdue deliveries', { dueBefore });
   return result;
+}
+
+async function mapLimited<T, R>(items: T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const results: R[] = new Array(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const index = next++;
+      results[index] = await fn(items[index]);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return results;
 }

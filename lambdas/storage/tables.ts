@@ -18,7 +18,7 @@ export interface IndexDefinition {
 
 export interface TableDefinition {
   /** Logical name; the deployed table name is chosen by CloudFormation and passed in by environment. */
-  id: 'subscriptions' | 'events' | 'deliveries' | 'attempts';
+  id: 'subscriptions' | 'events' | 'deliveries' | 'attempts' | 'fanouts';
   partitionKey: KeyDefinition;
   sortKey?: KeyDefinition;
   indexes: IndexDefinition[];
@@ -92,4 +92,23 @@ export const attemptsTable: TableDefinition = {
   ttlAttribute: TTL_ATTRIBUTE,
 };
 
-export const tableDefinitions: TableDefinition[] = [subscriptionsTable, eventsTable, deliveriesTable, attemptsTable];
+/** Partitions per minute of the fan-out log, so that no single partition takes every ingest write. */
+export const FANOUT_SHARDS = 8;
+
+/**
+ * The fan-out log: one small item per ingest batch listing its event ids, keyed by the minute it was
+ * written (`<minute>#<shard>`). A delivery item is created by its first attempt's claim, so until
+ * then only its event's plan knows it; the sweeper reads each minute once, after the grace period,
+ * and puts every delivery of those events that is not yet settled under its watch (the pending
+ * index). One write per batch instead of an index entry per delivery. Also holds the sweeper's
+ * checkpoint (`bucket` = `checkpoint`).
+ */
+export const fanoutsTable: TableDefinition = {
+  id: 'fanouts',
+  partitionKey: { name: 'bucket', type: 'S' },
+  sortKey: { name: 'batchId', type: 'S' },
+  indexes: [],
+  ttlAttribute: TTL_ATTRIBUTE,
+};
+
+export const tableDefinitions: TableDefinition[] = [subscriptionsTable, eventsTable, deliveriesTable, attemptsTable, fanoutsTable];

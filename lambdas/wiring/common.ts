@@ -6,6 +6,7 @@ import type { SNSClient } from '@aws-sdk/client-sns';
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { DynamoDeliveryRepository } from '../adapters/dynamo/delivery-repository';
+import { DynamoFanoutLog } from '../adapters/dynamo/fanout-log';
 import { DynamoSubscriptionRepository } from '../adapters/dynamo/subscription-repository';
 import type { TableNames } from '../adapters/dynamo/table-names';
 import { loadConfig, tableKeys, type Config } from '../config';
@@ -43,12 +44,18 @@ function tablesOf(config: Config<(typeof tableKeys)[number]>): TableNames {
     events: config.EVENTS_TABLE,
     deliveries: config.DELIVERIES_TABLE,
     attempts: config.ATTEMPTS_TABLE,
+    fanouts: config.FANOUTS_TABLE,
   };
 }
 
 export function deliveryRepository(env: Env, infra: Infrastructure): DynamoDeliveryRepository {
   const config = loadConfig(env, [...tableKeys, 'RETENTION_DAYS']);
   return new DynamoDeliveryRepository({ doc: infra.clients.doc, tables: tablesOf(config), retentionDays: config.RETENTION_DAYS });
+}
+
+export function fanoutLog(env: Env, infra: Infrastructure): DynamoFanoutLog {
+  const config = loadConfig(env, ['FANOUTS_TABLE', 'RETENTION_DAYS']);
+  return new DynamoFanoutLog({ doc: infra.clients.doc, tableName: config.FANOUTS_TABLE, retentionDays: config.RETENTION_DAYS, random: infra.random });
 }
 
 export function subscriptionRepository(env: Env, infra: Infrastructure): DynamoSubscriptionRepository {

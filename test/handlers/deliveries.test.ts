@@ -38,10 +38,18 @@ describe('deliveries handler (support queries)', () => {
   });
 
   it('lists the deliveries of an event, and of a subscription in a window with a status filter', async () => {
+    // 701 is planned: fanned out, not attempted yet, so stored nowhere but in its event's plan.
     const byEvent = (await h.query({ action: 'list', eventId: 701 })) as { deliveries: Delivery[] };
-    expect(byEvent.deliveries.map((d) => d.deliveryId)).toEqual([`701.${subscriptionId}`]);
+    expect(byEvent.deliveries.map((d) => [d.deliveryId, d.status, d.attemptCount])).toEqual([[`701.${subscriptionId}`, 'pending', 0]]);
+    const shown = (await h.query({ action: 'show', deliveryId: `701.${subscriptionId}` })) as { delivery: Delivery; attempts: Attempt[] };
+    expect(shown).toMatchObject({ delivery: { status: 'pending', attemptCount: 0, nextTrigger: 'initial' }, attempts: [] });
     const from = new Date(h.clock.now().getTime() - 3_600_000).toISOString();
     const to = new Date(h.clock.now().getTime() + 3_600_000).toISOString();
+    // A time window lists stored deliveries: 701 appears once its first attempt has stored it.
+    const before = (await h.query({ action: 'list', subscriptionId, from, to })) as { deliveries: Delivery[] };
+    expect(before.deliveries.map((d) => d.eventId)).toEqual(['700']);
+    receiver.respondWith(() => ({ status: 500 }));
+    await h.sender(wakeupEvent([{ deliveryId: `701.${subscriptionId}`, attempt: 1 }]));
     const all = (await h.query({ action: 'list', subscriptionId, from, to })) as { deliveries: Delivery[] };
     expect(all.deliveries.map((d) => d.eventId).sort()).toEqual(['700', '701']);
     const pending = (await h.query({ action: 'list', subscriptionId, from, to, status: 'pending' })) as { deliveries: Delivery[] };

@@ -166,7 +166,8 @@ describe('resend handler', () => {
       await publish(type, 'r-4');
       const deliveryId = `r-4.${subscriptionId}`;
       const now = h.clock.now();
-      const claimed = await h.deliveries.claimAttempt({ deliveryId, attempt: 1 }, now.toISOString(), new Date(now.getTime() + 60_000).toISOString());
+      const origin = { eventType: type, createdAt: now.toISOString() };
+      const claimed = await h.deliveries.claimAttempt({ deliveryId, attempt: 1 }, now.toISOString(), new Date(now.getTime() + 60_000).toISOString(), origin);
       expect(claimed).toBeDefined();
 
       const answer = await resend({ deliveryIds: [deliveryId] });
@@ -263,10 +264,13 @@ describe('resend handler', () => {
       h.clock.advance(HOUR);
       const t2 = h.clock.now();
       await publish(type, 'w-4');
-      // w-1 and w-2 fail, w-3 is delivered, w-4 stays pending.
+      // w-1 and w-2 fail, w-3 is delivered, w-4 fails once and waits for its retry. (A delivery not
+      // attempted yet is stored only in its event's plan, so no time window lists it.)
       await failCompletely(`w-1.${subscriptionId}`);
       await failCompletely(`w-2.${subscriptionId}`);
       await deliver(`w-3.${subscriptionId}`);
+      await h.sender(wakeupEvent([{ deliveryId: `w-4.${subscriptionId}`, attempt: 1 }]));
+      h.sqs.resetHistory();
 
       const window = { subscriptionId, from: new Date(t1.getTime() - 1000).toISOString(), to: new Date(t1.getTime() + 1000).toISOString() };
       const dry = await resend({ ...window, dryRun: true });

@@ -231,8 +231,10 @@ describe('sender handler', () => {
       new UpdateCommand({
         TableName: h.env.DELIVERIES_TABLE,
         Key: { eventId: wakeup.deliveryId.split('.')[0], subscriptionId: wakeup.deliveryId.split('.')[1] },
-        UpdateExpression: 'SET attemptCount = :two',
-        ExpressionAttributeValues: { ':two': 2 },
+        // The delivery as two failed attempts leave it (attempt 1 would have stored it).
+        UpdateExpression: 'SET attemptCount = :two, #status = :pending, budgetStart = :zero, eventType = :type, createdAt = :now, nextAttemptAt = :now',
+        ExpressionAttributeNames: { '#status': 'status' },
+        ExpressionAttributeValues: { ':two': 2, ':zero': 0, ':pending': 'pending', ':type': 'donation', ':now': h.clock.now().toISOString() },
       }),
     );
     h.scheduler.on(CreateScheduleCommand).rejectsOnce(Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException' }));

@@ -137,7 +137,7 @@ describe('local runtime configuration', () => {
     [{ MAX_ATTEMPTS: '0' }, /MAX_ATTEMPTS/],
     [{ RETRY_BASE_DELAY_MS: 'soon' }, /RETRY_BASE_DELAY_MS/],
     [{ ALLOW_HTTP: 'yes' }, /ALLOW_HTTP/],
-    [{ FANOUT_SETTLE_MS: '60000' }, /FANOUT_SETTLE_MS=60000 must be below 5 x QUEUE_VISIBILITY_TIMEOUT_MS/],
+    [{ SWEEP_GRACE_MS: '-1' }, /SWEEP_GRACE_MS/],
   ])('refuses to start with %j, naming the variable', async (env, message) => {
     const dir = mkdtempSync(join(tmpdir(), 'local-config-'));
     try {

@@ -56,11 +56,11 @@ function scheduleArn(): string {
 }
 
 describe('function permissions', () => {
-  it('ingest: stores the event, writes and queries deliveries, reads active subscriptions, enqueues, dead-letters', () => {
+  it('ingest: logs the batch, stores the event, stores paused deliveries and reads an event\'s deliveries, reads active subscriptions, enqueues, dead-letters', () => {
     expect(permissionMap(statementsOf('ingest'), names)).toEqual(
       merge(
         {
-          'dynamodb:PutItem': ['table:events', 'table:deliveries'],
+          'dynamodb:PutItem': ['table:events', 'table:fanouts'],
           'dynamodb:GetItem': ['table:events'],
           'dynamodb:BatchWriteItem': ['table:deliveries'],
           'dynamodb:Query': ['table:deliveries', 'table:subscriptions/index/byStatus'],
@@ -100,10 +100,13 @@ describe('function permissions', () => {
     expect(passRole[0].Condition).toEqual({ StringEquals: { 'iam:PassedToService': 'scheduler.amazonaws.com' } });
   });
 
-  it('resend: finds deliveries by id, event or subscription window, resets and enqueues', () => {
+  it('resend: finds deliveries by id, event (and its plan) or subscription window, resets and enqueues', () => {
     expect(permissionMap(statementsOf('resend'), names)).toEqual(
       merge(
         {
+          'dynamodb:GetItem': ['table:deliveries', 'table:events'],
+          // A delivered attempt kept on the delivery item moves to the attempt log before a restart.
+          'dynamodb:PutItem': ['table:attempts'],
           'dynamodb:BatchGetItem': ['table:deliveries'],
           'dynamodb:Query': ['table:deliveries', 'table:deliveries/index/bySubscription'],
           'dynamodb:UpdateItem': ['table:deliveries'],
@@ -127,12 +130,15 @@ describe('function permissions', () => {
     );
   });
 
-  it('sweeper: reads the pending index and the deliveries it names, and enqueues', () => {
+  it('sweeper: reads the fan-out log and its checkpoint, the events and their deliveries, watches unsettled ones, reads the pending index, and enqueues', () => {
     expect(permissionMap(statementsOf('sweeper'), names)).toEqual(
       merge(
         {
           'dynamodb:BatchGetItem': ['table:deliveries'],
-          'dynamodb:Query': ['table:deliveries/index/pending'],
+          'dynamodb:GetItem': ['table:events', 'table:fanouts'],
+          'dynamodb:PutItem': ['table:fanouts'],
+          'dynamodb:UpdateItem': ['table:deliveries'],
+          'dynamodb:Query': ['table:deliveries', 'table:deliveries/index/pending', 'table:fanouts'],
           'sqs:SendMessage': ['queue:deliveries'],
         },
         logs('sweeper'),
@@ -140,11 +146,11 @@ describe('function permissions', () => {
     );
   });
 
-  it('deliveries: reads deliveries by id, by event and by subscription window, and their attempts; writes nothing', () => {
+  it('deliveries: reads deliveries by id, by event (and its plan) and by subscription window, and their attempts; writes nothing', () => {
     expect(permissionMap(statementsOf('deliveries'), names)).toEqual(
       merge(
         {
-          'dynamodb:GetItem': ['table:deliveries'],
+          'dynamodb:GetItem': ['table:deliveries', 'table:events'],
           'dynamodb:Query': ['table:attempts', 'table:deliveries', 'table:deliveries/index/bySubscription'],
           'dynamodb:BatchGetItem': ['table:deliveries'],
         },

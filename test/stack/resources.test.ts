@@ -221,7 +221,7 @@ describe('functions', () => {
       SWEEP_GRACE_MS: '600000',
       SUBSCRIPTION_CACHE_MS: String(defaults.subscriptionCacheMs),
       MAX_EVENT_BYTES: String(defaults.maxEventBytes),
-      FANOUT_SETTLE_MS: String(defaults.fanoutSettleMs),
+      FANOUTS_TABLE: ref(s.stack.tables.byId.fanouts),
       RETRY_JITTER: '0.1',
       SIGNING_SECRET_GRACE_MS: '86400000',
       FAILING_DISABLE_AFTER_MS: '432000000',
@@ -231,11 +231,6 @@ describe('functions', () => {
       POWERTOOLS_SERVICE_NAME: 'crm-webhooks',
       NODE_OPTIONS: '--enable-source-maps',
     });
-  });
-
-  it('lets a fan-out settle for longer than an ingest invocation can run', () => {
-    const settleMs = Number(fn('ingest').Properties.Environment.Variables.FANOUT_SETTLE_MS);
-    expect(settleMs).toBeGreaterThan(fn('ingest').Properties.Timeout * 1000);
   });
 
   it.each(functionIds)('%s is bundled by esbuild with the AWS SDK inside and a source map', (id) => {

@@ -33,7 +33,7 @@ afterAll(async () => {
 
 async function stored(overrides: Partial<Delivery> = {}): Promise<Delivery> {
   const delivery = newDelivery(newEventId(), newSubscriptionId(), overrides);
-  expect(await repo.createDeliveryIfAbsent(delivery)).toBe(true);
+  expect(await repo.createDeliveries([delivery])).toEqual([]);
   return delivery;
 }
 
@@ -249,7 +249,7 @@ describe('restartBudget', () => {
       statusReason: 'gave up',
       lastAttempt: { number: 10, outcome: 'network', startedAt: at(49), error: 'ECONNREFUSED' },
     });
-    const restarted = await repo.restartBudget(delivery.deliveryId, at(100));
+    const restarted = await repo.restartBudget(delivery, at(100));
     expect(restarted).toEqual({
       ...delivery,
       status: 'pending',
@@ -268,18 +268,16 @@ describe('restartBudget', () => {
   it('is refused while an attempt holds a live lease, allowed once it expired', async () => {
     const delivery = await stored();
     const claimed = await claim(delivery, 1, 1);
-    expect(await repo.restartBudget(delivery.deliveryId, at(1.5))).toBeUndefined();
+    expect(await repo.restartBudget(delivery, at(1.5))).toBeUndefined();
     expect(await repo.get(delivery.deliveryId)).toEqual(claimed);
 
-    const restarted = await repo.restartBudget(delivery.deliveryId, at(3));
+    const restarted = await repo.restartBudget(delivery, at(3));
     expect(restarted).toMatchObject({ status: 'pending', budgetStart: 1, attemptCount: 1, nextTrigger: 'manual' });
     expect(restarted).not.toHaveProperty('leaseUntil');
   });
 
-  it('answers undefined for an unknown or malformed delivery id and creates nothing', async () => {
-    const unknownId = deliveryIdOf(newEventId(), newSubscriptionId());
-    expect(await repo.restartBudget(unknownId, at(1))).toBeUndefined();
-    expect(await repo.get(unknownId)).toBeUndefined();
-    expect(await repo.restartBudget('garbage', at(1))).toBeUndefined();
+  it('answers undefined for a malformed delivery id', async () => {
+    const delivery = newDelivery(newEventId(), newSubscriptionId());
+    expect(await repo.restartBudget({ ...delivery, deliveryId: 'garbage' }, at(1))).toBeUndefined();
   });
 });

@@ -67,7 +67,7 @@ describe('listOverdue', () => {
     expect(await repo.completeAttempt(claimed as Delivery, attempt, { status: 'delivered' }, at(1.1))).toBe(true);
     expect(await repo.listOverdue(at(60), 10)).toEqual([]);
 
-    await repo.restartBudget(delivery.deliveryId, at(20));
+    await repo.restartBudget(delivery, at(20));
     const again = await repo.listOverdue(at(60), 10);
     expect(again).toHaveLength(1);
     expect(again[0]).toMatchObject({ deliveryId: delivery.deliveryId, nextAttemptAt: at(20), nextTrigger: 'manual' });

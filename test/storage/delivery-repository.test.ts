@@ -115,13 +115,6 @@ describe('creating deliveries', () => {
     expect(item).not.toHaveProperty('nextAttemptAt');
   });
 
-  it('creates a delivery if absent and leaves an existing one untouched', async () => {
-    const delivery = newDelivery(newEventId(), newSubscriptionId());
-    expect(await repo.createDeliveryIfAbsent(delivery)).toBe(true);
-    const replay = { ...delivery, attemptCount: 5, status: 'failed' as const, updatedAt: at(99) };
-    expect(await repo.createDeliveryIfAbsent(replay)).toBe(false);
-    expect(await repo.get(delivery.deliveryId)).toEqual(delivery);
-  });
 });
 
 describe('reading deliveries', () => {

@@ -42,6 +42,7 @@ export async function startDynalite(): Promise<LocalDynamo> {
     events: `events-${suffix}`,
     deliveries: `deliveries-${suffix}`,
     attempts: `attempts-${suffix}`,
+    fanouts: `fanouts-${suffix}`,
   };
   const close = async () => {
     client.destroy();

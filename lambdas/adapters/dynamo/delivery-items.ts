@@ -64,6 +64,63 @@ export function summaryToItem(summary: AttemptSummary): Item {
   });
 }
 
+/**
+ * A delivered attempt whose response excerpt is at most this long is kept whole on the delivery item
+ * (`lastAttempt`) instead of in the attempt log: the completion write records it, so a delivery that
+ * succeeds at once costs no attempt-log write, and the item stays within one 1 KB write unit.
+ */
+export const INLINE_RESPONSE_MAX_BYTES = 512;
+
+export function fitsOnDelivery(attempt: Attempt): boolean {
+  return attempt.outcome === 'delivered' && Buffer.byteLength(attempt.responseBody ?? '', 'utf8') <= INLINE_RESPONSE_MAX_BYTES;
+}
+
+/** `lastAttempt` holding the whole attempt; `durationMs` is what tells it from a summary. */
+export function inlineAttemptToItem(attempt: Attempt): Item {
+  return compact({
+    ...summaryToItem(attempt),
+    trigger: attempt.trigger,
+    durationMs: attempt.durationMs,
+    responseBody: attempt.responseBody,
+  });
+}
+
+/** The attempt kept whole on a delivery item, if it holds one. */
+export function inlineAttemptOf(deliveryItem: Item): Attempt | undefined {
+  const last = deliveryItem.lastAttempt as Item | undefined;
+  if (!last || typeof last.durationMs !== 'number') return undefined;
+  const eventId = deliveryItem.eventId as string;
+  const subscriptionId = deliveryItem.subscriptionId as string;
+  return compact({
+    deliveryId: optionalString(deliveryItem, 'deliveryId') ?? deliveryIdOf(eventId, subscriptionId),
+    number: last.number as number,
+    trigger: last.trigger as AttemptTrigger,
+    startedAt: last.startedAt as string,
+    durationMs: last.durationMs,
+    outcome: last.outcome as AttemptOutcome,
+    statusCode: optionalNumber(last, 'statusCode'),
+    error: optionalString(last, 'error'),
+    responseBody: optionalString(last, 'responseBody'),
+  });
+}
+
+/** A delivery its event's plan promises but no claim has stored yet: pending, not attempted. */
+export function plannedDelivery(event: EventRecord, subscriptionId: string): Delivery {
+  return {
+    deliveryId: deliveryIdOf(event.eventId, subscriptionId),
+    eventId: event.eventId,
+    subscriptionId,
+    eventType: event.type,
+    status: 'pending',
+    createdAt: event.receivedAt,
+    updatedAt: event.receivedAt,
+    attemptCount: 0,
+    budgetStart: 0,
+    nextAttemptAt: event.receivedAt,
+    nextTrigger: 'initial',
+  };
+}
+
 function summaryFromItem(item: Item): AttemptSummary {
   return compact({
     number: item.number as number,
@@ -74,7 +131,7 @@ function summaryFromItem(item: Item): AttemptSummary {
   });
 }
 
-/** `pendingShard` is written only while pending: it is what puts a delivery into the sparse pending index. */
+/** `pendingShard` is what puts a delivery into the sparse pending index (the sweeper's watch). */
 export function deliveryToItem(delivery: Delivery, retentionDays: number): Item {
   return compact({
     eventId: delivery.eventId,

@@ -5,7 +5,8 @@ import {
   type DynamoDBDocumentClient,
   type UpdateCommandInput,
 } from '@aws-sdk/lib-dynamodb';
-import type { AttemptConclusion, DeliveryQuery, DeliveryRepository, Page } from '../../domain/ports';
+import { deliveryIdOf } from '../../domain/delivery-id';
+import type { AttemptConclusion, DeliveryOrigin, DeliveryQuery, DeliveryRepository, Page } from '../../domain/ports';
 import type { Attempt, Delivery, DeliveryWakeup, EventRecord } from '../../domain/types';
 import { isConditionalCheckFailed } from './aws-errors';
 import { batchPut } from './batch';
@@ -18,11 +19,13 @@ import {
   deliveryToItem,
   eventFromItem,
   eventToItem,
-  pendingShard,
+  fitsOnDelivery,
+  inlineAttemptOf,
+  plannedDelivery,
 } from './delivery-items';
 import { DeliveryReader } from './delivery-reader';
-import { claimUpdate, closeUpdate, completeUpdate, restartUpdate } from './delivery-updates';
-import type { Item } from './item';
+import { claimUpdate, closeUpdate, completeUpdate, restartUpdate, watchUpdate, type Creation } from './delivery-updates';
+import { expiresAtOf, type Item } from './item';
 import type { TableNames } from './table-names';
 
 export interface DynamoDeliveryRepositoryOptions {
@@ -64,20 +67,23 @@ export class DynamoDeliveryRepository implements DeliveryRepository {
     return deliveries.filter((delivery) => unprocessed.has(delivery.deliveryId));
   }
 
-  createDeliveryIfAbsent(delivery: Delivery): Promise<boolean> {
-    return this.putIfAbsent(this.tables.deliveries, deliveryToItem(delivery, this.retentionDays), 'eventId');
-  }
-
-  get(deliveryId: string): Promise<Delivery | undefined> {
-    return this.reader.get(deliveryId);
+  async get(deliveryId: string): Promise<Delivery | undefined> {
+    const stored = await this.reader.get(deliveryId);
+    if (stored) return stored;
+    const key = deliveryKeyOf(deliveryId);
+    const event = key && (await this.getEvent(key.eventId));
+    return event && key && event.subscriptionIds.includes(key.subscriptionId) ? plannedDelivery(event, key.subscriptionId) : undefined;
   }
 
   getMany(deliveryIds: string[]): Promise<Delivery[]> {
     return this.reader.getMany(deliveryIds);
   }
 
-  listByEvent(eventId: string): Promise<Delivery[]> {
-    return this.reader.listByEvent(eventId);
+  async listByEvent(eventId: string): Promise<Delivery[]> {
+    const [stored, event] = await Promise.all([this.reader.listByEvent(eventId), this.getEvent(eventId)]);
+    const have = new Set(stored.map((delivery) => delivery.subscriptionId));
+    const planned = (event?.subscriptionIds ?? []).filter((id) => !have.has(id)).map((id) => plannedDelivery(event!, id));
+    return [...stored, ...planned].sort((a, b) => (a.subscriptionId < b.subscriptionId ? -1 : a.subscriptionId > b.subscriptionId ? 1 : 0));
   }
 
   listBySubscription(query: DeliveryQuery, limit: number, cursor?: string): Promise<Page<Delivery>> {
@@ -88,20 +94,46 @@ export class DynamoDeliveryRepository implements DeliveryRepository {
     return this.reader.listOverdue(dueBefore, limit);
   }
 
-  async claimAttempt(wakeup: DeliveryWakeup, now: string, leaseUntil: string): Promise<Delivery | undefined> {
+  async watchUnsettled(event: EventRecord): Promise<string[]> {
+    const items = await queryAll(this.doc, {
+      TableName: this.tables.deliveries,
+      KeyConditionExpression: 'eventId = :e',
+      ExpressionAttributeValues: { ':e': event.eventId },
+    });
+    const stored = new Map(items.map((item) => [item.subscriptionId as string, item]));
+    // Settled or already watched deliveries need nothing; the condition re-checks what this read saw.
+    const unwatched = event.subscriptionIds.filter((id) => {
+      const item = stored.get(id);
+      return item === undefined || (item.status === 'pending' && item.pendingShard === undefined);
+    });
+    const watched: string[] = [];
+    for (const subscriptionId of unwatched) {
+      const deliveryId = deliveryIdOf(event.eventId, subscriptionId);
+      const origin = { eventType: event.type, createdAt: event.receivedAt };
+      const update = watchUpdate(this.tables.deliveries, { eventId: event.eventId, subscriptionId }, this.creation(deliveryId, origin));
+      if ((await this.tryUpdate(update)) !== undefined) watched.push(deliveryId);
+    }
+    return watched;
+  }
+
+  async claimAttempt(wakeup: DeliveryWakeup, now: string, leaseUntil: string, origin?: DeliveryOrigin): Promise<Delivery | undefined> {
     const key = deliveryKeyOf(wakeup.deliveryId);
     if (!key) return undefined;
-    const item = await this.tryUpdate(claimUpdate(this.tables.deliveries, key, wakeup, now, leaseUntil));
+    const creation = origin && wakeup.attempt === 1 ? this.creation(wakeup.deliveryId, origin) : undefined;
+    const item = await this.tryUpdate(claimUpdate(this.tables.deliveries, key, wakeup, now, leaseUntil, creation));
     return item && deliveryFromItem(item);
   }
 
   async completeAttempt(delivery: Delivery, attempt: Attempt, conclusion: AttemptConclusion, now: string): Promise<boolean> {
     // Without a lease the caller never claimed this attempt, so it cannot still hold it.
     if (delivery.leaseUntil === undefined) return false;
+    const inline = conclusion.status === 'delivered' && fitsOnDelivery(attempt);
     // The log first: an attempt that reached the receiver is recorded even if the delivery was
-    // taken over meanwhile.
-    await this.doc.send(new PutCommand({ TableName: this.tables.attempts, Item: attemptToItem(attempt, this.retentionDays) }));
-    return (await this.tryUpdate(completeUpdate(this.tables.deliveries, delivery, attempt, conclusion, now))) !== undefined;
+    // taken over meanwhile. A delivered one that fits is recorded by the completion itself.
+    if (!inline) await this.logAttempt(attempt);
+    const completed = (await this.tryUpdate(completeUpdate(this.tables.deliveries, delivery, attempt, conclusion, now, inline))) !== undefined;
+    if (inline && !completed) await this.logAttempt(attempt);
+    return completed;
   }
 
   async closeWithoutAttempt(delivery: Delivery, status: 'failed' | 'paused', reason: string, now: string): Promise<boolean> {
@@ -109,22 +141,42 @@ export class DynamoDeliveryRepository implements DeliveryRepository {
     return (await this.tryUpdate(closeUpdate(this.tables.deliveries, delivery, status, reason, now))) !== undefined;
   }
 
-  async restartBudget(deliveryId: string, now: string): Promise<Delivery | undefined> {
-    const key = deliveryKeyOf(deliveryId);
+  async restartBudget(delivery: Delivery, now: string): Promise<Delivery | undefined> {
+    const key = deliveryKeyOf(delivery.deliveryId);
     if (!key) return undefined;
-    const item = await this.tryUpdate(restartUpdate(this.tables.deliveries, key, pendingShard(deliveryId), now));
+    // The next completion overwrites `lastAttempt`: a delivered attempt kept there moves to the log first.
+    const stored = await this.doc.send(new GetCommand({ TableName: this.tables.deliveries, Key: key, ConsistentRead: true }));
+    const kept = stored.Item && inlineAttemptOf(stored.Item);
+    if (kept) await this.logAttempt(kept);
+    const origin = { eventType: delivery.eventType, createdAt: delivery.createdAt };
+    const item = await this.tryUpdate(restartUpdate(this.tables.deliveries, key, this.creation(delivery.deliveryId, origin), now));
     return item && deliveryFromItem(item);
   }
 
   async listAttempts(deliveryId: string): Promise<Attempt[]> {
-    const items = await queryAll(this.doc, {
-      TableName: this.tables.attempts,
-      KeyConditionExpression: 'deliveryId = :d',
-      ExpressionAttributeValues: { ':d': deliveryId },
-      ScanIndexForward: true,
-      ConsistentRead: true,
-    });
-    return items.map(attemptFromItem);
+    const key = deliveryKeyOf(deliveryId);
+    const [items, stored] = await Promise.all([
+      queryAll(this.doc, {
+        TableName: this.tables.attempts,
+        KeyConditionExpression: 'deliveryId = :d',
+        ExpressionAttributeValues: { ':d': deliveryId },
+        ScanIndexForward: true,
+        ConsistentRead: true,
+      }),
+      key ? this.doc.send(new GetCommand({ TableName: this.tables.deliveries, Key: key, ConsistentRead: true })) : undefined,
+    ]);
+    const attempts = items.map(attemptFromItem);
+    const kept = stored?.Item && inlineAttemptOf(stored.Item);
+    if (kept && !attempts.some((attempt) => attempt.number === kept.number)) attempts.push(kept);
+    return attempts.sort((a, b) => a.number - b.number);
+  }
+
+  private async logAttempt(attempt: Attempt): Promise<void> {
+    await this.doc.send(new PutCommand({ TableName: this.tables.attempts, Item: attemptToItem(attempt, this.retentionDays) }));
+  }
+
+  private creation(deliveryId: string, origin: DeliveryOrigin): Creation {
+    return { deliveryId, origin, expiresAt: expiresAtOf(origin.createdAt, this.retentionDays) };
   }
 
   private async putIfAbsent(tableName: string, item: Item, partitionKey: string): Promise<boolean> {

@@ -1,12 +1,31 @@
 // The conditional updates that move a delivery through its states. Each is one UpdateItem, so the
 // condition and the change are atomic; attempt numbers and leases are what make them exclusive.
 import type { UpdateCommandInput } from '@aws-sdk/lib-dynamodb';
-import type { AttemptConclusion } from '../../domain/ports';
+import type { AttemptConclusion, DeliveryOrigin } from '../../domain/ports';
 import type { Attempt, Delivery, DeliveryWakeup } from '../../domain/types';
-import { summaryToItem, type DeliveryKey } from './delivery-items';
+import { TTL_ATTRIBUTE } from '../../storage/tables';
+import { inlineAttemptToItem, pendingShard, summaryToItem, type DeliveryKey } from './delivery-items';
 
 /** `:heldLease` and `:n` pin the update to the sender that claimed attempt `n` with that lease. */
 const HOLDS_LEASE = 'attemptCount = :n AND leaseUntil = :heldLease';
+
+/** What creates a delivery item in an update: each only if absent, so an existing item keeps its own. */
+export interface Creation {
+  deliveryId: string;
+  origin: DeliveryOrigin;
+  expiresAt: number;
+}
+
+function creationSets(creation: Creation, values: Record<string, unknown>): string {
+  values[':id'] = creation.deliveryId;
+  values[':type'] = creation.origin.eventType;
+  values[':created'] = creation.origin.createdAt;
+  values[':expires'] = creation.expiresAt;
+  return (
+    'deliveryId = if_not_exists(deliveryId, :id), eventType = if_not_exists(eventType, :type), ' +
+    `createdAt = if_not_exists(createdAt, :created), ${TTL_ATTRIBUTE} = if_not_exists(${TTL_ATTRIBUTE}, :expires)`
+  );
+}
 
 export function claimUpdate(
   tableName: string,
@@ -14,25 +33,38 @@ export function claimUpdate(
   wakeup: DeliveryWakeup,
   now: string,
   leaseUntil: string,
+  creation?: Creation,
 ): UpdateCommandInput {
+  const values: Record<string, unknown> = {
+    ':pending': 'pending',
+    ':prev': wakeup.attempt - 1,
+    ':n': wakeup.attempt,
+    ':now': now,
+    ':lease': leaseUntil,
+  };
+  // Either the previous attempt is done (no live lease) and this one is due, or this attempt was
+  // claimed before by a sender whose lease ran out (it crashed or timed out) and may be taken over.
+  let condition =
+    '#status = :pending AND (' +
+    '(attemptCount = :prev AND nextAttemptAt <= :now AND (attribute_not_exists(leaseUntil) OR leaseUntil < :now))' +
+    ' OR (attemptCount = :n AND leaseUntil < :now))';
+  let update = 'SET attemptCount = :n, leaseUntil = :lease, updatedAt = :now';
+  if (creation) {
+    // The first claim of a planned delivery creates its item: it is stored from its first attempt on.
+    condition = `attribute_not_exists(eventId) OR (${condition})`;
+    values[':initial'] = 'initial';
+    values[':zero'] = 0;
+    update +=
+      ', #status = :pending, budgetStart = if_not_exists(budgetStart, :zero), nextAttemptAt = if_not_exists(nextAttemptAt, :created), ' +
+      `nextTrigger = if_not_exists(nextTrigger, :initial), ${creationSets(creation, values)}`;
+  }
   return {
     TableName: tableName,
     Key: key,
-    // Either the previous attempt is done (no live lease) and this one is due, or this attempt was
-    // claimed before by a sender whose lease ran out (it crashed or timed out) and may be taken over.
-    ConditionExpression:
-      '#status = :pending AND (' +
-      '(attemptCount = :prev AND nextAttemptAt <= :now AND (attribute_not_exists(leaseUntil) OR leaseUntil < :now))' +
-      ' OR (attemptCount = :n AND leaseUntil < :now))',
-    UpdateExpression: 'SET attemptCount = :n, leaseUntil = :lease, updatedAt = :now',
+    ConditionExpression: condition,
+    UpdateExpression: update,
     ExpressionAttributeNames: { '#status': 'status' },
-    ExpressionAttributeValues: {
-      ':pending': 'pending',
-      ':prev': wakeup.attempt - 1,
-      ':n': wakeup.attempt,
-      ':now': now,
-      ':lease': leaseUntil,
-    },
+    ExpressionAttributeValues: values,
     ReturnValues: 'ALL_NEW',
   };
 }
@@ -43,26 +75,24 @@ export function completeUpdate(
   attempt: Attempt,
   conclusion: AttemptConclusion,
   now: string,
+  /** The whole attempt is kept on the item (it is not in the attempt log). */
+  inline: boolean,
 ): UpdateCommandInput {
   const values: Record<string, unknown> = {
     ':n': attempt.number,
     ':heldLease': delivery.leaseUntil,
     ':status': conclusion.status,
-    ':last': summaryToItem({
-      number: attempt.number,
-      outcome: attempt.outcome,
-      statusCode: attempt.statusCode,
-      startedAt: attempt.startedAt,
-      error: attempt.error,
-    }),
+    ':last': inline ? inlineAttemptToItem(attempt) : summaryToItem(attempt),
     ':now': now,
   };
   let update: string;
   if (conclusion.status === 'pending') {
-    // Still pending: the delivery keeps its pendingShard, so it stays in the sweeper's index.
-    update = 'SET #status = :status, lastAttempt = :last, updatedAt = :now, nextAttemptAt = :next, nextTrigger = :retry REMOVE leaseUntil';
+    // Waiting for a retry: under the sweeper's watch (the pending index) until it settles.
+    update =
+      'SET #status = :status, lastAttempt = :last, updatedAt = :now, nextAttemptAt = :next, nextTrigger = :retry, pendingShard = :shard REMOVE leaseUntil';
     values[':next'] = conclusion.nextAttemptAt;
     values[':retry'] = 'retry';
+    values[':shard'] = pendingShard(delivery.deliveryId);
   } else {
     update = 'SET #status = :status, lastAttempt = :last, updatedAt = :now, completedAt = :now REMOVE leaseUntil, nextAttemptAt, nextTrigger, pendingShard';
   }
@@ -102,16 +132,52 @@ export function closeUpdate(
   };
 }
 
-export function restartUpdate(tableName: string, key: DeliveryKey, shard: string, now: string): UpdateCommandInput {
+export function restartUpdate(tableName: string, key: DeliveryKey, creation: Creation, now: string): UpdateCommandInput {
+  const values: Record<string, unknown> = {
+    ':pending': 'pending',
+    ':manual': 'manual',
+    ':shard': pendingShard(creation.deliveryId),
+    ':now': now,
+    ':zero': 0,
+  };
   return {
     TableName: tableName,
     Key: key,
     // A live lease means an attempt is in flight; its sender will conclude it, so no restart now.
-    ConditionExpression: 'attribute_exists(eventId) AND (attribute_not_exists(leaseUntil) OR leaseUntil < :now)',
+    // A planned delivery (no item yet) is created by the restart.
+    ConditionExpression: 'attribute_not_exists(leaseUntil) OR leaseUntil < :now',
     UpdateExpression:
-      'SET #status = :pending, budgetStart = attemptCount, nextAttemptAt = :now, nextTrigger = :manual, pendingShard = :shard, updatedAt = :now REMOVE leaseUntil, completedAt, statusReason',
+      'SET #status = :pending, attemptCount = if_not_exists(attemptCount, :zero), budgetStart = if_not_exists(attemptCount, :zero), ' +
+      'nextAttemptAt = :now, nextTrigger = :manual, pendingShard = :shard, updatedAt = :now, ' +
+      `${creationSets(creation, values)} REMOVE leaseUntil, completedAt, statusReason`,
     ExpressionAttributeNames: { '#status': 'status' },
-    ExpressionAttributeValues: { ':pending': 'pending', ':manual': 'manual', ':shard': shard, ':now': now },
+    ExpressionAttributeValues: values,
     ReturnValues: 'ALL_NEW',
+  };
+}
+
+/**
+ * Puts a delivery that is not settled and not yet watched into the pending index, creating it when
+ * it is only planned. Due when its lease runs out (first attempt in flight or its sender died),
+ * else at the event's receipt, so the sweeper's overdue check wakes it after the grace period.
+ */
+export function watchUpdate(tableName: string, key: DeliveryKey, creation: Creation): UpdateCommandInput {
+  const values: Record<string, unknown> = {
+    ':pending': 'pending',
+    ':initial': 'initial',
+    ':zero': 0,
+    ':shard': pendingShard(creation.deliveryId),
+  };
+  return {
+    TableName: tableName,
+    Key: key,
+    ConditionExpression: 'attribute_not_exists(eventId) OR (#status = :pending AND attribute_not_exists(pendingShard))',
+    UpdateExpression:
+      'SET #status = :pending, pendingShard = :shard, nextAttemptAt = if_not_exists(leaseUntil, :created), ' +
+      'attemptCount = if_not_exists(attemptCount, :zero), budgetStart = if_not_exists(budgetStart, :zero), ' +
+      'nextTrigger = if_not_exists(nextTrigger, :initial), updatedAt = if_not_exists(updatedAt, :created), ' +
+      creationSets(creation, values),
+    ExpressionAttributeNames: { '#status': 'status' },
+    ExpressionAttributeValues: values,
   };
 }

@@ -6,7 +6,7 @@ import type { Log } from '../../domain/log';
 import type { ResendDeps } from '../../domain/resend';
 import type { SubscriptionDeps } from '../../domain/subscriptions';
 import type { SweepDeps } from '../../domain/sweep';
-import { deliveryRepository, subscriptionRepository, systemClock, type Env, type Infrastructure } from '../common';
+import { deliveryRepository, fanoutLog, subscriptionRepository, systemClock, type Env, type Infrastructure } from '../common';
 import { wakeupQueue } from '../wakeups';
 
 export function buildResendDeps(env: Env, infra: Infrastructure): ResendDeps & { log: Log } {
@@ -32,6 +32,7 @@ export function buildSweepDeps(env: Env, infra: Infrastructure): SweepDeps {
   const { SWEEP_GRACE_MS } = loadConfig(env, ['SWEEP_GRACE_MS']);
   return {
     deliveries: deliveryRepository(env, infra),
+    fanoutLog: fanoutLog(env, infra),
     wakeups: wakeupQueue(env, infra),
     clock: infra.clock ?? systemClock,
     log: infra.log,
