@@ -75,7 +75,7 @@ export interface DeliveryRepository {
 
   /** The stored delivery, or the planned one its event promises, or undefined. */
   get(deliveryId: string): Promise<Delivery | undefined>;
-  /** The stored deliveries among the given ids, in the order asked, each once. */
+  /** The stored or planned deliveries among the given ids, in the order asked, each once. */
   getMany(deliveryIds: string[]): Promise<Delivery[]>;
   /** Stored and planned deliveries of the event (empty when the event is unknown). */
   listByEvent(eventId: string): Promise<Delivery[]>;

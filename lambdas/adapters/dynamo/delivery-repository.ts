@@ -28,6 +28,9 @@ import { claimUpdate, closeUpdate, completeUpdate, restartUpdate, watchUpdate, t
 import { expiresAtOf, type Item } from './item';
 import type { TableNames } from './table-names';
 
+/** Reads and conditional updates a resend tries while senders keep changing the delivery. */
+const RESTART_TRIES = 3;
+
 export interface DynamoDeliveryRepositoryOptions {
   doc: DynamoDBDocumentClient;
   tables: Pick<TableNames, 'events' | 'deliveries' | 'attempts'>;
@@ -75,8 +78,14 @@ export class DynamoDeliveryRepository implements DeliveryRepository {
     return event && key && event.subscriptionIds.includes(key.subscriptionId) ? plannedDelivery(event, key.subscriptionId) : undefined;
   }
 
-  getMany(deliveryIds: string[]): Promise<Delivery[]> {
-    return this.reader.getMany(deliveryIds);
+  async getMany(deliveryIds: string[]): Promise<Delivery[]> {
+    const stored = await this.reader.getMany(deliveryIds);
+    const found = new Set(stored.map((delivery) => delivery.deliveryId));
+    const missing = [...new Set(deliveryIds)].filter((id) => !found.has(id));
+    // Rare (a delivery not attempted yet, or a wrong id): one event read each.
+    const planned = (await Promise.all(missing.map((id) => this.get(id)))).flatMap((delivery) => delivery ?? []);
+    const byId = new Map([...stored, ...planned].map((delivery) => [delivery.deliveryId, delivery]));
+    return [...new Set(deliveryIds)].flatMap((id) => byId.get(id) ?? []);
   }
 
   async listByEvent(eventId: string): Promise<Delivery[]> {
@@ -144,13 +153,25 @@ export class DynamoDeliveryRepository implements DeliveryRepository {
   async restartBudget(delivery: Delivery, now: string): Promise<Delivery | undefined> {
     const key = deliveryKeyOf(delivery.deliveryId);
     if (!key) return undefined;
-    // The next completion overwrites `lastAttempt`: a delivered attempt kept there moves to the log first.
-    const stored = await this.doc.send(new GetCommand({ TableName: this.tables.deliveries, Key: key, ConsistentRead: true }));
-    const kept = stored.Item && inlineAttemptOf(stored.Item);
-    if (kept) await this.logAttempt(kept);
-    const origin = { eventType: delivery.eventType, createdAt: delivery.createdAt };
-    const item = await this.tryUpdate(restartUpdate(this.tables.deliveries, key, this.creation(delivery.deliveryId, origin), now));
-    return item && deliveryFromItem(item);
+    // Read, then update on condition that nothing changed since: a sender concluding in between
+    // makes the update fail, and the loop looks again.
+    for (let tries = 0; tries < RESTART_TRIES; tries += 1) {
+      const stored = (await this.doc.send(new GetCommand({ TableName: this.tables.deliveries, Key: key, ConsistentRead: true }))).Item;
+      if (stored) {
+        if (typeof stored.leaseUntil === 'string' && stored.leaseUntil >= now) return undefined;
+        // The next completion overwrites `lastAttempt`: a delivered attempt kept there moves to the log first.
+        const kept = inlineAttemptOf(stored);
+        if (kept) await this.logAttempt(kept);
+      } else {
+        const event = await this.getEvent(key.eventId);
+        if (!event?.subscriptionIds.includes(key.subscriptionId)) return undefined;
+      }
+      const origin = { eventType: delivery.eventType, createdAt: delivery.createdAt };
+      const update = restartUpdate(this.tables.deliveries, key, this.creation(delivery.deliveryId, origin), now, stored?.updatedAt as string | undefined);
+      const item = await this.tryUpdate(update);
+      if (item) return deliveryFromItem(item);
+    }
+    return undefined;
   }
 
   async listAttempts(deliveryId: string): Promise<Attempt[]> {

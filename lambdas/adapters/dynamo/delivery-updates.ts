@@ -132,7 +132,11 @@ export function closeUpdate(
   };
 }
 
-export function restartUpdate(tableName: string, key: DeliveryKey, creation: Creation, now: string): UpdateCommandInput {
+/**
+ * `seenUpdatedAt`: the item as the caller read it (every claim and completion changes `updatedAt`),
+ * so nothing concluded in between is overwritten; undefined when the caller read no item.
+ */
+export function restartUpdate(tableName: string, key: DeliveryKey, creation: Creation, now: string, seenUpdatedAt: string | undefined): UpdateCommandInput {
   const values: Record<string, unknown> = {
     ':pending': 'pending',
     ':manual': 'manual',
@@ -140,12 +144,14 @@ export function restartUpdate(tableName: string, key: DeliveryKey, creation: Cre
     ':now': now,
     ':zero': 0,
   };
+  if (seenUpdatedAt !== undefined) values[':seen'] = seenUpdatedAt;
   return {
     TableName: tableName,
     Key: key,
     // A live lease means an attempt is in flight; its sender will conclude it, so no restart now.
     // A planned delivery (no item yet) is created by the restart.
-    ConditionExpression: 'attribute_not_exists(leaseUntil) OR leaseUntil < :now',
+    ConditionExpression:
+      seenUpdatedAt === undefined ? 'attribute_not_exists(eventId)' : 'updatedAt = :seen AND (attribute_not_exists(leaseUntil) OR leaseUntil < :now)',
     UpdateExpression:
       'SET #status = :pending, attemptCount = if_not_exists(attemptCount, :zero), budgetStart = if_not_exists(attemptCount, :zero), ' +
       'nextAttemptAt = :now, nextTrigger = :manual, pendingShard = :shard, updatedAt = :now, ' +
