@@ -1,6 +1,6 @@
 // DynamoDB condition, key-condition and update expressions, for the in-memory fake: just the grammar
 // the adapters use (comparisons, BETWEEN, AND/OR/NOT, parentheses, attribute_exists /
-// attribute_not_exists / begins_with; SET with values, attributes and +/-; REMOVE), top-level
+// attribute_not_exists / begins_with; SET with values, attributes, if_not_exists and +/-; REMOVE), top-level
 // attributes only. Anything else throws, so a new expression in the adapters fails the benchmark
 // loudly instead of being evaluated wrongly. Compiled once per expression text.
 
@@ -115,6 +115,19 @@ class Parser {
     }
     const name = this.path();
     return (env) => env.item?.[name(env)];
+  }
+
+  /** A SET operand: also `if_not_exists(path, operand)`. */
+  setOperand(): Operand {
+    const token = this.peek();
+    if (token?.kind !== 'ident' || token.text !== 'if_not_exists') return this.operand();
+    this.pos += 1;
+    this.expect('(');
+    const name = this.path();
+    this.expect(',');
+    const fallback = this.operand();
+    this.expect(')');
+    return (env) => env.item?.[name(env)] ?? fallback(env);
   }
 
   condition(): Predicate {
@@ -255,7 +268,7 @@ function compileUpdate(expression: string): Update {
       if (clause.text === 'SET') {
         const name = parser.path();
         parser.expect('=');
-        const first = parser.operand();
+        const first = parser.setOperand();
         let value = first;
         if (parser.accept('+')) {
           const second = parser.operand();
