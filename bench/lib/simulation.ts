@@ -5,14 +5,18 @@
 // nothing is visible the clock jumps to the next delayed message or schedule, so the production
 // retry policy (5 min, doubling, jitter) runs in seconds. The AWS clients are the counting fakes, the
 // HTTP is real (receivers on 127.0.0.1 in a child process), the logs are the Powertools logger and
-// metrics as the Lambda entries wire them, with stdout counted and swallowed.
+// metrics as the Lambda entries wire them, with stdout counted and swallowed. The sweeper runs every
+// 5 simulated minutes and once more after the grace period at the end, so its reads of each event
+// (the fan-out log pass) are counted with the rest.
 import { join } from 'node:path';
 import type { UndiciWebhookClient } from '../../lambdas/adapters/http/webhook-client';
 import { silentLog } from '../../lambdas/domain/log';
 import type { Clock } from '../../lambdas/domain/ports';
 import { createIngestHandler } from '../../lambdas/handlers/ingest';
 import { createSenderHandler } from '../../lambdas/handlers/sender';
-import { buildIngestDeps, buildSendDeps } from '../../lambdas/wiring/deps';
+import { createSweeperHandler } from '../../lambdas/handlers/sweeper';
+import { defaults } from '../../lambdas/config';
+import { buildIngestDeps, buildSendDeps, buildSweepDeps } from '../../lambdas/wiring/deps';
 import { createLogger, logOf } from '../../lambdas/wiring/log';
 import { flushingMetrics, PowertoolsMetrics } from '../../lambdas/wiring/metrics';
 import { forkChild } from './child';
@@ -63,7 +67,13 @@ export interface SimulationResult {
   /** HTTP request bytes the receivers got (request line, headers, body). */
   httpBytes: number;
   simulatedMinutes: number;
+  /** Sweeper runs (a fixed rate in AWS, every 5 minutes: not a cost per delivery). */
+  sweeps: number;
+  /** Deliveries the sweeper had to put under watch (none when every wake-up arrives). */
+  sweeperWatched: number;
 }
+
+const SWEEP_EVERY_MS = 5 * 60_000;
 
 class SimClock implements Clock {
   ms = Date.now();
@@ -118,6 +128,14 @@ export async function simulate(options: SimulationOptions): Promise<SimulationRe
       }),
     );
 
+    const sweeper = createSweeperHandler(buildSweepDeps(world.env, world.infra(silentLog)));
+    let sweeps = 0;
+    let sweeperWatched = 0;
+    const sweep = async () => {
+      sweeps += 1;
+      sweeperWatched += (await sweeper()).watched;
+    };
+
     const sample = sampleBody('donation');
     const bodies = Array.from({ length: options.events }, (_, i) => eventBody(sample, `sim-${options.seed}-${i + 1}`));
     for (let i = 0; i < bodies.length; i += 10) world.sqs.deliverBatch(EVENTS_QUEUE_URL, bodies.slice(i, i + 10), 'CRM publish');
@@ -127,6 +145,7 @@ export async function simulate(options: SimulationOptions): Promise<SimulationRe
     const startClock = clock.ms;
     const deadline = Date.now() + options.limitMs;
     let nextSender = 0;
+    let nextSweep = clock.ms + SWEEP_EVERY_MS;
 
     const run = async (fn: Fn, handler: (event: ReturnType<typeof sqsEvent>) => Promise<{ batchItemFailures: unknown[] }>, batch: string[]) => {
       const before = requestCounts(world);
@@ -145,6 +164,10 @@ export async function simulate(options: SimulationOptions): Promise<SimulationRe
 
     for (let steps = 0; ; steps += 1) {
       if (Date.now() > deadline || steps > 1_000_000) throw new Error(`simulation did not finish within ${options.limitMs} ms`);
+      if (clock.ms >= nextSweep) {
+        await sweep();
+        nextSweep += SWEEP_EVERY_MS;
+      }
       let batch = world.sqs.take(EVENTS_QUEUE_URL, options.batchSize);
       if (batch.length > 0) {
         esm.ingestReceives += 1;
@@ -165,8 +188,11 @@ export async function simulate(options: SimulationOptions): Promise<SimulationRe
         .filter((t): t is number => t !== undefined)
         .reduce((a, b) => Math.min(a, b), Number.POSITIVE_INFINITY);
       if (next === Number.POSITIVE_INFINITY) break;
-      clock.ms = Math.max(clock.ms, next);
+      clock.ms = Math.max(clock.ms, Math.min(next, nextSweep));
     }
+    // Once the last event's minute is past the grace period, the sweeper looks at every event once.
+    clock.ms += defaults.sweepGraceMs + 2 * 60_000;
+    await sweep();
 
     const deliveries = world.dynamo.items('deliveries');
     const progress = await receivers.ask<{ requests: number; bytes: number }>({ type: 'progress' }, 'progress');
@@ -190,6 +216,8 @@ export async function simulate(options: SimulationOptions): Promise<SimulationRe
       storageBytes: world.dynamo.storageBytes(),
       httpBytes: progress.bytes,
       simulatedMinutes: (clock.ms - startClock) / 60_000,
+      sweeps,
+      sweeperWatched,
     };
   } finally {
     stdout.restore();

@@ -86,9 +86,10 @@ export interface DeliveryRepository {
   /**
    * Puts every delivery of the event's plan that is pending but not yet watched by `listOverdue`
    * (never attempted, or its first attempt still claimed) under that watch, creating a planned one
-   * as a pending item due at the event's receipt. Returns the delivery ids it took under watch.
+   * as a pending item due at the event's receipt. Returns the delivery ids it took under watch
+   * (none for an unknown event). Reads eventually consistent: the sweeper comes minutes later.
    */
-  watchUnsettled(event: EventRecord): Promise<string[]>;
+  watchUnsettled(eventId: string): Promise<string[]>;
 
   /**
    * Claims attempt `wakeup.attempt` with a conditional write. Succeeds when the delivery is pending,

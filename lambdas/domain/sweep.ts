@@ -13,7 +13,7 @@ import type { Clock, DeliveryRepository, FanoutLog, WakeupQueue } from './ports'
 import { isDueForWakeup, resumingWakeup } from './wakeup-plan';
 
 export interface SweepDeps {
-  deliveries: Pick<DeliveryRepository, 'listOverdue' | 'getEvent' | 'watchUnsettled'>;
+  deliveries: Pick<DeliveryRepository, 'listOverdue' | 'watchUnsettled'>;
   fanoutLog: Pick<FanoutLog, 'eventIdsOf' | 'sweptUntil' | 'setSweptUntil'>;
   wakeups: Pick<WakeupQueue, 'sendNow'>;
   clock: Clock;
@@ -63,16 +63,18 @@ export async function sweepFanouts(deps: SweepDeps): Promise<Pick<SweepResult, '
   let minute = checkpoint === undefined ? Date.parse(minuteOf(new Date(horizon - FIRST_SWEEP_LOOKBACK_MS))) : Date.parse(checkpoint);
   const last = Math.min(horizon, minute + (deps.maxMinutes ?? 120) * MINUTE_MS);
   const result = { events: 0, watched: 0 };
-  for (; minute < last; minute += MINUTE_MS) {
-    const eventIds = await deps.fanoutLog.eventIdsOf(new Date(minute).toISOString());
-    const watched = await mapLimited(eventIds, EVENT_CONCURRENCY, async (eventId) => {
-      const event = await deps.deliveries.getEvent(eventId);
-      return event ? deps.deliveries.watchUnsettled(event) : [];
-    });
-    result.events += eventIds.length;
-    result.watched += watched.flat().length;
-    // Only after the minute is done: a run that fails part-way repeats it.
-    await deps.fanoutLog.setSweptUntil(new Date(minute + MINUTE_MS).toISOString());
+  const start = minute;
+  try {
+    for (; minute < last; minute += MINUTE_MS) {
+      const eventIds = await deps.fanoutLog.eventIdsOf(new Date(minute).toISOString());
+      const watched = await mapLimited(eventIds, EVENT_CONCURRENCY, (eventId) => deps.deliveries.watchUnsettled(eventId));
+      result.events += eventIds.length;
+      result.watched += watched.flat().length;
+    }
+  } finally {
+    // Up to the last minute done, once per run: a run that fails part-way is repeated from there
+    // (looking at an event twice is harmless).
+    if (minute > start) await deps.fanoutLog.setSweptUntil(new Date(minute).toISOString());
   }
   if (result.watched > 0) deps.log.warn('deliveries not yet settled after the grace period put under watch', { ...result });
   return result;

@@ -425,7 +425,7 @@ describe('watchUnsettled', () => {
     expect(await repo.restartBudget(planned(event, 5), at(2))).toBeDefined();
     const untouched = await Promise.all([2, 3, 4, 5].map((index) => item(idOf(event, index))));
 
-    const watched = await repo.watchUnsettled(event);
+    const watched = await repo.watchUnsettled(event.eventId);
     expect(watched).toEqual([idOf(event, 0), idOf(event, 1)]);
 
     expect(await repo.get(idOf(event, 0))).toEqual(planned(event, 0));
@@ -453,9 +453,9 @@ describe('watchUnsettled', () => {
   it('watches nothing the second time', async () => {
     const event = await storedEvent(2, 0);
     await claimFirst(event, 1, 1);
-    expect(await repo.watchUnsettled(event)).toEqual([idOf(event, 0), idOf(event, 1)]);
+    expect(await repo.watchUnsettled(event.eventId)).toEqual([idOf(event, 0), idOf(event, 1)]);
     const after = await Promise.all([0, 1].map((index) => item(idOf(event, index))));
-    expect(await repo.watchUnsettled(event)).toEqual([]);
+    expect(await repo.watchUnsettled(event.eventId)).toEqual([]);
     expect(await Promise.all([0, 1].map((index) => item(idOf(event, index))))).toEqual(after);
   });
 
@@ -463,7 +463,7 @@ describe('watchUnsettled', () => {
     const event = await storedEvent(1, 0);
     const deliveryId = idOf(event, 0);
     const leased = await claimFirst(event, 0, 1);
-    expect(await repo.watchUnsettled(event)).toEqual([deliveryId]);
+    expect(await repo.watchUnsettled(event.eventId)).toEqual([deliveryId]);
     expect(await repo.completeAttempt(leased, delivered(deliveryId, 1), { status: 'delivered' }, at(1.5))).toBe(true);
     expect(await item(deliveryId)).not.toHaveProperty('pendingShard');
     expect(await overdueIds(at(1000))).not.toContain(deliveryId);
@@ -472,13 +472,13 @@ describe('watchUnsettled', () => {
   it('lets the claim of a watched planned delivery take it, with no origin needed', async () => {
     const event = await storedEvent(1, 0);
     const deliveryId = idOf(event, 0);
-    expect(await repo.watchUnsettled(event)).toEqual([deliveryId]);
+    expect(await repo.watchUnsettled(event.eventId)).toEqual([deliveryId]);
     expect(await repo.claimAttempt({ deliveryId, attempt: 1 }, at(1), at(2))).toMatchObject({ attemptCount: 1, leaseUntil: at(2) });
   });
 
   it('returns nothing for an event with an empty plan', async () => {
     const event = await storedEvent(0);
-    expect(await repo.watchUnsettled(event)).toEqual([]);
+    expect(await repo.watchUnsettled(event.eventId)).toEqual([]);
   });
 });
 

@@ -103,7 +103,10 @@ export class DynamoDeliveryRepository implements DeliveryRepository {
     return this.reader.listOverdue(dueBefore, limit);
   }
 
-  async watchUnsettled(event: EventRecord): Promise<string[]> {
+  async watchUnsettled(eventId: string): Promise<string[]> {
+    const out = await this.doc.send(new GetCommand({ TableName: this.tables.events, Key: { eventId } }));
+    if (!out.Item) return [];
+    const event = eventFromItem(out.Item);
     const items = await queryAll(this.doc, {
       TableName: this.tables.deliveries,
       KeyConditionExpression: 'eventId = :e',

@@ -42,7 +42,7 @@ export class DynamoFanoutLog implements FanoutLog {
           KeyConditionExpression: '#bucket = :b',
           ExpressionAttributeNames: { '#bucket': 'bucket' },
           ExpressionAttributeValues: { ':b': bucket },
-          ConsistentRead: true,
+          // Eventually consistent: a minute is read only after the grace period.
         }),
       ),
     );

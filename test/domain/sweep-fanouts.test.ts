@@ -1,0 +1,81 @@
+// The fan-out pass of the sweeper against an in-memory log: which minutes it reads, and where it
+// resumes after a pause or a failure.
+import { describe, expect, it } from 'vitest';
+import { silentLog } from '../../lambdas/domain/log';
+import type { FanoutLog } from '../../lambdas/domain/ports';
+import { FIRST_SWEEP_LOOKBACK_MS, minuteOf, sweepFanouts, type SweepDeps } from '../../lambdas/domain/sweep';
+
+const MIN = 60_000;
+const GRACE = 10 * MIN;
+const T0 = Date.parse('2026-11-27T12:00:00.000Z');
+
+class MemoryLog implements Pick<FanoutLog, 'eventIdsOf' | 'sweptUntil' | 'setSweptUntil'> {
+  readonly byMinute = new Map<string, string[]>();
+  readonly read: string[] = [];
+  checkpoint: string | undefined;
+  failOn: string | undefined;
+  add(at: number, ...ids: string[]) {
+    const minute = minuteOf(new Date(at));
+    this.byMinute.set(minute, [...(this.byMinute.get(minute) ?? []), ...ids]);
+  }
+  async eventIdsOf(minute: string) {
+    if (minute === this.failOn) throw new Error('throttled');
+    this.read.push(minute);
+    return this.byMinute.get(minute) ?? [];
+  }
+  async sweptUntil() {
+    return this.checkpoint;
+  }
+  async setSweptUntil(minute: string) {
+    this.checkpoint = minute;
+  }
+}
+
+function deps(log: MemoryLog, now: number, watchedOf: (eventId: string) => string[] = (id) => [`${id}.sub_aaaaaaaaaaaaaaaaaaaa`]): SweepDeps {
+  return {
+    deliveries: { listOverdue: async () => [], watchUnsettled: async (eventId) => watchedOf(eventId) },
+    fanoutLog: log,
+    wakeups: { sendNow: async () => [] },
+    clock: { now: () => new Date(now) },
+    log: silentLog,
+    graceMs: GRACE,
+  };
+}
+
+describe('sweepFanouts', () => {
+  it('reads whole minutes that ended more than the grace period ago, each once', async () => {
+    const log = new MemoryLog();
+    log.add(T0 + 5_000, 'a', 'b');
+    log.add(T0 + MIN + 1_000, 'c');
+    // 10 min 59 s after T0's minute ended: T0's minute is done, the next one is not.
+    expect(await sweepFanouts(deps(log, T0 + MIN + GRACE + 59_000))).toEqual({ events: 2, watched: 2 });
+    expect(log.checkpoint).toBe(new Date(T0 + MIN).toISOString());
+    expect(await sweepFanouts(deps(log, T0 + 2 * MIN + GRACE))).toEqual({ events: 1, watched: 1 });
+    expect(await sweepFanouts(deps(log, T0 + 2 * MIN + GRACE + 30_000))).toEqual({ events: 0, watched: 0 });
+    expect(log.read.filter((m) => m === new Date(T0).toISOString())).toHaveLength(1);
+  });
+
+  it('starts an hour back on its first run, and catches up at most 120 minutes per run', async () => {
+    const log = new MemoryLog();
+    const now = T0 + GRACE;
+    await sweepFanouts(deps(log, now));
+    expect(log.read[0]).toBe(new Date(T0 - FIRST_SWEEP_LOOKBACK_MS).toISOString());
+    expect(log.read).toHaveLength(60);
+    log.read.length = 0;
+    await sweepFanouts(deps(log, now + 300 * MIN));
+    expect(log.read).toHaveLength(120);
+    expect(log.checkpoint).toBe(new Date(T0 + 120 * MIN).toISOString());
+  });
+
+  it('after a failure part-way, keeps the minutes done and resumes at the one that failed', async () => {
+    const log = new MemoryLog();
+    log.checkpoint = new Date(T0).toISOString();
+    log.add(T0, 'a');
+    log.add(T0 + 2 * MIN, 'c');
+    log.failOn = new Date(T0 + 2 * MIN).toISOString();
+    await expect(sweepFanouts(deps(log, T0 + 5 * MIN + GRACE))).rejects.toThrow(/throttled/);
+    expect(log.checkpoint).toBe(new Date(T0 + 2 * MIN).toISOString());
+    log.failOn = undefined;
+    expect(await sweepFanouts(deps(log, T0 + 5 * MIN + GRACE))).toEqual({ events: 1, watched: 1 });
+  });
+});
