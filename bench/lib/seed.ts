@@ -1,6 +1,6 @@
-// Pending deliveries ready for the sender, stored the way ingest stores them (the real repository's
-// putEventIfAbsent and createDeliveries, the domain's newDelivery), without running ingest itself:
-// the sender benchmark measures the sender only.
+// Planned deliveries ready for the sender, stored the way ingest stores them (the real repository's
+// putEventIfAbsent with the plan; the first claim creates each delivery item), without running
+// ingest itself: the sender benchmark measures the sender only.
 import type { DeliveryRepository } from '../../lambdas/domain/ports';
 import { newDelivery } from '../../lambdas/domain/ingest';
 import type { Delivery } from '../../lambdas/domain/types';
@@ -32,7 +32,5 @@ export async function seedDeliveries(
     if (!(await repository.putEventIfAbsent(event))) throw new Error(`event ${eventId} exists already`);
     for (const subscriptionId of options.subscriptionIds) deliveries.push(newDelivery(event, subscriptionId, now));
   }
-  const unprocessed = await repository.createDeliveries(deliveries);
-  if (unprocessed.length > 0) throw new Error(`${unprocessed.length} deliveries not written`);
   return { deliveries, wakeups: deliveries.map((d) => formatWakeup({ deliveryId: d.deliveryId, attempt: 1 })) };
 }
