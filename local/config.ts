@@ -2,6 +2,7 @@
 // variables are validated by lambdas/config.ts (same rules and defaults as the stack); the few that
 // only exist locally are validated here. A bad value stops the start with a message naming it.
 import { resolve } from 'node:path';
+import type { LogLevel } from '@aws-lambda-powertools/logger/types';
 import * as z from 'zod';
 import { ConfigError, loadConfig, type ConfigKey } from '../lambdas/config';
 import type { TableNames } from '../lambdas/adapters/dynamo/table-names';
@@ -94,6 +95,14 @@ export function readLocalSettings(source: Env): LocalSettings {
     service,
     environment: { ...source },
   };
+}
+
+/**
+ * The local runtime's log level: Powertools' own variables when set, else DEBUG, so that a local run
+ * shows every delivery (a Lambda function logs at INFO and leaves successful deliveries out).
+ */
+export function localLogLevel(source: Env): LogLevel {
+  return (source.POWERTOOLS_LOG_LEVEL || source.LOG_LEVEL || 'DEBUG') as LogLevel;
 }
 
 /**

@@ -26,7 +26,7 @@ import {
 import { createLogger, logOf } from '../lambdas/wiring/log';
 import { MAX_RECEIVE_COUNT } from '../lib/queues';
 import { SQS_BATCH_SIZE } from '../lib/triggers';
-import { functionEnv, LOCAL_CREDENTIALS, LOCAL_REGION, queueArnOf, readLocalSettings, type LocalSettings } from './config';
+import { functionEnv, LOCAL_CREDENTIALS, LOCAL_REGION, localLogLevel, queueArnOf, readLocalSettings, type LocalSettings } from './config';
 import { lockDataDir, type DataLock } from './data-lock';
 import { LocalDeadLetters } from './dead-letters';
 import { LocalNotifier } from './notifier';
@@ -107,7 +107,7 @@ async function shutdown(parts: Parts): Promise<void> {
 
 export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtime> {
   const settings = readLocalSettings(options.env ?? process.env);
-  const log = options.log ?? logOf(createLogger());
+  const log = options.log ?? logOf(createLogger(localLogLevel(options.env ?? process.env)));
   mkdirSync(settings.dataDir, { recursive: true });
 
   // Taken before anything opens a file in the folder, and outside the try: a refused lock is not ours to release.

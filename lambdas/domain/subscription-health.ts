@@ -2,6 +2,12 @@
 // run of failures with no delivery for `failingDisableAfterMs` disables it (reason `failing`).
 // Either way support is notified; pending deliveries pause when they next come up (the sender does
 // not attempt a disabled subscription), and stay resendable.
+//
+// The run is kept on the subscription item as `failingSince`, and every write of it also drops the
+// cached subscription (a read). Under intermittent failures, clearing it on every delivery and setting
+// it again on the next failure would cost writes per delivery, so a delivery ends a run only once the
+// run is `runSettleMs` old: a subscription costs at most two writes per that interval (the run ends,
+// the next one starts), none while healthy, one for a run that never recovers.
 import type { Log } from './log';
 import { noMetrics, type Metrics } from './metrics';
 import type { Clock, Notifier, SubscriptionRepository } from './ports';
@@ -20,14 +26,30 @@ export interface HealthDeps {
   forget(subscriptionId: string): void;
 }
 
+const HOUR_MS = 3_600_000;
+
+/**
+ * How old a failing run must be before a delivery ends it: an hour, or a 24th of the disable threshold
+ * when that is shorter (thresholds of seconds or minutes in tests and local runs).
+ */
+export function runSettleMs(failingDisableAfterMs: number): number {
+  return Math.min(HOUR_MS, Math.floor(failingDisableAfterMs / 24));
+}
+
+/**
+ * How old a run must be to disable its subscription. Deliveries in the run's first `runSettleMs` did
+ * not end it, so the threshold counts from the end of that stretch: a subscription is disabled only
+ * when every attempt has failed for at least `failingDisableAfterMs`.
+ */
+export function disableAfterRunMs(failingDisableAfterMs: number): number {
+  return failingDisableAfterMs + runSettleMs(failingDisableAfterMs);
+}
+
 export function isGone(outcome: AttemptOutcome, statusCode: number | undefined): boolean {
   return outcome === 'http_status' && statusCode === 410;
 }
 
-/**
- * Records the attempt's effect on the subscription. Writes only on a change of state (failing
- * starts, failing ends, disabled), so a healthy subscription costs no write per delivery.
- */
+/** Records the attempt's effect on the subscription; see the top of this file for when it writes. */
 export async function recordSubscriptionHealth(
   deps: HealthDeps,
   subscription: Subscription,
@@ -36,7 +58,8 @@ export async function recordSubscriptionHealth(
 ): Promise<void> {
   const now = deps.clock.now();
   if (outcome === 'delivered') {
-    if (subscription.failingSince !== undefined) {
+    const since = subscription.failingSince;
+    if (since !== undefined && now.getTime() - Date.parse(since) >= runSettleMs(deps.failingDisableAfterMs)) {
       await deps.subscriptionRepository.clearFailing(subscription.id);
       deps.forget(subscription.id);
     }
@@ -52,15 +75,26 @@ export async function recordSubscriptionHealth(
     await deps.subscriptionRepository.markFailing(subscription.id, since);
     deps.forget(subscription.id);
   }
-  const failingMs = now.getTime() - Date.parse(since);
-  if (failingMs >= deps.failingDisableAfterMs) {
-    const days = (failingMs / 86_400_000).toFixed(1);
-    await disable(deps, subscription, 'failing', `every attempt has failed for ${days} days (since ${since})`, now);
-  }
+  const limit = disableAfterRunMs(deps.failingDisableAfterMs);
+  if (now.getTime() - Date.parse(since) < limit) return;
+  // The subscription in hand may be a cached copy; the disable re-reads it and checks the run again,
+  // so a delivery that ended the run meanwhile (on another instance) keeps it active.
+  const stillFailing = (current: Subscription): boolean =>
+    current.failingSince !== undefined && now.getTime() - Date.parse(current.failingSince) >= limit;
+  // Counted past the run's first stretch, which may hold deliveries: a lower bound, and true.
+  const days = ((now.getTime() - Date.parse(since) - runSettleMs(deps.failingDisableAfterMs)) / 86_400_000).toFixed(1);
+  await disable(deps, subscription, 'failing', `every attempt of the last ${days} days has failed (failing since ${since})`, now, stillFailing);
 }
 
-async function disable(deps: HealthDeps, subscription: Subscription, reason: DisabledReason, detail: string, now: Date): Promise<void> {
-  const disabled = await disableSubscription(deps.subscriptionRepository, subscription.id, reason, now);
+async function disable(
+  deps: HealthDeps,
+  subscription: Subscription,
+  reason: DisabledReason,
+  detail: string,
+  now: Date,
+  when?: (current: Subscription) => boolean,
+): Promise<void> {
+  const disabled = await disableSubscription(deps.subscriptionRepository, subscription.id, reason, now, when);
   deps.forget(subscription.id);
   if (!disabled) return;
   (deps.metrics ?? noMetrics).count('SubscriptionsDisabled');

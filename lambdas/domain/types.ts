@@ -31,7 +31,7 @@ export interface Subscription {
   status: SubscriptionStatus;
   /** Why it is disabled: `manual` (support), `gone` (the receiver answered 410), `failing` (nothing delivered for days). */
   disabledReason?: DisabledReason;
-  /** Start of the current run of failed attempts with no delivery in between; absent while healthy. */
+  /** Start of the current run of failed attempts; absent while healthy. Deliveries in a run's first hour do not end it (subscription-health.ts). */
   failingSince?: string;
   createdAt: string;
   updatedAt: string;

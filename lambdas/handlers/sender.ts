@@ -1,7 +1,6 @@
 // SQS trigger on the deliveries queue: one attempt per message, records in parallel. A failed HTTP
 // attempt is not a failure here (it is recorded and retried by schedule); only an error thrown by
-// storage or scheduling fails the record, so SQS hands it out again.
-import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
+// storage or scheduling fails the record, so SQS hands it out again (partial batch response).
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { sendAttempt, type SendDeps } from '../domain/send-attempt';
 import { parseWakeup } from '../domain/wakeup-message';
@@ -16,8 +15,16 @@ export function createSenderHandler(deps: SendDeps) {
       throw error;
     }
   };
-  // A processor per invocation: it keeps the batch's failures, and the local runtime runs several
-  // invocations of one handler at once (Lambda runs one per instance).
-  return async (event: SQSEvent, context?: Context): Promise<SQSBatchResponse> =>
-    processPartialResponse(event, handleRecord, new BatchProcessor(EventType.SQS), { context: context as Context, throwOnFullBatchFailure: false });
+  // Plain Promise.allSettled rather than a batch-processor object: nothing is shared between
+  // invocations (the local runtime runs several of one handler at once), and nothing is allocated
+  // per record beyond the promise itself.
+  return async (event: SQSEvent, _context?: Context): Promise<SQSBatchResponse> => {
+    const records = event.Records;
+    const settled = await Promise.allSettled(records.map(handleRecord));
+    const batchItemFailures: SQSBatchResponse['batchItemFailures'] = [];
+    settled.forEach((outcome, i) => {
+      if (outcome.status === 'rejected') batchItemFailures.push({ itemIdentifier: records[i]!.messageId });
+    });
+    return { batchItemFailures };
+  };
 }

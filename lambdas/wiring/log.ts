@@ -1,10 +1,14 @@
 // Powertools Logger as the domain's Log: structured JSON lines with the fields merged in.
 import { Logger } from '@aws-lambda-powertools/logger';
-import type { LogAttributes } from '@aws-lambda-powertools/logger/types';
+import type { LogAttributes, LogLevel } from '@aws-lambda-powertools/logger/types';
 import type { Log, LogFields } from '../domain/log';
 
-export function createLogger(): Logger {
-  return new Logger({ serviceName: process.env.POWERTOOLS_SERVICE_NAME ?? 'crm-webhooks' });
+/**
+ * Without `logLevel` the level comes from Lambda's log-level setting or POWERTOOLS_LOG_LEVEL, else
+ * INFO: successful deliveries (DEBUG) are not written, failures (INFO, WARN) and errors are.
+ */
+export function createLogger(logLevel?: LogLevel): Logger {
+  return new Logger({ serviceName: process.env.POWERTOOLS_SERVICE_NAME ?? 'crm-webhooks', ...(logLevel ? { logLevel } : {}) });
 }
 
 export function logOf(logger: Logger): Log {

@@ -200,6 +200,34 @@ describe('UndiciWebhookClient with the SSRF guard', () => {
     expect(resolve.calls).toEqual(['rebind.test']);
   });
 
+  it('checks the addresses of every new connection, also for a URL it has posted to before', async () => {
+    // The client remembers per URL only what the URL itself says; DNS answers are checked per connection.
+    const receiver = await startReceiver(() => ({ status: 204, headers: { connection: 'close' } }));
+    cleanups.push(() => receiver.close());
+    const resolve = fixedResolver([v4('127.0.0.1')], [v4('127.0.0.2')]);
+    const guarded = client({ guard: { allowlist: parseAllowlist('127.0.0.1/32'), resolve } });
+    const url = `http://moving.test:${receiver.port}/hook`;
+
+    expectKind(await guarded.post(webhook(url)), 'response');
+    const second = expectKind(await guarded.post(webhook(url)), 'blocked');
+
+    expect(second.error).toBe('address 127.0.0.2 is loopback; not an allowed webhook target');
+    expect(resolve.calls).toEqual(['moving.test', 'moving.test']);
+    expect(receiver.requests).toHaveLength(1);
+  });
+
+  it('times out within the attempt limit while the host name is still being resolved', async () => {
+    const resolve: Resolver = () => new Promise<LookupAddress[]>(() => undefined);
+    // Connect timeout above the attempt's: the attempt's own limit must be what ends it.
+    const guarded = client({ guard: { allowlist: LOOPBACK, resolve }, connectTimeoutMs: 2_000 });
+    const started = Date.now();
+
+    const result = expectKind(await guarded.post({ ...webhook('http://stuck.test:9/hook'), timeoutMs: 200 }), 'timeout');
+
+    expect(Date.now() - started).toBeLessThan(1_000);
+    expect(result.error).toBe('no complete response within 200 ms (waiting for the response headers)');
+  });
+
   it('blocks a name with any refused address among its answers, without connecting', async () => {
     const target = await listen('127.0.0.1');
     const resolve = fixedResolver([v4('127.0.0.1'), v4('127.0.0.2')]);

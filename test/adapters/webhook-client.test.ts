@@ -227,6 +227,13 @@ describe('UndiciWebhookClient', () => {
     });
   });
 
+  it('reports a URL it cannot send to as a network error, without a secret', async () => {
+    const result = expectKind(await client.post(webhook('ftp://127.0.0.1/hook?secret=s3cr3t-value')), 'network');
+    expect(result.code).toBe('UND_ERR_INVALID_ARG');
+    expect(result.error).toContain('http:');
+    expect(JSON.stringify(result)).not.toContain('s3cr3t-value');
+  });
+
   it('rejects a timeout that is not a positive number', async () => {
     await expect(client.post(webhook('http://127.0.0.1:9/', { timeoutMs: 0 }))).rejects.toThrow(RangeError);
   });

@@ -222,25 +222,34 @@ describe('auto-disable', () => {
     const marked = (await h.subscriptions({ action: 'get', id: subscription.id })) as { subscription: SubscriptionView };
     expect(marked.subscription).toMatchObject({ status: 'active', failingSince: h.clock.now().toISOString() });
 
-    h.clock.advance(59 * MIN);
+    // Disabled once the run is older than the period plus its first stretch (a 24th of it, 2.5 min
+    // here), in which a delivery would not have ended it.
+    h.clock.advance(62 * MIN);
     await h.sender(wakeupEvent([await publish(h, subscription.id)]));
     expect(h.notices()).toEqual([]);
 
-    h.clock.advance(2 * MIN);
+    h.clock.advance(1 * MIN);
     await h.sender(wakeupEvent([await publish(h, subscription.id)]));
     const got = (await h.subscriptions({ action: 'get', id: subscription.id })) as { subscription: SubscriptionView };
     expect(got.subscription).toMatchObject({ status: 'disabled', disabledReason: 'failing' });
     expect(h.notices()).toEqual([expect.objectContaining({ subscriptionId: subscription.id, reason: 'failing' })]);
   });
 
-  it('forgets a run of failures as soon as one delivery goes through', async () => {
+  it('ends a run of failures with a delivery once the run is past its first stretch', async () => {
     const h = await harness({ FAILING_DISABLE_AFTER_MS: String(60 * MIN) });
     receiver.respondWith((_req, n) => ({ status: n === 1 ? 500 : 200 }));
     const { subscription } = await create(h, { url: `${receiver.url}/flaky` });
+    const failingSince = async () =>
+      ((await h.subscriptions({ action: 'get', id: subscription.id })) as { subscription: SubscriptionView }).subscription.failingSince;
     await h.sender(wakeupEvent([await publish(h, subscription.id)]));
+    const started = await failingSince();
+    expect(started).toBeDefined();
+    // A delivery in the run's first 2.5 min (a 24th of the period) leaves it as it is: no write.
     await h.sender(wakeupEvent([await publish(h, subscription.id)]));
-    const got = (await h.subscriptions({ action: 'get', id: subscription.id })) as { subscription: SubscriptionView };
-    expect(got.subscription.failingSince).toBeUndefined();
+    expect(await failingSince()).toBe(started);
+    h.clock.advance(3 * MIN);
+    await h.sender(wakeupEvent([await publish(h, subscription.id)]));
+    expect(await failingSince()).toBeUndefined();
     h.clock.advance(2 * 60 * MIN);
     receiver.respondWith(() => ({ status: 500 }));
     await h.sender(wakeupEvent([await publish(h, subscription.id)]));

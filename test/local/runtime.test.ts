@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { GetQueueUrlCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { silentLog } from '../../lambdas/domain/log';
+import { localLogLevel } from '../../local/config';
 import { startRuntime, type Runtime } from '../../local/runtime';
 import { startReceiver, type Receiver } from '../support/receiver';
 import { sampleEvents } from '../support/samples';
@@ -189,5 +190,13 @@ describe('local runtime restart', () => {
       await runtime.stop();
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe('local log level', () => {
+  it('is DEBUG, so a local run logs every delivery, unless Powertools’ own variables say otherwise', () => {
+    expect(localLogLevel({})).toBe('DEBUG');
+    expect(localLogLevel({ POWERTOOLS_LOG_LEVEL: 'WARN' })).toBe('WARN');
+    expect(localLogLevel({ LOG_LEVEL: 'ERROR' })).toBe('ERROR');
   });
 });

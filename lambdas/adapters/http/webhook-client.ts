@@ -1,12 +1,11 @@
 // Sends one webhook POST and reports what happened, never throwing for anything the receiver or the
 // network does: the sender turns every HttpResult into a recorded attempt.
-import { isIP } from 'node:net';
-import { Agent, request, type Dispatcher } from 'undici';
+import { Agent, type Dispatcher } from 'undici';
 import type { HttpResult, WebhookClient, WebhookRequest } from '../../domain/ports';
-import { describeError, errorCodeOf } from './error-text';
+import { blocked, Exchange, type ExchangeLimits } from './exchange';
 import { createGuardedLookup, type Resolver } from './guarded-lookup';
-import { readExcerpt } from './read-excerpt';
-import { classifyAddress, findBlockedError, WebhookTargetBlockedError, type Cidr } from './target-guard';
+import { invalidTargetError, TargetCache } from './target-cache';
+import type { Cidr } from './target-guard';
 
 export interface WebhookTargetGuard {
   /** Ranges let through although not public unicast (e.g. 127.0.0.0/8 and ::1/128 for local runs). */
@@ -48,14 +47,10 @@ const DEFAULT_DRAIN_LIMIT_BYTES = 1024 * 1024;
  */
 const UNDICI_BACKSTOP_MARGIN_MS = 1_000;
 
-/** undici's own timers (backstops behind ours) report with these codes. */
-const TIMEOUT_CODES = new Set(['UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT']);
-
 export class UndiciWebhookClient implements WebhookClient {
   private readonly agent: Dispatcher;
-  private readonly allowlist: readonly Cidr[] | undefined;
-  private readonly excerptBytes: number;
-  private readonly drainLimitBytes: number;
+  private readonly targets: TargetCache;
+  private readonly limits: ExchangeLimits;
 
   constructor(options: UndiciWebhookClientOptions = {}) {
     const { guard } = options;
@@ -63,7 +58,7 @@ export class UndiciWebhookClient implements WebhookClient {
       // The guard lives in the Agent's connector; an injected dispatcher would silently bypass it.
       throw new TypeError('UndiciWebhookClient: pass either `guard` or `agent`, not both');
     }
-    this.allowlist = guard?.allowlist;
+    this.targets = new TargetCache(guard?.allowlist);
     this.agent =
       options.agent ??
       new Agent({
@@ -74,119 +69,45 @@ export class UndiciWebhookClient implements WebhookClient {
         },
         keepAliveTimeout: options.keepAliveTimeoutMs ?? DEFAULT_KEEP_ALIVE_TIMEOUT_MS,
       });
-    this.excerptBytes = options.excerptBytes ?? DEFAULT_EXCERPT_BYTES;
-    this.drainLimitBytes = options.drainLimitBytes ?? DEFAULT_DRAIN_LIMIT_BYTES;
+    this.limits = {
+      excerptBytes: options.excerptBytes ?? DEFAULT_EXCERPT_BYTES,
+      drainLimitBytes: options.drainLimitBytes ?? DEFAULT_DRAIN_LIMIT_BYTES,
+    };
   }
 
-  async post(webhook: WebhookRequest): Promise<HttpResult> {
+  post(webhook: WebhookRequest): Promise<HttpResult> {
     const { timeoutMs } = webhook;
     if (!Number.isFinite(timeoutMs) || timeoutMs <= 0) {
-      throw new RangeError(`timeoutMs must be a positive number, got ${timeoutMs}`);
+      return Promise.reject(new RangeError(`timeoutMs must be a positive number, got ${timeoutMs}`));
     }
     const started = performance.now();
-    const elapsed = (): number => Math.round(performance.now() - started);
-
-    const refused = this.refusedLiteral(webhook.url);
-    if (refused) return blocked(refused, elapsed());
-
-    // One timer for the whole exchange: undici's per-phase timeouts would each allow the full limit
-    // (and its coarse timers fire early or late), while the promise is "the whole response within timeoutMs".
-    const controller = new AbortController();
-    let timedOut = false;
-    let phase: 'headers' | 'body' = 'headers';
-    const timer = setTimeout(() => {
-      timedOut = true;
-      controller.abort(new Error('webhook attempt timed out'));
-    }, timeoutMs);
-
-    try {
-      const options = {
-        dispatcher: this.agent,
-        method: 'POST' as const,
-        headers: webhook.headers,
-        body: webhook.body,
-        signal: controller.signal,
-        headersTimeout: timeoutMs + UNDICI_BACKSTOP_MARGIN_MS,
-        bodyTimeout: timeoutMs + UNDICI_BACKSTOP_MARGIN_MS,
-        // Not in undici 7's types, but honoured: it switches off a redirect interceptor that an
-        // injected dispatcher might carry. Redirects must never be followed.
-        maxRedirections: 0,
-      };
-      const response = await request(webhook.url, options);
-      phase = 'body';
-      const body = await readExcerpt(response.body, {
-        excerptBytes: this.excerptBytes,
-        drainLimitBytes: this.drainLimitBytes,
-      });
-      const durationMs = elapsed();
-      // undici hands a kept-alive socket to the next request only one event-loop turn after the
-      // response ended; without this yield a post issued right after this one opens a new connection.
-      await new Promise((resolve) => setImmediate(resolve));
-      return {
-        kind: 'response',
-        statusCode: response.statusCode,
-        headers: flattenHeaders(response.headers),
-        body,
-        durationMs,
-      };
-    } catch (error) {
-      const refusal = findBlockedError(error);
-      if (refusal) return blocked(refusal, elapsed());
-      const code = errorCodeOf(error);
-      if (timedOut || (code !== undefined && TIMEOUT_CODES.has(code))) {
-        return {
-          kind: 'timeout',
-          durationMs: elapsed(),
-          error: `no complete response within ${timeoutMs} ms (waiting for the response ${phase})`,
-        };
-      }
-      return {
-        kind: 'network',
-        durationMs: elapsed(),
-        error: describeError(error, webhook),
-        ...(code === undefined ? {} : { code }),
-      };
-    } finally {
-      clearTimeout(timer);
+    const target = this.targets.get(webhook.url);
+    if (target.kind === 'refused') return Promise.resolve(blocked(target.refusal, Math.round(performance.now() - started)));
+    const exchange = new Exchange(webhook, this.limits, started);
+    if (target.kind === 'invalid') {
+      exchange.onResponseError(undefined, invalidTargetError(target));
+      return exchange.result;
     }
-  }
-
-  /**
-   * Node's net.connect dials an IP-literal host without calling `lookup`, so the guard checks those
-   * here, before anything is sent. Unparseable URLs are left to undici, which reports them as before.
-   */
-  private refusedLiteral(url: string): WebhookTargetBlockedError | undefined {
-    if (this.allowlist === undefined) return undefined;
-    let hostname: string;
-    try {
-      hostname = new URL(url).hostname;
-    } catch {
-      return undefined;
-    }
-    // The URL parser has already canonicalised literals ('0x7f.1' -> '127.0.0.1', IPv6 in brackets).
-    const literal = hostname.startsWith('[') ? hostname.slice(1, -1) : hostname;
-    if (isIP(literal) === 0) return undefined;
-    const { allowed, range } = classifyAddress(literal, this.allowlist);
-    return allowed ? undefined : new WebhookTargetBlockedError(literal, range);
+    const options = {
+      origin: target.origin,
+      path: target.path,
+      method: 'POST' as const,
+      headers: webhook.headers,
+      body: webhook.body,
+      // Backstops only: the exchange's own timer bounds the whole response.
+      headersTimeout: timeoutMs + UNDICI_BACKSTOP_MARGIN_MS,
+      bodyTimeout: timeoutMs + UNDICI_BACKSTOP_MARGIN_MS,
+      // Not in undici 7's types, but honoured: it switches off a redirect interceptor that an
+      // injected dispatcher might carry. Redirects must never be followed.
+      maxRedirections: 0,
+    };
+    // Errors, synchronous ones included (a header value undici refuses), arrive at the exchange.
+    this.agent.dispatch(options, exchange);
+    return exchange.result;
   }
 
   /** Closes the dispatcher this client sends through, the injected one included. */
   async close(): Promise<void> {
     await this.agent.close();
   }
-}
-
-function blocked(refusal: WebhookTargetBlockedError, durationMs: number): HttpResult {
-  // The text is built from the address and its class only, never from the URL, so it holds no secret
-  // (and scrubbing URL fragments from it would only mangle words such as "webhook").
-  return { kind: 'blocked', durationMs, error: refusal.message };
-}
-
-function flattenHeaders(headers: Record<string, string | string[] | undefined>): Record<string, string> {
-  const flat: Record<string, string> = {};
-  for (const [name, value] of Object.entries(headers)) {
-    if (value === undefined) continue;
-    flat[name.toLowerCase()] = Array.isArray(value) ? value.join(', ') : value;
-  }
-  return flat;
 }
