@@ -118,7 +118,7 @@ export async function sendAttempt(deps: SendDeps, wakeup: DeliveryWakeup, contex
     deps.log.warn('receiver answered 410 Gone; delivery paused', logFields);
   } else {
     metrics.count('DeliveriesDelivered');
-    deps.log.info('delivered', logFields);
+    deps.log.debug('delivered', logFields);
   }
   await recordSubscriptionHealth({ ...deps, forget: (id) => deps.subscriptions.forget(id) }, subscription, attempt.outcome, attempt.statusCode);
   return { kind: 'attempted', attempt, conclusion: conclusion.status };
