@@ -4,8 +4,9 @@
 // same few URLs over and over). Host names are not decided here: the guarded lookup still resolves
 // and checks every connection's addresses.
 import { isIP } from 'node:net';
-import { errors } from 'undici';
 import { classifyAddress, WebhookTargetBlockedError, type Cidr } from './target-guard';
+// Not from 'undici': its index costs the sender's bundle ~240 KB and its cold start the loading (see undici-core).
+import { errors } from './undici-core';
 
 export type Target =
   | { kind: 'target'; origin: string; path: string }

@@ -1,11 +1,13 @@
 // Sends one webhook POST and reports what happened, never throwing for anything the receiver or the
 // network does: the sender turns every HttpResult into a recorded attempt.
-import { Agent, type Dispatcher } from 'undici';
+import type { Dispatcher } from 'undici';
 import type { HttpResult, WebhookClient, WebhookRequest } from '../../domain/ports';
 import { blocked, Exchange, type ExchangeLimits } from './exchange';
 import { createGuardedLookup, type Resolver } from './guarded-lookup';
 import { invalidTargetError, TargetCache } from './target-cache';
 import type { Cidr } from './target-guard';
+// Not from 'undici': its index costs the sender's bundle ~240 KB and its cold start the loading (see undici-core).
+import { Agent } from './undici-core';
 
 export interface WebhookTargetGuard {
   /** Ranges let through although not public unicast (e.g. 127.0.0.0/8 and ::1/128 for local runs). */
