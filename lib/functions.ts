@@ -71,6 +71,19 @@ export const functionIds = Object.keys(functionSpecs) as FunctionId[];
 
 const projectRoot = path.join(__dirname, '..');
 
+/**
+ * Files undici `require`s only on paths the sender never takes, left out of the bundle: 113 KB, which
+ * bring the sender within issue #6's 800 KB. If one were taken after all, it fails with "Cannot find
+ * module '<path>'" instead of working on without it. These are import paths as written in undici's client-h1.js / client-h2.js:
+ * esbuild matches them before resolving (a resolved-path pattern would depend on where node_modules is).
+ * - llhttp-wasm.js: the HTTP parser without WebAssembly SIMD, 70 KB of base64. undici compiles the SIMD
+ *   build (llhttp_simd-wasm.js, kept) and falls back to this one only if that throws, or under Jest, or
+ *   with UNDICI_NO_WASM_SIMD=1, or on ppc64. Node 24 on arm64 (Graviton) always has WASM SIMD.
+ * - web/fetch/body.js: fetch's body extraction with its WebIDL, FormData and data: URL code, 43 KB,
+ *   loaded only to send a FormData body. Webhook bodies are strings.
+ */
+export const UNDICI_FILES_NEVER_LOADED = ['../llhttp/llhttp-wasm.js', '../web/fetch/body.js'] as const;
+
 export interface FunctionsProps {
   /** Every function gets the same environment: nothing in it is secret, and one map cannot drift. */
   environment: Record<string, string>;
@@ -117,8 +130,9 @@ export class Functions extends Construct {
         minify: true,
         sourceMap: true,
         target: 'node24',
-        // Nothing external: the SDK clients are bundled at the version in package-lock.json.
-        externalModules: [],
+        // Nothing external but two undici files Lambda never loads (below): the SDK clients are
+        // bundled at the version in package-lock.json.
+        externalModules: [...UNDICI_FILES_NEVER_LOADED],
         // The ES module builds of the SDK and zod let esbuild drop what a function never uses
         // (zod's locales alone are 350 KB); CommonJS-only packages still resolve through `main`.
         mainFields: ['module', 'main'],
