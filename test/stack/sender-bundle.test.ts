@@ -1,0 +1,123 @@
+// The sender as Lambda runs it: the bundle `cdk synth` stages (minified, SDK inside, undici loaded
+// file by file and two of its files left out: lib/functions.ts, lambdas/adapters/http/undici-core.ts),
+// required by a fresh Node process and invoked with a wake-up, delivering over real sockets. Every
+// other test runs the TypeScript sources; this one shows that what is deployed still delivers.
+import { spawn } from 'node:child_process';
+import { readFileSync, statSync } from 'node:fs';
+import * as path from 'node:path';
+import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import { Webhook as StandardWebhook } from 'standardwebhooks';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { SubscriptionView } from '../../lambdas/domain/subscriptions';
+import { sqsEvent, startHarness, wakeupEvent, type Harness } from '../support/harness';
+import { closedPort, startReceiver, type Receiver } from '../support/receiver';
+import { sampleEvents } from '../support/samples';
+import { removeAssembly, synth, type Synthesized } from './synth';
+
+/** Issue #6: each function's minified bundle, AWS SDK inside, at most this large. */
+const BUNDLE_TARGET_BYTES = 800 * 1024;
+
+interface BundleRun {
+  result?: SQSBatchResponse;
+  error?: string;
+  stdout: string;
+  stderr: string;
+}
+
+/**
+ * Requires the bundle in a new Node process with `env` only (as Lambda does: no tsx, no vitest, no
+ * node_modules next to it) and calls its handler once with `event`.
+ */
+function runBundle(file: string, event: SQSEvent, env: Record<string, string>): Promise<BundleRun> {
+  const script = `
+    const { handler } = require(${JSON.stringify(file)});
+    const context = { functionName: 'sender', awsRequestId: 'bundle-test', getRemainingTimeInMillis: () => 60000 };
+    // Exit once the answer is out: the Agent's keep-alive socket would hold the process for seconds.
+    handler(JSON.parse(process.env.TEST_EVENT), context).then(
+      (result) => process.send({ result }, () => process.exit(0)),
+      (error) => process.send({ error: String(error && error.stack || error) }, () => process.exit(1)),
+    );`;
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['-e', script], {
+      env: { PATH: process.env.PATH ?? '', ...env, TEST_EVENT: JSON.stringify(event) },
+      stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+    });
+    let stdout = '';
+    let stderr = '';
+    let message: Pick<BundleRun, 'result' | 'error'> | undefined;
+    child.stdout?.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
+    child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
+    child.on('message', (m: Pick<BundleRun, 'result' | 'error'>) => (message = m));
+    child.on('error', reject);
+    child.on('close', () => resolve({ ...message, stdout, stderr }));
+  });
+}
+
+describe('the synthesized sender bundle', () => {
+  let s: Synthesized;
+  let bundleFile: string;
+  let h: Harness;
+  let receiver: Receiver;
+
+  beforeAll(async () => {
+    s = synth();
+    const template = JSON.parse(readFileSync(path.join(s.app.outdir, s.stack.templateFile), 'utf8'));
+    const assetPath = template.Resources[s.logicalId(s.stack.functions.byId.sender)].Metadata['aws:asset:path'] as string;
+    bundleFile = path.join(s.app.outdir, assetPath, 'index.js');
+    [h, receiver] = await Promise.all([startHarness(), startReceiver()]);
+  }, 120_000);
+  afterAll(async () => {
+    await Promise.all([receiver?.close(), h?.close()]);
+    removeAssembly(s);
+  });
+
+  it('stays within the 800 KB of issue #6', () => {
+    expect(statSync(bundleFile).size).toBeLessThanOrEqual(BUNDLE_TARGET_BYTES);
+  });
+
+  it('POSTs a stored event, signed, to a host name resolved through the target guard, and records it delivered', async () => {
+    const sample = sampleEvents().find((e) => e.type === 'donation')!;
+    // localhost, not 127.0.0.1: a host name goes through the guard's lookup in undici's connector.
+    const { subscription } = (await h.subscriptions({ action: 'create', url: `http://localhost:${receiver.port}/hook?secret=s3cr3t-bundle` })) as {
+      subscription: SubscriptionView;
+    };
+    expect((await h.ingest(sqsEvent([sample.body]))).batchItemFailures).toEqual([]);
+    const deliveryId = `${sample.id}.${subscription.id}`;
+    expect(h.queued()).toContainEqual({ deliveryId, attempt: 1 });
+
+    // The stored data is the harness's dynalite; the other AWS endpoints are a closed local port, so
+    // an unexpected call fails the invocation instead of leaving the machine.
+    const nowhere = `http://127.0.0.1:${await closedPort()}`;
+    const run = await runBundle(bundleFile, wakeupEvent([{ deliveryId, attempt: 1 }]), {
+      ...(h.env as Record<string, string>),
+      AWS_REGION: 'eu-central-1',
+      AWS_ACCESS_KEY_ID: 'local',
+      AWS_SECRET_ACCESS_KEY: 'local',
+      AWS_ENDPOINT_URL_DYNAMODB: h.dynamo.endpoint,
+      AWS_ENDPOINT_URL_SQS: nowhere,
+      AWS_ENDPOINT_URL_SCHEDULER: nowhere,
+      AWS_ENDPOINT_URL_SNS: nowhere,
+      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+      POWERTOOLS_SERVICE_NAME: 'crm-webhooks',
+    });
+
+    expect(run.error, run.stderr).toBeUndefined();
+    expect(run.result).toEqual({ batchItemFailures: [] });
+    expect(receiver.requests).toHaveLength(1);
+    const req = receiver.requests[0]!;
+    expect(req.method).toBe('POST');
+    expect(req.path).toBe('/hook?secret=s3cr3t-bundle');
+    expect(req.headers.host).toBe(`localhost:${receiver.port}`);
+    expect(req.body.equals(Buffer.from(sample.body, 'utf8'))).toBe(true);
+    expect(req.headers['webhook-id']).toBe(deliveryId);
+    const signed = { 'webhook-id': deliveryId, 'webhook-timestamp': req.headers['webhook-timestamp']!, 'webhook-signature': req.headers['webhook-signature']! };
+    expect(new StandardWebhook(subscription.signingSecrets![0]!.secret).verify(sample.body, signed)).toEqual(JSON.parse(sample.body));
+
+    expect(await h.deliveries.get(deliveryId)).toMatchObject({ status: 'delivered', attemptCount: 1 });
+    expect(await h.deliveries.listAttempts(deliveryId)).toEqual([expect.objectContaining({ number: 1, outcome: 'delivered', statusCode: 200 })]);
+    // The function's own output (Powertools EMF metrics and logs, on stdout) counted it, without the URL secret.
+    const emf = run.stdout.split('\n').filter((line) => line.startsWith('{"_aws"')).map((line) => JSON.parse(line) as Record<string, unknown>);
+    expect(emf).toEqual([expect.objectContaining({ DeliveriesDelivered: 1, AttemptsDelivered: 1 })]);
+    expect(run.stdout).not.toContain('s3cr3t-bundle');
+  });
+});
