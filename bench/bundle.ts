@@ -1,8 +1,9 @@
 // Benchmark 4 (issue #6): the Lambda packages. Synthesizes the stack into a temporary folder (the
 // exact artifacts `cdk deploy` uploads: minified, AWS SDK bundled in), reports each function's
 // bundle size, and its cold initialisation time measured here: a fresh Node process loads the
-// bundle until the handler is ready to be called, median of repeated runs. A trivial module loaded
-// the same way is the baseline, so the ratio shows what the bundle itself costs on this machine.
+// bundle until the handler is ready to be called, median of repeated runs taken in alternation. A
+// trivial module loaded the same way is the baseline, so the ratio shows what the bundle itself costs
+// on this machine.
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -71,9 +72,14 @@ function main(): void {
     const baselineFile = join(outDir, 'baseline.js');
     writeFileSync(baselineFile, 'exports.handler = async () => undefined;\n');
     const rows: Array<Array<string | number>> = [['function', 'bytes', 'KB', 'size / 800 KB', 'init ms (median)', 'init / 150 ms', 'init / baseline']];
-    const baselineMs = median(Array.from({ length: RUNS }, () => initTime(baselineFile)));
-    const results = bundles.map((b) => {
-      const initMs = median(Array.from({ length: RUNS }, () => initTime(b.file)));
+    // Round by round (baseline, then each function once), so that load from elsewhere on a shared
+    // machine falls on every function alike instead of on whichever was being measured.
+    const files = [baselineFile, ...bundles.map((b) => b.file)];
+    const samples = files.map((): number[] => []);
+    for (let run = 0; run < RUNS; run++) files.forEach((file, i) => samples[i]!.push(initTime(file)));
+    const [baselineMs, ...initMedians] = samples.map(median) as [number, ...number[]];
+    const results = bundles.map((b, i) => {
+      const initMs = initMedians[i]!;
       rows.push([b.name, b.bytes, fmt(b.bytes / 1024), fmt(b.bytes / SIZE_TARGET, 2), fmt(initMs, 1), fmt(initMs / INIT_TARGET_MS, 2), fmt(initMs / Math.max(baselineMs, 0.01), 0)]);
       return { name: b.name, bytes: b.bytes, initMs };
     });
