@@ -22,6 +22,7 @@ const functionEnv: Record<string, string> = {
   EVENTS_TABLE: 'events',
   DELIVERIES_TABLE: 'deliveries',
   ATTEMPTS_TABLE: 'attempts',
+  FANOUTS_TABLE: 'fanouts',
   DELIVERIES_QUEUE_URL: 'https://sqs.eu-central-1.amazonaws.com/123456789012/deliveries',
   DELIVERIES_QUEUE_ARN: 'arn:aws:sqs:eu-central-1:123456789012:deliveries',
   EVENTS_DLQ_URL: 'https://sqs.eu-central-1.amazonaws.com/123456789012/events-dlq',
