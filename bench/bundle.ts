@@ -59,10 +59,15 @@ function synthesize(outDir: string): FunctionBundle[] {
   return bundles.sort((a, b) => a.name.localeCompare(b.name));
 }
 
-/** Milliseconds from the start of `require` to the exported handler, in a fresh process. */
-function initTime(file: string): number {
+/**
+ * Milliseconds from the start of `require` to the exported handler, in a fresh process. With
+ * `sourceMaps`, as deployed: the stack sets NODE_OPTIONS=--enable-source-maps, so Node also reads
+ * the bundle's source map at load.
+ */
+function initTime(file: string, sourceMaps: boolean): number {
   const script = `const t=process.hrtime.bigint();const m=require(${JSON.stringify(file)});if(typeof m.handler!=='function')throw new Error('no handler');process.stdout.write(String(Number(process.hrtime.bigint()-t)/1e6));`;
-  const out = execFileSync(process.execPath, ['-e', script], { env: { ...process.env, ...functionEnv }, encoding: 'utf8' });
+  const args = sourceMaps ? ['--enable-source-maps', '-e', script] : ['-e', script];
+  const out = execFileSync(process.execPath, args, { env: { ...process.env, ...functionEnv }, encoding: 'utf8' });
   return Number(out);
 }
 
@@ -72,17 +77,33 @@ function main(): void {
     const bundles = synthesize(outDir);
     const baselineFile = join(outDir, 'baseline.js');
     writeFileSync(baselineFile, 'exports.handler = async () => undefined;\n');
-    const rows: Array<Array<string | number>> = [['function', 'bytes', 'KB', 'size / 800 KB', 'init ms (median)', 'init / 150 ms', 'init / baseline']];
+    const rows: Array<Array<string | number>> = [
+      ['function', 'bytes', 'KB', 'size / 800 KB', 'init ms (median, as deployed)', 'init / 150 ms', 'init / baseline', 'init ms without source maps'],
+    ];
     // Round by round (baseline, then each function once), so that load from elsewhere on a shared
     // machine falls on every function alike instead of on whichever was being measured.
     const files = [baselineFile, ...bundles.map((b) => b.file)];
     const samples = files.map((): number[] => []);
-    for (let run = 0; run < RUNS; run++) files.forEach((file, i) => samples[i]!.push(initTime(file)));
+    const plain = files.map((): number[] => []);
+    for (let run = 0; run < RUNS; run++) {
+      files.forEach((file, i) => samples[i]!.push(initTime(file, true)));
+      files.forEach((file, i) => plain[i]!.push(initTime(file, false)));
+    }
     const [baselineMs, ...initMedians] = samples.map(median) as [number, ...number[]];
+    const plainMedians = plain.slice(1).map(median);
     const results = bundles.map((b, i) => {
       const initMs = initMedians[i]!;
-      rows.push([b.name, b.bytes, fmt(b.bytes / 1024), fmt(b.bytes / SIZE_TARGET, 2), fmt(initMs, 1), fmt(initMs / INIT_TARGET_MS, 2), fmt(initMs / Math.max(baselineMs, 0.01), 0)]);
-      return { name: b.name, bytes: b.bytes, initMs };
+      rows.push([
+        b.name,
+        b.bytes,
+        fmt(b.bytes / 1024),
+        fmt(b.bytes / SIZE_TARGET, 2),
+        fmt(initMs, 1),
+        fmt(initMs / INIT_TARGET_MS, 2),
+        fmt(initMs / Math.max(baselineMs, 0.01), 0),
+        fmt(plainMedians[i]!, 1),
+      ]);
+      return { name: b.name, bytes: b.bytes, initMs, initMsWithoutSourceMaps: plainMedians[i]! };
     });
     console.log(`Lambda bundles (cdk synth, minified, AWS SDK bundled), cold init median of ${RUNS} fresh processes, Node ${process.version}`);
     console.log(table(rows));
