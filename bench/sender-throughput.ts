@@ -47,7 +47,7 @@ const WARMUP_MS = 1_000;
 const CHILD_WARMUP_MS = 2_500;
 const EVENT_TYPE = 'donation';
 
-type Mode = 'raw' | 'sender' | 'sender-b10' | 'sender-powertools';
+type Mode = 'raw' | 'raw+storage' | 'sender' | 'sender-b10' | 'sender-powertools';
 
 interface RunResult {
   perSecond: number;
@@ -115,6 +115,43 @@ async function rawRun(sink: SinkHandle, concurrency: number, count: number): Pro
 }
 
 let runNumber = 0;
+
+/**
+ * The second baseline: the raw POST plus the three storage calls every delivery needs (read the
+ * event, claim, complete), through the same repository, SDK document client and fake as the
+ * sender. What the sender adds over it is its own work (parsing, signing, classifying, the client).
+ */
+async function rawStorageRun(sink: SinkHandle, concurrency: number, count: number): Promise<RunResult> {
+  const world = new World();
+  runNumber += 1;
+  const [subscriptionId] = await world.createSubscriptions(1, sink.url, silentLog);
+  const deps = buildSendDeps(world.env, world.infra(silentLog));
+  const warm = concurrency * 4;
+  const seeded = await seedDeliveries(deps.deliveries, { subscriptionIds: [subscriptionId!], events: warm + count, sample: body, type: EVENT_TYPE, prefix: `s${runNumber}` });
+  const agent = new Agent({ keepAliveTimeout: 4_000 });
+  let next = 0;
+  const deliver = async () => {
+    const delivery = seeded.deliveries[next++]!;
+    const event = await deps.deliveries.getEvent(delivery.eventId);
+    const now = new Date().toISOString();
+    const lease = new Date(Date.now() + 60_000).toISOString();
+    const claimed = await deps.deliveries.claimAttempt({ deliveryId: delivery.deliveryId, attempt: 1 }, now, lease, { eventType: event!.type, createdAt: event!.receivedAt });
+    const response = await request(sink.url, { dispatcher: agent, method: 'POST', headers: { 'content-type': 'application/json' }, body: event!.body });
+    const text = await response.body.text();
+    if (response.statusCode !== 200) throw new Error(`sink answered ${response.statusCode}`);
+    const attempt = { deliveryId: delivery.deliveryId, number: 1, trigger: 'initial' as const, startedAt: now, durationMs: 1, outcome: 'delivered' as const, statusCode: 200, responseBody: text };
+    if (!(await deps.deliveries.completeAttempt(claimed!, attempt, { status: 'delivered' }, now))) throw new Error('completion lost');
+  };
+  try {
+    await drive(concurrency, warm, deliver);
+    const before = await sink.connections();
+    const { ms, cpuUs } = await drive(concurrency, count, deliver);
+    return { perSecond: (count / ms) * 1000, cpuUsPerDelivery: cpuUs / count, count, ms, connections: (await sink.connections()) - before };
+  } finally {
+    await agent.close();
+    await (deps.webhook as UndiciWebhookClient).close();
+  }
+}
 
 async function senderRun(
   sink: SinkHandle,
@@ -424,6 +461,11 @@ function report(summaries: Summary[], parts: Part[], seconds: number): void {
   console.log(table([['part', 'CPU µs', 'note'], ...parts.map((p) => [p.part, fmt(p.cpuUs, 1), p.note])]));
   const target = summaries.filter((s) => s.mode === 'sender');
   const worst = Math.min(...target.map((s) => s.ratioToRaw));
+  const floors = target.map((s) => {
+    const floor = summaries.find((f) => f.mode === 'raw+storage' && f.concurrency === s.concurrency)!;
+    return `c=${s.concurrency}: ${fmt(s.medianPerSecond / floor.medianPerSecond, 2)} (CPU ${fmt(floor.cpuUsPerDelivery / s.cpuUsPerDelivery, 2)})`;
+  });
+  console.log(`Sender vs raw+storage (the same POST and the same three storage calls, none of the sender's own work): ${floors.join(', ')}`);
   console.log(`Target >= 0.80 of raw (sender, batch of 1, silent log): worst ratio ${fmt(worst, 2)} -> ${worst >= 0.8 ? 'met' : 'MISSED'}`);
   console.log(`total ${seconds} s`);
   writeResult('sender-throughput', { summaries, parts });
@@ -442,6 +484,7 @@ async function main(): Promise<void> {
     for (const concurrency of CONCURRENCIES) {
       const runners: Runner[] = [
         { mode: 'raw', run: (c, n) => rawRun(sink, c, n) },
+        { mode: 'raw+storage', run: (c, n) => rawStorageRun(sink, c, n) },
         { mode: 'sender', run: (c, n) => senderRun(sink, c, n, { batch: 1, log: silentLog }) },
       ];
       if (concurrency >= 10) runners.push({ mode: 'sender-b10', run: (c, n) => senderRun(sink, c, n, { batch: 10, log: silentLog }) });
