@@ -303,7 +303,7 @@ function print(results: PhaseResult[]): void {
   console.log('DynamoDB requests seen by dynalite, per delivery:');
   console.log(table([['phase', ...ops], ...results.map((r) => [r.phase, ...ops.map((op) => fmt((r.dynamo[op] ?? 0) / r.deliveries, 3))])]));
   for (const r of results) {
-    const notable = Object.entries(r.log).filter(([k]) => !k.startsWith('info: delivered') && !k.startsWith('info: event fanned out'));
+    const notable = Object.entries(r.log).filter(([k]) => !/^(info|debug): delivered$/.test(k) && !k.startsWith('info: event fanned out'));
     if (notable.length > 0) console.log(`\n${r.phase}: log lines other than "delivered"/"event fanned out": ${notable.map(([k, v]) => `${v}x ${k}`).join('; ')}`);
   }
   for (const r of results) {

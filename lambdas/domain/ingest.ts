@@ -9,8 +9,8 @@
 // conditional claim makes an extra wake-up harmless. Before any of it, the batch's event ids go to
 // the fan-out log, from which the sweeper checks every event once after its grace period.
 import { wantsEventType, type FanoutTargets } from './fanout-targets';
-import { deliveryIdOf } from './delivery-id';
 import { parseEvent } from './event-parsing';
+import { pausedDelivery, plannedDelivery } from './planned-delivery';
 import type { Log } from './log';
 import { noMetrics, type Metrics } from './metrics';
 import { isDueForWakeup, resumingWakeup } from './wakeup-plan';
@@ -85,10 +85,7 @@ export async function ingestMessages(deps: IngestDeps, messages: IncomingMessage
   if (accepted.length === 0) return result;
 
   try {
-    await deps.fanoutLog.record(
-      accepted.map((a) => a.event.eventId),
-      now,
-    );
+    await deps.fanoutLog.record(accepted.map((a) => a.event.eventId), now);
   } catch (error) {
     deps.log.error('could not write the fan-out log; retrying the batch', { error: String(error) });
     result.failedMessageIds.push(...accepted.map((a) => a.messageId));
@@ -111,7 +108,7 @@ export async function ingestMessages(deps: IngestDeps, messages: IncomingMessage
       event.subscriptionIds = targets.map((s) => s.id);
       try {
         if (await deps.deliveries.putEventIfAbsent(event)) {
-          const deliveries = targets.map((s) => (s.status === 'active' ? newDelivery(event, s.id, now) : pausedDelivery(event, s.id, now)));
+          const deliveries = targets.map((s) => (s.status === 'active' ? plannedDelivery(event, s.id) : pausedDelivery(event, s.id)));
           fresh.push({ messageId, event, deliveries });
           result.accepted += 1;
         } else {
@@ -200,27 +197,4 @@ async function resumeRepeatedEvent(deps: IngestDeps, incoming: EventRecord, now:
   const unsent = await deps.wakeups.sendNow(due.map(resumingWakeup));
   deps.log.info('repeated event: fan-out completed', { eventId: stored.eventId, woken: due.length - unsent.length });
   return unsent.length === 0;
-}
-
-export function newDelivery(event: Pick<EventRecord, 'eventId' | 'type'>, subscriptionId: string, now: Date): Delivery {
-  const at = now.toISOString();
-  return {
-    deliveryId: deliveryIdOf(event.eventId, subscriptionId),
-    eventId: event.eventId,
-    subscriptionId,
-    eventType: event.type,
-    status: 'pending',
-    createdAt: at,
-    updatedAt: at,
-    attemptCount: 0,
-    budgetStart: 0,
-    nextAttemptAt: at,
-    nextTrigger: 'initial',
-  };
-}
-
-/** A delivery for a disabled subscription: stored, not attempted, resendable. */
-export function pausedDelivery(event: Pick<EventRecord, 'eventId' | 'type'>, subscriptionId: string, now: Date): Delivery {
-  const { nextAttemptAt: _due, nextTrigger: _trigger, ...delivery } = newDelivery(event, subscriptionId, now);
-  return { ...delivery, status: 'paused', statusReason: 'subscription disabled', completedAt: now.toISOString() };
 }

@@ -104,23 +104,6 @@ export function inlineAttemptOf(deliveryItem: Item): Attempt | undefined {
   });
 }
 
-/** A delivery its event's plan promises but no claim has stored yet: pending, not attempted. */
-export function plannedDelivery(event: EventRecord, subscriptionId: string): Delivery {
-  return {
-    deliveryId: deliveryIdOf(event.eventId, subscriptionId),
-    eventId: event.eventId,
-    subscriptionId,
-    eventType: event.type,
-    status: 'pending',
-    createdAt: event.receivedAt,
-    updatedAt: event.receivedAt,
-    attemptCount: 0,
-    budgetStart: 0,
-    nextAttemptAt: event.receivedAt,
-    nextTrigger: 'initial',
-  };
-}
-
 function summaryFromItem(item: Item): AttemptSummary {
   return compact({
     number: item.number as number,

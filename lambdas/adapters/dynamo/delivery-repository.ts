@@ -21,8 +21,8 @@ import {
   eventToItem,
   fitsOnDelivery,
   inlineAttemptOf,
-  plannedDelivery,
 } from './delivery-items';
+import { plannedDelivery } from '../../domain/planned-delivery';
 import { DeliveryReader } from './delivery-reader';
 import { claimUpdate, closeUpdate, completeUpdate, restartUpdate, watchUpdate, type Creation } from './delivery-updates';
 import { expiresAtOf, type Item } from './item';

@@ -42,16 +42,18 @@ export function claimUpdate(
     ':now': now,
     ':lease': leaseUntil,
   };
-  // Either the previous attempt is done (no live lease) and this one is due, or this attempt was
-  // claimed before by a sender whose lease ran out (it crashed or timed out) and may be taken over.
+  // Either the previous attempt is done (no lease, or an expired one) and this one is due, or this
+  // attempt was claimed before by a sender whose lease ran out (it crashed or timed out) and may be
+  // taken over. Written as a flat OR of ANDs (AND binds tighter): the same condition, and dynalite's
+  // parser (the local runtime) backtracks exponentially in nested parentheses.
   let condition =
-    '#status = :pending AND (' +
-    '(attemptCount = :prev AND nextAttemptAt <= :now AND (attribute_not_exists(leaseUntil) OR leaseUntil < :now))' +
-    ' OR (attemptCount = :n AND leaseUntil < :now))';
+    '#status = :pending AND attemptCount = :prev AND nextAttemptAt <= :now AND attribute_not_exists(leaseUntil)' +
+    ' OR #status = :pending AND attemptCount = :prev AND nextAttemptAt <= :now AND leaseUntil < :now' +
+    ' OR #status = :pending AND attemptCount = :n AND leaseUntil < :now';
   let update = 'SET attemptCount = :n, leaseUntil = :lease, updatedAt = :now';
   if (creation) {
     // The first claim of a planned delivery creates its item: it is stored from its first attempt on.
-    condition = `attribute_not_exists(eventId) OR (${condition})`;
+    condition = `attribute_not_exists(eventId) OR ${condition}`;
     values[':initial'] = 'initial';
     values[':zero'] = 0;
     update +=
@@ -151,7 +153,9 @@ export function restartUpdate(tableName: string, key: DeliveryKey, creation: Cre
     // A live lease means an attempt is in flight; its sender will conclude it, so no restart now.
     // A planned delivery (no item yet) is created by the restart.
     ConditionExpression:
-      seenUpdatedAt === undefined ? 'attribute_not_exists(eventId)' : 'updatedAt = :seen AND (attribute_not_exists(leaseUntil) OR leaseUntil < :now)',
+      seenUpdatedAt === undefined
+        ? 'attribute_not_exists(eventId)'
+        : 'updatedAt = :seen AND attribute_not_exists(leaseUntil) OR updatedAt = :seen AND leaseUntil < :now',
     UpdateExpression:
       'SET #status = :pending, attemptCount = if_not_exists(attemptCount, :zero), budgetStart = if_not_exists(attemptCount, :zero), ' +
       'nextAttemptAt = :now, nextTrigger = :manual, pendingShard = :shard, updatedAt = :now, ' +
@@ -177,7 +181,7 @@ export function watchUpdate(tableName: string, key: DeliveryKey, creation: Creat
   return {
     TableName: tableName,
     Key: key,
-    ConditionExpression: 'attribute_not_exists(eventId) OR (#status = :pending AND attribute_not_exists(pendingShard))',
+    ConditionExpression: 'attribute_not_exists(eventId) OR #status = :pending AND attribute_not_exists(pendingShard)',
     UpdateExpression:
       'SET #status = :pending, pendingShard = :shard, nextAttemptAt = if_not_exists(leaseUntil, :created), ' +
       'attemptCount = if_not_exists(attemptCount, :zero), budgetStart = if_not_exists(budgetStart, :zero), ' +
