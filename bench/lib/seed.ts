@@ -2,7 +2,7 @@
 // putEventIfAbsent with the plan; the first claim creates each delivery item), without running
 // ingest itself: the sender benchmark measures the sender only.
 import type { DeliveryRepository } from '../../lambdas/domain/ports';
-import { newDelivery } from '../../lambdas/domain/ingest';
+import { plannedDelivery } from '../../lambdas/domain/planned-delivery';
 import type { Delivery } from '../../lambdas/domain/types';
 import { formatWakeup } from '../../lambdas/domain/wakeup-message';
 import { eventBody } from './world';
@@ -30,7 +30,7 @@ export async function seedDeliveries(
       subscriptionIds: [...options.subscriptionIds],
     };
     if (!(await repository.putEventIfAbsent(event))) throw new Error(`event ${eventId} exists already`);
-    for (const subscriptionId of options.subscriptionIds) deliveries.push(newDelivery(event, subscriptionId, now));
+    for (const subscriptionId of options.subscriptionIds) deliveries.push(plannedDelivery(event, subscriptionId));
   }
   return { deliveries, wakeups: deliveries.map((d) => formatWakeup({ deliveryId: d.deliveryId, attempt: 1 })) };
 }
