@@ -32,6 +32,7 @@ export type AlarmId =
   | 'eventsQueueAge'
   | 'deliveriesQueueAge'
   | 'deliveriesFailed'
+  | 'sweeperBehind'
   | `${(typeof ERROR_WATCHED)[number]}Errors`
   | `${(typeof THROTTLE_WATCHED)[number]}Throttles`;
 
@@ -51,6 +52,8 @@ export interface AlarmsProps {
 /** The given-up count is summed per hour: a delivery gives up at most once, about two days after its event. */
 export const DELIVERIES_FAILED_PERIOD = Duration.hours(1);
 const PERIOD = Duration.minutes(5);
+/** Two runs' worth of minutes behind (it runs every 5 minutes): more than a slow run. */
+const SWEEPER_BEHIND_MINUTES = 10;
 
 interface AlarmSpec {
   /** Suffix of the alarm's name, after the stack name. */
@@ -191,6 +194,17 @@ function alarmSpecs({ queues, functions, thresholds }: AlarmsProps): Record<Alar
         "subscription) and their attempt logs (deliveries show); tell the receiver's owner what their endpoint answered. " +
         'Once it works again, resend them (crm-webhooks resend, status failed). Many subscriptions at once points at us ' +
         '(egress, DNS, TLS): check the attempts by outcome graph.',
+    },
+    sweeperBehind: {
+      name: 'sweeper-behind',
+      metric: serviceMetric('SweeperBacklogMinutes', { period: PERIOD, statistic: cloudwatch.Stats.MAXIMUM }),
+      threshold: SWEEPER_BEHIND_MINUTES,
+      comparisonOperator: AT_LEAST,
+      description:
+        `The sweeper has not read the last ${SWEEPER_BEHIND_MINUTES} minutes or more of the fan-out log (past the grace period): ` +
+        'a first wake-up lost in that time is not yet recovered. It catches up by itself, up to 120 minutes per run. ' +
+        'Do: read the sweeper log (fan-out log not swept... lines, and errors); check DynamoDB throttling on the deliveries ' +
+        'and fanouts tables; if it keeps timing out, raise its timeout or memory (lib/functions.ts).',
     },
     ingestErrors: errors('ingest', 'Events in its batches go back to the queue and are retried; after 5 failures they reach the events DLQ.'),
     senderErrors: errors('sender', 'Its wake-ups go back to the queue and are retried; after 5 failures they reach the deliveries DLQ.'),

@@ -32,6 +32,7 @@ const graphOf: Record<MetricName, ServiceGraph> = {
   RetriesQueued: 'retries',
   RetriesScheduled: 'retries',
   SweeperRecoveries: 'recoveries',
+  SweeperBacklogMinutes: 'recoveries',
   SubscriptionsDisabled: 'recoveries',
 };
 
@@ -41,7 +42,7 @@ const titles: Record<ServiceGraph, string> = {
   attempts: 'Attempts by outcome',
   latency: 'Attempt latency (ms)',
   retries: 'Retries: queued (SQS delay) vs scheduled (Scheduler)',
-  recoveries: 'Sweeper recoveries, subscriptions disabled',
+  recoveries: 'Sweeper recoveries and backlog, subscriptions disabled',
 };
 
 export const LATENCY_PERCENTILES = ['p50', 'p95', 'p99'] as const;

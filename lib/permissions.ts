@@ -30,8 +30,8 @@ export function grantFunctionPermissions(functions: Record<FunctionId, lambda.IF
   const { ingest, sender, resend, sweeper } = functions;
   allow(ingest, ['dynamodb:PutItem', 'dynamodb:GetItem'], [events.tableArn]);
   // Deliveries are stored by their first claim; ingest writes only those of disabled subscriptions
-  // (paused) and reads an event's deliveries when the event comes again.
-  allow(ingest, ['dynamodb:BatchWriteItem', 'dynamodb:Query'], [deliveries.tableArn]);
+  // (paused, conditional puts) and reads an event's deliveries when the event comes again.
+  allow(ingest, ['dynamodb:PutItem', 'dynamodb:Query'], [deliveries.tableArn]);
   allow(ingest, ['dynamodb:PutItem'], [fanouts.tableArn]);
   allow(ingest, ['dynamodb:Query'], [indexArn(subscriptions, SUBSCRIPTIONS_BY_STATUS)]);
   // The events DLQ too: an invalid event is parked there with its reason, not retried.

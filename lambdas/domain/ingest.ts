@@ -4,7 +4,7 @@
 // the invocation that wrote it (a fresh event) wakes the sender for attempt 1 of each delivery of
 // an active subscription; the delivery item is created by that attempt's claim, so fan-out costs
 // one write per event, not per delivery. Deliveries of disabled subscriptions are stored paused
-// (batched, unconditional: none can exist yet). A repeated event (re-delivered message or
+// (conditional puts: a concurrent repeat of the event may have had one stored by its first claim). A repeated event (re-delivered message or
 // re-published id) re-wakes the deliveries of its stored plan that are still due; the sender's
 // conditional claim makes an extra wake-up harmless. Before any of it, the batch's event ids go to
 // the fan-out log, from which the sweeper checks every event once after its grace period.
@@ -23,7 +23,7 @@ export interface IncomingMessage {
 }
 
 export interface IngestDeps {
-  deliveries: Pick<DeliveryRepository, 'putEventIfAbsent' | 'getEvent' | 'createDeliveries' | 'listByEvent'>;
+  deliveries: Pick<DeliveryRepository, 'putEventIfAbsent' | 'getEvent' | 'storeDeliveries' | 'listByEvent'>;
   fanoutLog: Pick<FanoutLog, 'record'>;
   fanoutTargets: Pick<FanoutTargets, 'list'>;
   wakeups: WakeupQueue;
@@ -150,14 +150,12 @@ async function fanOut(deps: IngestDeps, fresh: FreshEvent[], result: IngestResul
   const failedEvents = new Set<string>();
   const paused = all.filter((d) => d.status === 'paused');
   if (paused.length > 0) {
-    let unprocessed: Delivery[];
     try {
-      unprocessed = await deps.deliveries.createDeliveries(paused);
+      await deps.deliveries.storeDeliveries(paused);
     } catch (error) {
       deps.log.error('could not store paused deliveries; retrying their events', { error: String(error) });
-      unprocessed = paused;
+      for (const d of paused) failedEvents.add(d.eventId);
     }
-    for (const d of unprocessed) failedEvents.add(d.eventId);
   }
 
   const wakeups = all.filter((d) => d.status === 'pending' && !failedEvents.has(d.eventId)).map((d) => ({ deliveryId: d.deliveryId, attempt: 1 }));

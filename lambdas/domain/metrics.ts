@@ -20,6 +20,8 @@ export type MetricName =
   | 'RetriesQueued'
   | 'RetriesScheduled'
   | 'SweeperRecoveries'
+  /** Whole minutes of the fan-out log past the grace period that the sweeper has not read yet (0 when it keeps up). */
+  | 'SweeperBacklogMinutes'
   | 'SubscriptionsDisabled';
 
 export interface Metrics {

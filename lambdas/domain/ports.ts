@@ -68,10 +68,10 @@ export interface DeliveryRepository {
   getEvent(eventId: string): Promise<EventRecord | undefined>;
 
   /**
-   * Unconditional batched writes, used only right after `putEventIfAbsent` returned true (so no
-   * delivery of that event can exist yet). Returns the deliveries that could not be written.
+   * Stores deliveries before any attempt (those paused at fan-out), each with a conditional put:
+   * one that exists already (a repeat of its event woke it, and its first claim stored it) is kept.
    */
-  createDeliveries(deliveries: Delivery[]): Promise<Delivery[]>;
+  storeDeliveries(deliveries: Delivery[]): Promise<void>;
 
   /** The stored delivery, or the planned one its event promises, or undefined. */
   get(deliveryId: string): Promise<Delivery | undefined>;

@@ -49,34 +49,65 @@ export function minuteOf(at: Date): string {
   return new Date(Math.floor(at.getTime() / MINUTE_MS) * MINUTE_MS).toISOString();
 }
 
-export async function sweep(deps: SweepDeps): Promise<SweepResult> {
-  const fanouts = await sweepFanouts(deps);
+export interface SweepBudget {
+  /** Milliseconds left for pass 1; pass 2 needs what remains after it. */
+  remainingMs(): number;
+}
+
+const NO_BUDGET: SweepBudget = { remainingMs: () => Number.POSITIVE_INFINITY };
+
+/**
+ * Both passes. Pass 2 runs whatever pass 1 does (a failure or a backlog there must not stop lost
+ * retries from being woken); pass 1's error is thrown after it, so the run still shows it.
+ */
+export async function sweep(deps: SweepDeps, budget: SweepBudget = NO_BUDGET): Promise<SweepResult> {
+  let fanouts: Pick<SweepResult, 'events' | 'watched'> = { events: 0, watched: 0 };
+  let failure: unknown;
+  try {
+    fanouts = await sweepFanouts(deps, budget);
+  } catch (error) {
+    failure = error;
+  }
   const overdue = await sweepOverdue(deps);
+  if (failure !== undefined) throw failure;
   return { ...fanouts, ...overdue };
 }
 
-/** Pass 1: whole minutes of the fan-out log that ended more than the grace period ago. */
-export async function sweepFanouts(deps: SweepDeps): Promise<Pick<SweepResult, 'events' | 'watched'>> {
+/**
+ * Pass 1: whole minutes of the fan-out log that ended more than the grace period ago, oldest
+ * first, while the budget lasts. The checkpoint moves after every minute that had events and at
+ * the end, so a run that is cut short (timeout, error) is resumed where it stopped.
+ */
+export async function sweepFanouts(deps: SweepDeps, budget: SweepBudget = NO_BUDGET): Promise<Pick<SweepResult, 'events' | 'watched'>> {
   const now = deps.clock.now();
   const horizon = Date.parse(minuteOf(new Date(now.getTime() - deps.graceMs)));
   const checkpoint = await deps.fanoutLog.sweptUntil();
   let minute = checkpoint === undefined ? Date.parse(minuteOf(new Date(horizon - FIRST_SWEEP_LOOKBACK_MS))) : Date.parse(checkpoint);
   const last = Math.min(horizon, minute + (deps.maxMinutes ?? 120) * MINUTE_MS);
   const result = { events: 0, watched: 0 };
-  const start = minute;
+  let saved = minute;
+  const save = async () => {
+    if (minute > saved) await deps.fanoutLog.setSweptUntil(new Date(minute).toISOString());
+    saved = minute;
+  };
   try {
-    for (; minute < last; minute += MINUTE_MS) {
+    for (; minute < last && budget.remainingMs() > 0; ) {
       const eventIds = await deps.fanoutLog.eventIdsOf(new Date(minute).toISOString());
       const watched = await mapLimited(eventIds, EVENT_CONCURRENCY, (eventId) => deps.deliveries.watchUnsettled(eventId));
       result.events += eventIds.length;
       result.watched += watched.flat().length;
+      minute += MINUTE_MS;
+      // An empty minute costs nothing to read again; a busy one is not repeated after a cut.
+      if (eventIds.length > 0) await save();
     }
   } finally {
-    // Up to the last minute done, once per run: a run that fails part-way is repeated from there
-    // (looking at an event twice is harmless).
-    if (minute > start) await deps.fanoutLog.setSweptUntil(new Date(minute).toISOString());
+    // Looking at an event twice is harmless: a run that fails part-way is repeated from here.
+    await save();
   }
   if (result.watched > 0) deps.log.warn('deliveries not yet settled after the grace period put under watch', { ...result });
+  const lagMinutes = Math.max(0, (horizon - minute) / MINUTE_MS);
+  (deps.metrics ?? noMetrics).count('SweeperBacklogMinutes', lagMinutes);
+  if (lagMinutes > 0) deps.log.warn('fan-out log not swept up to the grace horizon yet; the next run goes on', { lagMinutes, sweptUntil: new Date(minute).toISOString() });
   return result;
 }
 

@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { silentLog } from '../../lambdas/domain/log';
 import type { FanoutLog } from '../../lambdas/domain/ports';
-import { FIRST_SWEEP_LOOKBACK_MS, minuteOf, sweepFanouts, type SweepDeps } from '../../lambdas/domain/sweep';
+import { FIRST_SWEEP_LOOKBACK_MS, minuteOf, sweep, sweepFanouts, type SweepDeps } from '../../lambdas/domain/sweep';
 
 const MIN = 60_000;
 const GRACE = 10 * MIN;
@@ -77,5 +77,33 @@ describe('sweepFanouts', () => {
     expect(log.checkpoint).toBe(new Date(T0 + 2 * MIN).toISOString());
     log.failOn = undefined;
     expect(await sweepFanouts(deps(log, T0 + 5 * MIN + GRACE))).toEqual({ events: 1, watched: 1 });
+  });
+});
+
+describe('sweep', () => {
+  it('wakes overdue deliveries even when the fan-out pass fails, then reports the failure', async () => {
+    const log = new MemoryLog();
+    log.checkpoint = new Date(T0).toISOString();
+    log.failOn = new Date(T0).toISOString();
+    let overdueRead = 0;
+    const d = deps(log, T0 + 5 * MIN + GRACE);
+    d.deliveries.listOverdue = async () => {
+      overdueRead += 1;
+      return [];
+    };
+    await expect(sweep(d)).rejects.toThrow(/throttled/);
+    expect(overdueRead).toBe(1);
+  });
+
+  it('stops the fan-out pass when its time budget is spent, keeping the minutes done', async () => {
+    const log = new MemoryLog();
+    log.checkpoint = new Date(T0).toISOString();
+    for (let m = 0; m < 5; m += 1) log.add(T0 + m * MIN + 1_000, `e${m}`);
+    let calls = 0;
+    // Budget for three minutes' reads.
+    const budget = { remainingMs: () => (calls++ < 3 ? 1 : 0) };
+    expect(await sweep(deps(log, T0 + 5 * MIN + GRACE), budget)).toMatchObject({ events: 3, watched: 3 });
+    expect(log.checkpoint).toBe(new Date(T0 + 3 * MIN).toISOString());
+    expect(await sweep(deps(log, T0 + 5 * MIN + GRACE))).toMatchObject({ events: 2 });
   });
 });

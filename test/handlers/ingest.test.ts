@@ -1,4 +1,4 @@
-import { BatchWriteCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { SendMessageBatchCommand, SendMessageCommand, type SendMessageBatchCommandInput } from '@aws-sdk/client-sqs';
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -257,7 +257,8 @@ describe('ingest handler: repeated events', () => {
     await h.subscriptions({ action: 'disable', id: b });
     h.sqs.resetHistory();
     // The event item is written, then the paused delivery's write fails: as if the function died in between.
-    failNext(h, (command) => command instanceof BatchWriteCommand);
+    const deliveriesTable = h.env.DELIVERIES_TABLE;
+    failNext(h, (command) => command instanceof PutCommand && command.input.TableName === deliveriesTable);
     const event = sqsEvent([JSON.stringify({ id: 600, type: 'donation' })]);
     const messageId = event.Records[0]!.messageId;
     expect(failedIds(await h.ingest(event))).toEqual([messageId]);

@@ -32,6 +32,7 @@ const expectedAlarms: Record<AlarmId, () => Json> = {
   // Above the longest SQS delay (15 min) a retry wake-up waits in this queue, with room for a redelivery.
   deliveriesQueueAge: () => ({ Namespace: 'AWS/SQS', MetricName: 'ApproximateAgeOfOldestMessage', Dimensions: queueDimension('deliveries'), Statistic: 'Maximum', Period: 300, Threshold: 1800, ComparisonOperator: 'GreaterThanThreshold' }),
   deliveriesFailed: () => ({ Namespace: 'CrmWebhooks', MetricName: 'DeliveriesFailed', Dimensions: serviceDimension, Statistic: 'Sum', Period: 3600, Threshold: 1, ComparisonOperator: 'GreaterThanOrEqualToThreshold' }),
+  sweeperBehind: () => ({ Namespace: 'CrmWebhooks', MetricName: 'SweeperBacklogMinutes', Dimensions: serviceDimension, Statistic: 'Maximum', Period: 300, Threshold: 10, ComparisonOperator: 'GreaterThanOrEqualToThreshold' }),
   ingestErrors: () => ({ Namespace: 'AWS/Lambda', MetricName: 'Errors', Dimensions: functionDimension('ingest'), Statistic: 'Sum', Period: 300, Threshold: 1, ComparisonOperator: 'GreaterThanOrEqualToThreshold' }),
   senderErrors: () => ({ Namespace: 'AWS/Lambda', MetricName: 'Errors', Dimensions: functionDimension('sender'), Statistic: 'Sum', Period: 300, Threshold: 1, ComparisonOperator: 'GreaterThanOrEqualToThreshold' }),
   sweeperErrors: () => ({ Namespace: 'AWS/Lambda', MetricName: 'Errors', Dimensions: functionDimension('sweeper'), Statistic: 'Sum', Period: 300, Threshold: 1, ComparisonOperator: 'GreaterThanOrEqualToThreshold' }),
@@ -48,6 +49,7 @@ const alarmNames: Record<AlarmId, string> = {
   ingestErrors: 'CrmWebhooks-ingest-errors',
   senderErrors: 'CrmWebhooks-sender-errors',
   sweeperErrors: 'CrmWebhooks-sweeper-errors',
+  sweeperBehind: 'CrmWebhooks-sweeper-behind',
   ingestThrottles: 'CrmWebhooks-ingest-throttles',
   senderThrottles: 'CrmWebhooks-sender-throttles',
 };
@@ -55,7 +57,7 @@ const alarmNames: Record<AlarmId, string> = {
 const alarmIds = Object.keys(expectedAlarms) as AlarmId[];
 
 describe('alarms', () => {
-  it('has exactly these ten alarms', () => {
+  it('has exactly these eleven alarms', () => {
     expect(Object.keys(ofType(s.resources, 'AWS::CloudWatch::Alarm')).sort()).toEqual(alarmIds.map((id) => s.logicalId(s.stack.alarms.byId[id])).sort());
   });
 
@@ -156,7 +158,7 @@ describe('dashboard', () => {
   it('graphs attempt latency p50, p95 and p99, retries queued vs scheduled, sweeper recoveries and disabled subscriptions', () => {
     expect(lines('Attempt latency (ms)')).toEqual(['p50', 'p95', 'p99'].map((p) => `CrmWebhooks AttemptLatency service=crm-webhooks ${p}`));
     expect(lines('Retries: queued (SQS delay) vs scheduled (Scheduler)')).toEqual(service(['RetriesQueued', 'RetriesScheduled']));
-    expect(lines('Sweeper recoveries, subscriptions disabled')).toEqual(service(['SweeperRecoveries', 'SubscriptionsDisabled']));
+    expect(lines('Sweeper recoveries and backlog, subscriptions disabled')).toEqual(service(['SweeperRecoveries', 'SweeperBacklogMinutes', 'SubscriptionsDisabled']));
   });
 
   it('graphs every metric the functions write, each with the service dimension', () => {
@@ -172,7 +174,7 @@ describe('dashboard', () => {
       EventsIngested: true, EventsRejected: true, EventsRepeated: true, DeliveriesCreated: true, DeliveriesDelivered: true,
       DeliveriesFailed: true, DeliveriesPaused: true, DeliveriesResent: true, AttemptsDelivered: true, AttemptsHttpStatus: true,
       AttemptsTimeout: true, AttemptsNetwork: true, AttemptsBlocked: true, AttemptLatency: true, RetriesQueued: true,
-      RetriesScheduled: true, SweeperRecoveries: true, SubscriptionsDisabled: true,
+      RetriesScheduled: true, SweeperRecoveries: true, SweeperBacklogMinutes: true, SubscriptionsDisabled: true,
     };
     expect([...graphed].sort()).toEqual(Object.keys(written).sort());
   });

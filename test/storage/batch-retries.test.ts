@@ -1,8 +1,8 @@
-// What DynamoDB does under throttling and dynalite never does: leave part of a batch unprocessed.
+// What DynamoDB does under throttling and dynalite never does: leave part of a batch read unprocessed.
 import { afterEach, describe, expect, it } from 'vitest';
 import { mockClient } from 'aws-sdk-client-mock';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { BatchGetCommand, BatchWriteCommand, DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { BatchGetCommand, DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { DynamoDeliveryRepository } from '../../lambdas/adapters/dynamo/delivery-repository';
 import { createDocumentClient } from '../../lambdas/adapters/dynamo/document-client';
 import { deliveryToItem } from '../../lambdas/adapters/dynamo/delivery-items';
@@ -25,36 +25,6 @@ function deliveries(count: number) {
   return Array.from({ length: count }, () => newDelivery(eventId, newSubscriptionId()));
 }
 
-function putRequests(list: ReturnType<typeof deliveries>) {
-  return list.map((d) => ({ PutRequest: { Item: deliveryToItem(d, RETENTION_DAYS) } }));
-}
-
-describe('createDeliveries under throttling', () => {
-  it('retries unprocessed items until they are written', async () => {
-    const list = deliveries(30);
-    docMock
-      .on(BatchWriteCommand)
-      .resolvesOnce({ UnprocessedItems: { deliveries: putRequests(list.slice(3, 6)) } })
-      .resolves({ UnprocessedItems: {} });
-
-    expect(await repo.createDeliveries(list)).toEqual([]);
-    const calls = docMock.commandCalls(BatchWriteCommand);
-    expect(calls.map((c) => c.args[0].input.RequestItems?.deliveries?.length)).toEqual([25, 3, 5]);
-  });
-
-  it('gives back the deliveries still unprocessed after five tries', async () => {
-    const list = deliveries(10);
-    docMock.on(BatchWriteCommand).resolves({ UnprocessedItems: { deliveries: putRequests(list.slice(7)) } });
-
-    expect(await repo.createDeliveries(list)).toEqual(list.slice(7));
-    expect(docMock.commandCalls(BatchWriteCommand)).toHaveLength(5);
-  });
-
-  it('propagates an error of the call itself', async () => {
-    docMock.on(BatchWriteCommand).rejects(new Error('ProvisionedThroughputExceededException'));
-    await expect(repo.createDeliveries(deliveries(2))).rejects.toThrow('ProvisionedThroughputExceededException');
-  });
-});
 
 describe('getMany under throttling', () => {
   it('reads the unprocessed keys again and answers in the order asked', async () => {

@@ -39,7 +39,7 @@ describe('listOverdue', () => {
     const shards = new Set(overdue.map((d) => pendingShardOf(d.deliveryId, PENDING_SHARDS)));
     expect(shards.size).toBeGreaterThanOrEqual(3);
     const shuffled = [...overdue.filter((_, i) => i % 2 === 1), ...notDue, ...finished, ...overdue.filter((_, i) => i % 2 === 0)];
-    expect(await repo.createDeliveries(shuffled)).toEqual([]);
+    await repo.storeDeliveries(shuffled);
 
     expect(await repo.listOverdue(at(30), 100)).toEqual(overdue);
     expect(await repo.listOverdue(at(30), 5)).toEqual(overdue.slice(0, 5));
@@ -50,7 +50,7 @@ describe('listOverdue', () => {
 
   it('drops a delivery from the index once it is delivered, and takes it back on restart', async () => {
     const delivery = pendingAt(0);
-    await repo.createDeliveries([delivery]);
+    await repo.storeDeliveries([delivery]);
     expect((await repo.listOverdue(at(5), 10)).map((d) => d.deliveryId)).toEqual([delivery.deliveryId]);
 
     const claimed = await repo.claimAttempt({ deliveryId: delivery.deliveryId, attempt: 1 }, at(1), at(2));
@@ -75,7 +75,7 @@ describe('listOverdue', () => {
 
   it('lists a scheduled retry only once it is due', async () => {
     const delivery = pendingAt(0);
-    await repo.createDeliveries([delivery]);
+    await repo.storeDeliveries([delivery]);
     const claimed = await repo.claimAttempt({ deliveryId: delivery.deliveryId, attempt: 1 }, at(1), at(2));
     const attempt = {
       deliveryId: delivery.deliveryId,
@@ -104,7 +104,7 @@ describe('listOverdue', () => {
       }),
     );
     const real = pendingAt(1);
-    await repo.createDeliveries([real]);
+    await repo.storeDeliveries([real]);
     expect((await repo.listOverdue(at(5), 10)).map((d) => d.deliveryId)).toEqual([real.deliveryId]);
   });
 

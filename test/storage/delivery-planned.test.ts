@@ -143,7 +143,7 @@ async function storePaused(event: EventRecord, index: number): Promise<Delivery>
     nextAttemptAt: undefined,
     nextTrigger: undefined,
   });
-  expect(await repo.createDeliveries([paused])).toEqual([]);
+  await repo.storeDeliveries([paused]);
   return paused;
 }
 
@@ -215,7 +215,7 @@ describe('readers and planned deliveries', () => {
     const paused = await storePaused(event, 1);
     // Stored but outside the plan (e.g. written by an older version): still listed.
     const outsider = newDelivery(event.eventId, newSubscriptionId(), { createdAt: event.receivedAt });
-    expect(await repo.createDeliveries([outsider])).toEqual([]);
+    await repo.storeDeliveries([outsider]);
 
     const expected = [claimed, paused, planned(event, 2), planned(event, 3), outsider].sort((a, b) =>
       a.subscriptionId < b.subscriptionId ? -1 : 1,
@@ -526,5 +526,34 @@ describe('restartBudget guards', () => {
       expect(await repo.completeAttempt(next, delivered(deliveryId, attempt, { startedAt: at(2) }), { status: 'delivered' }, at(2.1))).toBe(true);
     }
     expect((await repo.listAttempts(deliveryId)).map((a) => a.number)).toContain(1);
+  });
+});
+
+describe('writes that must not lose what a sender did', () => {
+  it('storing a paused delivery keeps one that a concurrent first claim already stored and delivered', async () => {
+    const event = await storedEvent(1);
+    const deliveryId = idOf(event, 0);
+    const claimed = await claimFirst(event, 0, 1);
+    expect(await repo.completeAttempt(claimed, delivered(deliveryId, 1), { status: 'delivered' }, at(1.1))).toBe(true);
+    await storePaused(event, 0);
+    expect(await item(deliveryId)).toMatchObject({ status: 'delivered', attemptCount: 1 });
+  });
+
+  it('logs a delivered attempt that was to be kept on the item when the completion write fails', async () => {
+    const event = await storedEvent(1);
+    const deliveryId = idOf(event, 0);
+    const claimed = await claimFirst(event, 0, 1);
+    const failing = new Proxy(doc, {
+      get(target, prop, receiver) {
+        if (prop !== 'send') return Reflect.get(target, prop, receiver);
+        return async (command: { input?: { UpdateExpression?: string } }) => {
+          if (command.input?.UpdateExpression?.includes('completedAt')) throw Object.assign(new Error('timed out'), { name: 'TimeoutError' });
+          return (target.send as (c: unknown) => Promise<unknown>)(command);
+        };
+      },
+    });
+    const failingRepo = new DynamoDeliveryRepository({ doc: failing, tables: dynamo.tableNames, retentionDays: RETENTION_DAYS });
+    await expect(failingRepo.completeAttempt(claimed, delivered(deliveryId, 1), { status: 'delivered' }, at(1.1))).rejects.toThrow('timed out');
+    expect(await attemptRow(deliveryId, 1)).toMatchObject({ outcome: 'delivered', statusCode: 200 });
   });
 });

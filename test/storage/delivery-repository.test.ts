@@ -76,7 +76,7 @@ describe('creating deliveries', () => {
   it('writes 60 deliveries (more than one batch) and lists them by event, ordered by subscription', async () => {
     const eventId = newEventId();
     const deliveries = Array.from({ length: 60 }, () => newDelivery(eventId, newSubscriptionId()));
-    expect(await repo.createDeliveries(deliveries)).toEqual([]);
+    await repo.storeDeliveries(deliveries);
 
     const listed = await repo.listByEvent(eventId);
     const bySubscription = [...deliveries].sort((a, b) => (a.subscriptionId < b.subscriptionId ? -1 : 1));
@@ -84,12 +84,12 @@ describe('creating deliveries', () => {
   });
 
   it('writes nothing for an empty list', async () => {
-    expect(await repo.createDeliveries([])).toEqual([]);
+    await repo.storeDeliveries([]);
   });
 
   it('stores the delivery id, an expiry and, while pending, its pending shard', async () => {
     const delivery = newDelivery(newEventId(), newSubscriptionId(), { createdAt: at(15) });
-    await repo.createDeliveries([delivery]);
+    await repo.storeDeliveries([delivery]);
     const item = await rawItem(doc, dynamo.tableNames.deliveries, {
       eventId: delivery.eventId,
       subscriptionId: delivery.subscriptionId,
@@ -106,7 +106,7 @@ describe('creating deliveries', () => {
       nextTrigger: undefined,
       completedAt: at(1),
     });
-    await repo.createDeliveries([delivery]);
+    await repo.storeDeliveries([delivery]);
     const item = await rawItem(doc, dynamo.tableNames.deliveries, {
       eventId: delivery.eventId,
       subscriptionId: delivery.subscriptionId,
@@ -127,7 +127,7 @@ describe('reading deliveries', () => {
       lastAttempt: { number: 3, outcome: 'http_status', statusCode: 503, startedAt: at(1), error: 'HTTP 503' },
       statusReason: 'resent',
     });
-    await repo.createDeliveries([delivery]);
+    await repo.storeDeliveries([delivery]);
     expect(await repo.get(delivery.deliveryId)).toEqual(delivery);
   });
 
@@ -140,7 +140,7 @@ describe('reading deliveries', () => {
   it('reads many by id: the ones that exist, in the order asked, across several batches', async () => {
     const eventId = newEventId();
     const deliveries = Array.from({ length: 130 }, () => newDelivery(eventId, newSubscriptionId()));
-    expect(await repo.createDeliveries(deliveries)).toEqual([]);
+    await repo.storeDeliveries(deliveries);
     const wanted = [...deliveries].reverse();
     const ids = [
       deliveryIdOf(newEventId(), newSubscriptionId()),
@@ -155,7 +155,7 @@ describe('reading deliveries', () => {
   it('lists the deliveries of an event whose id contains dots', async () => {
     const eventId = 'crm.contact.179';
     const deliveries = [newDelivery(eventId, newSubscriptionId()), newDelivery(eventId, newSubscriptionId())];
-    await repo.createDeliveries(deliveries);
+    await repo.storeDeliveries(deliveries);
     const listed = await repo.listByEvent(eventId);
     expect(listed.map((d) => d.deliveryId).sort()).toEqual(deliveries.map((d) => d.deliveryId).sort());
     expect(await repo.listByEvent(newEventId())).toEqual([]);
@@ -172,9 +172,9 @@ describe('deliveries by subscription and creation time', () => {
 
   beforeAll(async () => {
     const shuffled = [deliveries[5], deliveries[0], deliveries[7], deliveries[2], deliveries[6], deliveries[1], deliveries[4], deliveries[3]];
-    await repo.createDeliveries(shuffled as Delivery[]);
+    await repo.storeDeliveries(shuffled as Delivery[]);
     // Same window, another subscription: must never show up.
-    await repo.createDeliveries([newDelivery(newEventId(), newSubscriptionId(), { createdAt: at(20) })]);
+    await repo.storeDeliveries([newDelivery(newEventId(), newSubscriptionId(), { createdAt: at(20) })]);
   });
 
   async function readAll(query: Parameters<DynamoDeliveryRepository['listBySubscription']>[0], limit: number) {

@@ -1,9 +1,8 @@
-// BatchWriteItem and BatchGetItem may leave part of a request unprocessed (throttling, size limits);
-// these helpers chunk to the API limits and retry the leftovers with a short exponential backoff.
-import { BatchGetCommand, BatchWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+// BatchGetItem may leave part of a request unprocessed (throttling, size limits); this helper
+// chunks to the API limit and retries the leftovers with a short exponential backoff.
+import { BatchGetCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Item } from './item';
 
-const WRITE_BATCH = 25;
 const GET_BATCH = 100;
 const MAX_TRIES = 5;
 const BASE_DELAY_MS = 20;
@@ -16,23 +15,6 @@ export function chunk<T>(items: readonly T[], size: number): T[][] {
 
 function backoff(retry: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, BASE_DELAY_MS * 2 ** retry));
-}
-
-/** Unconditional puts; returns the items still unprocessed after the retries. Errors of a call propagate. */
-export async function batchPut(doc: DynamoDBDocumentClient, tableName: string, items: readonly Item[]): Promise<Item[]> {
-  const unprocessed: Item[] = [];
-  for (const part of chunk(items, WRITE_BATCH)) {
-    let requests = part.map((item) => ({ PutRequest: { Item: item } }));
-    for (let tries = 0; requests.length > 0 && tries < MAX_TRIES; tries++) {
-      if (tries > 0) await backoff(tries - 1);
-      const out = await doc.send(new BatchWriteCommand({ RequestItems: { [tableName]: requests } }));
-      requests = (out.UnprocessedItems?.[tableName] ?? []).flatMap((request) =>
-        request.PutRequest?.Item ? [{ PutRequest: { Item: request.PutRequest.Item } }] : [],
-      );
-    }
-    unprocessed.push(...requests.map((request) => request.PutRequest.Item));
-  }
-  return unprocessed;
 }
 
 /**

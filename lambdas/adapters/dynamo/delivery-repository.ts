@@ -9,7 +9,6 @@ import { deliveryIdOf } from '../../domain/delivery-id';
 import type { AttemptConclusion, DeliveryOrigin, DeliveryQuery, DeliveryRepository, Page } from '../../domain/ports';
 import type { Attempt, Delivery, DeliveryWakeup, EventRecord } from '../../domain/types';
 import { isConditionalCheckFailed } from './aws-errors';
-import { batchPut } from './batch';
 import { queryAll } from './query-all';
 import {
   attemptFromItem,
@@ -27,6 +26,9 @@ import { DeliveryReader } from './delivery-reader';
 import { claimUpdate, closeUpdate, completeUpdate, restartUpdate, watchUpdate, type Creation } from './delivery-updates';
 import { expiresAtOf, type Item } from './item';
 import type { TableNames } from './table-names';
+
+/** Conditional writes of one call in flight at once (watching an event's deliveries, storing paused ones). */
+const WATCH_CONCURRENCY = 8;
 
 /** Reads and conditional updates a resend tries while senders keep changing the delivery. */
 const RESTART_TRIES = 3;
@@ -64,10 +66,15 @@ export class DynamoDeliveryRepository implements DeliveryRepository {
     return out.Item ? eventFromItem(out.Item) : undefined;
   }
 
-  async createDeliveries(deliveries: Delivery[]): Promise<Delivery[]> {
-    const items = deliveries.map((delivery) => deliveryToItem(delivery, this.retentionDays));
-    const unprocessed = new Set((await batchPut(this.doc, this.tables.deliveries, items)).map((item) => item.deliveryId));
-    return deliveries.filter((delivery) => unprocessed.has(delivery.deliveryId));
+  async storeDeliveries(deliveries: Delivery[]): Promise<void> {
+    let next = 0;
+    const worker = async () => {
+      while (next < deliveries.length) {
+        const delivery = deliveries[next++]!;
+        await this.putIfAbsent(this.tables.deliveries, deliveryToItem(delivery, this.retentionDays), 'eventId');
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(WATCH_CONCURRENCY, deliveries.length) }, worker));
   }
 
   async get(deliveryId: string): Promise<Delivery | undefined> {
@@ -118,14 +125,20 @@ export class DynamoDeliveryRepository implements DeliveryRepository {
       const item = stored.get(id);
       return item === undefined || (item.status === 'pending' && item.pendingShard === undefined);
     });
-    const watched: string[] = [];
-    for (const subscriptionId of unwatched) {
-      const deliveryId = deliveryIdOf(event.eventId, subscriptionId);
-      const origin = { eventType: event.type, createdAt: event.receivedAt };
-      const update = watchUpdate(this.tables.deliveries, { eventId: event.eventId, subscriptionId }, this.creation(deliveryId, origin));
-      if ((await this.tryUpdate(update)) !== undefined) watched.push(deliveryId);
-    }
-    return watched;
+    const origin = { eventType: event.type, createdAt: event.receivedAt };
+    const watched = new Set<string>();
+    // A few at a time: after a backlog an event of 1000 subscriptions may need as many updates.
+    let next = 0;
+    const worker = async () => {
+      while (next < unwatched.length) {
+        const subscriptionId = unwatched[next++]!;
+        const deliveryId = deliveryIdOf(event.eventId, subscriptionId);
+        const update = watchUpdate(this.tables.deliveries, { eventId: event.eventId, subscriptionId }, this.creation(deliveryId, origin));
+        if ((await this.tryUpdate(update)) !== undefined) watched.add(deliveryId);
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(WATCH_CONCURRENCY, unwatched.length) }, worker));
+    return unwatched.map((id) => deliveryIdOf(event.eventId, id)).filter((id) => watched.has(id));
   }
 
   async claimAttempt(wakeup: DeliveryWakeup, now: string, leaseUntil: string, origin?: DeliveryOrigin): Promise<Delivery | undefined> {
@@ -143,7 +156,14 @@ export class DynamoDeliveryRepository implements DeliveryRepository {
     // The log first: an attempt that reached the receiver is recorded even if the delivery was
     // taken over meanwhile. A delivered one that fits is recorded by the completion itself.
     if (!inline) await this.logAttempt(attempt);
-    const completed = (await this.tryUpdate(completeUpdate(this.tables.deliveries, delivery, attempt, conclusion, now, inline))) !== undefined;
+    let completed: boolean;
+    try {
+      completed = (await this.tryUpdate(completeUpdate(this.tables.deliveries, delivery, attempt, conclusion, now, inline))) !== undefined;
+    } catch (error) {
+      // The completion was to be its only record: keep the attempt in the log before giving up.
+      if (inline) await this.logAttempt(attempt);
+      throw error;
+    }
     if (inline && !completed) await this.logAttempt(attempt);
     return completed;
   }
