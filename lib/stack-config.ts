@@ -75,7 +75,10 @@ const settings: Record<NumericKey, Setting> = {
   retentionDays: { fallback: defaults.retentionDays, min: 1, integer: true },
   // Lambda accepts a maximum concurrency from 2 to 1000 on an SQS event source.
   senderMaxConcurrency: { fallback: 20, min: 2, max: 1000, integer: true },
-  sweepGraceMs: { fallback: defaults.sweepGraceMs, min: 1, integer: true },
+  // The sweeper reads a minute of the fan-out log once, a grace period after it ended: an ingest
+  // invocation writes its log item first and its events up to its timeout later, so the grace
+  // must outlast that timeout (with a margin) or an event could be read before it is stored.
+  sweepGraceMs: { fallback: defaults.sweepGraceMs, min: 2 * functionSpecs.ingest.timeout.toMilliseconds(), integer: true },
   retryJitter: { fallback: defaults.retryJitter, min: 0, max: 0.5, integer: false },
   signingSecretGraceMs: { fallback: defaults.signingSecretGraceMs, min: 0, integer: true },
   failingDisableAfterMs: { fallback: defaults.failingDisableAfterMs, min: 1, integer: true },

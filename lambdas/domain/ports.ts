@@ -22,9 +22,15 @@ export interface SubscriptionRepository {
    * when `expectedUpdatedAt` is given and the stored item was changed since (read-modify-write).
    */
   put(subscription: Subscription, expectedUpdatedAt?: string): Promise<void>;
-  /** Sets `failingSince` unless it is set already; false when it was (or the subscription is gone). */
-  markFailing(id: string, since: string): Promise<boolean>;
-  /** Removes `failingSince` (a delivery went through). */
+  /**
+   * Sets `failingSince` unless it is set already; false when it was (or the subscription is gone).
+   * With `replacing`, starts a new run instead: only while `failingSince` is still that value, and
+   * forgetting `runDeliveredAt`.
+   */
+  markFailing(id: string, since: string, replacing?: string): Promise<boolean>;
+  /** Records `runDeliveredAt` while the run `since` is the current one and has none yet. */
+  markRunDelivered(id: string, at: string, since: string): Promise<void>;
+  /** Removes `failingSince` and `runDeliveredAt` (a delivery ended the run). */
   clearFailing(id: string): Promise<void>;
 }
 

@@ -16,7 +16,7 @@ import { disableSubscription } from './subscription-status';
 import type { AttemptOutcome, DisabledReason, Subscription } from './types';
 
 export interface HealthDeps {
-  subscriptionRepository: Pick<SubscriptionRepository, 'get' | 'put' | 'markFailing' | 'clearFailing'>;
+  subscriptionRepository: Pick<SubscriptionRepository, 'get' | 'put' | 'markFailing' | 'markRunDelivered' | 'clearFailing'>;
   notifier: Notifier;
   clock: Clock;
   log: Log;
@@ -57,10 +57,17 @@ export async function recordSubscriptionHealth(
   statusCode: number | undefined,
 ): Promise<void> {
   const now = deps.clock.now();
+  const settleMs = runSettleMs(deps.failingDisableAfterMs);
   if (outcome === 'delivered') {
     const since = subscription.failingSince;
-    if (since !== undefined && now.getTime() - Date.parse(since) >= runSettleMs(deps.failingDisableAfterMs)) {
+    if (since === undefined) return;
+    if (now.getTime() - Date.parse(since) >= settleMs) {
       await deps.subscriptionRepository.clearFailing(subscription.id);
+      deps.forget(subscription.id);
+    } else if (subscription.runDeliveredAt === undefined) {
+      // Too young to end the run, but remembered: a receiver that then goes quiet must not be judged
+      // by this run on its next failure, days later.
+      await deps.subscriptionRepository.markRunDelivered(subscription.id, now.toISOString(), since);
       deps.forget(subscription.id);
     }
     return;
@@ -74,6 +81,13 @@ export async function recordSubscriptionHealth(
     since = now.toISOString();
     await deps.subscriptionRepository.markFailing(subscription.id, since);
     deps.forget(subscription.id);
+  } else if (subscription.runDeliveredAt !== undefined) {
+    // A delivery came in this run's first hour. Failures soon after it continue the run (no write
+    // per flip); a failure an hour or more after it starts a new run, which it could not disable.
+    if (now.getTime() - Date.parse(subscription.runDeliveredAt) < settleMs) return;
+    await deps.subscriptionRepository.markFailing(subscription.id, now.toISOString(), since);
+    deps.forget(subscription.id);
+    return;
   }
   const limit = disableAfterRunMs(deps.failingDisableAfterMs);
   if (now.getTime() - Date.parse(since) < limit) return;

@@ -26,6 +26,7 @@ export function viewOf(subscription: Subscription, options: { reveal?: boolean }
   if (subscription.description !== undefined) view.description = subscription.description;
   if (subscription.disabledReason) view.disabledReason = subscription.disabledReason;
   if (subscription.failingSince) view.failingSince = subscription.failingSince;
+  if (subscription.runDeliveredAt) view.runDeliveredAt = subscription.runDeliveredAt;
   return view;
 }
 

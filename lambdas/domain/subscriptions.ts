@@ -97,6 +97,7 @@ export async function handleSubscriptionAction(deps: SubscriptionDeps, input: un
         next.status = 'active';
         delete next.disabledReason;
         delete next.failingSince;
+        delete next.runDeliveredAt;
       } else if (action === 'disable') {
         next.status = 'disabled';
         next.disabledReason = 'manual';

@@ -33,6 +33,11 @@ export interface Subscription {
   disabledReason?: DisabledReason;
   /** Start of the current run of failed attempts; absent while healthy. Deliveries in a run's first hour do not end it (subscription-health.ts). */
   failingSince?: string;
+  /**
+   * A delivery that came in the current run's first hour (which did not end the run), recorded once
+   * per run. A failure an hour or more after it starts a new run: the receiver was working then.
+   */
+  runDeliveredAt?: string;
   createdAt: string;
   updatedAt: string;
 }

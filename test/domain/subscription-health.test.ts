@@ -48,17 +48,26 @@ class MemorySubscriptions implements SubscriptionRepository {
     if (!stored || (expectedUpdatedAt !== undefined && stored.updatedAt !== expectedUpdatedAt)) throw new ConflictError('changed');
     this.items.set(subscription.id, structuredClone(subscription));
   }
-  async markFailing(id: string, since: string): Promise<boolean> {
+  async markFailing(id: string, since: string, replacing?: string): Promise<boolean> {
     this.writes += 1;
     const stored = this.items.get(id);
-    if (!stored || stored.failingSince !== undefined) return false;
+    if (!stored || stored.failingSince !== replacing) return false;
     stored.failingSince = since;
+    delete stored.runDeliveredAt;
     return true;
+  }
+  async markRunDelivered(id: string, at: string, since: string): Promise<void> {
+    this.writes += 1;
+    const stored = this.items.get(id);
+    if (stored && stored.failingSince === since && stored.runDeliveredAt === undefined) stored.runDeliveredAt = at;
   }
   async clearFailing(id: string): Promise<void> {
     this.writes += 1;
     const stored = this.items.get(id);
-    if (stored) delete stored.failingSince;
+    if (stored) {
+      delete stored.failingSince;
+      delete stored.runDeliveredAt;
+    }
   }
   stored(id: string): Subscription {
     return structuredClone(this.items.get(id)!);
@@ -114,7 +123,7 @@ function thirtyPercent(seed = 7): (i: number) => boolean {
 }
 
 describe('subscription health', () => {
-  it('keeps a subscription with intermittent failures active, at most two writes an hour', async () => {
+  it('keeps a subscription with intermittent failures active, at most three writes an hour', async () => {
     const s = setup();
     // Six days, one attempt every 10 s (51,840 attempts), 30 % of them failing.
     await s.attempts(6 * DAY, 10_000, thirtyPercent());
@@ -122,9 +131,10 @@ describe('subscription health', () => {
     const stored = s.repository.stored(s.id);
     expect(stored.status).toBe('active');
     expect(s.notices).toEqual([]);
-    // Each run of failures costs a write when it starts and one when a delivery ends it, an hour later at the earliest.
+    // Each run of failures costs a write when it starts, one for the first delivery in its first hour,
+    // and one when a delivery ends it, an hour later at the earliest.
     expect(s.repository.writes).toBeGreaterThan(0);
-    expect(s.repository.writes).toBeLessThanOrEqual(2 * 6 * 24 + 1);
+    expect(s.repository.writes).toBeLessThanOrEqual(3 * 6 * 24 + 1);
   });
 
   it('writes nothing for a healthy subscription', async () => {
@@ -139,14 +149,16 @@ describe('subscription health', () => {
     await s.attempt('failed');
     expect(s.repository.stored(s.id).failingSince).toBe(started);
 
+    // A delivery in the run's first hour is remembered (once), and does not end the run.
     s.clock.advance(30 * MIN);
     await s.attempt('delivered');
-    expect(s.repository.stored(s.id).failingSince).toBe(started);
+    expect(s.repository.stored(s.id)).toMatchObject({ failingSince: started, runDeliveredAt: s.clock.now().toISOString() });
 
     s.clock.advance(31 * MIN);
     await s.attempt('delivered');
     expect(s.repository.stored(s.id).failingSince).toBeUndefined();
-    expect(s.repository.writes).toBe(2);
+    expect(s.repository.stored(s.id).runDeliveredAt).toBeUndefined();
+    expect(s.repository.writes).toBe(3);
   });
 
   it('disables a subscription after 5 days of failed attempts (reason failing) and notifies support once', async () => {
@@ -178,6 +190,27 @@ describe('subscription health', () => {
     const stored = s.repository.stored(s.id);
     expect(stored.status).toBe('disabled');
     expect(Date.parse(stored.updatedAt) - delivered).toBeGreaterThanOrEqual(DISABLE_AFTER);
+  });
+
+  it('judges a quiet receiver by its new failures, not by a run a delivery interrupted days ago', async () => {
+    const s = setup();
+    await s.attempt('failed');
+    const firstRun = s.repository.stored(s.id).failingSince;
+    s.clock.advance(5 * MIN);
+    await s.attempt('delivered');
+    expect(s.repository.stored(s.id)).toMatchObject({ failingSince: firstRun, runDeliveredAt: s.clock.now().toISOString() });
+
+    // A week without traffic, then one failure: a new run starts there; nothing is disabled.
+    s.clock.advance(7 * DAY);
+    await s.attempt('failed');
+    const stored = s.repository.stored(s.id);
+    expect(stored).toMatchObject({ status: 'active', failingSince: s.clock.now().toISOString() });
+    expect(stored.runDeliveredAt).toBeUndefined();
+    expect(s.notices).toEqual([]);
+
+    // That new run is judged on its own: five days more of failures disable it.
+    await s.attempts(6 * DAY, 10 * MIN, () => true);
+    expect(s.repository.stored(s.id)).toMatchObject({ status: 'disabled', disabledReason: 'failing' });
   });
 
   it('does not disable on a cached copy when the stored subscription delivered meanwhile', async () => {

@@ -119,6 +119,8 @@ describe('bad context values', () => {
     ['retentionDays', ''],
     ['senderMaxConcurrency', 1],
     ['sweepGraceMs', true],
+    // Shorter than twice the ingest timeout, the sweeper could read a fan-out minute before its events are stored.
+    ['sweepGraceMs', 59_999],
     ['retryJitter', 0.9],
     ['retryJitter', '-0.1'],
     ['signingSecretGraceMs', -1],

@@ -105,4 +105,28 @@ describe('DynamoSubscriptionRepository', () => {
     const item = await rawItem(doc, dynamo.tableNames.subscriptions, { id: subscription.id });
     expect(item).not.toHaveProperty('expiresAt');
   });
+
+  it('keeps a failing run: starts it once, remembers one early delivery, starts a new one only from the run it replaces, and clears both', async () => {
+    const subscription = newSubscription();
+    await repo.create(subscription);
+    expect(await repo.markFailing(subscription.id, at(1))).toBe(true);
+    expect(await repo.markFailing(subscription.id, at(2))).toBe(false);
+    await repo.markRunDelivered(subscription.id, at(3), at(1));
+    await repo.markRunDelivered(subscription.id, at(4), at(1));
+    await repo.markRunDelivered(subscription.id, at(5), at(9));
+    expect(await repo.get(subscription.id)).toMatchObject({ failingSince: at(1), runDeliveredAt: at(3) });
+
+    // A new run replaces only the run it was decided on.
+    expect(await repo.markFailing(subscription.id, at(70), at(9))).toBe(false);
+    expect(await repo.markFailing(subscription.id, at(70), at(1))).toBe(true);
+    const restarted = await repo.get(subscription.id);
+    expect(restarted).toMatchObject({ failingSince: at(70) });
+    expect(restarted).not.toHaveProperty('runDeliveredAt');
+
+    await repo.markRunDelivered(subscription.id, at(71), at(70));
+    await repo.clearFailing(subscription.id);
+    const item = await rawItem(doc, dynamo.tableNames.subscriptions, { id: subscription.id });
+    expect(item).not.toHaveProperty('failingSince');
+    expect(item).not.toHaveProperty('runDeliveredAt');
+  });
 });

@@ -18,6 +18,7 @@ export function subscriptionToItem(subscription: Subscription, retentionDays: nu
     status: subscription.status,
     disabledReason: subscription.disabledReason,
     failingSince: subscription.failingSince,
+    runDeliveredAt: subscription.runDeliveredAt,
     createdAt: subscription.createdAt,
     updatedAt: subscription.updatedAt,
     [TTL_ATTRIBUTE]: subscription.status === 'deleted' ? expiresAtOf(subscription.updatedAt, retentionDays) : undefined,
@@ -36,6 +37,7 @@ export function subscriptionFromItem(item: Item): Subscription {
     status: item.status as SubscriptionStatus,
     disabledReason: optionalString(item, 'disabledReason') as DisabledReason | undefined,
     failingSince: optionalString(item, 'failingSince'),
+    runDeliveredAt: optionalString(item, 'runDeliveredAt'),
     createdAt: item.createdAt as string,
     updatedAt: item.updatedAt as string,
   });

@@ -73,15 +73,16 @@ export class DynamoSubscriptionRepository implements SubscriptionRepository {
     }
   }
 
-  async markFailing(id: string, since: string): Promise<boolean> {
+  async markFailing(id: string, since: string, replacing?: string): Promise<boolean> {
     try {
       await this.doc.send(
         new UpdateCommand({
           TableName: this.tableName,
           Key: { id },
-          UpdateExpression: 'SET failingSince = :since',
-          ConditionExpression: 'attribute_exists(id) AND attribute_not_exists(failingSince)',
-          ExpressionAttributeValues: { ':since': since },
+          UpdateExpression: replacing === undefined ? 'SET failingSince = :since' : 'SET failingSince = :since REMOVE runDeliveredAt',
+          ConditionExpression:
+            replacing === undefined ? 'attribute_exists(id) AND attribute_not_exists(failingSince)' : 'attribute_exists(id) AND failingSince = :replacing',
+          ExpressionAttributeValues: replacing === undefined ? { ':since': since } : { ':since': since, ':replacing': replacing },
         }),
       );
       return true;
@@ -91,13 +92,29 @@ export class DynamoSubscriptionRepository implements SubscriptionRepository {
     }
   }
 
+  async markRunDelivered(id: string, at: string, since: string): Promise<void> {
+    try {
+      await this.doc.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: { id },
+          UpdateExpression: 'SET runDeliveredAt = :at',
+          ConditionExpression: 'failingSince = :since AND attribute_not_exists(runDeliveredAt)',
+          ExpressionAttributeValues: { ':at': at, ':since': since },
+        }),
+      );
+    } catch (error) {
+      if (!isConditionalCheckFailed(error)) throw error;
+    }
+  }
+
   async clearFailing(id: string): Promise<void> {
     try {
       await this.doc.send(
         new UpdateCommand({
           TableName: this.tableName,
           Key: { id },
-          UpdateExpression: 'REMOVE failingSince',
+          UpdateExpression: 'REMOVE failingSince, runDeliveredAt',
           ConditionExpression: 'attribute_exists(id)',
         }),
       );
