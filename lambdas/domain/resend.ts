@@ -4,6 +4,7 @@ import * as z from 'zod';
 import { isSubscriptionId, parseDeliveryId } from './delivery-id';
 import { isoDateTime, parseInput } from './input';
 import type { Log } from './log';
+import { mapLimited } from './map-limited';
 import { noMetrics, type Metrics } from './metrics';
 import { ValidationError, type Clock, type DeliveryRepository, type WakeupQueue } from './ports';
 import type { Delivery, DeliveryWakeup } from './types';
@@ -91,7 +92,7 @@ export async function resend(deps: ResendDeps, input: unknown): Promise<ResendRe
     return result;
   }
   const wakeups: DeliveryWakeup[] = [];
-  await forEachLimited(matched, 16, async (d) => {
+  await mapLimited(matched, 16, async (d) => {
     const restarted = await deps.deliveries.restartBudget(d, now);
     if (restarted) wakeups.push({ deliveryId: restarted.deliveryId, attempt: restarted.attemptCount + 1 });
     else result.skipped.push({ deliveryId: d.deliveryId, reason: IN_FLIGHT });
@@ -156,12 +157,4 @@ async function select(deps: ResendDeps, request: ResendRequest): Promise<{ match
       return { matched, notFound: [] };
     }
   }
-}
-
-async function forEachLimited<T>(items: T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  const workers = Array.from({ length: Math.min(limit, items.length) }, async () => {
-    while (next < items.length) await fn(items[next++]!);
-  });
-  await Promise.all(workers);
 }

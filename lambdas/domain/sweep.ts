@@ -8,6 +8,7 @@
 //    their wake-up (or their sender died mid-attempt) and are woken again.
 // Extra wake-ups are harmless: the sender's conditional claim admits one.
 import type { Log } from './log';
+import { mapLimited } from './map-limited';
 import { noMetrics, type Metrics } from './metrics';
 import type { Clock, DeliveryRepository, FanoutLog, WakeupQueue } from './ports';
 import { isDueForWakeup, resumingWakeup } from './wakeup-plan';
@@ -122,17 +123,4 @@ export async function sweepOverdue(deps: SweepDeps): Promise<Pick<SweepResult, '
   if (result.overdue > 0) deps.log.warn('overdue deliveries woken again', { ...result, dueBefore });
   else deps.log.info('no overdue deliveries', { dueBefore });
   return result;
-}
-
-async function mapLimited<T, R>(items: T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
-  const results: R[] = new Array(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const index = next++;
-      results[index] = await fn(items[index]);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return results;
 }

@@ -6,6 +6,7 @@ import {
   type UpdateCommandInput,
 } from '@aws-sdk/lib-dynamodb';
 import { deliveryIdOf } from '../../domain/delivery-id';
+import { mapLimited } from '../../domain/map-limited';
 import type { AttemptConclusion, DeliveryOrigin, DeliveryQuery, DeliveryRepository, Page } from '../../domain/ports';
 import type { Attempt, Delivery, DeliveryWakeup, EventRecord } from '../../domain/types';
 import { isConditionalCheckFailed } from './aws-errors';
@@ -28,7 +29,7 @@ import { expiresAtOf, type Item } from './item';
 import type { TableNames } from './table-names';
 
 /** Conditional writes of one call in flight at once (watching an event's deliveries, storing paused ones). */
-const WATCH_CONCURRENCY = 8;
+const WRITE_CONCURRENCY = 8;
 
 /** Reads and conditional updates a resend tries while senders keep changing the delivery. */
 const RESTART_TRIES = 3;
@@ -67,14 +68,9 @@ export class DynamoDeliveryRepository implements DeliveryRepository {
   }
 
   async storeDeliveries(deliveries: Delivery[]): Promise<void> {
-    let next = 0;
-    const worker = async () => {
-      while (next < deliveries.length) {
-        const delivery = deliveries[next++]!;
-        await this.putIfAbsent(this.tables.deliveries, deliveryToItem(delivery, this.retentionDays), 'eventId');
-      }
-    };
-    await Promise.all(Array.from({ length: Math.min(WATCH_CONCURRENCY, deliveries.length) }, worker));
+    await mapLimited(deliveries, WRITE_CONCURRENCY, (delivery) =>
+      this.putIfAbsent(this.tables.deliveries, deliveryToItem(delivery, this.retentionDays), 'eventId'),
+    );
   }
 
   async get(deliveryId: string): Promise<Delivery | undefined> {
@@ -126,19 +122,13 @@ export class DynamoDeliveryRepository implements DeliveryRepository {
       return item === undefined || (item.status === 'pending' && item.pendingShard === undefined);
     });
     const origin = { eventType: event.type, createdAt: event.receivedAt };
-    const watched = new Set<string>();
     // A few at a time: after a backlog an event of 1000 subscriptions may need as many updates.
-    let next = 0;
-    const worker = async () => {
-      while (next < unwatched.length) {
-        const subscriptionId = unwatched[next++]!;
-        const deliveryId = deliveryIdOf(event.eventId, subscriptionId);
-        const update = watchUpdate(this.tables.deliveries, { eventId: event.eventId, subscriptionId }, this.creation(deliveryId, origin));
-        if ((await this.tryUpdate(update)) !== undefined) watched.add(deliveryId);
-      }
-    };
-    await Promise.all(Array.from({ length: Math.min(WATCH_CONCURRENCY, unwatched.length) }, worker));
-    return unwatched.map((id) => deliveryIdOf(event.eventId, id)).filter((id) => watched.has(id));
+    const watched = await mapLimited(unwatched, WRITE_CONCURRENCY, async (subscriptionId) => {
+      const deliveryId = deliveryIdOf(event.eventId, subscriptionId);
+      const update = watchUpdate(this.tables.deliveries, { eventId: event.eventId, subscriptionId }, this.creation(deliveryId, origin));
+      return (await this.tryUpdate(update)) !== undefined ? [deliveryId] : [];
+    });
+    return watched.flat();
   }
 
   async claimAttempt(wakeup: DeliveryWakeup, now: string, leaseUntil: string, origin?: DeliveryOrigin): Promise<Delivery | undefined> {
