@@ -85,23 +85,16 @@ export function inlineAttemptToItem(attempt: Attempt): Item {
   });
 }
 
-/** The attempt kept whole on a delivery item, if it holds one. */
+/** The attempt kept whole on a delivery item, if it holds one: read as an attempt-log row would be. */
 export function inlineAttemptOf(deliveryItem: Item): Attempt | undefined {
   const last = deliveryItem.lastAttempt as Item | undefined;
   if (!last || typeof last.durationMs !== 'number') return undefined;
-  const eventId = deliveryItem.eventId as string;
-  const subscriptionId = deliveryItem.subscriptionId as string;
-  return compact({
-    deliveryId: optionalString(deliveryItem, 'deliveryId') ?? deliveryIdOf(eventId, subscriptionId),
-    number: last.number as number,
-    trigger: last.trigger as AttemptTrigger,
-    startedAt: last.startedAt as string,
-    durationMs: last.durationMs,
-    outcome: last.outcome as AttemptOutcome,
-    statusCode: optionalNumber(last, 'statusCode'),
-    error: optionalString(last, 'error'),
-    responseBody: optionalString(last, 'responseBody'),
-  });
+  return attemptFromItem({ ...last, deliveryId: deliveryIdOfItem(deliveryItem), attempt: last.number });
+}
+
+/** Items written before `deliveryId` was stored carry only the key it is derived from. */
+function deliveryIdOfItem(item: Item): string {
+  return optionalString(item, 'deliveryId') ?? deliveryIdOf(item.eventId as string, item.subscriptionId as string);
 }
 
 function summaryFromItem(item: Item): AttemptSummary {
@@ -138,12 +131,10 @@ export function deliveryToItem(delivery: Delivery, retentionDays: number): Item 
 }
 
 export function deliveryFromItem(item: Item): Delivery {
-  const eventId = item.eventId as string;
-  const subscriptionId = item.subscriptionId as string;
   return compact({
-    deliveryId: optionalString(item, 'deliveryId') ?? deliveryIdOf(eventId, subscriptionId),
-    eventId,
-    subscriptionId,
+    deliveryId: deliveryIdOfItem(item),
+    eventId: item.eventId as string,
+    subscriptionId: item.subscriptionId as string,
     eventType: item.eventType as string,
     status: item.status as DeliveryStatus,
     createdAt: item.createdAt as string,
