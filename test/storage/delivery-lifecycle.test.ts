@@ -1,35 +1,17 @@
 // The conditional state changes of a delivery: claim, complete, close, restart, and the attempt log.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { DynamoDeliveryRepository } from '../../lambdas/adapters/dynamo/delivery-repository';
 import { deliveryIdOf, pendingShardOf } from '../../lambdas/domain/delivery-id';
 import type { Attempt, Delivery } from '../../lambdas/domain/types';
 import { PENDING_SHARDS } from '../../lambdas/storage/tables';
-import { startDynalite, type LocalDynamo } from '../support/dynalite';
-import {
-  at,
-  documentClient,
-  epochSecondsAfterRetention,
-  newDelivery,
-  newEventId,
-  newSubscriptionId,
-  rawItem,
-  RETENTION_DAYS,
-} from './fixtures';
+import type { LocalDynamo } from '../support/dynalite';
+import { at, epochSecondsAfterRetention, newDelivery, newEventId, newSubscriptionId, rawItem, useStorage } from './fixtures';
 
 let dynamo: LocalDynamo;
 let doc: DynamoDBDocumentClient;
 let repo: DynamoDeliveryRepository;
-
-beforeAll(async () => {
-  dynamo = await startDynalite();
-  doc = documentClient(dynamo.client);
-  repo = new DynamoDeliveryRepository({ doc, tables: dynamo.tableNames, retentionDays: RETENTION_DAYS });
-});
-
-afterAll(async () => {
-  await dynamo.close();
-});
+useStorage('file', (storage) => ({ dynamo, doc, deliveries: repo } = storage));
 
 async function stored(overrides: Partial<Delivery> = {}): Promise<Delivery> {
   const delivery = newDelivery(newEventId(), newSubscriptionId(), overrides);

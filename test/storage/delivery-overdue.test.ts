@@ -1,28 +1,19 @@
 // The sweeper's query: overdue pending deliveries from every shard of the sparse pending index.
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { DynamoDeliveryRepository } from '../../lambdas/adapters/dynamo/delivery-repository';
 import { pendingShardOf } from '../../lambdas/domain/delivery-id';
 import { ValidationError } from '../../lambdas/domain/ports';
 import type { Delivery } from '../../lambdas/domain/types';
 import { PENDING_SHARDS } from '../../lambdas/storage/tables';
-import { startDynalite, type LocalDynamo } from '../support/dynalite';
-import { at, documentClient, newDelivery, newEventId, newSubscriptionId, RETENTION_DAYS } from './fixtures';
+import type { LocalDynamo } from '../support/dynalite';
+import { at, newDelivery, newEventId, newSubscriptionId, useStorage } from './fixtures';
 
 // Fresh tables per test: the pending index is global, so one test's deliveries would show in another's.
 let dynamo: LocalDynamo;
 let doc: DynamoDBDocumentClient;
 let repo: DynamoDeliveryRepository;
-
-beforeEach(async () => {
-  dynamo = await startDynalite();
-  doc = documentClient(dynamo.client);
-  repo = new DynamoDeliveryRepository({ doc, tables: dynamo.tableNames, retentionDays: RETENTION_DAYS });
-});
-
-afterEach(async () => {
-  await dynamo.close();
-});
+useStorage('test', (storage) => ({ dynamo, doc, deliveries: repo } = storage));
 
 function pendingAt(minutes: number): Delivery {
   return newDelivery(newEventId(), newSubscriptionId(), { nextAttemptAt: at(minutes) });

@@ -1,38 +1,20 @@
 // Deliveries stored from their first claim: planned deliveries shown from the event's plan, the claim
 // that creates the item, attempts kept inline on the item, restarts of planned and inline-delivered
 // deliveries, and putting unsettled deliveries of an event under the sweeper's watch.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { GetCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { DynamoDeliveryRepository } from '../../lambdas/adapters/dynamo/delivery-repository';
 import { deliveryIdOf, pendingShardOf } from '../../lambdas/domain/delivery-id';
 import type { DeliveryOrigin } from '../../lambdas/domain/ports';
 import type { Attempt, Delivery, EventRecord } from '../../lambdas/domain/types';
 import { PENDING_SHARDS } from '../../lambdas/storage/tables';
-import { startDynalite, type LocalDynamo } from '../support/dynalite';
-import {
-  at,
-  documentClient,
-  epochSecondsAfterRetention,
-  newDelivery,
-  newEventId,
-  newSubscriptionId,
-  rawItem,
-  RETENTION_DAYS,
-} from './fixtures';
+import type { LocalDynamo } from '../support/dynalite';
+import { at, epochSecondsAfterRetention, newDelivery, newEventId, newSubscriptionId, rawItem, RETENTION_DAYS, useStorage } from './fixtures';
 
 let dynamo: LocalDynamo;
 let doc: DynamoDBDocumentClient;
 let repo: DynamoDeliveryRepository;
-
-beforeAll(async () => {
-  dynamo = await startDynalite();
-  doc = documentClient(dynamo.client);
-  repo = new DynamoDeliveryRepository({ doc, tables: dynamo.tableNames, retentionDays: RETENTION_DAYS });
-});
-
-afterAll(async () => {
-  await dynamo.close();
-});
+useStorage('file', (storage) => ({ dynamo, doc, deliveries: repo } = storage));
 
 // A type other than the fixtures' 'donation', so a test sees where a stored item's type came from.
 const EVENT_TYPE = 'contact.updated';

@@ -1,36 +1,18 @@
 // Events, delivery creation and the read access patterns by id, by event and by subscription.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { DynamoDeliveryRepository } from '../../lambdas/adapters/dynamo/delivery-repository';
 import { deliveryIdOf, pendingShardOf } from '../../lambdas/domain/delivery-id';
 import { ValidationError } from '../../lambdas/domain/ports';
 import type { Delivery, EventRecord } from '../../lambdas/domain/types';
 import { PENDING_SHARDS } from '../../lambdas/storage/tables';
-import { startDynalite, type LocalDynamo } from '../support/dynalite';
-import {
-  at,
-  documentClient,
-  epochSecondsAfterRetention,
-  newDelivery,
-  newEventId,
-  newSubscriptionId,
-  rawItem,
-  RETENTION_DAYS,
-} from './fixtures';
+import type { LocalDynamo } from '../support/dynalite';
+import { at, epochSecondsAfterRetention, newDelivery, newEventId, newSubscriptionId, rawItem, useStorage } from './fixtures';
 
 let dynamo: LocalDynamo;
 let doc: DynamoDBDocumentClient;
 let repo: DynamoDeliveryRepository;
-
-beforeAll(async () => {
-  dynamo = await startDynalite();
-  doc = documentClient(dynamo.client);
-  repo = new DynamoDeliveryRepository({ doc, tables: dynamo.tableNames, retentionDays: RETENTION_DAYS });
-});
-
-afterAll(async () => {
-  await dynamo.close();
-});
+useStorage('file', (storage) => ({ dynamo, doc, deliveries: repo } = storage));
 
 function newEvent(overrides: Partial<EventRecord> = {}): EventRecord {
   return {

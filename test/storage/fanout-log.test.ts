@@ -1,23 +1,15 @@
 // The fan-out log: one item per ingest batch under `<minute>#<shard>`, read back per minute, and the
 // sweeper's checkpoint.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { QueryCommand, ScanCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { DynamoFanoutLog } from '../../lambdas/adapters/dynamo/fanout-log';
 import { FANOUT_SHARDS } from '../../lambdas/storage/tables';
-import { startDynalite, type LocalDynamo } from '../support/dynalite';
-import { at, documentClient, epochSecondsAfterRetention, newEventId, RETENTION_DAYS } from './fixtures';
+import type { LocalDynamo } from '../support/dynalite';
+import { at, epochSecondsAfterRetention, newEventId, RETENTION_DAYS, useStorage } from './fixtures';
 
 let dynamo: LocalDynamo;
 let doc: DynamoDBDocumentClient;
-
-beforeAll(async () => {
-  dynamo = await startDynalite();
-  doc = documentClient(dynamo.client);
-});
-
-afterAll(async () => {
-  await dynamo.close();
-});
+useStorage('file', (storage) => ({ dynamo, doc } = storage));
 
 /** A log whose shard choices are `randoms`, in order (then 0). */
 function logWith(...randoms: number[]): DynamoFanoutLog {

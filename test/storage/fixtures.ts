@@ -1,8 +1,12 @@
 // Builders shared by the storage tests. Every test uses fresh ids, so tests in one file can share tables.
 import { randomUUID } from 'node:crypto';
+import { afterAll, afterEach, beforeAll, beforeEach } from 'vitest';
 import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDeliveryRepository } from '../../lambdas/adapters/dynamo/delivery-repository';
 import { createDocumentClient } from '../../lambdas/adapters/dynamo/document-client';
+import { DynamoSubscriptionRepository } from '../../lambdas/adapters/dynamo/subscription-repository';
+import { startDynalite, type LocalDynamo } from '../support/dynalite';
 import { deliveryIdOf } from '../../lambdas/domain/delivery-id';
 import type { Delivery, Subscription } from '../../lambdas/domain/types';
 
@@ -72,4 +76,28 @@ export async function rawItem(
   key: Record<string, string | number>,
 ): Promise<Record<string, unknown> | undefined> {
   return (await doc.send(new GetCommand({ TableName: tableName, Key: key, ConsistentRead: true }))).Item;
+}
+
+export interface Storage {
+  dynamo: LocalDynamo;
+  doc: DynamoDBDocumentClient;
+  deliveries: DynamoDeliveryRepository;
+  subscriptions: DynamoSubscriptionRepository;
+}
+
+/**
+ * A dynalite with the service's tables and both repositories on it: started before the file's tests,
+ * or before each test where one test's items would show in another's (a global index), and closed after.
+ */
+export function useStorage(scope: 'file' | 'test', use: (storage: Storage) => void): void {
+  let dynamo: LocalDynamo | undefined;
+  (scope === 'file' ? beforeAll : beforeEach)(async () => {
+    dynamo = await startDynalite();
+    const doc = documentClient(dynamo.client);
+    const options = { doc, tables: dynamo.tableNames, retentionDays: RETENTION_DAYS };
+    use({ dynamo, doc, deliveries: new DynamoDeliveryRepository(options), subscriptions: new DynamoSubscriptionRepository(options) });
+  });
+  (scope === 'file' ? afterAll : afterEach)(async () => {
+    await dynamo?.close();
+  });
 }

@@ -1,23 +1,14 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { DynamoSubscriptionRepository } from '../../lambdas/adapters/dynamo/subscription-repository';
 import { ConflictError, NotFoundError } from '../../lambdas/domain/ports';
-import { startDynalite, type LocalDynamo } from '../support/dynalite';
-import { at, documentClient, epochSecondsAfterRetention, newSubscription, rawItem, RETENTION_DAYS } from './fixtures';
+import type { LocalDynamo } from '../support/dynalite';
+import { at, epochSecondsAfterRetention, newSubscription, rawItem, useStorage } from './fixtures';
 
 let dynamo: LocalDynamo;
 let doc: DynamoDBDocumentClient;
 let repo: DynamoSubscriptionRepository;
-
-beforeAll(async () => {
-  dynamo = await startDynalite();
-  doc = documentClient(dynamo.client);
-  repo = new DynamoSubscriptionRepository({ doc, tables: dynamo.tableNames, retentionDays: RETENTION_DAYS });
-});
-
-afterAll(async () => {
-  await dynamo.close();
-});
+useStorage('file', (storage) => ({ dynamo, doc, subscriptions: repo } = storage));
 
 describe('DynamoSubscriptionRepository', () => {
   it('stores a subscription and reads it back by id, every field intact', async () => {
