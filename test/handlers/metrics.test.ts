@@ -1,31 +1,9 @@
 // The CloudWatch metrics (embedded metric format, through Powertools) that one delivery produces.
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { flushingMetrics, METRICS_NAMESPACE, PowertoolsMetrics } from '../../lambdas/wiring/metrics';
 import { sqsEvent, startHarness, wakeupEvent, type Harness } from '../support/harness';
+import { emfOf } from '../support/emf';
 import { startReceiver, type Receiver } from '../support/receiver';
-
-interface EmfLine {
-  _aws: { CloudWatchMetrics: Array<{ Namespace: string; Dimensions: string[][]; Metrics: Array<{ Name: string; Unit: string }> }> };
-  [key: string]: unknown;
-}
-
-/** Runs `fn` and returns the EMF lines written to stdout meanwhile. */
-async function emfOf(fn: () => Promise<unknown>): Promise<EmfLine[]> {
-  const lines: string[] = [];
-  const spy = vi.spyOn(process.stdout, 'write').mockImplementation(((chunk: string | Uint8Array) => {
-    lines.push(String(chunk));
-    return true;
-  }) as typeof process.stdout.write);
-  try {
-    await fn();
-  } finally {
-    spy.mockRestore();
-  }
-  return lines
-    .flatMap((l) => l.split('\n'))
-    .filter((l) => l.includes('"_aws"'))
-    .map((l) => JSON.parse(l) as EmfLine);
-}
 
 describe('metrics of a delivery', () => {
   let h: Harness;

@@ -1,10 +1,11 @@
 // What the on-call engineer gets: the alarms (each watching the metric it names, with the default
 // thresholds, notifying the support topic) and the dashboard. The service's own metrics are checked
 // against what Powertools actually writes, since a graph or alarm with other dimensions reads nothing.
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { MetricName } from '../../lambdas/domain/metrics';
 import { PowertoolsMetrics } from '../../lambdas/wiring/metrics';
 import { dashboardBody, ofType, removeAssembly, synth, type Json, type Synthesized } from './synth';
+import { emfOf } from '../support/emf';
 
 let s: Synthesized;
 let alarmProps: (id: AlarmId) => Json;
@@ -90,27 +91,19 @@ describe('alarms', () => {
 });
 
 describe('the service metrics the stack reads are the ones the functions write', () => {
-  it('DeliveriesFailed: same namespace, name and dimensions as Powertools writes them', () => {
-    const lines: string[] = [];
-    const spy = vi.spyOn(process.stdout, 'write').mockImplementation(((chunk: string | Uint8Array) => {
-      lines.push(String(chunk));
-      return true;
-    }) as typeof process.stdout.write);
-    try {
+  it('DeliveriesFailed: same namespace, name and dimensions as Powertools writes them', async () => {
+    const emf = await emfOf(() => {
       const metrics = new PowertoolsMetrics();
       metrics.count('DeliveriesFailed');
       metrics.flush();
-    } finally {
-      spy.mockRestore();
-    }
-    const emf = lines.flatMap((l) => l.split('\n')).filter((l) => l.includes('"_aws"')).map((l) => JSON.parse(l) as Json);
+    });
     expect(emf).toHaveLength(1);
-    const [directive] = emf[0]._aws.CloudWatchMetrics as Json[];
+    const [directive] = emf[0]!._aws.CloudWatchMetrics;
     // CloudWatch files each value under the namespace and every dimension set of the directive.
-    const written = (directive.Dimensions as string[][]).map((set) => ({
-      Namespace: directive.Namespace,
+    const written = directive!.Dimensions.map((set) => ({
+      Namespace: directive!.Namespace,
       MetricName: 'DeliveriesFailed',
-      Dimensions: set.map((name) => ({ Name: name, Value: emf[0][name] })),
+      Dimensions: set.map((name) => ({ Name: name, Value: emf[0]![name] })),
     }));
     const alarm = alarmProps('deliveriesFailed');
     expect(written).toContainEqual({ Namespace: alarm.Namespace, MetricName: alarm.MetricName, Dimensions: alarm.Dimensions });
