@@ -25,6 +25,15 @@ export function parseDeliveryId(deliveryId: string): { eventId: string; subscrip
   return { eventId, subscriptionId };
 }
 
+/** The pair a delivery id encodes, or undefined when the id cannot name any delivery. */
+export function deliveryKeyOf(deliveryId: string): { eventId: string; subscriptionId: string } | undefined {
+  try {
+    return parseDeliveryId(deliveryId);
+  } catch {
+    return undefined;
+  }
+}
+
 /**
  * Stable short hash, for names with a tight alphabet or length (schedule names, index shards).
  * Not a secret and not a security boundary.

@@ -2,7 +2,7 @@
 // attempt. A failed HTTP attempt is a normal result; only storage or scheduling errors throw, so the
 // queue retries the message.
 import { classifyAttempt } from './attempt-outcome';
-import { parseDeliveryId } from './delivery-id';
+import { deliveryKeyOf } from './delivery-id';
 import { attemptMetric, noMetrics, type Metrics } from './metrics';
 import type { AttemptConclusion, DeliveryRepository, WebhookClient, WakeupQueue, WakeupScheduler } from './ports';
 import { scrub, secretsOf } from './redaction';
@@ -41,7 +41,7 @@ export interface WakeupContext {
 }
 
 export async function sendAttempt(deps: SendDeps, wakeup: DeliveryWakeup, context: WakeupContext): Promise<SendOutcome> {
-  const key = keyOf(wakeup.deliveryId);
+  const key = deliveryKeyOf(wakeup.deliveryId);
   if (!key) {
     deps.log.warn('wake-up for an unknown delivery ignored', { deliveryId: wakeup.deliveryId, attempt: wakeup.attempt });
     return { kind: 'skipped', reason: 'unknown delivery' };
@@ -122,14 +122,6 @@ export async function sendAttempt(deps: SendDeps, wakeup: DeliveryWakeup, contex
   }
   await recordSubscriptionHealth({ ...deps, forget: (id) => deps.subscriptions.forget(id) }, subscription, attempt.outcome, attempt.statusCode);
   return { kind: 'attempted', attempt, conclusion: conclusion.status };
-}
-
-function keyOf(deliveryId: string): { eventId: string; subscriptionId: string } | undefined {
-  try {
-    return parseDeliveryId(deliveryId);
-  } catch {
-    return undefined;
-  }
 }
 
 function triggerOf(delivery: Delivery): AttemptTrigger {

@@ -1,5 +1,5 @@
 // Mapping between the domain's events, deliveries and attempts and the items of their tables.
-import { deliveryIdOf, parseDeliveryId, pendingShardOf } from '../../domain/delivery-id';
+import { deliveryIdOf, pendingShardOf } from '../../domain/delivery-id';
 import type {
   Attempt,
   AttemptOutcome,
@@ -18,14 +18,7 @@ export type DeliveryKey = {
   subscriptionId: string;
 };
 
-/** The key a delivery id encodes, or undefined when the id cannot name any delivery. */
-export function deliveryKeyOf(deliveryId: string): DeliveryKey | undefined {
-  try {
-    return parseDeliveryId(deliveryId);
-  } catch {
-    return undefined;
-  }
-}
+export { deliveryKeyOf } from '../../domain/delivery-id';
 
 export function pendingShard(deliveryId: string): string {
   return pendingShardOf(deliveryId, PENDING_SHARDS);
