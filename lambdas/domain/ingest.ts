@@ -191,7 +191,7 @@ async function resumeRepeatedEvent(deps: IngestDeps, incoming: EventRecord, now:
   if (stored.body !== incoming.body) {
     deps.log.warn('event id repeated with a different body; the first body is kept', { eventId: incoming.eventId, messageId: incoming.sourceMessageId });
   }
-  const due = (await deps.deliveries.listByEvent(stored.eventId)).filter((d) => isDueForWakeup(d, now));
+  const due = (await deps.deliveries.listByEvent(stored.eventId, stored)).filter((d) => isDueForWakeup(d, now));
   const unsent = await deps.wakeups.sendNow(due.map(resumingWakeup));
   deps.log.info('repeated event: fan-out completed', { eventId: stored.eventId, woken: due.length - unsent.length });
   return unsent.length === 0;

@@ -83,8 +83,8 @@ export interface DeliveryRepository {
   get(deliveryId: string): Promise<Delivery | undefined>;
   /** The stored or planned deliveries among the given ids, in the order asked, each once. */
   getMany(deliveryIds: string[]): Promise<Delivery[]>;
-  /** Stored and planned deliveries of the event (empty when the event is unknown). */
-  listByEvent(eventId: string): Promise<Delivery[]>;
+  /** Stored and planned deliveries of the event (empty when the event is unknown); `event` when read already. */
+  listByEvent(eventId: string, event?: EventRecord): Promise<Delivery[]>;
   /** Stored deliveries only: a planned one has no attempt yet and is not worth resending. */
   listBySubscription(query: DeliveryQuery, limit: number, cursor?: string): Promise<Page<Delivery>>;
   /** Watched pending deliveries whose next attempt was due before `dueBefore`, most overdue first. */

@@ -91,8 +91,8 @@ export class DynamoDeliveryRepository implements DeliveryRepository {
     return [...new Set(deliveryIds)].flatMap((id) => byId.get(id) ?? []);
   }
 
-  async listByEvent(eventId: string): Promise<Delivery[]> {
-    const [stored, event] = await Promise.all([this.reader.listByEvent(eventId), this.getEvent(eventId)]);
+  async listByEvent(eventId: string, known?: EventRecord): Promise<Delivery[]> {
+    const [stored, event] = await Promise.all([this.reader.listByEvent(eventId), known ?? this.getEvent(eventId)]);
     const have = new Set(stored.map((delivery) => delivery.subscriptionId));
     const planned = (event?.subscriptionIds ?? []).filter((id) => !have.has(id)).map((id) => plannedDelivery(event!, id));
     return [...stored, ...planned].sort((a, b) => (a.subscriptionId < b.subscriptionId ? -1 : a.subscriptionId > b.subscriptionId ? 1 : 0));
