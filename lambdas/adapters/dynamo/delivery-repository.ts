@@ -7,6 +7,7 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import { deliveryIdOf } from '../../domain/delivery-id';
 import { mapLimited } from '../../domain/map-limited';
+import { plannedDelivery } from '../../domain/planned-delivery';
 import type { AttemptConclusion, DeliveryOrigin, DeliveryQuery, DeliveryRepository, Page } from '../../domain/ports';
 import type { Attempt, Delivery, DeliveryWakeup, EventRecord } from '../../domain/types';
 import { isConditionalCheckFailed } from './aws-errors';
@@ -21,8 +22,8 @@ import {
   eventToItem,
   fitsOnDelivery,
   inlineAttemptOf,
+  type DeliveryKey,
 } from './delivery-items';
-import { plannedDelivery } from '../../domain/planned-delivery';
 import { DeliveryReader } from './delivery-reader';
 import { claimUpdate, closeUpdate, completeUpdate, restartUpdate, watchUpdate, type Creation } from './delivery-updates';
 import { expiresAtOf, type Item } from './item';
@@ -74,11 +75,7 @@ export class DynamoDeliveryRepository implements DeliveryRepository {
   }
 
   async get(deliveryId: string): Promise<Delivery | undefined> {
-    const stored = await this.reader.get(deliveryId);
-    if (stored) return stored;
-    const key = deliveryKeyOf(deliveryId);
-    const event = key && (await this.getEvent(key.eventId));
-    return event && key && event.subscriptionIds.includes(key.subscriptionId) ? plannedDelivery(event, key.subscriptionId) : undefined;
+    return (await this.reader.get(deliveryId)) ?? this.plannedOf(deliveryId);
   }
 
   async getMany(deliveryIds: string[]): Promise<Delivery[]> {
@@ -86,7 +83,7 @@ export class DynamoDeliveryRepository implements DeliveryRepository {
     const found = new Set(stored.map((delivery) => delivery.deliveryId));
     const missing = [...new Set(deliveryIds)].filter((id) => !found.has(id));
     // Rare (a delivery not attempted yet, or a wrong id): one event read each.
-    const planned = (await Promise.all(missing.map((id) => this.get(id)))).flatMap((delivery) => delivery ?? []);
+    const planned = (await Promise.all(missing.map((id) => this.plannedOf(id)))).flatMap((delivery) => delivery ?? []);
     const byId = new Map([...stored, ...planned].map((delivery) => [delivery.deliveryId, delivery]));
     return [...new Set(deliveryIds)].flatMap((id) => byId.get(id) ?? []);
   }
@@ -169,15 +166,14 @@ export class DynamoDeliveryRepository implements DeliveryRepository {
     // Read, then update on condition that nothing changed since: a sender concluding in between
     // makes the update fail, and the loop looks again.
     for (let tries = 0; tries < RESTART_TRIES; tries += 1) {
-      const stored = (await this.doc.send(new GetCommand({ TableName: this.tables.deliveries, Key: key, ConsistentRead: true }))).Item;
+      const stored = await this.storedItem(key);
       if (stored) {
         if (typeof stored.leaseUntil === 'string' && stored.leaseUntil >= now) return undefined;
         // The next completion overwrites `lastAttempt`: a delivered attempt kept there moves to the log first.
         const kept = inlineAttemptOf(stored);
         if (kept) await this.logAttempt(kept);
-      } else {
-        const event = await this.getEvent(key.eventId);
-        if (!event?.subscriptionIds.includes(key.subscriptionId)) return undefined;
+      } else if (!(await this.plannedOf(delivery.deliveryId))) {
+        return undefined;
       }
       const origin = { eventType: delivery.eventType, createdAt: delivery.createdAt };
       const update = restartUpdate(this.tables.deliveries, key, this.creation(delivery.deliveryId, origin), now, stored?.updatedAt as string | undefined);
@@ -197,12 +193,24 @@ export class DynamoDeliveryRepository implements DeliveryRepository {
         ScanIndexForward: true,
         ConsistentRead: true,
       }),
-      key ? this.doc.send(new GetCommand({ TableName: this.tables.deliveries, Key: key, ConsistentRead: true })) : undefined,
+      key && this.storedItem(key),
     ]);
     const attempts = items.map(attemptFromItem);
-    const kept = stored?.Item && inlineAttemptOf(stored.Item);
+    const kept = stored && inlineAttemptOf(stored);
     if (kept && !attempts.some((attempt) => attempt.number === kept.number)) attempts.push(kept);
     return attempts.sort((a, b) => a.number - b.number);
+  }
+
+  /** The delivery item as stored (with what the domain's Delivery leaves out: a kept attempt, `updatedAt` for conditions). */
+  private async storedItem(key: DeliveryKey): Promise<Item | undefined> {
+    return (await this.doc.send(new GetCommand({ TableName: this.tables.deliveries, Key: key, ConsistentRead: true }))).Item;
+  }
+
+  /** The delivery its event's plan promises under this id, for when no item is stored for it. */
+  private async plannedOf(deliveryId: string): Promise<Delivery | undefined> {
+    const key = deliveryKeyOf(deliveryId);
+    const event = key && (await this.getEvent(key.eventId));
+    return event && key && event.subscriptionIds.includes(key.subscriptionId) ? plannedDelivery(event, key.subscriptionId) : undefined;
   }
 
   private async logAttempt(attempt: Attempt): Promise<void> {
