@@ -92,7 +92,7 @@ export async function sweepFanouts(deps: SweepDeps, budget: SweepBudget = NO_BUD
     saved = minute;
   };
   try {
-    for (; minute < last && budget.remainingMs() > 0; ) {
+    while (minute < last && budget.remainingMs() > 0) {
       const eventIds = await deps.fanoutLog.eventIdsOf(new Date(minute).toISOString());
       const watched = await mapLimited(eventIds, EVENT_CONCURRENCY, (eventId) => deps.deliveries.watchUnsettled(eventId));
       result.events += eventIds.length;
