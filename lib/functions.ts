@@ -48,7 +48,7 @@ export const functionSpecs: Record<FunctionId, FunctionSpec> = {
   subscriptions: {
     timeout: Duration.seconds(15),
     memorySize: 256,
-    description: 'Support operation: creates, lists, updates, disables and deletes subscriptions',
+    description: 'Support operation: creates, lists, updates, disables and deletes subscriptions; sends test events',
     reservedConcurrency: SUPPORT_CONCURRENCY,
   },
   sweeper: {

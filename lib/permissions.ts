@@ -63,6 +63,9 @@ export function grantFunctionPermissions(functions: Record<FunctionId, lambda.IF
 
   allow(functions.subscriptions, ['dynamodb:GetItem', 'dynamodb:PutItem'], [subscriptions.tableArn]);
   allow(functions.subscriptions, ['dynamodb:Query'], [indexArn(subscriptions, SUBSCRIPTIONS_BY_STATUS)]);
+  // `test`: a test event stored with a plan naming one subscription, in the fan-out log, woken once.
+  allow(functions.subscriptions, ['dynamodb:PutItem'], [events.tableArn, fanouts.tableArn]);
+  allow(functions.subscriptions, ['sqs:SendMessage'], [deliveriesQueue]);
 
   // Read-only support queries: a delivery by id (GetItem), by event (Query on the table) or by
   // subscription window (Query on the keys-only index, then BatchGetItem), with its attempt log.

@@ -1,6 +1,7 @@
 // The console payloads of the subscriptions function, one schema per action. Messages name the field.
 import * as z from 'zod';
 import { isSubscriptionId } from './delivery-id';
+import { testRequest } from './subscription-test-event';
 
 const id = z.string({ message: 'is required' }).refine(isSubscriptionId, 'must be a subscription id like sub_abcdefghijklmnopqrst');
 const url = z.string({ message: 'must be a string' });
@@ -67,6 +68,7 @@ export const subscriptionActions = {
   enable: z.strictObject({ action: z.literal('enable'), id }),
   delete: z.strictObject({ action: z.literal('delete'), id }),
   'rotate-secret': z.strictObject({ action: z.literal('rotate-secret'), id, signingSecret: signingSecret.optional() }),
+  test: testRequest,
 };
 
 export type SubscriptionAction = keyof typeof subscriptionActions;

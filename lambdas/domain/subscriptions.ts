@@ -2,12 +2,14 @@
 // Secrets are shown once, in the response that sets them (create, rotate-secret); every other
 // response redacts them.
 import { randomBytes } from 'node:crypto';
+import { unknownEventTypeWarnings } from './event-types';
 import { parseInput } from './input';
 import type { Log } from './log';
 import { NotFoundError, ValidationError, type Clock, type SubscriptionRepository } from './ports';
 import { redactUrl } from './redaction';
 import { newSigningSecret, rotateSecrets, validateSigningSecret } from './signing';
 import { subscriptionActionNames as actionNames, subscriptionActions as actions, type SubscriptionAction } from './subscription-input';
+import { sendTestEvent, type TestEventDeps, type TestEventSent } from './subscription-test-event';
 import { viewOf, type SubscriptionView } from './subscription-view';
 import { parseTargetUrl, type TargetRules } from './target';
 import type { Subscription, SubscriptionStatus } from './types';
@@ -15,7 +17,8 @@ import type { Subscription, SubscriptionStatus } from './types';
 export { viewOf, type SubscriptionView };
 
 export type SubscriptionsResponse =
-  | { subscription: SubscriptionView; signingSecret?: string }
+  | { subscription: SubscriptionView; signingSecret?: string; warnings?: string[] }
+  | { subscription: SubscriptionView; test: TestEventSent }
   | { subscriptions: SubscriptionView[] };
 
 export interface SubscriptionDeps {
@@ -26,6 +29,8 @@ export interface SubscriptionDeps {
   /** How long a rotated-out signing secret keeps signing (default 24 h). */
   secretGraceMs: number;
   newId?: () => string;
+  /** Where `test` stores its event and wakes its delivery. */
+  testEvents: TestEventDeps;
 }
 
 export async function handleSubscriptionAction(deps: SubscriptionDeps, input: unknown): Promise<SubscriptionsResponse> {
@@ -51,7 +56,7 @@ export async function handleSubscriptionAction(deps: SubscriptionDeps, input: un
       };
       await deps.repository.create(subscription);
       deps.log.info('subscription created', { subscriptionId: subscription.id, url: redactUrl(subscription.url) });
-      return { subscription: viewOf(subscription, { reveal: true }) };
+      return withWarnings({ subscription: viewOf(subscription, { reveal: true }) }, unknownEventTypeWarnings(req.eventTypes));
     }
     case 'get': {
       const req = parseInput(actions.get, input, 'get request');
@@ -85,7 +90,7 @@ export async function handleSubscriptionAction(deps: SubscriptionDeps, input: un
       if (req.description !== undefined) next.description = req.description ?? undefined;
       await deps.repository.put(next, current.updatedAt);
       deps.log.info('subscription updated', { subscriptionId: next.id, fields: changes });
-      return { subscription: viewOf(next) };
+      return withWarnings({ subscription: viewOf(next) }, unknownEventTypeWarnings(req.eventTypes));
     }
     case 'disable':
     case 'enable':
@@ -123,7 +128,17 @@ export async function handleSubscriptionAction(deps: SubscriptionDeps, input: un
       // The new secret is shown this once; the view masks every secret.
       return { subscription: viewOf(next), signingSecret: secret };
     }
+    case 'test': {
+      const req = parseInput(actions.test, input, 'test request');
+      const subscription = await load(deps, req.id);
+      return { subscription: viewOf(subscription), test: await sendTestEvent({ ...deps.testEvents, clock: deps.clock, log: deps.log }, subscription, req) };
+    }
   }
+}
+
+/** Accepted, but likely not what was meant: the caller is told, the change is kept. */
+function withWarnings<T extends object>(response: T, warnings: string[]): T & { warnings?: string[] } {
+  return warnings.length > 0 ? { ...response, warnings } : response;
 }
 
 function actionOf(input: unknown): SubscriptionAction {
@@ -138,8 +153,9 @@ function actionOf(input: unknown): SubscriptionAction {
 
 async function load(deps: SubscriptionDeps, id: string, options: { includeDeleted?: boolean } = {}): Promise<Subscription> {
   const subscription = await deps.repository.get(id);
-  if (!subscription || (subscription.status === 'deleted' && !options.includeDeleted)) {
-    throw new NotFoundError(`id: no subscription ${id}`);
+  if (!subscription) throw new NotFoundError(`id: no subscription ${id}`);
+  if (subscription.status === 'deleted' && !options.includeDeleted) {
+    throw new NotFoundError(`id: subscription ${id} was deleted (${subscription.updatedAt}); create a new one`);
   }
   return subscription;
 }

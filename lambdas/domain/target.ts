@@ -8,6 +8,11 @@ export const MAX_URL_LENGTH = 2048;
 export interface TargetRules {
   /** Plain http is refused unless configured (the local runtime allows it). */
   allowHttp: boolean;
+  /**
+   * The sender's SSRF guard (adapters/http/target-guard.ts, with the configured allowlist): an IP
+   * address it would block at every attempt is refused when the subscription is set up instead.
+   */
+  classifyAddress?: (ip: string) => { allowed: boolean; range: string };
 }
 
 export interface ParsedTarget {
@@ -34,6 +39,7 @@ export function parseTargetUrl(raw: unknown, rules: TargetRules, field = 'url'):
     throw new ValidationError(`${field} must use https; plain http is not allowed here`);
   }
   if (!url.hostname) throw new ValidationError(`${field} must have a host`);
+  refuseBlockedAddress(url.hostname, rules, field);
   if (url.hash) throw new ValidationError(`${field} must not contain a #fragment (it is never sent to the receiver)`);
   let basicAuth: BasicAuth | undefined;
   if (url.username || url.password) {
@@ -42,6 +48,20 @@ export function parseTargetUrl(raw: unknown, rules: TargetRules, field = 'url'):
     url.password = '';
   }
   return { url: url.toString(), basicAuth };
+}
+
+/**
+ * An IP-literal host (or a `localhost` name, loopback by definition) is judged as the sender will
+ * judge it. Other host names are resolved at each connection, and checked then.
+ */
+function refuseBlockedAddress(hostname: string, rules: TargetRules, field: string): void {
+  if (!rules.classifyAddress) return;
+  const host = hostname.replace(/^\[(.*)\]$/, '$1');
+  const loopbackName = host === 'localhost' || host.endsWith('.localhost');
+  const verdict = rules.classifyAddress(loopbackName ? '127.0.0.1' : host);
+  if (verdict.range === 'invalid' || verdict.allowed) return;
+  const what = loopbackName ? `${host} is loopback` : `${host} is a ${verdict.range} address`;
+  throw new ValidationError(`${field}: ${what}; the sender only calls public addresses, so every attempt would be blocked`);
 }
 
 export interface RequestTarget {

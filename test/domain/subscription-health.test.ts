@@ -87,7 +87,9 @@ function setup() {
     failingDisableAfterMs: DISABLE_AFTER,
     forget: (id: string) => lookup.forget(id),
   };
-  const subscriptions = { repository, clock, log: silentLog, rules: { allowHttp: false }, secretGraceMs: DAY };
+  const unused = () => Promise.reject(new Error('no test events here'));
+  const testEvents = { deliveries: { putEventIfAbsent: unused }, fanoutLog: { record: unused }, wakeups: { sendNow: unused }, maxEventBytes: 0 };
+  const subscriptions = { repository, clock, log: silentLog, rules: { allowHttp: false }, secretGraceMs: DAY, testEvents };
   const id = 'sub_aaaaaaaaaaaaaaaaaaaa';
   const at = clock.now().toISOString();
   void repository.create({ id, url: 'https://example.com/hook?secret=s3cr3t', status: 'active', createdAt: at, updatedAt: at });

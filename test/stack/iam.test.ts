@@ -116,12 +116,13 @@ describe('function permissions', () => {
     );
   });
 
-  it('subscriptions: reads, writes and lists subscriptions only', () => {
+  it('subscriptions: reads, writes and lists subscriptions; a test event: stores it, logs its fan-out and enqueues it', () => {
     expect(permissionMap(statementsOf('subscriptions'), names)).toEqual(
       merge(
         {
           'dynamodb:GetItem': ['table:subscriptions'],
-          'dynamodb:PutItem': ['table:subscriptions'],
+          'dynamodb:PutItem': ['table:events', 'table:fanouts', 'table:subscriptions'],
+          'sqs:SendMessage': ['queue:deliveries'],
           'dynamodb:Query': ['table:subscriptions/index/byStatus'],
         },
         logs('subscriptions'),

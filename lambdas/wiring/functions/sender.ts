@@ -1,12 +1,12 @@
-import { parseAllowlist } from '../../adapters/http/target-guard';
 import { UndiciWebhookClient } from '../../adapters/http/webhook-client';
 import { EventBridgeWakeupScheduler } from '../../adapters/scheduler/scheduler-wakeups';
 import { SnsNotifier } from '../../adapters/sns/sns-notifier';
-import { ConfigError, loadConfig, retryKeys } from '../../config';
+import { loadConfig, retryKeys } from '../../config';
 import type { Notifier, WakeupScheduler } from '../../domain/ports';
 import type { SendDeps } from '../../domain/send-attempt';
 import { SubscriptionLookup } from '../../domain/subscription-lookup';
 import { deliveryRepository, required, subscriptionRepository, systemClock, USER_AGENT, type Env, type Infrastructure } from '../common';
+import { targetAllowlist } from '../target-allowlist';
 import { wakeupQueue } from '../wakeups';
 
 export function buildSendDeps(env: Env, infra: Infrastructure): SendDeps {
@@ -35,14 +35,6 @@ export function buildSendDeps(env: Env, infra: Infrastructure): SendDeps {
     attemptTimeoutMs: config.ATTEMPT_TIMEOUT_MS,
     userAgent: USER_AGENT,
   };
-}
-
-function targetAllowlist(text: string) {
-  try {
-    return parseAllowlist(text);
-  } catch (error) {
-    throw new ConfigError(`invalid configuration: TARGET_ALLOWLIST: ${(error as Error).message}`);
-  }
 }
 
 function notifierOf(env: Env, infra: Infrastructure): Notifier {
