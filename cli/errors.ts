@@ -25,7 +25,11 @@ interface ErrorLike {
   cause?: unknown;
   errors?: unknown;
   $metadata?: unknown;
+  $response?: unknown;
 }
+
+/** What a caller of the CLI can do when the endpoint answers, but not as this service does. */
+const NOT_THIS_SERVICE = 'is it the crm-webhooks local runtime (npm start) or a stack (--stack NAME)?';
 
 /**
  * One line for `error`. `where` names what was being talked to (the endpoint URL, or the AWS
@@ -38,12 +42,24 @@ export function describeError(error: unknown, where: string): string {
   if (networkCode) return `cannot reach ${where} (${NETWORK_REASONS[networkCode]})`;
   const name = typeof e.name === 'string' ? e.name : '';
   const message = typeof e.message === 'string' && e.message !== '' ? e.message : String(error);
+  const status = httpStatusOf(e);
+  // The body ended early: the SDK reports the cut as a deserialization error whose message is "aborted".
+  if (/^aborted\b/.test(message)) return `cannot reach ${where} (connection reset while reading the answer)`;
+  if (/Deserialization error/.test(message)) return `${where} answered${status ? ` HTTP ${status}` : ''} with something that is not JSON: ${NOT_THIS_SERVICE}`;
+  if (name === 'UnknownError') return `${where} answered${status ? ` HTTP ${status}` : ''} without saying why: ${NOT_THIS_SERVICE}`;
   if (name === 'TimeoutError' || name === 'RequestTimeout') return `cannot reach ${where} (timed out)`;
   if (/region is missing/i.test(message)) return 'no AWS region: give --region R or set AWS_REGION';
   if (name === 'CredentialsProviderError') return `no AWS credentials: ${oneLine(message)}`;
   // An AWS API error (it carries $metadata): its type says as much as its message.
   if (e.$metadata !== undefined && name !== '' && name !== 'Error' && !message.startsWith(name)) return oneLine(`${name}: ${message}`);
   return oneLine(message);
+}
+
+function httpStatusOf(e: ErrorLike): number | undefined {
+  const metadata = e.$metadata as { httpStatusCode?: unknown } | undefined;
+  const response = e.$response as { statusCode?: unknown } | undefined;
+  const status = metadata?.httpStatusCode ?? response?.statusCode;
+  return typeof status === 'number' ? status : undefined;
 }
 
 /** Node puts the code on the error, on its cause, or (happy eyeballs) on each of an AggregateError's errors. */

@@ -20,6 +20,15 @@ export function collect<T>(parse: (value: string) => T) {
 
 export const collectStrings = collect((value: string) => value);
 
+/**
+ * A repeatable option that takes one value each time, commas separating several (`--event-type
+ * donation,contact_update`). Not variadic: a variadic option would swallow the argument after it
+ * (`update --event-type donation sub_...` took the id for a second type).
+ */
+export function collectList(value: string, previous: string[] | undefined): string[] {
+  return [...(previous ?? []), ...value.split(',').map((v) => v.trim()).filter((v) => v !== '')];
+}
+
 /** `Name: value`, as a header line is written. */
 export function header(value: string): [string, string] {
   const colon = value.indexOf(':');
@@ -41,4 +50,13 @@ export function basicAuth(value: string): { username: string; password: string }
   const colon = value.indexOf(':');
   if (colon <= 0 || colon === value.length - 1) throw new InvalidArgumentError('must be "user:password".');
   return { username: value.slice(0, colon), password: value.slice(colon + 1) };
+}
+
+/** A window bound: ISO 8601 date-time as given, or a date alone (`2026-11-30`) taken as midnight UTC. */
+export function windowTime(value: string): string {
+  if (/^\d{4}-\d{2}-\d{2}$/.test(value)) {
+    if (Number.isNaN(Date.parse(`${value}T00:00:00Z`))) throw new InvalidArgumentError('not a calendar date.');
+    return `${value}T00:00:00Z`;
+  }
+  return value;
 }

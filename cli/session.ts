@@ -3,6 +3,7 @@
 // SDKs load only when a command needs them: most runs need neither, and every run starts cold.
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import type { SQSClient } from '@aws-sdk/client-sqs';
+import { CliError } from './errors';
 import { invokeFunction } from './invoke';
 import { DEFAULT_ENDPOINT, localTarget, stackTarget, type FunctionRole, type Target } from './target';
 
@@ -22,7 +23,21 @@ export interface Session {
   close(): void;
 }
 
-export function createSession(options: GlobalOptions): Session {
+/** Where to talk to when neither --endpoint nor --stack is given: once per shell, not on every command. */
+export const ENDPOINT_VARIABLE = 'CRM_WEBHOOKS_ENDPOINT';
+export const STACK_VARIABLE = 'CRM_WEBHOOKS_STACK';
+
+/** The options with the target from the environment filled in; a flag always wins over a variable. */
+export function withEnvironment(options: GlobalOptions, env: Record<string, string | undefined> = process.env): GlobalOptions {
+  if (options.endpoint !== undefined || options.stack !== undefined) return options;
+  const endpoint = env[ENDPOINT_VARIABLE] || undefined;
+  const stack = env[STACK_VARIABLE] || undefined;
+  if (endpoint && stack) throw new CliError(`both ${ENDPOINT_VARIABLE} and ${STACK_VARIABLE} are set: unset one, or give --endpoint or --stack`);
+  return { ...options, endpoint, stack };
+}
+
+export function createSession(given: GlobalOptions): Session {
+  const options = withEnvironment(given);
   const opened: Array<{ destroy(): void }> = [];
   const open = <C extends { destroy(): void }>(client: C): C => {
     opened.push(client);
@@ -53,7 +68,7 @@ export function createSession(options: GlobalOptions): Session {
     async invoke<T>(role: FunctionRole, payload: unknown): Promise<T> {
       const t = await resolveTarget();
       lambda ??= open(new LambdaClient(t.clients));
-      return (await invokeFunction(lambda, t.functionName(role), payload)) as T;
+      return (await invokeFunction(lambda, t.functionName(role), payload, t.where)) as T;
     },
     async sqs() {
       const t = await resolveTarget();

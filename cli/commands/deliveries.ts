@@ -4,7 +4,7 @@ import type { Attempt, Delivery } from '../../lambdas/domain/types';
 import { CliError } from '../errors';
 import { deliveryList, deliveryShow } from '../format/deliveries';
 import { jsonText } from '../format/json';
-import { positiveInt } from '../options';
+import { positiveInt, windowTime } from '../options';
 import { print, withSession } from '../run';
 import type { Session } from '../session';
 
@@ -59,8 +59,8 @@ export function addDeliveriesCommand(parent: Command): void {
     .command('list')
     .description('list the deliveries of a subscription in a time window, or of one event')
     .option('--subscription <id>', 'subscription id (with --from and --to; or to narrow --event)')
-    .option('--from <time>', 'window start, ISO 8601 (e.g. 2026-11-01T00:00:00Z), by creation time')
-    .option('--to <time>', 'window end, ISO 8601')
+    .option('--from <time>', 'window start, ISO 8601 (e.g. 2026-11-01T00:00:00Z; a date alone is midnight UTC), by creation time', windowTime)
+    .option('--to <time>', 'window end, ISO 8601 (a date alone is midnight UTC)', windowTime)
     .addOption(new Option('--status <status>', 'only deliveries in this status').choices(STATUSES))
     .option('--limit <n>', `most deliveries to fetch, following pages (default ${DEFAULT_LIMIT})`, positiveInt)
     .option('--event <id>', 'every delivery of this event id')

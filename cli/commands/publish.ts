@@ -1,32 +1,45 @@
 // `crm-webhooks publish FILE...`: each file's content, unchanged and unvalidated, as one message on
 // the events queue, exactly as the CRM publishes. Ingest decides what is a valid event, as in
-// production (an invalid one ends in the events DLQ with the reason).
-import { readFile } from 'node:fs/promises';
+// production (an invalid one ends in the events DLQ with the reason). Each event's id is printed, and
+// an id ingested before is pointed out: its fan-out was fixed then, so a subscription created since
+// does not get it, and a repeat reaches no one new.
 import type { Command } from 'commander';
+import type { EventSummary } from '../../lambdas/domain/delivery-queries';
+import { parseEvent } from '../../lambdas/domain/event-parsing';
+import { chunk } from '../chunks';
 import { CliError } from '../errors';
+import { readEventFile } from '../files';
 import { jsonText } from '../format/json';
 import { listTable } from '../format/table';
 import { singleLine } from '../format/text';
 import { print, withSession } from '../run';
+import type { Session } from '../session';
 
 /** SQS limits of one SendMessageBatch: 10 entries, 1 MiB in total. */
 const BATCH_ENTRIES = 10;
 const BATCH_BYTES = 1_048_576;
 
-const READ_REASONS: Record<string, string> = {
-  ENOENT: 'no such file',
-  EACCES: 'permission denied',
-  EISDIR: 'is a directory',
-  EPERM: 'permission denied',
-};
-
-/** Strict, and keeping a byte order mark, so that what is sent is exactly the file. */
-const UTF8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
-
 interface Published {
   file: string;
+  /** The event's `id`, or for an event without one the message id (as ingest takes it). */
+  eventId?: string;
   messageId: string;
+  /** The id was ingested before this publish: fan-out fixed at that time. */
+  alreadyIngested?: { receivedAt: string; subscriptions: number };
+  /** Why ingest will refuse it (it ends in the events DLQ with this reason). */
+  invalid?: string;
 }
+
+interface EventFile {
+  file: string;
+  body: string;
+  eventId?: string;
+  invalid?: string;
+}
+
+const REPEAT_NOTE =
+  'An event id is fanned out once, at its first ingest: a repeat goes to the subscriptions of then (still due ones only). ' +
+  'To send a sample to one subscription: crm-webhooks subscriptions test ID --event FILE';
 
 interface Failed {
   file: string;
@@ -34,18 +47,32 @@ interface Failed {
   message: string;
 }
 
-async function readAll(files: string[]): Promise<Array<{ file: string; body: string }>> {
+async function readAll(files: string[]): Promise<EventFile[]> {
   return Promise.all(
     files.map(async (file) => {
-      try {
-        return { file, body: UTF8.decode(await readFile(file)) };
-      } catch (error) {
-        if (error instanceof TypeError) throw new CliError(`cannot publish ${file}: not UTF-8 text (an SQS message is text; it could not be sent unchanged)`);
-        const code = (error as NodeJS.ErrnoException).code ?? '';
-        throw new CliError(`cannot read ${file}: ${READ_REASONS[code] ?? (error as Error).message}`);
-      }
+      const body = await readEventFile(file);
+      // No size limit here: the service's own applies at ingest. An empty id means "the message id".
+      const parsed = parseEvent(body, '', Number.MAX_SAFE_INTEGER);
+      if (!parsed.ok) return { file, body, invalid: parsed.reason };
+      return parsed.eventId === '' ? { file, body } : { file, body, eventId: parsed.eventId };
     }),
   );
+}
+
+async function ingestedBefore(session: Session, events: EventFile[]): Promise<Map<string, EventSummary>> {
+  const ids = [...new Set(events.flatMap((e) => (e.eventId === undefined ? [] : [e.eventId])))];
+  const known = new Map<string, EventSummary>();
+  for (const eventIds of chunk(ids, 100)) {
+    const answer = await session.invoke<{ events: EventSummary[] }>('deliveries', { action: 'events', eventIds });
+    for (const event of answer.events) known.set(event.eventId, event);
+  }
+  return known;
+}
+
+function noteOf(p: Published): string {
+  if (p.invalid) return `invalid, goes to the events DLQ: ${singleLine(p.invalid)}`;
+  if (p.alreadyIngested) return `already ingested ${p.alreadyIngested.receivedAt} (to ${p.alreadyIngested.subscriptions} subscriptions then): delivers nothing new`;
+  return 'new';
 }
 
 /** Consecutive batches within both SQS limits. */
@@ -67,6 +94,13 @@ function batches<T extends { body: string }>(items: T[]): T[][] {
   return result;
 }
 
+function publishedOf(event: EventFile, messageId: string, known: Map<string, EventSummary>): Published {
+  if (event.invalid) return { file: event.file, messageId, invalid: event.invalid };
+  const eventId = event.eventId ?? messageId;
+  const before = known.get(eventId);
+  return { file: event.file, eventId, messageId, ...(before ? { alreadyIngested: { receivedAt: before.receivedAt, subscriptions: before.subscriptions } } : {}) };
+}
+
 export function addPublishCommand(parent: Command): void {
   parent
     .command('publish')
@@ -76,6 +110,7 @@ export function addPublishCommand(parent: Command): void {
       withSession(cmd, async (session) => {
         // Every file is read before anything is sent: a typo in the last name publishes nothing.
         const events = await readAll(files);
+        const known = await ingestedBefore(session, events);
         const { client, eventsQueueUrl } = await session.sqs();
         const { SendMessageBatchCommand } = await import('@aws-sdk/client-sqs');
         const published: Published[] = [];
@@ -86,12 +121,15 @@ export function addPublishCommand(parent: Command): void {
           batch.forEach((event, i) => {
             const ok = response.Successful?.find((s) => s.Id === `m${i}`);
             const error = response.Failed?.find((f) => f.Id === `m${i}`);
-            if (ok?.MessageId) published.push({ file: event.file, messageId: ok.MessageId });
+            if (ok?.MessageId) published.push(publishedOf(event, ok.MessageId, known));
             else failed.push({ file: event.file, code: error?.Code ?? 'Unknown', message: error?.Message ?? 'not acknowledged' });
           });
         }
         if (session.json) print(jsonText(failed.length > 0 ? { published, failed } : { published }));
-        else if (published.length > 0) print(listTable(['file', 'message id'], published.map((p) => [singleLine(p.file), p.messageId])));
+        else if (published.length > 0) {
+          print(listTable(['file', 'event id', 'message id', 'note'], published.map((p) => [singleLine(p.file), singleLine(p.eventId ?? ''), p.messageId, noteOf(p)])));
+          if (published.some((p) => p.alreadyIngested)) print(REPEAT_NOTE);
+        }
         if (failed.length > 0) {
           const which = failed.map((f) => `${f.file} (${f.code}: ${f.message})`).join('; ');
           throw new CliError(`${failed.length} of ${files.length} not published: ${which}`);

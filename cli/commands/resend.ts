@@ -9,7 +9,7 @@ import { CliError, describeError } from '../errors';
 import { jsonText } from '../format/json';
 import { resendText } from '../format/resend';
 import { plural } from '../format/text';
-import { collectStrings, nonNegativeInt } from '../options';
+import { collectStrings, nonNegativeInt, windowTime } from '../options';
 import { startProgress } from '../progress';
 import { addResult, emptyResult } from '../resend/results';
 import { dryRunPayloads, type ResendOptions } from '../resend/selector';
@@ -42,7 +42,8 @@ async function resendInChunks(session: Session, counted: ResendResult): Promise<
   const chunks = chunk(counted.deliveryIds, CHUNK);
   const progress = chunks.length > 1 ? startProgress(counted.deliveryIds.length, 'deliveries') : undefined;
   // The dry run did the matching; the chunks add what they resent and anything that changed since.
-  let total: ResendResult = { ...emptyResult(false), matched: counted.matched, skipped: counted.skipped, notFound: counted.notFound };
+  const { matched, skipped, notFound, notToSubscription } = counted;
+  let total: ResendResult = { ...emptyResult(false), matched, skipped, notFound, ...(notToSubscription ? { notToSubscription } : {}) };
   try {
     for (const deliveryIds of chunks) {
       const part = await session.invoke<ResendResult>('resend', { deliveryIds });
@@ -65,8 +66,8 @@ export function addResendCommand(parent: Command): void {
     .option('--delivery <id...>', 'delivery ids (<eventId>.<subscriptionId>)', collectStrings)
     .option('--event <id...>', 'event ids: every delivery of these events (narrow with --subscription)', collectStrings)
     .option('--subscription <id>', 'subscription id: with --from and --to, or to narrow --event')
-    .option('--from <time>', 'window start, ISO 8601 (e.g. 2026-11-01T00:00:00Z)')
-    .option('--to <time>', 'window end, ISO 8601')
+    .option('--from <time>', 'window start, ISO 8601 (e.g. 2026-11-01T00:00:00Z; a date alone is midnight UTC)', windowTime)
+    .option('--to <time>', 'window end, ISO 8601 (a date alone is midnight UTC)', windowTime)
     .addOption(new Option('--status <status>', 'only deliveries in this status (window only)').choices(['pending', 'delivered', 'failed', 'paused']))
     .option('--dry-run', 'only show what would be resent')
     .option('-y, --yes', 'do not ask for confirmation')

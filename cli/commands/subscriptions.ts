@@ -3,13 +3,15 @@
 import { Option, type Command } from 'commander';
 import type { SubscriptionsResponse, SubscriptionView } from '../../lambdas/domain/subscriptions';
 import { CliError } from '../errors';
+import { PROGRAM_NAME } from '../names';
 import { jsonText } from '../format/json';
 import { CREATED_NOTE, rotatedNote, subscriptionDetail, subscriptionList } from '../format/subscriptions';
-import { basicAuth, collect, collectStrings, header, headersObject } from '../options';
+import { basicAuth, collect, collectList, header, headersObject } from '../options';
 import { print, withSession } from '../run';
 import type { Session } from '../session';
+import { addSubscriptionTestCommand } from './subscription-test';
 
-type One = { subscription: SubscriptionView; signingSecret?: string };
+type One = { subscription: SubscriptionView; signingSecret?: string; warnings?: string[] };
 type Many = { subscriptions: SubscriptionView[] };
 
 interface TargetOptions {
@@ -32,8 +34,8 @@ const ID_ARGUMENT = ['<id>', 'subscription id (sub_...)'] as const;
 
 function addFieldOptions(command: Command, verb: 'sets' | 'replaces'): Command {
   return command
-    .option('--event-type <type...>', `event types to receive (repeatable); ${verb === 'sets' ? 'without it, every event' : 'replaces the list'}`, collectStrings)
-    .option('--header <header...>', `static header "Name: value" sent with every request, e.g. "X-Api-Key: k3y" (repeatable; ${verb} all)`, collect(header))
+    .option('--event-type <type>', `event type to receive (repeatable, or comma-separated); ${verb === 'sets' ? 'without it, every event' : 'replaces the list'}`, collectList)
+    .option('--header <header>', `static header "Name: value" sent with every request, e.g. "X-Api-Key: k3y" (repeatable; ${verb} all)`, collect(header))
     .option('--basic-auth <user:password>', 'HTTP Basic auth credentials', basicAuth)
     .option('--description <text>', 'free text for support');
 }
@@ -43,6 +45,9 @@ async function call(session: Session, payload: Record<string, unknown>): Promise
 }
 
 function show(session: Session, response: SubscriptionsResponse, note?: string): void {
+  // Accepted but likely not meant (an event type the CRM does not publish): said on stderr, so
+  // `--json` output stays the function's answer.
+  for (const warning of (response as One).warnings ?? []) process.stderr.write(`${PROGRAM_NAME}: warning: ${warning}\n`);
   if (session.json) return print(jsonText(response));
   if ('subscriptions' in response) return print(subscriptionList((response as Many).subscriptions));
   const one = response as One;
@@ -142,4 +147,5 @@ export function addSubscriptionsCommand(parent: Command): void {
       }),
     );
 
+  addSubscriptionTestCommand(command);
 }

@@ -21,6 +21,12 @@ function leftOut(result: ResendResult): string[] {
     const more = result.notFound.length > LISTED_IDS ? `, … and ${result.notFound.length - LISTED_IDS} more` : '';
     lines.push(`Not found (${result.notFound.length}): ${shown}${more}`);
   }
+  const notTo = result.notToSubscription ?? [];
+  if (notTo.length > 0) {
+    const shown = notTo.slice(0, LISTED_IDS).map(singleLine).join(', ');
+    const more = notTo.length > LISTED_IDS ? `, … and ${notTo.length - LISTED_IDS} more` : '';
+    lines.push(`No delivery to that subscription (${notTo.length}): ${shown}${more} (the event exists; it was not fanned out to it)`);
+  }
   return lines;
 }
 

@@ -29,13 +29,24 @@ const listByEvent = z.strictObject({
   subscriptionId: subscriptionId.optional(),
 });
 const show = z.strictObject({ action: z.literal('show'), deliveryId: z.string({ message: 'is required' }).min(1) });
+const eventId = z.union([z.string().min(1), z.number().int()], { message: 'must be an event id (string or integer)' });
+const events = z.strictObject({ action: z.literal('events'), eventIds: z.array(eventId).min(1).max(100, 'at most 100 per call') });
+
+/** An ingested event as support needs to know it: when, and to how many subscriptions it was fanned out then. */
+export interface EventSummary {
+  eventId: string;
+  type: string;
+  receivedAt: string;
+  subscriptions: number;
+}
 
 export type DeliveryQueryResponse =
   | { deliveries: Delivery[]; cursor?: string }
+  | { events: EventSummary[]; notFound: string[] }
   | { delivery: Delivery; attempts: Attempt[] };
 
 export interface DeliveryQueryDeps {
-  deliveries: Pick<DeliveryRepository, 'get' | 'listByEvent' | 'listBySubscription' | 'listAttempts'>;
+  deliveries: Pick<DeliveryRepository, 'get' | 'getEvent' | 'listByEvent' | 'listBySubscription' | 'listAttempts'>;
 }
 
 export async function queryDeliveries(deps: DeliveryQueryDeps, input: unknown): Promise<DeliveryQueryResponse> {
@@ -71,5 +82,17 @@ export async function queryDeliveries(deps: DeliveryQueryDeps, input: unknown): 
     );
     return page.cursor ? { deliveries: page.items, cursor: page.cursor } : { deliveries: page.items };
   }
-  throw new ValidationError('action: must be one of list, show');
+  if (action === 'events') return eventSummaries(deps, input);
+  throw new ValidationError('action: must be one of list, show, events');
+}
+
+/** Which of these event ids were ingested already: their fan-out is fixed, a repeat delivers to no one new. */
+async function eventSummaries(deps: DeliveryQueryDeps, input: object): Promise<{ events: EventSummary[]; notFound: string[] }> {
+  const req = parseInput(events, input, 'events request');
+  const ids = [...new Set(req.eventIds.map(String))];
+  const found = await Promise.all(ids.map((id) => deps.deliveries.getEvent(id)));
+  return {
+    events: found.flatMap((e) => (e ? [{ eventId: e.eventId, type: e.type, receivedAt: e.receivedAt, subscriptions: e.subscriptionIds.length }] : [])),
+    notFound: ids.filter((_, i) => !found[i]),
+  };
 }

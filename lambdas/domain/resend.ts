@@ -59,7 +59,7 @@ export function parseResendRequest(input: unknown): ResendRequest {
 }
 
 export interface ResendDeps {
-  deliveries: Pick<DeliveryRepository, 'getMany' | 'listByEvent' | 'listBySubscription' | 'restartBudget'>;
+  deliveries: Pick<DeliveryRepository, 'getMany' | 'getEvent' | 'listByEvent' | 'listBySubscription' | 'restartBudget'>;
   wakeups: Pick<WakeupQueue, 'sendNow'>;
   clock: Clock;
   log: Log;
@@ -76,12 +76,15 @@ export interface ResendResult {
   skipped: Array<{ deliveryId: string; reason: string }>;
   /** Ids given that name no stored delivery or event. */
   notFound: string[];
+  /** Event ids given with `subscriptionId` that exist but were not fanned out to that subscription. */
+  notToSubscription?: string[];
 }
 
 export async function resend(deps: ResendDeps, input: unknown): Promise<ResendResult> {
   const request = parseResendRequest(input);
-  const { matched, notFound } = await select(deps, request);
+  const { matched, notFound, notToSubscription } = await select(deps, request);
   const result: ResendResult = { dryRun: request.dryRun === true, matched: matched.length, resent: 0, deliveryIds: [], skipped: [], notFound };
+  if (notToSubscription && notToSubscription.length > 0) result.notToSubscription = notToSubscription;
   const now = deps.clock.now().toISOString();
   if (request.dryRun) {
     // What a real resend would do now: one with an attempt in flight would be skipped.
@@ -111,7 +114,27 @@ export async function resend(deps: ResendDeps, input: unknown): Promise<ResendRe
   return result;
 }
 
-async function select(deps: ResendDeps, request: ResendRequest): Promise<{ matched: Delivery[]; notFound: string[] }> {
+interface Selection {
+  matched: Delivery[];
+  notFound: string[];
+  notToSubscription?: string[];
+}
+
+/** Every delivery of the events; narrowed to one subscription, an event it never got is told apart from an unknown one. */
+async function selectByEvents(deps: ResendDeps, eventIds: string[], subscriptionId: string | undefined): Promise<Selection> {
+  const selection: Required<Selection> = { matched: [], notFound: [], notToSubscription: [] };
+  for (const eventId of [...new Set(eventIds)]) {
+    const all = await deps.deliveries.listByEvent(eventId);
+    const deliveries = all.filter((d) => subscriptionId === undefined || d.subscriptionId === subscriptionId);
+    selection.matched.push(...deliveries);
+    if (deliveries.length > 0) continue;
+    const known = all.length > 0 || (subscriptionId !== undefined && (await deps.deliveries.getEvent(eventId)) !== undefined);
+    (known ? selection.notToSubscription : selection.notFound).push(eventId);
+  }
+  return selection;
+}
+
+async function select(deps: ResendDeps, request: ResendRequest): Promise<Selection> {
   switch (request.selector) {
     case 'deliveryIds': {
       // Checked before removing repeats, so the position named is the one in the caller's list.
@@ -127,18 +150,8 @@ async function select(deps: ResendDeps, request: ResendRequest): Promise<{ match
       const have = new Set(found.map((d) => d.deliveryId));
       return { matched: found, notFound: ids.filter((id) => !have.has(id)) };
     }
-    case 'eventIds': {
-      const matched: Delivery[] = [];
-      const notFound: string[] = [];
-      for (const eventId of [...new Set(request.eventIds.map(String))]) {
-        const deliveries = (await deps.deliveries.listByEvent(eventId)).filter(
-          (d) => request.subscriptionId === undefined || d.subscriptionId === request.subscriptionId,
-        );
-        if (deliveries.length === 0) notFound.push(eventId);
-        matched.push(...deliveries);
-      }
-      return { matched, notFound };
-    }
+    case 'eventIds':
+      return selectByEvents(deps, request.eventIds.map(String), request.subscriptionId);
     case 'window': {
       const matched: Delivery[] = [];
       let cursor: string | undefined;
