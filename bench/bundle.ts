@@ -26,6 +26,8 @@ const functionEnv: Record<string, string> = {
   DELIVERIES_QUEUE_URL: 'https://sqs.eu-central-1.amazonaws.com/123456789012/deliveries',
   DELIVERIES_QUEUE_ARN: 'arn:aws:sqs:eu-central-1:123456789012:deliveries',
   EVENTS_DLQ_URL: 'https://sqs.eu-central-1.amazonaws.com/123456789012/events-dlq',
+  EVENTS_QUEUE_URL: 'https://sqs.eu-central-1.amazonaws.com/123456789012/events',
+  DELIVERIES_DLQ_URL: 'https://sqs.eu-central-1.amazonaws.com/123456789012/deliveries-dlq',
   SCHEDULE_GROUP: 'crm-webhooks',
   SCHEDULER_ROLE_ARN: 'arn:aws:iam::123456789012:role/scheduler',
   NOTIFY_TOPIC_ARN: 'arn:aws:sns:eu-central-1:123456789012:notifications',

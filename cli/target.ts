@@ -6,13 +6,14 @@ import type { CloudFormationClient, Output } from '@aws-sdk/client-cloudformatio
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import { CliError } from './errors';
 
-export type FunctionRole = 'subscriptions' | 'resend' | 'deliveries';
+export type FunctionRole = 'subscriptions' | 'resend' | 'deliveries' | 'dead-letters';
 
 /** The stack outputs that name what the CLI talks to (lib/webhooks-stack.ts). */
 export const STACK_OUTPUTS = {
   subscriptions: 'SubscriptionsFunctionName',
   resend: 'ResendFunctionName',
   deliveries: 'DeliveriesFunctionName',
+  'dead-letters': 'DeadLettersFunctionName',
   eventsQueue: 'EventsQueueUrl',
 } as const;
 

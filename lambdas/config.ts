@@ -35,6 +35,9 @@ const schema = {
   DELIVERIES_QUEUE_URL: z.string().url(),
   DELIVERIES_QUEUE_ARN: z.string().startsWith('arn:'),
   EVENTS_DLQ_URL: z.string().url(),
+  /** The dead-letters function sends redriven events back here. */
+  EVENTS_QUEUE_URL: z.string().url(),
+  DELIVERIES_DLQ_URL: z.string().url(),
   SCHEDULE_GROUP: z.string().min(1),
   SCHEDULER_ROLE_ARN: z.string().startsWith('arn:'),
   ATTEMPT_TIMEOUT_MS: positiveInt(defaults.attemptTimeoutMs),

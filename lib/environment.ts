@@ -14,7 +14,7 @@ export const SERVICE_NAME = 'crm-webhooks';
 export interface EnvironmentSources {
   config: StackConfig;
   tables: Record<TableId, dynamodb.ITable>;
-  queues: { deliveries: sqs.IQueue; eventsDlq: sqs.IQueue };
+  queues: { events: sqs.IQueue; deliveries: sqs.IQueue; eventsDlq: sqs.IQueue; deliveriesDlq: sqs.IQueue };
   scheduler: { group: scheduler.IScheduleGroup; role: iam.IRole };
   notifications: sns.ITopic;
 }
@@ -32,6 +32,8 @@ export function functionEnvironment({ config, tables, queues, scheduler, notific
     DELIVERIES_QUEUE_URL: queues.deliveries.queueUrl,
     DELIVERIES_QUEUE_ARN: queues.deliveries.queueArn,
     EVENTS_DLQ_URL: queues.eventsDlq.queueUrl,
+    EVENTS_QUEUE_URL: queues.events.queueUrl,
+    DELIVERIES_DLQ_URL: queues.deliveriesDlq.queueUrl,
     SCHEDULE_GROUP: scheduler.group.scheduleGroupName,
     SCHEDULER_ROLE_ARN: scheduler.role.roleArn,
     ATTEMPT_TIMEOUT_MS: String(config.attemptTimeoutMs),

@@ -148,6 +148,8 @@ export function functionEnv(settings: LocalSettings, baseUrl: string): Env {
     DELIVERIES_QUEUE_URL: queueUrlOf(baseUrl, 'deliveries'),
     DELIVERIES_QUEUE_ARN: queueArnOf('deliveries'),
     EVENTS_DLQ_URL: queueUrlOf(baseUrl, 'events-dlq'),
+    EVENTS_QUEUE_URL: queueUrlOf(baseUrl, 'events'),
+    DELIVERIES_DLQ_URL: queueUrlOf(baseUrl, 'deliveries-dlq'),
     SCHEDULE_GROUP: 'local',
     SCHEDULER_ROLE_ARN: `arn:aws:iam::${LOCAL_ACCOUNT}:role/local-scheduler`,
     TARGET_ALLOWLIST: settings.environment.TARGET_ALLOWLIST || LOCAL_TARGET_ALLOWLIST,

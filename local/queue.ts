@@ -45,6 +45,8 @@ export interface SendOptions {
   /** Keeps a message's id when it moves to a dead-letter queue, as SQS does. */
   id?: string;
   sentAt?: number;
+  /** Receives counted so far: a message moved to a dead-letter queue keeps its count, as in SQS. */
+  receiveCount?: number;
 }
 
 export interface LocalQueueOptions {
@@ -139,7 +141,8 @@ export class LocalQueue {
       attributes: options.attributes ?? {},
       sentAt: options.sentAt ?? now,
       visibleAt: now + delayMs,
-      receiveCount: 0,
+      receiveCount: options.receiveCount ?? 0,
+      firstReceivedAt: options.receiveCount ? now : undefined,
       inFlight: false,
       seq: 0,
     };
@@ -244,6 +247,11 @@ export class LocalQueue {
     return [...this.entries.values()].map(messageOf);
   }
 
+  /** Every message held with its receive count, oldest first: what a dead-letter queue shows. */
+  parked(): Array<QueueMessage & { receiveCount: number }> {
+    return [...this.entries.values()].map((entry) => ({ ...messageOf(entry), receiveCount: entry.receiveCount }));
+  }
+
   /** Flushes the journal and stops; messages in flight stay journaled and come back on the next open. */
   close(): void {
     if (this.closed) return;
@@ -280,7 +288,7 @@ export class LocalQueue {
 
   /** Into the dead-letter queue first, then out of here: a crash in between duplicates, never loses. */
   private moveToDeadLetterQueue(entry: Entry, deadLetterQueue: LocalQueue): void {
-    deadLetterQueue.send(entry.body, { id: entry.id, attributes: entry.attributes, sentAt: entry.sentAt });
+    deadLetterQueue.send(entry.body, { id: entry.id, attributes: entry.attributes, sentAt: entry.sentAt, receiveCount: entry.receiveCount });
     this.delete([entry.id]);
     this.options.onDeadLetter?.({ ...messageOf(entry), receiveCount: entry.receiveCount, firstReceivedAt: entry.firstReceivedAt ?? Date.now() }, this.name);
   }

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import type { Log } from '../lambdas/domain/log';
 import type { DeliveryRepository, WebhookClient } from '../lambdas/domain/ports';
 import { createIngestHandler } from '../lambdas/handlers/ingest';
+import { createDeadLettersHandler } from '../lambdas/handlers/dead-letters';
 import { createDeliveriesHandler } from '../lambdas/handlers/deliveries';
 import { createResendHandler } from '../lambdas/handlers/resend';
 import { createSenderHandler } from '../lambdas/handlers/sender';
@@ -18,6 +19,7 @@ import {
   buildResendDeps,
   buildSendDeps,
   buildDeliveryQueryDeps,
+  buildDeadLetterDeps,
   buildSubscriptionDeps,
   buildSweepDeps,
   type Env,
@@ -30,6 +32,7 @@ import { functionEnv, LOCAL_CREDENTIALS, LOCAL_REGION, localLogLevel, queueArnOf
 import { lockDataDir, type DataLock } from './data-lock';
 import { LocalDeadLetters } from './dead-letters';
 import { LocalNotifier } from './notifier';
+import { LocalParkedQueue } from './parked-queue';
 import { startDynamo, type LocalDynamo } from './dynamo';
 import { startHttpServer, type HttpServer } from './http-server';
 import { createLambdaEndpoint } from './lambda-endpoint';
@@ -50,12 +53,14 @@ export const QUEUE_NAMES = ['events', 'events-dlq', 'deliveries', 'deliveries-dl
 export type QueueName = (typeof QUEUE_NAMES)[number];
 
 /** The functions the Lambda endpoint serves (support invokes them; the others have triggers). */
-export const INVOKABLE_FUNCTIONS = ['subscriptions', 'resend', 'deliveries'] as const;
+export const INVOKABLE_FUNCTIONS = ['subscriptions', 'resend', 'deliveries', 'dead-letters'] as const;
 
 export interface Health {
-  status: 'ok';
+  /** `warning` while a dead-letter queue holds messages: they wait for support (see `warnings`). */
+  status: 'ok' | 'warning';
   queues: Record<QueueName, QueueDepth>;
   schedules: number;
+  warnings?: string[];
 }
 
 export interface Runtime {
@@ -146,13 +151,19 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
       subscriptions: createSubscriptionsHandler(buildSubscriptionDeps(env, infra)),
       resend: createResendHandler(buildResendDeps(env, infra)),
       deliveries: createDeliveriesHandler(buildDeliveryQueryDeps(env, infra)),
+      'dead-letters': createDeadLettersHandler(
+        buildDeadLetterDeps(env, {
+          clients: {},
+          log,
+          parkedQueues: {
+            events: new LocalParkedQueue(queues['events-dlq'], queues.events),
+            deliveries: new LocalParkedQueue(queues['deliveries-dlq'], queues.deliveries),
+          },
+        }),
+      ),
     } satisfies Record<(typeof INVOKABLE_FUNCTIONS)[number], (input: unknown) => Promise<unknown>>;
 
-    const health = (): Health => ({
-      status: 'ok',
-      queues: Object.fromEntries(QUEUE_NAMES.map((name) => [name, queues[name].depth()])) as Record<QueueName, QueueDepth>,
-      schedules: scheduler.size,
-    });
+    const health = (): Health => healthOf(queues, scheduler.size);
     http.setRoutes({
       sqs: createSqsEndpoint({ queues: { events: queues.events, 'events-dlq': queues['events-dlq'] }, baseUrl: () => http.url }),
       lambda: createLambdaEndpoint(invokable),
@@ -185,6 +196,18 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
     await shutdown(parts).catch((cleanupError: unknown) => log.error('cleanup after a failed start failed', { error: String(cleanupError) }));
     throw error;
   }
+}
+
+/** Queue depths, and a warning per non-empty dead-letter queue naming the command that shows it. */
+function healthOf(queues: Record<QueueName, LocalQueue>, schedules: number): Health {
+  const depths = Object.fromEntries(QUEUE_NAMES.map((name) => [name, queues[name].depth()])) as Record<QueueName, QueueDepth>;
+  const warnings: string[] = [];
+  for (const [dlq, source] of [['events-dlq', 'events'], ['deliveries-dlq', 'deliveries']] as const) {
+    const { visible, delayed, inFlight } = depths[dlq];
+    const parked = visible + delayed + inFlight;
+    if (parked > 0) warnings.push(`${parked} message${parked === 1 ? '' : 's'} in the ${source} dead-letter queue: crm-webhooks dead-letters list --queue ${source}`);
+  }
+  return warnings.length > 0 ? { status: 'warning', queues: depths, schedules, warnings } : { status: 'ok', queues: depths, schedules };
 }
 
 function openQueues(settings: LocalSettings, log: Log): Record<QueueName, LocalQueue> {

@@ -4,3 +4,4 @@ export { USER_AGENT, type Env, type Infrastructure } from './common';
 export { buildIngestDeps } from './functions/ingest';
 export { buildSendDeps } from './functions/sender';
 export { buildDeliveryQueryDeps, buildResendDeps, buildSubscriptionDeps, buildSweepDeps } from './functions/support';
+export { buildDeadLetterDeps } from './functions/dead-letters';

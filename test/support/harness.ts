@@ -94,6 +94,8 @@ export async function startHarness(overrides: Env = {}, extras: { metrics?: Metr
     DELIVERIES_QUEUE_URL: QUEUE_URL,
     DELIVERIES_QUEUE_ARN: QUEUE_ARN,
     EVENTS_DLQ_URL: DLQ_URL,
+    EVENTS_QUEUE_URL: 'https://sqs.us-east-1.amazonaws.com/123456789012/events',
+    DELIVERIES_DLQ_URL: 'https://sqs.us-east-1.amazonaws.com/123456789012/deliveries-dlq',
     SCHEDULE_GROUP: 'crm-webhooks',
     SCHEDULER_ROLE_ARN: 'arn:aws:iam::123456789012:role/scheduler',
     NOTIFY_TOPIC_ARN: TOPIC_ARN,
