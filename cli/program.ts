@@ -4,6 +4,7 @@
 import { Command, Option } from 'commander';
 import { version } from '../package.json';
 import { addDeadLettersCommand } from './commands/dead-letters';
+import { addConsoleCommand } from './commands/console';
 import { addDeliveriesCommand } from './commands/deliveries';
 import { addPublishCommand } from './commands/publish';
 import { addResendCommand } from './commands/resend';
@@ -33,5 +34,6 @@ export function buildProgram(): Command {
   addResendCommand(program);
   addPublishCommand(program);
   addDeadLettersCommand(program);
+  addConsoleCommand(program);
   return program;
 }

@@ -1,0 +1,130 @@
+// Dead letters: what the events and deliveries dead-letter queues hold and why, one message's body,
+// and redrive (back to its work queue) or purge, by selection. Purging asks first.
+import { useState } from 'preact/hooks';
+import { call } from '../api';
+import { ErrorBox, Field, Notice, TableBox, useAction, useLoad } from '../components';
+import { plural, when } from '../format';
+import { href, navigate } from '../router';
+
+interface Summary {
+  messageId: string;
+  reason: string;
+  sentAt: string;
+  rejectedAt?: string;
+  receiveCount: number;
+  bytes: number;
+  excerpt: string;
+}
+type Listed = { queue: string; depth: number; messages: Summary[] };
+type Shown = { queue: string; message: Summary & { body: string } };
+type Changed = { redriven?: string[]; purged?: string[]; notFound: string[]; remaining: number };
+
+const QUEUES = ['events', 'deliveries'];
+
+export function DeadLettersPage(props: { query: URLSearchParams }) {
+  const queue = props.query.get('queue') ?? 'events';
+  const [round, setRound] = useState(0);
+  const listed = useLoad(() => call<Listed>('dead-letters', { action: 'list', queue, limit: 100 }), `${queue} ${round}`);
+  const [selected, setSelected] = useState<string[]>([]);
+  const [body, setBody] = useState<Shown['message']>();
+  const [outcome, setOutcome] = useState<string>();
+  const [purging, setPurging] = useState(false);
+  const action = useAction();
+  const toggle = (id: string) => setSelected(selected.includes(id) ? selected.filter((s) => s !== id) : [...selected, id]);
+  const change = (kind: 'redrive' | 'purge') =>
+    action.run(async () => {
+      const result = await call<Changed>('dead-letters', { action: kind, queue, messageIds: selected });
+      const done = (kind === 'redrive' ? result.redriven : result.purged) ?? [];
+      setOutcome(`${kind === 'redrive' ? 'Redriven' : 'Purged'}: ${plural(done.length, 'message')}${result.notFound.length ? `; gone already: ${result.notFound.join(', ')}` : ''}; ${result.remaining} left.`);
+      setSelected([]);
+      setPurging(false);
+      setRound((r) => r + 1);
+    });
+  const show = (id: string) => action.run(async () => setBody((await call<Shown>('dead-letters', { action: 'show', queue, messageId: id })).message));
+  return (
+    <section aria-labelledby="dl-title">
+      <h1 id="dl-title">Dead letters</h1>
+      <form class="filters" onSubmit={(e) => e.preventDefault()}>
+        <Field label="Queue" id="dl-queue">
+          <select id="dl-queue" value={queue} onChange={(e) => (setSelected([]), setBody(undefined), navigate(href(['dead-letters'], { queue: e.currentTarget.value })))}>
+            {QUEUES.map((q) => (
+              <option value={q}>{q} dead-letter queue</option>
+            ))}
+          </select>
+        </Field>
+      </form>
+      <ErrorBox error={listed.error ?? action.error} />
+      {outcome ? <Notice>{outcome}</Notice> : null}
+      {listed.data ? (
+        <>
+          <p class="muted" aria-live="polite">
+            {plural(listed.data.depth, 'message')} in the {queue} dead-letter queue
+          </p>
+          {listed.data.messages.length > 0 ? (
+            <TableBox label="Dead letters">
+              <thead>
+                <tr>
+                  <th scope="col">Select</th>
+                  <th scope="col">Message</th>
+                  <th scope="col">Time</th>
+                  <th scope="col">Reason</th>
+                  <th scope="col">Receives</th>
+                  <th scope="col">First bytes</th>
+                </tr>
+              </thead>
+              <tbody>
+                {listed.data.messages.map((m) => (
+                  <tr>
+                    <td>
+                      <input type="checkbox" aria-label={`Select ${m.messageId}`} checked={selected.includes(m.messageId)} onChange={() => toggle(m.messageId)} />
+                    </td>
+                    <td>
+                      <button type="button" class="link" onClick={() => show(m.messageId)}>
+                        {m.messageId}
+                      </button>
+                    </td>
+                    <td class="nowrap">{when(m.rejectedAt ?? m.sentAt)}</td>
+                    <td>{m.reason}</td>
+                    <td>{m.receiveCount}</td>
+                    <td>
+                      <code class="small">{m.excerpt}</code>
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </TableBox>
+          ) : null}
+          <div class="actions">
+            <button type="button" class="primary" disabled={selected.length === 0 || action.busy} onClick={() => change('redrive')}>
+              Redrive {plural(selected.length, 'message')}
+            </button>
+            {!purging ? (
+              <button type="button" class="danger" disabled={selected.length === 0 || action.busy} onClick={() => setPurging(true)}>
+                Purge…
+              </button>
+            ) : (
+              <span role="group" aria-label="Confirm purge">
+                <button type="button" class="danger" onClick={() => change('purge')} disabled={action.busy}>
+                  Delete {plural(selected.length, 'message')} for good
+                </button>{' '}
+                <button type="button" onClick={() => setPurging(false)}>
+                  Cancel
+                </button>
+              </span>
+            )}
+            <button type="button" onClick={() => setRound((r) => r + 1)}>
+              Refresh
+            </button>
+          </div>
+        </>
+      ) : null}
+      {body ? (
+        <div class="panel">
+          <h2>Message {body.messageId}</h2>
+          <p>{body.reason}</p>
+          <pre>{body.body}</pre>
+        </div>
+      ) : null}
+    </section>
+  );
+}

@@ -1,0 +1,167 @@
+// Create a subscription, or edit one: only the fields changed are sent. Secrets are masked in what
+// the service shows, so their fields start empty: left empty they stay as they are.
+import { useEffect, useState } from 'preact/hooks';
+import { call, type SubscriptionView } from '../api';
+import { ErrorBox, Field, Notice, useAction, useLoad } from '../components';
+import { href } from '../router';
+import { changedExtras, ExtraFields, extraFieldsOf, type ExtraValues } from './extra-fields';
+
+type One = { subscription: SubscriptionView; warnings?: string[] };
+
+interface Form {
+  url: string;
+  eventTypes: string;
+  headers: string;
+  clearHeaders: boolean;
+  username: string;
+  password: string;
+  clearBasicAuth: boolean;
+  description: string;
+  signingSecret: string;
+}
+
+const EMPTY: Form = { url: '', eventTypes: '', headers: '', clearHeaders: false, username: '', password: '', clearBasicAuth: false, description: '', signingSecret: '' };
+
+function typesOf(text: string): string[] | null {
+  const types = text.split(',').map((t) => t.trim()).filter((t) => t !== '');
+  return types.length > 0 ? types : null;
+}
+
+function headersOf(text: string): Record<string, string> {
+  const headers: Record<string, string> = {};
+  for (const line of text.split('\n').filter((l) => l.trim() !== '')) {
+    const colon = line.indexOf(':');
+    if (colon <= 0) throw new Error(`Headers: "${line.trim()}" is not "Name: value"`);
+    headers[line.slice(0, colon).trim()] = line.slice(colon + 1).trim();
+  }
+  return headers;
+}
+
+function createPayload(f: Form): Record<string, unknown> {
+  const payload: Record<string, unknown> = { action: 'create', url: f.url.trim() };
+  const types = typesOf(f.eventTypes);
+  if (types) payload.eventTypes = types;
+  if (f.headers.trim()) payload.headers = headersOf(f.headers);
+  if (f.username || f.password) payload.basicAuth = { username: f.username, password: f.password };
+  if (f.description.trim()) payload.description = f.description.trim();
+  if (f.signingSecret.trim()) payload.signingSecret = f.signingSecret.trim();
+  return payload;
+}
+
+function updatePayload(s: SubscriptionView, f: Form, extras: ExtraValues): Record<string, unknown> {
+  const payload: Record<string, unknown> = { action: 'update', id: s.id };
+  if (f.url.trim()) payload.url = f.url.trim();
+  const types = typesOf(f.eventTypes);
+  if (JSON.stringify(types) !== JSON.stringify(s.eventTypes ?? null)) payload.eventTypes = types;
+  if (f.clearHeaders) payload.headers = null;
+  else if (f.headers.trim()) payload.headers = headersOf(f.headers);
+  if (f.clearBasicAuth) payload.basicAuth = null;
+  else if (f.username || f.password) payload.basicAuth = { username: f.username, password: f.password };
+  if (f.description.trim() !== (s.description ?? '')) payload.description = f.description.trim() === '' ? null : f.description.trim();
+  return { ...payload, ...changedExtras(s, extras) };
+}
+
+export function SubscriptionEditPage(props: { id?: string }) {
+  const editing = props.id !== undefined;
+  const loaded = useLoad(() => (props.id ? call<One>('subscriptions', { action: 'get', id: props.id }) : Promise.resolve(undefined)), props.id ?? 'new');
+  const current = loaded.data?.subscription;
+  const [form, setForm] = useState<Form>(EMPTY);
+  const [extras, setExtras] = useState<ExtraValues>({});
+  const [done, setDone] = useState<One>();
+  const action = useAction();
+  useEffect(() => {
+    if (!current) return;
+    setForm({ ...EMPTY, eventTypes: (current.eventTypes ?? []).join(', '), description: current.description ?? '', username: '' });
+    setExtras(extraFieldsOf(current));
+  }, [current]);
+  const set = (key: keyof Form) => (e: { currentTarget: HTMLInputElement | HTMLTextAreaElement }) =>
+    setForm({ ...form, [key]: e.currentTarget.type === 'checkbox' ? (e.currentTarget as HTMLInputElement).checked : e.currentTarget.value });
+  const submit = (e: Event) => {
+    e.preventDefault();
+    void action.run(async () => {
+      const payload = current ? updatePayload(current, form, extras) : createPayload(form);
+      if (current && Object.keys(payload).length === 2) throw new Error('Nothing changed.');
+      setDone(await call<One>('subscriptions', payload));
+    });
+  };
+  if (done) {
+    const s = done.subscription;
+    return (
+      <section aria-labelledby="saved-title">
+        <h1 id="saved-title">{editing ? 'Subscription saved' : 'Subscription created'}</h1>
+        {(done.warnings ?? []).map((w) => (
+          <p class="warning" role="alert">
+            Warning: {w}
+          </p>
+        ))}
+        {!editing ? (
+          <Notice>
+            <p>
+              <strong>Shown only now</strong>: the signing secret <code class="secret">{s.signingSecrets?.[0]?.secret}</code> and the URL <code>{s.url}</code>. Later
+              views mask them.
+            </p>
+          </Notice>
+        ) : null}
+        <p>
+          <a class="button primary" href={href(['subscriptions', s.id])}>
+            Open subscription {s.id}
+          </a>
+        </p>
+      </section>
+    );
+  }
+  return (
+    <section aria-labelledby="edit-title">
+      <p>
+        <a href={props.id ? href(['subscriptions', props.id]) : '#/subscriptions'}>← Back</a>
+      </p>
+      <h1 id="edit-title">{editing ? `Edit ${props.id}` : 'New subscription'}</h1>
+      <ErrorBox error={loaded.error} />
+      {editing && !current ? null : (
+        <form onSubmit={submit} class="form">
+          <Field label={editing ? 'URL (empty: keep it)' : 'URL'} id="f-url" hint={editing ? `Now: ${current?.url ?? ''}` : 'https://…; a secret may sit in the query or path, Basic auth as user:pass@'}>
+            <input id="f-url" type="url" required={!editing} value={form.url} onInput={set('url')} aria-describedby="f-url-hint" autoComplete="off" />
+          </Field>
+          <Field label="Event types (comma-separated; empty: every event)" id="f-types" hint="e.g. donation, contact_update">
+            <input id="f-types" value={form.eventTypes} onInput={set('eventTypes')} aria-describedby="f-types-hint" />
+          </Field>
+          <Field label={editing ? 'Headers, one "Name: value" a line (empty: keep them)' : 'Headers, one "Name: value" a line'} id="f-headers">
+            <textarea id="f-headers" rows={2} value={form.headers} onInput={set('headers')} />
+          </Field>
+          {editing && current?.headers ? (
+            <label class="check">
+              <input type="checkbox" checked={form.clearHeaders} onChange={set('clearHeaders')} /> Send no static headers
+            </label>
+          ) : null}
+          <fieldset>
+            <legend>Basic auth {editing ? '(empty: keep it)' : '(optional)'}</legend>
+            <Field label="User name" id="f-user">
+              <input id="f-user" value={form.username} onInput={set('username')} autoComplete="off" />
+            </Field>
+            <Field label="Password" id="f-pass">
+              <input id="f-pass" type="password" value={form.password} onInput={set('password')} autoComplete="new-password" />
+            </Field>
+            {editing && current?.basicAuth ? (
+              <label class="check">
+                <input type="checkbox" checked={form.clearBasicAuth} onChange={set('clearBasicAuth')} /> Send no Basic auth
+              </label>
+            ) : null}
+          </fieldset>
+          <Field label="Description" id="f-desc">
+            <input id="f-desc" value={form.description} onInput={set('description')} />
+          </Field>
+          {!editing ? (
+            <Field label="Signing secret (optional; default: a new random one)" id="f-secret">
+              <input id="f-secret" value={form.signingSecret} onInput={set('signingSecret')} autoComplete="off" placeholder="whsec_…" />
+            </Field>
+          ) : null}
+          {current ? <ExtraFields original={current} values={extras} onChange={setExtras} /> : null}
+          <ErrorBox error={action.error} />
+          <button type="submit" class="primary" disabled={action.busy}>
+            {action.busy ? 'Saving…' : editing ? 'Save changes' : 'Create subscription'}
+          </button>
+        </form>
+      )}
+    </section>
+  );
+}
