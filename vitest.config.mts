@@ -3,6 +3,8 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
+    // The browser tests need Chromium and run on their own: `npm run test:browser` (vitest.browser.config.mts).
+    exclude: ['test/browser/**', '**/node_modules/**'],
     testTimeout: 30_000,
     // The SDK's notice that its 2027 releases need Node 22 would repeat in every worker's output.
     env: { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },

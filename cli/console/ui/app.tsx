@@ -36,8 +36,13 @@ export function App() {
   const where = useLoad(info, 'info');
   const main = useRef<HTMLElement>(null);
   const section = route.parts[0] ?? 'subscriptions';
-  // A new page takes the focus, so a screen reader or keyboard user starts reading it at its top.
-  useEffect(() => main.current?.focus(), [location.hash]);
+  // A new page takes the focus, so a screen reader or keyboard user starts reading it at its top (not
+  // on the first load, where the browser's own start of the page is right).
+  const first = useRef(true);
+  useEffect(() => {
+    if (first.current) first.current = false;
+    else main.current?.focus();
+  }, [location.hash]);
   return (
     <>
       <a class="skip" href="#main" onClick={(e) => (e.preventDefault(), main.current?.focus())}>

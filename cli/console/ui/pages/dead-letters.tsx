@@ -61,7 +61,7 @@ export function DeadLettersPage(props: { query: URLSearchParams }) {
             {plural(listed.data.depth, 'message')} in the {queue} dead-letter queue
           </p>
           {listed.data.messages.length > 0 ? (
-            <TableBox label="Dead letters">
+            <TableBox label="Parked messages">
               <thead>
                 <tr>
                   <th scope="col">Select</th>

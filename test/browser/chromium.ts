@@ -1,0 +1,31 @@
+// Debian's Chromium, driven by playwright-core (which downloads no browser of its own). The browser
+// tests need it; `npm test` only says how to run them, and CI installs it (.ci/run).
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { chromium, type BrowserContext } from 'playwright-core';
+
+export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+
+export const HOW_TO_RUN =
+  `The console's browser tests need Chromium at ${CHROMIUM}: install it (as root: apt-get update && apt-get install -y chromium) ` +
+  'and run `npm run test:browser`. Screenshots go to test-artifacts/console/.';
+
+/** Headless, in a fresh profile (Playwright passes it as --user-data-dir), at 1280x800. */
+export async function launchChromium(): Promise<{ context: BrowserContext; close(): Promise<void> }> {
+  if (!existsSync(CHROMIUM)) throw new Error(`Chromium not found. ${HOW_TO_RUN}`);
+  const profile = mkdtempSync(join(tmpdir(), 'chromium-'));
+  const context = await chromium.launchPersistentContext(profile, {
+    executablePath: CHROMIUM,
+    headless: true,
+    viewport: { width: 1280, height: 800 },
+    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'],
+  });
+  return {
+    context,
+    async close() {
+      await context.close();
+      rmSync(profile, { recursive: true, force: true });
+    },
+  };
+}
