@@ -55,7 +55,9 @@ export function basicAuth(value: string): { username: string; password: string }
 /** A window bound: ISO 8601 date-time as given, or a date alone (`2026-11-30`) taken as midnight UTC. */
 export function windowTime(value: string): string {
   if (/^\d{4}-\d{2}-\d{2}$/.test(value)) {
-    if (Number.isNaN(Date.parse(`${value}T00:00:00Z`))) throw new InvalidArgumentError('not a calendar date.');
+    const midnight = new Date(`${value}T00:00:00Z`);
+    // Date reads 2026-02-31 as 3 March: only a date that comes back unchanged is one.
+    if (Number.isNaN(midnight.getTime()) || midnight.toISOString().slice(0, 10) !== value) throw new InvalidArgumentError('not a calendar date.');
     return `${value}T00:00:00Z`;
   }
   return value;
