@@ -60,7 +60,7 @@ function refuseBlockedAddress(hostname: string, rules: TargetRules, field: strin
   const loopbackName = host === 'localhost' || host.endsWith('.localhost');
   const verdict = rules.classifyAddress(loopbackName ? '127.0.0.1' : host);
   if (verdict.range === 'invalid' || verdict.allowed) return;
-  const what = loopbackName ? `${host} is loopback` : `${host} is a ${verdict.range} address`;
+  const what = loopbackName ? `${host} is loopback` : `${host} is in the ${verdict.range} range`;
   throw new ValidationError(`${field}: ${what}; the sender only calls public addresses, so every attempt would be blocked`);
 }
 

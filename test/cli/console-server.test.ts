@@ -98,7 +98,7 @@ describe('crm-webhooks console: the server', () => {
 
     const refused = await api({ function: 'subscriptions', payload: { action: 'create', url: 'https://10.0.0.1/hook' } });
     expect(refused.status).toBe(422);
-    expect(JSON.parse(refused.body)).toEqual({ error: expect.stringMatching(/10\.0\.0\.1 is a private address/) });
+    expect(JSON.parse(refused.body)).toEqual({ error: expect.stringMatching(/10\.0\.0\.1 is in the private range/) });
     const unknown = await api({ function: 'sender', payload: {} });
     expect(unknown.status).toBe(400);
     expect(unknown.body).toContain('function: must be one of subscriptions, resend, deliveries, dead-letters');

@@ -22,10 +22,16 @@ describe('crm-webhooks --help', () => {
       'subscriptions enable',
       'subscriptions delete',
       'subscriptions rotate-secret',
+      'subscriptions test',
       'deliveries list',
       'deliveries show',
       'resend',
       'publish',
+      'dead-letters list',
+      'dead-letters show',
+      'dead-letters redrive',
+      'dead-letters purge',
+      'console',
     ]);
   });
 

@@ -63,8 +63,8 @@ describe('crm-webhooks support fixes (real process, local runtime)', () => {
       cli.run('subscriptions', 'create', '--url', 'https://10.0.0.1/hook'),
       cli.run('subscriptions', 'update', ids.first, '--url', 'http://169.254.169.254/latest'),
     ]);
-    expect(oneErrorLine(privateIp)).toMatch(/url: 10\.0\.0\.1 is a private address; the sender only calls public addresses, so every attempt would be blocked$/);
-    expect(oneErrorLine(metadata)).toMatch(/url: 169\.254\.169\.254 is a linkLocal address/);
+    expect(oneErrorLine(privateIp)).toMatch(/url: 10\.0\.0\.1 is in the private range; the sender only calls public addresses, so every attempt would be blocked$/);
+    expect(oneErrorLine(metadata)).toMatch(/url: 169\.254\.169\.254 is in the linkLocal range/);
   });
 
   it('update takes repeated --event-type before the id (no option swallows it)', async () => {

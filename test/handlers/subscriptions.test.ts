@@ -207,7 +207,7 @@ describe('subscriptions handler', () => {
       const url = `https://example.com/hook?secret=${SECRET}`;
       const { id } = await create();
       await expectValidation({ url }, /^action: is required/);
-      await expectValidation({ action: 'explode', url }, /^action: must be one of create, get, list, update, disable, enable, delete, rotate-secret$/);
+      await expectValidation({ action: 'explode', url }, /^action: must be one of create, get, list, update, disable, enable, delete, rotate-secret, test$/);
       await expectValidation({ action: 'create', url, secret: SECRET }, /unknown field `secret`/);
       await expectValidation({ action: 'create' }, /\burl\b/);
       await expectValidation({ action: 'create', url: `example.com/hook?secret=${SECRET}` }, /^url must be an absolute URL/);
