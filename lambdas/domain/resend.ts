@@ -7,7 +7,8 @@ import { isoDateTime, parseInput } from './input';
 import type { Log } from './log';
 import { mapLimited } from './map-limited';
 import { noMetrics, type Metrics } from './metrics';
-import { ValidationError, type Clock, type DeliveryRepository, type WakeupQueue } from './ports';
+import type { Clock, DeliveryRepository, WakeupQueue } from './ports';
+import { ValidationError } from './errors';
 import type { Delivery, DeliveryWakeup } from './types';
 
 const IN_FLIGHT = 'an attempt is in flight; try again in a minute';
