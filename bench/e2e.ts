@@ -13,6 +13,7 @@ import type { IncomingMessage } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { GetQueueUrlCommand, SendMessageBatchCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { chunk } from '../lambdas/domain/chunk';
 import type { Log, LogFields } from '../lambdas/domain/log';
 import type { Delivery } from '../lambdas/domain/types';
 import { startRuntime, type Runtime } from '../local/runtime';
@@ -248,12 +249,6 @@ async function phase(name: string, failRate: number): Promise<PhaseResult> {
     await receivers.stop();
     rmSync(dir, { recursive: true, force: true });
   }
-}
-
-function chunk<T>(items: readonly T[], size: number): T[][] {
-  const out: T[][] = [];
-  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
-  return out;
 }
 
 function print(results: PhaseResult[]): void {

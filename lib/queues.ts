@@ -4,6 +4,7 @@
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { MAX_QUEUE_DELAY_MS } from '../lambdas/domain/wakeup-plan';
 
 /** A message that failed this often is parked in the DLQ instead of blocking the queue. */
 export const MAX_RECEIVE_COUNT = 5;
@@ -12,7 +13,7 @@ export const MAX_RECEIVE_COUNT = 5;
 export const VISIBILITY_PER_CONSUMER_TIMEOUT = 6;
 
 /** The longest DelaySeconds SQS accepts: a retry wait up to this is a delayed message, a longer one a schedule. */
-export const SQS_MAX_DELAY = Duration.minutes(15);
+export const SQS_MAX_DELAY = Duration.millis(MAX_QUEUE_DELAY_MS);
 
 export interface QueuesProps {
   /** Timeout of the function consuming the events queue (ingest). */

@@ -95,8 +95,6 @@ const settings: Record<NumericKey, Setting> = {
   alarmFunctionThrottles: { fallback: 1, min: 1, integer: true },
 };
 
-export const stackConfigKeys = [...(Object.keys(settings) as NumericKey[]), 'targetAllowlist'] as StackConfigKey[];
-
 export class StackConfigError extends Error {
   override name = 'StackConfigError';
 }

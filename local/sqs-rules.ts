@@ -1,5 +1,6 @@
 // What SQS accepts in a sent message, checked the way SQS checks it, so that a message the local
 // runtime takes would also be taken in AWS (and the other way round).
+import { MAX_QUEUE_DELAY_MS } from '../lambdas/domain/wakeup-plan';
 import type { MessageAttribute, MessageAttributes } from './queue';
 
 /** An error in SQS's terms: the code becomes the AWS error type the SDK throws. */
@@ -15,7 +16,7 @@ export class SqsError extends Error {
 
 /** Body plus attributes (SQS's limit since August 2025). */
 export const MAX_MESSAGE_BYTES = 1_048_576;
-export const MAX_DELAY_SECONDS = 900;
+export const MAX_DELAY_SECONDS = MAX_QUEUE_DELAY_MS / 1000;
 const MAX_ATTRIBUTES = 10;
 const MAX_ATTRIBUTE_NAME = 256;
 

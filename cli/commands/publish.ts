@@ -6,7 +6,7 @@
 import type { Command } from 'commander';
 import type { EventSummary } from '../../lambdas/domain/delivery-queries';
 import { parseEvent } from '../../lambdas/domain/event-parsing';
-import { chunk } from '../chunks';
+import { chunk } from '../../lambdas/domain/chunk';
 import { CliError } from '../errors';
 import { readEventFile } from '../files';
 import { jsonText } from '../format/json';

@@ -3,7 +3,7 @@
 // Resending exactly the ids that were counted means the confirmation covers what actually happens.
 import { Option, type Command } from 'commander';
 import type { ResendResult } from '../../lambdas/domain/resend';
-import { chunk } from '../chunks';
+import { chunk } from '../../lambdas/domain/chunk';
 import { canAsk, confirm } from '../confirm';
 import { CliError, describeError } from '../errors';
 import { jsonText } from '../format/json';

@@ -1,6 +1,6 @@
 // The resend options as one of the resend function's selectors (README "resend"): delivery ids,
 // event ids (optionally of one subscription), or a subscription's time window (optionally a status).
-import { chunk } from '../chunks';
+import { chunk } from '../../lambdas/domain/chunk';
 import { CliError } from '../errors';
 
 export interface ResendOptions {

@@ -3,8 +3,6 @@
 import type { HttpResult } from './ports';
 import type { AttemptOutcome } from './types';
 
-export const RESPONSE_EXCERPT_BYTES = 4096;
-
 export interface ClassifiedAttempt {
   outcome: AttemptOutcome;
   statusCode?: number;

@@ -4,7 +4,7 @@
 // once and leaves what it keeps visible again.
 import * as z from 'zod';
 import { parseInput } from './input';
-import { NotFoundError, ValidationError } from './ports';
+import { NotFoundError, ValidationError } from './errors';
 
 export const DEAD_LETTER_QUEUES = ['events', 'deliveries'] as const;
 export type DeadLetterQueueName = (typeof DEAD_LETTER_QUEUES)[number];

@@ -2,7 +2,7 @@
 // event maps onto the same ids and creates nothing new. The id is readable and reversible
 // (`<eventId>.<subscriptionId>`): storage looks a delivery up by the pair it encodes.
 import { createHash } from 'node:crypto';
-import { ValidationError } from './ports';
+import { ValidationError } from './errors';
 
 const SUBSCRIPTION_ID = /^sub_[a-z2-7]{20}$/;
 

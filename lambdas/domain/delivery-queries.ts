@@ -4,7 +4,8 @@
 import * as z from 'zod';
 import { isSubscriptionId, parseDeliveryId } from './delivery-id';
 import { isoDateTime, parseInput } from './input';
-import { NotFoundError, ValidationError, type DeliveryRepository } from './ports';
+import type { DeliveryRepository } from './ports';
+import { NotFoundError, ValidationError } from './errors';
 import type { Attempt, Delivery } from './types';
 
 const statuses = ['pending', 'delivered', 'failed', 'paused'] as const;

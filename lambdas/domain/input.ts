@@ -1,7 +1,7 @@
 // Console and CLI input is validated with zod; every problem becomes one ValidationError whose
 // message names the field, so the Lambda console shows exactly what to fix.
 import * as z from 'zod';
-import { ValidationError } from './ports';
+import { ValidationError } from './errors';
 
 export function parseInput<S extends z.ZodType>(schema: S, input: unknown, what: string): z.output<S> {
   if (typeof input !== 'object' || input === null || Array.isArray(input)) {

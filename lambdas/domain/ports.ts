@@ -191,16 +191,3 @@ export interface Notifier {
 export interface Clock {
   now(): Date;
 }
-
-export class NotFoundError extends Error {
-  override name = 'NotFoundError';
-}
-
-export class ConflictError extends Error {
-  override name = 'ConflictError';
-}
-
-/** Bad input from a caller; the message names the field. */
-export class ValidationError extends Error {
-  override name = 'ValidationError';
-}

@@ -2,11 +2,13 @@
 // give each a fresh attempt budget starting now. `dryRun` only reports what would be resent.
 import * as z from 'zod';
 import { isSubscriptionId, parseDeliveryId } from './delivery-id';
+import { hasLiveLease } from './delivery-lifecycle';
 import { isoDateTime, parseInput } from './input';
 import type { Log } from './log';
 import { mapLimited } from './map-limited';
 import { noMetrics, type Metrics } from './metrics';
-import { ValidationError, type Clock, type DeliveryRepository, type WakeupQueue } from './ports';
+import type { Clock, DeliveryRepository, WakeupQueue } from './ports';
+import { ValidationError } from './errors';
 import type { Delivery, DeliveryWakeup } from './types';
 
 const IN_FLIGHT = 'an attempt is in flight; try again in a minute';
@@ -89,7 +91,7 @@ export async function resend(deps: ResendDeps, input: unknown): Promise<ResendRe
   if (request.dryRun) {
     // What a real resend would do now: one with an attempt in flight would be skipped.
     for (const d of matched) {
-      if (d.leaseUntil !== undefined && d.leaseUntil > now) result.skipped.push({ deliveryId: d.deliveryId, reason: IN_FLIGHT });
+      if (hasLiveLease(d, now)) result.skipped.push({ deliveryId: d.deliveryId, reason: IN_FLIGHT });
       else result.deliveryIds.push(d.deliveryId);
     }
     return result;

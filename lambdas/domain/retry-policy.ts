@@ -58,21 +58,3 @@ export function afterFailedAttempt(
   const next = new Date(failedAt.getTime() + retryWait(policy, attemptInBudget, hints));
   return { status: 'pending', nextAttemptAt: next.toISOString() };
 }
-
-export interface ScheduledAttempt {
-  attempt: number;
-  /** Wait before this attempt, after the previous one failed (0 for the first). */
-  waitMs: number;
-  /** Time from the first attempt, ignoring how long the attempts themselves take. */
-  offsetMs: number;
-}
-
-/** The whole schedule of one budget in which every attempt fails, for documentation and tests. */
-export function retrySchedule(policy: RetryPolicy): ScheduledAttempt[] {
-  const out: ScheduledAttempt[] = [{ attempt: 1, waitMs: 0, offsetMs: 0 }];
-  for (let k = 1; k < policy.maxAttempts; k += 1) {
-    const waitMs = waitAfterFailedAttempt(policy, k);
-    out.push({ attempt: k + 1, waitMs, offsetMs: out[k - 1]!.offsetMs + waitMs });
-  }
-  return out;
-}

@@ -4,7 +4,7 @@
 // Signed with node:crypto: the standardwebhooks library hashes in JavaScript, several times slower
 // on every attempt; a test proves the two agree byte for byte and that its verifiers accept ours.
 import { createHmac, randomBytes } from 'node:crypto';
-import { ValidationError } from './ports';
+import { ValidationError } from './errors';
 import type { SigningSecret } from './types';
 
 const PREFIX = 'whsec_';

@@ -1,6 +1,7 @@
 // Status changes made by the service itself (not by support): disabling a subscription whose
 // receiver answered 410 Gone or that has failed for days.
-import { ConflictError, type SubscriptionRepository } from './ports';
+import type { SubscriptionRepository } from './ports';
+import { ConflictError } from './errors';
 import type { DisabledReason, Subscription } from './types';
 
 /**

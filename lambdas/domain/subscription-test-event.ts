@@ -8,7 +8,8 @@ import { deliveryIdOf, isSubscriptionId } from './delivery-id';
 import { parseEvent } from './event-parsing';
 import { TEST_EVENT_TYPE } from './event-types';
 import type { Log } from './log';
-import { ConflictError, ValidationError, type Clock, type DeliveryRepository, type FanoutLog, type WakeupQueue } from './ports';
+import { ConflictError, ValidationError } from './errors';
+import type { Clock, DeliveryRepository, FanoutLog, WakeupQueue } from './ports';
 import type { EventRecord, Subscription } from './types';
 
 export const testRequest = z.strictObject({

@@ -1,6 +1,6 @@
 // Subscription URLs: what is accepted at creation, and how a stored subscription becomes the URL and
 // Authorization header of a request. Userinfo never travels in the URL; it becomes Basic auth.
-import { ValidationError } from './ports';
+import { ValidationError } from './errors';
 import type { BasicAuth, Subscription } from './types';
 
 export const MAX_URL_LENGTH = 2048;

@@ -2,7 +2,7 @@
 // the message is retried and ends in the deliveries DLQ, where the alarm shows it.
 import * as z from 'zod';
 import { describeIssues } from './input';
-import { ValidationError } from './ports';
+import { ValidationError } from './errors';
 import type { DeliveryWakeup } from './types';
 
 const wakeupSchema = z.object({

@@ -3,6 +3,7 @@
 import type { WakeupQueue, WakeupScheduler } from './ports';
 import type { Delivery, DeliveryWakeup } from './types';
 
+/** The longest delay SQS gives a message (900 s): the stack, the SQS adapter and the local queue use this one. */
 export const MAX_QUEUE_DELAY_MS = 900_000;
 
 export type WakeupPlan = { kind: 'queue'; delayMs: number } | { kind: 'schedule'; at: Date };

@@ -161,7 +161,7 @@ describe('support console in Chromium', () => {
     await page.goto(`${server.url}/#/subscriptions/${created.healthy}`);
     await page.getByRole('heading', { name: `Subscription ${created.healthy}` }).waitFor();
     // Nothing wider than the phone's screen but the tables, which scroll in their own box.
-    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+    expect(await page.evaluate<number>('document.documentElement.scrollWidth')).toBeLessThanOrEqual(390);
     await shot('12-subscription-phone');
     await page.setViewportSize({ width: 1280, height: 800 });
   });
@@ -171,15 +171,15 @@ describe('support console in Chromium', () => {
     await page.reload();
     await page.getByRole('heading', { name: 'Subscriptions' }).waitFor();
     await page.keyboard.press('Tab');
-    expect(await page.evaluate(() => document.activeElement?.textContent)).toBe('Skip to content');
+    expect(await page.evaluate<string | undefined>('document.activeElement?.textContent')).toBe('Skip to content');
     await page.keyboard.press('Tab');
     await page.keyboard.press('Tab');
-    expect(await page.evaluate(() => document.activeElement?.textContent)).toBe('Deliveries');
+    expect(await page.evaluate<string | undefined>('document.activeElement?.textContent')).toBe('Deliveries');
     await page.keyboard.press('Enter');
     await page.getByRole('heading', { name: 'Deliveries' }).waitFor();
     // The new page has the focus: the next Tab is its first field.
     await page.keyboard.press('Tab');
-    expect(await page.evaluate(() => document.activeElement?.id)).toBe('d-event');
+    expect(await page.evaluate<string | undefined>('document.activeElement?.id')).toBe('d-event');
   });
 
   it('lists dead letters with their reasons and redrives one', async () => {

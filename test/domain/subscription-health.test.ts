@@ -4,7 +4,8 @@
 // in-memory repository that counts writes.
 import { describe, expect, it } from 'vitest';
 import { silentLog } from '../../lambdas/domain/log';
-import { ConflictError, type Clock, type SubscriptionNotice, type SubscriptionRepository } from '../../lambdas/domain/ports';
+import type { Clock, SubscriptionNotice, SubscriptionRepository } from '../../lambdas/domain/ports';
+import { ConflictError } from '../../lambdas/domain/errors';
 import { recordSubscriptionHealth } from '../../lambdas/domain/subscription-health';
 import { SubscriptionLookup } from '../../lambdas/domain/subscription-lookup';
 import { handleSubscriptionAction } from '../../lambdas/domain/subscriptions';

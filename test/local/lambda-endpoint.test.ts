@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { silentLog } from '../../lambdas/domain/log';
-import { ValidationError } from '../../lambdas/domain/ports';
+import { ValidationError } from '../../lambdas/domain/errors';
 import { startHttpServer, type HttpServer } from '../../local/http-server';
 import { createLambdaEndpoint, functionArnOf } from '../../local/lambda-endpoint';
 import { createSqsEndpoint } from '../../local/sqs-endpoint';

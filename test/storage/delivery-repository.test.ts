@@ -3,7 +3,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { DynamoDeliveryRepository } from '../../lambdas/adapters/dynamo/delivery-repository';
 import { deliveryIdOf, pendingShardOf } from '../../lambdas/domain/delivery-id';
-import { ValidationError } from '../../lambdas/domain/ports';
+import { ValidationError } from '../../lambdas/domain/errors';
 import type { Delivery, EventRecord } from '../../lambdas/domain/types';
 import { PENDING_SHARDS } from '../../lambdas/storage/tables';
 import type { LocalDynamo } from '../support/dynalite';

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { DynamoSubscriptionRepository } from '../../lambdas/adapters/dynamo/subscription-repository';
-import { ConflictError, NotFoundError } from '../../lambdas/domain/ports';
+import { ConflictError, NotFoundError } from '../../lambdas/domain/errors';
 import type { LocalDynamo } from '../support/dynalite';
 import { at, epochSecondsAfterRetention, newSubscription, rawItem, useStorage } from './fixtures';
 

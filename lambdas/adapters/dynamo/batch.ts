@@ -1,17 +1,12 @@
 // BatchGetItem may leave part of a request unprocessed (throttling, size limits); this helper
 // chunks to the API limit and retries the leftovers with a short exponential backoff.
 import { BatchGetCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { chunk } from '../../domain/chunk';
 import type { Item } from './item';
 
 const GET_BATCH = 100;
 const MAX_TRIES = 5;
 const BASE_DELAY_MS = 20;
-
-export function chunk<T>(items: readonly T[], size: number): T[][] {
-  const chunks: T[][] = [];
-  for (let i = 0; i < items.length; i += size) chunks.push(items.slice(i, i + size));
-  return chunks;
-}
 
 function backoff(retry: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, BASE_DELAY_MS * 2 ** retry));

@@ -1,5 +1,5 @@
 // Page cursors are the query's LastEvaluatedKey, opaque to callers: base64url of its JSON.
-import { ValidationError } from '../../domain/ports';
+import { ValidationError } from '../../domain/errors';
 
 export function encodeCursor(key: Record<string, unknown>): string {
   return Buffer.from(JSON.stringify(key), 'utf8').toString('base64url');

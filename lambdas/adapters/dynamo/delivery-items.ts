@@ -1,5 +1,6 @@
 // Mapping between the domain's events, deliveries and attempts and the items of their tables.
 import { deliveryIdOf, pendingShardOf } from '../../domain/delivery-id';
+import type { DeliveryState } from '../../domain/delivery-lifecycle';
 import type {
   Attempt,
   AttemptOutcome,
@@ -120,6 +121,18 @@ export function deliveryToItem(delivery: Delivery, retentionDays: number): Item 
     completedAt: delivery.completedAt,
     pendingShard: delivery.status === 'pending' ? pendingShard(delivery.deliveryId) : undefined,
     [TTL_ATTRIBUTE]: expiresAtOf(delivery.createdAt, retentionDays),
+  });
+}
+
+/** What the lifecycle's predicates read of a stored delivery item. */
+export function deliveryStateOf(item: Item): DeliveryState {
+  return compact({
+    status: item.status as DeliveryStatus,
+    attemptCount: item.attemptCount as number,
+    nextAttemptAt: optionalString(item, 'nextAttemptAt'),
+    leaseUntil: optionalString(item, 'leaseUntil'),
+    updatedAt: item.updatedAt as string,
+    watched: item.pendingShard !== undefined,
   });
 }
 

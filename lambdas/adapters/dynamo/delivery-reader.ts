@@ -3,7 +3,8 @@
 // keys and the items are then read from the table, strongly consistent.
 import { GetCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { deliveryIdOf } from '../../domain/delivery-id';
-import { ValidationError, type DeliveryQuery, type Page } from '../../domain/ports';
+import type { DeliveryQuery, Page } from '../../domain/ports';
+import { ValidationError } from '../../domain/errors';
 import type { Delivery } from '../../domain/types';
 import { DELIVERIES_BY_SUBSCRIPTION, DELIVERIES_PENDING, PENDING_SHARDS } from '../../storage/tables';
 import { batchGet } from './batch';

@@ -6,6 +6,7 @@ import {
   type UpdateCommandInput,
 } from '@aws-sdk/lib-dynamodb';
 import { deliveryIdOf } from '../../domain/delivery-id';
+import { canWatch, hasLiveLease, pauseCondition } from '../../domain/delivery-lifecycle';
 import { mapLimited } from '../../domain/map-limited';
 import { plannedDelivery } from '../../domain/planned-delivery';
 import type { AttemptConclusion, DeliveryOrigin, DeliveryQuery, DeliveryRepository, Page } from '../../domain/ports';
@@ -17,6 +18,7 @@ import {
   attemptToItem,
   deliveryFromItem,
   deliveryKeyOf,
+  deliveryStateOf,
   deliveryToItem,
   eventFromItem,
   eventToItem,
@@ -60,7 +62,7 @@ export class DynamoDeliveryRepository implements DeliveryRepository {
   }
 
   putEventIfAbsent(event: EventRecord): Promise<boolean> {
-    return this.putIfAbsent(this.tables.events, eventToItem(event, this.retentionDays), 'eventId');
+    return this.putIf(this.tables.events, eventToItem(event, this.retentionDays), 'attribute_not_exists(eventId)');
   }
 
   async getEvent(eventId: string): Promise<EventRecord | undefined> {
@@ -70,7 +72,7 @@ export class DynamoDeliveryRepository implements DeliveryRepository {
 
   async storeDeliveries(deliveries: Delivery[]): Promise<void> {
     await mapLimited(deliveries, WRITE_CONCURRENCY, (delivery) =>
-      this.putIfAbsent(this.tables.deliveries, deliveryToItem(delivery, this.retentionDays), 'eventId'),
+      this.putIf(this.tables.deliveries, deliveryToItem(delivery, this.retentionDays), pauseCondition().expression),
     );
   }
 
@@ -116,7 +118,7 @@ export class DynamoDeliveryRepository implements DeliveryRepository {
     // Settled or already watched deliveries need nothing; the condition re-checks what this read saw.
     const unwatched = event.subscriptionIds.filter((id) => {
       const item = stored.get(id);
-      return item === undefined || (item.status === 'pending' && item.pendingShard === undefined);
+      return canWatch(item && deliveryStateOf(item));
     });
     const origin = { eventType: event.type, createdAt: event.receivedAt };
     // A few at a time: after a backlog an event of 1000 subscriptions may need as many updates.
@@ -168,7 +170,7 @@ export class DynamoDeliveryRepository implements DeliveryRepository {
     for (let tries = 0; tries < RESTART_TRIES; tries += 1) {
       const stored = await this.storedItem(key);
       if (stored) {
-        if (typeof stored.leaseUntil === 'string' && stored.leaseUntil >= now) return undefined;
+        if (hasLiveLease(deliveryStateOf(stored), now)) return undefined;
         // The next completion overwrites `lastAttempt`: a delivered attempt kept there moves to the log first.
         const kept = inlineAttemptOf(stored);
         if (kept) await this.logAttempt(kept);
@@ -221,11 +223,10 @@ export class DynamoDeliveryRepository implements DeliveryRepository {
     return { deliveryId, origin, expiresAt: expiresAtOf(origin.createdAt, this.retentionDays) };
   }
 
-  private async putIfAbsent(tableName: string, item: Item, partitionKey: string): Promise<boolean> {
+  /** A put on a condition without placeholders; false when it did not hold. */
+  private async putIf(tableName: string, item: Item, condition: string): Promise<boolean> {
     try {
-      await this.doc.send(
-        new PutCommand({ TableName: tableName, Item: item, ConditionExpression: `attribute_not_exists(${partitionKey})` }),
-      );
+      await this.doc.send(new PutCommand({ TableName: tableName, Item: item, ConditionExpression: condition }));
       return true;
     } catch (error) {
       if (isConditionalCheckFailed(error)) return false;

@@ -1,13 +1,35 @@
 // The conditional updates that move a delivery through its states. Each is one UpdateItem, so the
-// condition and the change are atomic; attempt numbers and leases are what make them exclusive.
+// condition and the change are atomic; attempt numbers and leases are what make them exclusive. The
+// conditions come from the domain's lifecycle (delivery-lifecycle.ts), beside the predicates they enforce.
 import type { UpdateCommandInput } from '@aws-sdk/lib-dynamodb';
+import {
+  claimCondition,
+  closeCondition,
+  completeCondition,
+  restartCondition,
+  watchCondition,
+  type HeldLease,
+  type StorageCondition,
+} from '../../domain/delivery-lifecycle';
 import type { AttemptConclusion, DeliveryOrigin } from '../../domain/ports';
 import type { Attempt, Delivery, DeliveryWakeup } from '../../domain/types';
 import { TTL_ATTRIBUTE } from '../../storage/tables';
 import { inlineAttemptToItem, pendingShard, summaryToItem, type DeliveryKey } from './delivery-items';
 
-/** `:heldLease` and `:n` pin the update to the sender that claimed attempt `n` with that lease. */
-const HOLDS_LEASE = 'attemptCount = :n AND leaseUntil = :heldLease';
+/** The condition's expression, names and values, merged with those of the update itself. */
+function conditioned(condition: StorageCondition, names: Record<string, string>, values: Record<string, unknown>) {
+  return {
+    ConditionExpression: condition.expression,
+    ExpressionAttributeNames: { ...condition.names, ...names },
+    ExpressionAttributeValues: { ...condition.values, ...values },
+  };
+}
+
+/** The lease a completion or close must still hold; only a claimed delivery (with a lease) gets here. */
+function heldLease(delivery: Delivery, attempt: number): HeldLease {
+  if (delivery.leaseUntil === undefined) throw new Error(`delivery ${delivery.deliveryId} was never claimed`);
+  return { attempt, lease: delivery.leaseUntil };
+}
 
 /** What creates a delivery item in an update: each only if absent, so an existing item keeps its own. */
 export interface Creation {
@@ -35,25 +57,11 @@ export function claimUpdate(
   leaseUntil: string,
   creation?: Creation,
 ): UpdateCommandInput {
-  const values: Record<string, unknown> = {
-    ':pending': 'pending',
-    ':prev': wakeup.attempt - 1,
-    ':n': wakeup.attempt,
-    ':now': now,
-    ':lease': leaseUntil,
-  };
-  // Either the previous attempt is done (no lease, or an expired one) and this one is due, or this
-  // attempt was claimed before by a sender whose lease ran out (it crashed or timed out) and may be
-  // taken over. Written as a flat OR of ANDs (AND binds tighter): the same condition, and dynalite's
-  // parser (the local runtime) backtracks exponentially in nested parentheses.
-  let condition =
-    '#status = :pending AND attemptCount = :prev AND nextAttemptAt <= :now AND attribute_not_exists(leaseUntil)' +
-    ' OR #status = :pending AND attemptCount = :prev AND nextAttemptAt <= :now AND leaseUntil < :now' +
-    ' OR #status = :pending AND attemptCount = :n AND leaseUntil < :now';
+  const values: Record<string, unknown> = { ':n': wakeup.attempt, ':now': now, ':lease': leaseUntil };
   let update = 'SET attemptCount = :n, leaseUntil = :lease, updatedAt = :now';
   if (creation) {
     // The first claim of a planned delivery creates its item: it is stored from its first attempt on.
-    condition = `attribute_not_exists(eventId) OR ${condition}`;
+    values[':pending'] = 'pending';
     values[':initial'] = 'initial';
     values[':zero'] = 0;
     update +=
@@ -63,10 +71,8 @@ export function claimUpdate(
   return {
     TableName: tableName,
     Key: key,
-    ConditionExpression: condition,
+    ...conditioned(claimCondition({ attempt: wakeup.attempt, now, creates: creation !== undefined }), {}, values),
     UpdateExpression: update,
-    ExpressionAttributeNames: { '#status': 'status' },
-    ExpressionAttributeValues: values,
     ReturnValues: 'ALL_NEW',
   };
 }
@@ -81,8 +87,6 @@ export function completeUpdate(
   inline: boolean,
 ): UpdateCommandInput {
   const values: Record<string, unknown> = {
-    ':n': attempt.number,
-    ':heldLease': delivery.leaseUntil,
     ':status': conclusion.status,
     ':last': inline ? inlineAttemptToItem(attempt) : summaryToItem(attempt),
     ':now': now,
@@ -101,10 +105,8 @@ export function completeUpdate(
   return {
     TableName: tableName,
     Key: { eventId: delivery.eventId, subscriptionId: delivery.subscriptionId },
-    ConditionExpression: HOLDS_LEASE,
+    ...conditioned(completeCondition(heldLease(delivery, attempt.number)), { '#status': 'status' }, values),
     UpdateExpression: update,
-    ExpressionAttributeNames: { '#status': 'status' },
-    ExpressionAttributeValues: values,
   };
 }
 
@@ -118,19 +120,15 @@ export function closeUpdate(
   return {
     TableName: tableName,
     Key: { eventId: delivery.eventId, subscriptionId: delivery.subscriptionId },
-    ConditionExpression: HOLDS_LEASE,
-    // No HTTP attempt happened, so the claimed attempt number is given back.
-    UpdateExpression:
-      'SET #status = :status, statusReason = :reason, completedAt = :now, updatedAt = :now, attemptCount = :prev REMOVE leaseUntil, nextAttemptAt, nextTrigger, pendingShard',
-    ExpressionAttributeNames: { '#status': 'status' },
-    ExpressionAttributeValues: {
-      ':n': delivery.attemptCount,
+    ...conditioned(closeCondition(heldLease(delivery, delivery.attemptCount)), { '#status': 'status' }, {
       ':prev': delivery.attemptCount - 1,
-      ':heldLease': delivery.leaseUntil,
       ':status': status,
       ':reason': reason,
       ':now': now,
-    },
+    }),
+    // No HTTP attempt happened, so the claimed attempt number is given back.
+    UpdateExpression:
+      'SET #status = :status, statusReason = :reason, completedAt = :now, updatedAt = :now, attemptCount = :prev REMOVE leaseUntil, nextAttemptAt, nextTrigger, pendingShard',
   };
 }
 
@@ -146,22 +144,17 @@ export function restartUpdate(tableName: string, key: DeliveryKey, creation: Cre
     ':now': now,
     ':zero': 0,
   };
-  if (seenUpdatedAt !== undefined) values[':seen'] = seenUpdatedAt;
+  const update =
+    'SET #status = :pending, attemptCount = if_not_exists(attemptCount, :zero), budgetStart = if_not_exists(attemptCount, :zero), ' +
+    'nextAttemptAt = :now, nextTrigger = :manual, pendingShard = :shard, updatedAt = :now, ' +
+    `${creationSets(creation, values)} REMOVE leaseUntil, completedAt, statusReason`;
   return {
     TableName: tableName,
     Key: key,
     // A live lease means an attempt is in flight; its sender will conclude it, so no restart now.
     // A planned delivery (no item yet) is created by the restart.
-    ConditionExpression:
-      seenUpdatedAt === undefined
-        ? 'attribute_not_exists(eventId)'
-        : 'updatedAt = :seen AND attribute_not_exists(leaseUntil) OR updatedAt = :seen AND leaseUntil < :now',
-    UpdateExpression:
-      'SET #status = :pending, attemptCount = if_not_exists(attemptCount, :zero), budgetStart = if_not_exists(attemptCount, :zero), ' +
-      'nextAttemptAt = :now, nextTrigger = :manual, pendingShard = :shard, updatedAt = :now, ' +
-      `${creationSets(creation, values)} REMOVE leaseUntil, completedAt, statusReason`,
-    ExpressionAttributeNames: { '#status': 'status' },
-    ExpressionAttributeValues: values,
+    ...conditioned(restartCondition({ now, seenUpdatedAt }), { '#status': 'status' }, values),
+    UpdateExpression: update,
     ReturnValues: 'ALL_NEW',
   };
 }
@@ -173,21 +166,14 @@ export function restartUpdate(tableName: string, key: DeliveryKey, creation: Cre
  */
 export function watchUpdate(tableName: string, key: DeliveryKey, creation: Creation): UpdateCommandInput {
   const values: Record<string, unknown> = {
-    ':pending': 'pending',
     ':initial': 'initial',
     ':zero': 0,
     ':shard': pendingShard(creation.deliveryId),
   };
-  return {
-    TableName: tableName,
-    Key: key,
-    ConditionExpression: 'attribute_not_exists(eventId) OR #status = :pending AND attribute_not_exists(pendingShard)',
-    UpdateExpression:
-      'SET #status = :pending, pendingShard = :shard, nextAttemptAt = if_not_exists(leaseUntil, :created), ' +
-      'attemptCount = if_not_exists(attemptCount, :zero), budgetStart = if_not_exists(budgetStart, :zero), ' +
-      'nextTrigger = if_not_exists(nextTrigger, :initial), updatedAt = if_not_exists(updatedAt, :created), ' +
-      creationSets(creation, values),
-    ExpressionAttributeNames: { '#status': 'status' },
-    ExpressionAttributeValues: values,
-  };
+  const update =
+    'SET #status = :pending, pendingShard = :shard, nextAttemptAt = if_not_exists(leaseUntil, :created), ' +
+    'attemptCount = if_not_exists(attemptCount, :zero), budgetStart = if_not_exists(budgetStart, :zero), ' +
+    'nextTrigger = if_not_exists(nextTrigger, :initial), updatedAt = if_not_exists(updatedAt, :created), ' +
+    creationSets(creation, values);
+  return { TableName: tableName, Key: key, ...conditioned(watchCondition(), { '#status': 'status' }, values), UpdateExpression: update };
 }

@@ -1,5 +1,6 @@
 import { GetCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { ConflictError, NotFoundError, type SubscriptionRepository } from '../../domain/ports';
+import type { SubscriptionRepository } from '../../domain/ports';
+import { ConflictError, NotFoundError } from '../../domain/errors';
 import type { Subscription, SubscriptionStatus } from '../../domain/types';
 import { SUBSCRIPTIONS_BY_STATUS } from '../../storage/tables';
 import { isConditionalCheckFailed } from './aws-errors';

@@ -2,10 +2,11 @@ import { SendMessageBatchCommand, SendMessageCommand, type SQSClient } from '@aw
 import type { WakeupQueue } from '../../domain/ports';
 import type { DeliveryWakeup } from '../../domain/types';
 import { formatWakeup } from '../../domain/wakeup-message';
+import { MAX_QUEUE_DELAY_MS } from '../../domain/wakeup-plan';
 
 /** SQS's limits: entries per SendMessageBatch and the longest DelaySeconds. */
 const BATCH_SIZE = 10;
-const MAX_DELAY_SECONDS = 900;
+const MAX_DELAY_SECONDS = MAX_QUEUE_DELAY_MS / 1000;
 
 export class SqsWakeupQueue implements WakeupQueue {
   private readonly sqs: SQSClient;

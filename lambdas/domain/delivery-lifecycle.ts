@@ -1,0 +1,166 @@
+// The delivery state machine: each transition a stored delivery can make, named, with the predicate
+// that says when it is allowed and, beside it, the DynamoDB condition expression that enforces the
+// same predicate atomically in storage. test/storage/delivery-conditions.test.ts checks that each
+// pair agrees on the same items.
+//
+// Conditions stay flat ORs of ANDs (AND binds tighter than OR): the same meaning as a nested form,
+// and dynalite's parser (the local runtime) backtracks exponentially on nested parentheses.
+import type { DeliveryStatus } from './types';
+
+/** A stored delivery as the lifecycle sees it; `undefined` where no item is stored (planned, or no such delivery). */
+export interface DeliveryState {
+  status: DeliveryStatus;
+  /** Number of the last attempt claimed. */
+  attemptCount: number;
+  nextAttemptAt?: string;
+  leaseUntil?: string;
+  updatedAt: string;
+  /** Under the sweeper's watch (in the pending index). */
+  watched: boolean;
+}
+
+/** A condition expression with its placeholders: `#status` for `status`, `:name` for values. */
+export interface StorageCondition {
+  expression: string;
+  names: Record<string, string>;
+  values: Record<string, unknown>;
+}
+
+export interface Transition<P> {
+  can(state: DeliveryState | undefined, params: P): boolean;
+  condition(params: P): StorageCondition;
+}
+
+const STATUS = { '#status': 'status' };
+
+/** A lease that has run out (its sender crashed or timed out) no longer holds the delivery. */
+export function leaseExpired(leaseUntil: string, now: string): boolean {
+  return leaseUntil < now;
+}
+
+/** An attempt is in flight: a sender holds a lease that has not run out. */
+export function hasLiveLease(state: Pick<DeliveryState, 'leaseUntil'>, now: string): boolean {
+  return state.leaseUntil !== undefined && !leaseExpired(state.leaseUntil, now);
+}
+
+// --- claim: a sender takes attempt `attempt` with a lease ---
+
+export interface ClaimParams {
+  attempt: number;
+  now: string;
+  /** The first claim of a planned delivery creates its item. */
+  creates: boolean;
+}
+
+/**
+ * Either the previous attempt is done (no lease, or an expired one) and this one is due, or this
+ * attempt was claimed before by a sender whose lease ran out, and may be taken over.
+ */
+export function canClaim(state: DeliveryState | undefined, { attempt, now, creates }: ClaimParams): boolean {
+  if (!state) return creates;
+  if (state.status !== 'pending') return false;
+  const due = state.nextAttemptAt !== undefined && state.nextAttemptAt <= now;
+  const nextAttempt = state.attemptCount === attempt - 1 && due && !hasLiveLease(state, now);
+  const takeOver = state.attemptCount === attempt && state.leaseUntil !== undefined && leaseExpired(state.leaseUntil, now);
+  return nextAttempt || takeOver;
+}
+
+export function claimCondition({ attempt, now, creates }: ClaimParams): StorageCondition {
+  const expression =
+    '#status = :pending AND attemptCount = :prev AND nextAttemptAt <= :now AND attribute_not_exists(leaseUntil)' +
+    ' OR #status = :pending AND attemptCount = :prev AND nextAttemptAt <= :now AND leaseUntil < :now' +
+    ' OR #status = :pending AND attemptCount = :n AND leaseUntil < :now';
+  return {
+    expression: creates ? `attribute_not_exists(eventId) OR ${expression}` : expression,
+    names: STATUS,
+    values: { ':pending': 'pending', ':prev': attempt - 1, ':n': attempt, ':now': now },
+  };
+}
+
+// --- complete / close: the sender that claimed an attempt concludes it ---
+
+export interface HeldLease {
+  /** The attempt the sender claimed. */
+  attempt: number;
+  /** The lease its claim set. */
+  lease: string;
+}
+
+/** The delivery still holds the sender's claim: nobody took it over since. */
+function holdsLease(state: DeliveryState | undefined, { attempt, lease }: HeldLease): boolean {
+  return state !== undefined && state.attemptCount === attempt && state.leaseUntil === lease;
+}
+
+function holdsLeaseCondition({ attempt, lease }: HeldLease): StorageCondition {
+  return { expression: 'attemptCount = :n AND leaseUntil = :heldLease', names: {}, values: { ':n': attempt, ':heldLease': lease } };
+}
+
+/** Records an attempt's result (delivered, retry pending, failed, paused on 410). */
+export const canComplete = holdsLease;
+export const completeCondition = holdsLeaseCondition;
+
+/** Ends a claimed delivery without an HTTP attempt (event expired, subscription deleted or disabled). */
+export const canClose = holdsLease;
+export const closeCondition = holdsLeaseCondition;
+
+// --- restart: support resends, starting a fresh attempt budget ---
+
+export interface RestartParams {
+  now: string;
+  /** `updatedAt` of the item as the caller read it; undefined when it read no item (a planned delivery). */
+  seenUpdatedAt: string | undefined;
+}
+
+/**
+ * Unchanged since the caller read it (every claim and completion changes `updatedAt`) and no attempt
+ * in flight, whose sender will conclude it; a planned delivery only while it is still not stored.
+ */
+export function canRestart(state: DeliveryState | undefined, { now, seenUpdatedAt }: RestartParams): boolean {
+  if (seenUpdatedAt === undefined) return state === undefined;
+  return state !== undefined && state.updatedAt === seenUpdatedAt && !hasLiveLease(state, now);
+}
+
+export function restartCondition({ now, seenUpdatedAt }: RestartParams): StorageCondition {
+  if (seenUpdatedAt === undefined) return { expression: 'attribute_not_exists(eventId)', names: {}, values: {} };
+  return {
+    expression: 'updatedAt = :seen AND attribute_not_exists(leaseUntil) OR updatedAt = :seen AND leaseUntil < :now',
+    names: {},
+    values: { ':seen': seenUpdatedAt, ':now': now },
+  };
+}
+
+// --- watch: the sweeper's safety net takes an unsettled delivery under watch ---
+
+/** Planned (not stored yet), or pending and not yet in the pending index. */
+export function canWatch(state: DeliveryState | undefined): boolean {
+  return state === undefined || (state.status === 'pending' && !state.watched);
+}
+
+export function watchCondition(): StorageCondition {
+  return {
+    expression: 'attribute_not_exists(eventId) OR #status = :pending AND attribute_not_exists(pendingShard)',
+    names: STATUS,
+    values: { ':pending': 'pending' },
+  };
+}
+
+// --- pause: fan-out stores the delivery of a disabled subscription as paused ---
+
+/** Only where nothing is stored: a delivery a repeat of its event already stored keeps its own state. */
+export function canPause(state: DeliveryState | undefined): boolean {
+  return state === undefined;
+}
+
+export function pauseCondition(): StorageCondition {
+  return { expression: 'attribute_not_exists(eventId)', names: {}, values: {} };
+}
+
+/** Every transition, by name: what the storage test runs over the same items. */
+export const deliveryTransitions = {
+  claim: { can: canClaim, condition: claimCondition } satisfies Transition<ClaimParams>,
+  complete: { can: canComplete, condition: completeCondition } satisfies Transition<HeldLease>,
+  close: { can: canClose, condition: closeCondition } satisfies Transition<HeldLease>,
+  restart: { can: canRestart, condition: restartCondition } satisfies Transition<RestartParams>,
+  watch: { can: canWatch, condition: watchCondition } satisfies Transition<void>,
+  pause: { can: canPause, condition: pauseCondition } satisfies Transition<void>,
+};
