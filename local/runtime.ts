@@ -107,7 +107,7 @@ async function shutdown(parts: Parts): Promise<void> {
   if (parts.clients) for (const client of [parts.clients.dynamodb, parts.clients.sqs, parts.clients.scheduler, parts.clients.sns]) client.destroy();
   await parts.dynamo?.close();
   if (parts.queues) for (const name of QUEUE_NAMES) parts.queues[name].close();
-  parts.lock?.release();
+  await parts.lock?.release();
 }
 
 export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtime> {
@@ -116,7 +116,7 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
   mkdirSync(settings.dataDir, { recursive: true });
 
   // Taken before anything opens a file in the folder, and outside the try: a refused lock is not ours to release.
-  const parts: Parts = { lock: lockDataDir(settings.dataDir) };
+  const parts: Parts = { lock: await lockDataDir(settings.dataDir) };
   try {
     const queues = (parts.queues = openQueues(settings, log));
     const scheduler = (parts.scheduler = new LocalScheduler({ dir: join(settings.dataDir, 'schedules'), target: queues.deliveries, log }));
