@@ -4,6 +4,7 @@
 // `npm start` runs it from local/main.ts.
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { parseEvent } from '../lambdas/domain/event-parsing';
 import type { Log } from '../lambdas/domain/log';
 import type { DeliveryRepository, WebhookClient } from '../lambdas/domain/ports';
 import { createIngestHandler } from '../lambdas/handlers/ingest';
@@ -167,7 +168,10 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
     http.setRoutes({
       sqs: createSqsEndpoint({ queues: { events: queues.events, 'events-dlq': queues['events-dlq'] }, baseUrl: () => http.url }),
       lambda: createLambdaEndpoint(invokable),
-      publish: (body) => queues.events.send(body).id,
+      publish: (body) => {
+        const parsed = parseEvent(body, 'local', Number(settings.service.MAX_EVENT_BYTES));
+        return parsed.ok ? { messageId: queues.events.send(body).id } : { refused: parsed.reason };
+      },
       health,
       notifications: () => notifier.list(),
     });

@@ -57,11 +57,12 @@ describe('local runtime killed with SIGKILL', () => {
       const url = `http://127.0.0.1:${port}`;
       const created = await fetch(`${url}/2015-03-31/functions/subscriptions/invocations`, {
         method: 'POST',
+        headers: { 'content-type': 'application/json' },
         body: JSON.stringify({ action: 'create', url: `${receiver.url}/hook` }),
       });
       expect(created.status).toBe(200);
       const first = JSON.stringify({ id: 'kill-1', type: 'donation' });
-      expect((await fetch(`${url}/events`, { method: 'POST', body: first })).status).toBe(202);
+      expect((await fetch(`${url}/events`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: first })).status).toBe(202);
       await receiver.waitForRequests(1);
       // Killed once the failed attempt is recorded, its retry queued and its wake-up acknowledged: a
       // kill during an attempt is resumed by the sweeper once the attempt's lease expires (a minute).
