@@ -32,6 +32,7 @@ import { SQS_BATCH_SIZE } from '../lib/triggers';
 import { functionEnv, LOCAL_CREDENTIALS, LOCAL_REGION, localLogLevel, queueArnOf, readLocalSettings, type LocalSettings } from './config';
 import { lockDataDir, type DataLock } from './data-lock';
 import { LocalDeadLetters } from './dead-letters';
+import { endInterruptedAttempts } from './interrupted-attempts';
 import { LocalNotifier } from './notifier';
 import { LocalParkedQueue } from './parked-queue';
 import { startDynamo, type LocalDynamo } from './dynamo';
@@ -176,6 +177,8 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
       notifications: () => notifier.list(),
     });
 
+    // Before the sender takes the recovered wake-ups: their attempts' leases died with the old process.
+    await endInterruptedAttempts(queues.deliveries.recovered.inFlight, sendDeps.deliveries, log);
     const common = { batchSize: SQS_BATCH_SIZE, region: LOCAL_REGION, log };
     parts.pollers = [
       new QueuePoller({ ...common, queue: queues.events, handler: ingest, concurrency: 1, queueArn: queueArnOf('events') }),
