@@ -17,7 +17,9 @@ export const defaults = {
   retryJitter: 0.1,
   maxAttempts: 10,
   retentionDays: 30,
-  sweepGraceMs: 10 * 60_000,
+  // A wake-up lost with a crashed sender is sent again at most grace + the sweeper's 5-minute
+  // interval after it was due: 5 + 5 keeps that worst case near 10 minutes (README, Operating).
+  sweepGraceMs: 5 * 60_000,
   subscriptionCacheMs: 30_000,
   maxEventBytes: 256 * 1024,
   /** How long a rotated-out signing secret keeps signing. */

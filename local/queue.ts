@@ -99,8 +99,13 @@ const COMPACT_DEAD_RATIO = 4;
 
 export class LocalQueue {
   readonly name: string;
-  /** What the journal held at open: messages recovered, and unreadable lines dropped. */
-  readonly recovered = { messages: 0, skippedRecords: 0 };
+  /**
+   * What the journal held at open: messages recovered, unreadable lines dropped, and the messages
+   * the previous process had received and not yet deleted or released (in flight when it ended).
+   */
+  readonly recovered: { messages: number; skippedRecords: number; inFlight: QueueMessage[] } = { messages: 0, skippedRecords: 0, inFlight: [] };
+  /** During replay: ids received and neither deleted nor released since. */
+  private readonly replayedInFlight = new Set<string>();
   private readonly journal: Journal<JournalRecord>;
   private readonly entries = new Map<string, Entry>();
   private readonly waiting = new MinHeap<HeapItem>((a, b) => a.visibleAt < b.visibleAt || (a.visibleAt === b.visibleAt && a.order < b.order));
@@ -125,6 +130,11 @@ export class LocalQueue {
     for (const entry of queue.entries.values()) queue.enqueue(entry);
     queue.recovered.messages = queue.entries.size;
     queue.recovered.skippedRecords = replay.skipped;
+    queue.recovered.inFlight = [...queue.replayedInFlight].flatMap((id) => {
+      const entry = queue.entries.get(id);
+      return entry ? [messageOf(entry)] : [];
+    });
+    queue.replayedInFlight.clear();
     queue.compact();
     return queue;
   }
@@ -277,12 +287,15 @@ export class LocalQueue {
       for (const id of record.ids) {
         const entry = this.entries.get(id);
         if (entry) this.countReceive(entry, record.at);
+        if (entry) this.replayedInFlight.add(id);
       }
     } else if (record.op === 'return') {
       const entry = this.entries.get(record.id);
       if (entry) entry.visibleAt = record.visibleAt;
+      this.replayedInFlight.delete(record.id);
     } else {
       this.entries.delete(record.id);
+      this.replayedInFlight.delete(record.id);
     }
   }
 

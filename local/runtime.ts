@@ -4,6 +4,7 @@
 // `npm start` runs it from local/main.ts.
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { parseEvent } from '../lambdas/domain/event-parsing';
 import type { Log } from '../lambdas/domain/log';
 import type { DeliveryRepository, WebhookClient } from '../lambdas/domain/ports';
 import { createIngestHandler } from '../lambdas/handlers/ingest';
@@ -31,6 +32,7 @@ import { SQS_BATCH_SIZE } from '../lib/triggers';
 import { functionEnv, LOCAL_CREDENTIALS, LOCAL_REGION, localLogLevel, queueArnOf, readLocalSettings, type LocalSettings } from './config';
 import { lockDataDir, type DataLock } from './data-lock';
 import { LocalDeadLetters } from './dead-letters';
+import { endInterruptedAttempts } from './interrupted-attempts';
 import { LocalNotifier } from './notifier';
 import { LocalParkedQueue } from './parked-queue';
 import { startDynamo, type LocalDynamo } from './dynamo';
@@ -107,7 +109,7 @@ async function shutdown(parts: Parts): Promise<void> {
   if (parts.clients) for (const client of [parts.clients.dynamodb, parts.clients.sqs, parts.clients.scheduler, parts.clients.sns]) client.destroy();
   await parts.dynamo?.close();
   if (parts.queues) for (const name of QUEUE_NAMES) parts.queues[name].close();
-  parts.lock?.release();
+  await parts.lock?.release();
 }
 
 export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtime> {
@@ -116,7 +118,7 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
   mkdirSync(settings.dataDir, { recursive: true });
 
   // Taken before anything opens a file in the folder, and outside the try: a refused lock is not ours to release.
-  const parts: Parts = { lock: lockDataDir(settings.dataDir) };
+  const parts: Parts = { lock: await lockDataDir(settings.dataDir) };
   try {
     const queues = (parts.queues = openQueues(settings, log));
     const scheduler = (parts.scheduler = new LocalScheduler({ dir: join(settings.dataDir, 'schedules'), target: queues.deliveries, log }));
@@ -167,11 +169,16 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
     http.setRoutes({
       sqs: createSqsEndpoint({ queues: { events: queues.events, 'events-dlq': queues['events-dlq'] }, baseUrl: () => http.url }),
       lambda: createLambdaEndpoint(invokable),
-      publish: (body) => queues.events.send(body).id,
+      publish: (body) => {
+        const parsed = parseEvent(body, 'local', Number(settings.service.MAX_EVENT_BYTES));
+        return parsed.ok ? { messageId: queues.events.send(body).id } : { refused: parsed.reason };
+      },
       health,
       notifications: () => notifier.list(),
     });
 
+    // Before the sender takes the recovered wake-ups: their attempts' leases died with the old process.
+    await endInterruptedAttempts(queues.deliveries.recovered.inFlight, sendDeps.deliveries, log);
     const common = { batchSize: SQS_BATCH_SIZE, region: LOCAL_REGION, log };
     parts.pollers = [
       new QueuePoller({ ...common, queue: queues.events, handler: ingest, concurrency: 1, queueArn: queueArnOf('events') }),

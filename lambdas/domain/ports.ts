@@ -105,6 +105,12 @@ export interface DeliveryRepository {
    */
   claimAttempt(wakeup: DeliveryWakeup, now: string, leaseUntil: string, origin?: DeliveryOrigin): Promise<Delivery | undefined>;
   /**
+   * Ends the lease on attempt `wakeup.attempt` at `now`, so that the attempt may be claimed again
+   * at once: for a caller that knows its holder is gone (the local runtime, after a restart, of the
+   * attempts its previous process had in flight). False when there was no live lease on it.
+   */
+  endLease(wakeup: DeliveryWakeup, now: string): Promise<boolean>;
+  /**
    * Records the attempt and moves the delivery to `conclusion`, provided the delivery still holds
    * that attempt. Returns false when someone else took the delivery over meanwhile. A delivered
    * attempt may be kept on the delivery item rather than in the attempt log; `listAttempts` shows both.

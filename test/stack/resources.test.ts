@@ -222,7 +222,7 @@ describe('functions', () => {
       RETRY_MULTIPLIER: '2',
       MAX_ATTEMPTS: '10',
       RETENTION_DAYS: '30',
-      SWEEP_GRACE_MS: '600000',
+      SWEEP_GRACE_MS: '300000',
       SUBSCRIPTION_CACHE_MS: String(defaults.subscriptionCacheMs),
       MAX_EVENT_BYTES: String(defaults.maxEventBytes),
       FANOUTS_TABLE: ref(s.stack.tables.byId.fanouts),
