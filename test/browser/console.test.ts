@@ -5,6 +5,7 @@
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { silentLog } from '../../lambdas/domain/log';
@@ -183,7 +184,9 @@ describe('support console in Chromium', () => {
   });
 
   it('lists dead letters with their reasons and redrives one', async () => {
-    await fetch(`${runtime.url}/events`, { method: 'POST', body: '{"id": 9001, "no": "type"}' });
+    // As the CRM would publish it: on the events queue, where ingest parks what is not an event.
+    const { client, eventsQueueUrl } = await session.sqs();
+    await client.send(new SendMessageCommand({ QueueUrl: eventsQueueUrl, MessageBody: '{"id": 9001, "no": "type"}' }));
     await page.goto(`${server.url}/#/dead-letters`);
     await page.getByRole('heading', { name: 'Dead letters' }).waitFor();
     const table = page.getByRole('region', { name: 'Parked messages' });
