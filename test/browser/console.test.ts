@@ -145,6 +145,22 @@ describe('support console in Chromium', () => {
     await page.getByRole('region', { name: 'Attempt log' }).getByText('manual').waitFor({ timeout: 10_000 });
   });
 
+  it('asks for a confirmation above 10 deliveries, then resends them all', async () => {
+    await Promise.all(Array.from({ length: 11 }, () => session.invoke('subscriptions', { action: 'test', id: created.failing })));
+    const from = new Date(Date.now() - 3_600_000).toISOString().slice(0, 16);
+    const to = new Date(Date.now() + 3_600_000).toISOString().slice(0, 16);
+    await page.goto(`${server.url}/#/resend?subscription=${created.failing}&from=${from}&to=${to}`);
+    await page.getByLabel('Subscription and time window').check();
+    await page.getByRole('button', { name: 'Count (dry run)' }).click();
+    await page.getByText(/would resend 12 of 12 matched deliveries/).waitFor();
+    const resend = page.getByRole('button', { name: 'Resend 12 deliveries' });
+    expect(await resend.isDisabled()).toBe(true);
+    await page.getByLabel('Yes, resend 12 deliveries').check();
+    await shot('10-resend-confirm');
+    await resend.click();
+    await page.getByText('Resent 12').waitFor();
+  });
+
   it('lists subscriptions with their health, filters and searches, and is readable on a phone', async () => {
     await page.goto(`${server.url}/#/subscriptions`);
     await page.getByRole('link', { name: /127\.0\.0\.1/ }).first().waitFor();
@@ -156,14 +172,14 @@ describe('support console in Chromium', () => {
     await page.getByLabel('Status').selectOption('');
     await page.getByLabel('Search URL host or description').fill('');
     await page.getByText('2 subscriptions').waitFor();
-    await shot('10-subscriptions');
+    await shot('11-subscriptions');
     await page.setViewportSize({ width: 390, height: 844 });
-    await shot('11-subscriptions-phone');
+    await shot('12-subscriptions-phone');
     await page.goto(`${server.url}/#/subscriptions/${created.healthy}`);
     await page.getByRole('heading', { name: `Subscription ${created.healthy}` }).waitFor();
     // Nothing wider than the phone's screen but the tables, which scroll in their own box.
     expect(await page.evaluate<number>('document.documentElement.scrollWidth')).toBeLessThanOrEqual(390);
-    await shot('12-subscription-phone');
+    await shot('13-subscription-phone');
     await page.setViewportSize({ width: 1280, height: 800 });
   });
 
@@ -195,7 +211,7 @@ describe('support console in Chromium', () => {
       return table.isVisible();
     }, { timeout: 10_000 }).toBe(true);
     expect(await table.textContent()).toContain('event has no `type`');
-    await shot('13-dead-letters');
+    await shot('14-dead-letters');
     await table.getByRole('checkbox').first().check();
     await page.getByRole('button', { name: 'Redrive 1 message' }).click();
     await page.getByText(/Redriven: 1 message/).waitFor();
