@@ -183,6 +183,27 @@ describe('support console in Chromium', () => {
     await page.setViewportSize({ width: 1280, height: 800 });
   });
 
+  it('edits only what changed, disables, and deletes after the id is typed', async () => {
+    await page.goto(`${server.url}/#/subscriptions/${created.failing}/edit`);
+    await page.getByLabel('Description').fill('Failing receiver, told by phone');
+    await page.getByRole('button', { name: 'Save changes' }).click();
+    await page.getByRole('heading', { name: 'Subscription saved' }).waitFor();
+    await page.getByRole('link', { name: `Open subscription ${created.failing}` }).click();
+    await page.locator('dl.settings').getByText('Failing receiver, told by phone').waitFor();
+    await page.getByRole('button', { name: 'Disable' }).click();
+    await page.getByRole('button', { name: 'Enable' }).waitFor();
+    expect(await page.getByRole('button', { name: 'Send test event' }).isDisabled()).toBe(true);
+    await page.getByRole('button', { name: 'Delete…' }).click();
+    const remove = page.getByRole('button', { name: 'Delete subscription' });
+    expect(await remove.isDisabled()).toBe(true);
+    await page.getByLabel(`Type ${created.failing} to confirm`).fill(created.failing!);
+    await shot('15-subscription-delete');
+    await remove.click();
+    await page.getByRole('heading', { name: 'Subscriptions' }).waitFor();
+    const gone = await session.invoke<{ subscription: { status: string } }>('subscriptions', { action: 'get', id: created.failing });
+    expect(gone.subscription.status).toBe('deleted');
+  });
+
   it('moves through the pages by keyboard', async () => {
     await page.goto(`${server.url}/#/subscriptions`);
     await page.reload();

@@ -21,6 +21,73 @@ type Changed = { redriven?: string[]; purged?: string[]; notFound: string[]; rem
 
 const QUEUES = ['events', 'deliveries'];
 
+function ParkedTable(props: { messages: Summary[]; selected: string[]; toggle(id: string): void; show(id: string): void }) {
+  return (
+    <TableBox label="Parked messages">
+      <thead>
+        <tr>
+          <th scope="col">Select</th>
+          <th scope="col">Message</th>
+          <th scope="col">Time</th>
+          <th scope="col">Reason</th>
+          <th scope="col">Receives</th>
+          <th scope="col">First bytes</th>
+        </tr>
+      </thead>
+      <tbody>
+        {props.messages.map((m) => (
+          <tr>
+            <td>
+              <input type="checkbox" aria-label={`Select ${m.messageId}`} checked={props.selected.includes(m.messageId)} onChange={() => props.toggle(m.messageId)} />
+            </td>
+            <td>
+              <button type="button" class="link" onClick={() => props.show(m.messageId)}>
+                {m.messageId}
+              </button>
+            </td>
+            <td class="nowrap">{when(m.rejectedAt ?? m.sentAt)}</td>
+            <td>{m.reason}</td>
+            <td>{m.receiveCount}</td>
+            <td>
+              <code class="small">{m.excerpt}</code>
+            </td>
+          </tr>
+        ))}
+      </tbody>
+    </TableBox>
+  );
+}
+
+/** Redrive or purge the selected messages; purging asks once more. */
+function Changes(props: { count: number; busy: boolean; change(kind: 'redrive' | 'purge'): void; refresh(): void }) {
+  const [purging, setPurging] = useState(false);
+  const none = props.count === 0 || props.busy;
+  return (
+    <div class="actions">
+      <button type="button" class="primary" disabled={none} onClick={() => props.change('redrive')}>
+        Redrive {plural(props.count, 'message')}
+      </button>
+      {!purging ? (
+        <button type="button" class="danger" disabled={none} onClick={() => setPurging(true)}>
+          Purge…
+        </button>
+      ) : (
+        <span role="group" aria-label="Confirm purge">
+          <button type="button" class="danger" disabled={none} onClick={() => (setPurging(false), props.change('purge'))}>
+            Delete {plural(props.count, 'message')} for good
+          </button>{' '}
+          <button type="button" onClick={() => setPurging(false)}>
+            Cancel
+          </button>
+        </span>
+      )}
+      <button type="button" onClick={props.refresh}>
+        Refresh
+      </button>
+    </div>
+  );
+}
+
 export function DeadLettersPage(props: { query: URLSearchParams }) {
   const queue = props.query.get('queue') ?? 'events';
   const [round, setRound] = useState(0);
@@ -28,25 +95,25 @@ export function DeadLettersPage(props: { query: URLSearchParams }) {
   const [selected, setSelected] = useState<string[]>([]);
   const [body, setBody] = useState<Shown['message']>();
   const [outcome, setOutcome] = useState<string>();
-  const [purging, setPurging] = useState(false);
   const action = useAction();
   const toggle = (id: string) => setSelected(selected.includes(id) ? selected.filter((s) => s !== id) : [...selected, id]);
   const change = (kind: 'redrive' | 'purge') =>
     action.run(async () => {
       const result = await call<Changed>('dead-letters', { action: kind, queue, messageIds: selected });
       const done = (kind === 'redrive' ? result.redriven : result.purged) ?? [];
-      setOutcome(`${kind === 'redrive' ? 'Redriven' : 'Purged'}: ${plural(done.length, 'message')}${result.notFound.length ? `; gone already: ${result.notFound.join(', ')}` : ''}; ${result.remaining} left.`);
+      const gone = result.notFound.length ? `; gone already: ${result.notFound.join(', ')}` : '';
+      setOutcome(`${kind === 'redrive' ? 'Redriven' : 'Purged'}: ${plural(done.length, 'message')}${gone}; ${result.remaining} left.`);
       setSelected([]);
-      setPurging(false);
       setRound((r) => r + 1);
     });
   const show = (id: string) => action.run(async () => setBody((await call<Shown>('dead-letters', { action: 'show', queue, messageId: id })).message));
+  const pick = (q: string) => (setSelected([]), setBody(undefined), navigate(href(['dead-letters'], { queue: q })));
   return (
     <section aria-labelledby="dl-title">
       <h1 id="dl-title">Dead letters</h1>
       <form class="filters" onSubmit={(e) => e.preventDefault()}>
         <Field label="Queue" id="dl-queue">
-          <select id="dl-queue" value={queue} onChange={(e) => (setSelected([]), setBody(undefined), navigate(href(['dead-letters'], { queue: e.currentTarget.value })))}>
+          <select id="dl-queue" value={queue} onChange={(e) => pick(e.currentTarget.value)}>
             {QUEUES.map((q) => (
               <option value={q}>{q} dead-letter queue</option>
             ))}
@@ -60,62 +127,8 @@ export function DeadLettersPage(props: { query: URLSearchParams }) {
           <p class="muted" aria-live="polite">
             {plural(listed.data.depth, 'message')} in the {queue} dead-letter queue
           </p>
-          {listed.data.messages.length > 0 ? (
-            <TableBox label="Parked messages">
-              <thead>
-                <tr>
-                  <th scope="col">Select</th>
-                  <th scope="col">Message</th>
-                  <th scope="col">Time</th>
-                  <th scope="col">Reason</th>
-                  <th scope="col">Receives</th>
-                  <th scope="col">First bytes</th>
-                </tr>
-              </thead>
-              <tbody>
-                {listed.data.messages.map((m) => (
-                  <tr>
-                    <td>
-                      <input type="checkbox" aria-label={`Select ${m.messageId}`} checked={selected.includes(m.messageId)} onChange={() => toggle(m.messageId)} />
-                    </td>
-                    <td>
-                      <button type="button" class="link" onClick={() => show(m.messageId)}>
-                        {m.messageId}
-                      </button>
-                    </td>
-                    <td class="nowrap">{when(m.rejectedAt ?? m.sentAt)}</td>
-                    <td>{m.reason}</td>
-                    <td>{m.receiveCount}</td>
-                    <td>
-                      <code class="small">{m.excerpt}</code>
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </TableBox>
-          ) : null}
-          <div class="actions">
-            <button type="button" class="primary" disabled={selected.length === 0 || action.busy} onClick={() => change('redrive')}>
-              Redrive {plural(selected.length, 'message')}
-            </button>
-            {!purging ? (
-              <button type="button" class="danger" disabled={selected.length === 0 || action.busy} onClick={() => setPurging(true)}>
-                Purge…
-              </button>
-            ) : (
-              <span role="group" aria-label="Confirm purge">
-                <button type="button" class="danger" onClick={() => change('purge')} disabled={action.busy}>
-                  Delete {plural(selected.length, 'message')} for good
-                </button>{' '}
-                <button type="button" onClick={() => setPurging(false)}>
-                  Cancel
-                </button>
-              </span>
-            )}
-            <button type="button" onClick={() => setRound((r) => r + 1)}>
-              Refresh
-            </button>
-          </div>
+          {listed.data.messages.length > 0 ? <ParkedTable messages={listed.data.messages} selected={selected} toggle={toggle} show={show} /> : null}
+          <Changes count={selected.length} busy={action.busy} change={change} refresh={() => setRound((r) => r + 1)} />
         </>
       ) : null}
       {body ? (

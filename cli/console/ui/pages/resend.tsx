@@ -31,31 +31,28 @@ function Summary(props: { result: ResendResult }) {
   );
 }
 
-export function ResendPage(props: { query: URLSearchParams }) {
-  const initial = Object.fromEntries(['delivery', 'event', 'subscription', 'from', 'to', 'status'].map((k) => [k, props.query.get(k) ?? '']));
-  const [mode, setMode] = useState<Mode>(initial.delivery ? 'delivery' : initial.event ? 'event' : initial.subscription ? 'window' : 'delivery');
-  const [form, setForm] = useState(initial);
+const MODES = [
+  ['delivery', 'Delivery ids'],
+  ['event', 'Event ids'],
+  ['window', 'Subscription and time window'],
+] as const;
+
+type Form = Record<string, string>;
+type Setter = (key: string) => (e: { currentTarget: HTMLInputElement | HTMLSelectElement | HTMLTextAreaElement }) => void;
+
+/** The dry run, then the resend of exactly what it counted, in chunks. */
+function useResend() {
   const [counted, setCounted] = useState<ResendResult>();
-  const [confirmed, setConfirmed] = useState(false);
   const [progress, setProgress] = useState<{ done: number; total: number }>();
   const [final, setFinal] = useState<ResendResult>();
   const action = useAction();
-  const set = (key: string) => (e: { currentTarget: HTMLInputElement | HTMLSelectElement | HTMLTextAreaElement }) => {
-    setForm({ ...form, [key]: e.currentTarget.value });
-    setCounted(undefined);
-    setFinal(undefined);
-  };
-  const count = () =>
-    action.run(async () => {
-      setFinal(undefined);
-      setConfirmed(false);
-      setCounted(await call<ResendResult>('resend', dryRunPayload(mode, form)));
-    });
+  const reset = () => (setCounted(undefined), setFinal(undefined));
+  const count = (mode: Mode, form: Form) => action.run(async () => (reset(), setCounted(await call<ResendResult>('resend', dryRunPayload(mode, form)))));
   const resend = () =>
     action.run(async () => {
       const all = counted!.deliveryIds;
       let resent = 0;
-      const skipped: ResendResult['skipped'] = [];
+      const skipped: ResendResult['skipped'] = [...counted!.skipped];
       setProgress({ done: 0, total: all.length });
       for (let i = 0; i < all.length; i += CHUNK) {
         const part = await call<ResendResult>('resend', { deliveryIds: all.slice(i, i + CHUNK) });
@@ -63,97 +60,118 @@ export function ResendPage(props: { query: URLSearchParams }) {
         skipped.push(...part.skipped);
         setProgress({ done: Math.min(i + CHUNK, all.length), total: all.length });
       }
-      setFinal({ ...counted!, dryRun: false, resent, skipped: [...counted!.skipped, ...skipped] });
+      setFinal({ ...counted!, dryRun: false, resent, skipped });
       setCounted(undefined);
     });
-  const n = counted?.deliveryIds.length ?? 0;
+  return { counted, progress, final, action, reset, count, resend };
+}
+
+function SelectorFields(props: { mode: Mode; form: Form; set: Setter }) {
+  const { mode, form, set } = props;
+  return (
+    <>
+      {mode === 'delivery' ? (
+        <Field label="Delivery ids (space or comma separated)" id="r-delivery">
+          <textarea id="r-delivery" rows={2} value={form.delivery} onInput={set('delivery')} />
+        </Field>
+      ) : null}
+      {mode === 'event' ? (
+        <Field label="Event ids (space or comma separated)" id="r-event">
+          <input id="r-event" value={form.event} onInput={set('event')} />
+        </Field>
+      ) : null}
+      {mode !== 'delivery' ? (
+        <Field label={mode === 'event' ? 'Only to subscription (optional)' : 'Subscription id'} id="r-sub">
+          <input id="r-sub" value={form.subscription} onInput={set('subscription')} placeholder="sub_…" />
+        </Field>
+      ) : null}
+      {mode === 'window' ? (
+        <>
+          <Field label="From (UTC)" id="r-from">
+            <input id="r-from" type="datetime-local" value={form.from} onInput={set('from')} />
+          </Field>
+          <Field label="To (UTC)" id="r-to">
+            <input id="r-to" type="datetime-local" value={form.to} onInput={set('to')} />
+          </Field>
+          <Field label="Only status" id="r-status">
+            <select id="r-status" value={form.status} onChange={set('status')}>
+              {['', 'pending', 'delivered', 'failed', 'paused'].map((s) => (
+                <option value={s}>{s || 'any'}</option>
+              ))}
+            </select>
+          </Field>
+        </>
+      ) : null}
+    </>
+  );
+}
+
+/** The count, and the button that resends exactly it: behind a confirmation above CONFIRM_ABOVE. */
+function DryRun(props: { counted: ResendResult; busy: boolean; onResend(): void }) {
+  const [confirmed, setConfirmed] = useState(false);
+  const { counted } = props;
+  const n = counted.deliveryIds.length;
+  return (
+    <div class="panel" aria-live="polite">
+      <p>
+        <strong>Dry run:</strong> would resend {n} of {plural(counted.matched, 'matched delivery', 'matched deliveries')}.
+      </p>
+      {n > 0 && n <= 20 ? <p class="small">{counted.deliveryIds.join(', ')}</p> : null}
+      <Summary result={counted} />
+      {n > CONFIRM_ABOVE ? (
+        <label class="check">
+          <input type="checkbox" checked={confirmed} onChange={(e) => setConfirmed(e.currentTarget.checked)} /> Yes, resend {plural(n, 'delivery', 'deliveries')}
+        </label>
+      ) : null}
+      {n > 0 ? (
+        <button type="button" class="primary" disabled={props.busy || (n > CONFIRM_ABOVE && !confirmed)} onClick={props.onResend}>
+          Resend {plural(n, 'delivery', 'deliveries')}
+        </button>
+      ) : null}
+    </div>
+  );
+}
+
+export function ResendPage(props: { query: URLSearchParams }) {
+  const initial = Object.fromEntries(['delivery', 'event', 'subscription', 'from', 'to', 'status'].map((k) => [k, props.query.get(k) ?? '']));
+  const [mode, setMode] = useState<Mode>(initial.delivery ? 'delivery' : initial.event ? 'event' : initial.subscription ? 'window' : 'delivery');
+  const [form, setForm] = useState<Form>(initial);
+  const run = useResend();
+  const set: Setter = (key) => (e) => (setForm({ ...form, [key]: e.currentTarget.value }), run.reset());
   return (
     <section aria-labelledby="resend-title">
       <h1 id="resend-title">Resend</h1>
       <p class="muted">Every delivery resent gets a fresh budget of attempts, starting now.</p>
       <fieldset class="modes">
         <legend>Select deliveries by</legend>
-        {(
-          [
-            ['delivery', 'Delivery ids'],
-            ['event', 'Event ids'],
-            ['window', 'Subscription and time window'],
-          ] as const
-        ).map(([value, label]) => (
+        {MODES.map(([value, label]) => (
           <label class="check">
-            <input type="radio" name="mode" value={value} checked={mode === value} onChange={() => (setMode(value), setCounted(undefined))} /> {label}
+            <input type="radio" name="mode" value={value} checked={mode === value} onChange={() => (setMode(value), run.reset())} /> {label}
           </label>
         ))}
       </fieldset>
       <div class="form">
-        {mode === 'delivery' ? (
-          <Field label="Delivery ids (space or comma separated)" id="r-delivery">
-            <textarea id="r-delivery" rows={2} value={form.delivery} onInput={set('delivery')} />
-          </Field>
-        ) : null}
-        {mode === 'event' ? (
-          <Field label="Event ids (space or comma separated)" id="r-event">
-            <input id="r-event" value={form.event} onInput={set('event')} />
-          </Field>
-        ) : null}
-        {mode !== 'delivery' ? (
-          <Field label={mode === 'event' ? 'Only to subscription (optional)' : 'Subscription id'} id="r-sub">
-            <input id="r-sub" value={form.subscription} onInput={set('subscription')} placeholder="sub_…" />
-          </Field>
-        ) : null}
-        {mode === 'window' ? (
-          <>
-            <Field label="From (UTC)" id="r-from">
-              <input id="r-from" type="datetime-local" value={form.from} onInput={set('from')} />
-            </Field>
-            <Field label="To (UTC)" id="r-to">
-              <input id="r-to" type="datetime-local" value={form.to} onInput={set('to')} />
-            </Field>
-            <Field label="Only status" id="r-status">
-              <select id="r-status" value={form.status} onChange={set('status')}>
-                {['', 'pending', 'delivered', 'failed', 'paused'].map((s) => (
-                  <option value={s}>{s || 'any'}</option>
-                ))}
-              </select>
-            </Field>
-          </>
-        ) : null}
-        <button type="button" onClick={count} disabled={action.busy}>
+        <SelectorFields mode={mode} form={form} set={set} />
+        <button type="button" onClick={() => run.count(mode, form)} disabled={run.action.busy}>
           Count (dry run)
         </button>
       </div>
-      <ErrorBox error={action.error} />
-      {counted ? (
-        <div class="panel" aria-live="polite">
-          <p>
-            <strong>Dry run:</strong> would resend {n} of {plural(counted.matched, 'matched delivery', 'matched deliveries')}.
-          </p>
-          {n > 0 && n <= 20 ? <p class="small">{counted.deliveryIds.join(', ')}</p> : null}
-          <Summary result={counted} />
-          {n > CONFIRM_ABOVE ? (
-            <label class="check">
-              <input type="checkbox" checked={confirmed} onChange={(e) => setConfirmed(e.currentTarget.checked)} /> Yes, resend {plural(n, 'delivery', 'deliveries')}
-            </label>
-          ) : null}
-          {n > 0 ? (
-            <button type="button" class="primary" disabled={action.busy || (n > CONFIRM_ABOVE && !confirmed)} onClick={resend}>
-              Resend {plural(n, 'delivery', 'deliveries')}
-            </button>
-          ) : null}
-        </div>
-      ) : null}
-      {progress && action.busy ? (
+      <ErrorBox error={run.action.error} />
+      {run.counted ? <DryRun counted={run.counted} busy={run.action.busy} onResend={run.resend} /> : null}
+      {run.progress && run.action.busy ? (
         <p>
-          <label for="r-progress">Resending: {progress.done} of {progress.total}</label>{' '}
-          <progress id="r-progress" value={progress.done} max={progress.total} />
+          <label for="r-progress">
+            Resending: {run.progress.done} of {run.progress.total}
+          </label>{' '}
+          <progress id="r-progress" value={run.progress.done} max={run.progress.total} />
         </p>
       ) : null}
-      {final ? (
+      {run.final ? (
         <Notice>
           <p>
-            <strong>Resent {final.resent}</strong> of {plural(final.matched, 'matched delivery', 'matched deliveries')}.
+            <strong>Resent {run.final.resent}</strong> of {plural(run.final.matched, 'matched delivery', 'matched deliveries')}.
           </p>
-          <Summary result={final} />
+          <Summary result={run.final} />
         </Notice>
       ) : null}
     </section>

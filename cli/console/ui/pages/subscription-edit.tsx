@@ -61,6 +61,89 @@ function updatePayload(s: SubscriptionView, f: Form, extras: ExtraValues): Recor
   return { ...payload, ...changedExtras(s, extras) };
 }
 
+function Saved(props: { done: One; editing: boolean }) {
+  const s = props.done.subscription;
+  return (
+    <section aria-labelledby="saved-title">
+      <h1 id="saved-title">{props.editing ? 'Subscription saved' : 'Subscription created'}</h1>
+      {(props.done.warnings ?? []).map((w) => (
+        <p class="warning" role="alert">
+          Warning: {w}
+        </p>
+      ))}
+      {!props.editing ? (
+        <Notice>
+          <p>
+            <strong>Shown only now</strong>: the signing secret <code class="secret">{s.signingSecrets?.[0]?.secret}</code> and the URL <code>{s.url}</code>. Later views
+            mask them.
+          </p>
+        </Notice>
+      ) : null}
+      <p>
+        <a class="button primary" href={href(['subscriptions', s.id])}>
+          Open subscription {s.id}
+        </a>
+      </p>
+    </section>
+  );
+}
+
+type Setter = (key: keyof Form) => (e: { currentTarget: HTMLInputElement | HTMLTextAreaElement }) => void;
+
+/** The target: URL, event types, static headers. */
+function TargetFields(props: { form: Form; set: Setter; current?: SubscriptionView }) {
+  const { form, set, current } = props;
+  return (
+    <>
+      <Field label={current ? 'URL (empty: keep it)' : 'URL'} id="f-url" hint={current ? `Now: ${current.url}` : 'https://…; a secret may sit in the query or path, Basic auth as user:pass@'}>
+        <input id="f-url" type="url" required={!current} value={form.url} onInput={set('url')} aria-describedby="f-url-hint" autoComplete="off" />
+      </Field>
+      <Field label="Event types (comma-separated; empty: every event)" id="f-types" hint="e.g. donation, contact_update">
+        <input id="f-types" value={form.eventTypes} onInput={set('eventTypes')} aria-describedby="f-types-hint" />
+      </Field>
+      <Field label={current ? 'Headers, one "Name: value" a line (empty: keep them)' : 'Headers, one "Name: value" a line'} id="f-headers">
+        <textarea id="f-headers" rows={2} value={form.headers} onInput={set('headers')} />
+      </Field>
+      {current?.headers ? (
+        <label class="check">
+          <input type="checkbox" checked={form.clearHeaders} onChange={set('clearHeaders')} /> Send no static headers
+        </label>
+      ) : null}
+    </>
+  );
+}
+
+/** Credentials and the rest: Basic auth, description, a signing secret of one's own (at creation). */
+function OtherFields(props: { form: Form; set: Setter; current?: SubscriptionView }) {
+  const { form, set, current } = props;
+  return (
+    <>
+      <fieldset>
+        <legend>Basic auth {current ? '(empty: keep it)' : '(optional)'}</legend>
+        <Field label="User name" id="f-user">
+          <input id="f-user" value={form.username} onInput={set('username')} autoComplete="off" />
+        </Field>
+        <Field label="Password" id="f-pass">
+          <input id="f-pass" type="password" value={form.password} onInput={set('password')} autoComplete="new-password" />
+        </Field>
+        {current?.basicAuth ? (
+          <label class="check">
+            <input type="checkbox" checked={form.clearBasicAuth} onChange={set('clearBasicAuth')} /> Send no Basic auth
+          </label>
+        ) : null}
+      </fieldset>
+      <Field label="Description" id="f-desc">
+        <input id="f-desc" value={form.description} onInput={set('description')} />
+      </Field>
+      {!current ? (
+        <Field label="Signing secret (optional; default: a new random one)" id="f-secret">
+          <input id="f-secret" value={form.signingSecret} onInput={set('signingSecret')} autoComplete="off" placeholder="whsec_…" />
+        </Field>
+      ) : null}
+    </>
+  );
+}
+
 export function SubscriptionEditPage(props: { id?: string }) {
   const editing = props.id !== undefined;
   const loaded = useLoad(() => (props.id ? call<One>('subscriptions', { action: 'get', id: props.id }) : Promise.resolve(undefined)), props.id ?? 'new');
@@ -71,10 +154,10 @@ export function SubscriptionEditPage(props: { id?: string }) {
   const action = useAction();
   useEffect(() => {
     if (!current) return;
-    setForm({ ...EMPTY, eventTypes: (current.eventTypes ?? []).join(', '), description: current.description ?? '', username: '' });
+    setForm({ ...EMPTY, eventTypes: (current.eventTypes ?? []).join(', '), description: current.description ?? '' });
     setExtras(extraFieldsOf(current));
   }, [current]);
-  const set = (key: keyof Form) => (e: { currentTarget: HTMLInputElement | HTMLTextAreaElement }) =>
+  const set: Setter = (key) => (e) =>
     setForm({ ...form, [key]: e.currentTarget.type === 'checkbox' ? (e.currentTarget as HTMLInputElement).checked : e.currentTarget.value });
   const submit = (e: Event) => {
     e.preventDefault();
@@ -84,32 +167,7 @@ export function SubscriptionEditPage(props: { id?: string }) {
       setDone(await call<One>('subscriptions', payload));
     });
   };
-  if (done) {
-    const s = done.subscription;
-    return (
-      <section aria-labelledby="saved-title">
-        <h1 id="saved-title">{editing ? 'Subscription saved' : 'Subscription created'}</h1>
-        {(done.warnings ?? []).map((w) => (
-          <p class="warning" role="alert">
-            Warning: {w}
-          </p>
-        ))}
-        {!editing ? (
-          <Notice>
-            <p>
-              <strong>Shown only now</strong>: the signing secret <code class="secret">{s.signingSecrets?.[0]?.secret}</code> and the URL <code>{s.url}</code>. Later
-              views mask them.
-            </p>
-          </Notice>
-        ) : null}
-        <p>
-          <a class="button primary" href={href(['subscriptions', s.id])}>
-            Open subscription {s.id}
-          </a>
-        </p>
-      </section>
-    );
-  }
+  if (done) return <Saved done={done} editing={editing} />;
   return (
     <section aria-labelledby="edit-title">
       <p>
@@ -119,42 +177,8 @@ export function SubscriptionEditPage(props: { id?: string }) {
       <ErrorBox error={loaded.error} />
       {editing && !current ? null : (
         <form onSubmit={submit} class="form">
-          <Field label={editing ? 'URL (empty: keep it)' : 'URL'} id="f-url" hint={editing ? `Now: ${current?.url ?? ''}` : 'https://…; a secret may sit in the query or path, Basic auth as user:pass@'}>
-            <input id="f-url" type="url" required={!editing} value={form.url} onInput={set('url')} aria-describedby="f-url-hint" autoComplete="off" />
-          </Field>
-          <Field label="Event types (comma-separated; empty: every event)" id="f-types" hint="e.g. donation, contact_update">
-            <input id="f-types" value={form.eventTypes} onInput={set('eventTypes')} aria-describedby="f-types-hint" />
-          </Field>
-          <Field label={editing ? 'Headers, one "Name: value" a line (empty: keep them)' : 'Headers, one "Name: value" a line'} id="f-headers">
-            <textarea id="f-headers" rows={2} value={form.headers} onInput={set('headers')} />
-          </Field>
-          {editing && current?.headers ? (
-            <label class="check">
-              <input type="checkbox" checked={form.clearHeaders} onChange={set('clearHeaders')} /> Send no static headers
-            </label>
-          ) : null}
-          <fieldset>
-            <legend>Basic auth {editing ? '(empty: keep it)' : '(optional)'}</legend>
-            <Field label="User name" id="f-user">
-              <input id="f-user" value={form.username} onInput={set('username')} autoComplete="off" />
-            </Field>
-            <Field label="Password" id="f-pass">
-              <input id="f-pass" type="password" value={form.password} onInput={set('password')} autoComplete="new-password" />
-            </Field>
-            {editing && current?.basicAuth ? (
-              <label class="check">
-                <input type="checkbox" checked={form.clearBasicAuth} onChange={set('clearBasicAuth')} /> Send no Basic auth
-              </label>
-            ) : null}
-          </fieldset>
-          <Field label="Description" id="f-desc">
-            <input id="f-desc" value={form.description} onInput={set('description')} />
-          </Field>
-          {!editing ? (
-            <Field label="Signing secret (optional; default: a new random one)" id="f-secret">
-              <input id="f-secret" value={form.signingSecret} onInput={set('signingSecret')} autoComplete="off" placeholder="whsec_…" />
-            </Field>
-          ) : null}
+          <TargetFields form={form} set={set} current={current} />
+          <OtherFields form={form} set={set} current={current} />
           {current ? <ExtraFields original={current} values={extras} onChange={setExtras} /> : null}
           <ErrorBox error={action.error} />
           <button type="submit" class="primary" disabled={action.busy}>

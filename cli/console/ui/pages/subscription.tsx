@@ -39,20 +39,51 @@ function DeleteBox(props: { id: string; onDone(): void }) {
   );
 }
 
+/** Edit, disable or enable, rotate, see its deliveries, delete; `onRotated` gets the new secret. */
+function Actions(props: { s: SubscriptionView; reload(): void; onRotated(secret?: string): void }) {
+  const { s } = props;
+  const action = useAction();
+  const act = (name: 'disable' | 'enable') => action.run(async () => (await call('subscriptions', { action: name, id: s.id }), props.reload()));
+  const rotate = () =>
+    action.run(async () => {
+      props.onRotated((await call<One>('subscriptions', { action: 'rotate-secret', id: s.id })).signingSecret);
+      props.reload();
+    });
+  const now = Date.now();
+  const window = { subscription: s.id, from: localInputFromIso(new Date(now - 86_400_000)), to: localInputFromIso(new Date(now + 60_000)) };
+  const live = s.status !== 'deleted';
+  return (
+    <>
+      <div class="actions" role="group" aria-label="Actions">
+        {live ? (
+          <a class="button" href={href(['subscriptions', s.id, 'edit'])}>
+            Edit
+          </a>
+        ) : null}
+        {live ? (
+          <button type="button" onClick={() => act(s.status === 'active' ? 'disable' : 'enable')} disabled={action.busy}>
+            {s.status === 'active' ? 'Disable' : 'Enable'}
+          </button>
+        ) : null}
+        {live ? (
+          <button type="button" onClick={rotate} disabled={action.busy}>
+            Rotate signing secret
+          </button>
+        ) : null}
+        <a class="button" href={href(['deliveries'], window)}>
+          Deliveries of the last 24 h
+        </a>
+        {live ? <DeleteBox id={s.id} onDone={() => navigate('#/subscriptions')} /> : null}
+      </div>
+      <ErrorBox error={action.error} />
+    </>
+  );
+}
+
 export function SubscriptionPage(props: { id: string }) {
   const loaded = useLoad(() => call<One>('subscriptions', { action: 'get', id: props.id }), props.id);
   const [secret, setSecret] = useState<string>();
-  const action = useAction();
   const s = loaded.data?.subscription;
-  const act = (name: 'disable' | 'enable') => action.run(async () => (await call('subscriptions', { action: name, id: props.id }), loaded.reload()));
-  const rotate = () =>
-    action.run(async () => {
-      const answer = await call<One>('subscriptions', { action: 'rotate-secret', id: props.id });
-      setSecret(answer.signingSecret);
-      loaded.reload();
-    });
-  const now = new Date();
-  const window = { subscription: props.id, from: localInputFromIso(new Date(now.getTime() - 86_400_000)), to: localInputFromIso(new Date(now.getTime() + 60_000)) };
   return (
     <section aria-labelledby="sub-title">
       <p>
@@ -63,32 +94,7 @@ export function SubscriptionPage(props: { id: string }) {
       {s ? (
         <>
           <Settings s={s} />
-          <div class="actions" role="group" aria-label="Actions">
-            {s.status !== 'deleted' ? (
-              <>
-                <a class="button" href={href(['subscriptions', s.id, 'edit'])}>
-                  Edit
-                </a>
-                {s.status === 'active' ? (
-                  <button type="button" onClick={() => act('disable')} disabled={action.busy}>
-                    Disable
-                  </button>
-                ) : (
-                  <button type="button" onClick={() => act('enable')} disabled={action.busy}>
-                    Enable
-                  </button>
-                )}
-                <button type="button" onClick={rotate} disabled={action.busy}>
-                  Rotate signing secret
-                </button>
-              </>
-            ) : null}
-            <a class="button" href={href(['deliveries'], window)}>
-              Deliveries of the last 24 h
-            </a>
-            {s.status !== 'deleted' ? <DeleteBox id={s.id} onDone={() => navigate('#/subscriptions')} /> : null}
-          </div>
-          <ErrorBox error={action.error} />
+          <Actions s={s} reload={loaded.reload} onRotated={setSecret} />
           {secret ? (
             <Notice>
               <p>

@@ -63,39 +63,43 @@ export function SubscriptionsPage(props: { query: URLSearchParams }) {
             {plural(shown.length, 'subscription')}
             {search ? ` matching “${search}”` : ''}
           </p>
-          {shown.length === 0 ? null : (
-          <TableBox label="Subscriptions">
-            <thead>
-              <tr>
-                <th scope="col">Subscription</th>
-                <th scope="col">Status</th>
-                <th scope="col">Health</th>
-                <th scope="col">Event types</th>
-                <th scope="col">Created</th>
-              </tr>
-            </thead>
-            <tbody>
-              {shown.map((s) => (
-                <tr>
-                  <td>
-                    <a href={href(['subscriptions', s.id])}>{hostOf(s.url)}</a>
-                    <div class="muted small">{s.description ?? s.id}</div>
-                  </td>
-                  <td>
-                    <StatusCell s={s} />
-                  </td>
-                  <td>
-                    <HealthCell s={s} />
-                  </td>
-                  <td>{s.eventTypes ? s.eventTypes.join(', ') : 'all'}</td>
-                  <td class="nowrap">{when(s.createdAt)}</td>
-                </tr>
-              ))}
-            </tbody>
-          </TableBox>
-          )}
+          {shown.length === 0 ? null : <SubscriptionTable subscriptions={shown} />}
         </>
       ) : null}
     </section>
+  );
+}
+
+function SubscriptionTable(props: { subscriptions: SubscriptionView[] }) {
+  return (
+    <TableBox label="Subscriptions">
+      <thead>
+        <tr>
+          <th scope="col">Subscription</th>
+          <th scope="col">Status</th>
+          <th scope="col">Health</th>
+          <th scope="col">Event types</th>
+          <th scope="col">Created</th>
+        </tr>
+      </thead>
+      <tbody>
+        {props.subscriptions.map((s) => (
+          <tr>
+            <td>
+              <a href={href(['subscriptions', s.id])}>{hostOf(s.url)}</a>
+              <div class="muted small">{s.description ?? s.id}</div>
+            </td>
+            <td>
+              <StatusCell s={s} />
+            </td>
+            <td>
+              <HealthCell s={s} />
+            </td>
+            <td>{s.eventTypes ? s.eventTypes.join(', ') : 'all'}</td>
+            <td class="nowrap">{when(s.createdAt)}</td>
+          </tr>
+        ))}
+      </tbody>
+    </TableBox>
   );
 }
