@@ -7,7 +7,7 @@ import type { Command } from 'commander';
 import type { EventSummary } from '../../lambdas/domain/delivery-queries';
 import { parseEvent } from '../../lambdas/domain/event-parsing';
 import { chunk } from '../../lambdas/domain/chunk';
-import { CliError } from '../errors';
+import { CliError, describeError } from '../errors';
 import { readEventFile } from '../files';
 import { jsonText } from '../format/json';
 import { listTable } from '../format/table';
@@ -59,12 +59,19 @@ async function readAll(files: string[]): Promise<EventFile[]> {
   );
 }
 
+/** Advice only: when the function refuses the check (a stack deployed before it had it), the events are published all the same. */
 async function ingestedBefore(session: Session, events: EventFile[]): Promise<Map<string, EventSummary>> {
   const ids = [...new Set(events.flatMap((e) => (e.eventId === undefined ? [] : [e.eventId])))];
   const known = new Map<string, EventSummary>();
-  for (const eventIds of chunk(ids, 100)) {
-    const answer = await session.invoke<{ events: EventSummary[] }>('deliveries', { action: 'events', eventIds });
-    for (const event of answer.events) known.set(event.eventId, event);
+  try {
+    for (const eventIds of chunk(ids, 100)) {
+      const answer = await session.invoke<{ events: EventSummary[] }>('deliveries', { action: 'events', eventIds });
+      for (const event of answer.events) known.set(event.eventId, event);
+    }
+  } catch (error) {
+    // The function refused the query (CliError); an unreachable service fails the publish below anyway, in one line.
+    if (!(error instanceof CliError)) throw error;
+    process.stderr.write(`crm-webhooks: warning: could not check which events were ingested before: ${describeError(error, session.where())}\n`);
   }
   return known;
 }

@@ -2,16 +2,22 @@
 // standard libraries verify (also across a secret rotation), event-type filters, static headers, the
 // SSRF guard, Retry-After, 410 Gone, auto-disable of a failing subscription, and the payload limit.
 import { createHmac } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import { createServer, type Server, type Socket } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { Webhook as StandardWebhook } from 'standardwebhooks';
 import { Webhook as SvixWebhook } from 'svix';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Log } from '../../lambdas/domain/log';
+import { createSession } from '../../cli/session';
+import { silentLog, type Log } from '../../lambdas/domain/log';
+import { startRuntime } from '../../local/runtime';
 import type { SubscriptionNotice } from '../../lambdas/domain/ports';
 import type { ReceivedRequest, Receiver } from '../support/receiver';
 import { sampleEvents } from '../support/samples';
-import { gaps, receiverPool, sleep, startE2eRuntime, testEvent, until, type CreatedSubscription, type E2eRuntime } from './support';
+import { fastEnv, gaps, receiverPool, sleep, startE2eRuntime, testEvent, until, type CreatedSubscription, type E2eRuntime } from './support';
 
 const BASE_MS = 600;
 const MAX_ATTEMPTS = 4;
@@ -295,21 +301,52 @@ describe('e2e: SSRF guard of the local runtime with an allowlist that does not c
     await Promise.all([e2e?.stop(), new Promise((resolve) => server?.close(resolve))]);
   });
 
-  it('refuses a loopback receiver, by IP literal and by name: outcome `blocked`, retried like any failure, no connection made', async () => {
-    const byIp = await e2e.subscribe({ url: `http://127.0.0.1:${port}/hook`, eventTypes: ['e2e-ssrf'] });
-    const byName = await e2e.subscribe({ url: `http://localhost:${port}/hook`, eventTypes: ['e2e-ssrf'] });
-    await e2e.publish(testEvent('ssrf-1', 'e2e-ssrf'));
-
-    for (const sub of [byIp, byName]) {
-      const deliveryId = `ssrf-1.${sub.id}`;
-      await e2e.settled(deliveryId, 'failed');
-      const attempts = await e2e.attempts(deliveryId);
-      expect(attempts.map((a) => [a.number, a.outcome, a.statusCode])).toEqual([
-        [1, 'blocked', undefined],
-        [2, 'blocked', undefined],
-      ]);
-      expect(attempts[0]!.error).toMatch(/loopback/);
+  it('refuses to set up a loopback receiver, by IP literal and by name: every attempt would be blocked', async () => {
+    for (const [url, what] of [
+      [`http://127.0.0.1:${port}/hook`, '127.0.0.1 is in the loopback range'],
+      [`http://localhost:${port}/hook`, 'localhost is loopback'],
+    ]) {
+      const refused = await e2e.invoke('subscriptions', { action: 'create', url });
+      expect(refused.functionError).toBe('Unhandled');
+      expect(refused.payload).toMatchObject({ errorType: 'ValidationError', errorMessage: `url: ${what}; the sender only calls public addresses, so every attempt would be blocked` });
     }
-    expect(connections).toHaveLength(0);
+  });
+
+  it('blocks a loopback receiver set up before the allowlist was narrowed: outcome `blocked`, retried like any failure, no connection made', async () => {
+    // Set up while the local default allowlist (loopback) applied, on the same data; then restarted narrowed.
+    const dataDir = mkdtempSync(join(tmpdir(), 'ssrf-'));
+    const env = { ...fastEnv, PORT: '0', DATA_DIR: dataDir, MAX_ATTEMPTS: '2', RETRY_BASE_DELAY_MS: '200' };
+    try {
+      let runtime = await startRuntime({ env, log: silentLog });
+      let session = createSession({ endpoint: runtime.url });
+      const ids: string[] = [];
+      for (const url of [`http://127.0.0.1:${port}/hook`, `http://localhost:${port}/hook`]) {
+        ids.push((await session.invoke<{ subscription: { id: string } }>('subscriptions', { action: 'create', url, eventTypes: ['e2e-ssrf'] })).subscription.id);
+      }
+      session.close();
+      await runtime.stop();
+      runtime = await startRuntime({ env: { ...env, TARGET_ALLOWLIST: '192.0.2.0/24' }, log: silentLog });
+      session = createSession({ endpoint: runtime.url });
+      try {
+        const { client, eventsQueueUrl } = await session.sqs();
+        await client.send(new SendMessageCommand({ QueueUrl: eventsQueueUrl, MessageBody: testEvent('ssrf-1', 'e2e-ssrf') }));
+        for (const id of ids) {
+          const deliveryId = `ssrf-1.${id}`;
+          await until(async () => (await runtime.deliveries.get(deliveryId))?.status === 'failed', 10_000, `${deliveryId} failed`);
+          const attempts = await runtime.deliveries.listAttempts(deliveryId);
+          expect(attempts.map((a) => [a.number, a.outcome, a.statusCode])).toEqual([
+            [1, 'blocked', undefined],
+            [2, 'blocked', undefined],
+          ]);
+          expect(attempts[0]!.error).toMatch(/loopback/);
+        }
+      } finally {
+        session.close();
+        await runtime.stop();
+      }
+      expect(connections).toHaveLength(0);
+    } finally {
+      rmSync(dataDir, { recursive: true, force: true });
+    }
   });
 });

@@ -3,6 +3,7 @@
 import { Webhook as StandardWebhook } from 'standardwebhooks';
 import { Webhook as SvixWebhook } from 'svix';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { DynamoSubscriptionRepository } from '../../lambdas/adapters/dynamo/subscription-repository';
 import type { SubscriptionView } from '../../lambdas/domain/subscriptions';
 import { sqsEvent, startHarness, wakeupEvent, type Harness } from '../support/harness';
 import { startReceiver, type ReceivedRequest, type Receiver } from '../support/receiver';
@@ -27,6 +28,10 @@ async function harness(overrides: Record<string, string> = {}): Promise<Harness>
   const h = await startHarness(overrides);
   harnesses.push(h);
   return h;
+}
+
+function subscriptionsTable(h: Harness): DynamoSubscriptionRepository {
+  return new DynamoSubscriptionRepository({ doc: h.doc, tables: { subscriptions: h.env.SUBSCRIPTIONS_TABLE! }, retentionDays: 30 });
 }
 
 async function create(h: Harness, request: Record<string, unknown>) {
@@ -134,7 +139,11 @@ describe('custom headers', () => {
 describe('SSRF guard', () => {
   it('refuses a loopback target unless allowlisted: outcome blocked, no connection, retried like any failure', async () => {
     const h = await harness({ TARGET_ALLOWLIST: '' });
-    const { subscription } = await create(h, { url: `${receiver.url}/internal?secret=s3cr3t-value` });
+    // The subscriptions function refuses this target now; one set up before (under a wider allowlist) is stored as is.
+    await expect(create(h, { url: `${receiver.url}/internal` })).rejects.toThrow(/127\.0\.0\.1 is in the loopback range/);
+    const subscription = { id: 'sub_loopbackloopbackloop' };
+    const now = h.clock.now().toISOString();
+    await subscriptionsTable(h).create({ id: subscription.id, url: `${receiver.url}/internal?secret=s3cr3t-value`, status: 'active', createdAt: now, updatedAt: now });
     const wakeup = await publish(h, subscription.id);
     await h.sender(wakeupEvent([wakeup]));
     expect(receiver.requests).toHaveLength(0);
