@@ -7,13 +7,11 @@ import { chromium, type BrowserContext } from 'playwright-core';
 
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
-export const HOW_TO_RUN =
-  `The console's browser tests need Chromium at ${CHROMIUM}: install it (as root: apt-get update && apt-get install -y chromium) ` +
-  'and run `npm run test:browser`. Screenshots go to test-artifacts/console/.';
+export const INSTALL = `install it as root: apt-get update && apt-get install -y chromium (or set CHROMIUM_PATH)`;
 
 /** Headless, in a fresh profile (Playwright passes it as --user-data-dir), at 1280x800. */
 export async function launchChromium(): Promise<{ context: BrowserContext; close(): Promise<void> }> {
-  if (!existsSync(CHROMIUM)) throw new Error(`Chromium not found. ${HOW_TO_RUN}`);
+  if (!existsSync(CHROMIUM)) throw new Error(`the console's browser tests need Chromium, not found at ${CHROMIUM}: ${INSTALL}`);
   const profile = mkdtempSync(join(tmpdir(), 'chromium-'));
   const context = await chromium.launchPersistentContext(profile, {
     executablePath: CHROMIUM,

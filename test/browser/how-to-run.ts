@@ -1,10 +1,14 @@
-// Run by `npm test` after the suite: the browser tests are not part of it (they need Chromium), so it
-// says how to run them, and whether this machine can.
+// Global setup of `npm test` (vitest.config.mts): the browser tests are not part of it (they need
+// Chromium), so when the run ends, pass or fail, it says how to run them and whether this machine can.
 import { existsSync } from 'node:fs';
-import { CHROMIUM, HOW_TO_RUN } from './chromium';
+import { CHROMIUM, INSTALL } from './chromium';
 
-process.stdout.write(
-  existsSync(CHROMIUM)
-    ? `\nNot run by npm test: the console's browser tests. Chromium is at ${CHROMIUM}: run them with \`npm run test:browser\`.\n`
-    : `\nNot run by npm test: the console's browser tests. ${HOW_TO_RUN}\n`,
-);
+export default function setup(): () => void {
+  return () => {
+    process.stdout.write(
+      existsSync(CHROMIUM)
+        ? `\nNot run by npm test: the console's browser tests. Chromium is at ${CHROMIUM}: run them with \`npm run test:browser\`.\n`
+        : `\nNot run by npm test: the console's browser tests, which need Chromium (not found at ${CHROMIUM}): ${INSTALL}, then \`npm run test:browser\`.\n`,
+    );
+  };
+}
