@@ -1,25 +1,20 @@
-// The whole service in one process: the unchanged handlers of lambdas/, wired by the same
-// build*Deps as in Lambda, over dynalite, in-process queues and scheduler, behind one HTTP server
+// The whole service in one process: the unchanged entry points of lambdas/ (middy-wrapped handlers,
+// invoked with a Lambda-like context), wired by the same builders as in Lambda, over dynalite, in-process queues and scheduler, behind one HTTP server
 // with SQS- and Lambda-compatible endpoints. Tests start it in process (port 0, a temp data folder);
 // `npm start` runs it from local/main.ts.
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Log } from '../lambdas/domain/log';
 import type { DeliveryRepository, WebhookClient } from '../lambdas/domain/ports';
-import { createIngestHandler } from '../lambdas/handlers/ingest';
-import { createDeliveriesHandler } from '../lambdas/handlers/deliveries';
-import { createResendHandler } from '../lambdas/handlers/resend';
-import { createSenderHandler } from '../lambdas/handlers/sender';
-import { createSubscriptionsHandler } from '../lambdas/handlers/subscriptions';
-import { createSweeperHandler } from '../lambdas/handlers/sweeper';
 import { createAwsClients, type AwsClients } from '../lambdas/wiring/aws-clients';
 import {
-  buildIngestDeps,
-  buildResendDeps,
   buildSendDeps,
-  buildDeliveryQueryDeps,
-  buildSubscriptionDeps,
-  buildSweepDeps,
+  deliveriesFunction,
+  ingestFunction,
+  resendFunction,
+  senderFunction,
+  subscriptionsFunction,
+  sweeperFunction,
   type Env,
   type Infrastructure,
 } from '../lambdas/wiring/deps';
@@ -32,6 +27,7 @@ import { LocalDeadLetters } from './dead-letters';
 import { LocalNotifier } from './notifier';
 import { startDynamo, type LocalDynamo } from './dynamo';
 import { startHttpServer, type HttpServer } from './http-server';
+import { invoker } from './lambda-context';
 import { createLambdaEndpoint } from './lambda-endpoint';
 import { QueuePoller } from './poller';
 import { LocalQueue, type QueueDepth } from './queue';
@@ -135,17 +131,21 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
       notifier,
       deadLetters: new LocalDeadLetters(queues['events-dlq']),
     };
-    const ingest = createIngestHandler(buildIngestDeps(env, infra));
+    // Each function gets its own logger, as each Lambda function has its own environment (its own
+    // cold start); a log given by the caller (tests) is shared.
+    const infraOf = (): Infrastructure => (options.log ? infra : { ...infra, ...functionLogger(options.env ?? process.env) });
+    const ingest = invoker(ingestFunction(env, infraOf()), 'ingest');
     // The webhook client is the one deps.ts builds (its target guard configured as in AWS); it is
     // closed at stop so that no keep-alive socket outlives the runtime.
-    const sendDeps = buildSendDeps(env, infra);
+    const senderInfra = infraOf();
+    const sendDeps = buildSendDeps(env, senderInfra);
     parts.webhook = sendDeps.webhook as WebhookClient & { close?: () => Promise<void> };
-    const sender = createSenderHandler(sendDeps);
-    const sweeper = createSweeperHandler(buildSweepDeps(env, infra));
+    const sender = invoker(senderFunction(env, senderInfra, sendDeps), 'sender');
+    const sweeper = invoker(sweeperFunction(env, infraOf()), 'sweeper');
     const invokable = {
-      subscriptions: createSubscriptionsHandler(buildSubscriptionDeps(env, infra)),
-      resend: createResendHandler(buildResendDeps(env, infra)),
-      deliveries: createDeliveriesHandler(buildDeliveryQueryDeps(env, infra)),
+      subscriptions: invoker(subscriptionsFunction(env, infraOf()), 'subscriptions'),
+      resend: invoker(resendFunction(env, infraOf()), 'resend'),
+      deliveries: invoker(deliveriesFunction(env, infraOf()), 'deliveries'),
     } satisfies Record<(typeof INVOKABLE_FUNCTIONS)[number], (input: unknown) => Promise<unknown>>;
 
     const health = (): Health => ({
@@ -168,7 +168,7 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
     ];
     for (const poller of parts.pollers) poller.start();
     scheduler.start();
-    parts.sweeps = new PeriodicSweep(sweeper, settings.sweepIntervalMs, log);
+    parts.sweeps = new PeriodicSweep(() => sweeper({}), settings.sweepIntervalMs, log);
     await parts.sweeps.start();
 
     let stopping: Promise<void> | undefined;
@@ -185,6 +185,11 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
     await shutdown(parts).catch((cleanupError: unknown) => log.error('cleanup after a failed start failed', { error: String(cleanupError) }));
     throw error;
   }
+}
+
+function functionLogger(env: Env): Pick<Infrastructure, 'log' | 'logger'> {
+  const logger = createLogger(localLogLevel(env));
+  return { log: logOf(logger), logger };
 }
 
 function openQueues(settings: LocalSettings, log: Log): Record<QueueName, LocalQueue> {

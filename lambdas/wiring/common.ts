@@ -1,6 +1,7 @@
 // What every function's wiring shares: the injected infrastructure, the repositories and the
 // wake-up queue. Each function has its own wiring module (./functions), so that its Lambda bundle
 // holds only the clients and adapters that function uses.
+import type { Logger } from '@aws-lambda-powertools/logger';
 import type { SchedulerClient } from '@aws-sdk/client-scheduler';
 import type { SNSClient } from '@aws-sdk/client-sns';
 import type { SQSClient } from '@aws-sdk/client-sqs';
@@ -21,6 +22,8 @@ export interface Infrastructure {
   /** Each function needs the document client; the others only where it uses that service. */
   clients: { doc: DynamoDBDocumentClient; sqs?: SQSClient; scheduler?: SchedulerClient; sns?: SNSClient };
   log: Log;
+  /** The Powertools logger behind `log`, where there is one: the entry point puts the Lambda context on its lines. */
+  logger?: Logger;
   clock?: Clock;
   /** Replacements for the SQS and Scheduler adapters (the local runtime wakes the sender in process). */
   wakeups?: WakeupQueue;

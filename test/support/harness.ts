@@ -4,7 +4,7 @@
 import { CreateScheduleCommand, SchedulerClient } from '@aws-sdk/client-scheduler';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { SendMessageBatchCommand, SendMessageCommand, SQSClient, type SendMessageBatchRequestEntry } from '@aws-sdk/client-sqs';
-import type { SQSEvent, SQSRecord } from 'aws-lambda';
+import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { mockClient, type AwsClientStub } from 'aws-sdk-client-mock';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { createDocumentClient } from '../../lambdas/adapters/dynamo/document-client';
@@ -13,13 +13,21 @@ import type { Log } from '../../lambdas/domain/log';
 import type { Metrics } from '../../lambdas/domain/metrics';
 import type { Clock } from '../../lambdas/domain/ports';
 import type { DeliveryWakeup } from '../../lambdas/domain/types';
-import { createDeliveriesHandler } from '../../lambdas/handlers/deliveries';
-import { createIngestHandler } from '../../lambdas/handlers/ingest';
-import { createResendHandler } from '../../lambdas/handlers/resend';
-import { createSenderHandler } from '../../lambdas/handlers/sender';
-import { createSubscriptionsHandler } from '../../lambdas/handlers/subscriptions';
-import { createSweeperHandler } from '../../lambdas/handlers/sweeper';
-import { buildDeliveryQueryDeps, buildIngestDeps, buildResendDeps, buildSendDeps, buildSubscriptionDeps, buildSweepDeps, type Env } from '../../lambdas/wiring/deps';
+import type { DeliveryQueryResponse } from '../../lambdas/domain/delivery-queries';
+import type { ResendResult } from '../../lambdas/domain/resend';
+import type { SubscriptionsResponse } from '../../lambdas/domain/subscriptions';
+import type { SweepResult } from '../../lambdas/domain/sweep';
+import {
+  buildSendDeps,
+  deliveriesFunction,
+  ingestFunction,
+  resendFunction,
+  senderFunction,
+  subscriptionsFunction,
+  sweeperFunction,
+  type Env,
+} from '../../lambdas/wiring/deps';
+import { invoker } from '../../local/lambda-context';
 import { startDynalite, type LocalDynamo } from './dynalite';
 
 export const QUEUE_URL = 'https://sqs.eu-central-1.amazonaws.com/123456789012/deliveries';
@@ -65,13 +73,14 @@ export interface Harness {
   scheduler: AwsClientStub<SchedulerClient>;
   sns: AwsClientStub<SNSClient>;
   deliveries: DynamoDeliveryRepository;
-  ingest: ReturnType<typeof createIngestHandler>;
-  sender: ReturnType<typeof createSenderHandler>;
-  resend: ReturnType<typeof createResendHandler>;
-  subscriptions: ReturnType<typeof createSubscriptionsHandler>;
-  sweeper: ReturnType<typeof createSweeperHandler>;
+  /** The functions' entry points as Lambda runs them (middy-wrapped), each call one invocation. */
+  ingest: (event: SQSEvent) => Promise<SQSBatchResponse>;
+  sender: (event: SQSEvent) => Promise<SQSBatchResponse>;
+  resend: (input: unknown) => Promise<ResendResult>;
+  subscriptions: (input: unknown) => Promise<SubscriptionsResponse>;
+  sweeper: (event?: unknown) => Promise<SweepResult>;
   /** The read-only support queries (deliveries function). */
-  query: ReturnType<typeof createDeliveriesHandler>;
+  query: (input: unknown) => Promise<DeliveryQueryResponse>;
   /** Wake-ups sent to the deliveries queue so far (batches and single delayed messages), in order. */
   queued(): Array<DeliveryWakeup & { delaySeconds?: number }>;
   /** Wake-ups handed to the Scheduler so far. */
@@ -138,12 +147,12 @@ export async function startHarness(overrides: Env = {}, extras: { metrics?: Metr
     scheduler,
     sns,
     deliveries,
-    ingest: createIngestHandler(buildIngestDeps(env, infra)),
-    sender: createSenderHandler(sendDeps),
-    resend: createResendHandler(buildResendDeps(env, infra)),
-    subscriptions: createSubscriptionsHandler(buildSubscriptionDeps(env, infra)),
-    sweeper: createSweeperHandler(buildSweepDeps(env, infra)),
-    query: createDeliveriesHandler(buildDeliveryQueryDeps(env, infra)),
+    ingest: invoker(ingestFunction(env, infra), 'ingest'),
+    sender: invoker(senderFunction(env, infra, sendDeps), 'sender'),
+    resend: invoker(resendFunction(env, infra), 'resend'),
+    subscriptions: invoker(subscriptionsFunction(env, infra), 'subscriptions'),
+    sweeper: invoker(sweeperFunction(env, infra), 'sweeper'),
+    query: invoker(deliveriesFunction(env, infra), 'deliveries'),
     queued() {
       const out: Array<DeliveryWakeup & { delaySeconds?: number }> = [];
       for (const call of sqs.calls()) {

@@ -3,6 +3,8 @@ import { loadConfig } from '../../config';
 import { FanoutTargets } from '../../domain/fanout-targets';
 import type { IngestDeps } from '../../domain/ingest';
 import { deliveryRepository, fanoutLog, required, subscriptionRepository, systemClock, type Env, type Infrastructure } from '../common';
+import { createIngestHandler } from '../../handlers/ingest';
+import { lambdaHandler } from '../lambda-handler';
 import { wakeupQueue } from '../wakeups';
 
 export function buildIngestDeps(env: Env, infra: Infrastructure): IngestDeps {
@@ -19,4 +21,9 @@ export function buildIngestDeps(env: Env, infra: Infrastructure): IngestDeps {
     metrics: infra.metrics,
     maxEventBytes: config.MAX_EVENT_BYTES,
   };
+}
+
+/** The ingest function's entry point, as Lambda runs it (and the local runtime and the tests). */
+export function ingestFunction(env: Env, infra: Infrastructure) {
+  return lambdaHandler(createIngestHandler(buildIngestDeps(env, infra)), infra);
 }

@@ -7,6 +7,8 @@ import type { Notifier, WakeupScheduler } from '../../domain/ports';
 import type { SendDeps } from '../../domain/send-attempt';
 import { SubscriptionLookup } from '../../domain/subscription-lookup';
 import { deliveryRepository, required, subscriptionRepository, systemClock, USER_AGENT, type Env, type Infrastructure } from '../common';
+import { createSenderHandler } from '../../handlers/sender';
+import { lambdaHandler } from '../lambda-handler';
 import { wakeupQueue } from '../wakeups';
 
 export function buildSendDeps(env: Env, infra: Infrastructure): SendDeps {
@@ -58,4 +60,9 @@ function schedulerOf(env: Env, infra: Infrastructure): WakeupScheduler {
     queueArn: config.DELIVERIES_QUEUE_ARN,
     roleArn: config.SCHEDULER_ROLE_ARN,
   });
+}
+
+/** The sender function's entry point; `deps` when the caller keeps them (the local runtime closes the webhook client). */
+export function senderFunction(env: Env, infra: Infrastructure, deps: SendDeps = buildSendDeps(env, infra)) {
+  return lambdaHandler(createSenderHandler(deps), infra);
 }

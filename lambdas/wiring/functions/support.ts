@@ -1,12 +1,17 @@
 // The console-invoked functions (subscriptions, resend, deliveries) and the sweeper: storage plus,
 // for resend and the sweeper, the deliveries queue.
 import { loadConfig } from '../../config';
+import { createDeliveriesHandler } from '../../handlers/deliveries';
+import { createResendHandler } from '../../handlers/resend';
+import { createSubscriptionsHandler } from '../../handlers/subscriptions';
+import { createSweeperHandler } from '../../handlers/sweeper';
 import type { DeliveryQueryDeps } from '../../domain/delivery-queries';
 import type { Log } from '../../domain/log';
 import type { ResendDeps } from '../../domain/resend';
 import type { SubscriptionDeps } from '../../domain/subscriptions';
 import type { SweepDeps } from '../../domain/sweep';
 import { deliveryRepository, fanoutLog, subscriptionRepository, systemClock, type Env, type Infrastructure } from '../common';
+import { lambdaHandler } from '../lambda-handler';
 import { wakeupQueue } from '../wakeups';
 
 export function buildResendDeps(env: Env, infra: Infrastructure): ResendDeps & { log: Log } {
@@ -39,4 +44,21 @@ export function buildSweepDeps(env: Env, infra: Infrastructure): SweepDeps {
     metrics: infra.metrics,
     graceMs: SWEEP_GRACE_MS,
   };
+}
+
+/** The support functions' entry points, as Lambda runs them (and the local runtime and the tests). */
+export function resendFunction(env: Env, infra: Infrastructure) {
+  return lambdaHandler(createResendHandler(buildResendDeps(env, infra)), infra, { callerErrorsOf: 'resend' });
+}
+
+export function deliveriesFunction(env: Env, infra: Infrastructure) {
+  return lambdaHandler(createDeliveriesHandler(buildDeliveryQueryDeps(env, infra)), infra, { callerErrorsOf: 'deliveries' });
+}
+
+export function subscriptionsFunction(env: Env, infra: Infrastructure) {
+  return lambdaHandler(createSubscriptionsHandler(buildSubscriptionDeps(env, infra)), infra, { callerErrorsOf: 'subscriptions' });
+}
+
+export function sweeperFunction(env: Env, infra: Infrastructure) {
+  return lambdaHandler(createSweeperHandler(buildSweepDeps(env, infra)), infra);
 }
