@@ -4,7 +4,7 @@
 import { describe, expect, it, vi } from 'vitest';
 import { createLogger, logOf } from '../../lambdas/wiring/log';
 import { lambdaHandler } from '../../lambdas/wiring/lambda-handler';
-import { ValidationError } from '../../lambdas/domain/ports';
+import { ValidationError } from '../../lambdas/domain/errors';
 import { invoker } from '../../local/lambda-context';
 import { RecordingLog } from '../support/harness';
 

@@ -19,9 +19,11 @@ import { inlineAttemptToItem, pendingShard, summaryToItem, type DeliveryKey } fr
 
 /** The condition's expression, names and values, merged with those of the update itself. */
 function conditioned(condition: StorageCondition, names: Record<string, string>, values: Record<string, unknown>) {
+  const allNames = { ...condition.names, ...names };
   return {
     ConditionExpression: condition.expression,
-    ExpressionAttributeNames: { ...condition.names, ...names },
+    // DynamoDB refuses an empty map of names: an update that needs none sends none.
+    ...(Object.keys(allNames).length > 0 ? { ExpressionAttributeNames: allNames } : {}),
     ExpressionAttributeValues: { ...condition.values, ...values },
   };
 }
