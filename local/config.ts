@@ -7,6 +7,7 @@ import * as z from 'zod';
 import { ConfigError, loadConfig, type ConfigKey } from '../lambdas/config';
 import type { TableNames } from '../lambdas/adapters/dynamo/table-names';
 import type { Env } from '../lambdas/wiring/deps';
+import { LOCAL_ACCOUNT, LOCAL_CREDENTIALS, LOCAL_REGION } from './local-aws';
 
 /** Service variables a user may set locally; everything else of the function environment is fixed here. */
 export const serviceKeys = [
@@ -111,10 +112,7 @@ export function localLogLevel(source: Env): LogLevel {
  */
 export const LOCAL_TARGET_ALLOWLIST = '127.0.0.0/8,::1/128';
 
-export const LOCAL_REGION = 'local';
-export const LOCAL_ACCOUNT = '000000000000';
-/** The SDKs insist on credentials; nothing checks them locally. */
-export const LOCAL_CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local' };
+export { LOCAL_ACCOUNT, LOCAL_CREDENTIALS, LOCAL_REGION };
 
 /** Table names are fixed locally: one data folder holds one service. */
 export const localTableNames: TableNames = {
