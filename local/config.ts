@@ -148,6 +148,8 @@ export function functionEnv(settings: LocalSettings, baseUrl: string): Env {
     EVENTS_DLQ_URL: queueUrlOf(baseUrl, 'events-dlq'),
     SCHEDULE_GROUP: 'local',
     SCHEDULER_ROLE_ARN: `arn:aws:iam::${LOCAL_ACCOUNT}:role/local-scheduler`,
+    // Support notices are logged locally; every function still gets every variable, as in AWS.
+    NOTIFY_TOPIC_ARN: `arn:aws:sns:${LOCAL_REGION}:${LOCAL_ACCOUNT}:notifications`,
     TARGET_ALLOWLIST: settings.environment.TARGET_ALLOWLIST || LOCAL_TARGET_ALLOWLIST,
     ...settings.service,
   };
