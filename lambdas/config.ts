@@ -26,7 +26,8 @@ export const defaults = {
   failingDisableAfterMs: 5 * 86_400_000,
 } as const;
 
-const schema = {
+/** Every variable's rule: the functions check it at cold start, the stack at synth (lib/stack-config.ts). */
+export const configSchema = {
   SUBSCRIPTIONS_TABLE: z.string().min(1),
   EVENTS_TABLE: z.string().min(1),
   DELIVERIES_TABLE: z.string().min(1),
@@ -56,6 +57,7 @@ const schema = {
   ALLOW_HTTP: flag(false),
 } as const;
 
+const schema = configSchema;
 type Schema = typeof schema;
 export type ConfigKey = keyof Schema;
 export type Config<K extends ConfigKey> = { [P in K]: z.output<Schema[P]> };

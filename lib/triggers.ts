@@ -8,8 +8,8 @@ import * as sources from 'aws-cdk-lib/aws-lambda-event-sources';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import type { FunctionId } from './functions';
+import { SQS_BATCH_SIZE } from './queue-settings';
 
-export const SQS_BATCH_SIZE = 10;
 export const SWEEP_INTERVAL = Duration.minutes(5);
 
 export interface TriggersProps {

@@ -19,8 +19,7 @@ import {
   type Infrastructure,
 } from '../lambdas/wiring/deps';
 import { createLogger, logOf } from '../lambdas/wiring/log';
-import { MAX_RECEIVE_COUNT } from '../lib/queues';
-import { SQS_BATCH_SIZE } from '../lib/triggers';
+import { MAX_RECEIVE_COUNT, SQS_BATCH_SIZE } from '../lib/queue-settings';
 import { functionEnv, LOCAL_CREDENTIALS, LOCAL_REGION, localLogLevel, queueArnOf, readLocalSettings, type LocalSettings } from './config';
 import { lockDataDir, type DataLock } from './data-lock';
 import { LocalDeadLetters } from './dead-letters';

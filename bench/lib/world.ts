@@ -5,6 +5,7 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { SQSEvent, SQSRecord } from 'aws-lambda';
 import type { TableNames } from '../../lambdas/adapters/dynamo/table-names';
+import { functionEnvironment } from '../../lambdas/function-environment';
 import type { Log } from '../../lambdas/domain/log';
 import type { Metrics } from '../../lambdas/domain/metrics';
 import type { Clock, WebhookClient } from '../../lambdas/domain/ports';
@@ -27,23 +28,16 @@ const EVENTS_DLQ_URL = 'https://sqs.us-east-1.amazonaws.com/123456789012/bench-e
 
 /** The environment the stack gives every function, with the benchmarks' table and queue names. */
 export function benchEnv(overrides: Env = {}): Env {
-  return {
-    SUBSCRIPTIONS_TABLE: TABLES.subscriptions,
-    EVENTS_TABLE: TABLES.events,
-    DELIVERIES_TABLE: TABLES.deliveries,
-    ATTEMPTS_TABLE: TABLES.attempts,
-    FANOUTS_TABLE: TABLES.fanouts,
-    DELIVERIES_QUEUE_URL,
-    DELIVERIES_QUEUE_ARN,
-    EVENTS_DLQ_URL,
-    SCHEDULE_GROUP: 'crm-webhooks',
-    SCHEDULER_ROLE_ARN: 'arn:aws:iam::123456789012:role/scheduler',
-    NOTIFY_TOPIC_ARN: 'arn:aws:sns:us-east-1:123456789012:notifications',
-    // The sink and receivers are plain http on loopback, which the stack would refuse.
-    ALLOW_HTTP: 'true',
-    TARGET_ALLOWLIST: '127.0.0.0/8',
-    ...overrides,
+  const resources = {
+    tables: TABLES,
+    deliveriesQueue: { url: DELIVERIES_QUEUE_URL, arn: DELIVERIES_QUEUE_ARN },
+    eventsDlqUrl: EVENTS_DLQ_URL,
+    scheduleGroup: 'crm-webhooks',
+    schedulerRoleArn: 'arn:aws:iam::123456789012:role/scheduler',
+    notifyTopicArn: 'arn:aws:sns:us-east-1:123456789012:notifications',
   };
+  // The sink and receivers are plain http on loopback, which the stack would refuse.
+  return { ...functionEnvironment(resources, { ALLOW_HTTP: 'true', TARGET_ALLOWLIST: '127.0.0.0/8' }), ...overrides };
 }
 
 export interface WorldOptions {

@@ -2,16 +2,14 @@
 // subscription's deliveries in a time window, an event's deliveries, or one delivery with its
 // attempts. Attempt records never hold secrets; they were scrubbed when written.
 import * as z from 'zod';
-import { isSubscriptionId, parseDeliveryId } from './delivery-id';
-import { isoDateTime, parseInput } from './input';
+import { parseDeliveryId } from './delivery-id';
+import { deliveryStatus, isoDateTime, parseInput, subscriptionId } from './input';
 import type { DeliveryRepository } from './ports';
 import { NotFoundError, ValidationError } from './errors';
 import type { Attempt, Delivery } from './types';
 
-const statuses = ['pending', 'delivered', 'failed', 'paused'] as const;
 export const MAX_PAGE = 500;
 
-const subscriptionId = z.string().refine(isSubscriptionId, 'must be a subscription id like sub_abcdefghijklmnopqrst');
 
 const listBySubscription = z
   .strictObject({
@@ -19,7 +17,7 @@ const listBySubscription = z
     subscriptionId,
     from: isoDateTime,
     to: isoDateTime,
-    status: z.enum(statuses, { message: `must be one of ${statuses.join(', ')}` }).optional(),
+    status: deliveryStatus.optional(),
     limit: z.number().int().min(1).max(MAX_PAGE, `at most ${MAX_PAGE}`).optional(),
     cursor: z.string().min(1).optional(),
   })

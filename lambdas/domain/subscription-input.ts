@@ -1,8 +1,8 @@
 // The console payloads of the subscriptions function, one schema per action. Messages name the field.
 import * as z from 'zod';
-import { isSubscriptionId } from './delivery-id';
+import { subscriptionId } from './input';
 
-const id = z.string({ message: 'is required' }).refine(isSubscriptionId, 'must be a subscription id like sub_abcdefghijklmnopqrst');
+const id = subscriptionId;
 const url = z.string({ message: 'must be a string' });
 const basicAuth = z.strictObject(
   {

@@ -54,7 +54,9 @@ export interface EventRecord {
   subscriptionIds: string[];
 }
 
-export type DeliveryStatus = 'pending' | 'delivered' | 'failed' | 'paused';
+/** Every status a delivery can have: the console's and the CLI's choices come from this list. */
+export const deliveryStatuses = ['pending', 'delivered', 'failed', 'paused'] as const;
+export type DeliveryStatus = (typeof deliveryStatuses)[number];
 export type AttemptTrigger = 'initial' | 'retry' | 'manual';
 export type AttemptOutcome = 'delivered' | 'http_status' | 'timeout' | 'network' | 'blocked';
 

@@ -1,5 +1,6 @@
 // What every function's wiring shares: the injected infrastructure, the repositories and the
-// wake-up queue. Each function has its own wiring module (./functions), so that its Lambda bundle
+// wake-up queue. Each function reads its configuration once, every key it uses (so a cold start
+// names every bad variable at once), and hands the parts to these builders. Each function has its own wiring module (./functions), so that its Lambda bundle
 // holds only the clients and adapters that function uses.
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { SchedulerClient } from '@aws-sdk/client-scheduler';
@@ -10,7 +11,7 @@ import { DynamoDeliveryRepository } from '../adapters/dynamo/delivery-repository
 import { DynamoFanoutLog } from '../adapters/dynamo/fanout-log';
 import { DynamoSubscriptionRepository } from '../adapters/dynamo/subscription-repository';
 import type { TableNames } from '../adapters/dynamo/table-names';
-import { loadConfig, tableKeys, type Config } from '../config';
+import { tableKeys, type Config } from '../config';
 import type { Log } from '../domain/log';
 import type { Metrics } from '../domain/metrics';
 import type { Clock, DeadLetters, Notifier, WakeupQueue, WakeupScheduler, WebhookClient } from '../domain/ports';
@@ -51,18 +52,19 @@ function tablesOf(config: Config<(typeof tableKeys)[number]>): TableNames {
   };
 }
 
-export function deliveryRepository(env: Env, infra: Infrastructure): DynamoDeliveryRepository {
-  const config = loadConfig(env, [...tableKeys, 'RETENTION_DAYS']);
+/** What every function reads to reach its storage. */
+export const storageKeys = [...tableKeys, 'RETENTION_DAYS'] as const;
+export type StorageConfig = Config<(typeof storageKeys)[number]>;
+
+export function deliveryRepository(config: StorageConfig, infra: Infrastructure): DynamoDeliveryRepository {
   return new DynamoDeliveryRepository({ doc: infra.clients.doc, tables: tablesOf(config), retentionDays: config.RETENTION_DAYS });
 }
 
-export function fanoutLog(env: Env, infra: Infrastructure): DynamoFanoutLog {
-  const config = loadConfig(env, ['FANOUTS_TABLE', 'RETENTION_DAYS']);
+export function fanoutLog(config: StorageConfig, infra: Infrastructure): DynamoFanoutLog {
   return new DynamoFanoutLog({ doc: infra.clients.doc, tableName: config.FANOUTS_TABLE, retentionDays: config.RETENTION_DAYS, random: infra.random });
 }
 
-export function subscriptionRepository(env: Env, infra: Infrastructure): DynamoSubscriptionRepository {
-  const config = loadConfig(env, [...tableKeys, 'RETENTION_DAYS']);
+export function subscriptionRepository(config: StorageConfig, infra: Infrastructure): DynamoSubscriptionRepository {
   return new DynamoSubscriptionRepository({ doc: infra.clients.doc, tables: tablesOf(config), retentionDays: config.RETENTION_DAYS });
 }
 

@@ -29,6 +29,7 @@ import {
 } from '../../lambdas/wiring/deps';
 import { invoker } from '../../local/lambda-context';
 import { startDynalite, type LocalDynamo } from './dynalite';
+import { functionEnvironment } from '../../lambdas/function-environment';
 
 export const QUEUE_URL = 'https://sqs.eu-central-1.amazonaws.com/123456789012/deliveries';
 export const QUEUE_ARN = 'arn:aws:sqs:eu-central-1:123456789012:deliveries';
@@ -94,25 +95,24 @@ export interface Harness {
 
 export async function startHarness(overrides: Env = {}, extras: { metrics?: Metrics } = {}): Promise<Harness> {
   const dynamo = await startDynalite();
+  const resources = {
+    tables: dynamo.tableNames,
+    deliveriesQueue: { url: QUEUE_URL, arn: QUEUE_ARN },
+    eventsDlqUrl: DLQ_URL,
+    scheduleGroup: 'crm-webhooks',
+    schedulerRoleArn: 'arn:aws:iam::123456789012:role/scheduler',
+    notifyTopicArn: TOPIC_ARN,
+  };
   const env: Env = {
-    SUBSCRIPTIONS_TABLE: dynamo.tableNames.subscriptions,
-    EVENTS_TABLE: dynamo.tableNames.events,
-    DELIVERIES_TABLE: dynamo.tableNames.deliveries,
-    ATTEMPTS_TABLE: dynamo.tableNames.attempts,
-    FANOUTS_TABLE: dynamo.tableNames.fanouts,
-    DELIVERIES_QUEUE_URL: QUEUE_URL,
-    DELIVERIES_QUEUE_ARN: QUEUE_ARN,
-    EVENTS_DLQ_URL: DLQ_URL,
-    SCHEDULE_GROUP: 'crm-webhooks',
-    SCHEDULER_ROLE_ARN: 'arn:aws:iam::123456789012:role/scheduler',
-    NOTIFY_TOPIC_ARN: TOPIC_ARN,
-    ATTEMPT_TIMEOUT_MS: '1000',
-    SUBSCRIPTION_CACHE_MS: '0',
-    ALLOW_HTTP: 'true',
-    // The receivers of the tests listen on loopback, which the target guard refuses by default.
-    TARGET_ALLOWLIST: '127.0.0.0/8,::1/128',
-    // Exact waits, so tests can assert them; the jitter has its own tests.
-    RETRY_JITTER: '0',
+    ...functionEnvironment(resources, {
+      ATTEMPT_TIMEOUT_MS: '1000',
+      SUBSCRIPTION_CACHE_MS: '0',
+      ALLOW_HTTP: 'true',
+      // The receivers of the tests listen on loopback, which the target guard refuses by default.
+      TARGET_ALLOWLIST: '127.0.0.0/8,::1/128',
+      // Exact waits, so tests can assert them; the jitter has its own tests.
+      RETRY_JITTER: '0',
+    }),
     ...overrides,
   };
   const sqsClient = new SQSClient({ region: 'eu-central-1', credentials: { accessKeyId: 'x', secretAccessKey: 'x' } });

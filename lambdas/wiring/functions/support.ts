@@ -10,22 +10,23 @@ import type { Log } from '../../domain/log';
 import type { ResendDeps } from '../../domain/resend';
 import type { SubscriptionDeps } from '../../domain/subscriptions';
 import type { SweepDeps } from '../../domain/sweep';
-import { deliveryRepository, fanoutLog, subscriptionRepository, systemClock, type Env, type Infrastructure } from '../common';
+import { deliveryRepository, fanoutLog, storageKeys, subscriptionRepository, systemClock, type Env, type Infrastructure } from '../common';
 import { lambdaHandler } from '../lambda-handler';
 import { wakeupQueue } from '../wakeups';
 
 export function buildResendDeps(env: Env, infra: Infrastructure): ResendDeps & { log: Log } {
-  return { deliveries: deliveryRepository(env, infra), wakeups: wakeupQueue(env, infra), clock: infra.clock ?? systemClock, log: infra.log, metrics: infra.metrics };
+  const config = loadConfig(env, [...storageKeys, 'DELIVERIES_QUEUE_URL']);
+  return { deliveries: deliveryRepository(config, infra), wakeups: wakeupQueue(config, infra), clock: infra.clock ?? systemClock, log: infra.log, metrics: infra.metrics };
 }
 
 export function buildDeliveryQueryDeps(env: Env, infra: Infrastructure): DeliveryQueryDeps & { log: Log } {
-  return { deliveries: deliveryRepository(env, infra), log: infra.log };
+  return { deliveries: deliveryRepository(loadConfig(env, storageKeys), infra), log: infra.log };
 }
 
 export function buildSubscriptionDeps(env: Env, infra: Infrastructure): SubscriptionDeps {
-  const config = loadConfig(env, ['ALLOW_HTTP', 'SIGNING_SECRET_GRACE_MS']);
+  const config = loadConfig(env, [...storageKeys, 'ALLOW_HTTP', 'SIGNING_SECRET_GRACE_MS']);
   return {
-    repository: subscriptionRepository(env, infra),
+    repository: subscriptionRepository(config, infra),
     clock: infra.clock ?? systemClock,
     log: infra.log,
     rules: { allowHttp: config.ALLOW_HTTP },
@@ -34,15 +35,15 @@ export function buildSubscriptionDeps(env: Env, infra: Infrastructure): Subscrip
 }
 
 export function buildSweepDeps(env: Env, infra: Infrastructure): SweepDeps {
-  const { SWEEP_GRACE_MS } = loadConfig(env, ['SWEEP_GRACE_MS']);
+  const config = loadConfig(env, [...storageKeys, 'DELIVERIES_QUEUE_URL', 'SWEEP_GRACE_MS']);
   return {
-    deliveries: deliveryRepository(env, infra),
-    fanoutLog: fanoutLog(env, infra),
-    wakeups: wakeupQueue(env, infra),
+    deliveries: deliveryRepository(config, infra),
+    fanoutLog: fanoutLog(config, infra),
+    wakeups: wakeupQueue(config, infra),
     clock: infra.clock ?? systemClock,
     log: infra.log,
     metrics: infra.metrics,
-    graceMs: SWEEP_GRACE_MS,
+    graceMs: config.SWEEP_GRACE_MS,
   };
 }
 
