@@ -1,11 +1,11 @@
 // One attempt of one delivery: claim it, POST the stored body, record the outcome, arrange the next
 // attempt. A failed HTTP attempt is a normal result; only storage or scheduling errors throw, so the
 // queue retries the message.
-import { classifyAttempt } from './attempt-outcome';
+import { classifyAttempt, RESPONSE_EXCERPT_BYTES } from './attempt-outcome';
 import { deliveryKeyOf } from './delivery-id';
 import { attemptMetric, noMetrics, type Metrics } from './metrics';
 import type { AttemptConclusion, DeliveryRepository, WebhookClient, WakeupQueue, WakeupScheduler } from './ports';
-import { scrub, secretsOf } from './redaction';
+import { scrub, scrubbedExcerpt, secretsOf } from './redaction';
 import { afterFailedAttempt, type RetryPolicy } from './retry-policy';
 import { isGone, recordSubscriptionHealth, type HealthDeps } from './subscription-health';
 import type { SubscriptionLookup } from './subscription-lookup';
@@ -85,7 +85,7 @@ export async function sendAttempt(deps: SendDeps, wakeup: DeliveryWakeup, contex
     outcome: classified.outcome,
     statusCode: classified.statusCode,
     error: classified.error === undefined ? undefined : scrub(classified.error, secrets),
-    responseBody: classified.responseBody === undefined ? undefined : scrub(classified.responseBody, secrets),
+    responseBody: classified.responseBody === undefined ? undefined : scrubbedExcerpt(classified.responseBody, secrets, RESPONSE_EXCERPT_BYTES),
   };
 
   const conclusion: AttemptConclusion =
