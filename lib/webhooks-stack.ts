@@ -1,8 +1,9 @@
 // The crm-webhooks service: queues, tables, the six functions, their triggers and permissions, the
 // alarms and the dashboard. Each part is built in its own file here; the README describes the
 // architecture.
-import { CfnOutput, Fn, Stack, type StackProps } from 'aws-cdk-lib';
+import { Annotations, CfnOutput, Fn, Stack, type StackProps } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
+import { allowlistWarnings, parseAllowlist } from '../lambdas/adapters/http/target-guard';
 import { Alarms } from './alarms';
 import { OperationsDashboard } from './dashboard';
 import { functionEnvironment } from './environment';
@@ -29,6 +30,9 @@ export class WebhooksStack extends Stack {
   constructor(scope: Construct, id: string, props?: StackProps) {
     super(scope, id, props);
     this.config = readStackConfig(this.node);
+    for (const warning of allowlistWarnings(parseAllowlist(this.config.targetAllowlist))) {
+      Annotations.of(this).addWarningV2('crm-webhooks:targetAllowlist', warning);
+    }
 
     this.queues = new Queues(this, 'Queues', {
       eventsConsumerTimeout: functionSpecs.ingest.timeout,
@@ -56,6 +60,7 @@ export class WebhooksStack extends Stack {
       functions: this.functions.byId,
       queues: this.queues,
       senderMaxConcurrency: this.config.senderMaxConcurrency,
+      ingestMaxConcurrency: this.config.ingestMaxConcurrency,
     });
 
     this.alarms = new Alarms(this, 'Alarms', {

@@ -260,12 +260,13 @@ describe('triggers', () => {
     return mappings.find((m) => m.Properties.FunctionName.Ref === s.logicalId(s.stack.functions.byId[id]));
   }
 
-  it('feeds ingest from the events queue, 10 records a batch, reporting partial failures', () => {
+  it('feeds ingest from the events queue, 10 records a batch, reporting partial failures, at most 10 at once', () => {
     expect(mappingOf('ingest').Properties).toEqual({
       EventSourceArn: { 'Fn::GetAtt': [s.logicalId(s.stack.queues.events), 'Arn'] },
       FunctionName: { Ref: s.logicalId(s.stack.functions.byId.ingest) },
       BatchSize: 10,
       FunctionResponseTypes: ['ReportBatchItemFailures'],
+      ScalingConfig: { MaximumConcurrency: 10 },
     });
   });
 
