@@ -2,6 +2,7 @@
 // the map is typed by those keys, so a misspelt, removed or newly added variable is a compile error here.
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import type * as iam from 'aws-cdk-lib/aws-iam';
+import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
@@ -17,12 +18,13 @@ export interface EnvironmentSources {
   queues: { deliveries: sqs.IQueue; eventsDlq: sqs.IQueue };
   scheduler: { group: scheduler.IScheduleGroup; role: iam.IRole };
   notifications: sns.ITopic;
+  secretsKey: kms.IKey;
 }
 
 /** ALLOW_HTTP stays unset in AWS: webhook targets there must be https. */
 type StackProvidedKey = Exclude<ConfigKey, 'ALLOW_HTTP'>;
 
-export function functionEnvironment({ config, tables, queues, scheduler, notifications }: EnvironmentSources): Record<string, string> {
+export function functionEnvironment({ config, tables, queues, scheduler, notifications, secretsKey }: EnvironmentSources): Record<string, string> {
   const service: Record<StackProvidedKey, string> = {
     SUBSCRIPTIONS_TABLE: tables.subscriptions.tableName,
     EVENTS_TABLE: tables.events.tableName,
@@ -48,6 +50,8 @@ export function functionEnvironment({ config, tables, queues, scheduler, notific
     // No private or loopback targets in AWS unless an allowlist is configured.
     TARGET_ALLOWLIST: config.targetAllowlist,
     NOTIFY_TOPIC_ARN: notifications.topicArn,
+    // Names the key; using it takes the kms: grants only the subscriptions and sender functions have.
+    SECRETS_KEY_ARN: secretsKey.keyArn,
   };
   return {
     ...service,

@@ -13,6 +13,7 @@ import { Notifications } from './notifications';
 import { grantFunctionPermissions } from './permissions';
 import { Queues } from './queues';
 import { RetryScheduler } from './scheduler';
+import { SecretsKey } from './secrets-key';
 import { readStackConfig, type StackConfig } from './stack-config';
 import { Tables } from './tables';
 import { Triggers } from './triggers';
@@ -21,6 +22,7 @@ export class WebhooksStack extends Stack {
   readonly config: StackConfig;
   readonly queues: Queues;
   readonly tables: Tables;
+  readonly secretsKey: SecretsKey;
   readonly scheduler: RetryScheduler;
   readonly functions: Functions;
   readonly notifications: Notifications;
@@ -40,6 +42,7 @@ export class WebhooksStack extends Stack {
     });
     this.notifications = new Notifications(this, 'Notifications');
     this.tables = new Tables(this, 'Tables');
+    this.secretsKey = new SecretsKey(this, 'SecretsKey');
     this.scheduler = new RetryScheduler(this, 'RetryScheduler', { deliveriesQueue: this.queues.deliveries });
 
     const environment = functionEnvironment({
@@ -48,6 +51,7 @@ export class WebhooksStack extends Stack {
       queues: this.queues,
       scheduler: this.scheduler,
       notifications: this.notifications.topic,
+      secretsKey: this.secretsKey.key,
     });
     this.functions = new Functions(this, 'Functions', { environment });
     grantFunctionPermissions(this.functions.byId, {
@@ -55,6 +59,7 @@ export class WebhooksStack extends Stack {
       queues: this.queues,
       scheduler: this.scheduler,
       notifications: this.notifications,
+      secretsKey: this.secretsKey.key,
     });
     new Triggers(this, 'Triggers', {
       functions: this.functions.byId,

@@ -18,7 +18,7 @@ export const LEASE_MARGIN_MS = 30_000;
 
 export interface SendDeps extends Omit<HealthDeps, 'forget'> {
   deliveries: DeliveryRepository;
-  subscriptions: Pick<SubscriptionLookup, 'get' | 'forget'>;
+  subscriptions: Pick<SubscriptionLookup, 'get' | 'forget' | 'refresh'>;
   webhook: WebhookClient;
   wakeups: Pick<WakeupQueue, 'sendDelayed'>;
   scheduler: WakeupScheduler;

@@ -1,6 +1,7 @@
 // Lambda entry of the sender function: configuration and clients once per cold start, then the handler.
 // Only the clients this function uses are created (and bundled).
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { KMSClient } from '@aws-sdk/client-kms';
 import { SchedulerClient } from '@aws-sdk/client-scheduler';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { SQSClient } from '@aws-sdk/client-sqs';
@@ -8,9 +9,11 @@ import { createDocumentClient } from '../adapters/dynamo/document-client';
 import { createSenderHandler } from '../handlers/sender';
 import { buildSendDeps } from '../wiring/functions/sender';
 import { createLogger, logOf } from '../wiring/log';
+import { kmsSecretBox } from '../wiring/secret-box';
 import { flushingMetrics, PowertoolsMetrics } from '../wiring/metrics';
 
 const log = logOf(createLogger());
 const metrics = new PowertoolsMetrics();
 const clients = { doc: createDocumentClient(new DynamoDBClient({})), sqs: new SQSClient({}), scheduler: new SchedulerClient({}), sns: new SNSClient({}) };
-export const handler = flushingMetrics(createSenderHandler(buildSendDeps(process.env, { clients, log, metrics })), metrics);
+const secretBox = kmsSecretBox(process.env, new KMSClient({}));
+export const handler = flushingMetrics(createSenderHandler(buildSendDeps(process.env, { clients, log, metrics, secretBox })), metrics);

@@ -59,7 +59,9 @@ describe('input edges', () => {
     await h.sender(wakeupEvent([wakeup]));
     const request = receiver.requests.find((r) => r.path === '/proto')!;
     expect(request.headers.constructor).toBe('c0nstructor-value');
-    expect(Object.hasOwn(request.headers, '__proto__') ? request.headers['__proto__'] : undefined).toBe('pr0to-value');
+    // Node's header object cannot hold `__proto__`; the raw list shows what came over the wire.
+    const raw = request.rawHeaders;
+    expect(raw[raw.findIndex((name, i) => i % 2 === 0 && name.toLowerCase() === '__proto__') + 1]).toBe('pr0to-value');
     expect(request.headers['x-other']).toBe('0ther-value');
   });
 });
