@@ -229,6 +229,7 @@ describe('functions', () => {
       // No allowlist: private, loopback and metadata targets are all refused in AWS.
       TARGET_ALLOWLIST: '',
       NOTIFY_TOPIC_ARN: ref(s.stack.notifications.topic),
+      SECRETS_KEY_ARN: { 'Fn::GetAtt': [s.logicalId(s.stack.secretsKey.key), 'Arn'] },
       POWERTOOLS_SERVICE_NAME: 'crm-webhooks',
       NODE_OPTIONS: '--enable-source-maps',
     });
