@@ -53,6 +53,8 @@ export const configSchema = {
   TARGET_ALLOWLIST: z.string().default(''),
   /** SNS topic for support notifications (subscription disabled); the local runtime logs instead. */
   NOTIFY_TOPIC_ARN: z.string().startsWith('arn:'),
+  /** The customer-managed KMS key that wraps the data keys of the subscriptions' secrets (subscriptions and sender functions). */
+  SECRETS_KEY_ARN: z.string().startsWith('arn:'),
   /** Plain http targets; true only where configured (the local runtime), https otherwise. */
   ALLOW_HTTP: flag(false),
 } as const;

@@ -12,6 +12,8 @@ export interface FunctionResources {
   scheduleGroup: string;
   schedulerRoleArn: string;
   notifyTopicArn: string;
+  /** The KMS key of the subscriptions' secrets; absent locally, where a key file under DATA_DIR seals them. */
+  secretsKeyArn?: string;
 }
 
 type ResourceKey =
@@ -25,14 +27,15 @@ type ResourceKey =
   | 'EVENTS_DLQ_URL'
   | 'SCHEDULE_GROUP'
   | 'SCHEDULER_ROLE_ARN'
-  | 'NOTIFY_TOPIC_ARN';
+  | 'NOTIFY_TOPIC_ARN'
+  | 'SECRETS_KEY_ARN';
 
 /** The tunable variables; one left out takes the service's default at cold start. */
 export type SettingKey = Exclude<ConfigKey, ResourceKey>;
 export type FunctionSettings = Partial<Record<SettingKey, string>>;
 
 export function functionEnvironment(resources: FunctionResources, settings: FunctionSettings = {}): Record<ConfigKey, string> {
-  const located: Record<ResourceKey, string> = {
+  const located: Partial<Record<ResourceKey, string>> = {
     SUBSCRIPTIONS_TABLE: resources.tables.subscriptions,
     EVENTS_TABLE: resources.tables.events,
     DELIVERIES_TABLE: resources.tables.deliveries,
@@ -44,6 +47,7 @@ export function functionEnvironment(resources: FunctionResources, settings: Func
     SCHEDULE_GROUP: resources.scheduleGroup,
     SCHEDULER_ROLE_ARN: resources.schedulerRoleArn,
     NOTIFY_TOPIC_ARN: resources.notifyTopicArn,
+    ...(resources.secretsKeyArn === undefined ? {} : { SECRETS_KEY_ARN: resources.secretsKeyArn }),
   };
   const given = Object.entries(settings).filter(([, value]) => value !== undefined);
   return { ...located, ...Object.fromEntries(given) } as Record<ConfigKey, string>;

@@ -2,6 +2,7 @@
 // from the stack's resources and configuration; every setting is typed by its variable's key.
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import type * as iam from 'aws-cdk-lib/aws-iam';
+import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
@@ -18,12 +19,13 @@ export interface EnvironmentSources {
   queues: { deliveries: sqs.IQueue; eventsDlq: sqs.IQueue };
   scheduler: { group: scheduler.IScheduleGroup; role: iam.IRole };
   notifications: sns.ITopic;
+  secretsKey: kms.IKey;
 }
 
 /** ALLOW_HTTP stays unset in AWS: webhook targets there must be https. Every other setting is set. */
 type StackSettings = Record<Exclude<SettingKey, 'ALLOW_HTTP'>, string>;
 
-export function functionEnvironment({ config, tables, queues, scheduler, notifications }: EnvironmentSources): Record<string, string> {
+export function functionEnvironment({ config, tables, queues, scheduler, notifications, secretsKey }: EnvironmentSources): Record<string, string> {
   const settings: StackSettings = {
     ATTEMPT_TIMEOUT_MS: String(config.attemptTimeoutMs),
     RETRY_BASE_DELAY_MS: String(config.retryBaseDelayMs),
@@ -52,6 +54,8 @@ export function functionEnvironment({ config, tables, queues, scheduler, notific
     scheduleGroup: scheduler.group.scheduleGroupName,
     schedulerRoleArn: scheduler.role.roleArn,
     notifyTopicArn: notifications.topicArn,
+    // Names the key; using it takes the kms: grants only the subscriptions and sender functions have.
+    secretsKeyArn: secretsKey.keyArn,
   };
   return {
     ...serviceEnvironment(resources, settings),

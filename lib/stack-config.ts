@@ -22,6 +22,8 @@ export interface StackConfig {
   retentionDays: number;
   /** senderMaxConcurrency: most sender instances the deliveries queue trigger runs at once. Default 20. */
   senderMaxConcurrency: number;
+  /** ingestMaxConcurrency: most ingest instances the events queue trigger runs at once. Default 10. */
+  ingestMaxConcurrency: number;
   /** sweepGraceMs: how long past its due time a pending delivery waits before the sweeper re-enqueues it (SWEEP_GRACE_MS). Default 600000 (10 min). */
   sweepGraceMs: number;
   /** retryJitter: each retry wait is spread by up to this fraction either way (RETRY_JITTER). Default 0.1 (±10 %). */
@@ -81,6 +83,9 @@ const settings: Record<NumericKey, Setting> = {
   retentionDays: { variable: 'RETENTION_DAYS' },
   // Lambda accepts a maximum concurrency from 2 to 1000 on an SQS event source.
   senderMaxConcurrency: { fallback: 20, min: 2, max: 1000, integer: true },
+  // A burst from the CRM must not take the account's concurrency from the sender and everything
+  // else; the events wait in the queue instead (each instance takes batches of 10).
+  ingestMaxConcurrency: { fallback: 10, min: 2, max: 1000, integer: true },
   // The sweeper reads a minute of the fan-out log once, a grace period after it ended: an ingest
   // invocation writes its log item first and its events up to its timeout later, so the grace
   // must outlast that timeout (with a margin) or an event could be read before it is stored.

@@ -6,6 +6,8 @@ import { banner } from './banner';
 import { startRuntime } from './runtime';
 
 async function main(): Promise<void> {
+  // Everything the runtime writes (tables, queue journals, schedules, the secrets key) is the user's alone.
+  process.umask(0o077);
   // The SDK's multi-line notice that its 2027 releases need Node 22 says nothing about this run.
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   let runtime;

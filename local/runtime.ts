@@ -2,8 +2,10 @@
 // invoked with a Lambda-like context), wired by the same builders as in Lambda, over dynalite, in-process queues and scheduler, behind one HTTP server
 // with SQS- and Lambda-compatible endpoints. Tests start it in process (port 0, a temp data folder);
 // `npm start` runs it from local/main.ts.
-import { mkdirSync } from 'node:fs';
+import { chmodSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { EnvelopeSecretBox } from '../lambdas/adapters/crypto/envelope-secret-box';
+import { LocalDataKeys, openKeyFile } from '../lambdas/adapters/crypto/local-data-keys';
 import type { Log } from '../lambdas/domain/log';
 import type { DeliveryRepository, WebhookClient } from '../lambdas/domain/ports';
 import { createAwsClients, type AwsClients } from '../lambdas/wiring/aws-clients';
@@ -40,6 +42,9 @@ export interface RuntimeOptions {
   /** Where the handlers and the runtime log; default the Powertools logger, as in Lambda. */
   log?: Log;
 }
+
+/** The key file under DATA_DIR that wraps the data keys of the subscriptions' secrets (mode 0600). */
+export const SECRETS_KEY_FILE = 'secrets.key';
 
 export const QUEUE_NAMES = ['events', 'events-dlq', 'deliveries', 'deliveries-dlq'] as const;
 export type QueueName = (typeof QUEUE_NAMES)[number];
@@ -103,7 +108,9 @@ async function shutdown(parts: Parts): Promise<void> {
 export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtime> {
   const settings = readLocalSettings(options.env ?? process.env);
   const log = options.log ?? logOf(createLogger(localLogLevel(options.env ?? process.env)));
-  mkdirSync(settings.dataDir, { recursive: true });
+  // The folder holds the subscriptions (and their key file): the user's alone, whatever the umask.
+  mkdirSync(settings.dataDir, { recursive: true, mode: 0o700 });
+  chmodSync(settings.dataDir, 0o700);
 
   // Taken before anything opens a file in the folder, and outside the try: a refused lock is not ours to release.
   const parts: Parts = { lock: lockDataDir(settings.dataDir) };
@@ -129,6 +136,8 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
       scheduler,
       notifier,
       deadLetters: new LocalDeadLetters(queues['events-dlq']),
+      // The subscriptions' secrets are sealed under a key file beside the data, as under KMS on AWS.
+      secretBox: new EnvelopeSecretBox(new LocalDataKeys(openKeyFile(join(settings.dataDir, SECRETS_KEY_FILE)))),
     };
     // Each function gets its own logger, as each Lambda function has its own environment (its own
     // cold start); a log given by the caller (tests) is shared.

@@ -10,6 +10,9 @@ import type { Log } from '../../lambdas/domain/log';
 import type { Metrics } from '../../lambdas/domain/metrics';
 import type { Clock, WebhookClient } from '../../lambdas/domain/ports';
 import { createSubscriptionsHandler } from '../../lambdas/handlers/subscriptions';
+import { randomBytes } from 'node:crypto';
+import { EnvelopeSecretBox } from '../../lambdas/adapters/crypto/envelope-secret-box';
+import { LocalDataKeys } from '../../lambdas/adapters/crypto/local-data-keys';
 import { buildSubscriptionDeps, type Env, type Infrastructure } from '../../lambdas/wiring/deps';
 import { AwsCounts, FakeScheduler, FakeSns, FakeSqs } from './fake-aws';
 import { FakeDynamo } from './fake-dynamo';
@@ -62,11 +65,15 @@ export class World {
     this.sqs = new FakeSqs(this.counts, clock ? () => clock.now().getTime() : Date.now);
   }
 
+  /** Seals the subscriptions' secrets as the local runtime does, with a key of this run (no KMS to fake). */
+  readonly secretBox = new EnvelopeSecretBox(new LocalDataKeys(randomBytes(32)));
+
   infra(log: Log, extras: { metrics?: Metrics; random?: () => number; webhook?: WebhookClient } = {}): Infrastructure {
     return {
       clients: { doc: this.dynamo.documentClient(), sqs: this.sqs.client(), scheduler: this.scheduler.client(), sns: this.sns.client() },
       log,
       clock: this.clock,
+      secretBox: this.secretBox,
       ...extras,
     };
   }

@@ -2,7 +2,7 @@
 // subscription's deliveries in a time window, an event's deliveries, or one delivery with its
 // attempts. Attempt records never hold secrets; they were scrubbed when written.
 import * as z from 'zod';
-import { parseDeliveryId } from './delivery-id';
+import { EVENT_ID_TOO_LONG, isStorableEventId, parseDeliveryId } from './delivery-id';
 import { deliveryStatus, isoDateTime, parseInput, subscriptionId } from './input';
 import type { DeliveryRepository } from './ports';
 import { NotFoundError, ValidationError } from './errors';
@@ -24,7 +24,9 @@ const listBySubscription = z
   .refine((q) => Date.parse(q.from) < Date.parse(q.to), { message: 'must be before `to`', path: ['from'] });
 const listByEvent = z.strictObject({
   action: z.literal('list'),
-  eventId: z.union([z.string().min(1), z.number().int()], { message: 'must be an event id (string or integer)' }),
+  eventId: z
+    .union([z.string().min(1), z.number().int()], { message: 'must be an event id (string or integer)' })
+    .refine((id) => typeof id === 'number' || isStorableEventId(id), EVENT_ID_TOO_LONG),
   subscriptionId: subscriptionId.optional(),
 });
 const show = z.strictObject({ action: z.literal('show'), deliveryId: z.string({ message: 'is required' }).min(1) });

@@ -7,6 +7,7 @@ import type {
   DeliveryStatus,
   DeliveryWakeup,
   EventRecord,
+  FanoutTarget,
   Subscription,
   SubscriptionStatus,
 } from './types';
@@ -17,6 +18,13 @@ export interface SubscriptionRepository {
   get(id: string): Promise<Subscription | undefined>;
   /** Every subscription with the given status, oldest first. */
   listByStatus(status: SubscriptionStatus): Promise<Subscription[]>;
+  /** The same, as fan-out needs them: id, status and event types, secrets left sealed. */
+  listTargets(status: SubscriptionStatus): Promise<FanoutTarget[]>;
+  /**
+   * A number every write of a subscription changes (after the write), read strongly consistent:
+   * a cache may keep what it read while the number stays the same.
+   */
+  version(): Promise<number>;
   /**
    * Replaces the stored item; fails with NotFoundError if it does not exist, or with ConflictError
    * when `expectedUpdatedAt` is given and the stored item was changed since (read-modify-write).

@@ -1,7 +1,7 @@
 // Manual resend by support: pick deliveries by id, by event, or by subscription and time window, and
 // give each a fresh attempt budget starting now. `dryRun` only reports what would be resent.
 import * as z from 'zod';
-import { parseDeliveryId } from './delivery-id';
+import { EVENT_ID_TOO_LONG, isStorableEventId, parseDeliveryId } from './delivery-id';
 import { hasLiveLease } from './delivery-lifecycle';
 import { deliveryStatus, isoDateTime, parseInput, subscriptionId } from './input';
 import type { Log } from './log';
@@ -22,9 +22,12 @@ const byDeliveryIds = z.strictObject({
   deliveryIds: z.array(z.string().min(1, 'must not be empty'), { message: 'must be an array of delivery ids' }).min(1, 'must name at least one delivery').max(1000, 'at most 1000 per call'),
   dryRun,
 });
+const eventId = z
+  .union([z.string().min(1), z.number().int()], { message: 'must be event ids (strings or integers)' })
+  .refine((id) => typeof id === 'number' || isStorableEventId(id), EVENT_ID_TOO_LONG);
 const byEventIds = z.strictObject({
   eventIds: z
-    .array(z.union([z.string().min(1), z.number().int()], { message: 'must be event ids (strings or integers)' }), { message: 'must be an array of event ids' })
+    .array(eventId, { message: 'must be an array of event ids' })
     .min(1, 'must name at least one event')
     .max(1000, 'at most 1000 per call'),
   subscriptionId: subscriptionId.optional(),

@@ -42,6 +42,9 @@ export interface Subscription {
   updatedAt: string;
 }
 
+/** What fan-out needs of a subscription: no secret, so ingest never decrypts one. */
+export type FanoutTarget = Pick<Subscription, 'id' | 'status' | 'eventTypes'>;
+
 /** One CRM event as accepted by ingest. The body is kept byte for byte; it is never re-serialised. */
 export interface EventRecord {
   eventId: string;

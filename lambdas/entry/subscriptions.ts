@@ -2,12 +2,15 @@
 // handler wrapped by middy (wiring/lambda-handler.ts).
 // Only the clients this function uses are created (and bundled).
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { KMSClient } from '@aws-sdk/client-kms';
 import { createDocumentClient } from '../adapters/dynamo/document-client';
 import { subscriptionsFunction } from '../wiring/functions/support';
 import { createLogger, logOf } from '../wiring/log';
+import { kmsSecretBox } from '../wiring/secret-box';
 import { PowertoolsMetrics } from '../wiring/metrics';
 
 const logger = createLogger();
 const metrics = new PowertoolsMetrics();
 const clients = { doc: createDocumentClient(new DynamoDBClient({})) };
-export const handler = subscriptionsFunction(process.env, { clients, log: logOf(logger), logger, metrics });
+const secretBox = kmsSecretBox(process.env, new KMSClient({}));
+export const handler = subscriptionsFunction(process.env, { clients, log: logOf(logger), logger, metrics, secretBox });

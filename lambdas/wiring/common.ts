@@ -15,6 +15,7 @@ import { tableKeys, type Config } from '../config';
 import type { Log } from '../domain/log';
 import type { Metrics } from '../domain/metrics';
 import type { Clock, DeadLetters, Notifier, WakeupQueue, WakeupScheduler, WebhookClient } from '../domain/ports';
+import type { SecretBox } from '../domain/secret-box';
 import { version } from '../../package.json';
 
 export type Env = Record<string, string | undefined>;
@@ -34,6 +35,11 @@ export interface Infrastructure {
   deadLetters?: DeadLetters;
   /** Replacement for SNS (the local runtime logs notices and keeps them for GET /notifications). */
   notifier?: Notifier;
+  /**
+   * Seals and opens the subscriptions' secret fields: the KMS one in Lambda (lambdas/wiring/secret-box.ts),
+   * the key-file one locally. Absent in the functions that read no secret (ingest, resend, deliveries, sweeper).
+   */
+  secretBox?: SecretBox;
   /** Uniform in [0, 1) for retry jitter (tests pin it). */
   random?: () => number;
   metrics?: Metrics;
@@ -65,7 +71,7 @@ export function fanoutLog(config: StorageConfig, infra: Infrastructure): DynamoF
 }
 
 export function subscriptionRepository(config: StorageConfig, infra: Infrastructure): DynamoSubscriptionRepository {
-  return new DynamoSubscriptionRepository({ doc: infra.clients.doc, tables: tablesOf(config), retentionDays: config.RETENTION_DAYS });
+  return new DynamoSubscriptionRepository({ doc: infra.clients.doc, tables: tablesOf(config), retentionDays: config.RETENTION_DAYS, secrets: infra.secretBox });
 }
 
 /** A client the function needs but was not given: a wiring mistake, named at cold start. */

@@ -27,8 +27,20 @@ describe.concurrent('crm-webhooks errors (real process)', () => {
     ]);
     expect(oneErrorLine(limit)).toBe("crm-webhooks: option '--limit <n>' argument 'many' is invalid. must be a positive integer.");
     expect(oneErrorLine(status)).toMatch(/^crm-webhooks: option '--status <status>' argument 'lost' is invalid\. Allowed choices are pending, delivered, failed, paused\.$/);
-    expect(oneErrorLine(header)).toBe('crm-webhooks: option \'--header <header...>\' argument \'no colon\' is invalid. must be "Name: value".');
+    expect(oneErrorLine(header)).toBe('crm-webhooks: option \'--header <header...>\' is invalid (value not shown: it may hold a secret). must be "Name: value".');
     expect([limit.code, status.code, header.code]).toEqual([1, 1, 1]);
+  });
+
+  it('never repeats a rejected value that may hold a secret', async () => {
+    const [auth, header] = await Promise.all([
+      runCli(['subscriptions', 'create', '--url', 'https://example.com/hook', '--basic-auth', 'pa55w0rd-without-user']),
+      runCli(['subscriptions', 'update', 'sub_aaaaaaaaaaaaaaaaaaaa', '--header', 'X-Api-Key=k3y-s3cr3t']),
+    ]);
+    expect([auth.code, header.code]).toEqual([1, 1]);
+    expect(oneErrorLine(auth)).toBe('crm-webhooks: option \'--basic-auth <user:password>\' is invalid (value not shown: it may hold a secret). must be "user:password".');
+    expect(auth.stderr + auth.stdout).not.toContain('pa55w0rd');
+    expect(oneErrorLine(header)).toMatch(/^crm-webhooks: option '--header <header\.\.\.>' is invalid/);
+    expect(header.stderr + header.stdout).not.toContain('k3y-s3cr3t');
   });
 
   it('selectors that do not fit together', async () => {

@@ -11,6 +11,8 @@ import { createDocumentClient } from '../../lambdas/adapters/dynamo/document-cli
 import { DynamoDeliveryRepository } from '../../lambdas/adapters/dynamo/delivery-repository';
 import type { Log } from '../../lambdas/domain/log';
 import type { Metrics } from '../../lambdas/domain/metrics';
+import type { SecretBox } from '../../lambdas/domain/secret-box';
+import { testSecretBox } from './secret-box';
 import type { Clock } from '../../lambdas/domain/ports';
 import type { DeliveryWakeup } from '../../lambdas/domain/types';
 import type { DeliveryQueryResponse } from '../../lambdas/domain/delivery-queries';
@@ -93,7 +95,7 @@ export interface Harness {
   close(): Promise<void>;
 }
 
-export async function startHarness(overrides: Env = {}, extras: { metrics?: Metrics } = {}): Promise<Harness> {
+export async function startHarness(overrides: Env = {}, extras: { metrics?: Metrics; secretBox?: SecretBox } = {}): Promise<Harness> {
   const dynamo = await startDynalite();
   const resources = {
     tables: dynamo.tableNames,
@@ -129,7 +131,8 @@ export async function startHarness(overrides: Env = {}, extras: { metrics?: Metr
   const clock = new TestClock();
   const log = new RecordingLog();
   const doc = createDocumentClient(dynamo.client);
-  const infra = { clients: { doc, sqs: sqsClient, scheduler: schedulerClient, sns: snsClient }, log, clock, metrics: extras.metrics };
+  const secretBox = extras.secretBox ?? testSecretBox();
+  const infra = { clients: { doc, sqs: sqsClient, scheduler: schedulerClient, sns: snsClient }, log, clock, metrics: extras.metrics, secretBox };
   const deliveries = new DynamoDeliveryRepository({
     doc,
     tables: { events: env.EVENTS_TABLE!, deliveries: env.DELIVERIES_TABLE!, attempts: env.ATTEMPTS_TABLE! },

@@ -1,8 +1,9 @@
-import { parseAllowlist } from '../../adapters/http/target-guard';
+import { allowlistWarnings, parseAllowlist } from '../../adapters/http/target-guard';
 import { UndiciWebhookClient } from '../../adapters/http/webhook-client';
 import { EventBridgeWakeupScheduler } from '../../adapters/scheduler/scheduler-wakeups';
 import { SnsNotifier } from '../../adapters/sns/sns-notifier';
 import { ConfigError, loadConfig, retryKeys, type Config } from '../../config';
+import type { Log } from '../../domain/log';
 import type { Notifier, WakeupScheduler } from '../../domain/ports';
 import type { SendDeps } from '../../domain/send-attempt';
 import { SubscriptionLookup } from '../../domain/subscription-lookup';
@@ -38,7 +39,7 @@ export function buildSendDeps(env: Env, infra: Infrastructure): SendDeps {
     failingDisableAfterMs: config.FAILING_DISABLE_AFTER_MS,
     random: infra.random,
     metrics: infra.metrics,
-    webhook: infra.webhook ?? new UndiciWebhookClient({ guard: { allowlist: targetAllowlist(config.TARGET_ALLOWLIST) } }),
+    webhook: infra.webhook ?? new UndiciWebhookClient({ guard: { allowlist: targetAllowlist(config.TARGET_ALLOWLIST, infra.log) } }),
     wakeups: wakeupQueue(config, infra),
     scheduler: infra.scheduler ?? schedulerOf(config, infra),
     clock,
@@ -54,12 +55,15 @@ export function buildSendDeps(env: Env, infra: Infrastructure): SendDeps {
   };
 }
 
-function targetAllowlist(text: string) {
+function targetAllowlist(text: string, log: Log) {
+  let cidrs;
   try {
-    return parseAllowlist(text);
+    cidrs = parseAllowlist(text);
   } catch (error) {
     throw new ConfigError(`invalid configuration: TARGET_ALLOWLIST: ${(error as Error).message}`);
   }
+  for (const warning of allowlistWarnings(cidrs)) log.warn('TARGET_ALLOWLIST is wide', { warning });
+  return cidrs;
 }
 
 function notifierOf(config: SenderConfig, infra: Infrastructure): Notifier {
