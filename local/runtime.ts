@@ -134,10 +134,12 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
 
     const env = functionEnv(settings, http.url);
     const notifier = new LocalNotifier(log);
+    const wakeups = new LocalWakeupQueue(queues.deliveries);
     const infra: Infrastructure = {
       clients,
       log,
-      wakeups: new LocalWakeupQueue(queues.deliveries),
+      wakeups,
+      queuedWakeups: wakeups,
       scheduler,
       notifier,
       deadLetters: new LocalDeadLetters(queues['events-dlq']),

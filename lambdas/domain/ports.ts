@@ -150,6 +150,14 @@ export interface WakeupQueue {
   sendDelayed(wakeup: DeliveryWakeup, delayMs: number): Promise<void>;
 }
 
+/**
+ * Where the queue can be looked into (the local runtime's in-process queue; SQS cannot be): which
+ * deliveries still have a wake-up waiting there or being handled, so the sweeper does not add another.
+ */
+export interface QueuedWakeups {
+  stillQueued(deliveryIds: string[]): Promise<Set<string>>;
+}
+
 export interface WakeupScheduler {
   /** Creates a one-time schedule; a schedule of the same wakeup that already exists counts as done. */
   scheduleAt(wakeup: DeliveryWakeup, at: Date): Promise<void>;

@@ -169,5 +169,6 @@ async function handleUnclaimed(deps: SendDeps, wakeup: DeliveryWakeup, context: 
     return { kind: 'skipped', reason: 'retry re-arranged' };
   }
   deps.log.info('duplicate wake-up ignored', fields);
+  (deps.metrics ?? noMetrics).count('WakeupsDuplicate');
   return { kind: 'skipped', reason: 'duplicate' };
 }

@@ -167,7 +167,8 @@ describe('dashboard', () => {
       EventsIngested: true, EventsRejected: true, EventsRepeated: true, DeliveriesCreated: true, DeliveriesDelivered: true,
       DeliveriesFailed: true, DeliveriesPaused: true, DeliveriesResent: true, AttemptsDelivered: true, AttemptsHttpStatus: true,
       AttemptsTimeout: true, AttemptsNetwork: true, AttemptsBlocked: true, AttemptLatency: true, RetriesQueued: true,
-      RetriesScheduled: true, SweeperRecoveries: true, SweeperBacklogMinutes: true, SubscriptionsDisabled: true,
+      RetriesScheduled: true, SweeperRecoveries: true, SweeperBacklogMinutes: true, SweeperWakeupsHeld: true, WakeupsDuplicate: true,
+      SubscriptionsDisabled: true,
     };
     expect([...graphed].sort()).toEqual(Object.keys(written).sort());
   });

@@ -34,6 +34,7 @@ export function buildSweepDeps(env: Env, infra: Infrastructure): SweepDeps {
     deliveries: deliveryRepository(env, infra),
     fanoutLog: fanoutLog(env, infra),
     wakeups: wakeupQueue(env, infra),
+    queued: infra.queuedWakeups,
     clock: infra.clock ?? systemClock,
     log: infra.log,
     metrics: infra.metrics,
