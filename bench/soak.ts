@@ -21,7 +21,7 @@ import { eventBody, sampleBody } from './lib/world';
 const EVENTS = positive('BENCH_EVENTS', 10_000);
 const KILLS = positive('BENCH_KILLS', 3);
 const PORT = positive('BENCH_PORT', 4250);
-const RATE = positive('BENCH_EVENTS_PER_SECOND', 60);
+const RATE = positive('BENCH_EVENTS_PER_SECOND', 40);
 const SUBSCRIPTIONS = 3;
 const FAIL_RATE = 0.3;
 const SEED = 29;
@@ -50,6 +50,7 @@ function startRuntime(dir: string): Promise<Runtime> {
       BENCH_RUNTIME_LOG: 'count',
     },
     stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+    execArgv: [...process.execArgv, '--heap-growing-percent=50'],
   }, 120_000);
 }
 
