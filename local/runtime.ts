@@ -151,26 +151,10 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
     parts.webhook = sendDeps.webhook as WebhookClient & { close?: () => Promise<void> };
     const sender = createSenderHandler(sendDeps);
     const sweeper = createSweeperHandler(buildSweepDeps(env, infra));
-    const invokable = {
-      subscriptions: createSubscriptionsHandler(buildSubscriptionDeps(env, infra)),
-      resend: createResendHandler(buildResendDeps(env, infra)),
-      deliveries: createDeliveriesHandler(buildDeliveryQueryDeps(env, infra)),
-      'dead-letters': createDeadLettersHandler(
-        buildDeadLetterDeps(env, {
-          clients: {},
-          log,
-          parkedQueues: {
-            events: new LocalParkedQueue(queues['events-dlq'], queues.events),
-            deliveries: new LocalParkedQueue(queues['deliveries-dlq'], queues.deliveries),
-          },
-        }),
-      ),
-    } satisfies Record<(typeof INVOKABLE_FUNCTIONS)[number], (input: unknown) => Promise<unknown>>;
-
     const health = (): Health => healthOf(queues, scheduler.size);
     http.setRoutes({
       sqs: createSqsEndpoint({ queues: { events: queues.events, 'events-dlq': queues['events-dlq'] }, baseUrl: () => http.url }),
-      lambda: createLambdaEndpoint(invokable),
+      lambda: createLambdaEndpoint(supportFunctions(env, infra, queues)),
       publish: (body) => {
         const parsed = parseEvent(body, 'local', Number(settings.service.MAX_EVENT_BYTES));
         return parsed.ok ? { messageId: queues.events.send(body).id } : { refused: parsed.reason };
@@ -205,6 +189,20 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
     await shutdown(parts).catch((cleanupError: unknown) => log.error('cleanup after a failed start failed', { error: String(cleanupError) }));
     throw error;
   }
+}
+
+/** The functions support invokes, wired as in Lambda; the dead letters are the in-process queues. */
+function supportFunctions(env: Env, infra: Infrastructure, queues: Record<QueueName, LocalQueue>) {
+  const parkedQueues = {
+    events: new LocalParkedQueue(queues['events-dlq'], queues.events),
+    deliveries: new LocalParkedQueue(queues['deliveries-dlq'], queues.deliveries),
+  };
+  return {
+    subscriptions: createSubscriptionsHandler(buildSubscriptionDeps(env, infra)),
+    resend: createResendHandler(buildResendDeps(env, infra)),
+    deliveries: createDeliveriesHandler(buildDeliveryQueryDeps(env, infra)),
+    'dead-letters': createDeadLettersHandler(buildDeadLetterDeps(env, { clients: {}, log: infra.log, parkedQueues })),
+  } satisfies Record<(typeof INVOKABLE_FUNCTIONS)[number], (input: unknown) => Promise<unknown>>;
 }
 
 /** Queue depths, and a warning per non-empty dead-letter queue naming the command that shows it. */
