@@ -173,7 +173,7 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
     for (const poller of parts.pollers) poller.start();
     scheduler.start();
     parts.sweeps = new PeriodicSweep(sweeper, settings.sweepIntervalMs, log);
-    await parts.sweeps.start();
+    parts.sweeps.start();
 
     let stopping: Promise<void> | undefined;
     return {
@@ -250,8 +250,12 @@ class PeriodicSweep {
     private readonly log: Log,
   ) {}
 
-  async start(): Promise<void> {
-    await this.runOnce();
+  /**
+   * The first run starts now but is not waited for: after a restart with a long fan-out log to
+   * catch up on, it may take minutes, and the endpoints and pollers must not wait for it.
+   */
+  start(): void {
+    void this.runOnce();
     this.timer = setInterval(() => void this.runOnce(), this.intervalMs);
   }
 
