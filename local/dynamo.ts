@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { ensureTables } from '../lambdas/adapters/dynamo/create-tables';
 import { createAwsClients } from '../lambdas/wiring/aws-clients';
 import { LOCAL_CREDENTIALS, LOCAL_REGION, localTableNames } from './config';
+import { closeLevelIteratorsOnReturn } from './level-iterators';
 
 interface DynaliteOptions {
   /** LevelDB folder; in memory without it. */
@@ -28,6 +29,7 @@ export interface LocalDynamo {
 
 /** Starts dynalite on `<dataDir>/dynamodb` and creates the tables that do not exist yet. */
 export async function startDynamo(dataDir: string): Promise<LocalDynamo> {
+  closeLevelIteratorsOnReturn();
   const path = join(dataDir, 'dynamodb');
   mkdirSync(path, { recursive: true });
   const server = dynalite({ path, createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
