@@ -23,6 +23,8 @@ const functionEnv: Record<string, string> = {
     tables: { subscriptions: 'subscriptions', events: 'events', deliveries: 'deliveries', attempts: 'attempts', fanouts: 'fanouts' },
     deliveriesQueue: { url: 'https://sqs.eu-central-1.amazonaws.com/123456789012/deliveries', arn: 'arn:aws:sqs:eu-central-1:123456789012:deliveries' },
     eventsDlqUrl: 'https://sqs.eu-central-1.amazonaws.com/123456789012/events-dlq',
+    eventsQueueUrl: 'https://sqs.eu-central-1.amazonaws.com/123456789012/events',
+    deliveriesDlqUrl: 'https://sqs.eu-central-1.amazonaws.com/123456789012/deliveries-dlq',
     scheduleGroup: 'crm-webhooks',
     schedulerRoleArn: 'arn:aws:iam::123456789012:role/scheduler',
     notifyTopicArn: 'arn:aws:sns:eu-central-1:123456789012:notifications',

@@ -79,7 +79,7 @@ interface ReceiverDump {
 }
 
 async function invoke(runtime: Runtime, name: string, payload: unknown): Promise<Record<string, unknown>> {
-  const response = await fetch(`${runtime.url}/2015-03-31/functions/${name}/invocations`, { method: 'POST', body: JSON.stringify(payload) });
+  const response = await fetch(`${runtime.url}/2015-03-31/functions/${name}/invocations`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(payload) });
   const json = (await response.json()) as Record<string, unknown>;
   if (response.headers.get('x-amz-function-error')) throw new Error(`${name} failed: ${JSON.stringify(json)}`);
   return json;

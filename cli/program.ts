@@ -3,6 +3,7 @@
 // one-line `crm-webhooks: ...` as the commands' own.
 import { Command, Option } from 'commander';
 import { version } from '../package.json';
+import { addDeadLettersCommand } from './commands/dead-letters';
 import { addDeliveriesCommand } from './commands/deliveries';
 import { addPublishCommand } from './commands/publish';
 import { addResendCommand } from './commands/resend';
@@ -29,5 +30,6 @@ export function buildProgram(): Command {
   addDeliveriesCommand(program);
   addResendCommand(program);
   addPublishCommand(program);
+  addDeadLettersCommand(program);
   return program;
 }

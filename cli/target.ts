@@ -7,13 +7,14 @@ import type { SQSClient } from '@aws-sdk/client-sqs';
 import { CliError } from './errors';
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from '../local/local-aws';
 
-export type FunctionRole = 'subscriptions' | 'resend' | 'deliveries';
+export type FunctionRole = 'subscriptions' | 'resend' | 'deliveries' | 'dead-letters';
 
 /** The stack outputs that name what the CLI talks to (lib/webhooks-stack.ts). */
 export const STACK_OUTPUTS = {
   subscriptions: 'SubscriptionsFunctionName',
   resend: 'ResendFunctionName',
   deliveries: 'DeliveriesFunctionName',
+  'dead-letters': 'DeadLettersFunctionName',
   eventsQueue: 'EventsQueueUrl',
 } as const;
 

@@ -17,7 +17,9 @@ export const defaults = {
   retryJitter: 0.1,
   maxAttempts: 10,
   retentionDays: 30,
-  sweepGraceMs: 10 * 60_000,
+  // A wake-up lost with a crashed sender is sent again at most grace + the sweeper's 5-minute
+  // interval after it was due: 5 + 5 keeps that worst case near 10 minutes (README, Operating).
+  sweepGraceMs: 5 * 60_000,
   subscriptionCacheMs: 30_000,
   maxEventBytes: 256 * 1024,
   /** How long a rotated-out signing secret keeps signing. */
@@ -36,6 +38,9 @@ export const configSchema = {
   DELIVERIES_QUEUE_URL: z.string().url(),
   DELIVERIES_QUEUE_ARN: z.string().startsWith('arn:'),
   EVENTS_DLQ_URL: z.string().url(),
+  /** The dead-letters function sends redriven events back here. */
+  EVENTS_QUEUE_URL: z.string().url(),
+  DELIVERIES_DLQ_URL: z.string().url(),
   SCHEDULE_GROUP: z.string().min(1),
   SCHEDULER_ROLE_ARN: z.string().startsWith('arn:'),
   ATTEMPT_TIMEOUT_MS: positiveInt(defaults.attemptTimeoutMs),

@@ -9,6 +9,9 @@ export interface FunctionResources {
   tables: TableNames;
   deliveriesQueue: { url: string; arn: string };
   eventsDlqUrl: string;
+  /** Where the dead-letters function redrives events, and the deliveries DLQ it reads. */
+  eventsQueueUrl: string;
+  deliveriesDlqUrl: string;
   scheduleGroup: string;
   schedulerRoleArn: string;
   notifyTopicArn: string;
@@ -25,6 +28,8 @@ type ResourceKey =
   | 'DELIVERIES_QUEUE_URL'
   | 'DELIVERIES_QUEUE_ARN'
   | 'EVENTS_DLQ_URL'
+  | 'EVENTS_QUEUE_URL'
+  | 'DELIVERIES_DLQ_URL'
   | 'SCHEDULE_GROUP'
   | 'SCHEDULER_ROLE_ARN'
   | 'NOTIFY_TOPIC_ARN'
@@ -44,6 +49,8 @@ export function functionEnvironment(resources: FunctionResources, settings: Func
     DELIVERIES_QUEUE_URL: resources.deliveriesQueue.url,
     DELIVERIES_QUEUE_ARN: resources.deliveriesQueue.arn,
     EVENTS_DLQ_URL: resources.eventsDlqUrl,
+    EVENTS_QUEUE_URL: resources.eventsQueueUrl,
+    DELIVERIES_DLQ_URL: resources.deliveriesDlqUrl,
     SCHEDULE_GROUP: resources.scheduleGroup,
     SCHEDULER_ROLE_ARN: resources.schedulerRoleArn,
     NOTIFY_TOPIC_ARN: resources.notifyTopicArn,

@@ -34,6 +34,8 @@ const graphOf: Record<MetricName, ServiceGraph> = {
   RetriesScheduled: 'retries',
   SweeperRecoveries: 'recoveries',
   SweeperBacklogMinutes: 'recoveries',
+  SweeperWakeupsHeld: 'recoveries',
+  WakeupsDuplicate: 'recoveries',
   SubscriptionsDisabled: 'recoveries',
 };
 

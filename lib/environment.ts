@@ -16,7 +16,7 @@ export const SERVICE_NAME = 'crm-webhooks';
 export interface EnvironmentSources {
   config: StackConfig;
   tables: Record<TableId, dynamodb.ITable>;
-  queues: { deliveries: sqs.IQueue; eventsDlq: sqs.IQueue };
+  queues: { events: sqs.IQueue; deliveries: sqs.IQueue; eventsDlq: sqs.IQueue; deliveriesDlq: sqs.IQueue };
   scheduler: { group: scheduler.IScheduleGroup; role: iam.IRole };
   notifications: sns.ITopic;
   secretsKey: kms.IKey;
@@ -51,6 +51,8 @@ export function functionEnvironment({ config, tables, queues, scheduler, notific
     },
     deliveriesQueue: { url: queues.deliveries.queueUrl, arn: queues.deliveries.queueArn },
     eventsDlqUrl: queues.eventsDlq.queueUrl,
+    eventsQueueUrl: queues.events.queueUrl,
+    deliveriesDlqUrl: queues.deliveriesDlq.queueUrl,
     scheduleGroup: scheduler.group.scheduleGroupName,
     schedulerRoleArn: scheduler.role.roleArn,
     notifyTopicArn: notifications.topicArn,

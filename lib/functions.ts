@@ -1,4 +1,4 @@
-// The six Lambda functions. Each is bundled by the local esbuild (no Docker) with the AWS SDK
+// The seven Lambda functions. Each is bundled by the local esbuild (no Docker) with the AWS SDK
 // inside the bundle, so the SDK version the tests ran against is the one that runs in Lambda.
 import * as path from 'node:path';
 import { Duration } from 'aws-cdk-lib';
@@ -8,13 +8,13 @@ import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 
-export type FunctionId = 'ingest' | 'sender' | 'resend' | 'subscriptions' | 'sweeper' | 'deliveries';
+export type FunctionId = 'ingest' | 'sender' | 'resend' | 'subscriptions' | 'sweeper' | 'deliveries' | 'dead-letters';
 
 /**
  * A support function (resend, subscriptions, deliveries: invoked by hand) runs at most this many at
  * once: a script or CLI loop gone wrong gets throttled (the caller sees the error) instead of taking
  * the account's concurrency from ingest and the sender, or bursting writes into the tables and queue
- * they share with the pipeline. Reserved concurrency also sets it aside: 16 of the account's pool
+ * they share with the pipeline. Reserved concurrency also sets it aside: 21 of the account's pool
  * in all, with the sweeper's 1.
  */
 export const SUPPORT_CONCURRENCY = 5;
@@ -63,6 +63,12 @@ export const functionSpecs: Record<FunctionId, FunctionSpec> = {
     timeout: Duration.seconds(30),
     memorySize: 256,
     description: 'Support operation: lists deliveries by subscription window or event, shows one with its attempts',
+    reservedConcurrency: SUPPORT_CONCURRENCY,
+  },
+  'dead-letters': {
+    timeout: Duration.seconds(60),
+    memorySize: 256,
+    description: 'Support operation: lists, shows, redrives and purges the events and deliveries dead-letter queues',
     reservedConcurrency: SUPPORT_CONCURRENCY,
   },
 };

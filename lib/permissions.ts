@@ -18,7 +18,7 @@ import type { TableId } from './tables';
 
 export interface PermissionTargets {
   tables: Record<TableId, dynamodb.ITable>;
-  queues: { deliveries: sqs.IQueue; eventsDlq: sqs.IQueue };
+  queues: { events: sqs.IQueue; deliveries: sqs.IQueue; eventsDlq: sqs.IQueue; deliveriesDlq: sqs.IQueue };
   scheduler: { schedulesArn: string; role: iam.IRole };
   notifications: { topic: sns.ITopic; key: kms.IKey };
   secretsKey: kms.IKey;
@@ -90,6 +90,16 @@ export function grantFunctionPermissions(functions: Record<FunctionId, lambda.IF
   // The fan-out log: minutes read once, and the checkpoint of the minutes done.
   allow(sweeper, ['dynamodb:Query', 'dynamodb:GetItem', 'dynamodb:PutItem'], [fanouts.tableArn]);
   allow(sweeper, ['sqs:SendMessage'], [deliveriesQueue]);
+
+  // Support's dead-letter operations: walk a DLQ (receive, release what is kept, delete what is
+  // redriven or purged, count it) and send redriven messages back to the work queue it came from.
+  const deadLetters = functions['dead-letters'];
+  allow(
+    deadLetters,
+    ['sqs:ReceiveMessage', 'sqs:ChangeMessageVisibility', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes'],
+    [targets.queues.eventsDlq.queueArn, targets.queues.deliveriesDlq.queueArn],
+  );
+  allow(deadLetters, ['sqs:SendMessage'], [targets.queues.events.queueArn, deliveriesQueue]);
 }
 
 const secretsContextCondition = Object.fromEntries(

@@ -24,7 +24,7 @@ export interface StackConfig {
   senderMaxConcurrency: number;
   /** ingestMaxConcurrency: most ingest instances the events queue trigger runs at once. Default 10. */
   ingestMaxConcurrency: number;
-  /** sweepGraceMs: how long past its due time a pending delivery waits before the sweeper re-enqueues it (SWEEP_GRACE_MS). Default 600000 (10 min). */
+  /** sweepGraceMs: how long past its due time a pending delivery waits before the sweeper re-enqueues it (SWEEP_GRACE_MS). Default 300000 (5 min). */
   sweepGraceMs: number;
   /** retryJitter: each retry wait is spread by up to this fraction either way (RETRY_JITTER). Default 0.1 (±10 %). */
   retryJitter: number;

@@ -1,4 +1,4 @@
-// The crm-webhooks service: queues, tables, the six functions, their triggers and permissions, the
+// The crm-webhooks service: queues, tables, the seven functions, their triggers and permissions, the
 // alarms and the dashboard. Each part is built in its own file here; the README describes the
 // architecture.
 import { Annotations, CfnOutput, Fn, Stack, type StackProps } from 'aws-cdk-lib';
@@ -88,9 +88,11 @@ export class WebhooksStack extends Stack {
     output('EventsQueueArn', this.queues.events.queueArn, 'Grant the CRM sqs:SendMessage on this queue');
     output('EventsDlqUrl', this.queues.eventsDlq.queueUrl, 'Invalid or undeliverable events, with the reason');
     output('DeliveriesQueueUrl', this.queues.deliveries.queueUrl, 'Wakes the sender; DynamoDB holds the state');
+    output('DeliveriesDlqUrl', this.queues.deliveriesDlq.queueUrl, 'Wake-ups the sender failed on five times (the deliveries stay in DynamoDB)');
     output('ResendFunctionName', this.functions.byId.resend.functionName, 'Invoke with a resend payload');
     output('SubscriptionsFunctionName', this.functions.byId.subscriptions.functionName, 'Invoke with a subscriptions payload');
     output('DeliveriesFunctionName', this.functions.byId.deliveries.functionName, 'Invoke with a deliveries query (list, show)');
+    output('DeadLettersFunctionName', this.functions.byId['dead-letters'].functionName, 'Invoke with a dead-letters request (list, show, redrive, purge)');
     output('NotificationsTopicArn', this.notifications.topic.topicArn, 'Subscribe support here: disabled subscriptions and alarms');
     output('ScheduleGroupName', this.scheduler.group.scheduleGroupName, 'One-time schedules of long retry waits');
     const dashboardName = this.dashboard.dashboard.dashboardName;

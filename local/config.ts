@@ -141,6 +141,8 @@ export function functionEnv(settings: LocalSettings, baseUrl: string): Env {
     tables: localTableNames,
     deliveriesQueue: { url: queueUrlOf(baseUrl, 'deliveries'), arn: queueArnOf('deliveries') },
     eventsDlqUrl: queueUrlOf(baseUrl, 'events-dlq'),
+    eventsQueueUrl: queueUrlOf(baseUrl, 'events'),
+    deliveriesDlqUrl: queueUrlOf(baseUrl, 'deliveries-dlq'),
     scheduleGroup: 'local',
     schedulerRoleArn: `arn:aws:iam::${LOCAL_ACCOUNT}:role/local-scheduler`,
     // Support notices are logged locally; every function still gets every variable, as in AWS.

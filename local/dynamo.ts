@@ -9,6 +9,7 @@ import { ensureTables } from '../lambdas/adapters/dynamo/create-tables';
 import type { TableNames } from '../lambdas/adapters/dynamo/table-names';
 import { createAwsClients } from '../lambdas/wiring/aws-clients';
 import { LOCAL_CREDENTIALS, LOCAL_REGION, localTableNames } from './config';
+import { closeLevelIteratorsOnReturn } from './level-iterators';
 
 interface DynaliteOptions {
   /** LevelDB folder; in memory without it. */
@@ -32,6 +33,8 @@ export interface LocalDynamo {
  * that do not exist yet; on disk under `path`, in memory without it. The tests start theirs here too.
  */
 export async function serveDynalite(tableNames: TableNames, path?: string): Promise<LocalDynamo> {
+  // Bounds what the store's iterators hold (a leak under steady load: local/level-iterators.ts).
+  closeLevelIteratorsOnReturn();
   const server = dynalite({ path, createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

@@ -5,15 +5,19 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import type { Log } from '../lambdas/domain/log';
 import { jsonReply, type HttpReply } from './http-reply';
+import { refusal, type Door } from './doors';
 import { INVOKE_PATH, type LambdaEndpoint } from './lambda-endpoint';
 import type { SqsEndpoint } from './sqs-endpoint';
 import { checkBody, checkSize, SqsError } from './sqs-rules';
 
+/** An event taken (its message id on the events queue), or refused with the reason. */
+export type Publication = { messageId: string } | { refused: string };
+
 export interface Routes {
   sqs: SqsEndpoint;
   lambda: LambdaEndpoint;
-  /** Puts one event on the events queue; returns its message id. */
-  publish(body: string): string;
+  /** Puts one event on the events queue, if it is one (a JSON object with a `type`). */
+  publish(body: string): Publication;
   health(): unknown;
   /** What support would have been notified of (SNS in AWS). */
   notifications(): unknown;
@@ -38,6 +42,8 @@ class RequestTooLarge extends Error {}
 
 export async function startHttpServer(port: number, log: Log): Promise<HttpServer> {
   let routes: Routes | undefined;
+  // Known once listening; no request is handled before that.
+  let actualPort = (): number => port;
 
   const server = createServer((req, res) => {
     handle(req, res).catch((error: unknown) => {
@@ -48,7 +54,10 @@ export async function startHttpServer(port: number, log: Log): Promise<HttpServe
   });
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    let body: string;
+    // Checked before the body is read: a refused request costs nothing.
+    const refused = refusal(req.headers, actualPort(), doorOf(req));
+    if (refused) return send(res, refused, true);
+    let body: Buffer;
     try {
       body = await readBody(req);
     } catch (error) {
@@ -59,15 +68,15 @@ export async function startHttpServer(port: number, log: Log): Promise<HttpServe
     send(res, await route(routes, req, body));
   }
 
-  async function route(r: Routes, req: IncomingMessage, body: string): Promise<HttpReply> {
-    const path = (req.url ?? '/').split('?')[0]!;
+  async function route(r: Routes, req: IncomingMessage, body: Buffer): Promise<HttpReply> {
+    const path = pathOf(req);
     const method = req.method ?? 'GET';
     const target = req.headers['x-amz-target'];
-    if (method === 'POST' && path === '/' && typeof target === 'string') return r.sqs(target, body);
+    if (method === 'POST' && path === '/' && typeof target === 'string') return r.sqs(target, body.toString('utf8'));
     const invoke = INVOKE_PATH.exec(path);
     if (invoke && method === 'POST') {
       const type = req.headers['x-amz-invocation-type'];
-      return r.lambda({ functionName: invoke[1]!, body, invocationType: typeof type === 'string' ? type : undefined });
+      return r.lambda({ functionName: invoke[1]!, body: body.toString('utf8'), invocationType: typeof type === 'string' ? type : undefined });
     }
     if (path === '/events' && method === 'POST') return publish(r, body);
     if (path === '/health' && method === 'GET') return jsonReply(200, r.health());
@@ -77,16 +86,26 @@ export async function startHttpServer(port: number, log: Log): Promise<HttpServe
     });
   }
 
-  /** Any non-empty body SQS would take is accepted: ingest decides what is a valid event (else DLQ). */
-  function publish(r: Routes, body: string): HttpReply {
+  /**
+   * The body's bytes become the event unchanged, so they must be UTF-8 (an SQS message is text):
+   * anything else is refused rather than altered. What is not an event (a JSON object with a
+   * `type`) is refused with the reason, here where the caller sees it; the SQS path parks it in the
+   * events DLQ instead, as in AWS.
+   */
+  function publish(r: Routes, bytes: Buffer): HttpReply {
+    let body: string;
     try {
+      body = STRICT_UTF8.decode(bytes);
       checkBody(body, 'the request body');
       checkSize(body, {});
     } catch (error) {
+      if (error instanceof TypeError) return jsonReply(400, { message: 'the request body is not UTF-8 text; an event must be UTF-8 JSON' });
       if (error instanceof SqsError) return jsonReply(400, { message: error.message });
       throw error;
     }
-    return jsonReply(202, { messageId: r.publish(body) });
+    const published = r.publish(body);
+    if ('refused' in published) return jsonReply(400, { message: `not an event: ${published.refused}` });
+    return jsonReply(202, published);
   }
 
   await new Promise<void>((resolve, reject) => {
@@ -97,6 +116,7 @@ export async function startHttpServer(port: number, log: Log): Promise<HttpServe
     });
   });
   const actual = (server.address() as AddressInfo).port;
+  actualPort = () => actual;
 
   return {
     port: actual,
@@ -114,7 +134,23 @@ export async function startHttpServer(port: number, log: Log): Promise<HttpServe
   };
 }
 
-function readBody(req: IncomingMessage): Promise<string> {
+/** Fatal on bad bytes, and keeping a byte order mark: the text is exactly the bytes, or nothing. */
+const STRICT_UTF8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+
+function pathOf(req: IncomingMessage): string {
+  return (req.url ?? '/').split('?')[0]!;
+}
+
+/** Which door a request knocks on, for the checks in doors.ts (routing proper happens after). */
+function doorOf(req: IncomingMessage): Door {
+  if (req.method !== 'POST') return 'read';
+  const path = pathOf(req);
+  if (path === '/events') return 'events';
+  if (INVOKE_PATH.test(path)) return 'lambda';
+  return path === '/' && req.headers['x-amz-target'] !== undefined ? 'sqs' : 'read';
+}
+
+function readBody(req: IncomingMessage): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
@@ -130,7 +166,7 @@ function readBody(req: IncomingMessage): Promise<string> {
       reject(new RequestTooLarge());
     };
     req.on('data', onData);
-    req.once('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.once('end', () => resolve(Buffer.concat(chunks)));
     req.once('error', reject);
   });
 }

@@ -45,6 +45,8 @@ export interface SendOptions {
   /** Keeps a message's id when it moves to a dead-letter queue, as SQS does. */
   id?: string;
   sentAt?: number;
+  /** Receives counted so far: a message moved to a dead-letter queue keeps its count, as in SQS. */
+  receiveCount?: number;
 }
 
 export interface LocalQueueOptions {
@@ -97,8 +99,13 @@ const COMPACT_DEAD_RATIO = 4;
 
 export class LocalQueue {
   readonly name: string;
-  /** What the journal held at open: messages recovered, and unreadable lines dropped. */
-  readonly recovered = { messages: 0, skippedRecords: 0 };
+  /**
+   * What the journal held at open: messages recovered, unreadable lines dropped, and the messages
+   * the previous process had received and not yet deleted or released (in flight when it ended).
+   */
+  readonly recovered: { messages: number; skippedRecords: number; inFlight: QueueMessage[] } = { messages: 0, skippedRecords: 0, inFlight: [] };
+  /** During replay: ids received and neither deleted nor released since. */
+  private readonly replayedInFlight = new Set<string>();
   private readonly journal: Journal<JournalRecord>;
   private readonly entries = new Map<string, Entry>();
   private readonly waiting = new MinHeap<HeapItem>((a, b) => a.visibleAt < b.visibleAt || (a.visibleAt === b.visibleAt && a.order < b.order));
@@ -123,6 +130,11 @@ export class LocalQueue {
     for (const entry of queue.entries.values()) queue.enqueue(entry);
     queue.recovered.messages = queue.entries.size;
     queue.recovered.skippedRecords = replay.skipped;
+    queue.recovered.inFlight = [...queue.replayedInFlight].flatMap((id) => {
+      const entry = queue.entries.get(id);
+      return entry ? [messageOf(entry)] : [];
+    });
+    queue.replayedInFlight.clear();
     queue.compact();
     return queue;
   }
@@ -139,7 +151,8 @@ export class LocalQueue {
       attributes: options.attributes ?? {},
       sentAt: options.sentAt ?? now,
       visibleAt: now + delayMs,
-      receiveCount: 0,
+      receiveCount: options.receiveCount ?? 0,
+      firstReceivedAt: options.receiveCount ? now : undefined,
       inFlight: false,
       seq: 0,
     };
@@ -244,6 +257,11 @@ export class LocalQueue {
     return [...this.entries.values()].map(messageOf);
   }
 
+  /** Every message held with its receive count, oldest first: what a dead-letter queue shows. */
+  parked(): Array<QueueMessage & { receiveCount: number }> {
+    return [...this.entries.values()].map((entry) => ({ ...messageOf(entry), receiveCount: entry.receiveCount }));
+  }
+
   /** Flushes the journal and stops; messages in flight stay journaled and come back on the next open. */
   close(): void {
     if (this.closed) return;
@@ -269,18 +287,21 @@ export class LocalQueue {
       for (const id of record.ids) {
         const entry = this.entries.get(id);
         if (entry) this.countReceive(entry, record.at);
+        if (entry) this.replayedInFlight.add(id);
       }
     } else if (record.op === 'return') {
       const entry = this.entries.get(record.id);
       if (entry) entry.visibleAt = record.visibleAt;
+      this.replayedInFlight.delete(record.id);
     } else {
       this.entries.delete(record.id);
+      this.replayedInFlight.delete(record.id);
     }
   }
 
   /** Into the dead-letter queue first, then out of here: a crash in between duplicates, never loses. */
   private moveToDeadLetterQueue(entry: Entry, deadLetterQueue: LocalQueue): void {
-    deadLetterQueue.send(entry.body, { id: entry.id, attributes: entry.attributes, sentAt: entry.sentAt });
+    deadLetterQueue.send(entry.body, { id: entry.id, attributes: entry.attributes, sentAt: entry.sentAt, receiveCount: entry.receiveCount });
     this.delete([entry.id]);
     this.options.onDeadLetter?.({ ...messageOf(entry), receiveCount: entry.receiveCount, firstReceivedAt: entry.firstReceivedAt ?? Date.now() }, this.name);
   }

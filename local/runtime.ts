@@ -6,11 +6,13 @@ import { chmodSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { EnvelopeSecretBox } from '../lambdas/adapters/crypto/envelope-secret-box';
 import { LocalDataKeys, openKeyFile } from '../lambdas/adapters/crypto/local-data-keys';
+import { parseEvent } from '../lambdas/domain/event-parsing';
 import type { Log } from '../lambdas/domain/log';
 import type { DeliveryRepository, WebhookClient } from '../lambdas/domain/ports';
 import { createAwsClients, type AwsClients } from '../lambdas/wiring/aws-clients';
 import {
   buildSendDeps,
+  deadLettersFunction,
   deliveriesFunction,
   ingestFunction,
   resendFunction,
@@ -25,7 +27,9 @@ import { MAX_RECEIVE_COUNT, SQS_BATCH_SIZE } from '../lib/queue-settings';
 import { functionEnv, LOCAL_CREDENTIALS, LOCAL_REGION, localLogLevel, queueArnOf, readLocalSettings, type LocalSettings } from './config';
 import { lockDataDir, type DataLock } from './data-lock';
 import { LocalDeadLetters } from './dead-letters';
+import { endInterruptedAttempts } from './interrupted-attempts';
 import { LocalNotifier } from './notifier';
+import { LocalParkedQueue } from './parked-queue';
 import { startDynamo, type LocalDynamo } from './dynamo';
 import { startHttpServer, type HttpServer } from './http-server';
 import { invoker } from './lambda-context';
@@ -50,12 +54,14 @@ export const QUEUE_NAMES = ['events', 'events-dlq', 'deliveries', 'deliveries-dl
 export type QueueName = (typeof QUEUE_NAMES)[number];
 
 /** The functions the Lambda endpoint serves (support invokes them; the others have triggers). */
-export const INVOKABLE_FUNCTIONS = ['subscriptions', 'resend', 'deliveries'] as const;
+export const INVOKABLE_FUNCTIONS = ['subscriptions', 'resend', 'deliveries', 'dead-letters'] as const;
 
 export interface Health {
-  status: 'ok';
+  /** `warning` while a dead-letter queue holds messages: they wait for support (see `warnings`). */
+  status: 'ok' | 'warning';
   queues: Record<QueueName, QueueDepth>;
   schedules: number;
+  warnings?: string[];
 }
 
 export interface Runtime {
@@ -102,7 +108,7 @@ async function shutdown(parts: Parts): Promise<void> {
   if (parts.clients) for (const client of [parts.clients.dynamodb, parts.clients.sqs, parts.clients.scheduler, parts.clients.sns]) client.destroy();
   await parts.dynamo?.close();
   if (parts.queues) for (const name of QUEUE_NAMES) parts.queues[name].close();
-  parts.lock?.release();
+  await parts.lock?.release();
 }
 
 export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtime> {
@@ -113,7 +119,7 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
   chmodSync(settings.dataDir, 0o700);
 
   // Taken before anything opens a file in the folder, and outside the try: a refused lock is not ours to release.
-  const parts: Parts = { lock: lockDataDir(settings.dataDir) };
+  const parts: Parts = { lock: await lockDataDir(settings.dataDir) };
   try {
     const queues = (parts.queues = openQueues(settings, log));
     const scheduler = (parts.scheduler = new LocalScheduler({ dir: join(settings.dataDir, 'schedules'), target: queues.deliveries, log }));
@@ -129,10 +135,12 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
 
     const env = functionEnv(settings, http.url);
     const notifier = new LocalNotifier(log);
+    const wakeups = new LocalWakeupQueue(queues.deliveries);
     const infra: Infrastructure = {
       clients,
       log,
-      wakeups: new LocalWakeupQueue(queues.deliveries),
+      wakeups,
+      queuedWakeups: wakeups,
       scheduler,
       notifier,
       deadLetters: new LocalDeadLetters(queues['events-dlq']),
@@ -150,25 +158,20 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
     parts.webhook = sendDeps.webhook as WebhookClient & { close?: () => Promise<void> };
     const sender = invoker(senderFunction(env, senderInfra, sendDeps), 'sender');
     const sweeper = invoker(sweeperFunction(env, infraOf()), 'sweeper');
-    const invokable = {
-      subscriptions: invoker(subscriptionsFunction(env, infraOf()), 'subscriptions'),
-      resend: invoker(resendFunction(env, infraOf()), 'resend'),
-      deliveries: invoker(deliveriesFunction(env, infraOf()), 'deliveries'),
-    } satisfies Record<(typeof INVOKABLE_FUNCTIONS)[number], (input: unknown) => Promise<unknown>>;
-
-    const health = (): Health => ({
-      status: 'ok',
-      queues: Object.fromEntries(QUEUE_NAMES.map((name) => [name, queues[name].depth()])) as Record<QueueName, QueueDepth>,
-      schedules: scheduler.size,
-    });
+    const health = (): Health => healthOf(queues, scheduler.size);
     http.setRoutes({
       sqs: createSqsEndpoint({ queues: { events: queues.events, 'events-dlq': queues['events-dlq'] }, baseUrl: () => http.url }),
-      lambda: createLambdaEndpoint(invokable),
-      publish: (body) => queues.events.send(body).id,
+      lambda: createLambdaEndpoint(supportFunctions(env, infraOf, queues)),
+      publish: (body) => {
+        const parsed = parseEvent(body, 'local', Number(settings.service.MAX_EVENT_BYTES));
+        return parsed.ok ? { messageId: queues.events.send(body).id } : { refused: parsed.reason };
+      },
       health,
       notifications: () => notifier.list(),
     });
 
+    // Before the sender takes the recovered wake-ups: their attempts' leases died with the old process.
+    await endInterruptedAttempts(queues.deliveries.recovered.inFlight, sendDeps.deliveries, log);
     const common = { batchSize: SQS_BATCH_SIZE, region: LOCAL_REGION, log };
     parts.pollers = [
       new QueuePoller({ ...common, queue: queues.events, handler: ingest, concurrency: 1, queueArn: queueArnOf('events') }),
@@ -177,7 +180,7 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
     for (const poller of parts.pollers) poller.start();
     scheduler.start();
     parts.sweeps = new PeriodicSweep(() => sweeper({}), settings.sweepIntervalMs, log);
-    await parts.sweeps.start();
+    parts.sweeps.start();
 
     let stopping: Promise<void> | undefined;
     return {
@@ -193,6 +196,32 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
     await shutdown(parts).catch((cleanupError: unknown) => log.error('cleanup after a failed start failed', { error: String(cleanupError) }));
     throw error;
   }
+}
+
+/** The functions support invokes, wired as in Lambda; the dead letters are the in-process queues. */
+function supportFunctions(env: Env, infraOf: () => Infrastructure, queues: Record<QueueName, LocalQueue>) {
+  const parkedQueues = {
+    events: new LocalParkedQueue(queues['events-dlq'], queues.events),
+    deliveries: new LocalParkedQueue(queues['deliveries-dlq'], queues.deliveries),
+  };
+  return {
+    subscriptions: invoker(subscriptionsFunction(env, infraOf()), 'subscriptions'),
+    resend: invoker(resendFunction(env, infraOf()), 'resend'),
+    deliveries: invoker(deliveriesFunction(env, infraOf()), 'deliveries'),
+    'dead-letters': invoker(deadLettersFunction(env, { ...infraOf(), clients: {}, parkedQueues }), 'dead-letters'),
+  } satisfies Record<(typeof INVOKABLE_FUNCTIONS)[number], (input: unknown) => Promise<unknown>>;
+}
+
+/** Queue depths, and a warning per non-empty dead-letter queue naming the command that shows it. */
+function healthOf(queues: Record<QueueName, LocalQueue>, schedules: number): Health {
+  const depths = Object.fromEntries(QUEUE_NAMES.map((name) => [name, queues[name].depth()])) as Record<QueueName, QueueDepth>;
+  const warnings: string[] = [];
+  for (const [dlq, source] of [['events-dlq', 'events'], ['deliveries-dlq', 'deliveries']] as const) {
+    const { visible, delayed, inFlight } = depths[dlq];
+    const parked = visible + delayed + inFlight;
+    if (parked > 0) warnings.push(`${parked} message${parked === 1 ? '' : 's'} in the ${source} dead-letter queue: crm-webhooks dead-letters list --queue ${source}`);
+  }
+  return warnings.length > 0 ? { status: 'warning', queues: depths, schedules, warnings } : { status: 'ok', queues: depths, schedules };
 }
 
 function functionLogger(env: Env): Pick<Infrastructure, 'log' | 'logger'> {
@@ -233,8 +262,12 @@ class PeriodicSweep {
     private readonly log: Log,
   ) {}
 
-  async start(): Promise<void> {
-    await this.runOnce();
+  /**
+   * The first run starts now but is not waited for: after a restart with a long fan-out log to
+   * catch up on, it may take minutes, and the endpoints and pollers must not wait for it.
+   */
+  start(): void {
+    void this.runOnce();
     this.timer = setInterval(() => void this.runOnce(), this.intervalMs);
   }
 

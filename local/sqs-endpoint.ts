@@ -62,10 +62,12 @@ export function createSqsEndpoint(options: SqsEndpointOptions): SqsEndpoint {
       throw new SqsError('InvalidAddress', `The address ${url} is not valid for this endpoint.`);
     }
     const [account, name, ...rest] = path.split('/').filter((p) => p !== '');
-    const queue = name !== undefined && rest.length === 0 && account === LOCAL_ACCOUNT ? options.queues[name] : undefined;
+    const queue = name !== undefined && rest.length === 0 && account === LOCAL_ACCOUNT ? queueNamed(name) : undefined;
     if (!queue) throw new SqsError('QueueDoesNotExist', `The specified queue does not exist: ${url} (local queues: ${knownUrls()}).`);
     return queue;
   };
+  // Own properties only: `__proto__` or `constructor` name no queue.
+  const queueNamed = (name: string) => (Object.hasOwn(options.queues, name) ? options.queues[name] : undefined);
   const knownUrls = () => Object.keys(options.queues).map((name) => queueUrlOf(options.baseUrl(), name)).join(', ');
 
   const send = (queue: Pick<LocalQueue, 'send'>, input: SendInput, field: string): SendResult => {
@@ -90,7 +92,7 @@ export function createSqsEndpoint(options: SqsEndpointOptions): SqsEndpoint {
     GetQueueUrl(input) {
       const name = input.QueueName;
       if (typeof name !== 'string' || name === '') throw new SqsError('MissingParameter', 'The request must contain the parameter QueueName.');
-      if (!options.queues[name]) throw new SqsError('QueueDoesNotExist', `The specified queue does not exist: ${name} (local queues: ${Object.keys(options.queues).join(', ')}).`);
+      if (!queueNamed(name)) throw new SqsError('QueueDoesNotExist', `The specified queue does not exist: ${name} (local queues: ${Object.keys(options.queues).join(', ')}).`);
       return { QueueUrl: queueUrlOf(options.baseUrl(), name) };
     },
     SendMessage(input) {

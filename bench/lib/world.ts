@@ -35,6 +35,8 @@ export function benchEnv(overrides: Env = {}): Env {
     tables: TABLES,
     deliveriesQueue: { url: DELIVERIES_QUEUE_URL, arn: DELIVERIES_QUEUE_ARN },
     eventsDlqUrl: EVENTS_DLQ_URL,
+    eventsQueueUrl: 'https://sqs.eu-central-1.amazonaws.com/123456789012/events',
+    deliveriesDlqUrl: 'https://sqs.eu-central-1.amazonaws.com/123456789012/deliveries-dlq',
     scheduleGroup: 'crm-webhooks',
     schedulerRoleArn: 'arn:aws:iam::123456789012:role/scheduler',
     notifyTopicArn: 'arn:aws:sns:us-east-1:123456789012:notifications',

@@ -1,8 +1,11 @@
-// `crm-webhooks publish FILE...`: each file's content, unchanged and unvalidated, as one message on
-// the events queue, exactly as the CRM publishes. Ingest decides what is a valid event, as in
-// production (an invalid one ends in the events DLQ with the reason).
+// `crm-webhooks publish FILE...`: each file's content, unchanged, as one message on the events
+// queue, exactly as the CRM publishes. A file ingest would refuse (not a JSON object with a `type`:
+// the same rule, from the domain) is named with the reason and nothing is sent, instead of ending
+// silently in the events DLQ.
 import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
+import { defaults } from '../../lambdas/config';
+import { parseEvent } from '../../lambdas/domain/event-parsing';
 import { CliError } from '../errors';
 import { jsonText } from '../format/json';
 import { listTable } from '../format/table';
@@ -76,6 +79,11 @@ export function addPublishCommand(parent: Command): void {
       withSession(cmd, async (session) => {
         // Every file is read before anything is sent: a typo in the last name publishes nothing.
         const events = await readAll(files);
+        const refused = events.flatMap(({ file, body }) => {
+          const parsed = parseEvent(body, file, defaults.maxEventBytes);
+          return parsed.ok ? [] : [`${file} (${parsed.reason})`];
+        });
+        if (refused.length > 0) throw new CliError(`nothing published: ${refused.length} of ${files.length} not an event: ${refused.join('; ')}`);
         const { client, eventsQueueUrl } = await session.sqs();
         const { SendMessageBatchCommand } = await import('@aws-sdk/client-sqs');
         const published: Published[] = [];

@@ -113,6 +113,12 @@ export interface DeliveryRepository {
    */
   claimAttempt(wakeup: DeliveryWakeup, now: string, leaseUntil: string, origin?: DeliveryOrigin): Promise<Delivery | undefined>;
   /**
+   * Ends the lease on attempt `wakeup.attempt` at `now`, so that the attempt may be claimed again
+   * at once: for a caller that knows its holder is gone (the local runtime, after a restart, of the
+   * attempts its previous process had in flight). False when there was no live lease on it.
+   */
+  endLease(wakeup: DeliveryWakeup, now: string): Promise<boolean>;
+  /**
    * Records the attempt and moves the delivery to `conclusion`, provided the delivery still holds
    * that attempt. Returns false when someone else took the delivery over meanwhile. A delivered
    * attempt may be kept on the delivery item rather than in the attempt log; `listAttempts` shows both.
@@ -155,6 +161,14 @@ export interface WakeupQueue {
   sendNow(wakeups: DeliveryWakeup[]): Promise<DeliveryWakeup[]>;
   /** SQS counts whole seconds: the SQS adapter rounds up (never early); an in-process queue may be exact. */
   sendDelayed(wakeup: DeliveryWakeup, delayMs: number): Promise<void>;
+}
+
+/**
+ * Where the queue can be looked into (the local runtime's in-process queue; SQS cannot be): which
+ * deliveries still have a wake-up waiting there or being handled, so the sweeper does not add another.
+ */
+export interface QueuedWakeups {
+  stillQueued(deliveryIds: string[]): Promise<Set<string>>;
 }
 
 export interface WakeupScheduler {

@@ -14,7 +14,7 @@ import type { TableNames } from '../adapters/dynamo/table-names';
 import { tableKeys, type Config } from '../config';
 import type { Log } from '../domain/log';
 import type { Metrics } from '../domain/metrics';
-import type { Clock, DeadLetters, Notifier, WakeupQueue, WakeupScheduler, WebhookClient } from '../domain/ports';
+import type { Clock, DeadLetters, Notifier, QueuedWakeups, WakeupQueue, WakeupScheduler, WebhookClient } from '../domain/ports';
 import type { SecretBox } from '../domain/secret-box';
 import { version } from '../../package.json';
 
@@ -29,6 +29,8 @@ export interface Infrastructure {
   clock?: Clock;
   /** Replacements for the SQS and Scheduler adapters (the local runtime wakes the sender in process). */
   wakeups?: WakeupQueue;
+  /** Where the queue can be looked into (the local runtime): the sweeper does not re-wake what is still queued. */
+  queuedWakeups?: QueuedWakeups;
   scheduler?: WakeupScheduler;
   webhook?: WebhookClient;
   /** Replacement for the events DLQ adapter (the local runtime parks rejected events in process). */

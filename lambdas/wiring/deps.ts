@@ -13,3 +13,4 @@ export {
   subscriptionsFunction,
   sweeperFunction,
 } from './functions/support';
+export { buildDeadLetterDeps, deadLettersFunction } from './functions/dead-letters';

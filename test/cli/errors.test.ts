@@ -1,5 +1,7 @@
 // What the CLI does with bad input and an unreachable service: exit status 1 and one line on stderr,
 // never a stack trace. No runtime is needed for any of these.
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { closedPort } from '../support/receiver';
@@ -69,6 +71,35 @@ describe.concurrent('crm-webhooks errors (real process)', () => {
     const run = await runCli(['--endpoint', endpoint, 'publish', join(sampleEventsDir, 'donation.json'), 'missing-event.json']);
     expect(run.code).toBe(1);
     expect(oneErrorLine(run)).toBe('crm-webhooks: cannot read missing-event.json: no such file');
+  });
+
+  it('publish names the files that are not events, with the reason, and sends nothing', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cli-publish-'));
+    try {
+      writeFileSync(join(dir, 'broken.json'), '{"type": "donation",');
+      writeFileSync(join(dir, 'untyped.json'), '{"id": 7}');
+      const endpoint = `http://127.0.0.1:${await closedPort()}`;
+      const run = await runCli(['--endpoint', endpoint, 'publish', join(sampleEventsDir, 'donation.json'), join(dir, 'broken.json'), join(dir, 'untyped.json')]);
+      expect(run.code).toBe(1);
+      expect(oneErrorLine(run)).toBe(
+        `crm-webhooks: nothing published: 2 of 3 not an event: ${join(dir, 'broken.json')} (body is not valid JSON); ${join(dir, 'untyped.json')} (event has no \`type\`: it must be a non-empty string)`,
+      );
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('dead-letters redrive and purge need message ids or --all, and purge --all asks (or --yes)', async () => {
+    const [neither, both, unasked] = await Promise.all([
+      runCli(['dead-letters', 'redrive', '--queue', 'events']),
+      runCli(['dead-letters', 'purge', '--queue', 'events', 'm1', '--all']),
+      runCli(['dead-letters', 'purge', '--queue', 'deliveries', '--all']),
+    ]);
+    expect(oneErrorLine(neither)).toBe('crm-webhooks: dead-letters redrive needs message ids or --all (not both)');
+    expect(oneErrorLine(both)).toBe('crm-webhooks: dead-letters purge needs message ids or --all (not both)');
+    expect(oneErrorLine(unasked)).toBe('crm-webhooks: not purging a whole dead-letter queue without confirmation: add --yes, or run it in a terminal');
+    const noQueue = await runCli(['dead-letters', 'list']);
+    expect(oneErrorLine(noQueue)).toBe("crm-webhooks: required option '--queue <queue>' not specified");
   });
 
   it('--help on a command prints its usage with the global options, exit status 0', async () => {

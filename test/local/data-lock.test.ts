@@ -1,5 +1,4 @@
-import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -12,21 +11,19 @@ describe('data folder lock', () => {
   });
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
-  it('admits one holder at a time and is free again after release', () => {
-    const lock = lockDataDir(dir);
-    expect(readFileSync(join(dir, 'runtime.lock'), 'utf8')).toBe(String(process.pid));
-    expect(() => lockDataDir(dir)).toThrow(DataDirInUseError);
-    expect(() => lockDataDir(dir)).toThrow(new RegExp(`in use by the runtime with pid ${process.pid}`));
-    lock.release();
-    expect(existsSync(join(dir, 'runtime.lock'))).toBe(false);
-    lockDataDir(dir).release();
+  it('admits one holder at a time, names the holder, and is free again after release', async () => {
+    const lock = await lockDataDir(dir);
+    await expect(lockDataDir(dir, 0)).rejects.toThrow(DataDirInUseError);
+    await expect(lockDataDir(dir, 0)).rejects.toThrow(`DATA_DIR ${dir} is in use by another runtime (pid ${process.pid})`);
+    await lock.release();
+    await (await lockDataDir(dir, 0)).release();
   });
 
-  it('takes over a lock left by a process that no longer exists (a killed runtime)', () => {
-    const gone = spawnSync(process.execPath, ['-e', '0']).pid;
-    writeFileSync(join(dir, 'runtime.lock'), String(gone));
-    const lock = lockDataDir(dir);
-    expect(readFileSync(join(dir, 'runtime.lock'), 'utf8')).toBe(String(process.pid));
-    lock.release();
+  it('waits for a holder that lets go within the wait (a process still dying)', async () => {
+    const lock = await lockDataDir(dir);
+    setTimeout(() => void lock.release(), 200);
+    const started = Date.now();
+    await (await lockDataDir(dir, 2_000)).release();
+    expect(Date.now() - started).toBeGreaterThanOrEqual(150);
   });
 });

@@ -21,7 +21,7 @@ describe('Lambda Invoke endpoint, over HTTP', () => {
         },
         resend: async () => undefined,
       }),
-      publish: () => 'unused',
+      publish: () => ({ refused: 'unused' }),
       health: () => ({ status: 'ok' }),
       notifications: () => [],
     });
@@ -31,7 +31,7 @@ describe('Lambda Invoke endpoint, over HTTP', () => {
   });
 
   const invoke = (name: string, body: string, headers: Record<string, string> = {}) =>
-    fetch(`${http.url}/2015-03-31/functions/${encodeURIComponent(name)}/invocations`, { method: 'POST', body, headers });
+    fetch(`${http.url}/2015-03-31/functions/${encodeURIComponent(name)}/invocations`, { method: 'POST', body, headers: { 'content-type': 'application/json', ...headers } });
 
   it("answers 200 with the function's JSON result", async () => {
     const response = await invoke('subscriptions', '{"action":"list"}');

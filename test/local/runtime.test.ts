@@ -21,7 +21,7 @@ async function until(condition: () => boolean, timeoutMs: number, what: string):
 }
 
 async function invoke(runtime: Runtime, name: string, payload: unknown) {
-  const response = await fetch(`${runtime.url}/2015-03-31/functions/${name}/invocations`, { method: 'POST', body: JSON.stringify(payload) });
+  const response = await fetch(`${runtime.url}/2015-03-31/functions/${name}/invocations`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(payload) });
   return { status: response.status, functionError: response.headers.get('x-amz-function-error'), json: (await response.json()) as Record<string, unknown> };
 }
 
@@ -78,7 +78,7 @@ describe('local runtime (in process)', () => {
     try {
       const subscriptionId = await subscribe(runtime, `${failing.url}/hook`);
       const body = JSON.stringify({ id: 'retry-1', type: 'contact_update' });
-      const published = await fetch(`${runtime.url}/events`, { method: 'POST', body });
+      const published = await fetch(`${runtime.url}/events`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
       expect(published.status).toBe(202);
       const attempts = await failing.waitForRequests(2);
       // The wait is 200 ms, give or take the retry jitter.
@@ -97,18 +97,31 @@ describe('local runtime (in process)', () => {
     }
   });
 
-  it('parks an event that is not JSON in the events dead-letter queue with the reason, and refuses an empty body', async () => {
-    const response = await fetch(`${runtime.url}/events`, { method: 'POST', body: 'not json' });
-    expect(response.status).toBe(202);
-    const { messageId } = (await response.json()) as { messageId: string };
+  it('refuses on POST /events a body that is not an event, with the reason, and an empty body', async () => {
+    const response = await fetch(`${runtime.url}/events`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: 'not json' });
+    expect(response.status).toBe(400);
+    expect(await response.json()).toEqual({ message: 'not an event: body is not valid JSON' });
+    const untyped = await fetch(`${runtime.url}/events`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"id": 5}' });
+    expect(untyped.status).toBe(400);
+    expect(await untyped.json()).toEqual({ message: 'not an event: event has no `type`: it must be a non-empty string' });
+    const notUtf8 = await fetch(`${runtime.url}/events`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: Buffer.from([0x7b, 0x22, 0xff, 0x22, 0x7d]) });
+    expect(notUtf8.status).toBe(400);
+    expect(await notUtf8.json()).toEqual({ message: 'the request body is not UTF-8 text; an event must be UTF-8 JSON' });
+    expect(runtime.queues.events.messages()).toEqual([]);
+
+    const empty = await fetch(`${runtime.url}/events`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '' });
+    expect(empty.status).toBe(400);
+  });
+
+  it('parks an event that is not JSON, published on the SQS path, in the events dead-letter queue with the reason', async () => {
+    const { QueueUrl } = await sqs.send(new GetQueueUrlCommand({ QueueName: 'events' }));
+    const { MessageId: messageId } = await sqs.send(new SendMessageCommand({ QueueUrl, MessageBody: 'not json' }));
     await until(() => runtime.queues['events-dlq'].messages().length > 0, 3_000, 'the dead letter');
     const [parked] = runtime.queues['events-dlq'].messages();
     expect(parked!.body).toBe('not json');
     expect(parked!.attributes.reason?.StringValue).toMatch(/JSON/i);
     expect(parked!.attributes.sourceMessageId?.StringValue).toBe(messageId);
-
-    const empty = await fetch(`${runtime.url}/events`, { method: 'POST', body: '' });
-    expect(empty.status).toBe(400);
+    runtime.queues['events-dlq'].delete([parked!.id]);
   });
 
   it('answers a bad console payload with a function error naming the field', async () => {
@@ -160,7 +173,7 @@ describe('local runtime restart', () => {
       first = await startRuntime({ env, log: silentLog });
       await subscribe(first, `${receiver.url}/hook`);
       const body = JSON.stringify({ id: 'restart-1', type: 'donation' });
-      await fetch(`${first.url}/events`, { method: 'POST', body });
+      await fetch(`${first.url}/events`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
       await receiver.waitForRequests(1);
       const running = first;
       await until(() => running.health().queues.deliveries.delayed === 1, 2_000, 'the retry to be queued');

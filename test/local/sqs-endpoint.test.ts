@@ -36,7 +36,7 @@ describe('SQS endpoint, driven by the real SQSClient', () => {
     http.setRoutes({
       sqs: createSqsEndpoint({ queues: { events, 'events-dlq': dlq }, baseUrl: () => http.url }),
       lambda: createLambdaEndpoint({}),
-      publish: (body) => events.send(body).id,
+      publish: (body) => ({ messageId: events.send(body).id }),
       health: () => ({ status: 'ok' }),
       notifications: () => [],
     });
@@ -156,6 +156,16 @@ describe('SQS endpoint, driven by the real SQSClient', () => {
     const error = (await unknown.json()) as { __type: string; message: string };
     expect(error.__type).toBe('com.amazonaws.sqs#UnsupportedOperation');
     expect(error.message).toContain('AmazonSQS.SendMessage');
+
+    // Names of Object.prototype's members are no queues either (own-property lookups).
+    for (const name of ['__proto__', 'constructor', 'toString', 'hasOwnProperty']) {
+      const byName = await post('AmazonSQS.GetQueueUrl', JSON.stringify({ QueueName: name }));
+      expect(byName.status).toBe(400);
+      expect(((await byName.json()) as { __type: string }).__type).toBe('com.amazonaws.sqs#QueueDoesNotExist');
+      const byUrl = await post('AmazonSQS.SendMessage', JSON.stringify({ QueueUrl: `${http.url}/000000000000/${name}`, MessageBody: 'x' }));
+      expect(byUrl.status).toBe(400);
+      expect(((await byUrl.json()) as { __type: string }).__type).toBe('com.amazonaws.sqs#QueueDoesNotExist');
+    }
 
     const notJson = await post('AmazonSQS.SendMessage', '{nope');
     expect(notJson.status).toBe(400);

@@ -18,7 +18,7 @@ describe('context overrides', () => {
     retentionDays: '7',
     senderMaxConcurrency: '50',
     ingestMaxConcurrency: '4',
-    sweepGraceMs: 300000,
+    sweepGraceMs: 420000,
     retryJitter: '0.25',
     signingSecretGraceMs: 3600000,
     failingDisableAfterMs: '86400000',
@@ -38,7 +38,7 @@ describe('context overrides', () => {
 
   it('passes every overridden value to every function', () => {
     const functions = Object.values(ofType(s.resources, 'AWS::Lambda::Function'));
-    expect(functions).toHaveLength(6);
+    expect(functions).toHaveLength(7);
     for (const fn of functions) {
       expect(fn.Properties.Environment.Variables).toMatchObject({
         ATTEMPT_TIMEOUT_MS: '8000',
@@ -46,7 +46,7 @@ describe('context overrides', () => {
         RETRY_MULTIPLIER: '1.5',
         MAX_ATTEMPTS: '5',
         RETENTION_DAYS: '7',
-        SWEEP_GRACE_MS: '300000',
+        SWEEP_GRACE_MS: '420000',
         RETRY_JITTER: '0.25',
         SIGNING_SECRET_GRACE_MS: '3600000',
         FAILING_DISABLE_AFTER_MS: '86400000',

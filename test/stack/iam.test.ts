@@ -165,9 +165,25 @@ describe('function permissions', () => {
     );
   });
 
+  it('dead-letters: walks both dead-letter queues and sends redriven messages back to their work queues; no tables', () => {
+    const dlqs = ['queue:deliveriesDlq', 'queue:eventsDlq'];
+    expect(permissionMap(statementsOf('dead-letters'), names)).toEqual(
+      merge(
+        {
+          'sqs:ReceiveMessage': dlqs,
+          'sqs:ChangeMessageVisibility': dlqs,
+          'sqs:DeleteMessage': dlqs,
+          'sqs:GetQueueAttributes': dlqs,
+          'sqs:SendMessage': ['queue:deliveries', 'queue:events'],
+        },
+        logs('dead-letters'),
+      ),
+    );
+  });
+
   it('gives every function a role of its own that only Lambda may assume', () => {
     const roleIds = Object.values(s.stack.functions.byId).map((fn) => s.resources[s.logicalId(fn)].Properties.Role['Fn::GetAtt'][0] as string);
-    expect(new Set(roleIds).size).toBe(6);
+    expect(new Set(roleIds).size).toBe(7);
     for (const roleId of roleIds) {
       expect(s.resources[roleId].Properties.AssumeRolePolicyDocument.Statement).toEqual([
         { Action: 'sts:AssumeRole', Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' } },

@@ -167,7 +167,8 @@ describe('dashboard', () => {
       EventsIngested: true, EventsRejected: true, EventsRepeated: true, DeliveriesCreated: true, DeliveriesDelivered: true,
       DeliveriesFailed: true, DeliveriesPaused: true, DeliveriesResent: true, DeliveriesDeferred: true, AttemptsDelivered: true, AttemptsHttpStatus: true,
       AttemptsTimeout: true, AttemptsNetwork: true, AttemptsBlocked: true, AttemptLatency: true, RetriesQueued: true,
-      RetriesScheduled: true, SweeperRecoveries: true, SweeperBacklogMinutes: true, SubscriptionsDisabled: true,
+      RetriesScheduled: true, SweeperRecoveries: true, SweeperBacklogMinutes: true, SweeperWakeupsHeld: true, WakeupsDuplicate: true,
+      SubscriptionsDisabled: true,
     };
     expect([...graphed].sort()).toEqual(Object.keys(written).sort());
   });
@@ -199,9 +200,9 @@ describe('dashboard', () => {
     ['Function throttles', 'Throttles', 'Sum'],
     ['Function duration p99 (ms)', 'Duration', 'p99'],
     ['Concurrent executions (max)', 'ConcurrentExecutions', 'Maximum'],
-  ])('graphs %s of all six functions', (title, metric, stat) => {
+  ])('graphs %s of all seven functions', (title, metric, stat) => {
     const functions = Object.values(s.stack.functions.byId);
-    expect(functions).toHaveLength(6);
+    expect(functions).toHaveLength(7);
     expect(lines(title)).toEqual(functions.map((fn) => `AWS/Lambda ${metric} FunctionName=${s.logicalId(fn)} ${stat}`));
   });
 });

@@ -20,7 +20,7 @@ beforeAll(() => {
 
 afterAll(() => removeAssembly(s));
 
-const functionIds = ['ingest', 'sender', 'resend', 'subscriptions', 'sweeper', 'deliveries'] as const;
+const functionIds = ['ingest', 'sender', 'resend', 'subscriptions', 'sweeper', 'deliveries', 'dead-letters'] as const;
 
 function fn(id: (typeof functionIds)[number]): Json {
   return resources[s.logicalId(s.stack.functions.byId[id])];
@@ -174,11 +174,12 @@ describe('functions', () => {
     subscriptions: { Timeout: 15, MemorySize: 256 },
     sweeper: { Timeout: 60, MemorySize: 256 },
     deliveries: { Timeout: 30, MemorySize: 256 },
+    'dead-letters': { Timeout: 60, MemorySize: 256 },
   };
 
-  it('has exactly six functions, all Node.js 24 on arm64', () => {
+  it('has exactly seven functions, all Node.js 24 on arm64', () => {
     const functions = Object.values(ofType(resources, 'AWS::Lambda::Function'));
-    expect(functions).toHaveLength(6);
+    expect(functions).toHaveLength(7);
     for (const f of functions) {
       expect(f.Properties.Runtime).toBe('nodejs24.x');
       expect(f.Properties.Architectures).toEqual(['arm64']);
@@ -196,7 +197,7 @@ describe('functions', () => {
     // The sender is capped by its queue trigger instead (triggers below): a reservation would also
     // hold back concurrency it does not use.
     const reserved = Object.fromEntries(functionIds.map((id) => [id, fn(id).Properties.ReservedConcurrentExecutions]));
-    expect(reserved).toEqual({ ingest: undefined, sender: undefined, resend: 5, subscriptions: 5, sweeper: 1, deliveries: 5 });
+    expect(reserved).toEqual({ ingest: undefined, sender: undefined, resend: 5, subscriptions: 5, sweeper: 1, deliveries: 5, 'dead-letters': 5 });
   });
 
   it.each(functionIds)('%s gets the full environment with the default configuration', (id) => {
@@ -212,6 +213,8 @@ describe('functions', () => {
       DELIVERIES_QUEUE_URL: ref(queues.deliveries),
       DELIVERIES_QUEUE_ARN: arn(queues.deliveries),
       EVENTS_DLQ_URL: ref(queues.eventsDlq),
+      EVENTS_QUEUE_URL: ref(queues.events),
+      DELIVERIES_DLQ_URL: ref(queues.deliveriesDlq),
       SCHEDULE_GROUP: groupName,
       SCHEDULER_ROLE_ARN: arn(scheduler.role),
       ATTEMPT_TIMEOUT_MS: '5000',
@@ -219,7 +222,7 @@ describe('functions', () => {
       RETRY_MULTIPLIER: '2',
       MAX_ATTEMPTS: '10',
       RETENTION_DAYS: '30',
-      SWEEP_GRACE_MS: '600000',
+      SWEEP_GRACE_MS: '300000',
       SUBSCRIPTION_CACHE_MS: String(defaults.subscriptionCacheMs),
       MAX_EVENT_BYTES: String(defaults.maxEventBytes),
       FANOUTS_TABLE: ref(s.stack.tables.byId.fanouts),
@@ -324,6 +327,8 @@ describe('outputs', () => {
       EventsQueueArn: { 'Fn::GetAtt': [s.logicalId(s.stack.queues.events), 'Arn'] },
       EventsDlqUrl: ref(s.stack.queues.eventsDlq),
       DeliveriesQueueUrl: ref(s.stack.queues.deliveries),
+      DeliveriesDlqUrl: ref(s.stack.queues.deliveriesDlq),
+      DeadLettersFunctionName: ref(s.stack.functions.byId['dead-letters']),
       ResendFunctionName: ref(s.stack.functions.byId.resend),
       SubscriptionsFunctionName: ref(s.stack.functions.byId.subscriptions),
       DeliveriesFunctionName: ref(s.stack.functions.byId.deliveries),

@@ -101,6 +101,8 @@ export async function startHarness(overrides: Env = {}, extras: { metrics?: Metr
     tables: dynamo.tableNames,
     deliveriesQueue: { url: QUEUE_URL, arn: QUEUE_ARN },
     eventsDlqUrl: DLQ_URL,
+    eventsQueueUrl: 'https://sqs.eu-central-1.amazonaws.com/123456789012/events',
+    deliveriesDlqUrl: 'https://sqs.eu-central-1.amazonaws.com/123456789012/deliveries-dlq',
     scheduleGroup: 'crm-webhooks',
     schedulerRoleArn: 'arn:aws:iam::123456789012:role/scheduler',
     notifyTopicArn: TOPIC_ARN,

@@ -138,6 +138,22 @@ export class DynamoDeliveryRepository implements DeliveryRepository {
     return item && deliveryFromItem(item);
   }
 
+  async endLease(wakeup: DeliveryWakeup, now: string): Promise<boolean> {
+    const key = deliveryKeyOf(wakeup.deliveryId);
+    if (!key) return false;
+    // A claim takes an expired lease when `leaseUntil < :now`: one millisecond before now is expired for any later claim.
+    const ended = new Date(Date.parse(now) - 1).toISOString();
+    const item = await this.tryUpdate({
+      TableName: this.tables.deliveries,
+      Key: key,
+      ConditionExpression: '#status = :pending AND attemptCount = :n AND leaseUntil > :now',
+      UpdateExpression: 'SET leaseUntil = :ended',
+      ExpressionAttributeNames: { '#status': 'status' },
+      ExpressionAttributeValues: { ':pending': 'pending', ':n': wakeup.attempt, ':now': now, ':ended': ended },
+    });
+    return item !== undefined;
+  }
+
   async completeAttempt(delivery: Delivery, attempt: Attempt, conclusion: AttemptConclusion, now: string): Promise<boolean> {
     // Without a lease the caller never claimed this attempt, so it cannot still hold it.
     if (delivery.leaseUntil === undefined) return false;

@@ -40,6 +40,7 @@ export function buildSweepDeps(env: Env, infra: Infrastructure): SweepDeps {
     deliveries: deliveryRepository(config, infra),
     fanoutLog: fanoutLog(config, infra),
     wakeups: wakeupQueue(config, infra),
+    queued: infra.queuedWakeups,
     clock: infra.clock ?? systemClock,
     log: infra.log,
     metrics: infra.metrics,
