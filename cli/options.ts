@@ -32,7 +32,8 @@ export function headersObject(headers: Array<[string, string]>): Record<string, 
   const result: Record<string, string> = {};
   for (const [name, value] of headers) {
     if (Object.hasOwn(result, name)) throw new CliError(`--header: ${name} given twice`);
-    result[name] = value;
+    // Defined, not assigned: `__proto__` is a header name like any other, and an assignment would drop it.
+    Object.defineProperty(result, name, { value, enumerable: true, writable: true, configurable: true });
   }
   return result;
 }
