@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { positive } from './lib/env';
 import { fmt, median, table } from './lib/stats';
+import { functionEnvironment } from '../lambdas/function-environment';
 
 const SIZE_TARGET = 800 * 1024;
 const INIT_TARGET_MS = 150;
@@ -18,19 +19,16 @@ const root = resolve(__dirname, '..');
 
 /** What the stack passes; values only need to be well-formed for configuration to validate. */
 const functionEnv: Record<string, string> = {
-  SUBSCRIPTIONS_TABLE: 'subscriptions',
-  EVENTS_TABLE: 'events',
-  DELIVERIES_TABLE: 'deliveries',
-  ATTEMPTS_TABLE: 'attempts',
-  FANOUTS_TABLE: 'fanouts',
-  DELIVERIES_QUEUE_URL: 'https://sqs.eu-central-1.amazonaws.com/123456789012/deliveries',
-  DELIVERIES_QUEUE_ARN: 'arn:aws:sqs:eu-central-1:123456789012:deliveries',
-  EVENTS_DLQ_URL: 'https://sqs.eu-central-1.amazonaws.com/123456789012/events-dlq',
-  EVENTS_QUEUE_URL: 'https://sqs.eu-central-1.amazonaws.com/123456789012/events',
-  DELIVERIES_DLQ_URL: 'https://sqs.eu-central-1.amazonaws.com/123456789012/deliveries-dlq',
-  SCHEDULE_GROUP: 'crm-webhooks',
-  SCHEDULER_ROLE_ARN: 'arn:aws:iam::123456789012:role/scheduler',
-  NOTIFY_TOPIC_ARN: 'arn:aws:sns:eu-central-1:123456789012:notifications',
+  ...functionEnvironment({
+    tables: { subscriptions: 'subscriptions', events: 'events', deliveries: 'deliveries', attempts: 'attempts', fanouts: 'fanouts' },
+    deliveriesQueue: { url: 'https://sqs.eu-central-1.amazonaws.com/123456789012/deliveries', arn: 'arn:aws:sqs:eu-central-1:123456789012:deliveries' },
+    eventsDlqUrl: 'https://sqs.eu-central-1.amazonaws.com/123456789012/events-dlq',
+    eventsQueueUrl: 'https://sqs.eu-central-1.amazonaws.com/123456789012/events',
+    deliveriesDlqUrl: 'https://sqs.eu-central-1.amazonaws.com/123456789012/deliveries-dlq',
+    scheduleGroup: 'crm-webhooks',
+    schedulerRoleArn: 'arn:aws:iam::123456789012:role/scheduler',
+    notifyTopicArn: 'arn:aws:sns:eu-central-1:123456789012:notifications',
+  }),
   AWS_REGION: 'eu-central-1',
   AWS_ACCESS_KEY_ID: 'bench',
   AWS_SECRET_ACCESS_KEY: 'bench',

@@ -16,6 +16,7 @@ import { GetQueueUrlCommand, SendMessageBatchCommand, SQSClient } from '@aws-sdk
 import { chunk } from '../lambdas/domain/chunk';
 import type { Log, LogFields } from '../lambdas/domain/log';
 import type { Delivery } from '../lambdas/domain/types';
+import { LOCAL_CREDENTIALS, LOCAL_REGION } from '../local/local-aws';
 import { startRuntime, type Runtime } from '../local/runtime';
 import { forkChild } from './lib/child';
 import { predictedAttempts } from './lib/failures';
@@ -34,7 +35,6 @@ const MAX_ATTEMPTS = 10;
 const RETRY_BASE_DELAY_MS = 100;
 const PUBLISH_IN_FLIGHT = 4;
 const SUBSCRIPTIONS = 2;
-const credentials = { accessKeyId: 'local', secretAccessKey: 'local' };
 
 const wallNow = (): number => performance.timeOrigin + performance.now();
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -79,7 +79,7 @@ interface ReceiverDump {
 }
 
 async function invoke(runtime: Runtime, name: string, payload: unknown): Promise<Record<string, unknown>> {
-  const response = await fetch(`${runtime.url}/2015-03-31/functions/${name}/invocations`, { method: 'POST', body: JSON.stringify(payload) });
+  const response = await fetch(`${runtime.url}/2015-03-31/functions/${name}/invocations`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(payload) });
   const json = (await response.json()) as Record<string, unknown>;
   if (response.headers.get('x-amz-function-error')) throw new Error(`${name} failed: ${JSON.stringify(json)}`);
   return json;
@@ -140,7 +140,7 @@ async function phase(name: string, failRate: number): Promise<PhaseResult> {
       const created = await invoke(rt, 'subscriptions', { action: 'create', url: `http://127.0.0.1:${port}/hook?token=e2e-bench-secret` });
       subscriptionIds.push((created.subscription as { id: string }).id);
     }
-    client = new SQSClient({ endpoint: rt.url, region: 'local', credentials });
+    client = new SQSClient({ endpoint: rt.url, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS });
     const publisher = client;
     const { QueueUrl } = await client.send(new GetQueueUrlCommand({ QueueName: 'events' }));
 

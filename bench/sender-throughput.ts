@@ -27,7 +27,9 @@ import { webhookRequest } from '../lambdas/domain/webhook-request';
 import { createSenderHandler } from '../lambdas/handlers/sender';
 import { buildSendDeps, USER_AGENT } from '../lambdas/wiring/deps';
 import { createLogger, logOf } from '../lambdas/wiring/log';
-import { flushingMetrics, PowertoolsMetrics } from '../lambdas/wiring/metrics';
+import { lambdaHandler } from '../lambdas/wiring/lambda-handler';
+import { PowertoolsMetrics } from '../lambdas/wiring/metrics';
+import { invoker } from '../local/lambda-context';
 import { forkChild } from './lib/child';
 import { writeResult } from './lib/results';
 import { seedDeliveries } from './lib/seed';
@@ -164,7 +166,8 @@ async function senderRun(
   const [subscriptionId] = await world.createSubscriptions(1, sink.url, silentLog);
   const deps = buildSendDeps(world.env, world.infra(options.log, { metrics: options.metrics as Metrics | undefined }));
   const senderHandler = createSenderHandler(deps);
-  const handler = options.metrics ? flushingMetrics(senderHandler, options.metrics) : senderHandler;
+  // As Lambda runs it: middy with the metrics flushed per invocation (the bench's log has no Lambda context to add).
+  const handler = invoker(lambdaHandler(senderHandler, { log: options.log, metrics: options.metrics }), 'sender');
   const warm = concurrency * 4;
   const seeded = await seedDeliveries(deps.deliveries, {
     subscriptionIds: [subscriptionId!],

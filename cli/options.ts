@@ -1,5 +1,6 @@
 // Parsers for option values: a bad value stops the command with commander's one-line error naming
-// the option, before anything is sent.
+// the option, before anything is sent. Values that carry secrets (headers, Basic auth) are refused
+// without commander's message, which would repeat the value on the terminal and in CI logs.
 import { InvalidArgumentError } from 'commander';
 import { CliError } from './errors';
 
@@ -32,7 +33,7 @@ export function collectList(value: string, previous: string[] | undefined): stri
 /** `Name: value`, as a header line is written. */
 export function header(value: string): [string, string] {
   const colon = value.indexOf(':');
-  if (colon <= 0) throw new InvalidArgumentError('must be "Name: value".');
+  if (colon <= 0) throw secretOptionError('--header <header>', 'must be "Name: value".');
   return [value.slice(0, colon).trim(), value.slice(colon + 1).trim()];
 }
 
@@ -40,7 +41,8 @@ export function headersObject(headers: Array<[string, string]>): Record<string, 
   const result: Record<string, string> = {};
   for (const [name, value] of headers) {
     if (Object.hasOwn(result, name)) throw new CliError(`--header: ${name} given twice`);
-    result[name] = value;
+    // Defined, not assigned: `__proto__` is a header name like any other, and an assignment would drop it.
+    Object.defineProperty(result, name, { value, enumerable: true, writable: true, configurable: true });
   }
   return result;
 }
@@ -48,7 +50,7 @@ export function headersObject(headers: Array<[string, string]>): Record<string, 
 /** `user:password`; the password may itself contain colons. */
 export function basicAuth(value: string): { username: string; password: string } {
   const colon = value.indexOf(':');
-  if (colon <= 0 || colon === value.length - 1) throw new InvalidArgumentError('must be "user:password".');
+  if (colon <= 0 || colon === value.length - 1) throw secretOptionError('--basic-auth <user:password>', 'must be "user:password".');
   return { username: value.slice(0, colon), password: value.slice(colon + 1) };
 }
 
@@ -61,4 +63,9 @@ export function windowTime(value: string): string {
     return `${value}T00:00:00Z`;
   }
   return value;
+}
+
+/** Not an InvalidArgumentError: commander would put the rejected value into its message. */
+function secretOptionError(flags: string, problem: string): CliError {
+  return new CliError(`option '${flags}' is invalid (value not shown: it may hold a secret). ${problem}`);
 }

@@ -5,6 +5,7 @@
 import type { CloudFormationClient, Output } from '@aws-sdk/client-cloudformation';
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import { CliError } from './errors';
+import { LOCAL_CREDENTIALS, LOCAL_REGION } from '../local/local-aws';
 
 export type FunctionRole = 'subscriptions' | 'resend' | 'deliveries' | 'dead-letters';
 
@@ -18,9 +19,7 @@ export const STACK_OUTPUTS = {
 } as const;
 
 export const DEFAULT_ENDPOINT = 'http://127.0.0.1:4000';
-export const LOCAL_REGION = 'local';
-/** The SDKs insist on credentials; the local runtime checks none. */
-export const LOCAL_CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local' };
+export { LOCAL_CREDENTIALS, LOCAL_REGION };
 const LOCAL_EVENTS_QUEUE = 'events';
 
 export interface ClientSettings {

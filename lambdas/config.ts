@@ -28,7 +28,8 @@ export const defaults = {
   failingDisableAfterMs: 5 * 86_400_000,
 } as const;
 
-const schema = {
+/** Every variable's rule: the functions check it at cold start, the stack at synth (lib/stack-config.ts). */
+export const configSchema = {
   SUBSCRIPTIONS_TABLE: z.string().min(1),
   EVENTS_TABLE: z.string().min(1),
   DELIVERIES_TABLE: z.string().min(1),
@@ -57,10 +58,13 @@ const schema = {
   TARGET_ALLOWLIST: z.string().default(''),
   /** SNS topic for support notifications (subscription disabled); the local runtime logs instead. */
   NOTIFY_TOPIC_ARN: z.string().startsWith('arn:'),
+  /** The customer-managed KMS key that wraps the data keys of the subscriptions' secrets (subscriptions and sender functions). */
+  SECRETS_KEY_ARN: z.string().startsWith('arn:'),
   /** Plain http targets; true only where configured (the local runtime), https otherwise. */
   ALLOW_HTTP: flag(false),
 } as const;
 
+const schema = configSchema;
 type Schema = typeof schema;
 export type ConfigKey = keyof Schema;
 export type Config<K extends ConfigKey> = { [P in K]: z.output<Schema[P]> };

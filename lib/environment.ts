@@ -1,11 +1,13 @@
-// The functions' environment. Variable names are the ones lambdas/config.ts validates at cold start;
-// the map is typed by those keys, so a misspelt, removed or newly added variable is a compile error here.
+// The functions' environment, made by the service's one builder (lambdas/function-environment.ts)
+// from the stack's resources and configuration; every setting is typed by its variable's key.
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import type * as iam from 'aws-cdk-lib/aws-iam';
+import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
-import { defaults, type ConfigKey } from '../lambdas/config';
+import { defaults } from '../lambdas/config';
+import { functionEnvironment as serviceEnvironment, type SettingKey } from '../lambdas/function-environment';
 import type { StackConfig } from './stack-config';
 import type { TableId } from './tables';
 
@@ -17,25 +19,14 @@ export interface EnvironmentSources {
   queues: { events: sqs.IQueue; deliveries: sqs.IQueue; eventsDlq: sqs.IQueue; deliveriesDlq: sqs.IQueue };
   scheduler: { group: scheduler.IScheduleGroup; role: iam.IRole };
   notifications: sns.ITopic;
+  secretsKey: kms.IKey;
 }
 
-/** ALLOW_HTTP stays unset in AWS: webhook targets there must be https. */
-type StackProvidedKey = Exclude<ConfigKey, 'ALLOW_HTTP'>;
+/** ALLOW_HTTP stays unset in AWS: webhook targets there must be https. Every other setting is set. */
+type StackSettings = Record<Exclude<SettingKey, 'ALLOW_HTTP'>, string>;
 
-export function functionEnvironment({ config, tables, queues, scheduler, notifications }: EnvironmentSources): Record<string, string> {
-  const service: Record<StackProvidedKey, string> = {
-    SUBSCRIPTIONS_TABLE: tables.subscriptions.tableName,
-    EVENTS_TABLE: tables.events.tableName,
-    DELIVERIES_TABLE: tables.deliveries.tableName,
-    ATTEMPTS_TABLE: tables.attempts.tableName,
-    FANOUTS_TABLE: tables.fanouts.tableName,
-    DELIVERIES_QUEUE_URL: queues.deliveries.queueUrl,
-    DELIVERIES_QUEUE_ARN: queues.deliveries.queueArn,
-    EVENTS_DLQ_URL: queues.eventsDlq.queueUrl,
-    EVENTS_QUEUE_URL: queues.events.queueUrl,
-    DELIVERIES_DLQ_URL: queues.deliveriesDlq.queueUrl,
-    SCHEDULE_GROUP: scheduler.group.scheduleGroupName,
-    SCHEDULER_ROLE_ARN: scheduler.role.roleArn,
+export function functionEnvironment({ config, tables, queues, scheduler, notifications, secretsKey }: EnvironmentSources): Record<string, string> {
+  const settings: StackSettings = {
     ATTEMPT_TIMEOUT_MS: String(config.attemptTimeoutMs),
     RETRY_BASE_DELAY_MS: String(config.retryBaseDelayMs),
     RETRY_MULTIPLIER: String(config.retryMultiplier),
@@ -49,10 +40,27 @@ export function functionEnvironment({ config, tables, queues, scheduler, notific
     FAILING_DISABLE_AFTER_MS: String(config.failingDisableAfterMs),
     // No private or loopback targets in AWS unless an allowlist is configured.
     TARGET_ALLOWLIST: config.targetAllowlist,
-    NOTIFY_TOPIC_ARN: notifications.topicArn,
+  };
+  const resources = {
+    tables: {
+      subscriptions: tables.subscriptions.tableName,
+      events: tables.events.tableName,
+      deliveries: tables.deliveries.tableName,
+      attempts: tables.attempts.tableName,
+      fanouts: tables.fanouts.tableName,
+    },
+    deliveriesQueue: { url: queues.deliveries.queueUrl, arn: queues.deliveries.queueArn },
+    eventsDlqUrl: queues.eventsDlq.queueUrl,
+    eventsQueueUrl: queues.events.queueUrl,
+    deliveriesDlqUrl: queues.deliveriesDlq.queueUrl,
+    scheduleGroup: scheduler.group.scheduleGroupName,
+    schedulerRoleArn: scheduler.role.roleArn,
+    notifyTopicArn: notifications.topicArn,
+    // Names the key; using it takes the kms: grants only the subscriptions and sender functions have.
+    secretsKeyArn: secretsKey.keyArn,
   };
   return {
-    ...service,
+    ...serviceEnvironment(resources, settings),
     POWERTOOLS_SERVICE_NAME: SERVICE_NAME,
     // The bundles are minified; source maps make stack traces in the logs readable.
     NODE_OPTIONS: '--enable-source-maps',

@@ -8,6 +8,8 @@ import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
+import { SECRETS_ENCRYPTION_CONTEXT } from '../lambdas/adapters/crypto/kms-data-keys';
+import { VERSION_ITEM_ID } from '../lambdas/adapters/dynamo/subscription-items';
 import { DELIVERIES_BY_SUBSCRIPTION, DELIVERIES_PENDING, SUBSCRIPTIONS_BY_STATUS } from '../lambdas/storage/tables';
 import type { FunctionId } from './functions';
 import { PUBLISH_KEY_ACTIONS } from './notifications';
@@ -19,6 +21,7 @@ export interface PermissionTargets {
   queues: { events: sqs.IQueue; deliveries: sqs.IQueue; eventsDlq: sqs.IQueue; deliveriesDlq: sqs.IQueue };
   scheduler: { schedulesArn: string; role: iam.IRole };
   notifications: { topic: sns.ITopic; key: kms.IKey };
+  secretsKey: kms.IKey;
 }
 
 export function grantFunctionPermissions(functions: Record<FunctionId, lambda.IFunction>, targets: PermissionTargets): void {
@@ -28,12 +31,18 @@ export function grantFunctionPermissions(functions: Record<FunctionId, lambda.IF
     fn.addToRolePolicy(new iam.PolicyStatement({ actions, resources, conditions }));
 
   const { ingest, sender, resend, sweeper } = functions;
+  // Data keys of the subscriptions' secrets: made and unwrapped under this key, for that purpose only.
+  const allowSecrets = (fn: lambda.IFunction) =>
+    allow(fn, ['kms:GenerateDataKey', 'kms:Decrypt'], [targets.secretsKey.keyArn], { StringEquals: secretsContextCondition });
   allow(ingest, ['dynamodb:PutItem', 'dynamodb:GetItem'], [events.tableArn]);
   // Deliveries are stored by their first claim; ingest writes only those of disabled subscriptions
   // (paused, conditional puts) and reads an event's deliveries when the event comes again.
   allow(ingest, ['dynamodb:PutItem', 'dynamodb:Query'], [deliveries.tableArn]);
   allow(ingest, ['dynamodb:PutItem'], [fanouts.tableArn]);
+  // Fan-out reads ids, statuses and event types from the index, and the subscriptions' version item,
+  // that item only: ingest never reads a subscription's (sealed) secrets, and holds no key to open them.
   allow(ingest, ['dynamodb:Query'], [indexArn(subscriptions, SUBSCRIPTIONS_BY_STATUS)]);
+  allow(ingest, ['dynamodb:GetItem'], [subscriptions.tableArn], { 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': [VERSION_ITEM_ID] } });
   // The events DLQ too: an invalid event is parked there with its reason, not retried.
   allow(ingest, ['sqs:SendMessage'], [deliveriesQueue, targets.queues.eventsDlq.queueArn]);
 
@@ -41,6 +50,8 @@ export function grantFunctionPermissions(functions: Record<FunctionId, lambda.IF
   allow(sender, ['dynamodb:GetItem'], [events.tableArn]);
   // Reads the subscription; writes it only when its health changes (failing, disabled after 410 or days of failures).
   allow(sender, ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'], [subscriptions.tableArn]);
+  // Opens the subscription's sealed secrets to send, and seals them again when it disables one.
+  allowSecrets(sender);
   allow(sender, ['sns:Publish'], [targets.notifications.topic.topicArn]);
   // The topic is encrypted: SNS encrypts each published message with a data key made under the
   // publisher's identity, so publishing needs the documented key actions, on the topic's key only.
@@ -61,7 +72,9 @@ export function grantFunctionPermissions(functions: Record<FunctionId, lambda.IF
   allow(resend, ['dynamodb:Query'], [deliveries.tableArn, indexArn(deliveries, DELIVERIES_BY_SUBSCRIPTION)]);
   allow(resend, ['sqs:SendMessage'], [deliveriesQueue]);
 
-  allow(functions.subscriptions, ['dynamodb:GetItem', 'dynamodb:PutItem'], [subscriptions.tableArn]);
+  // UpdateItem: the version item every subscription write changes.
+  allow(functions.subscriptions, ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'], [subscriptions.tableArn]);
+  allowSecrets(functions.subscriptions);
   allow(functions.subscriptions, ['dynamodb:Query'], [indexArn(subscriptions, SUBSCRIPTIONS_BY_STATUS)]);
   // `test`: a test event stored with a plan naming one subscription, in the fan-out log, woken once.
   allow(functions.subscriptions, ['dynamodb:PutItem'], [events.tableArn, fanouts.tableArn]);
@@ -91,6 +104,10 @@ export function grantFunctionPermissions(functions: Record<FunctionId, lambda.IF
   );
   allow(deadLetters, ['sqs:SendMessage'], [targets.queues.events.queueArn, deliveriesQueue]);
 }
+
+const secretsContextCondition = Object.fromEntries(
+  Object.entries(SECRETS_ENCRYPTION_CONTEXT).map(([key, value]) => [`kms:EncryptionContext:${key}`, value]),
+);
 
 function indexArn(table: dynamodb.ITable, indexName: string): string {
   return `${table.tableArn}/index/${indexName}`;

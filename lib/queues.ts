@@ -5,9 +5,8 @@ import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { MAX_QUEUE_DELAY_MS } from '../lambdas/domain/wakeup-plan';
+import { MAX_RECEIVE_COUNT } from './queue-settings';
 
-/** A message that failed this often is parked in the DLQ instead of blocking the queue. */
-export const MAX_RECEIVE_COUNT = 5;
 
 /** AWS's recommendation for an SQS event source: at least six times the consumer's timeout. */
 export const VISIBILITY_PER_CONSUMER_TIMEOUT = 6;

@@ -1,11 +1,11 @@
 // The stack's configuration comes from CDK context (cdk.json "context" or `cdk deploy -c key=value`).
-// Defaults are the service's own (lambdas/config.ts), so the stack and the local runtime agree.
-// Values are checked at synth time against the bounds the functions enforce at cold start, plus the
-// few the stack adds: a bad value fails `cdk synth` naming the key instead of deploying functions
+// A key that becomes a function variable takes that variable's default and is checked at synth time
+// by the very rule the functions enforce at cold start (lambdas/config.ts), plus the few bounds the
+// stack adds: a bad value fails `cdk synth` naming the key instead of deploying functions
 // that cannot start.
 import type { Node } from 'constructs';
 import { parseAllowlist } from '../lambdas/adapters/http/target-guard';
-import { defaults } from '../lambdas/config';
+import { configSchema, type ConfigKey } from '../lambdas/config';
 import { functionSpecs } from './functions';
 import { SQS_MAX_DELAY } from './queues';
 
@@ -22,6 +22,8 @@ export interface StackConfig {
   retentionDays: number;
   /** senderMaxConcurrency: most sender instances the deliveries queue trigger runs at once. Default 20. */
   senderMaxConcurrency: number;
+  /** ingestMaxConcurrency: most ingest instances the events queue trigger runs at once. Default 10. */
+  ingestMaxConcurrency: number;
   /** sweepGraceMs: how long past its due time a pending delivery waits before the sweeper re-enqueues it (SWEEP_GRACE_MS). Default 300000 (5 min). */
   sweepGraceMs: number;
   /** retryJitter: each retry wait is spread by up to this fraction either way (RETRY_JITTER). Default 0.1 (±10 %). */
@@ -58,30 +60,39 @@ export interface StackConfig {
 export type StackConfigKey = keyof StackConfig;
 type NumericKey = Exclude<StackConfigKey, 'targetAllowlist'>;
 
+/**
+ * A numeric context key. One that becomes a function variable is checked by that variable's own rule
+ * (bounds and default, lambdas/config.ts), then by any bounds the stack adds; the others by their own.
+ */
 interface Setting {
-  fallback: number;
-  min: number;
+  variable?: ConfigKey;
+  /** Default of a key that is no function variable. */
+  fallback?: number;
+  min?: number;
   max?: number;
-  integer: boolean;
+  integer?: boolean;
 }
 
 const settings: Record<NumericKey, Setting> = {
   // Well under the sender's 60 s function timeout: a POST must never outlive the function that
   // claimed the attempt, or the attempt would never be recorded.
-  attemptTimeoutMs: { fallback: defaults.attemptTimeoutMs, min: 1, max: 30_000, integer: true },
-  retryBaseDelayMs: { fallback: defaults.retryBaseDelayMs, min: 1, integer: true },
-  retryMultiplier: { fallback: defaults.retryMultiplier, min: 1, max: 10, integer: false },
-  maxAttempts: { fallback: defaults.maxAttempts, min: 1, max: 100, integer: true },
-  retentionDays: { fallback: defaults.retentionDays, min: 1, integer: true },
+  attemptTimeoutMs: { variable: 'ATTEMPT_TIMEOUT_MS', max: 30_000, integer: true },
+  retryBaseDelayMs: { variable: 'RETRY_BASE_DELAY_MS' },
+  retryMultiplier: { variable: 'RETRY_MULTIPLIER' },
+  maxAttempts: { variable: 'MAX_ATTEMPTS' },
+  retentionDays: { variable: 'RETENTION_DAYS' },
   // Lambda accepts a maximum concurrency from 2 to 1000 on an SQS event source.
   senderMaxConcurrency: { fallback: 20, min: 2, max: 1000, integer: true },
+  // A burst from the CRM must not take the account's concurrency from the sender and everything
+  // else; the events wait in the queue instead (each instance takes batches of 10).
+  ingestMaxConcurrency: { fallback: 10, min: 2, max: 1000, integer: true },
   // The sweeper reads a minute of the fan-out log once, a grace period after it ended: an ingest
   // invocation writes its log item first and its events up to its timeout later, so the grace
   // must outlast that timeout (with a margin) or an event could be read before it is stored.
-  sweepGraceMs: { fallback: defaults.sweepGraceMs, min: 2 * functionSpecs.ingest.timeout.toMilliseconds(), integer: true },
-  retryJitter: { fallback: defaults.retryJitter, min: 0, max: 0.5, integer: false },
-  signingSecretGraceMs: { fallback: defaults.signingSecretGraceMs, min: 0, integer: true },
-  failingDisableAfterMs: { fallback: defaults.failingDisableAfterMs, min: 1, integer: true },
+  sweepGraceMs: { variable: 'SWEEP_GRACE_MS', min: 2 * functionSpecs.ingest.timeout.toMilliseconds(), integer: true },
+  retryJitter: { variable: 'RETRY_JITTER' },
+  signingSecretGraceMs: { variable: 'SIGNING_SECRET_GRACE_MS' },
+  failingDisableAfterMs: { variable: 'FAILING_DISABLE_AFTER_MS' },
   // Alarm thresholds. Ages are capped at a day: an alarm later than that is no alarm.
   alarmEventsQueueAgeSeconds: { fallback: 600, min: 300, max: 86_400, integer: true },
   alarmDeliveriesQueueAgeSeconds: {
@@ -124,11 +135,21 @@ export function readStackConfig(node: Node): StackConfig {
 
 /** Context from cdk.json arrives as a number, from `-c key=value` as a string: both are accepted. */
 function parseSetting(raw: unknown, setting: Setting): number | { problem: string } {
-  if (raw === undefined) return setting.fallback;
-  const { min, max = Number.MAX_SAFE_INTEGER } = setting;
-  const range = setting.max === undefined ? `of at least ${min}` : `from ${min} to ${max}`;
-  const expected = `expected ${setting.integer ? 'an integer' : 'a number'} ${range}`;
+  const { variable } = setting;
+  if (raw === undefined) return variable ? (configSchema[variable].parse(undefined) as number) : (setting.fallback as number);
   const value = typeof raw === 'number' ? raw : typeof raw === 'string' && raw.trim() !== '' ? Number(raw) : Number.NaN;
+  if (variable) {
+    const parsed = configSchema[variable].safeParse(value);
+    if (!parsed.success) return { problem: `expected a value ${variable} accepts (${parsed.error.issues[0]?.message ?? 'invalid'}), got ${JSON.stringify(raw)}` };
+  }
+  return withinBounds(raw, value, setting);
+}
+
+/** The bounds the stack itself sets, if any. */
+function withinBounds(raw: unknown, value: number, setting: Setting): number | { problem: string } {
+  const { min = Number.MIN_SAFE_INTEGER, max = Number.MAX_SAFE_INTEGER } = setting;
+  const range = setting.max === undefined ? `of at least ${min}` : setting.min === undefined ? `of at most ${max}` : `from ${min} to ${max}`;
+  const expected = `expected ${setting.integer ? 'an integer' : 'a number'} ${range}`;
   const valid = Number.isFinite(value) && (!setting.integer || Number.isInteger(value)) && value >= min && value <= max;
   return valid ? value : { problem: `${expected}, got ${JSON.stringify(raw)}` };
 }

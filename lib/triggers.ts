@@ -8,14 +8,15 @@ import * as sources from 'aws-cdk-lib/aws-lambda-event-sources';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import type { FunctionId } from './functions';
+import { SQS_BATCH_SIZE } from './queue-settings';
 
-export const SQS_BATCH_SIZE = 10;
 export const SWEEP_INTERVAL = Duration.minutes(5);
 
 export interface TriggersProps {
   functions: Record<FunctionId, lambda.IFunction>;
   queues: { events: sqs.IQueue; deliveries: sqs.IQueue };
   senderMaxConcurrency: number;
+  ingestMaxConcurrency: number;
 }
 
 export class Triggers extends Construct {
@@ -24,7 +25,12 @@ export class Triggers extends Construct {
     const { ingest, sender, sweeper } = props.functions;
     // Partial batch failures: one bad record is retried alone instead of its whole batch.
     ingest.addEventSource(
-      new sources.SqsEventSource(props.queues.events, { batchSize: SQS_BATCH_SIZE, reportBatchItemFailures: true }),
+      new sources.SqsEventSource(props.queues.events, {
+        batchSize: SQS_BATCH_SIZE,
+        reportBatchItemFailures: true,
+        // A CRM burst waits in the queue instead of taking the account's concurrency.
+        maxConcurrency: props.ingestMaxConcurrency,
+      }),
     );
     sender.addEventSource(
       new sources.SqsEventSource(props.queues.deliveries, {

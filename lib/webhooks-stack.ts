@@ -1,8 +1,9 @@
 // The crm-webhooks service: queues, tables, the seven functions, their triggers and permissions, the
 // alarms and the dashboard. Each part is built in its own file here; the README describes the
 // architecture.
-import { CfnOutput, Fn, Stack, type StackProps } from 'aws-cdk-lib';
+import { Annotations, CfnOutput, Fn, Stack, type StackProps } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
+import { allowlistWarnings, parseAllowlist } from '../lambdas/adapters/http/target-guard';
 import { Alarms } from './alarms';
 import { OperationsDashboard } from './dashboard';
 import { functionEnvironment } from './environment';
@@ -12,6 +13,7 @@ import { Notifications } from './notifications';
 import { grantFunctionPermissions } from './permissions';
 import { Queues } from './queues';
 import { RetryScheduler } from './scheduler';
+import { SecretsKey } from './secrets-key';
 import { readStackConfig, type StackConfig } from './stack-config';
 import { Tables } from './tables';
 import { Triggers } from './triggers';
@@ -20,6 +22,7 @@ export class WebhooksStack extends Stack {
   readonly config: StackConfig;
   readonly queues: Queues;
   readonly tables: Tables;
+  readonly secretsKey: SecretsKey;
   readonly scheduler: RetryScheduler;
   readonly functions: Functions;
   readonly notifications: Notifications;
@@ -29,6 +32,9 @@ export class WebhooksStack extends Stack {
   constructor(scope: Construct, id: string, props?: StackProps) {
     super(scope, id, props);
     this.config = readStackConfig(this.node);
+    for (const warning of allowlistWarnings(parseAllowlist(this.config.targetAllowlist))) {
+      Annotations.of(this).addWarningV2('crm-webhooks:targetAllowlist', warning);
+    }
 
     this.queues = new Queues(this, 'Queues', {
       eventsConsumerTimeout: functionSpecs.ingest.timeout,
@@ -36,6 +42,7 @@ export class WebhooksStack extends Stack {
     });
     this.notifications = new Notifications(this, 'Notifications');
     this.tables = new Tables(this, 'Tables');
+    this.secretsKey = new SecretsKey(this, 'SecretsKey');
     this.scheduler = new RetryScheduler(this, 'RetryScheduler', { deliveriesQueue: this.queues.deliveries });
 
     const environment = functionEnvironment({
@@ -44,6 +51,7 @@ export class WebhooksStack extends Stack {
       queues: this.queues,
       scheduler: this.scheduler,
       notifications: this.notifications.topic,
+      secretsKey: this.secretsKey.key,
     });
     this.functions = new Functions(this, 'Functions', { environment });
     grantFunctionPermissions(this.functions.byId, {
@@ -51,11 +59,13 @@ export class WebhooksStack extends Stack {
       queues: this.queues,
       scheduler: this.scheduler,
       notifications: this.notifications,
+      secretsKey: this.secretsKey.key,
     });
     new Triggers(this, 'Triggers', {
       functions: this.functions.byId,
       queues: this.queues,
       senderMaxConcurrency: this.config.senderMaxConcurrency,
+      ingestMaxConcurrency: this.config.ingestMaxConcurrency,
     });
 
     this.alarms = new Alarms(this, 'Alarms', {

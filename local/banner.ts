@@ -1,7 +1,7 @@
 // What `npm start` prints once it is up: where each endpoint is and copy-paste examples that work
 // against this very instance.
 import { defaults } from '../lambdas/config';
-import { LOCAL_REGION, queueUrlOf, type LocalSettings } from './config';
+import { LOCAL_CREDENTIALS, LOCAL_REGION, queueUrlOf, type LocalSettings } from './config';
 import { functionArnOf } from './lambda-endpoint';
 import { INVOKABLE_FUNCTIONS } from './runtime';
 
@@ -56,7 +56,7 @@ export function banner(url: string, settings: LocalSettings): string {
     'The same with the AWS CLI v2 (AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_KEY=local; AWS CLI v1 has no --cli-binary-format, leave it out there):',
     `     aws --endpoint-url ${url} --region ${LOCAL_REGION} sqs send-message --queue-url ${eventsQueue} --message-body ${sh(SAMPLE_EVENT)}`,
     `     aws --endpoint-url ${url} --region ${LOCAL_REGION} lambda invoke --function-name subscriptions --cli-binary-format raw-in-base64-out --payload ${sh('{"action":"list"}')} /dev/stdout`,
-    'and from code: new SQSClient({ endpoint: ' + `'${url}', region: '${LOCAL_REGION}', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } })`,
+    'and from code: new SQSClient({ endpoint: ' + `'${url}', region: '${LOCAL_REGION}', credentials: { accessKeyId: '${LOCAL_CREDENTIALS.accessKeyId}', secretAccessKey: '${LOCAL_CREDENTIALS.secretAccessKey}' } })`,
     '',
     'Ctrl-C stops cleanly; accepted events and pending retries resume at the next start.',
   ].join('\n');

@@ -6,7 +6,9 @@ import type { LogLevel } from '@aws-lambda-powertools/logger/types';
 import * as z from 'zod';
 import { ConfigError, loadConfig, type ConfigKey } from '../lambdas/config';
 import type { TableNames } from '../lambdas/adapters/dynamo/table-names';
+import { functionEnvironment } from '../lambdas/function-environment';
 import type { Env } from '../lambdas/wiring/deps';
+import { LOCAL_ACCOUNT, LOCAL_CREDENTIALS, LOCAL_REGION } from './local-aws';
 
 /** Service variables a user may set locally; everything else of the function environment is fixed here. */
 export const serviceKeys = [
@@ -111,10 +113,7 @@ export function localLogLevel(source: Env): LogLevel {
  */
 export const LOCAL_TARGET_ALLOWLIST = '127.0.0.0/8,::1/128';
 
-export const LOCAL_REGION = 'local';
-export const LOCAL_ACCOUNT = '000000000000';
-/** The SDKs insist on credentials; nothing checks them locally. */
-export const LOCAL_CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local' };
+export { LOCAL_ACCOUNT, LOCAL_CREDENTIALS, LOCAL_REGION };
 
 /** Table names are fixed locally: one data folder holds one service. */
 export const localTableNames: TableNames = {
@@ -138,21 +137,17 @@ export function queueArnOf(queueName: string): string {
  * The queue URLs point at this runtime's own SQS endpoint.
  */
 export function functionEnv(settings: LocalSettings, baseUrl: string): Env {
-  return {
-    ...settings.environment,
-    SUBSCRIPTIONS_TABLE: localTableNames.subscriptions,
-    EVENTS_TABLE: localTableNames.events,
-    DELIVERIES_TABLE: localTableNames.deliveries,
-    ATTEMPTS_TABLE: localTableNames.attempts,
-    FANOUTS_TABLE: localTableNames.fanouts,
-    DELIVERIES_QUEUE_URL: queueUrlOf(baseUrl, 'deliveries'),
-    DELIVERIES_QUEUE_ARN: queueArnOf('deliveries'),
-    EVENTS_DLQ_URL: queueUrlOf(baseUrl, 'events-dlq'),
-    EVENTS_QUEUE_URL: queueUrlOf(baseUrl, 'events'),
-    DELIVERIES_DLQ_URL: queueUrlOf(baseUrl, 'deliveries-dlq'),
-    SCHEDULE_GROUP: 'local',
-    SCHEDULER_ROLE_ARN: `arn:aws:iam::${LOCAL_ACCOUNT}:role/local-scheduler`,
-    TARGET_ALLOWLIST: settings.environment.TARGET_ALLOWLIST || LOCAL_TARGET_ALLOWLIST,
-    ...settings.service,
+  const resources = {
+    tables: localTableNames,
+    deliveriesQueue: { url: queueUrlOf(baseUrl, 'deliveries'), arn: queueArnOf('deliveries') },
+    eventsDlqUrl: queueUrlOf(baseUrl, 'events-dlq'),
+    eventsQueueUrl: queueUrlOf(baseUrl, 'events'),
+    deliveriesDlqUrl: queueUrlOf(baseUrl, 'deliveries-dlq'),
+    scheduleGroup: 'local',
+    schedulerRoleArn: `arn:aws:iam::${LOCAL_ACCOUNT}:role/local-scheduler`,
+    // Support notices are logged locally; every function still gets every variable, as in AWS.
+    notifyTopicArn: `arn:aws:sns:${LOCAL_REGION}:${LOCAL_ACCOUNT}:notifications`,
   };
+  const targets = { TARGET_ALLOWLIST: settings.environment.TARGET_ALLOWLIST || LOCAL_TARGET_ALLOWLIST };
+  return { ...settings.environment, ...functionEnvironment(resources, { ...targets, ...settings.service }) };
 }

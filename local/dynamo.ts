@@ -6,8 +6,10 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { ensureTables } from '../lambdas/adapters/dynamo/create-tables';
+import type { TableNames } from '../lambdas/adapters/dynamo/table-names';
 import { createAwsClients } from '../lambdas/wiring/aws-clients';
 import { LOCAL_CREDENTIALS, LOCAL_REGION, localTableNames } from './config';
+import { closeLevelIteratorsOnReturn } from './level-iterators';
 
 interface DynaliteOptions {
   /** LevelDB folder; in memory without it. */
@@ -26,10 +28,13 @@ export interface LocalDynamo {
   close(): Promise<void>;
 }
 
-/** Starts dynalite on `<dataDir>/dynamodb` and creates the tables that do not exist yet. */
-export async function startDynamo(dataDir: string): Promise<LocalDynamo> {
-  const path = join(dataDir, 'dynamodb');
-  mkdirSync(path, { recursive: true });
+/**
+ * dynalite on a free loopback port with the service's tables under `tableNames`, creating those
+ * that do not exist yet; on disk under `path`, in memory without it. The tests start theirs here too.
+ */
+export async function serveDynalite(tableNames: TableNames, path?: string): Promise<LocalDynamo> {
+  // Bounds what the store's iterators hold (a leak under steady load: local/level-iterators.ts).
+  closeLevelIteratorsOnReturn();
   const server = dynalite({ path, createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -43,12 +48,23 @@ export async function startDynamo(dataDir: string): Promise<LocalDynamo> {
 
   const { dynamodb } = createAwsClients({ region: LOCAL_REGION, endpoints: { dynamodb: endpoint }, credentials: LOCAL_CREDENTIALS });
   try {
-    await ensureTables(dynamodb, localTableNames);
+    await ensureTables(dynamodb, tableNames);
   } catch (error) {
     await close().catch(() => undefined);
-    throw new Error(`could not open the local DynamoDB store in ${path}: ${(error as Error).message}`);
+    throw error;
   } finally {
     dynamodb.destroy();
   }
   return { endpoint, close };
+}
+
+/** Starts dynalite on `<dataDir>/dynamodb` and creates the tables that do not exist yet. */
+export async function startDynamo(dataDir: string): Promise<LocalDynamo> {
+  const path = join(dataDir, 'dynamodb');
+  mkdirSync(path, { recursive: true });
+  try {
+    return await serveDynalite(localTableNames, path);
+  } catch (error) {
+    throw new Error(`could not open the local DynamoDB store in ${path}: ${(error as Error).message}`);
+  }
 }

@@ -1,34 +1,29 @@
-// The whole service in one process: the unchanged handlers of lambdas/, wired by the same
-// build*Deps as in Lambda, over dynalite, in-process queues and scheduler, behind one HTTP server
+// The whole service in one process: the unchanged entry points of lambdas/ (middy-wrapped handlers,
+// invoked with a Lambda-like context), wired by the same builders as in Lambda, over dynalite, in-process queues and scheduler, behind one HTTP server
 // with SQS- and Lambda-compatible endpoints. Tests start it in process (port 0, a temp data folder);
 // `npm start` runs it from local/main.ts.
-import { mkdirSync } from 'node:fs';
+import { chmodSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { EnvelopeSecretBox } from '../lambdas/adapters/crypto/envelope-secret-box';
+import { LocalDataKeys, openKeyFile } from '../lambdas/adapters/crypto/local-data-keys';
 import { parseEvent } from '../lambdas/domain/event-parsing';
 import type { Log } from '../lambdas/domain/log';
 import type { DeliveryRepository, WebhookClient } from '../lambdas/domain/ports';
-import { createIngestHandler } from '../lambdas/handlers/ingest';
-import { createDeadLettersHandler } from '../lambdas/handlers/dead-letters';
-import { createDeliveriesHandler } from '../lambdas/handlers/deliveries';
-import { createResendHandler } from '../lambdas/handlers/resend';
-import { createSenderHandler } from '../lambdas/handlers/sender';
-import { createSubscriptionsHandler } from '../lambdas/handlers/subscriptions';
-import { createSweeperHandler } from '../lambdas/handlers/sweeper';
 import { createAwsClients, type AwsClients } from '../lambdas/wiring/aws-clients';
 import {
-  buildIngestDeps,
-  buildResendDeps,
   buildSendDeps,
-  buildDeliveryQueryDeps,
-  buildDeadLetterDeps,
-  buildSubscriptionDeps,
-  buildSweepDeps,
+  deadLettersFunction,
+  deliveriesFunction,
+  ingestFunction,
+  resendFunction,
+  senderFunction,
+  subscriptionsFunction,
+  sweeperFunction,
   type Env,
   type Infrastructure,
 } from '../lambdas/wiring/deps';
 import { createLogger, logOf } from '../lambdas/wiring/log';
-import { MAX_RECEIVE_COUNT } from '../lib/queues';
-import { SQS_BATCH_SIZE } from '../lib/triggers';
+import { MAX_RECEIVE_COUNT, SQS_BATCH_SIZE } from '../lib/queue-settings';
 import { functionEnv, LOCAL_CREDENTIALS, LOCAL_REGION, localLogLevel, queueArnOf, readLocalSettings, type LocalSettings } from './config';
 import { lockDataDir, type DataLock } from './data-lock';
 import { LocalDeadLetters } from './dead-letters';
@@ -37,6 +32,7 @@ import { LocalNotifier } from './notifier';
 import { LocalParkedQueue } from './parked-queue';
 import { startDynamo, type LocalDynamo } from './dynamo';
 import { startHttpServer, type HttpServer } from './http-server';
+import { invoker } from './lambda-context';
 import { createLambdaEndpoint } from './lambda-endpoint';
 import { QueuePoller } from './poller';
 import { LocalQueue, type QueueDepth } from './queue';
@@ -50,6 +46,9 @@ export interface RuntimeOptions {
   /** Where the handlers and the runtime log; default the Powertools logger, as in Lambda. */
   log?: Log;
 }
+
+/** The key file under DATA_DIR that wraps the data keys of the subscriptions' secrets (mode 0600). */
+export const SECRETS_KEY_FILE = 'secrets.key';
 
 export const QUEUE_NAMES = ['events', 'events-dlq', 'deliveries', 'deliveries-dlq'] as const;
 export type QueueName = (typeof QUEUE_NAMES)[number];
@@ -115,7 +114,9 @@ async function shutdown(parts: Parts): Promise<void> {
 export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtime> {
   const settings = readLocalSettings(options.env ?? process.env);
   const log = options.log ?? logOf(createLogger(localLogLevel(options.env ?? process.env)));
-  mkdirSync(settings.dataDir, { recursive: true });
+  // The folder holds the subscriptions (and their key file): the user's alone, whatever the umask.
+  mkdirSync(settings.dataDir, { recursive: true, mode: 0o700 });
+  chmodSync(settings.dataDir, 0o700);
 
   // Taken before anything opens a file in the folder, and outside the try: a refused lock is not ours to release.
   const parts: Parts = { lock: await lockDataDir(settings.dataDir) };
@@ -134,41 +135,33 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
 
     const env = functionEnv(settings, http.url);
     const notifier = new LocalNotifier(log);
+    const wakeups = new LocalWakeupQueue(queues.deliveries);
     const infra: Infrastructure = {
       clients,
       log,
-      wakeups: new LocalWakeupQueue(queues.deliveries),
+      wakeups,
+      queuedWakeups: wakeups,
       scheduler,
       notifier,
       deadLetters: new LocalDeadLetters(queues['events-dlq']),
+      // The subscriptions' secrets are sealed under a key file beside the data, as under KMS on AWS.
+      secretBox: new EnvelopeSecretBox(new LocalDataKeys(openKeyFile(join(settings.dataDir, SECRETS_KEY_FILE)))),
     };
-    const ingest = createIngestHandler(buildIngestDeps(env, infra));
+    // Each function gets its own logger, as each Lambda function has its own environment (its own
+    // cold start); a log given by the caller (tests) is shared.
+    const infraOf = (): Infrastructure => (options.log ? infra : { ...infra, ...functionLogger(options.env ?? process.env) });
+    const ingest = invoker(ingestFunction(env, infraOf()), 'ingest');
     // The webhook client is the one deps.ts builds (its target guard configured as in AWS); it is
     // closed at stop so that no keep-alive socket outlives the runtime.
-    const sendDeps = buildSendDeps(env, infra);
+    const senderInfra = infraOf();
+    const sendDeps = buildSendDeps(env, senderInfra);
     parts.webhook = sendDeps.webhook as WebhookClient & { close?: () => Promise<void> };
-    const sender = createSenderHandler(sendDeps);
-    const sweeper = createSweeperHandler(buildSweepDeps(env, infra));
-    const invokable = {
-      subscriptions: createSubscriptionsHandler(buildSubscriptionDeps(env, infra)),
-      resend: createResendHandler(buildResendDeps(env, infra)),
-      deliveries: createDeliveriesHandler(buildDeliveryQueryDeps(env, infra)),
-      'dead-letters': createDeadLettersHandler(
-        buildDeadLetterDeps(env, {
-          clients: {},
-          log,
-          parkedQueues: {
-            events: new LocalParkedQueue(queues['events-dlq'], queues.events),
-            deliveries: new LocalParkedQueue(queues['deliveries-dlq'], queues.deliveries),
-          },
-        }),
-      ),
-    } satisfies Record<(typeof INVOKABLE_FUNCTIONS)[number], (input: unknown) => Promise<unknown>>;
-
+    const sender = invoker(senderFunction(env, senderInfra, sendDeps), 'sender');
+    const sweeper = invoker(sweeperFunction(env, infraOf()), 'sweeper');
     const health = (): Health => healthOf(queues, scheduler.size);
     http.setRoutes({
       sqs: createSqsEndpoint({ queues: { events: queues.events, 'events-dlq': queues['events-dlq'] }, baseUrl: () => http.url }),
-      lambda: createLambdaEndpoint(invokable),
+      lambda: createLambdaEndpoint(supportFunctions(env, infraOf, queues)),
       publish: (body) => {
         const parsed = parseEvent(body, 'local', Number(settings.service.MAX_EVENT_BYTES));
         return parsed.ok ? { messageId: queues.events.send(body).id } : { refused: parsed.reason };
@@ -186,8 +179,8 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
     ];
     for (const poller of parts.pollers) poller.start();
     scheduler.start();
-    parts.sweeps = new PeriodicSweep(sweeper, settings.sweepIntervalMs, log);
-    await parts.sweeps.start();
+    parts.sweeps = new PeriodicSweep(() => sweeper({}), settings.sweepIntervalMs, log);
+    parts.sweeps.start();
 
     let stopping: Promise<void> | undefined;
     return {
@@ -205,6 +198,20 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
   }
 }
 
+/** The functions support invokes, wired as in Lambda; the dead letters are the in-process queues. */
+function supportFunctions(env: Env, infraOf: () => Infrastructure, queues: Record<QueueName, LocalQueue>) {
+  const parkedQueues = {
+    events: new LocalParkedQueue(queues['events-dlq'], queues.events),
+    deliveries: new LocalParkedQueue(queues['deliveries-dlq'], queues.deliveries),
+  };
+  return {
+    subscriptions: invoker(subscriptionsFunction(env, infraOf()), 'subscriptions'),
+    resend: invoker(resendFunction(env, infraOf()), 'resend'),
+    deliveries: invoker(deliveriesFunction(env, infraOf()), 'deliveries'),
+    'dead-letters': invoker(deadLettersFunction(env, { ...infraOf(), clients: {}, parkedQueues }), 'dead-letters'),
+  } satisfies Record<(typeof INVOKABLE_FUNCTIONS)[number], (input: unknown) => Promise<unknown>>;
+}
+
 /** Queue depths, and a warning per non-empty dead-letter queue naming the command that shows it. */
 function healthOf(queues: Record<QueueName, LocalQueue>, schedules: number): Health {
   const depths = Object.fromEntries(QUEUE_NAMES.map((name) => [name, queues[name].depth()])) as Record<QueueName, QueueDepth>;
@@ -215,6 +222,11 @@ function healthOf(queues: Record<QueueName, LocalQueue>, schedules: number): Hea
     if (parked > 0) warnings.push(`${parked} message${parked === 1 ? '' : 's'} in the ${source} dead-letter queue: crm-webhooks dead-letters list --queue ${source}`);
   }
   return warnings.length > 0 ? { status: 'warning', queues: depths, schedules, warnings } : { status: 'ok', queues: depths, schedules };
+}
+
+function functionLogger(env: Env): Pick<Infrastructure, 'log' | 'logger'> {
+  const logger = createLogger(localLogLevel(env));
+  return { log: logOf(logger), logger };
 }
 
 function openQueues(settings: LocalSettings, log: Log): Record<QueueName, LocalQueue> {
@@ -250,8 +262,12 @@ class PeriodicSweep {
     private readonly log: Log,
   ) {}
 
-  async start(): Promise<void> {
-    await this.runOnce();
+  /**
+   * The first run starts now but is not waited for: after a restart with a long fan-out log to
+   * catch up on, it may take minutes, and the endpoints and pollers must not wait for it.
+   */
+  start(): void {
+    void this.runOnce();
     this.timer = setInterval(() => void this.runOnce(), this.intervalMs);
   }
 

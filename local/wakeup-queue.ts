@@ -1,12 +1,23 @@
 // WakeupQueue over the in-process deliveries queue. Unlike SQS (whole seconds, at most 900 s), the
 // local queue delays to the millisecond, so a retry is woken exactly when it is due.
-import type { WakeupQueue } from '../lambdas/domain/ports';
+import type { QueuedWakeups, WakeupQueue } from '../lambdas/domain/ports';
 import type { DeliveryWakeup } from '../lambdas/domain/types';
-import { formatWakeup } from '../lambdas/domain/wakeup-message';
+import { formatWakeup, parseWakeup } from '../lambdas/domain/wakeup-message';
 import type { LocalQueue } from './queue';
 
-export class LocalWakeupQueue implements WakeupQueue {
-  constructor(private readonly queue: Pick<LocalQueue, 'send'>) {}
+export class LocalWakeupQueue implements WakeupQueue, QueuedWakeups {
+  constructor(private readonly queue: Pick<LocalQueue, 'send' | 'messages'>) {}
+
+  /** Every message held counts: waiting, delayed, or being handled by the sender right now. */
+  async stillQueued(deliveryIds: string[]): Promise<Set<string>> {
+    const wanted = new Set(deliveryIds);
+    const queued = new Set<string>();
+    for (const message of this.queue.messages()) {
+      const deliveryId = deliveryIdOf(message.body);
+      if (deliveryId !== undefined && wanted.has(deliveryId)) queued.add(deliveryId);
+    }
+    return queued;
+  }
 
   async sendNow(wakeups: DeliveryWakeup[]): Promise<DeliveryWakeup[]> {
     const failed: DeliveryWakeup[] = [];
@@ -23,5 +34,13 @@ export class LocalWakeupQueue implements WakeupQueue {
 
   async sendDelayed(wakeup: DeliveryWakeup, delayMs: number): Promise<void> {
     this.queue.send(formatWakeup(wakeup), { delayMs });
+  }
+}
+
+function deliveryIdOf(body: string): string | undefined {
+  try {
+    return parseWakeup(body).deliveryId;
+  } catch {
+    return undefined;
   }
 }

@@ -234,12 +234,11 @@ export class FakeDynamo {
   }
 
   private get(input: Item): Item {
-    if (input.ProjectionExpression !== undefined) throw new Error('fake DynamoDB: ProjectionExpression is not implemented');
     const table = this.table(input.TableName);
     const item = table.items.get(this.keyString(table, input.Key as Item));
     this.counts.count('GetItem', table.id);
     bump(this.counts.rru, table.id, readUnits(item ? itemSize(item) : 0, input.ConsistentRead === true));
-    return item ? { Item: clone(item) } : {};
+    return item ? { Item: project(clone(item), input) } : {};
   }
 
   /** Stores `after` in place of `before`, charging the table and every index. */
@@ -342,9 +341,7 @@ export class FakeDynamo {
   }
 
   private query(input: Item): Item {
-    if (input.FilterExpression !== undefined || input.ProjectionExpression !== undefined) {
-      throw new Error('fake DynamoDB: FilterExpression and ProjectionExpression are not implemented');
-    }
+    if (input.FilterExpression !== undefined) throw new Error('fake DynamoDB: FilterExpression is not implemented');
     const table = this.table(input.TableName);
     const indexName = input.IndexName as string | undefined;
     const index = indexName === undefined ? undefined : table.indexes.find((i) => i.name === indexName);
@@ -384,7 +381,7 @@ export class FakeDynamo {
       const entry = matches[i]!;
       // Index entries are read at their index size (keys, projection and 100 bytes); items at theirs.
       bytes += itemSize(entry) + (index ? 100 : 0);
-      page.push(clone(entry));
+      page.push(project(clone(entry), input));
     }
     bump(this.counts.rru, unit, readUnits(bytes, !index && input.ConsistentRead === true));
     const out: Item = { Items: page, Count: page.length, ScannedCount: page.length };
@@ -395,6 +392,18 @@ export class FakeDynamo {
     }
     return out;
   }
+}
+
+/** ProjectionExpression of top-level attributes (`a, #b`); the read is charged at the whole item's size, as DynamoDB does. */
+function project(item: Item, input: Item): Item {
+  const expression = input.ProjectionExpression as string | undefined;
+  if (expression === undefined) return item;
+  const names = (input.ExpressionAttributeNames ?? {}) as Record<string, string>;
+  const kept = expression.split(',').map((p) => p.trim()).map((p) => (p.startsWith('#') ? names[p] : p));
+  if (kept.some((name) => name === undefined || name.includes('.') || name.includes('['))) {
+    throw new Error(`fake DynamoDB: only top-level attributes can be projected, got ${JSON.stringify(expression)}`);
+  }
+  return Object.fromEntries(Object.entries(item).filter(([name]) => kept.includes(name)));
 }
 
 function tieBreak(a: Item, b: Item, keys: readonly string[]): number {

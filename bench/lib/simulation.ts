@@ -18,7 +18,9 @@ import { createSweeperHandler } from '../../lambdas/handlers/sweeper';
 import { defaults } from '../../lambdas/config';
 import { buildIngestDeps, buildSendDeps, buildSweepDeps } from '../../lambdas/wiring/deps';
 import { createLogger, logOf } from '../../lambdas/wiring/log';
-import { flushingMetrics, PowertoolsMetrics } from '../../lambdas/wiring/metrics';
+import { lambdaHandler } from '../../lambdas/wiring/lambda-handler';
+import { PowertoolsMetrics } from '../../lambdas/wiring/metrics';
+import { invoker } from '../../local/lambda-context';
 import { forkChild } from './child';
 import { seededRandom } from './stats';
 import { DELIVERIES_QUEUE_URL, EVENTS_QUEUE_URL, eventBody, requestCounts, sampleBody, sqsEvent, World } from './world';
@@ -118,13 +120,13 @@ export async function simulate(options: SimulationOptions): Promise<SimulationRe
       return build(logOf(createLogger()), metrics);
     };
     const ingest = instance((log, metrics) =>
-      flushingMetrics(createIngestHandler(buildIngestDeps(world.env, world.infra(log, { metrics }))), metrics),
+      invoker(lambdaHandler(createIngestHandler(buildIngestDeps(world.env, world.infra(log, { metrics }))), { log, metrics }), 'ingest'),
     );
     const senders = Array.from({ length: options.senderInstances }, () =>
       instance((log, metrics) => {
         const deps = buildSendDeps(world.env, world.infra(log, { metrics, random }));
         webhooks.push(deps.webhook as UndiciWebhookClient);
-        return flushingMetrics(createSenderHandler(deps), metrics);
+        return invoker(lambdaHandler(createSenderHandler(deps), { log, metrics }), 'sender');
       }),
     );
 

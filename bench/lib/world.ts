@@ -5,10 +5,14 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { SQSEvent, SQSRecord } from 'aws-lambda';
 import type { TableNames } from '../../lambdas/adapters/dynamo/table-names';
+import { functionEnvironment } from '../../lambdas/function-environment';
 import type { Log } from '../../lambdas/domain/log';
 import type { Metrics } from '../../lambdas/domain/metrics';
 import type { Clock, WebhookClient } from '../../lambdas/domain/ports';
 import { createSubscriptionsHandler } from '../../lambdas/handlers/subscriptions';
+import { randomBytes } from 'node:crypto';
+import { EnvelopeSecretBox } from '../../lambdas/adapters/crypto/envelope-secret-box';
+import { LocalDataKeys } from '../../lambdas/adapters/crypto/local-data-keys';
 import { buildSubscriptionDeps, type Env, type Infrastructure } from '../../lambdas/wiring/deps';
 import { AwsCounts, FakeScheduler, FakeSns, FakeSqs } from './fake-aws';
 import { FakeDynamo } from './fake-dynamo';
@@ -27,23 +31,18 @@ const EVENTS_DLQ_URL = 'https://sqs.us-east-1.amazonaws.com/123456789012/bench-e
 
 /** The environment the stack gives every function, with the benchmarks' table and queue names. */
 export function benchEnv(overrides: Env = {}): Env {
-  return {
-    SUBSCRIPTIONS_TABLE: TABLES.subscriptions,
-    EVENTS_TABLE: TABLES.events,
-    DELIVERIES_TABLE: TABLES.deliveries,
-    ATTEMPTS_TABLE: TABLES.attempts,
-    FANOUTS_TABLE: TABLES.fanouts,
-    DELIVERIES_QUEUE_URL,
-    DELIVERIES_QUEUE_ARN,
-    EVENTS_DLQ_URL,
-    SCHEDULE_GROUP: 'crm-webhooks',
-    SCHEDULER_ROLE_ARN: 'arn:aws:iam::123456789012:role/scheduler',
-    NOTIFY_TOPIC_ARN: 'arn:aws:sns:us-east-1:123456789012:notifications',
-    // The sink and receivers are plain http on loopback, which the stack would refuse.
-    ALLOW_HTTP: 'true',
-    TARGET_ALLOWLIST: '127.0.0.0/8',
-    ...overrides,
+  const resources = {
+    tables: TABLES,
+    deliveriesQueue: { url: DELIVERIES_QUEUE_URL, arn: DELIVERIES_QUEUE_ARN },
+    eventsDlqUrl: EVENTS_DLQ_URL,
+    eventsQueueUrl: 'https://sqs.eu-central-1.amazonaws.com/123456789012/events',
+    deliveriesDlqUrl: 'https://sqs.eu-central-1.amazonaws.com/123456789012/deliveries-dlq',
+    scheduleGroup: 'crm-webhooks',
+    schedulerRoleArn: 'arn:aws:iam::123456789012:role/scheduler',
+    notifyTopicArn: 'arn:aws:sns:us-east-1:123456789012:notifications',
   };
+  // The sink and receivers are plain http on loopback, which the stack would refuse.
+  return { ...functionEnvironment(resources, { ALLOW_HTTP: 'true', TARGET_ALLOWLIST: '127.0.0.0/8' }), ...overrides };
 }
 
 export interface WorldOptions {
@@ -68,11 +67,15 @@ export class World {
     this.sqs = new FakeSqs(this.counts, clock ? () => clock.now().getTime() : Date.now);
   }
 
+  /** Seals the subscriptions' secrets as the local runtime does, with a key of this run (no KMS to fake). */
+  readonly secretBox = new EnvelopeSecretBox(new LocalDataKeys(randomBytes(32)));
+
   infra(log: Log, extras: { metrics?: Metrics; random?: () => number; webhook?: WebhookClient } = {}): Infrastructure {
     return {
       clients: { doc: this.dynamo.documentClient(), sqs: this.sqs.client(), scheduler: this.scheduler.client(), sns: this.sns.client() },
       log,
       clock: this.clock,
+      secretBox: this.secretBox,
       ...extras,
     };
   }

@@ -1,6 +1,6 @@
 // `crm-webhooks deliveries list|show`: the deliveries function's read-only queries.
 import { Option, type Command } from 'commander';
-import type { Attempt, Delivery } from '../../lambdas/domain/types';
+import { deliveryStatuses, type Attempt, type Delivery } from '../../lambdas/domain/types';
 import { CliError } from '../errors';
 import { deliveryList, deliveryShow } from '../format/deliveries';
 import { jsonText } from '../format/json';
@@ -8,7 +8,6 @@ import { positiveInt, windowTime } from '../options';
 import { print, withSession } from '../run';
 import type { Session } from '../session';
 
-const STATUSES = ['pending', 'delivered', 'failed', 'paused'];
 /** The function's page size limit (delivery-queries.ts MAX_PAGE). */
 const MAX_PAGE = 500;
 const DEFAULT_LIMIT = 100;
@@ -61,7 +60,7 @@ export function addDeliveriesCommand(parent: Command): void {
     .option('--subscription <id>', 'subscription id (with --from and --to; or to narrow --event)')
     .option('--from <time>', 'window start, ISO 8601 (e.g. 2026-11-01T00:00:00Z; a date alone is midnight UTC), by creation time', windowTime)
     .option('--to <time>', 'window end, ISO 8601 (a date alone is midnight UTC)', windowTime)
-    .addOption(new Option('--status <status>', 'only deliveries in this status').choices(STATUSES))
+    .addOption(new Option('--status <status>', 'only deliveries in this status').choices(deliveryStatuses))
     .option('--limit <n>', `most deliveries to fetch, following pages (default ${DEFAULT_LIMIT})`, positiveInt)
     .option('--event <id>', 'every delivery of this event id')
     .action(async (options: ListOptions, cmd: Command) =>

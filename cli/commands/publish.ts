@@ -1,8 +1,8 @@
-// `crm-webhooks publish FILE...`: each file's content, unchanged and unvalidated, as one message on
-// the events queue, exactly as the CRM publishes. Ingest decides what is a valid event, as in
-// production (an invalid one ends in the events DLQ with the reason). Each event's id is printed, and
-// an id ingested before is pointed out: its fan-out was fixed then, so a subscription created since
-// does not get it, and a repeat reaches no one new.
+// `crm-webhooks publish FILE...`: each file's content, unchanged, as one message on the events
+// queue, exactly as the CRM publishes. A file ingest would refuse (not a JSON object with a `type`:
+// the same rule, from the domain) is named with the reason and nothing is sent, instead of ending
+// silently in the events DLQ. Each event's id is printed, and an id ingested before is pointed out:
+// its fan-out was fixed then, so a subscription created since does not get it.
 import type { Command } from 'commander';
 import type { EventSummary } from '../../lambdas/domain/delivery-queries';
 import { parseEvent } from '../../lambdas/domain/event-parsing';
@@ -26,15 +26,12 @@ interface Published {
   messageId: string;
   /** The id was ingested before this publish: fan-out fixed at that time. */
   alreadyIngested?: { receivedAt: string; subscriptions: number };
-  /** Why ingest will refuse it (it ends in the events DLQ with this reason). */
-  invalid?: string;
 }
 
 interface EventFile {
   file: string;
   body: string;
   eventId?: string;
-  invalid?: string;
 }
 
 const REPEAT_NOTE =
@@ -47,16 +44,18 @@ interface Failed {
   message: string;
 }
 
+/** Every file read and checked before anything is sent: a typo or a broken file publishes nothing. */
 async function readAll(files: string[]): Promise<EventFile[]> {
-  return Promise.all(
+  const read = await Promise.all(
     files.map(async (file) => {
       const body = await readEventFile(file);
-      // No size limit here: the service's own applies at ingest. An empty id means "the message id".
-      const parsed = parseEvent(body, '', Number.MAX_SAFE_INTEGER);
-      if (!parsed.ok) return { file, body, invalid: parsed.reason };
-      return parsed.eventId === '' ? { file, body } : { file, body, eventId: parsed.eventId };
+      // No size limit here: the deployed one applies at ingest. An empty id means "the message id".
+      return { file, body, parsed: parseEvent(body, '', Number.MAX_SAFE_INTEGER) };
     }),
   );
+  const refused = read.flatMap(({ file, parsed }) => (parsed.ok ? [] : [`${file} (${parsed.reason})`]));
+  if (refused.length > 0) throw new CliError(`nothing published: ${refused.length} of ${files.length} not an event: ${refused.join('; ')}`);
+  return read.map(({ file, body, parsed }) => (parsed.ok && parsed.eventId !== '' ? { file, body, eventId: parsed.eventId } : { file, body }));
 }
 
 /** Advice only: when the function refuses the check (a stack deployed before it had it), the events are published all the same. */
@@ -77,7 +76,6 @@ async function ingestedBefore(session: Session, events: EventFile[]): Promise<Ma
 }
 
 function noteOf(p: Published): string {
-  if (p.invalid) return `invalid, goes to the events DLQ: ${singleLine(p.invalid)}`;
   if (p.alreadyIngested) return `already ingested ${p.alreadyIngested.receivedAt} (to ${p.alreadyIngested.subscriptions} subscriptions then): delivers nothing new`;
   return 'new';
 }
@@ -102,7 +100,6 @@ function batches<T extends { body: string }>(items: T[]): T[][] {
 }
 
 function publishedOf(event: EventFile, messageId: string, known: Map<string, EventSummary>): Published {
-  if (event.invalid) return { file: event.file, messageId, invalid: event.invalid };
   const eventId = event.eventId ?? messageId;
   const before = known.get(eventId);
   return { file: event.file, eventId, messageId, ...(before ? { alreadyIngested: { receivedAt: before.receivedAt, subscriptions: before.subscriptions } } : {}) };

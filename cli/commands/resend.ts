@@ -3,6 +3,7 @@
 // Resending exactly the ids that were counted means the confirmation covers what actually happens.
 import { Option, type Command } from 'commander';
 import type { ResendResult } from '../../lambdas/domain/resend';
+import { deliveryStatuses } from '../../lambdas/domain/types';
 import { chunk } from '../../lambdas/domain/chunk';
 import { canAsk, confirm } from '../confirm';
 import { CliError, describeError } from '../errors';
@@ -68,7 +69,7 @@ export function addResendCommand(parent: Command): void {
     .option('--subscription <id>', 'subscription id: with --from and --to, or to narrow --event')
     .option('--from <time>', 'window start, ISO 8601 (e.g. 2026-11-01T00:00:00Z; a date alone is midnight UTC)', windowTime)
     .option('--to <time>', 'window end, ISO 8601 (a date alone is midnight UTC)', windowTime)
-    .addOption(new Option('--status <status>', 'only deliveries in this status (window only)').choices(['pending', 'delivered', 'failed', 'paused']))
+    .addOption(new Option('--status <status>', 'only deliveries in this status (window only)').choices(deliveryStatuses))
     .option('--dry-run', 'only show what would be resent')
     .option('-y, --yes', 'do not ask for confirmation')
     .option('--confirm-above <n>', `ask for confirmation above this many deliveries (default ${DEFAULT_CONFIRM_ABOVE})`, nonNegativeInt)

@@ -3,6 +3,15 @@
 import type { HttpResult } from './ports';
 import type { AttemptOutcome } from './types';
 
+/** The start of a response body kept in the attempt log. */
+export const RESPONSE_EXCERPT_BYTES = 4096;
+/**
+ * What the client keeps of a response body: the excerpt plus room for the longest encoded secret
+ * (a 2,048-character URL, percent-encoded, is at most 6 KiB), so the sender scrubs the body before
+ * it cuts the excerpt and no secret straddling the cut survives in part.
+ */
+export const RESPONSE_READ_BYTES = RESPONSE_EXCERPT_BYTES + 8192;
+
 export interface ClassifiedAttempt {
   outcome: AttemptOutcome;
   statusCode?: number;

@@ -10,6 +10,14 @@ export function isSubscriptionId(value: string): boolean {
   return SUBSCRIPTION_ID.test(value);
 }
 
+/** DynamoDB's limit on a partition key: a longer event id names nothing stored, and reading it would fail. */
+export const MAX_EVENT_KEY_BYTES = 2048;
+export const EVENT_ID_TOO_LONG = `must be at most ${MAX_EVENT_KEY_BYTES} bytes`;
+
+export function isStorableEventId(eventId: string): boolean {
+  return Buffer.byteLength(eventId, 'utf8') <= MAX_EVENT_KEY_BYTES;
+}
+
 export function deliveryIdOf(eventId: string, subscriptionId: string): string {
   return `${eventId}.${subscriptionId}`;
 }
@@ -22,6 +30,7 @@ export function parseDeliveryId(deliveryId: string): { eventId: string; subscrip
   if (dot <= 0 || !isSubscriptionId(subscriptionId)) {
     throw new ValidationError(`not a delivery id: ${JSON.stringify(deliveryId)} (expected <eventId>.<subscriptionId>)`);
   }
+  if (!isStorableEventId(eventId)) throw new ValidationError(`not a delivery id: its event id ${EVENT_ID_TOO_LONG}`);
   return { eventId, subscriptionId };
 }
 

@@ -103,6 +103,10 @@ export const completeCondition = holdsLeaseCondition;
 export const canClose = holdsLease;
 export const closeCondition = holdsLeaseCondition;
 
+/** Hands a claimed attempt back without making it, due again later (deferral.ts: open circuit, limits). */
+export const canDefer = holdsLease;
+export const deferCondition = holdsLeaseCondition;
+
 // --- restart: support resends, starting a fresh attempt budget ---
 
 export interface RestartParams {
@@ -160,6 +164,7 @@ export const deliveryTransitions = {
   claim: { can: canClaim, condition: claimCondition } satisfies Transition<ClaimParams>,
   complete: { can: canComplete, condition: completeCondition } satisfies Transition<HeldLease>,
   close: { can: canClose, condition: closeCondition } satisfies Transition<HeldLease>,
+  defer: { can: canDefer, condition: deferCondition } satisfies Transition<HeldLease>,
   restart: { can: canRestart, condition: restartCondition } satisfies Transition<RestartParams>,
   watch: { can: canWatch, condition: watchCondition } satisfies Transition<void>,
   pause: { can: canPause, condition: pauseCondition } satisfies Transition<void>,

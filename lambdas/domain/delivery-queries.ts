@@ -2,16 +2,14 @@
 // subscription's deliveries in a time window, an event's deliveries, or one delivery with its
 // attempts. Attempt records never hold secrets; they were scrubbed when written.
 import * as z from 'zod';
-import { isSubscriptionId, parseDeliveryId } from './delivery-id';
-import { isoDateTime, parseInput } from './input';
+import { EVENT_ID_TOO_LONG, isStorableEventId, parseDeliveryId } from './delivery-id';
+import { deliveryStatus, isoDateTime, parseInput, subscriptionId } from './input';
 import type { DeliveryRepository } from './ports';
 import { NotFoundError, ValidationError } from './errors';
 import type { Attempt, Delivery } from './types';
 
-const statuses = ['pending', 'delivered', 'failed', 'paused'] as const;
 export const MAX_PAGE = 500;
 
-const subscriptionId = z.string().refine(isSubscriptionId, 'must be a subscription id like sub_abcdefghijklmnopqrst');
 
 const listBySubscription = z
   .strictObject({
@@ -19,14 +17,16 @@ const listBySubscription = z
     subscriptionId,
     from: isoDateTime,
     to: isoDateTime,
-    status: z.enum(statuses, { message: `must be one of ${statuses.join(', ')}` }).optional(),
+    status: deliveryStatus.optional(),
     limit: z.number().int().min(1).max(MAX_PAGE, `at most ${MAX_PAGE}`).optional(),
     cursor: z.string().min(1).optional(),
   })
   .refine((q) => Date.parse(q.from) < Date.parse(q.to), { message: 'must be before `to`', path: ['from'] });
 const listByEvent = z.strictObject({
   action: z.literal('list'),
-  eventId: z.union([z.string().min(1), z.number().int()], { message: 'must be an event id (string or integer)' }),
+  eventId: z
+    .union([z.string().min(1), z.number().int()], { message: 'must be an event id (string or integer)' })
+    .refine((id) => typeof id === 'number' || isStorableEventId(id), EVENT_ID_TOO_LONG),
   subscriptionId: subscriptionId.optional(),
 });
 const show = z.strictObject({ action: z.literal('show'), deliveryId: z.string({ message: 'is required' }).min(1) });

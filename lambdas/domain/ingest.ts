@@ -50,12 +50,30 @@ interface FreshEvent {
   deliveries: Delivery[];
 }
 
+type Accepted = { messageId: string; event: EventRecord };
+type Targets = Awaited<ReturnType<FanoutTargets['list']>>;
+
 export async function ingestMessages(deps: IngestDeps, messages: IncomingMessage[]): Promise<IngestResult> {
   const result: IngestResult = { failedMessageIds: [], accepted: 0, rejected: 0, duplicates: 0, deliveriesCreated: 0 };
   const now = deps.clock.now();
-  const accepted: Array<{ messageId: string; event: EventRecord }> = [];
-  const seenInBatch = new Map<string, string>();
+  const accepted = await acceptMessages(deps, messages, now, result);
+  if (accepted.length === 0) return result;
+  const subscriptions = await logAndListTargets(deps, accepted, now, result);
+  if (!subscriptions) return result;
+  const fresh = await storeEvents(deps, accepted, subscriptions, now, result);
+  await fanOut(deps, fresh, result);
+  const metrics = deps.metrics ?? noMetrics;
+  metrics.count('EventsIngested', result.accepted);
+  metrics.count('EventsRejected', result.rejected);
+  metrics.count('EventsRepeated', result.duplicates);
+  metrics.count('DeliveriesCreated', result.deliveriesCreated);
+  return result;
+}
 
+/** Parses each message: a bad one goes to the dead letters, a second copy in the batch waits. */
+async function acceptMessages(deps: IngestDeps, messages: IncomingMessage[], now: Date, result: IngestResult): Promise<Accepted[]> {
+  const accepted: Accepted[] = [];
+  const seenInBatch = new Map<string, string>();
   for (const message of messages) {
     const parsed = parseEvent(message.body, message.messageId, deps.maxEventBytes);
     if (!parsed.ok) {
@@ -70,37 +88,32 @@ export async function ingestMessages(deps: IngestDeps, messages: IncomingMessage
       continue;
     }
     seenInBatch.set(parsed.eventId, message.messageId);
-    accepted.push({
-      messageId: message.messageId,
-      event: {
-        eventId: parsed.eventId,
-        type: parsed.type,
-        body: message.body,
-        receivedAt: now.toISOString(),
-        sourceMessageId: message.messageId,
-        subscriptionIds: [],
-      },
-    });
+    const event = { eventId: parsed.eventId, type: parsed.type, body: message.body, receivedAt: now.toISOString(), sourceMessageId: message.messageId, subscriptionIds: [] };
+    accepted.push({ messageId: message.messageId, event });
   }
-  if (accepted.length === 0) return result;
+  return accepted;
+}
 
+/** Writes the batch to the fan-out log, then reads the subscriptions; undefined (batch retried) when either fails. */
+async function logAndListTargets(deps: IngestDeps, accepted: Accepted[], now: Date, result: IngestResult): Promise<Targets | undefined> {
   try {
     await deps.fanoutLog.record(accepted.map((a) => a.event.eventId), now);
   } catch (error) {
     deps.log.error('could not write the fan-out log; retrying the batch', { error: String(error) });
     result.failedMessageIds.push(...accepted.map((a) => a.messageId));
-    return result;
+    return undefined;
   }
-
-  let subscriptions;
   try {
-    subscriptions = await deps.fanoutTargets.list();
+    return await deps.fanoutTargets.list();
   } catch (error) {
     deps.log.error('could not read subscriptions; retrying the batch', { error: String(error) });
     result.failedMessageIds.push(...accepted.map((a) => a.messageId));
-    return result;
+    return undefined;
   }
+}
 
+/** Stores each event with its plan; a fresh one is to be fanned out, a repeated one resumes its stored plan. */
+async function storeEvents(deps: IngestDeps, accepted: Accepted[], subscriptions: Targets, now: Date, result: IngestResult): Promise<FreshEvent[]> {
   const fresh: FreshEvent[] = [];
   await Promise.all(
     accepted.map(async ({ messageId, event }) => {
@@ -122,14 +135,7 @@ export async function ingestMessages(deps: IngestDeps, messages: IncomingMessage
       }
     }),
   );
-
-  await fanOut(deps, fresh, result);
-  const metrics = deps.metrics ?? noMetrics;
-  metrics.count('EventsIngested', result.accepted);
-  metrics.count('EventsRejected', result.rejected);
-  metrics.count('EventsRepeated', result.duplicates);
-  metrics.count('DeliveriesCreated', result.deliveriesCreated);
-  return result;
+  return fresh;
 }
 
 async function rejectMessage(deps: IngestDeps, message: IncomingMessage, reason: string, result: IngestResult): Promise<void> {

@@ -1,7 +1,9 @@
 // Console and CLI input is validated with zod; every problem becomes one ValidationError whose
 // message names the field, so the Lambda console shows exactly what to fix.
 import * as z from 'zod';
+import { isSubscriptionId } from './delivery-id';
 import { ValidationError } from './errors';
+import { deliveryStatuses } from './types';
 
 export function parseInput<S extends z.ZodType>(schema: S, input: unknown, what: string): z.output<S> {
   if (typeof input !== 'object' || input === null || Array.isArray(input)) {
@@ -23,5 +25,13 @@ export function describeIssues(issues: readonly z.core.$ZodIssue[]): string {
     })
     .join('; ');
 }
+
+/** A delivery status, as a filter. */
+export const deliveryStatus = z.enum(deliveryStatuses, { message: `must be one of ${deliveryStatuses.join(', ')}` });
+
+/** A subscription id (`sub_` + 20 base32 characters), wherever a request names one. */
+export const subscriptionId = z
+  .string({ error: (issue) => (issue.input === undefined ? 'is required' : 'must be a string') })
+  .refine(isSubscriptionId, 'must be a subscription id like sub_abcdefghijklmnopqrst');
 
 export const isoDateTime = z.iso.datetime({ offset: true, message: 'must be an ISO 8601 date-time like 2026-11-01T00:00:00Z' });

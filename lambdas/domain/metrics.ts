@@ -11,6 +11,8 @@ export type MetricName =
   | 'DeliveriesFailed'
   | 'DeliveriesPaused'
   | 'DeliveriesResent'
+  /** A due attempt handed back and woken later without being made (e.g. behind an open circuit, or at a subscription's limits). */
+  | 'DeliveriesDeferred'
   | 'AttemptsDelivered'
   | 'AttemptsHttpStatus'
   | 'AttemptsTimeout'
@@ -22,6 +24,10 @@ export type MetricName =
   | 'SweeperRecoveries'
   /** Whole minutes of the fan-out log past the grace period that the sweeper has not read yet (0 when it keeps up). */
   | 'SweeperBacklogMinutes'
+  /** Overdue deliveries the sweeper left alone because their wake-up is still in the queue (where it can tell). */
+  | 'SweeperWakeupsHeld'
+  /** Wake-ups the sender ignored because the attempt was claimed already: a duplicate that cost a message and a read. */
+  | 'WakeupsDuplicate'
   | 'SubscriptionsDisabled';
 
 export interface Metrics {

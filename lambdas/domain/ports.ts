@@ -7,6 +7,7 @@ import type {
   DeliveryStatus,
   DeliveryWakeup,
   EventRecord,
+  FanoutTarget,
   Subscription,
   SubscriptionStatus,
 } from './types';
@@ -17,6 +18,13 @@ export interface SubscriptionRepository {
   get(id: string): Promise<Subscription | undefined>;
   /** Every subscription with the given status, oldest first. */
   listByStatus(status: SubscriptionStatus): Promise<Subscription[]>;
+  /** The same, as fan-out needs them: id, status and event types, secrets left sealed. */
+  listTargets(status: SubscriptionStatus): Promise<FanoutTarget[]>;
+  /**
+   * A number every write of a subscription changes (after the write), read strongly consistent:
+   * a cache may keep what it read while the number stays the same.
+   */
+  version(): Promise<number>;
   /**
    * Replaces the stored item; fails with NotFoundError if it does not exist, or with ConflictError
    * when `expectedUpdatedAt` is given and the stored item was changed since (read-modify-write).
@@ -119,6 +127,11 @@ export interface DeliveryRepository {
   /** Ends a delivery without an HTTP attempt (e.g. its subscription is gone), from the claimed state. */
   closeWithoutAttempt(delivery: Delivery, status: 'failed' | 'paused', reason: string, now: string): Promise<boolean>;
   /**
+   * Hands the claimed attempt back without making it (a deferral): due again at `until`, still
+   * pending, the attempt number given back. False when the delivery no longer holds that attempt.
+   */
+  deferClaimed(delivery: Delivery, until: string, reason: string, now: string): Promise<boolean>;
+  /**
    * Starts a fresh attempt budget now: status pending, budgetStart = attemptCount, trigger manual.
    * A planned delivery (not stored yet) is created so. Returns undefined when an attempt is in
    * flight (live lease) or the delivery is neither stored nor planned.
@@ -148,6 +161,14 @@ export interface WakeupQueue {
   sendNow(wakeups: DeliveryWakeup[]): Promise<DeliveryWakeup[]>;
   /** SQS counts whole seconds: the SQS adapter rounds up (never early); an in-process queue may be exact. */
   sendDelayed(wakeup: DeliveryWakeup, delayMs: number): Promise<void>;
+}
+
+/**
+ * Where the queue can be looked into (the local runtime's in-process queue; SQS cannot be): which
+ * deliveries still have a wake-up waiting there or being handled, so the sweeper does not add another.
+ */
+export interface QueuedWakeups {
+  stillQueued(deliveryIds: string[]): Promise<Set<string>>;
 }
 
 export interface WakeupScheduler {

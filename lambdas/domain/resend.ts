@@ -1,9 +1,9 @@
 // Manual resend by support: pick deliveries by id, by event, or by subscription and time window, and
 // give each a fresh attempt budget starting now. `dryRun` only reports what would be resent.
 import * as z from 'zod';
-import { isSubscriptionId, parseDeliveryId } from './delivery-id';
+import { EVENT_ID_TOO_LONG, isStorableEventId, parseDeliveryId } from './delivery-id';
 import { hasLiveLease } from './delivery-lifecycle';
-import { isoDateTime, parseInput } from './input';
+import { deliveryStatus, isoDateTime, parseInput, subscriptionId } from './input';
 import type { Log } from './log';
 import { mapLimited } from './map-limited';
 import { noMetrics, type Metrics } from './metrics';
@@ -16,17 +16,18 @@ const IN_FLIGHT = 'an attempt is in flight; try again in a minute';
 /** One call touches at most this many deliveries; a wider window is resent in several calls. */
 export const MAX_RESEND = 10_000;
 
-const subscriptionId = z.string().refine(isSubscriptionId, 'must be a subscription id like sub_abcdefghijklmnopqrst');
 const dryRun = z.boolean({ message: 'must be true or false' }).optional();
-const statuses = ['pending', 'delivered', 'failed', 'paused'] as const;
 
 const byDeliveryIds = z.strictObject({
   deliveryIds: z.array(z.string().min(1, 'must not be empty'), { message: 'must be an array of delivery ids' }).min(1, 'must name at least one delivery').max(1000, 'at most 1000 per call'),
   dryRun,
 });
+const eventId = z
+  .union([z.string().min(1), z.number().int()], { message: 'must be event ids (strings or integers)' })
+  .refine((id) => typeof id === 'number' || isStorableEventId(id), EVENT_ID_TOO_LONG);
 const byEventIds = z.strictObject({
   eventIds: z
-    .array(z.union([z.string().min(1), z.number().int()], { message: 'must be event ids (strings or integers)' }), { message: 'must be an array of event ids' })
+    .array(eventId, { message: 'must be an array of event ids' })
     .min(1, 'must name at least one event')
     .max(1000, 'at most 1000 per call'),
   subscriptionId: subscriptionId.optional(),
@@ -37,7 +38,7 @@ const byWindow = z
     subscriptionId,
     from: isoDateTime,
     to: isoDateTime,
-    status: z.enum(statuses, { message: `must be one of ${statuses.join(', ')}` }).optional(),
+    status: deliveryStatus.optional(),
     dryRun,
   })
   .refine((w) => Date.parse(w.from) < Date.parse(w.to), { message: 'must be before `to`', path: ['from'] });

@@ -1,14 +1,14 @@
 // The console payloads of the subscriptions function, one schema per action. Messages name the field.
 import * as z from 'zod';
-import { isSubscriptionId } from './delivery-id';
+import { subscriptionId } from './input';
 import { testRequest } from './subscription-test-event';
 
-const id = z.string({ message: 'is required' }).refine(isSubscriptionId, 'must be a subscription id like sub_abcdefghijklmnopqrst');
+const id = subscriptionId;
 const url = z.string({ message: 'must be a string' });
 const basicAuth = z.strictObject(
   {
-    username: z.string({ message: 'must be a string' }).min(1, 'must not be empty').refine((u) => !u.includes(':'), 'must not contain ":"'),
-    password: z.string({ message: 'must be a string' }).min(1, 'must not be empty'),
+    username: z.string({ message: 'must be a string' }).min(1, 'must not be empty').max(1024, 'must be at most 1024 characters').refine((u) => !u.includes(':'), 'must not contain ":"'),
+    password: z.string({ message: 'must be a string' }).min(1, 'must not be empty').max(1024, 'must be at most 1024 characters'),
   },
   { message: 'must be an object {"username": "...", "password": "..."}' },
 );
@@ -18,29 +18,44 @@ const eventTypes = z
   .max(100);
 const description = z.string({ message: 'must be a string' }).max(500, 'must be at most 500 characters');
 
-/** Headers the service sets itself, or that would break the request if a subscription set them. */
+/**
+ * Headers the service sets itself, or that would break the request if a subscription set them: the
+ * hop-by-hop headers, and those that describe how the body is framed or encoded (the body is sent
+ * as stored, never compressed or ranged).
+ */
 const RESERVED_HEADERS = new Set([
-  'authorization', 'connection', 'content-length', 'content-type', 'expect', 'host', 'keep-alive',
-  'proxy-authorization', 'te', 'trailer', 'transfer-encoding', 'upgrade', 'user-agent',
-  'webhook-id', 'webhook-signature', 'webhook-timestamp',
+  'authorization', 'connection', 'content-encoding', 'content-length', 'content-range', 'content-type', 'expect', 'host',
+  'http2-settings', 'keep-alive', 'proxy-authenticate', 'proxy-authorization', 'proxy-connection', 'te', 'trailer',
+  'transfer-encoding', 'upgrade', 'user-agent', 'webhook-id', 'webhook-signature', 'webhook-timestamp',
 ]);
 const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+const headerName = z
+  .string()
+  .max(100, 'header names must be at most 100 characters')
+  .regex(TOKEN, 'header names must be HTTP tokens (letters, digits, -)')
+  .refine((name) => !RESERVED_HEADERS.has(name.toLowerCase()), 'is set by the service or frames the body, and cannot be set here');
+const headerValue = z
+  .string({ message: 'header values must be strings' })
+  .min(1, 'header values must not be empty')
+  .max(1024, 'header values must be at most 1024 characters')
+  .regex(/^[\x20-\x7e\t]+$/, 'header values must be printable ASCII (no line breaks)');
+/**
+ * Read by own entries and rebuilt with Object.fromEntries: a parser that assigns keys one by one
+ * would drop `__proto__` (the assignment sets the prototype) and let `constructor` shadow Object's.
+ */
 const headers = z
-  .record(
-    z
-      .string()
-      .max(100, 'header names must be at most 100 characters')
-      .regex(TOKEN, 'header names must be HTTP tokens (letters, digits, -)')
-      .refine((name) => !RESERVED_HEADERS.has(name.toLowerCase()), 'is set by the service and cannot be overridden'),
-    z
-      .string({ message: 'header values must be strings' })
-      .min(1, 'header values must not be empty')
-      .max(1024, 'header values must be at most 1024 characters')
-      .regex(/^[\x20-\x7e\t]+$/, 'header values must be printable ASCII (no line breaks)'),
-    { message: 'must be an object of header names to values' },
-  )
-  .refine((h) => Object.keys(h).length <= 20, 'at most 20 headers')
-  .refine((h) => new Set(Object.keys(h).map((k) => k.toLowerCase())).size === Object.keys(h).length, 'header names must differ in more than case');
+  .custom<Record<string, unknown>>((v) => typeof v === 'object' && v !== null && !Array.isArray(v), 'must be an object of header names to values')
+  .superRefine((h, ctx) => {
+    const entries = Object.entries(h);
+    if (entries.length > 20) ctx.addIssue({ code: 'custom', message: 'at most 20 headers' });
+    if (new Set(entries.map(([k]) => k.toLowerCase())).size !== entries.length) ctx.addIssue({ code: 'custom', message: 'header names must differ in more than case' });
+    for (const [name, value] of entries) {
+      for (const issue of [...(headerName.safeParse(name).error?.issues ?? []), ...(headerValue.safeParse(value).error?.issues ?? [])]) {
+        ctx.addIssue({ code: 'custom', message: issue.message, path: [name] });
+      }
+    }
+  })
+  .transform((h) => Object.fromEntries(Object.entries(h)) as Record<string, string>);
 const signingSecret = z.string({ message: 'must be a string' });
 
 export const subscriptionActions = {

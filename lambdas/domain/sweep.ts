@@ -10,13 +10,15 @@
 import type { Log } from './log';
 import { mapLimited } from './map-limited';
 import { noMetrics, type Metrics } from './metrics';
-import type { Clock, DeliveryRepository, FanoutLog, WakeupQueue } from './ports';
+import type { Clock, DeliveryRepository, FanoutLog, QueuedWakeups, WakeupQueue } from './ports';
 import { isDueForWakeup, resumingWakeup } from './wakeup-plan';
 
 export interface SweepDeps {
   deliveries: Pick<DeliveryRepository, 'listOverdue' | 'watchUnsettled'>;
   fanoutLog: Pick<FanoutLog, 'eventIdsOf' | 'sweptUntil' | 'setSweptUntil'>;
   wakeups: Pick<WakeupQueue, 'sendNow'>;
+  /** Where the queue can be looked into: overdue deliveries whose wake-up is still queued are left to it. */
+  queued?: QueuedWakeups;
   clock: Clock;
   log: Log;
   metrics?: Metrics;
@@ -36,6 +38,8 @@ export interface SweepResult {
   /** Deliveries of those events put under watch. */
   watched: number;
   overdue: number;
+  /** Overdue, but their wake-up is still waiting in the queue (a backlog, not a loss): not woken. */
+  held: number;
   woken: number;
   failed: number;
 }
@@ -113,14 +117,19 @@ export async function sweepFanouts(deps: SweepDeps, budget: SweepBudget = NO_BUD
 }
 
 /** Pass 2: watched pending deliveries overdue by more than the grace period. */
-export async function sweepOverdue(deps: SweepDeps): Promise<Pick<SweepResult, 'overdue' | 'woken' | 'failed'>> {
+export async function sweepOverdue(deps: SweepDeps): Promise<Pick<SweepResult, 'overdue' | 'held' | 'woken' | 'failed'>> {
   const now = deps.clock.now();
   const dueBefore = new Date(now.getTime() - deps.graceMs).toISOString();
-  const overdue = (await deps.deliveries.listOverdue(dueBefore, deps.limit ?? 1000)).filter((d) => isDueForWakeup(d, now));
+  const due = (await deps.deliveries.listOverdue(dueBefore, deps.limit ?? 1000)).filter((d) => isDueForWakeup(d, now));
+  const queued = deps.queued && due.length > 0 ? await deps.queued.stillQueued(due.map((d) => d.deliveryId)) : new Set<string>();
+  const overdue = due.filter((d) => !queued.has(d.deliveryId));
   const unsent = overdue.length === 0 ? [] : await deps.wakeups.sendNow(overdue.map(resumingWakeup));
-  const result = { overdue: overdue.length, woken: overdue.length - unsent.length, failed: unsent.length };
-  (deps.metrics ?? noMetrics).count('SweeperRecoveries', result.woken);
-  if (result.overdue > 0) deps.log.warn('overdue deliveries woken again', { ...result, dueBefore });
+  const result = { overdue: due.length, held: due.length - overdue.length, woken: overdue.length - unsent.length, failed: unsent.length };
+  const metrics = deps.metrics ?? noMetrics;
+  metrics.count('SweeperRecoveries', result.woken);
+  metrics.count('SweeperWakeupsHeld', result.held);
+  if (result.woken + result.failed > 0) deps.log.warn('overdue deliveries woken again', { ...result, dueBefore });
+  else if (result.held > 0) deps.log.info('overdue deliveries still queued; not woken again', { ...result, dueBefore });
   else deps.log.info('no overdue deliveries', { dueBefore });
   return result;
 }

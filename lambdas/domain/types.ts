@@ -42,6 +42,9 @@ export interface Subscription {
   updatedAt: string;
 }
 
+/** What fan-out needs of a subscription: no secret, so ingest never decrypts one. */
+export type FanoutTarget = Pick<Subscription, 'id' | 'status' | 'eventTypes'>;
+
 /** One CRM event as accepted by ingest. The body is kept byte for byte; it is never re-serialised. */
 export interface EventRecord {
   eventId: string;
@@ -54,7 +57,9 @@ export interface EventRecord {
   subscriptionIds: string[];
 }
 
-export type DeliveryStatus = 'pending' | 'delivered' | 'failed' | 'paused';
+/** Every status a delivery can have: the console's and the CLI's choices come from this list. */
+export const deliveryStatuses = ['pending', 'delivered', 'failed', 'paused'] as const;
+export type DeliveryStatus = (typeof deliveryStatuses)[number];
 export type AttemptTrigger = 'initial' | 'retry' | 'manual';
 export type AttemptOutcome = 'delivered' | 'http_status' | 'timeout' | 'network' | 'blocked';
 
@@ -80,6 +85,11 @@ export interface Delivery {
   /** Why the delivery ended or paused without an HTTP attempt (e.g. subscription deleted). */
   statusReason?: string;
   completedAt?: string;
+  /** When the current budget began by a resend; absent for the first budget, which began at `createdAt`. */
+  budgetStartedAt?: string;
+  /** Set while the due attempt waits without being made (deferred, e.g. behind an open circuit): since when, and why. */
+  deferredSince?: string;
+  deferReason?: string;
 }
 
 export interface AttemptSummary {

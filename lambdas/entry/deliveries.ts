@@ -1,13 +1,13 @@
-// Lambda entry of the deliveries function: configuration and clients once per cold start, then the handler.
+// Lambda entry of the deliveries function: configuration and clients once per cold start, then the
+// handler wrapped by middy (wiring/lambda-handler.ts).
 // Only the clients this function uses are created (and bundled).
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { createDocumentClient } from '../adapters/dynamo/document-client';
-import { createDeliveriesHandler } from '../handlers/deliveries';
-import { buildDeliveryQueryDeps } from '../wiring/functions/support';
+import { deliveriesFunction } from '../wiring/functions/support';
 import { createLogger, logOf } from '../wiring/log';
-import { flushingMetrics, PowertoolsMetrics } from '../wiring/metrics';
+import { PowertoolsMetrics } from '../wiring/metrics';
 
-const log = logOf(createLogger());
+const logger = createLogger();
 const metrics = new PowertoolsMetrics();
 const clients = { doc: createDocumentClient(new DynamoDBClient({})) };
-export const handler = flushingMetrics(createDeliveriesHandler(buildDeliveryQueryDeps(process.env, { clients, log, metrics })), metrics);
+export const handler = deliveriesFunction(process.env, { clients, log: logOf(logger), logger, metrics });

@@ -1,8 +1,8 @@
 // Invoked from the console or the CLI: read-only queries of deliveries and attempt logs.
 import { queryDeliveries, type DeliveryQueryDeps, type DeliveryQueryResponse } from '../domain/delivery-queries';
 import type { Log } from '../domain/log';
-import { withCallerErrors } from './errors';
 
+// Its caller errors are mapped by the entry point's middleware (wiring/lambda-handler.ts).
 export function createDeliveriesHandler(deps: DeliveryQueryDeps & { log: Log }) {
-  return withCallerErrors(deps.log, 'deliveries', (input: unknown): Promise<DeliveryQueryResponse> => queryDeliveries(deps, input));
+  return (input: unknown): Promise<DeliveryQueryResponse> => queryDeliveries(deps, input);
 }

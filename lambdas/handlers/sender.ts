@@ -20,6 +20,8 @@ export function createSenderHandler(deps: SendDeps) {
   // per record beyond the promise itself.
   return async (event: SQSEvent, _context?: Context): Promise<SQSBatchResponse> => {
     const records = event.Records;
+    // One version check per batch: a subscription changed before this batch began applies to it.
+    await deps.subscriptions.refresh();
     const settled = await Promise.allSettled(records.map(handleRecord));
     const batchItemFailures: SQSBatchResponse['batchItemFailures'] = [];
     settled.forEach((outcome, i) => {

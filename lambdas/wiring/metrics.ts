@@ -1,5 +1,6 @@
 // The domain's metrics as CloudWatch embedded metric format (EMF) lines, through Powertools. They
-// are buffered per invocation and written once when the handler returns.
+// are buffered per invocation and written once when the handler returns (the entry point's
+// flushMetrics middleware, wiring/lambda-handler.ts).
 import { Metrics as PowertoolsMetricsClient, MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { Metrics, MetricName } from '../domain/metrics';
 
@@ -25,15 +26,4 @@ export class PowertoolsMetrics implements Metrics {
     this.pending = false;
     this.client.publishStoredMetrics();
   }
-}
-
-/** Writes the invocation's metrics when the handler returns or throws. */
-export function flushingMetrics<A extends unknown[], R>(handler: (...args: A) => Promise<R>, metrics: PowertoolsMetrics) {
-  return async (...args: A): Promise<R> => {
-    try {
-      return await handler(...args);
-    } finally {
-      metrics.flush();
-    }
-  };
 }

@@ -1,11 +1,10 @@
 import { SqsWakeupQueue } from '../adapters/sqs/sqs-wakeup-queue';
-import { loadConfig } from '../config';
+import type { Config } from '../config';
 import type { WakeupQueue } from '../domain/ports';
-import { required, type Env, type Infrastructure } from './common';
+import { required, type Infrastructure } from './common';
 
 /** The deliveries queue as the domain's wake-up queue, unless the infrastructure brings its own. */
-export function wakeupQueue(env: Env, infra: Infrastructure): WakeupQueue {
+export function wakeupQueue(config: Config<'DELIVERIES_QUEUE_URL'>, infra: Infrastructure): WakeupQueue {
   if (infra.wakeups) return infra.wakeups;
-  const { DELIVERIES_QUEUE_URL } = loadConfig(env, ['DELIVERIES_QUEUE_URL']);
-  return new SqsWakeupQueue({ sqs: required(infra.clients.sqs, 'SQS'), queueUrl: DELIVERIES_QUEUE_URL });
+  return new SqsWakeupQueue({ sqs: required(infra.clients.sqs, 'SQS'), queueUrl: config.DELIVERIES_QUEUE_URL });
 }

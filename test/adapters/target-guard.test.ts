@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import {
   assertAllowedAddress,
   classifyAddress,
+  allowlistWarnings,
   parseAllowlist,
   WebhookTargetBlockedError,
 } from '../../lambdas/adapters/http/target-guard';
@@ -87,10 +88,10 @@ describe('classifyAddress', () => {
   });
 
   it('matches IPv6 allowlist entries', () => {
-    const allowlist = parseAllowlist('::1/128, fd00:ec2::/32');
+    const allowlist = parseAllowlist('::1/128, fd00:ec3::/32');
     expect(classifyAddress('::1', allowlist)).toEqual({ allowed: true, range: 'loopback' });
-    expect(classifyAddress('fd00:ec2::254', allowlist)).toEqual({ allowed: true, range: 'uniqueLocal' });
-    expect(classifyAddress('fd00:ec3::1', allowlist).allowed).toBe(false);
+    expect(classifyAddress('fd00:ec3::254', allowlist)).toEqual({ allowed: true, range: 'uniqueLocal' });
+    expect(classifyAddress('fd00:ec4::1', allowlist).allowed).toBe(false);
     expect(classifyAddress('127.0.0.1', allowlist).allowed).toBe(false);
   });
 });
@@ -144,5 +145,35 @@ describe('parseAllowlist', () => {
   ])('rejects %s, naming it (%s)', (entry, why) => {
     const attempt = (): unknown => parseAllowlist(`127.0.0.0/8, ${entry}, ::1/128`);
     expect(attempt).toThrow(`"${entry}" is not a CIDR (${why})`);
+  });
+});
+
+describe('metadata ranges and wide allowlists', () => {
+  it.each(['169.254.0.0/16', '169.254.169.254/32', '169.254.170.0/24', 'fd00:ec2::/32', 'fd00:ec2::254/128', '100.100.100.200/32', '::ffff:169.254.0.0/112'])(
+    'refuses the metadata range %s as an entry, naming it',
+    (entry) => {
+      expect(() => parseAllowlist(`10.0.0.0/8, ${entry}`)).toThrow(`"${entry}" lies in a cloud metadata range`);
+    },
+  );
+
+  it('keeps the metadata addresses refused under an entry that covers them', () => {
+    const everything = parseAllowlist('0.0.0.0/0, ::/0');
+    expect(classifyAddress('10.1.2.3', everything).allowed).toBe(true);
+    expect(classifyAddress('fd12::1', everything).allowed).toBe(true);
+    for (const ip of ['169.254.169.254', '169.254.170.2', 'fd00:ec2::254', '100.100.100.200', '::ffff:169.254.169.254', '64:ff9b::a9fe:a9fe']) {
+      expect(classifyAddress(ip, everything).allowed, ip).toBe(false);
+    }
+  });
+
+  it('warns on wide entries and on entries that cover a metadata range', () => {
+    expect(allowlistWarnings(parseAllowlist('10.0.0.0/8, 192.168.0.0/16, fd12:3456::/48'))).toEqual([]);
+    const warnings = allowlistWarnings(parseAllowlist('0.0.0.0/0, 169.0.0.0/8, fd00::/8'));
+    expect(warnings).toEqual([
+      expect.stringContaining('"0.0.0.0/0" is very wide'),
+      expect.stringContaining('"0.0.0.0/0" covers 169.254.0.0/16, 100.100.100.200/32; metadata addresses stay refused'),
+      expect.stringContaining('"169.0.0.0/8" covers 169.254.0.0/16'),
+      expect.stringContaining('"fd00::/8" is very wide'),
+      expect.stringContaining('"fd00::/8" covers fd00:ec2::/32'),
+    ]);
   });
 });

@@ -2,6 +2,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { UndiciWebhookClient } from '../../lambdas/adapters/http/webhook-client';
+import { RESPONSE_READ_BYTES } from '../../lambdas/domain/attempt-outcome';
 import type { HttpResult, WebhookRequest } from '../../lambdas/domain/ports';
 import { closedPort, startReceiver, type Receiver } from '../support/receiver';
 
@@ -111,15 +112,15 @@ describe('UndiciWebhookClient', () => {
     }
   });
 
-  it('keeps at most 4096 bytes of a large body, as valid UTF-8', async () => {
-    // 3-byte characters after one ASCII byte, so byte 4096 falls inside a character.
-    const big = 'x' + 'é€'.repeat(2_100);
-    expect(Buffer.byteLength(big)).toBeGreaterThan(10 * 1024);
+  it('keeps at most RESPONSE_READ_BYTES of a large body, as valid UTF-8', async () => {
+    // 3-byte characters after one ASCII byte, so the cut falls inside a character.
+    const big = 'x' + 'é€'.repeat(6_000);
+    expect(Buffer.byteLength(big)).toBeGreaterThan(2 * RESPONSE_READ_BYTES);
     const target = await receive(() => ({ status: 200, body: big }));
     const response = expectKind(await client.post(webhook(target.url)), 'response');
     const bytes = Buffer.byteLength(response.body, 'utf8');
-    expect(bytes).toBeLessThanOrEqual(4096);
-    expect(bytes).toBeGreaterThan(4090);
+    expect(bytes).toBeLessThanOrEqual(RESPONSE_READ_BYTES);
+    expect(bytes).toBeGreaterThan(RESPONSE_READ_BYTES - 6);
     expect(response.body).not.toContain('\uFFFD');
     expect(big.startsWith(response.body)).toBe(true);
   });
@@ -136,7 +137,7 @@ describe('UndiciWebhookClient', () => {
     try {
       const target = await receive(() => ({ status: 200, body: Buffer.alloc(4 * 1024 * 1024, 'b') }));
       const response = expectKind(await small.post(webhook(target.url)), 'response');
-      expect(response.body).toBe('b'.repeat(4096));
+      expect(response.body).toBe('b'.repeat(RESPONSE_READ_BYTES));
     } finally {
       await small.close();
     }

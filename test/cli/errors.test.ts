@@ -1,5 +1,7 @@
 // What the CLI does with bad input and an unreachable service: exit status 1 and one line on stderr,
 // never a stack trace. No runtime is needed for any of these.
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { closedPort } from '../support/receiver';
@@ -27,8 +29,20 @@ describe.concurrent('crm-webhooks errors (real process)', () => {
     ]);
     expect(oneErrorLine(limit)).toBe("crm-webhooks: option '--limit <n>' argument 'many' is invalid. must be a positive integer.");
     expect(oneErrorLine(status)).toMatch(/^crm-webhooks: option '--status <status>' argument 'lost' is invalid\. Allowed choices are pending, delivered, failed, paused\.$/);
-    expect(oneErrorLine(header)).toBe('crm-webhooks: option \'--header <header>\' argument \'no colon\' is invalid. must be "Name: value".');
+    expect(oneErrorLine(header)).toBe('crm-webhooks: option \'--header <header>\' is invalid (value not shown: it may hold a secret). must be "Name: value".');
     expect([limit.code, status.code, header.code]).toEqual([1, 1, 1]);
+  });
+
+  it('never repeats a rejected value that may hold a secret', async () => {
+    const [auth, header] = await Promise.all([
+      runCli(['subscriptions', 'create', '--url', 'https://example.com/hook', '--basic-auth', 'pa55w0rd-without-user']),
+      runCli(['subscriptions', 'update', 'sub_aaaaaaaaaaaaaaaaaaaa', '--header', 'X-Api-Key=k3y-s3cr3t']),
+    ]);
+    expect([auth.code, header.code]).toEqual([1, 1]);
+    expect(oneErrorLine(auth)).toBe('crm-webhooks: option \'--basic-auth <user:password>\' is invalid (value not shown: it may hold a secret). must be "user:password".');
+    expect(auth.stderr + auth.stdout).not.toContain('pa55w0rd');
+    expect(oneErrorLine(header)).toMatch(/^crm-webhooks: option '--header <header\.\.\.>' is invalid/);
+    expect(header.stderr + header.stdout).not.toContain('k3y-s3cr3t');
   });
 
   it('selectors that do not fit together', async () => {
@@ -57,6 +71,35 @@ describe.concurrent('crm-webhooks errors (real process)', () => {
     const run = await runCli(['--endpoint', endpoint, 'publish', join(sampleEventsDir, 'donation.json'), 'missing-event.json']);
     expect(run.code).toBe(1);
     expect(oneErrorLine(run)).toBe('crm-webhooks: cannot read missing-event.json: no such file');
+  });
+
+  it('publish names the files that are not events, with the reason, and sends nothing', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cli-publish-'));
+    try {
+      writeFileSync(join(dir, 'broken.json'), '{"type": "donation",');
+      writeFileSync(join(dir, 'untyped.json'), '{"id": 7}');
+      const endpoint = `http://127.0.0.1:${await closedPort()}`;
+      const run = await runCli(['--endpoint', endpoint, 'publish', join(sampleEventsDir, 'donation.json'), join(dir, 'broken.json'), join(dir, 'untyped.json')]);
+      expect(run.code).toBe(1);
+      expect(oneErrorLine(run)).toBe(
+        `crm-webhooks: nothing published: 2 of 3 not an event: ${join(dir, 'broken.json')} (body is not valid JSON); ${join(dir, 'untyped.json')} (event has no \`type\`: it must be a non-empty string)`,
+      );
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('dead-letters redrive and purge need message ids or --all, and purge --all asks (or --yes)', async () => {
+    const [neither, both, unasked] = await Promise.all([
+      runCli(['dead-letters', 'redrive', '--queue', 'events']),
+      runCli(['dead-letters', 'purge', '--queue', 'events', 'm1', '--all']),
+      runCli(['dead-letters', 'purge', '--queue', 'deliveries', '--all']),
+    ]);
+    expect(oneErrorLine(neither)).toBe('crm-webhooks: dead-letters redrive needs message ids or --all (not both)');
+    expect(oneErrorLine(both)).toBe('crm-webhooks: dead-letters purge needs message ids or --all (not both)');
+    expect(oneErrorLine(unasked)).toBe('crm-webhooks: not purging a whole dead-letter queue without confirmation: add --yes, or run it in a terminal');
+    const noQueue = await runCli(['dead-letters', 'list']);
+    expect(oneErrorLine(noQueue)).toBe("crm-webhooks: required option '--queue <queue>' not specified");
   });
 
   it('--help on a command prints its usage with the global options, exit status 0', async () => {

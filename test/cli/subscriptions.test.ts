@@ -105,4 +105,16 @@ describe('crm-webhooks subscriptions (real process, local runtime)', () => {
     expect(run.code).toBe(1);
     expect(oneErrorLine(run)).toBe('crm-webhooks: id: no subscription sub_aaaaaaaaaaaaaaaaaaaa');
   });
+
+  it('masks a bare query token in get, as a table and as JSON', async () => {
+    const created = await cli.json<{ subscription: SubscriptionView }>('subscriptions', 'create', '--url', 'http://127.0.0.1:4999/bare?BareT0ken-s3cr3t');
+    const [got, gotJson] = await Promise.all([
+      cli.ok('subscriptions', 'get', created.subscription.id),
+      cli.json<{ subscription: SubscriptionView }>('subscriptions', 'get', created.subscription.id),
+    ]);
+    expect(got).toMatch(/│ url\s+│ http:\/\/127\.0\.0\.1:4999\/bare\?\*\*\* /);
+    expect(gotJson.subscription.url).toBe('http://127.0.0.1:4999/bare?***');
+    expect(got + JSON.stringify(gotJson)).not.toContain('BareT0ken');
+    await cli.ok('subscriptions', 'delete', created.subscription.id);
+  });
 });

@@ -4,6 +4,7 @@ import {
   canClaim,
   canClose,
   canComplete,
+  canDefer,
   canPause,
   canRestart,
   canWatch,
@@ -46,10 +47,10 @@ describe('canClaim', () => {
   });
 });
 
-describe('canComplete and canClose', () => {
+describe('canComplete, canClose and canDefer', () => {
   it('allow only the sender still holding its claim: same attempt, same lease', () => {
     const claimed = state({ attemptCount: 2, leaseUntil: T(12) });
-    for (const can of [canComplete, canClose]) {
+    for (const can of [canComplete, canClose, canDefer]) {
       expect(can(claimed, { attempt: 2, lease: T(12) })).toBe(true);
       expect(can(claimed, { attempt: 2, lease: T(13) })).toBe(false);
       expect(can(claimed, { attempt: 1, lease: T(12) })).toBe(false);

@@ -9,7 +9,7 @@ import { ConflictError } from '../../lambdas/domain/errors';
 import { recordSubscriptionHealth } from '../../lambdas/domain/subscription-health';
 import { SubscriptionLookup } from '../../lambdas/domain/subscription-lookup';
 import { handleSubscriptionAction } from '../../lambdas/domain/subscriptions';
-import type { AttemptOutcome, Subscription, SubscriptionStatus } from '../../lambdas/domain/types';
+import type { AttemptOutcome, FanoutTarget, Subscription, SubscriptionStatus } from '../../lambdas/domain/types';
 
 const MIN = 60_000;
 const HOUR = 60 * MIN;
@@ -69,6 +69,12 @@ class MemorySubscriptions implements SubscriptionRepository {
       delete stored.failingSince;
       delete stored.runDeliveredAt;
     }
+  }
+  async listTargets(status: SubscriptionStatus): Promise<FanoutTarget[]> {
+    return (await this.listByStatus(status)).map(({ id, status: current, eventTypes }) => ({ id, status: current, eventTypes }));
+  }
+  async version(): Promise<number> {
+    return this.writes;
   }
   stored(id: string): Subscription {
     return structuredClone(this.items.get(id)!);

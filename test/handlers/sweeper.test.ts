@@ -10,7 +10,7 @@ const MIN = 60_000;
  * once that minute ended more than the grace period ago, i.e. after GRACE_MS + 59 s at the latest.
  */
 const SETTLED = GRACE_MS + MIN;
-const nothing = { events: 0, watched: 0, overdue: 0, woken: 0, failed: 0 };
+const nothing = { events: 0, watched: 0, overdue: 0, held: 0, woken: 0, failed: 0 };
 
 describe('sweeper handler', () => {
   let receiver: Receiver;
@@ -64,7 +64,7 @@ describe('sweeper handler', () => {
     expect(await h.deliveries.get(deliveryId!)).toMatchObject({ status: 'pending', attemptCount: 0 });
 
     h.clock.advance(2000);
-    expect(await h.sweeper()).toEqual({ events: 1, watched: 1, overdue: 1, woken: 1, failed: 0 });
+    expect(await h.sweeper()).toEqual({ events: 1, watched: 1, overdue: 1, held: 0, woken: 1, failed: 0 });
     expect(h.queued()).toEqual([{ deliveryId, attempt: 1 }]);
     expect(h.log.lines.some((l) => l.level === 'warn' && /put under watch/.test(l.message))).toBe(true);
     expect(h.log.lines.some((l) => l.level === 'warn' && /overdue deliveries woken/.test(l.message))).toBe(true);
@@ -115,7 +115,7 @@ describe('sweeper handler', () => {
     expect(claimed).toMatchObject({ attemptCount: 1 });
 
     h.clock.advance(SETTLED);
-    expect(await h.sweeper()).toEqual({ events: 1, watched: 1, overdue: 1, woken: 1, failed: 0 });
+    expect(await h.sweeper()).toEqual({ events: 1, watched: 1, overdue: 1, held: 0, woken: 1, failed: 0 });
     const queued = h.queued();
     expect(queued).toEqual([{ deliveryId, attempt: 1 }]);
 
@@ -193,7 +193,7 @@ describe('sweeper handler', () => {
       Failed: input.Entries!.slice(0, 1).map((e) => ({ Id: e.Id, SenderFault: false, Code: 'InternalError', Message: 'try again' })),
     }));
     h.clock.advance(SETTLED);
-    expect(await h.sweeper()).toEqual({ events: 13, watched: 13, overdue: 12, woken: 11, failed: 1 });
+    expect(await h.sweeper()).toEqual({ events: 13, watched: 13, overdue: 12, held: 0, woken: 11, failed: 1 });
     const batches = h.sqs.commandCalls(SendMessageBatchCommand).map((c) => c.args[0].input.Entries!.length);
     expect(batches).toEqual([10, 2]);
     expect(h.queued().map((w) => w.deliveryId).sort()).toEqual([...ids].sort());

@@ -1,5 +1,7 @@
 // Configuration through CDK context: values reach the functions, and a bad value stops the synth
 // with an error naming the key, before anything is deployed.
+import { Annotations, Match } from 'aws-cdk-lib/assertions';
+import type { IConstruct } from 'constructs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseAllowlist } from '../../lambdas/adapters/http/target-guard';
 import { buildStack, dashboardBody, ofType, removeAssembly, synth, type Json, type Synthesized } from './synth';
@@ -15,6 +17,7 @@ describe('context overrides', () => {
     maxAttempts: 5,
     retentionDays: '7',
     senderMaxConcurrency: '50',
+    ingestMaxConcurrency: '4',
     sweepGraceMs: 420000,
     retryJitter: '0.25',
     signingSecretGraceMs: 3600000,
@@ -53,12 +56,22 @@ describe('context overrides', () => {
     }
   });
 
-  it('caps the sender concurrency at the configured value', () => {
-    const senderId = s.logicalId(s.stack.functions.byId.sender);
-    const mapping = Object.values(ofType(s.resources, 'AWS::Lambda::EventSourceMapping')).find(
-      (m: Json) => m.Properties.FunctionName.Ref === senderId,
+  it('caps the sender and ingest concurrency at the configured values', () => {
+    const mappingOf = (fn: IConstruct) =>
+      Object.values(ofType(s.resources, 'AWS::Lambda::EventSourceMapping')).find((m: Json) => m.Properties.FunctionName.Ref === s.logicalId(fn));
+    expect(mappingOf(s.stack.functions.byId.sender).Properties.ScalingConfig).toEqual({ MaximumConcurrency: 50 });
+    expect(mappingOf(s.stack.functions.byId.ingest).Properties.ScalingConfig).toEqual({ MaximumConcurrency: 4 });
+  });
+
+  it('warns at synth about an allowlist entry that covers a metadata range', () => {
+    const warnings = Annotations.fromStack(s.stack).findWarning('*', Match.stringLikeRegexp('targetAllowlist'));
+    expect(warnings.map((w) => w.entry.data)).toEqual([expect.stringMatching(/"fd00::\/8" is very wide/), expect.stringMatching(/"fd00::\/8" covers fd00:ec2::\/32/)]);
+  });
+
+  it('refuses a metadata range in targetAllowlist, naming the key', () => {
+    expect(() => buildStack({ targetAllowlist: '10.0.0.0/8, 169.254.169.254/32' })).toThrow(
+      /invalid CDK context "targetAllowlist": webhook target allowlist: "169\.254\.169\.254\/32" lies in a cloud metadata range/,
     );
-    expect(mapping.Properties.ScalingConfig).toEqual({ MaximumConcurrency: 50 });
   });
 
   it('sets every alarm threshold from its key', () => {
@@ -140,6 +153,8 @@ describe('bad context values', () => {
     ['alarmFunctionErrors', 1.5],
     ['alarmFunctionThrottles', -1],
     ['alarmFunctionThrottles', null],
+    ['ingestMaxConcurrency', 1],
+    ['ingestMaxConcurrency', 1001],
   ])('rejects %s = %j, naming the key', (key, value) => {
     expect(() => buildStack({ [key]: value })).toThrow(new RegExp(`invalid CDK context .*"${key}": expected`));
   });

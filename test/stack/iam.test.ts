@@ -61,7 +61,8 @@ describe('function permissions', () => {
       merge(
         {
           'dynamodb:PutItem': ['table:deliveries', 'table:events', 'table:fanouts'],
-          'dynamodb:GetItem': ['table:events'],
+          // On the subscriptions table: the version item only (see below).
+          'dynamodb:GetItem': ['table:events', 'table:subscriptions'],
           'dynamodb:Query': ['table:deliveries', 'table:subscriptions/index/byStatus'],
           'sqs:SendMessage': ['queue:deliveries', 'queue:eventsDlq'],
         },
@@ -82,7 +83,9 @@ describe('function permissions', () => {
           'sns:Publish': ['topic:notifications'],
           // SNS encrypts what the sender publishes with a data key made under the sender's identity.
           'kms:GenerateDataKey*': ['key:notifications'],
-          'kms:Decrypt': ['key:notifications'],
+          // The subscription's sealed secrets: opened to send, sealed again when it disables one.
+          'kms:GenerateDataKey': ['key:secrets'],
+          'kms:Decrypt': ['key:notifications', 'key:secrets'],
           'sqs:SendMessage': ['queue:deliveries'],
           'scheduler:CreateSchedule': [scheduleArn()],
           'iam:PassRole': ['role:scheduler'],
@@ -116,14 +119,18 @@ describe('function permissions', () => {
     );
   });
 
-  it('subscriptions: reads, writes and lists subscriptions; a test event: stores it, logs its fan-out and enqueues it', () => {
+  it('subscriptions: reads, writes and lists subscriptions, sealing and opening their secrets; a test event: stores it, logs its fan-out and enqueues it', () => {
     expect(permissionMap(statementsOf('subscriptions'), names)).toEqual(
       merge(
         {
           'dynamodb:GetItem': ['table:subscriptions'],
           'dynamodb:PutItem': ['table:events', 'table:fanouts', 'table:subscriptions'],
+          // The version item every subscription write changes.
+          'dynamodb:UpdateItem': ['table:subscriptions'],
           'sqs:SendMessage': ['queue:deliveries'],
           'dynamodb:Query': ['table:subscriptions/index/byStatus'],
+          'kms:GenerateDataKey': ['key:secrets'],
+          'kms:Decrypt': ['key:secrets'],
         },
         logs('subscriptions'),
       ),
@@ -278,15 +285,62 @@ describe('support topic key', () => {
     ]);
   });
 
-  it('grants KMS actions to no role but the sender\'s, on that key only', () => {
+  it('grants KMS actions on it to no role but the sender\'s', () => {
     const roles = Object.keys(ofType(s.resources, 'AWS::IAM::Role'));
     const kmsStatements = roles.flatMap((roleId) =>
       statementsOfRole(s.resources, roleId)
         .filter((st) => (asArray(st.Action) as string[]).some((a) => a.startsWith('kms:')))
+        .filter((st) => JSON.stringify(st.Resource).includes(keyId()))
         .map((st) => ({ roleId, resources: asArray(st.Resource) })),
     );
     const senderRole = s.resources[s.logicalId(s.stack.functions.byId.sender)].Properties.Role['Fn::GetAtt'][0] as string;
     expect(kmsStatements).toEqual([{ roleId: senderRole, resources: [{ 'Fn::GetAtt': [keyId(), 'Arn'] }] }]);
+  });
+});
+
+describe('secrets key', () => {
+  const keyId = () => s.logicalId(s.stack.secretsKey.key);
+  const roleOf = (id: keyof Synthesized['stack']['functions']['byId']) =>
+    s.resources[s.logicalId(s.stack.functions.byId[id])].Properties.Role['Fn::GetAtt'][0] as string;
+
+  it('is a customer managed key with rotation on, kept when the stack goes (the table it unlocks stays too)', () => {
+    const key = s.resources[keyId()];
+    expect(key.Type).toBe('AWS::KMS::Key');
+    expect(key.Properties.EnableKeyRotation).toBe(true);
+    expect(key.DeletionPolicy).toBe('Retain');
+    expect(key.UpdateReplacePolicy).toBe('Retain');
+    // KMS's default policy only: the account administers it; use is granted to roles through IAM.
+    expect(key.Properties.KeyPolicy.Statement).toHaveLength(1);
+  });
+
+  it('may be used by the subscriptions and sender functions only, for data keys of subscription secrets', () => {
+    const roles = Object.keys(ofType(s.resources, 'AWS::IAM::Role'));
+    const grants = roles.flatMap((roleId) =>
+      statementsOfRole(s.resources, roleId)
+        .filter((st) => JSON.stringify(st.Resource).includes(keyId()))
+        .map((st) => ({ roleId, actions: asArray(st.Action), resources: asArray(st.Resource), condition: st.Condition })),
+    );
+    const expected = (roleId: string) => ({
+      roleId,
+      actions: ['kms:Decrypt', 'kms:GenerateDataKey'],
+      resources: [{ 'Fn::GetAtt': [keyId(), 'Arn'] }],
+      condition: { StringEquals: { 'kms:EncryptionContext:service': 'crm-webhooks', 'kms:EncryptionContext:purpose': 'subscription-secrets' } },
+    });
+    expect(grants).toEqual(expect.arrayContaining([expected(roleOf('sender')), expected(roleOf('subscriptions'))]));
+    expect(grants).toHaveLength(2);
+  });
+
+  it('lets ingest read the subscriptions table\'s version item and nothing else of it', () => {
+    const subscriptionsTable = s.logicalId(s.stack.tables.byId.subscriptions);
+    const reads = statementsOf('ingest').filter((st) => asArray(st.Action).includes('dynamodb:GetItem') && JSON.stringify(st.Resource).includes(subscriptionsTable));
+    expect(reads).toHaveLength(1);
+    expect(reads[0].Condition).toEqual({ 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': ['#version'] } });
+  });
+
+  it('is named to every function by SECRETS_KEY_ARN', () => {
+    for (const fn of Object.values(s.stack.functions.byId)) {
+      expect(s.resources[s.logicalId(fn)].Properties.Environment.Variables.SECRETS_KEY_ARN).toEqual({ 'Fn::GetAtt': [keyId(), 'Arn'] });
+    }
   });
 });
 
@@ -314,10 +368,11 @@ describe('every policy in the template', () => {
     const statements = allStatements();
     expect(statements.length).toBeGreaterThan(10);
     const wildcardAllows = statements.filter((st) => st.Effect === 'Allow' && (asArray(st.Action) as string[]).some((a) => a.includes('*')));
-    expect(wildcardAllows.filter(isKeyAdministration)).toHaveLength(1);
+    // The topic key and the secrets key.
+    expect(wildcardAllows.filter(isKeyAdministration)).toHaveLength(2);
     // The sender's role and CloudWatch in the key policy.
     expect(wildcardAllows.filter(isPublishDataKeys)).toHaveLength(2);
-    expect(wildcardAllows).toHaveLength(3);
+    expect(wildcardAllows).toHaveLength(4);
   });
 
   const insecure = { Bool: { 'aws:SecureTransport': 'false' } };
@@ -351,9 +406,9 @@ describe('every policy in the template', () => {
 
   it('uses a wildcard action only in the queues\' TLS-only denials, the key\'s administration and the publishers\' data keys', () => {
     const wildcard = allStatements().filter((st) => (asArray(st.Action) as string[]).some((action) => action.includes('*')));
-    expect(wildcard).toHaveLength(queueIds().length + 3);
+    expect(wildcard).toHaveLength(queueIds().length + 4);
     expect(wildcard).toEqual(expect.arrayContaining(queueIds().map(queueTlsOnly)));
-    expect(wildcard.filter(isKeyAdministration)).toHaveLength(1);
+    expect(wildcard.filter(isKeyAdministration)).toHaveLength(2);
     expect(wildcard.filter(isPublishDataKeys)).toHaveLength(2);
   });
 

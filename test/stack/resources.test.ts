@@ -232,6 +232,7 @@ describe('functions', () => {
       // No allowlist: private, loopback and metadata targets are all refused in AWS.
       TARGET_ALLOWLIST: '',
       NOTIFY_TOPIC_ARN: ref(s.stack.notifications.topic),
+      SECRETS_KEY_ARN: { 'Fn::GetAtt': [s.logicalId(s.stack.secretsKey.key), 'Arn'] },
       POWERTOOLS_SERVICE_NAME: 'crm-webhooks',
       NODE_OPTIONS: '--enable-source-maps',
     });
@@ -263,12 +264,13 @@ describe('triggers', () => {
     return mappings.find((m) => m.Properties.FunctionName.Ref === s.logicalId(s.stack.functions.byId[id]));
   }
 
-  it('feeds ingest from the events queue, 10 records a batch, reporting partial failures', () => {
+  it('feeds ingest from the events queue, 10 records a batch, reporting partial failures, at most 10 at once', () => {
     expect(mappingOf('ingest').Properties).toEqual({
       EventSourceArn: { 'Fn::GetAtt': [s.logicalId(s.stack.queues.events), 'Arn'] },
       FunctionName: { Ref: s.logicalId(s.stack.functions.byId.ingest) },
       BatchSize: 10,
       FunctionResponseTypes: ['ReportBatchItemFailures'],
+      ScalingConfig: { MaximumConcurrency: 10 },
     });
   });
 

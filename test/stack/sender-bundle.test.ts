@@ -9,6 +9,10 @@ import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { Webhook as StandardWebhook } from 'standardwebhooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SubscriptionView } from '../../lambdas/domain/subscriptions';
+import { KMSClient } from '@aws-sdk/client-kms';
+import { EnvelopeSecretBox } from '../../lambdas/adapters/crypto/envelope-secret-box';
+import { KmsDataKeys } from '../../lambdas/adapters/crypto/kms-data-keys';
+import { startFakeKms, type FakeKms } from '../support/fake-kms';
 import { sqsEvent, startHarness, wakeupEvent, type Harness } from '../support/harness';
 import { closedPort, startReceiver, type Receiver } from '../support/receiver';
 import { sampleEvents } from '../support/samples';
@@ -58,16 +62,21 @@ describe('the synthesized sender bundle', () => {
   let bundleFile: string;
   let h: Harness;
   let receiver: Receiver;
+  let kms: FakeKms;
 
   beforeAll(async () => {
     s = synth();
     const template = JSON.parse(readFileSync(path.join(s.app.outdir, s.stack.templateFile), 'utf8'));
     const assetPath = template.Resources[s.logicalId(s.stack.functions.byId.sender)].Metadata['aws:asset:path'] as string;
     bundleFile = path.join(s.app.outdir, assetPath, 'index.js');
-    [h, receiver] = await Promise.all([startHarness(), startReceiver()]);
+    kms = await startFakeKms();
+    // The subscription is sealed as the subscriptions function seals it on AWS: under a KMS key.
+    const kmsClient = new KMSClient({ endpoint: kms.url, region: 'eu-central-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+    const secretBox = new EnvelopeSecretBox(new KmsDataKeys({ kms: kmsClient, keyId: kms.keyArn }));
+    [h, receiver] = await Promise.all([startHarness({ SECRETS_KEY_ARN: kms.keyArn }, { secretBox }), startReceiver()]);
   }, 120_000);
   afterAll(async () => {
-    await Promise.all([receiver?.close(), h?.close()]);
+    await Promise.all([receiver?.close(), h?.close(), kms?.close()]);
     removeAssembly(s);
   });
 
@@ -97,6 +106,8 @@ describe('the synthesized sender bundle', () => {
       AWS_ENDPOINT_URL_SQS: nowhere,
       AWS_ENDPOINT_URL_SCHEDULER: nowhere,
       AWS_ENDPOINT_URL_SNS: nowhere,
+      // The bundle opens the subscription's sealed secrets with kms:Decrypt, as in Lambda.
+      AWS_ENDPOINT_URL_KMS: kms.url,
       AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
       POWERTOOLS_SERVICE_NAME: 'crm-webhooks',
     });
@@ -119,5 +130,7 @@ describe('the synthesized sender bundle', () => {
     const emf = run.stdout.split('\n').filter((line) => line.startsWith('{"_aws"')).map((line) => JSON.parse(line) as Record<string, unknown>);
     expect(emf).toEqual([expect.objectContaining({ DeliveriesDelivered: 1, AttemptsDelivered: 1 })]);
     expect(run.stdout).not.toContain('s3cr3t-bundle');
+    // The data key the subscriptions side made is unwrapped by the bundle's own KMS client.
+    expect(kms.calls).toEqual(['GenerateDataKey', 'Decrypt']);
   });
 });

@@ -82,6 +82,7 @@ export function resourceNames(s: Synthesized): Map<string, string> {
   names.set(s.logicalId(s.stack.scheduler.group), 'scheduleGroup');
   names.set(s.logicalId(s.stack.notifications.topic), 'topic:notifications');
   names.set(s.logicalId(s.stack.notifications.key), 'key:notifications');
+  names.set(s.logicalId(s.stack.secretsKey.key), 'key:secrets');
   for (const [id, fn] of Object.entries(s.stack.functions.byId)) {
     const logGroupId = s.resources[s.logicalId(fn)].Properties.LoggingConfig.LogGroup.Ref as string;
     names.set(logGroupId, `logGroup:${id}`);

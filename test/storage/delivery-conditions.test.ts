@@ -37,6 +37,7 @@ const PARAMS: { [K in keyof typeof deliveryTransitions]: Array<Parameters<(typeo
   claim: [1, 2, 3].flatMap((attempt) => [false, true].map((creates) => ({ attempt, now: NOW, creates }))),
   complete: [1, 2].flatMap((attempt) => [at(5), at(6)].map((lease) => ({ attempt, lease }))),
   close: [1, 2].flatMap((attempt) => [at(5), at(6)].map((lease) => ({ attempt, lease }))),
+  defer: [1, 2].flatMap((attempt) => [at(5), at(6)].map((lease) => ({ attempt, lease }))),
   restart: [undefined, at(1), at(2)].map((seenUpdatedAt) => ({ now: NOW, seenUpdatedAt })),
   watch: [undefined],
   pause: [undefined],

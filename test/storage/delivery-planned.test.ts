@@ -354,7 +354,7 @@ describe('restartBudget', () => {
     const event = await storedEvent(2, 5);
     const before = planned(event, 0);
     const restarted = await repo.restartBudget(before, at(50));
-    expect(restarted).toEqual({ ...before, attemptCount: 0, budgetStart: 0, nextAttemptAt: at(50), nextTrigger: 'manual', updatedAt: at(50) });
+    expect(restarted).toEqual({ ...before, attemptCount: 0, budgetStart: 0, nextAttemptAt: at(50), nextTrigger: 'manual', updatedAt: at(50), budgetStartedAt: at(50) });
     expect(await repo.get(before.deliveryId)).toEqual(restarted);
 
     const raw = await item(before.deliveryId);

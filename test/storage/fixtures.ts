@@ -6,6 +6,7 @@ import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDeliveryRepository } from '../../lambdas/adapters/dynamo/delivery-repository';
 import { createDocumentClient } from '../../lambdas/adapters/dynamo/document-client';
 import { DynamoSubscriptionRepository } from '../../lambdas/adapters/dynamo/subscription-repository';
+import { testSecretBox } from '../support/secret-box';
 import { startDynalite, type LocalDynamo } from '../support/dynalite';
 import { deliveryIdOf } from '../../lambdas/domain/delivery-id';
 import type { Delivery, Subscription } from '../../lambdas/domain/types';
@@ -95,7 +96,7 @@ export function useStorage(scope: 'file' | 'test', use: (storage: Storage) => vo
     dynamo = await startDynalite();
     const doc = documentClient(dynamo.client);
     const options = { doc, tables: dynamo.tableNames, retentionDays: RETENTION_DAYS };
-    use({ dynamo, doc, deliveries: new DynamoDeliveryRepository(options), subscriptions: new DynamoSubscriptionRepository(options) });
+    use({ dynamo, doc, deliveries: new DynamoDeliveryRepository(options), subscriptions: new DynamoSubscriptionRepository({ ...options, secrets: testSecretBox() }) });
   });
   (scope === 'file' ? afterAll : afterEach)(async () => {
     await dynamo?.close();

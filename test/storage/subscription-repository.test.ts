@@ -25,7 +25,7 @@ describe('DynamoSubscriptionRepository', () => {
     const subscription = newSubscription();
     await repo.create(subscription);
     const item = await rawItem(doc, dynamo.tableNames.subscriptions, { id: subscription.id });
-    expect(Object.keys(item ?? {}).sort()).toEqual(['createdAt', 'id', 'status', 'updatedAt', 'url']);
+    expect(Object.keys(item ?? {}).sort()).toEqual(['createdAt', 'id', 'sealedSecrets', 'status', 'updatedAt']);
   });
 
   it('answers undefined for an unknown id', async () => {

@@ -1,19 +1,10 @@
-// An in-process dynalite (the real DynamoDB wire API) on 127.0.0.1, with the service's tables.
-import type { AddressInfo } from 'node:net';
-import type { Server } from 'node:http';
+// An in-memory dynalite (the real DynamoDB wire API) on 127.0.0.1, with the service's tables, started
+// the way the local runtime starts its own (local/dynamo.ts).
 import { randomBytes } from 'node:crypto';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { ensureTables } from '../../lambdas/adapters/dynamo/create-tables';
 import type { TableNames } from '../../lambdas/adapters/dynamo/table-names';
-
-interface DynaliteOptions {
-  createTableMs?: number;
-  deleteTableMs?: number;
-  updateTableMs?: number;
-}
-
-// dynalite ships no type declarations; this is the one function of it we call.
-const dynalite = require('dynalite') as (options: DynaliteOptions) => Server;
+import { serveDynalite } from '../../local/dynamo';
+import { LOCAL_CREDENTIALS, LOCAL_REGION } from '../../local/local-aws';
 
 export interface LocalDynamo {
   endpoint: string;
@@ -24,18 +15,6 @@ export interface LocalDynamo {
 
 /** Starts dynalite on a free port and creates every table under names unique to this call. */
 export async function startDynalite(): Promise<LocalDynamo> {
-  const server = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve());
-  });
-  const { port } = server.address() as AddressInfo;
-  const endpoint = `http://127.0.0.1:${port}`;
-  const client = new DynamoDBClient({
-    region: 'local',
-    endpoint,
-    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-  });
   const suffix = randomBytes(4).toString('hex');
   const tableNames: TableNames = {
     subscriptions: `subscriptions-${suffix}`,
@@ -44,15 +23,11 @@ export async function startDynalite(): Promise<LocalDynamo> {
     attempts: `attempts-${suffix}`,
     fanouts: `fanouts-${suffix}`,
   };
+  const server = await serveDynalite(tableNames);
+  const client = new DynamoDBClient({ region: LOCAL_REGION, endpoint: server.endpoint, credentials: LOCAL_CREDENTIALS });
   const close = async () => {
     client.destroy();
-    await new Promise<void>((resolve, reject) => server.close((error) => (error ? reject(error) : resolve())));
+    await server.close();
   };
-  try {
-    await ensureTables(client, tableNames);
-  } catch (error) {
-    await close();
-    throw error;
-  }
-  return { endpoint, client, tableNames, close };
+  return { endpoint: server.endpoint, client, tableNames, close };
 }

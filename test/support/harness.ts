@@ -4,23 +4,34 @@
 import { CreateScheduleCommand, SchedulerClient } from '@aws-sdk/client-scheduler';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { SendMessageBatchCommand, SendMessageCommand, SQSClient, type SendMessageBatchRequestEntry } from '@aws-sdk/client-sqs';
-import type { SQSEvent, SQSRecord } from 'aws-lambda';
+import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { mockClient, type AwsClientStub } from 'aws-sdk-client-mock';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { createDocumentClient } from '../../lambdas/adapters/dynamo/document-client';
 import { DynamoDeliveryRepository } from '../../lambdas/adapters/dynamo/delivery-repository';
 import type { Log } from '../../lambdas/domain/log';
 import type { Metrics } from '../../lambdas/domain/metrics';
+import type { SecretBox } from '../../lambdas/domain/secret-box';
+import { testSecretBox } from './secret-box';
 import type { Clock } from '../../lambdas/domain/ports';
 import type { DeliveryWakeup } from '../../lambdas/domain/types';
-import { createDeliveriesHandler } from '../../lambdas/handlers/deliveries';
-import { createIngestHandler } from '../../lambdas/handlers/ingest';
-import { createResendHandler } from '../../lambdas/handlers/resend';
-import { createSenderHandler } from '../../lambdas/handlers/sender';
-import { createSubscriptionsHandler } from '../../lambdas/handlers/subscriptions';
-import { createSweeperHandler } from '../../lambdas/handlers/sweeper';
-import { buildDeliveryQueryDeps, buildIngestDeps, buildResendDeps, buildSendDeps, buildSubscriptionDeps, buildSweepDeps, type Env } from '../../lambdas/wiring/deps';
+import type { DeliveryQueryResponse } from '../../lambdas/domain/delivery-queries';
+import type { ResendResult } from '../../lambdas/domain/resend';
+import type { SubscriptionsResponse } from '../../lambdas/domain/subscriptions';
+import type { SweepResult } from '../../lambdas/domain/sweep';
+import {
+  buildSendDeps,
+  deliveriesFunction,
+  ingestFunction,
+  resendFunction,
+  senderFunction,
+  subscriptionsFunction,
+  sweeperFunction,
+  type Env,
+} from '../../lambdas/wiring/deps';
+import { invoker } from '../../local/lambda-context';
 import { startDynalite, type LocalDynamo } from './dynalite';
+import { functionEnvironment } from '../../lambdas/function-environment';
 
 export const QUEUE_URL = 'https://sqs.eu-central-1.amazonaws.com/123456789012/deliveries';
 export const QUEUE_ARN = 'arn:aws:sqs:eu-central-1:123456789012:deliveries';
@@ -65,13 +76,14 @@ export interface Harness {
   scheduler: AwsClientStub<SchedulerClient>;
   sns: AwsClientStub<SNSClient>;
   deliveries: DynamoDeliveryRepository;
-  ingest: ReturnType<typeof createIngestHandler>;
-  sender: ReturnType<typeof createSenderHandler>;
-  resend: ReturnType<typeof createResendHandler>;
-  subscriptions: ReturnType<typeof createSubscriptionsHandler>;
-  sweeper: ReturnType<typeof createSweeperHandler>;
+  /** The functions' entry points as Lambda runs them (middy-wrapped), each call one invocation. */
+  ingest: (event: SQSEvent) => Promise<SQSBatchResponse>;
+  sender: (event: SQSEvent) => Promise<SQSBatchResponse>;
+  resend: (input: unknown) => Promise<ResendResult>;
+  subscriptions: (input: unknown) => Promise<SubscriptionsResponse>;
+  sweeper: (event?: unknown) => Promise<SweepResult>;
   /** The read-only support queries (deliveries function). */
-  query: ReturnType<typeof createDeliveriesHandler>;
+  query: (input: unknown) => Promise<DeliveryQueryResponse>;
   /** Wake-ups sent to the deliveries queue so far (batches and single delayed messages), in order. */
   queued(): Array<DeliveryWakeup & { delaySeconds?: number }>;
   /** Wake-ups handed to the Scheduler so far. */
@@ -83,29 +95,28 @@ export interface Harness {
   close(): Promise<void>;
 }
 
-export async function startHarness(overrides: Env = {}, extras: { metrics?: Metrics } = {}): Promise<Harness> {
+export async function startHarness(overrides: Env = {}, extras: { metrics?: Metrics; secretBox?: SecretBox } = {}): Promise<Harness> {
   const dynamo = await startDynalite();
+  const resources = {
+    tables: dynamo.tableNames,
+    deliveriesQueue: { url: QUEUE_URL, arn: QUEUE_ARN },
+    eventsDlqUrl: DLQ_URL,
+    eventsQueueUrl: 'https://sqs.eu-central-1.amazonaws.com/123456789012/events',
+    deliveriesDlqUrl: 'https://sqs.eu-central-1.amazonaws.com/123456789012/deliveries-dlq',
+    scheduleGroup: 'crm-webhooks',
+    schedulerRoleArn: 'arn:aws:iam::123456789012:role/scheduler',
+    notifyTopicArn: TOPIC_ARN,
+  };
   const env: Env = {
-    SUBSCRIPTIONS_TABLE: dynamo.tableNames.subscriptions,
-    EVENTS_TABLE: dynamo.tableNames.events,
-    DELIVERIES_TABLE: dynamo.tableNames.deliveries,
-    ATTEMPTS_TABLE: dynamo.tableNames.attempts,
-    FANOUTS_TABLE: dynamo.tableNames.fanouts,
-    DELIVERIES_QUEUE_URL: QUEUE_URL,
-    DELIVERIES_QUEUE_ARN: QUEUE_ARN,
-    EVENTS_DLQ_URL: DLQ_URL,
-    EVENTS_QUEUE_URL: 'https://sqs.us-east-1.amazonaws.com/123456789012/events',
-    DELIVERIES_DLQ_URL: 'https://sqs.us-east-1.amazonaws.com/123456789012/deliveries-dlq',
-    SCHEDULE_GROUP: 'crm-webhooks',
-    SCHEDULER_ROLE_ARN: 'arn:aws:iam::123456789012:role/scheduler',
-    NOTIFY_TOPIC_ARN: TOPIC_ARN,
-    ATTEMPT_TIMEOUT_MS: '1000',
-    SUBSCRIPTION_CACHE_MS: '0',
-    ALLOW_HTTP: 'true',
-    // The receivers of the tests listen on loopback, which the target guard refuses by default.
-    TARGET_ALLOWLIST: '127.0.0.0/8,::1/128',
-    // Exact waits, so tests can assert them; the jitter has its own tests.
-    RETRY_JITTER: '0',
+    ...functionEnvironment(resources, {
+      ATTEMPT_TIMEOUT_MS: '1000',
+      SUBSCRIPTION_CACHE_MS: '0',
+      ALLOW_HTTP: 'true',
+      // The receivers of the tests listen on loopback, which the target guard refuses by default.
+      TARGET_ALLOWLIST: '127.0.0.0/8,::1/128',
+      // Exact waits, so tests can assert them; the jitter has its own tests.
+      RETRY_JITTER: '0',
+    }),
     ...overrides,
   };
   const sqsClient = new SQSClient({ region: 'eu-central-1', credentials: { accessKeyId: 'x', secretAccessKey: 'x' } });
@@ -122,7 +133,8 @@ export async function startHarness(overrides: Env = {}, extras: { metrics?: Metr
   const clock = new TestClock();
   const log = new RecordingLog();
   const doc = createDocumentClient(dynamo.client);
-  const infra = { clients: { doc, sqs: sqsClient, scheduler: schedulerClient, sns: snsClient }, log, clock, metrics: extras.metrics };
+  const secretBox = extras.secretBox ?? testSecretBox();
+  const infra = { clients: { doc, sqs: sqsClient, scheduler: schedulerClient, sns: snsClient }, log, clock, metrics: extras.metrics, secretBox };
   const deliveries = new DynamoDeliveryRepository({
     doc,
     tables: { events: env.EVENTS_TABLE!, deliveries: env.DELIVERIES_TABLE!, attempts: env.ATTEMPTS_TABLE! },
@@ -140,12 +152,12 @@ export async function startHarness(overrides: Env = {}, extras: { metrics?: Metr
     scheduler,
     sns,
     deliveries,
-    ingest: createIngestHandler(buildIngestDeps(env, infra)),
-    sender: createSenderHandler(sendDeps),
-    resend: createResendHandler(buildResendDeps(env, infra)),
-    subscriptions: createSubscriptionsHandler(buildSubscriptionDeps(env, infra)),
-    sweeper: createSweeperHandler(buildSweepDeps(env, infra)),
-    query: createDeliveriesHandler(buildDeliveryQueryDeps(env, infra)),
+    ingest: invoker(ingestFunction(env, infra), 'ingest'),
+    sender: invoker(senderFunction(env, infra, sendDeps), 'sender'),
+    resend: invoker(resendFunction(env, infra), 'resend'),
+    subscriptions: invoker(subscriptionsFunction(env, infra), 'subscriptions'),
+    sweeper: invoker(sweeperFunction(env, infra), 'sweeper'),
+    query: invoker(deliveriesFunction(env, infra), 'deliveries'),
     queued() {
       const out: Array<DeliveryWakeup & { delaySeconds?: number }> = [];
       for (const call of sqs.calls()) {

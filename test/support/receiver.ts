@@ -9,6 +9,8 @@ export interface ReceivedRequest {
   path: string;
   /** Lowercased names; repeated headers joined with ', '. */
   headers: Record<string, string>;
+  /** Name, value, name, value, ... as they came: also headers Node's object would drop (`__proto__`). */
+  rawHeaders: string[];
   body: Buffer;
   /** Date.now() when the whole body had arrived. */
   receivedAt: number;
@@ -86,6 +88,7 @@ export async function startReceiver(respond: Responder = () => ({})): Promise<Re
       method: req.method ?? '',
       path: req.url ?? '',
       headers: flattenHeaders(req.headers),
+      rawHeaders: [...req.rawHeaders],
       body: Buffer.concat(chunks),
       receivedAt: Date.now(),
       socketId: socketIds.get(req.socket) ?? 0,

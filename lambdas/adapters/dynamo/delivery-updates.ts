@@ -6,6 +6,7 @@ import {
   claimCondition,
   closeCondition,
   completeCondition,
+  deferCondition,
   restartCondition,
   watchCondition,
   type HeldLease,
@@ -18,9 +19,11 @@ import { inlineAttemptToItem, pendingShard, summaryToItem, type DeliveryKey } fr
 
 /** The condition's expression, names and values, merged with those of the update itself. */
 function conditioned(condition: StorageCondition, names: Record<string, string>, values: Record<string, unknown>) {
+  const allNames = { ...condition.names, ...names };
   return {
     ConditionExpression: condition.expression,
-    ExpressionAttributeNames: { ...condition.names, ...names },
+    // DynamoDB refuses an empty map of names: an update that needs none sends none.
+    ...(Object.keys(allNames).length > 0 ? { ExpressionAttributeNames: allNames } : {}),
     ExpressionAttributeValues: { ...condition.values, ...values },
   };
 }
@@ -95,12 +98,15 @@ export function completeUpdate(
   if (conclusion.status === 'pending') {
     // Waiting for a retry: under the sweeper's watch (the pending index) until it settles.
     update =
-      'SET #status = :status, lastAttempt = :last, updatedAt = :now, nextAttemptAt = :next, nextTrigger = :retry, pendingShard = :shard REMOVE leaseUntil';
+      'SET #status = :status, lastAttempt = :last, updatedAt = :now, nextAttemptAt = :next, nextTrigger = :retry, pendingShard = :shard ' +
+      'REMOVE leaseUntil, deferredSince, deferReason';
     values[':next'] = conclusion.nextAttemptAt;
     values[':retry'] = 'retry';
     values[':shard'] = pendingShard(delivery.deliveryId);
   } else {
-    update = 'SET #status = :status, lastAttempt = :last, updatedAt = :now, completedAt = :now REMOVE leaseUntil, nextAttemptAt, nextTrigger, pendingShard';
+    update =
+      'SET #status = :status, lastAttempt = :last, updatedAt = :now, completedAt = :now ' +
+      'REMOVE leaseUntil, nextAttemptAt, nextTrigger, pendingShard, deferredSince, deferReason';
   }
   return {
     TableName: tableName,
@@ -128,7 +134,30 @@ export function closeUpdate(
     }),
     // No HTTP attempt happened, so the claimed attempt number is given back.
     UpdateExpression:
-      'SET #status = :status, statusReason = :reason, completedAt = :now, updatedAt = :now, attemptCount = :prev REMOVE leaseUntil, nextAttemptAt, nextTrigger, pendingShard',
+      'SET #status = :status, statusReason = :reason, completedAt = :now, updatedAt = :now, attemptCount = :prev ' +
+      'REMOVE leaseUntil, nextAttemptAt, nextTrigger, pendingShard, deferredSince, deferReason',
+  };
+}
+
+/**
+ * Hands a claimed attempt back without making it: the attempt number is given back, the lease
+ * released, and the attempt is due again at `until`, under the sweeper's watch (the pending index)
+ * so that a lost wake-up is found. `deferredSince` keeps the start of the wait across deferrals.
+ */
+export function deferUpdate(tableName: string, delivery: Delivery, until: string, reason: string, now: string): UpdateCommandInput {
+  return {
+    TableName: tableName,
+    Key: { eventId: delivery.eventId, subscriptionId: delivery.subscriptionId },
+    ...conditioned(deferCondition(heldLease(delivery, delivery.attemptCount)), {}, {
+      ':prev': delivery.attemptCount - 1,
+      ':until': until,
+      ':shard': pendingShard(delivery.deliveryId),
+      ':reason': reason,
+      ':now': now,
+    }),
+    UpdateExpression:
+      'SET attemptCount = :prev, nextAttemptAt = :until, pendingShard = :shard, updatedAt = :now, ' +
+      'deferredSince = if_not_exists(deferredSince, :now), deferReason = :reason REMOVE leaseUntil',
   };
 }
 
@@ -146,8 +175,8 @@ export function restartUpdate(tableName: string, key: DeliveryKey, creation: Cre
   };
   const update =
     'SET #status = :pending, attemptCount = if_not_exists(attemptCount, :zero), budgetStart = if_not_exists(attemptCount, :zero), ' +
-    'nextAttemptAt = :now, nextTrigger = :manual, pendingShard = :shard, updatedAt = :now, ' +
-    `${creationSets(creation, values)} REMOVE leaseUntil, completedAt, statusReason`;
+    'nextAttemptAt = :now, nextTrigger = :manual, pendingShard = :shard, updatedAt = :now, budgetStartedAt = :now, ' +
+    `${creationSets(creation, values)} REMOVE leaseUntil, completedAt, statusReason, deferredSince, deferReason`;
   return {
     TableName: tableName,
     Key: key,

@@ -1,19 +1,37 @@
-import type { BasicAuth, DisabledReason, SigningSecret, Subscription, SubscriptionStatus } from '../../domain/types';
+import type { BasicAuth, DisabledReason, FanoutTarget, SigningSecret, Subscription, SubscriptionStatus } from '../../domain/types';
 import { TTL_ATTRIBUTE } from '../../storage/tables';
 import { compact, expiresAtOf, optionalString, type Item } from './item';
+
+/**
+ * The fields that hold secrets (the URL with its userinfo, query and path, Basic auth, static
+ * headers with their names, signing secrets): stored as one sealed attribute, never in clear.
+ */
+export interface SubscriptionSecrets {
+  url: string;
+  basicAuth?: BasicAuth;
+  headers?: Record<string, string>;
+  signingSecrets?: SigningSecret[];
+}
+
+/** The attribute that holds the sealed secrets (lambdas/adapters/crypto/envelope-secret-box.ts). */
+export const SEALED_SECRETS = 'sealedSecrets';
+
+/** The item of the subscriptions table whose `version` every subscription write changes (never a subscription: no status). */
+export const VERSION_ITEM_ID = '#version';
+
+export function secretFieldsOf(subscription: Subscription): SubscriptionSecrets {
+  return compact({ url: subscription.url, basicAuth: subscription.basicAuth, headers: subscription.headers, signingSecrets: subscription.signingSecrets });
+}
 
 /**
  * A deleted subscription stays as a tombstone (deliveries still name it) and expires with the
  * retention period, counted from its deletion (its `updatedAt`).
  */
-export function subscriptionToItem(subscription: Subscription, retentionDays: number): Item {
+export function subscriptionToItem(subscription: Subscription, retentionDays: number, sealedSecrets: string): Item {
   return compact({
     id: subscription.id,
-    url: subscription.url,
-    basicAuth: subscription.basicAuth ? { ...subscription.basicAuth } : undefined,
+    [SEALED_SECRETS]: sealedSecrets,
     eventTypes: subscription.eventTypes ? [...subscription.eventTypes] : undefined,
-    headers: subscription.headers ? { ...subscription.headers } : undefined,
-    signingSecrets: subscription.signingSecrets?.map((s) => compact({ ...s })),
     description: subscription.description,
     status: subscription.status,
     disabledReason: subscription.disabledReason,
@@ -25,14 +43,27 @@ export function subscriptionToItem(subscription: Subscription, retentionDays: nu
   });
 }
 
-export function subscriptionFromItem(item: Item): Subscription {
+/**
+ * The secret fields of an item written before they were sealed, as plain attributes. Such items are
+ * read as they are and stored sealed by their next write.
+ */
+export function plainSecretsOf(item: Item): SubscriptionSecrets {
   return compact({
-    id: item.id as string,
     url: item.url as string,
     basicAuth: item.basicAuth as BasicAuth | undefined,
-    eventTypes: item.eventTypes as string[] | undefined,
     headers: item.headers as Record<string, string> | undefined,
     signingSecrets: item.signingSecrets as SigningSecret[] | undefined,
+  });
+}
+
+export function subscriptionFromItem(item: Item, secrets: SubscriptionSecrets): Subscription {
+  return compact({
+    id: item.id as string,
+    url: secrets.url,
+    basicAuth: secrets.basicAuth,
+    eventTypes: item.eventTypes as string[] | undefined,
+    headers: secrets.headers,
+    signingSecrets: secrets.signingSecrets,
     description: optionalString(item, 'description'),
     status: item.status as SubscriptionStatus,
     disabledReason: optionalString(item, 'disabledReason') as DisabledReason | undefined,
@@ -41,4 +72,8 @@ export function subscriptionFromItem(item: Item): Subscription {
     createdAt: item.createdAt as string,
     updatedAt: item.updatedAt as string,
   });
+}
+
+export function fanoutTargetFromItem(item: Item): FanoutTarget {
+  return compact({ id: item.id as string, status: item.status as SubscriptionStatus, eventTypes: item.eventTypes as string[] | undefined });
 }

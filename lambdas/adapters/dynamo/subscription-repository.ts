@@ -1,68 +1,88 @@
 import { GetCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { SubscriptionRepository } from '../../domain/ports';
 import { ConflictError, NotFoundError } from '../../domain/errors';
-import type { Subscription, SubscriptionStatus } from '../../domain/types';
+import type { SecretBox } from '../../domain/secret-box';
+import type { FanoutTarget, Subscription, SubscriptionStatus } from '../../domain/types';
 import { SUBSCRIPTIONS_BY_STATUS } from '../../storage/tables';
 import { isConditionalCheckFailed } from './aws-errors';
+import type { Item } from './item';
 import { queryAll } from './query-all';
-import { subscriptionFromItem, subscriptionToItem } from './subscription-items';
+import {
+  fanoutTargetFromItem,
+  plainSecretsOf,
+  SEALED_SECRETS,
+  secretFieldsOf,
+  subscriptionFromItem,
+  subscriptionToItem,
+  VERSION_ITEM_ID,
+  type SubscriptionSecrets,
+} from './subscription-items';
 
 export interface DynamoSubscriptionRepositoryOptions {
   doc: DynamoDBDocumentClient;
   tables: { subscriptions: string };
   /** How long a deleted subscription stays as a tombstone. */
   retentionDays: number;
+  /**
+   * Seals the secret fields on every write and opens them on every read. Absent where a function
+   * reads no secret (ingest: `listTargets` and `version` only); anything else then fails loudly.
+   */
+  secrets?: SecretBox;
 }
 
 export class DynamoSubscriptionRepository implements SubscriptionRepository {
   private readonly doc: DynamoDBDocumentClient;
   private readonly tableName: string;
   private readonly retentionDays: number;
+  private readonly secrets?: SecretBox;
 
   constructor(options: DynamoSubscriptionRepositoryOptions) {
     this.doc = options.doc;
     this.tableName = options.tables.subscriptions;
     this.retentionDays = options.retentionDays;
+    this.secrets = options.secrets;
   }
 
   async create(subscription: Subscription): Promise<void> {
+    const item = await this.toItem(subscription);
     try {
-      await this.doc.send(
-        new PutCommand({
-          TableName: this.tableName,
-          Item: subscriptionToItem(subscription, this.retentionDays),
-          ConditionExpression: 'attribute_not_exists(id)',
-        }),
-      );
+      await this.doc.send(new PutCommand({ TableName: this.tableName, Item: item, ConditionExpression: 'attribute_not_exists(id)' }));
     } catch (error) {
       if (isConditionalCheckFailed(error)) throw new ConflictError(`subscription ${subscription.id} already exists`);
       throw error;
     }
+    await this.bumpVersion();
   }
 
   async get(id: string): Promise<Subscription | undefined> {
     const out = await this.doc.send(new GetCommand({ TableName: this.tableName, Key: { id }, ConsistentRead: true }));
-    return out.Item ? subscriptionFromItem(out.Item) : undefined;
+    return out.Item && out.Item.id !== VERSION_ITEM_ID ? this.fromItem(out.Item) : undefined;
   }
 
   async listByStatus(status: SubscriptionStatus): Promise<Subscription[]> {
-    const items = await queryAll(this.doc, {
-      TableName: this.tableName,
-      IndexName: SUBSCRIPTIONS_BY_STATUS,
-      KeyConditionExpression: '#status = :status',
-      ExpressionAttributeNames: { '#status': 'status' },
-      ExpressionAttributeValues: { ':status': status },
-      ScanIndexForward: true,
-    });
-    return items.map(subscriptionFromItem);
+    return Promise.all((await this.queryStatus(status)).map((item) => this.fromItem(item)));
+  }
+
+  async listTargets(status: SubscriptionStatus): Promise<FanoutTarget[]> {
+    return (await this.queryStatus(status, true)).map(fanoutTargetFromItem);
+  }
+
+  async version(): Promise<number> {
+    // Strongly consistent: an eventually consistent read may miss a write acknowledged a moment ago,
+    // which is exactly the subscription support just created and is about to test.
+    const out = await this.doc.send(
+      new GetCommand({ TableName: this.tableName, Key: { id: VERSION_ITEM_ID }, ConsistentRead: true, ProjectionExpression: 'version' }),
+    );
+    return typeof out.Item?.version === 'number' ? out.Item.version : 0;
   }
 
   async put(subscription: Subscription, expectedUpdatedAt?: string): Promise<void> {
+    const item = await this.toItem(subscription);
     try {
       await this.doc.send(
         new PutCommand({
           TableName: this.tableName,
-          Item: subscriptionToItem(subscription, this.retentionDays),
+          Item: item,
           ConditionExpression: expectedUpdatedAt === undefined ? 'attribute_exists(id)' : 'updatedAt = :expected',
           ExpressionAttributeValues: expectedUpdatedAt === undefined ? undefined : { ':expected': expectedUpdatedAt },
         }),
@@ -72,6 +92,7 @@ export class DynamoSubscriptionRepository implements SubscriptionRepository {
       if (expectedUpdatedAt === undefined) throw new NotFoundError(`subscription ${subscription.id} not found`);
       throw new ConflictError(`subscription ${subscription.id} was changed or deleted meanwhile; read it again and retry`);
     }
+    await this.bumpVersion();
   }
 
   async markFailing(id: string, since: string, replacing?: string): Promise<boolean> {
@@ -86,6 +107,7 @@ export class DynamoSubscriptionRepository implements SubscriptionRepository {
           ExpressionAttributeValues: replacing === undefined ? { ':since': since } : { ':since': since, ':replacing': replacing },
         }),
       );
+      await this.bumpVersion();
       return true;
     } catch (error) {
       if (isConditionalCheckFailed(error)) return false;
@@ -104,6 +126,7 @@ export class DynamoSubscriptionRepository implements SubscriptionRepository {
           ExpressionAttributeValues: { ':at': at, ':since': since },
         }),
       );
+      await this.bumpVersion();
     } catch (error) {
       if (!isConditionalCheckFailed(error)) throw error;
     }
@@ -119,8 +142,54 @@ export class DynamoSubscriptionRepository implements SubscriptionRepository {
           ConditionExpression: 'attribute_exists(id)',
         }),
       );
+      await this.bumpVersion();
     } catch (error) {
       if (!isConditionalCheckFailed(error)) throw error;
     }
+  }
+
+  /**
+   * After every write that took effect: caches see the change at their next check. Not one
+   * transaction with the write (a failure here leaves the change stored but unannounced, and caches
+   * then see it when their time limit runs out); the SDK retries it like any request.
+   */
+  private async bumpVersion(): Promise<void> {
+    await this.doc.send(
+      new UpdateCommand({
+        TableName: this.tableName,
+        Key: { id: VERSION_ITEM_ID },
+        UpdateExpression: 'SET version = if_not_exists(version, :zero) + :one',
+        ExpressionAttributeValues: { ':zero': 0, ':one': 1 },
+      }),
+    );
+  }
+
+  /** With `targetsOnly`, just what fan-out reads: the sealed secrets need not even travel. */
+  private queryStatus(status: SubscriptionStatus, targetsOnly = false): Promise<Item[]> {
+    return queryAll(this.doc, {
+      TableName: this.tableName,
+      IndexName: SUBSCRIPTIONS_BY_STATUS,
+      KeyConditionExpression: '#status = :status',
+      ExpressionAttributeNames: targetsOnly ? { '#status': 'status', '#id': 'id' } : { '#status': 'status' },
+      ExpressionAttributeValues: { ':status': status },
+      ProjectionExpression: targetsOnly ? '#id, #status, eventTypes' : undefined,
+      ScanIndexForward: true,
+    });
+  }
+
+  private async toItem(subscription: Subscription): Promise<Item> {
+    const sealed = await this.box().seal(JSON.stringify(secretFieldsOf(subscription)), subscription.id);
+    return subscriptionToItem(subscription, this.retentionDays, sealed);
+  }
+
+  private async fromItem(item: Item): Promise<Subscription> {
+    const sealed = item[SEALED_SECRETS];
+    const secrets = typeof sealed === 'string' ? (JSON.parse(await this.box().open(sealed, item.id as string)) as SubscriptionSecrets) : plainSecretsOf(item);
+    return subscriptionFromItem(item, secrets);
+  }
+
+  private box(): SecretBox {
+    if (!this.secrets) throw new Error('wiring: this function reads or writes no subscription secrets (no secret box given)');
+    return this.secrets;
   }
 }

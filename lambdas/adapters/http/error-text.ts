@@ -1,10 +1,8 @@
 // Error texts end up in the attempt log, which support reads. The request URL and headers carry the
 // receiver's secrets (URL secret, Basic auth), so they are scrubbed from every text we keep.
+import { requestSecretsOf, scrub } from '../../domain/redaction';
 
 const MAX_ERROR_LENGTH = 300;
-const REDACTED = '[redacted]';
-/** Shorter fragments are too common to scrub without mangling the text (and too short to be secrets). */
-const MIN_SECRET_LENGTH = 4;
 
 export interface SecretSources {
   url: string;
@@ -37,44 +35,10 @@ export function describeError(error: unknown, secrets: SecretSources): string {
   return redactSecrets(text, secrets);
 }
 
-export function redactSecrets(text: string, secrets: SecretSources): string {
-  let clean = text;
-  for (const fragment of secretFragments(secrets)) {
-    clean = clean.split(fragment).join(REDACTED);
-  }
+/** The text with every secret of the request masked (the one scrubber of lambdas/domain/redaction.ts), kept short. */
+export function redactSecrets(text: string, request: SecretSources): string {
+  const clean = scrub(text, requestSecretsOf(request));
   return clean.length > MAX_ERROR_LENGTH ? `${clean.slice(0, MAX_ERROR_LENGTH - 1)}…` : clean;
-}
-
-function secretFragments({ url, headers }: SecretSources): string[] {
-  const fragments = new Set<string>([url]);
-  try {
-    const parsed = new URL(url);
-    fragments.add(parsed.href);
-    fragments.add(parsed.pathname + parsed.search);
-    fragments.add(parsed.search);
-    fragments.add(parsed.search.slice(1));
-    for (const value of parsed.searchParams.values()) fragments.add(value);
-    // A secret may live in the path instead of the query.
-    if (parsed.pathname !== '/') fragments.add(parsed.pathname);
-    for (const segment of parsed.pathname.split('/')) fragments.add(segment);
-  } catch {
-    // Not a URL: the raw string above is all there is to scrub.
-  }
-  for (const value of Object.values(headers)) {
-    fragments.add(value);
-    // `Basic <token>` / `Bearer <token>`: the token alone may be echoed too.
-    const token = /^\S+\s+(\S+)$/.exec(value)?.[1];
-    if (token) fragments.add(token);
-  }
-  for (const fragment of [...fragments]) {
-    try {
-      fragments.add(decodeURIComponent(fragment));
-    } catch {
-      // Malformed percent-encoding: the raw form is already in the set.
-    }
-  }
-  // Longest first, so a fragment is not left half-scrubbed after a shorter one inside it was replaced.
-  return [...fragments].filter((f) => f.length >= MIN_SECRET_LENGTH).sort((a, b) => b.length - a.length);
 }
 
 function isObject(value: unknown): value is Record<string, unknown> {

@@ -39,8 +39,47 @@ export function classifyAddress(ip: string, allowlist: readonly Cidr[] = []): Ad
   if (isIP(ip) === 0) return { allowed: false, range: 'invalid' };
   const address = ipaddr.parse(ip);
   const range = rangeOf(address);
-  const allowed = range === 'unicast' || allowlist.some((cidr) => inCidr(address, cidr));
+  // A wide allowlist entry (0.0.0.0/0, ::/0) must not open the metadata services.
+  const allowed = range === 'unicast' || (!isMetadataAddress(address) && allowlist.some((cidr) => inCidr(address, cidr)));
   return { allowed, range };
+}
+
+/**
+ * The cloud metadata and instance services (AWS IMDS and ECS task metadata in 169.254.0.0/16 and
+ * fd00:ec2::/32, Alibaba's 100.100.100.200): never a webhook target, whatever the allowlist says.
+ */
+export const METADATA_RANGES: readonly Cidr[] = ['169.254.0.0/16', 'fd00:ec2::/32', '100.100.100.200/32'].map((c) => ipaddr.parseCIDR(c));
+/** IPv6 forms that carry an IPv4 address in their last 32 bits and reach it: IPv4-mapped and NAT64. */
+const IPV4_CARRIERS: readonly Cidr[] = ['::ffff:0:0/96', '64:ff9b::/96'].map((c) => ipaddr.parseCIDR(c));
+
+function isMetadataAddress(address: ipaddr.IPv4 | ipaddr.IPv6): boolean {
+  if (METADATA_RANGES.some((cidr) => inCidr(address, cidr))) return true;
+  if (address.kind() !== 'ipv6' || !IPV4_CARRIERS.some((cidr) => inCidr(address, cidr))) return false;
+  const bytes = address.toByteArray().slice(12);
+  return isMetadataAddress(new ipaddr.IPv4(bytes));
+}
+
+/** Entries wider than these are let through with a warning: they open much more than a receiver. */
+const WIDE_PREFIX = { ipv4: 8, ipv6: 32 } as const;
+
+/**
+ * What an operator should hear about an allowlist that is valid: entries wider than a /8 (IPv4) or
+ * a /32 (IPv6), and entries that cover a metadata range (which stays refused all the same).
+ */
+export function allowlistWarnings(cidrs: readonly Cidr[]): string[] {
+  const warnings: string[] = [];
+  for (const cidr of cidrs) {
+    const text = cidr.map(String).join('/');
+    const kind = cidr[0].kind();
+    if (cidr[1] < WIDE_PREFIX[kind]) {
+      warnings.push(`webhook target allowlist: "${text}" is very wide (wider than /${WIDE_PREFIX[kind]}): it lets webhooks reach far more than one receiver's network`);
+    }
+    const covered = METADATA_RANGES.filter(([network, prefix]) => network.kind() === kind && prefix >= cidr[1] && network.match(cidr));
+    if (covered.length > 0) {
+      warnings.push(`webhook target allowlist: "${text}" covers ${covered.map((c) => c.map(String).join('/')).join(', ')}; metadata addresses stay refused`);
+    }
+  }
+  return warnings;
 }
 
 function rangeOf(address: ipaddr.IPv4 | ipaddr.IPv6): string {
@@ -77,11 +116,16 @@ function parseCidrEntry(entry: string): Cidr {
   if (slash < 0) throw problem('no /prefix length');
   if (isIP(entry.slice(0, slash)) === 0) throw problem('not an IP address before the /');
   if (!/^\d{1,3}$/.test(entry.slice(slash + 1))) throw problem('prefix length is not a number');
+  let cidr: Cidr;
   try {
-    return ipaddr.parseCIDR(entry);
+    cidr = ipaddr.parseCIDR(entry);
   } catch {
     throw problem('prefix length out of range');
   }
+  if (isMetadataAddress(cidr[0])) {
+    throw new Error(`webhook target allowlist: "${entry}" lies in a cloud metadata range (169.254.0.0/16, fd00:ec2::/32, 100.100.100.200); these are never webhook targets`);
+  }
+  return cidr;
 }
 
 /** A refused target. The text names the address and its class, never the URL or its host name. */

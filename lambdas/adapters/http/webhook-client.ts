@@ -1,6 +1,7 @@
 // Sends one webhook POST and reports what happened, never throwing for anything the receiver or the
 // network does: the sender turns every HttpResult into a recorded attempt.
 import type { Dispatcher } from 'undici';
+import { RESPONSE_READ_BYTES } from '../../domain/attempt-outcome';
 import type { HttpResult, WebhookClient, WebhookRequest } from '../../domain/ports';
 import { blocked, Exchange, type ExchangeLimits } from './exchange';
 import { createGuardedLookup, type Resolver } from './guarded-lookup';
@@ -31,7 +32,7 @@ export interface UndiciWebhookClientOptions {
   connectTimeoutMs?: number;
   /** How long an idle keep-alive connection of the Agent made here stays open. */
   keepAliveTimeoutMs?: number;
-  /** Bytes of the response body kept in the result. */
+  /** Bytes of the response body kept in the result (the sender scrubs them, then cuts its excerpt). */
   excerptBytes?: number;
   /** Bodies up to this size are drained so the connection can be reused; larger ones are cut off. */
   drainLimitBytes?: number;
@@ -39,7 +40,6 @@ export interface UndiciWebhookClientOptions {
 
 const DEFAULT_CONNECT_TIMEOUT_MS = 5_000;
 const DEFAULT_KEEP_ALIVE_TIMEOUT_MS = 4_000;
-const DEFAULT_EXCERPT_BYTES = 4_096;
 const DEFAULT_DRAIN_LIMIT_BYTES = 1024 * 1024;
 
 /**
@@ -72,7 +72,7 @@ export class UndiciWebhookClient implements WebhookClient {
         keepAliveTimeout: options.keepAliveTimeoutMs ?? DEFAULT_KEEP_ALIVE_TIMEOUT_MS,
       });
     this.limits = {
-      excerptBytes: options.excerptBytes ?? DEFAULT_EXCERPT_BYTES,
+      excerptBytes: options.excerptBytes ?? RESPONSE_READ_BYTES,
       drainLimitBytes: options.drainLimitBytes ?? DEFAULT_DRAIN_LIMIT_BYTES,
     };
   }

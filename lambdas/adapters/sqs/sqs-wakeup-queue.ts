@@ -1,4 +1,5 @@
 import { SendMessageBatchCommand, SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import { chunk } from '../../domain/chunk';
 import type { WakeupQueue } from '../../domain/ports';
 import type { DeliveryWakeup } from '../../domain/types';
 import { formatWakeup } from '../../domain/wakeup-message';
@@ -25,24 +26,23 @@ export class SqsWakeupQueue implements WakeupQueue {
     const failed: DeliveryWakeup[] = [];
     let firstError: unknown;
     let anySent = false;
-    for (let start = 0; start < wakeups.length; start += BATCH_SIZE) {
-      const chunk = wakeups.slice(start, start + BATCH_SIZE);
+    for (const batch of chunk(wakeups, BATCH_SIZE)) {
       try {
         // Ids only need to be unique within one call; the index maps a failure back to its wakeup.
         const result = await this.sqs.send(
           new SendMessageBatchCommand({
             QueueUrl: this.queueUrl,
-            Entries: chunk.map((wakeup, index) => ({ Id: String(index), MessageBody: formatWakeup(wakeup) })),
+            Entries: batch.map((wakeup, index) => ({ Id: String(index), MessageBody: formatWakeup(wakeup) })),
           }),
         );
         anySent = true;
         for (const entry of result?.Failed ?? []) {
-          const wakeup = chunk[Number(entry.Id)];
+          const wakeup = batch[Number(entry.Id)];
           if (wakeup) failed.push(wakeup);
         }
       } catch (error) {
         firstError ??= error;
-        failed.push(...chunk);
+        failed.push(...batch);
       }
     }
     if (firstError !== undefined && !anySent) throw firstError;

@@ -1,6 +1,7 @@
 // Claim or recover: take the lease on the delivery for this wake-up, or, when the claim fails, find
 // out why and mend what an earlier, interrupted try left behind.
 import { deliveryKeyOf } from '../delivery-id';
+import { noMetrics } from '../metrics';
 import { wakeAt } from '../wakeup-plan';
 import type { Delivery, DeliveryWakeup } from '../types';
 import { stop, type Claimed, type SendDeps, type Stop, type WakeupContext } from './steps';
@@ -8,7 +9,7 @@ import { stop, type Claimed, type SendDeps, type Stop, type WakeupContext } from
 /** How long after the attempt's own time limit a claim stays exclusive. */
 export const LEASE_MARGIN_MS = 30_000;
 
-type ClaimDeps = Pick<SendDeps, 'deliveries' | 'clock' | 'log' | 'attemptTimeoutMs' | 'wakeups' | 'scheduler'>;
+type ClaimDeps = Pick<SendDeps, 'deliveries' | 'clock' | 'log' | 'attemptTimeoutMs' | 'wakeups' | 'scheduler' | 'metrics'>;
 
 export async function claimOrRecover(deps: ClaimDeps, wakeup: DeliveryWakeup, context: WakeupContext): Promise<Claimed | Stop> {
   const key = deliveryKeyOf(wakeup.deliveryId);
@@ -55,6 +56,7 @@ async function recoverUnclaimed(deps: ClaimDeps, wakeup: DeliveryWakeup, context
     return { kind: 'skipped', reason: 'retry re-arranged' };
   }
   deps.log.info('duplicate wake-up ignored', fields);
+  (deps.metrics ?? noMetrics).count('WakeupsDuplicate');
   return { kind: 'skipped', reason: 'duplicate' };
 }
 

@@ -1,7 +1,7 @@
 // Classify and scrub: what the receiver answered becomes the attempt the log keeps, with every
 // secret of the subscription taken out of the error and the response excerpt.
-import { classifyAttempt } from '../attempt-outcome';
-import { scrub, secretsOf } from '../redaction';
+import { classifyAttempt, RESPONSE_EXCERPT_BYTES } from '../attempt-outcome';
+import { scrub, scrubbedExcerpt, secretsOf } from '../redaction';
 import type { AttemptTrigger, Delivery } from '../types';
 import type { Classified, Posted } from './steps';
 
@@ -18,7 +18,8 @@ export function classifyAndScrub(posted: Posted): Classified {
     outcome: classified.outcome,
     statusCode: classified.statusCode,
     error: classified.error === undefined ? undefined : scrub(classified.error, secrets),
-    responseBody: classified.responseBody === undefined ? undefined : scrub(classified.responseBody, secrets),
+    // Scrubbed before it is cut, so no secret straddling the cut survives in part.
+    responseBody: classified.responseBody === undefined ? undefined : scrubbedExcerpt(classified.responseBody, secrets, RESPONSE_EXCERPT_BYTES),
   };
   return { ...ready, delivery, wakeup, attempt, endedAt, retryAfterMs: classified.retryAfterMs };
 }

@@ -10,7 +10,7 @@ import type { Attempt, Delivery, DeliveryWakeup, EventRecord, Subscription } fro
 
 export interface SendDeps extends Omit<HealthDeps, 'forget'> {
   deliveries: DeliveryRepository;
-  subscriptions: Pick<SubscriptionLookup, 'get' | 'forget'>;
+  subscriptions: Pick<SubscriptionLookup, 'get' | 'forget' | 'refresh'>;
   webhook: WebhookClient;
   wakeups: Pick<WakeupQueue, 'sendDelayed'>;
   scheduler: WakeupScheduler;

@@ -2,21 +2,30 @@ import { SqsDeadLetters } from '../../adapters/sqs/sqs-dead-letters';
 import { loadConfig } from '../../config';
 import { FanoutTargets } from '../../domain/fanout-targets';
 import type { IngestDeps } from '../../domain/ingest';
-import { deliveryRepository, fanoutLog, required, subscriptionRepository, systemClock, type Env, type Infrastructure } from '../common';
+import { deliveryRepository, fanoutLog, required, storageKeys, subscriptionRepository, systemClock, type Env, type Infrastructure } from '../common';
+import { createIngestHandler } from '../../handlers/ingest';
+import { lambdaHandler } from '../lambda-handler';
 import { wakeupQueue } from '../wakeups';
 
+const ingestKeys = [...storageKeys, 'DELIVERIES_QUEUE_URL', 'EVENTS_DLQ_URL', 'SUBSCRIPTION_CACHE_MS', 'MAX_EVENT_BYTES'] as const;
+
 export function buildIngestDeps(env: Env, infra: Infrastructure): IngestDeps {
-  const config = loadConfig(env, ['EVENTS_DLQ_URL', 'SUBSCRIPTION_CACHE_MS', 'MAX_EVENT_BYTES']);
+  const config = loadConfig(env, ingestKeys);
   const clock = infra.clock ?? systemClock;
   return {
-    deliveries: deliveryRepository(env, infra),
-    fanoutLog: fanoutLog(env, infra),
-    fanoutTargets: new FanoutTargets(subscriptionRepository(env, infra), clock, config.SUBSCRIPTION_CACHE_MS),
-    wakeups: wakeupQueue(env, infra),
+    deliveries: deliveryRepository(config, infra),
+    fanoutLog: fanoutLog(config, infra),
+    fanoutTargets: new FanoutTargets(subscriptionRepository(config, infra), clock, config.SUBSCRIPTION_CACHE_MS),
+    wakeups: wakeupQueue(config, infra),
     deadLetters: infra.deadLetters ?? new SqsDeadLetters({ sqs: required(infra.clients.sqs, 'SQS'), queueUrl: config.EVENTS_DLQ_URL }),
     clock,
     log: infra.log,
     metrics: infra.metrics,
     maxEventBytes: config.MAX_EVENT_BYTES,
   };
+}
+
+/** The ingest function's entry point, as Lambda runs it (and the local runtime and the tests). */
+export function ingestFunction(env: Env, infra: Infrastructure) {
+  return lambdaHandler(createIngestHandler(buildIngestDeps(env, infra)), infra);
 }

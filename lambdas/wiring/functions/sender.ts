@@ -1,29 +1,46 @@
 import { UndiciWebhookClient } from '../../adapters/http/webhook-client';
 import { EventBridgeWakeupScheduler } from '../../adapters/scheduler/scheduler-wakeups';
 import { SnsNotifier } from '../../adapters/sns/sns-notifier';
-import { loadConfig, retryKeys } from '../../config';
+import { loadConfig, retryKeys, type Config } from '../../config';
 import type { Notifier, WakeupScheduler } from '../../domain/ports';
 import type { SendDeps } from '../../domain/send-attempt';
 import { SubscriptionLookup } from '../../domain/subscription-lookup';
-import { deliveryRepository, required, subscriptionRepository, systemClock, USER_AGENT, type Env, type Infrastructure } from '../common';
+import { deliveryRepository, required, storageKeys, subscriptionRepository, systemClock, USER_AGENT, type Env, type Infrastructure } from '../common';
+import { createSenderHandler } from '../../handlers/sender';
+import { lambdaHandler } from '../lambda-handler';
 import { targetAllowlist } from '../target-allowlist';
 import { wakeupQueue } from '../wakeups';
 
+const senderKeys = [
+  ...storageKeys,
+  ...retryKeys,
+  'ATTEMPT_TIMEOUT_MS',
+  'SUBSCRIPTION_CACHE_MS',
+  'FAILING_DISABLE_AFTER_MS',
+  'TARGET_ALLOWLIST',
+  'DELIVERIES_QUEUE_URL',
+  'NOTIFY_TOPIC_ARN',
+  'SCHEDULE_GROUP',
+  'SCHEDULER_ROLE_ARN',
+  'DELIVERIES_QUEUE_ARN',
+] as const;
+type SenderConfig = Config<(typeof senderKeys)[number]>;
+
 export function buildSendDeps(env: Env, infra: Infrastructure): SendDeps {
-  const config = loadConfig(env, [...retryKeys, 'ATTEMPT_TIMEOUT_MS', 'SUBSCRIPTION_CACHE_MS', 'FAILING_DISABLE_AFTER_MS', 'TARGET_ALLOWLIST']);
+  const config = loadConfig(env, senderKeys);
   const clock = infra.clock ?? systemClock;
-  const subscriptions = subscriptionRepository(env, infra);
+  const subscriptions = subscriptionRepository(config, infra);
   return {
-    deliveries: deliveryRepository(env, infra),
+    deliveries: deliveryRepository(config, infra),
     subscriptions: new SubscriptionLookup(subscriptions, clock, config.SUBSCRIPTION_CACHE_MS),
     subscriptionRepository: subscriptions,
-    notifier: infra.notifier ?? notifierOf(env, infra),
+    notifier: infra.notifier ?? notifierOf(config, infra),
     failingDisableAfterMs: config.FAILING_DISABLE_AFTER_MS,
     random: infra.random,
     metrics: infra.metrics,
-    webhook: infra.webhook ?? new UndiciWebhookClient({ guard: { allowlist: targetAllowlist(config.TARGET_ALLOWLIST) } }),
-    wakeups: wakeupQueue(env, infra),
-    scheduler: infra.scheduler ?? schedulerOf(env, infra),
+    webhook: infra.webhook ?? new UndiciWebhookClient({ guard: { allowlist: targetAllowlist(config.TARGET_ALLOWLIST, infra.log) } }),
+    wakeups: wakeupQueue(config, infra),
+    scheduler: infra.scheduler ?? schedulerOf(config, infra),
     clock,
     log: infra.log,
     policy: {
@@ -37,17 +54,20 @@ export function buildSendDeps(env: Env, infra: Infrastructure): SendDeps {
   };
 }
 
-function notifierOf(env: Env, infra: Infrastructure): Notifier {
-  const { NOTIFY_TOPIC_ARN } = loadConfig(env, ['NOTIFY_TOPIC_ARN']);
-  return new SnsNotifier({ sns: required(infra.clients.sns, 'SNS'), topicArn: NOTIFY_TOPIC_ARN });
+function notifierOf(config: SenderConfig, infra: Infrastructure): Notifier {
+  return new SnsNotifier({ sns: required(infra.clients.sns, 'SNS'), topicArn: config.NOTIFY_TOPIC_ARN });
 }
 
-function schedulerOf(env: Env, infra: Infrastructure): WakeupScheduler {
-  const config = loadConfig(env, ['SCHEDULE_GROUP', 'SCHEDULER_ROLE_ARN', 'DELIVERIES_QUEUE_ARN']);
+function schedulerOf(config: SenderConfig, infra: Infrastructure): WakeupScheduler {
   return new EventBridgeWakeupScheduler({
     scheduler: required(infra.clients.scheduler, 'Scheduler'),
     groupName: config.SCHEDULE_GROUP,
     queueArn: config.DELIVERIES_QUEUE_ARN,
     roleArn: config.SCHEDULER_ROLE_ARN,
   });
+}
+
+/** The sender function's entry point; `deps` when the caller keeps them (the local runtime closes the webhook client). */
+export function senderFunction(env: Env, infra: Infrastructure, deps: SendDeps = buildSendDeps(env, infra)) {
+  return lambdaHandler(createSenderHandler(deps), infra);
 }

@@ -1,0 +1,6 @@
+// How clients reach the local runtime's AWS APIs: the one region, account and credentials the local
+// runtime, the CLI, the bench and the tests use. No imports, so any of them can take these.
+export const LOCAL_REGION = 'local';
+export const LOCAL_ACCOUNT = '000000000000';
+/** The SDKs insist on credentials; nothing checks them locally. */
+export const LOCAL_CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local' };
