@@ -1,6 +1,7 @@
 // The console payloads of the subscriptions function, one schema per action. Messages name the field.
 import * as z from 'zod';
 import { isSubscriptionId } from './delivery-id';
+import { maxConcurrencyInput, rateLimitInput } from './subscription-limits';
 
 const id = z.string({ message: 'is required' }).refine(isSubscriptionId, 'must be a subscription id like sub_abcdefghijklmnopqrst');
 const url = z.string({ message: 'must be a string' });
@@ -51,6 +52,8 @@ export const subscriptionActions = {
     headers: headers.optional(),
     signingSecret: signingSecret.optional(),
     description: description.optional(),
+    maxConcurrency: maxConcurrencyInput.optional(),
+    rateLimit: rateLimitInput.optional(),
   }),
   get: z.strictObject({ action: z.literal('get'), id }),
   list: z.strictObject({ action: z.literal('list'), status: z.enum(['active', 'disabled', 'deleted']).optional() }),
@@ -62,6 +65,9 @@ export const subscriptionActions = {
     eventTypes: eventTypes.nullable().optional(),
     headers: headers.nullable().optional(),
     description: description.nullable().optional(),
+    // null: back to the default concurrency, or no rate limit.
+    maxConcurrency: maxConcurrencyInput.nullable().optional(),
+    rateLimit: rateLimitInput.nullable().optional(),
   }),
   disable: z.strictObject({ action: z.literal('disable'), id }),
   enable: z.strictObject({ action: z.literal('enable'), id }),

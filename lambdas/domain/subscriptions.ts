@@ -45,6 +45,8 @@ export async function handleSubscriptionAction(deps: SubscriptionDeps, input: un
         headers: req.headers,
         signingSecrets: [{ secret, createdAt: now }],
         description: req.description,
+        maxConcurrency: req.maxConcurrency,
+        rateLimit: req.rateLimit,
         status: 'active',
         createdAt: now,
         updatedAt: now,
@@ -68,7 +70,7 @@ export async function handleSubscriptionAction(deps: SubscriptionDeps, input: un
       const req = parseInput(actions.update, input, 'update request');
       const changes = Object.keys(req).filter((k) => k !== 'action' && k !== 'id');
       if (changes.length === 0) {
-        throw new ValidationError('update request changes nothing: give at least one of `url`, `basicAuth`, `eventTypes`, `headers`, `description`');
+        throw new ValidationError('update request changes nothing: give at least one of `url`, `basicAuth`, `eventTypes`, `headers`, `description`, `maxConcurrency`, `rateLimit`');
       }
       const current = await load(deps, req.id);
       const next: Subscription = { ...current, updatedAt: now };
@@ -83,6 +85,8 @@ export async function handleSubscriptionAction(deps: SubscriptionDeps, input: un
       if (req.eventTypes !== undefined) next.eventTypes = req.eventTypes ?? undefined;
       if (req.headers !== undefined) next.headers = req.headers ?? undefined;
       if (req.description !== undefined) next.description = req.description ?? undefined;
+      if (req.maxConcurrency !== undefined) next.maxConcurrency = req.maxConcurrency ?? undefined;
+      if (req.rateLimit !== undefined) next.rateLimit = req.rateLimit ?? undefined;
       await deps.repository.put(next, current.updatedAt);
       deps.log.info('subscription updated', { subscriptionId: next.id, fields: changes });
       return { subscription: viewOf(next) };

@@ -1,6 +1,6 @@
 import type { BasicAuth, DisabledReason, SigningSecret, Subscription, SubscriptionStatus } from '../../domain/types';
 import { TTL_ATTRIBUTE } from '../../storage/tables';
-import { compact, expiresAtOf, optionalString, type Item } from './item';
+import { compact, expiresAtOf, optionalNumber, optionalString, type Item } from './item';
 
 /**
  * A deleted subscription stays as a tombstone (deliveries still name it) and expires with the
@@ -15,6 +15,8 @@ export function subscriptionToItem(subscription: Subscription, retentionDays: nu
     headers: subscription.headers ? { ...subscription.headers } : undefined,
     signingSecrets: subscription.signingSecrets?.map((s) => compact({ ...s })),
     description: subscription.description,
+    maxConcurrency: subscription.maxConcurrency,
+    rateLimit: subscription.rateLimit,
     status: subscription.status,
     disabledReason: subscription.disabledReason,
     failingSince: subscription.failingSince,
@@ -34,6 +36,8 @@ export function subscriptionFromItem(item: Item): Subscription {
     headers: item.headers as Record<string, string> | undefined,
     signingSecrets: item.signingSecrets as SigningSecret[] | undefined,
     description: optionalString(item, 'description'),
+    maxConcurrency: optionalNumber(item, 'maxConcurrency'),
+    rateLimit: optionalNumber(item, 'rateLimit'),
     status: item.status as SubscriptionStatus,
     disabledReason: optionalString(item, 'disabledReason') as DisabledReason | undefined,
     failingSince: optionalString(item, 'failingSince'),
