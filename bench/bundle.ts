@@ -23,6 +23,7 @@ const functionEnv: Record<string, string> = {
   DELIVERIES_TABLE: 'deliveries',
   ATTEMPTS_TABLE: 'attempts',
   FANOUTS_TABLE: 'fanouts',
+  LIMITS_TABLE: 'limits',
   DELIVERIES_QUEUE_URL: 'https://sqs.eu-central-1.amazonaws.com/123456789012/deliveries',
   DELIVERIES_QUEUE_ARN: 'arn:aws:sqs:eu-central-1:123456789012:deliveries',
   EVENTS_DLQ_URL: 'https://sqs.eu-central-1.amazonaws.com/123456789012/events-dlq',

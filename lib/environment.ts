@@ -29,6 +29,7 @@ export function functionEnvironment({ config, tables, queues, scheduler, notific
     DELIVERIES_TABLE: tables.deliveries.tableName,
     ATTEMPTS_TABLE: tables.attempts.tableName,
     FANOUTS_TABLE: tables.fanouts.tableName,
+    LIMITS_TABLE: tables.limits.tableName,
     DELIVERIES_QUEUE_URL: queues.deliveries.queueUrl,
     DELIVERIES_QUEUE_ARN: queues.deliveries.queueArn,
     EVENTS_DLQ_URL: queues.eventsDlq.queueUrl,

@@ -123,6 +123,7 @@ export const localTableNames: TableNames = {
   deliveries: 'deliveries',
   attempts: 'attempts',
   fanouts: 'fanouts',
+  limits: 'limits',
 };
 
 export function queueUrlOf(baseUrl: string, queueName: string): string {
@@ -145,6 +146,7 @@ export function functionEnv(settings: LocalSettings, baseUrl: string): Env {
     DELIVERIES_TABLE: localTableNames.deliveries,
     ATTEMPTS_TABLE: localTableNames.attempts,
     FANOUTS_TABLE: localTableNames.fanouts,
+    LIMITS_TABLE: localTableNames.limits,
     DELIVERIES_QUEUE_URL: queueUrlOf(baseUrl, 'deliveries'),
     DELIVERIES_QUEUE_ARN: queueArnOf('deliveries'),
     EVENTS_DLQ_URL: queueUrlOf(baseUrl, 'events-dlq'),

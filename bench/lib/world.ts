@@ -19,6 +19,7 @@ export const TABLES: TableNames = {
   deliveries: 'bench-deliveries',
   attempts: 'bench-attempts',
   fanouts: 'bench-fanouts',
+  limits: 'bench-limits',
 };
 export const DELIVERIES_QUEUE_URL = 'https://sqs.us-east-1.amazonaws.com/123456789012/bench-deliveries';
 export const EVENTS_QUEUE_URL = 'https://sqs.us-east-1.amazonaws.com/123456789012/bench-events';
@@ -33,6 +34,7 @@ export function benchEnv(overrides: Env = {}): Env {
     DELIVERIES_TABLE: TABLES.deliveries,
     ATTEMPTS_TABLE: TABLES.attempts,
     FANOUTS_TABLE: TABLES.fanouts,
+    LIMITS_TABLE: TABLES.limits,
     DELIVERIES_QUEUE_URL,
     DELIVERIES_QUEUE_ARN,
     EVENTS_DLQ_URL,

@@ -45,6 +45,7 @@ function tablesOf(config: Config<(typeof tableKeys)[number]>): TableNames {
     deliveries: config.DELIVERIES_TABLE,
     attempts: config.ATTEMPTS_TABLE,
     fanouts: config.FANOUTS_TABLE,
+    limits: config.LIMITS_TABLE,
   };
 }
 

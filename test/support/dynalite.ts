@@ -43,6 +43,7 @@ export async function startDynalite(): Promise<LocalDynamo> {
     deliveries: `deliveries-${suffix}`,
     attempts: `attempts-${suffix}`,
     fanouts: `fanouts-${suffix}`,
+    limits: `limits-${suffix}`,
   };
   const close = async () => {
     client.destroy();

@@ -91,6 +91,7 @@ export async function startHarness(overrides: Env = {}, extras: { metrics?: Metr
     DELIVERIES_TABLE: dynamo.tableNames.deliveries,
     ATTEMPTS_TABLE: dynamo.tableNames.attempts,
     FANOUTS_TABLE: dynamo.tableNames.fanouts,
+    LIMITS_TABLE: dynamo.tableNames.limits,
     DELIVERIES_QUEUE_URL: QUEUE_URL,
     DELIVERIES_QUEUE_ARN: QUEUE_ARN,
     EVENTS_DLQ_URL: DLQ_URL,
