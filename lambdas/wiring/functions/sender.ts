@@ -1,16 +1,18 @@
+import { DynamoLimiterStore } from '../../adapters/dynamo/limiter-store';
 import { parseAllowlist } from '../../adapters/http/target-guard';
 import { UndiciWebhookClient } from '../../adapters/http/webhook-client';
 import { EventBridgeWakeupScheduler } from '../../adapters/scheduler/scheduler-wakeups';
 import { SnsNotifier } from '../../adapters/sns/sns-notifier';
 import { ConfigError, loadConfig, retryKeys } from '../../config';
 import type { Notifier, WakeupScheduler } from '../../domain/ports';
+import { LimitGate } from '../../domain/limit-gate';
 import type { SendDeps } from '../../domain/send-attempt';
 import { SubscriptionLookup } from '../../domain/subscription-lookup';
 import { deliveryRepository, required, subscriptionRepository, systemClock, USER_AGENT, type Env, type Infrastructure } from '../common';
 import { wakeupQueue } from '../wakeups';
 
 export function buildSendDeps(env: Env, infra: Infrastructure): SendDeps {
-  const config = loadConfig(env, [...retryKeys, 'ATTEMPT_TIMEOUT_MS', 'SUBSCRIPTION_CACHE_MS', 'FAILING_DISABLE_AFTER_MS', 'TARGET_ALLOWLIST']);
+  const config = loadConfig(env, [...retryKeys, 'ATTEMPT_TIMEOUT_MS', 'SUBSCRIPTION_CACHE_MS', 'FAILING_DISABLE_AFTER_MS', 'TARGET_ALLOWLIST', 'LIMITS_TABLE']);
   const clock = infra.clock ?? systemClock;
   const subscriptions = subscriptionRepository(env, infra);
   return {
@@ -34,6 +36,12 @@ export function buildSendDeps(env: Env, infra: Infrastructure): SendDeps {
     },
     attemptTimeoutMs: config.ATTEMPT_TIMEOUT_MS,
     userAgent: USER_AGENT,
+    // One gate per instance: it keeps the concurrency slots this instance holds across invocations.
+    limits: new LimitGate({
+      store: new DynamoLimiterStore({ doc: infra.clients.doc, tableName: config.LIMITS_TABLE }),
+      clock,
+      attemptTimeoutMs: config.ATTEMPT_TIMEOUT_MS,
+    }),
   };
 }
 
