@@ -28,7 +28,7 @@ export type Admission = { kind: 'go'; done: () => Promise<void> } | { kind: 'def
 export const LOCAL_WAIT_MS = 1_000;
 /** A slot lease covers a whole POST with this to spare, and lasts this much longer so that a busy slot is renewed rarely. */
 const SLOT_SPARE_MS = 2_000;
-const SLOT_KEEP_MS = 30_000;
+const SLOT_KEEP_MS = 5_000;
 /** The soonest a deferred delivery comes back. */
 export const MIN_DEFER_MS = 1_000;
 

@@ -58,7 +58,7 @@ export class SlotPool {
         if (free.until - now >= this.options.needMs || (await this.lease(subscriptionId, state, free.slot, now))) return this.granted(subscriptionId, state, free);
         continue;
       }
-      const candidate = takes < MAX_TAKES ? this.candidate(state, maxConcurrency, now) : undefined;
+      const candidate = takes < MAX_TAKES ? this.candidate(state, maxConcurrency, now, takes) : undefined;
       if (candidate !== undefined) {
         takes += 1;
         const slot: HeldSlot = { slot: candidate, until: 0, busy: true };
@@ -78,7 +78,7 @@ export class SlotPool {
   /** Other instances want this subscription's slots: give them back as soon as they are idle here. */
   contended(state: SubscriptionSlots | string, now: number): void {
     const s = typeof state === 'string' ? this.stateOf(state) : state;
-    s.contendedUntil = now + this.options.leaseMs;
+    s.contendedUntil = now + 2 * this.options.leaseMs;
   }
 
   private async lease(subscriptionId: string, state: SubscriptionSlots, slot: number, now: number): Promise<boolean> {
@@ -117,14 +117,22 @@ export class SlotPool {
     return { kind: 'slot', release };
   }
 
-  /** A slot not held here and not known to be held elsewhere, starting at a random one. */
-  private candidate(state: SubscriptionSlots, maxConcurrency: number, now: number): number | undefined {
+  /**
+   * A slot not held here and not known to be held elsewhere, starting at a random one. Failing that,
+   * on a delivery's first try, the one known to be free soonest: what was learnt may be stale, since
+   * a holder that saw others waiting gives its slot back early.
+   */
+  private candidate(state: SubscriptionSlots, maxConcurrency: number, now: number, takes: number): number | undefined {
     const start = Math.floor((this.options.random ?? Math.random)() * maxConcurrency);
+    let soonest: number | undefined;
     for (let i = 0; i < maxConcurrency; i += 1) {
       const slot = (start + i) % maxConcurrency;
-      if (!state.held.has(slot) && (state.others.get(slot) ?? 0) <= now) return slot;
+      if (state.held.has(slot)) continue;
+      const heldUntil = state.others.get(slot) ?? 0;
+      if (heldUntil <= now) return slot;
+      if (soonest === undefined || heldUntil < state.others.get(soonest)!) soonest = slot;
     }
-    return undefined;
+    return takes === 0 ? soonest : undefined;
   }
 
   /** Wait here for a held slot only when the queue in front is short enough to clear within `localWaitMs`. */
