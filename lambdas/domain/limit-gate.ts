@@ -25,7 +25,7 @@ export interface LimitGateOptions {
 export type Admission = { kind: 'go'; done: () => Promise<void> } | { kind: 'defer'; until: Date; reason: string };
 
 /** The furthest ahead a send time is reserved, and the longest a delivery waits in an instance for a slot. */
-export const LOCAL_WAIT_MS = 1_000;
+export const LOCAL_WAIT_MS = 250;
 /** A slot lease covers a whole POST with this to spare, and lasts this much longer so that a busy slot is renewed rarely. */
 const SLOT_SPARE_MS = 2_000;
 const SLOT_KEEP_MS = 5_000;
@@ -58,7 +58,7 @@ export class LimitGate {
     const limits = limitsOf(subscription);
     const slot = await this.slots.take(subscription.id, limits.maxConcurrency);
     if (slot.kind === 'full') return this.deferral(subscription.id, limits, 0, `subscription at its concurrency limit (${limits.maxConcurrency})`);
-    if (limits.rateLimit === undefined) return { kind: 'go', done: slot.release };
+    if (limits.rateLimit === undefined) return this.go(slot.release);
     try {
       const time = await this.pacer.reserve(subscription.id, limits.rateLimit);
       if (time.kind === 'wait') {
@@ -67,11 +67,16 @@ export class LimitGate {
       }
       const wait = time.at - this.options.clock.now().getTime();
       if (wait > 0) await (this.options.sleep ?? sleepMs)(wait);
-      return { kind: 'go', done: slot.release };
+      return this.go(slot.release);
     } catch (error) {
       await slot.release();
       throw error;
     }
+  }
+
+  private go(release: (postMs?: number) => Promise<void>): Admission {
+    const started = this.options.clock.now().getTime();
+    return { kind: 'go', done: () => release(this.options.clock.now().getTime() - started) };
   }
 
   /** A time on the wait line, spaced at the pace the subscription's limits allow (as seen here). */

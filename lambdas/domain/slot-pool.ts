@@ -20,7 +20,8 @@ export interface SlotPoolOptions {
   random?: () => number;
 }
 
-export type SlotTake = { kind: 'slot'; release: () => Promise<void> } | { kind: 'full' };
+/** `release` takes how long the POST on the slot took, for the pace this instance sees. */
+export type SlotTake = { kind: 'slot'; release: (postMs?: number) => Promise<void> } | { kind: 'full' };
 
 interface HeldSlot {
   slot: number;
@@ -35,7 +36,7 @@ interface SubscriptionSlots {
   waiters: Array<() => void>;
   /** Until when other instances are known to want this subscription's slots. */
   contendedUntil: number;
-  /** Mean POST time here, for the local wait estimate. */
+  /** Mean POST time here, for the local wait estimate and the pace of the wait line. */
   meanMs: number;
 }
 
@@ -66,7 +67,7 @@ export class SlotPool {
         if (await this.lease(subscriptionId, state, candidate, now)) return this.granted(subscriptionId, state, slot);
         continue;
       }
-      if (this.mayWaitHere(state, maxConcurrency)) {
+      if (this.mayWaitHere(state, maxConcurrency, now)) {
         await new Promise<void>((resolve) => state.waiters.push(resolve));
         continue;
       }
@@ -99,13 +100,12 @@ export class SlotPool {
   }
 
   private granted(subscriptionId: string, state: SubscriptionSlots, held: HeldSlot): SlotTake {
-    const started = this.options.clock.now().getTime();
     let released = false;
-    const release = async () => {
+    const release = async (postMs?: number) => {
       if (released) return;
       released = true;
       const now = this.options.clock.now().getTime();
-      state.meanMs = 0.8 * state.meanMs + 0.2 * Math.max(1, now - started);
+      if (postMs !== undefined) state.meanMs = 0.8 * state.meanMs + 0.2 * Math.max(1, postMs);
       held.busy = false;
       if (state.waiters.length > 0) return this.wakeOne(state);
       if (now < state.contendedUntil || held.until <= now) {
@@ -135,8 +135,14 @@ export class SlotPool {
     return takes === 0 ? soonest : undefined;
   }
 
-  /** Wait here for a held slot only when the queue in front is short enough to clear within `localWaitMs`. */
-  private mayWaitHere(state: SubscriptionSlots, maxConcurrency: number): boolean {
+  /**
+   * Wait here for a held slot only when the queue in front is short enough to clear within
+   * `localWaitMs`, and only while nothing of the subscription is being deferred: then the deliveries
+   * queued behind would hold up the batches they came in (and other subscriptions' deliveries in
+   * them) for nothing, as they can as well wait on the wait line.
+   */
+  private mayWaitHere(state: SubscriptionSlots, maxConcurrency: number, now: number): boolean {
+    if (now < state.contendedUntil) return false;
     const usable = [...state.held.values()].filter((h) => h.slot < maxConcurrency).length;
     if (usable === 0) return false;
     return ((state.waiters.length + 1) * state.meanMs) / usable <= this.options.localWaitMs;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { LimitGate, type Admission } from '../../lambdas/domain/limit-gate';
+import { LimitGate, LOCAL_WAIT_MS, type Admission } from '../../lambdas/domain/limit-gate';
 import { sendIntervalMs } from '../../lambdas/domain/send-pacer';
 import { MemoryLimiterStore } from '../support/memory-limiter-store';
 
@@ -127,7 +127,8 @@ describe('limit gate: rate', () => {
     const admissions = await Promise.all([...Array.from({ length: 15 }, () => a.admit(limited)), ...Array.from({ length: 15 }, () => b.admit(limited))]);
     const permits = admissions.filter((x) => x.kind === 'go');
     await Promise.all(permits.map((p) => p.done()));
-    expect(permits).toHaveLength(20);
+    // As many as fit within the horizon an instance waits for a send time.
+    expect(permits).toHaveLength(Math.floor(LOCAL_WAIT_MS / sendIntervalMs(20)) + 1);
     const starts = [...w.starts].sort((x, y) => x - y);
     starts.slice(1).forEach((t, i) => expect(t - starts[i]!).toBeGreaterThanOrEqual(sendIntervalMs(20) - 1e-9));
     expect(mostInOneSecond(starts)).toBeLessThanOrEqual(20);
@@ -157,7 +158,7 @@ describe('limit gate: rate', () => {
     const limited = sub({ maxConcurrency: 100, rateLimit: 10 });
     const admissions = await Promise.all(Array.from({ length: 40 }, () => gate.admit(limited)));
     const untils = admissions.flatMap((x) => (x.kind === 'defer' ? [x.until.getTime()] : [])).sort((x, y) => x - y);
-    expect(untils).toHaveLength(30);
+    expect(untils).toHaveLength(40 - (Math.floor(LOCAL_WAIT_MS / sendIntervalMs(10)) + 1));
     untils.slice(1).forEach((t, i) => expect(t - untils[i]!).toBeCloseTo(sendIntervalMs(10), 6));
     expect(untils[0]).toBeGreaterThanOrEqual(T0 + 1000);
   });
