@@ -13,11 +13,6 @@ export function nonNegativeInt(value: string): number {
   return Number(value);
 }
 
-export function positiveNumber(value: string): number {
-  if (!/^(\d+(\.\d*)?|\.\d+)$/.test(value) || Number(value) <= 0) throw new InvalidArgumentError('must be a positive number.');
-  return Number(value);
-}
-
 /** For repeatable options with a parser: commander hands over the values so far. */
 export function collect<T>(parse: (value: string) => T) {
   return (value: string, previous: T[] | undefined): T[] => [...(previous ?? []), parse(value)];

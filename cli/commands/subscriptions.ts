@@ -5,7 +5,7 @@ import type { SubscriptionsResponse, SubscriptionView } from '../../lambdas/doma
 import { CliError } from '../errors';
 import { jsonText } from '../format/json';
 import { CREATED_NOTE, rotatedNote, subscriptionDetail, subscriptionList } from '../format/subscriptions';
-import { basicAuth, collect, collectStrings, header, headersObject, positiveInt, positiveNumber } from '../options';
+import { basicAuth, collect, collectStrings, header, headersObject, positiveInt } from '../options';
 import { print, withSession } from '../run';
 import type { Session } from '../session';
 
@@ -41,7 +41,7 @@ function addFieldOptions(command: Command, verb: 'sets' | 'replaces'): Command {
     .option('--basic-auth <user:password>', 'HTTP Basic auth credentials', basicAuth)
     .option('--description <text>', 'free text for support')
     .option('--max-concurrency <n>', 'most requests in flight to the receiver at once (default 10)', positiveInt)
-    .option('--rate-limit <n>', 'most requests per second to the receiver (default: no rate limit)', positiveNumber);
+    .option('--rate-limit <n>', 'most requests per second to the receiver (default: no rate limit)', positiveInt);
 }
 
 function addLimits(payload: Record<string, unknown>, options: TargetOptions): void {

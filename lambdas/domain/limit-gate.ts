@@ -1,15 +1,16 @@
-// The gate in front of every POST: a subscription's concurrency slot (slot-pool.ts) and, when it has
-// a rate limit, a send time (send-pacer.ts), both shared by every sender instance through the
+// The gate in front of every POST: when the subscription has a rate limit, a send time
+// (send-pacer.ts), and a concurrency slot (slot-pool.ts), both shared by every sender instance through the
 // limiter store. When neither can be had soon, the delivery is deferred: the caller hands the
 // attempt back and it comes back at a time taken from the subscription's wait line, which spreads
 // deferred deliveries at the pace the subscription can take them.
 import { randomUUID } from 'node:crypto';
 import type { LimiterStore } from './limiter-store';
 import type { Clock } from './ports';
-import { RATE_SPACING, SendPacer } from './send-pacer';
+import { LATE_MS, RATE_SPACING, SendPacer } from './send-pacer';
 import { SlotPool } from './slot-pool';
 import { limitsOf, type SubscriptionLimits } from './subscription-limits';
 import type { Subscription } from './types';
+import { WaitLine } from './wait-line';
 
 export interface LimitGateOptions {
   store: LimiterStore;
@@ -37,6 +38,7 @@ export const sleepMs = (ms: number) => new Promise<void>((resolve) => setTimeout
 export class LimitGate {
   private readonly slots: SlotPool;
   private readonly pacer: SendPacer;
+  private readonly waitLine: WaitLine;
 
   constructor(private readonly options: LimitGateOptions) {
     // A POST may start up to LOCAL_WAIT_MS after its slot is taken (waiting for its send time).
@@ -51,27 +53,33 @@ export class LimitGate {
       random: options.random,
     });
     this.pacer = new SendPacer({ store: options.store, clock: options.clock, horizonMs: LOCAL_WAIT_MS });
+    this.waitLine = new WaitLine(options.store);
   }
 
   /** Resolves when the POST may start (`done` once it ended), or says until when to defer it. */
   async admit(subscription: Pick<Subscription, 'id' | 'maxConcurrency' | 'rateLimit'>): Promise<Admission> {
     const limits = limitsOf(subscription);
+    const rateReason = `subscription at its rate limit (${limits.rateLimit}/s)`;
+    // The send time first: one write serves every delivery of the subscription arriving together,
+    // and no slot is held while it is written.
+    let sendAt: number | undefined;
+    if (limits.rateLimit !== undefined) {
+      const time = await this.pacer.reserve(subscription.id, limits.rateLimit);
+      if (time.kind === 'wait') return this.deferral(subscription.id, limits, time.until, rateReason);
+      sendAt = time.at;
+    }
     const slot = await this.slots.take(subscription.id, limits.maxConcurrency);
     if (slot.kind === 'full') return this.deferral(subscription.id, limits, 0, `subscription at its concurrency limit (${limits.maxConcurrency})`);
-    if (limits.rateLimit === undefined) return this.go(slot.release);
-    try {
-      const time = await this.pacer.reserve(subscription.id, limits.rateLimit);
-      if (time.kind === 'wait') {
+    if (sendAt !== undefined) {
+      const wait = sendAt - this.options.clock.now().getTime();
+      if (wait < -LATE_MS) {
+        // The slot came too late for the send time: going now could crowd the next ones.
         await slot.release();
-        return this.deferral(subscription.id, limits, time.until, `subscription at its rate limit (${limits.rateLimit}/s)`);
+        return this.deferral(subscription.id, limits, 0, rateReason);
       }
-      const wait = time.at - this.options.clock.now().getTime();
       if (wait > 0) await (this.options.sleep ?? sleepMs)(wait);
-      return this.go(slot.release);
-    } catch (error) {
-      await slot.release();
-      throw error;
     }
+    return this.go(slot.release);
   }
 
   private go(release: (postMs?: number) => Promise<void>): Admission {
@@ -82,10 +90,9 @@ export class LimitGate {
   /** A time on the wait line, spaced at the pace the subscription's limits allow (as seen here). */
   private async deferral(subscriptionId: string, limits: SubscriptionLimits, earliest: number, reason: string): Promise<Admission> {
     const now = this.options.clock.now().getTime();
-    this.slots.contended(subscriptionId, now);
     const byConcurrency = (limits.maxConcurrency * 1000) / this.slots.meanMs(subscriptionId);
     const perSecond = limits.rateLimit === undefined ? byConcurrency : Math.min(byConcurrency, limits.rateLimit / RATE_SPACING);
-    const at = await this.options.store.reserveWakeup(subscriptionId, 1000 / perSecond, Math.max(earliest, now + MIN_DEFER_MS));
+    const at = await this.waitLine.wakeupAt(subscriptionId, 1000 / perSecond, Math.max(earliest, now + MIN_DEFER_MS));
     return { kind: 'defer', until: new Date(at), reason };
   }
 }

@@ -28,9 +28,10 @@ export interface LimiterStore {
    */
   reserveSends(subscriptionId: string, wanted: number, intervalMs: number, now: number, latest: number): Promise<SendReservation>;
   /**
-   * Reserves one wake-up time for a deferred delivery on the subscription's wait line, `intervalMs`
-   * after the previous one and not before `earliest`, so that deferred deliveries come back spread
-   * at the pace the subscription can take them rather than all at once.
+   * Reserves `count` wake-up times for deferred deliveries on the subscription's wait line,
+   * `intervalMs` apart after the previous ones and not before `earliest`, so that deferred deliveries
+   * come back spread at the pace the subscription can take them rather than all at once. Returns
+   * the first; the others follow at the interval.
    */
-  reserveWakeup(subscriptionId: string, intervalMs: number, earliest: number): Promise<number>;
+  reserveWakeups(subscriptionId: string, count: number, intervalMs: number, earliest: number): Promise<number>;
 }

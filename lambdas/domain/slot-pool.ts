@@ -34,7 +34,7 @@ interface SubscriptionSlots {
   /** Slots other instances hold, and until when, as learnt from failed takes. */
   others: Map<number, number>;
   waiters: Array<() => void>;
-  /** Until when other instances are known to want this subscription's slots. */
+  /** Until when other instances are known to want this subscription's slots (a take here failed). */
   contendedUntil: number;
   /** Mean POST time here, for the local wait estimate and the pace of the wait line. */
   meanMs: number;
@@ -71,15 +71,13 @@ export class SlotPool {
         await new Promise<void>((resolve) => state.waiters.push(resolve));
         continue;
       }
-      this.contended(state, now);
       return { kind: 'full' };
     }
   }
 
-  /** Other instances want this subscription's slots: give them back as soon as they are idle here. */
-  contended(state: SubscriptionSlots | string, now: number): void {
-    const s = typeof state === 'string' ? this.stateOf(state) : state;
-    s.contendedUntil = now + 2 * this.options.leaseMs;
+  /** Other instances hold this subscription's slots, and want them: give them back as soon as they are idle here. */
+  private contended(state: SubscriptionSlots, now: number): void {
+    state.contendedUntil = now + 2 * this.options.leaseMs;
   }
 
   private async lease(subscriptionId: string, state: SubscriptionSlots, slot: number, now: number): Promise<boolean> {
@@ -137,9 +135,9 @@ export class SlotPool {
 
   /**
    * Wait here for a held slot only when the queue in front is short enough to clear within
-   * `localWaitMs`, and only while nothing of the subscription is being deferred: then the deliveries
-   * queued behind would hold up the batches they came in (and other subscriptions' deliveries in
-   * them) for nothing, as they can as well wait on the wait line.
+   * `localWaitMs`, and only while other instances are not known to want the slots: then a delivery
+   * queued here holds up the batch it came in (and other subscriptions' deliveries in it) for a slot
+   * that should go to them, and waits on the wait line instead.
    */
   private mayWaitHere(state: SubscriptionSlots, maxConcurrency: number, now: number): boolean {
     if (now < state.contendedUntil) return false;

@@ -10,8 +10,11 @@ import type { Subscription } from './types';
  */
 export const DEFAULT_MAX_CONCURRENCY = 10;
 export const MAX_CONCURRENCY_CAP = 100;
-/** Per second. The lowest is one request every 10 seconds. */
-export const RATE_LIMIT_MIN = 0.1;
+/**
+ * Whole requests per second: "at most N in any one-second window" is what a receiver can check, and
+ * what the limit gate keeps.
+ */
+export const RATE_LIMIT_MIN = 1;
 export const RATE_LIMIT_CAP = 1000;
 
 export interface SubscriptionLimits {
@@ -32,6 +35,7 @@ export const maxConcurrencyInput = z
   .max(MAX_CONCURRENCY_CAP, `must be a whole number from 1 to ${MAX_CONCURRENCY_CAP}`);
 
 export const rateLimitInput = z
-  .number({ message: `must be a number of requests per second from ${RATE_LIMIT_MIN} to ${RATE_LIMIT_CAP}` })
-  .min(RATE_LIMIT_MIN, `must be a number of requests per second from ${RATE_LIMIT_MIN} to ${RATE_LIMIT_CAP}`)
-  .max(RATE_LIMIT_CAP, `must be a number of requests per second from ${RATE_LIMIT_MIN} to ${RATE_LIMIT_CAP}`);
+  .number({ message: `must be a whole number of requests per second from ${RATE_LIMIT_MIN} to ${RATE_LIMIT_CAP}` })
+  .int(`must be a whole number of requests per second from ${RATE_LIMIT_MIN} to ${RATE_LIMIT_CAP}`)
+  .min(RATE_LIMIT_MIN, `must be a whole number of requests per second from ${RATE_LIMIT_MIN} to ${RATE_LIMIT_CAP}`)
+  .max(RATE_LIMIT_CAP, `must be a whole number of requests per second from ${RATE_LIMIT_MIN} to ${RATE_LIMIT_CAP}`);

@@ -67,9 +67,9 @@ describe('limiter store: send times and the wait line', () => {
   it('hands out wake-ups one interval apart from `earliest`, also to racing stores', async () => {
     const sub = newSubscriptionId();
     const stores = [store(), store()];
-    const times = await Promise.all(Array.from({ length: 10 }, (_, i) => stores[i % 2]!.reserveWakeup(sub, 250, NOW + 1000)));
+    const times = await Promise.all(Array.from({ length: 10 }, (_, i) => stores[i % 2]!.reserveWakeups(sub, 1, 250, NOW + 1000)));
     expect([...times].sort((x, y) => x - y)).toEqual(Array.from({ length: 10 }, (_, i) => NOW + 1000 + i * 250));
-    expect(await stores[0]!.reserveWakeup(sub, 250, NOW + 60_000)).toBe(NOW + 60_000);
+    expect(await stores[0]!.reserveWakeups(sub, 3, 250, NOW + 60_000)).toBe(NOW + 60_000);
   });
 });
 

@@ -31,10 +31,10 @@ export class MemoryLimiterStore implements LimiterStore {
     return { first, granted, nextFree: first };
   }
 
-  async reserveWakeup(subscriptionId: string, intervalMs: number, earliest: number): Promise<number> {
+  async reserveWakeups(subscriptionId: string, count: number, intervalMs: number, earliest: number): Promise<number> {
     this.writes += 1;
     const at = Math.max(this.wake.get(subscriptionId) ?? 0, earliest);
-    this.wake.set(subscriptionId, at + intervalMs);
+    this.wake.set(subscriptionId, at + count * intervalMs);
     return at;
   }
 

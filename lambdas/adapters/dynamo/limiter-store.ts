@@ -84,14 +84,14 @@ export class DynamoLimiterStore implements LimiterStore {
     return { first, granted, nextFree: first };
   }
 
-  async reserveWakeup(subscriptionId: string, intervalMs: number, earliest: number): Promise<number> {
+  async reserveWakeups(subscriptionId: string, count: number, intervalMs: number, earliest: number): Promise<number> {
     for (let tries = 0; ; tries += 1) {
-      const appended = await this.moveLine(subscriptionId, 'wake', { add: intervalMs, from: earliest });
-      if (appended.moved) return Number(appended.old);
-      const fresh = await this.moveLine(subscriptionId, 'wake', { set: earliest + intervalMs, behind: earliest });
+      const appended = await this.moveLine(subscriptionId, 'wake', { add: count * intervalMs, from: earliest });
+      if (appended.moved) return appended.old ?? earliest;
+      const fresh = await this.moveLine(subscriptionId, 'wake', { set: earliest + count * intervalMs, behind: earliest });
       if (fresh.moved) return earliest;
-      // Lost both races to other instances: the line is ahead after all; take it from there.
-      if (tries >= MAX_TRIES) return Number(fresh.old ?? earliest);
+      // Lost both races every time: the wake-up times are a spreading hint, not a limit; go on from the line's end.
+      if (tries >= MAX_TRIES) return fresh.old ?? earliest;
     }
   }
 
