@@ -6,7 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import type { LimiterStore } from './limiter-store';
 import type { Clock } from './ports';
-import { LATE_MS, RATE_SPACING, SendPacer } from './send-pacer';
+import { lateToleranceMs, RATE_SPACING, SendPacer } from './send-pacer';
 import { SlotPool } from './slot-pool';
 import { limitsOf, type SubscriptionLimits } from './subscription-limits';
 import type { Subscription } from './types';
@@ -70,14 +70,15 @@ export class LimitGate {
     }
     const slot = await this.slots.take(subscription.id, limits.maxConcurrency);
     if (slot.kind === 'full') return this.deferral(subscription.id, limits, 0, `subscription at its concurrency limit (${limits.maxConcurrency})`);
-    if (sendAt !== undefined) {
+    if (sendAt !== undefined && limits.rateLimit !== undefined) {
       const wait = sendAt - this.options.clock.now().getTime();
-      if (wait < -LATE_MS) {
-        // The slot came too late for the send time: going now could crowd the next ones.
+      if (wait > 0) await (this.options.sleep ?? sleepMs)(wait);
+      // Too late for the send time (the slot came late, or a busy process woke late): going now
+      // could crowd the next ones into one second.
+      if (this.options.clock.now().getTime() - sendAt > lateToleranceMs(limits.rateLimit)) {
         await slot.release();
         return this.deferral(subscription.id, limits, 0, rateReason);
       }
-      if (wait > 0) await (this.options.sleep ?? sleepMs)(wait);
     }
     return this.go(slot.release);
   }

@@ -15,15 +15,22 @@ export interface SendPacerOptions {
 
 export type SendTime = { kind: 'at'; at: number } | { kind: 'wait'; until: number };
 
-/**
- * Send times are 5 % further apart than 1/rate, and a POST starts at most LATE_MS after its time
- * (else it gives the time up): then no one-second window holds more than the rate, whatever it is.
- */
+/** Send times are 5 % further apart than 1/rate. */
 export const RATE_SPACING = 1.05;
-export const LATE_MS = 40;
 
 export function sendIntervalMs(rateLimit: number): number {
   return (1000 * RATE_SPACING) / rateLimit;
+}
+
+/**
+ * How late after its send time a POST may still start; later, it gives the time up. Send times
+ * s apart that start up to D late put at most floor((1 + D) / s) + 1 in a one-second window; D is
+ * chosen so that this stays within 1.1 x the rate (for rates under 10: within the rate): 40 ms
+ * below 10 per second, 140 ms from 10 on.
+ */
+export function lateToleranceMs(rateLimit: number): number {
+  const allowed = Math.floor(1.1 * rateLimit + 1e-9);
+  return Math.max(0, (allowed * sendIntervalMs(rateLimit)) / 1000 - 1) * 1000 - 10;
 }
 
 export class SendPacer {
