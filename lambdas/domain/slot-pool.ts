@@ -59,16 +59,18 @@ export class SlotPool {
         if (free.until - now >= this.options.needMs || (await this.lease(subscriptionId, state, free.slot, now))) return this.granted(subscriptionId, state, free);
         continue;
       }
+      // A short queue on the slots held here first: another slot costs a write, and slots kept idle
+      // here between invocations are slots other instances cannot have.
+      if (this.mayWaitHere(state, maxConcurrency, now)) {
+        await new Promise<void>((resolve) => state.waiters.push(resolve));
+        continue;
+      }
       const candidate = takes < MAX_TAKES ? this.candidate(state, maxConcurrency, now, takes) : undefined;
       if (candidate !== undefined) {
         takes += 1;
         const slot: HeldSlot = { slot: candidate, until: 0, busy: true };
         state.held.set(candidate, slot);
         if (await this.lease(subscriptionId, state, candidate, now)) return this.granted(subscriptionId, state, slot);
-        continue;
-      }
-      if (this.mayWaitHere(state, maxConcurrency, now)) {
-        await new Promise<void>((resolve) => state.waiters.push(resolve));
         continue;
       }
       return { kind: 'full' };

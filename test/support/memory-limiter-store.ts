@@ -7,9 +7,11 @@ export class MemoryLimiterStore implements LimiterStore {
   readonly tat = new Map<string, number>();
   readonly wake = new Map<string, number>();
   writes = 0;
+  slotTakes = 0;
 
   async leaseSlot(subscriptionId: string, slot: number, owner: string, now: number, until: number): Promise<SlotLease> {
     this.writes += 1;
+    this.slotTakes += 1;
     const key = `${subscriptionId}#${slot}`;
     const held = this.slots.get(key);
     if (held && held.until > now && held.owner !== owner) return { taken: false, heldUntil: held.until };
