@@ -34,7 +34,7 @@ interface SubscriptionSlots {
   /** Slots other instances hold, and until when, as learnt from failed takes. */
   others: Map<number, number>;
   waiters: Array<() => void>;
-  /** Until when other instances are known to want this subscription's slots (a take here failed). */
+  /** Until when slots are known to be scarce: a delivery here found them all held by other instances. */
   contendedUntil: number;
   /** Mean POST time here, for the local wait estimate and the pace of the wait line. */
   meanMs: number;
@@ -42,7 +42,8 @@ interface SubscriptionSlots {
 
 /** Failed takes per delivery before it is deferred: each costs a write. */
 const MAX_TAKES = 2;
-const INITIAL_MEAN_MS = 200;
+/** Until POSTs were timed here: a fast receiver, so that a first batch queues on one slot rather than taking many. */
+const INITIAL_MEAN_MS = 50;
 
 export class SlotPool {
   private readonly subscriptions = new Map<string, SubscriptionSlots>();
@@ -73,6 +74,8 @@ export class SlotPool {
         if (await this.lease(subscriptionId, state, candidate, now)) return this.granted(subscriptionId, state, slot);
         continue;
       }
+      // Scarce: other instances hold the slots this delivery could not have.
+      if ([...state.others.values()].some((until) => until > now)) this.contended(state, now);
       return { kind: 'full' };
     }
   }
@@ -93,7 +96,6 @@ export class SlotPool {
     }
     state.held.delete(slot);
     state.others.set(slot, result.heldUntil);
-    this.contended(state, now);
     // The slot they may have been queued for is gone: every waiter looks again.
     for (const wake of state.waiters.splice(0)) wake();
     return false;
