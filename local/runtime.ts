@@ -134,6 +134,7 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
       scheduler,
       notifier,
       deadLetters: new LocalDeadLetters(queues['events-dlq']),
+      instanceId: `local-runtime:${settings.dataDir}`,
     };
     const ingest = createIngestHandler(buildIngestDeps(env, infra));
     // The webhook client is the one deps.ts builds (its target guard configured as in AWS); it is

@@ -41,6 +41,7 @@ export function buildSendDeps(env: Env, infra: Infrastructure): SendDeps {
       store: new DynamoLimiterStore({ doc: infra.clients.doc, tableName: config.LIMITS_TABLE }),
       clock,
       attemptTimeoutMs: config.ATTEMPT_TIMEOUT_MS,
+      owner: infra.instanceId,
     }),
   };
 }
