@@ -20,7 +20,7 @@ const root = resolve(__dirname, '..');
 /** What the stack passes; values only need to be well-formed for configuration to validate. */
 const functionEnv: Record<string, string> = {
   ...functionEnvironment({
-    tables: { subscriptions: 'subscriptions', events: 'events', deliveries: 'deliveries', attempts: 'attempts', fanouts: 'fanouts' },
+    tables: { subscriptions: 'subscriptions', events: 'events', deliveries: 'deliveries', attempts: 'attempts', fanouts: 'fanouts', limits: 'limits' },
     deliveriesQueue: { url: 'https://sqs.eu-central-1.amazonaws.com/123456789012/deliveries', arn: 'arn:aws:sqs:eu-central-1:123456789012:deliveries' },
     eventsDlqUrl: 'https://sqs.eu-central-1.amazonaws.com/123456789012/events-dlq',
     eventsQueueUrl: 'https://sqs.eu-central-1.amazonaws.com/123456789012/events',

@@ -20,6 +20,10 @@ import { positive } from './lib/env';
 const EVENTS = positive('BENCH_COST_EVENTS', 500);
 const SUBSCRIPTIONS = 2;
 const TARGET_USD_PER_MILLION = 3;
+/** Per-subscription limits may change the cost of a healthy delivery within its limits by at most this. */
+const LIMITS_TARGET_CHANGE = 0.05;
+/** The subscription at its limits: as in the end-to-end test. */
+const AT_LIMIT = { maxConcurrency: 2, rateLimit: 20 };
 
 /** What the fakes cannot measure. Round, typical figures; the sensitivity table shows what they move. */
 const ASSUMPTIONS = {
@@ -185,7 +189,9 @@ async function main(): Promise<void> {
   const common = { subscriptions: SUBSCRIPTIONS, batchSize: 10, senderInstances: 5, seed: 5, limitMs: 60_000 };
   // JIT warm-up: the first invocations of a process are several times slower than steady state.
   await simulate({ ...common, events: 100, failFirst: 0 });
+  const withoutLimits = await simulate({ ...common, events: EVENTS, failFirst: 0, limits: 'off' });
   const success = await simulate({ ...common, events: EVENTS, failFirst: 0 });
+  const atLimit = await simulate({ ...common, events: EVENTS, failFirst: 0, limits: AT_LIMIT, limitMs: 600_000 });
   const three = await simulate({ ...common, events: EVENTS, failFirst: 2 });
   const five = await simulate({ ...common, events: EVENTS, failFirst: 4 });
 
@@ -208,6 +214,7 @@ async function main(): Promise<void> {
   console.log('\nSensitivity of the success scenario to the assumptions (Lambda lines only change):');
   sensitivity(success);
   crossCheck(success);
+  const limits = limitsReport(withoutLimits, success, atLimit);
 
   const t = totals(base);
   const t3 = totals(threeLines);
@@ -227,8 +234,40 @@ async function main(): Promise<void> {
     pricesAsOf: PRICES_AS_OF,
     assumptions: ASSUMPTIONS,
     perMillion: { success: t, threeAttempts: t3 },
+    limits,
     lines: { success: base.map((l) => ({ ...l, usdPerMillion: perMillion(l) })), threeAttempts: threeLines.map((l) => ({ ...l, usdPerMillion: perMillion(l) })) },
   });
+}
+
+/** The cost of the limit gate: a healthy delivery before and after, and one to a subscription at its limits. */
+function limitsReport(before: SimulationResult, after: SimulationResult, atLimit: SimulationResult) {
+  const core = (r: SimulationResult) => totals(lines(r)).core;
+  const limitsWru = (r: SimulationResult) => (r.tableWru.limits ?? 0) / r.deliveries;
+  const wru = (r: SimulationResult) => (sumValues(r.tableWru) + sumValues(r.indexWru)) / r.deliveries;
+  const wakeups = (r: SimulationResult) => r.invocations.filter((i) => i.fn === 'sender').reduce((n, i) => n + i.records, 0) / r.deliveries;
+  const rows: Array<Array<string | number>> = [['per delivery', 'no limit gate (before)', 'default limits (after)', `at its limits (${AT_LIMIT.maxConcurrency} in flight, ${AT_LIMIT.rateLimit}/s)`]];
+  rows.push(['core USD per million', fmt(core(before), 3), fmt(core(after), 3), fmt(core(atLimit), 3)]);
+  rows.push(['DynamoDB WRU (all tables and indexes)', fmt(wru(before), 3), fmt(wru(after), 3), fmt(wru(atLimit), 3)]);
+  rows.push(['  of which the limits table', fmt(limitsWru(before), 4), fmt(limitsWru(after), 4), fmt(limitsWru(atLimit), 4)]);
+  rows.push(['wake-ups handled (1 = no deferral)', fmt(wakeups(before), 3), fmt(wakeups(after), 3), fmt(wakeups(atLimit), 3)]);
+  rows.push(['delivered', `${before.delivered} of ${before.deliveries}`, `${after.delivered} of ${after.deliveries}`, `${atLimit.delivered} of ${atLimit.deliveries}`]);
+  console.log(`\nPer-subscription limits (bench/lib/simulation.ts with and without the sender's limit gate):\n${table(rows)}`);
+  const change = core(after) / core(before) - 1;
+  const met = Math.abs(change) <= LIMITS_TARGET_CHANGE;
+  console.log(
+    `healthy delivery within its limits: $${fmt(core(before), 3)} -> $${fmt(core(after), 3)} per million (${change >= 0 ? '+' : ''}${fmt(change * 100, 2)} %); ` +
+      `target <= ${LIMITS_TARGET_CHANGE * 100} %: ${met ? 'met' : 'MISSED'}`,
+  );
+  console.log(`a delivery to a subscription at its limits: $${fmt(core(atLimit), 3)} per million (${fmt(core(atLimit) / core(before), 2)}x a healthy one)`);
+  return {
+    before: core(before),
+    after: core(after),
+    change,
+    met,
+    atLimit: core(atLimit),
+    limitsWruPerDelivery: { after: limitsWru(after), atLimit: limitsWru(atLimit) },
+    wakeupsPerDelivery: { after: wakeups(after), atLimit: wakeups(atLimit) },
+  };
 }
 
 main().catch((error: unknown) => {

@@ -35,6 +35,7 @@ export const configSchema = {
   DELIVERIES_TABLE: z.string().min(1),
   ATTEMPTS_TABLE: z.string().min(1),
   FANOUTS_TABLE: z.string().min(1),
+  LIMITS_TABLE: z.string().min(1),
   DELIVERIES_QUEUE_URL: z.string().url(),
   DELIVERIES_QUEUE_ARN: z.string().startsWith('arn:'),
   EVENTS_DLQ_URL: z.string().url(),
@@ -87,5 +88,5 @@ export function loadConfig<K extends ConfigKey>(env: Record<string, string | und
   return out as Config<K>;
 }
 
-export const tableKeys = ['SUBSCRIPTIONS_TABLE', 'EVENTS_TABLE', 'DELIVERIES_TABLE', 'ATTEMPTS_TABLE', 'FANOUTS_TABLE'] as const;
+export const tableKeys = ['SUBSCRIPTIONS_TABLE', 'EVENTS_TABLE', 'DELIVERIES_TABLE', 'ATTEMPTS_TABLE', 'FANOUTS_TABLE', 'LIMITS_TABLE'] as const;
 export const retryKeys = ['RETRY_BASE_DELAY_MS', 'RETRY_MULTIPLIER', 'MAX_ATTEMPTS', 'RETRY_JITTER'] as const;

@@ -25,6 +25,7 @@ type ResourceKey =
   | 'DELIVERIES_TABLE'
   | 'ATTEMPTS_TABLE'
   | 'FANOUTS_TABLE'
+  | 'LIMITS_TABLE'
   | 'DELIVERIES_QUEUE_URL'
   | 'DELIVERIES_QUEUE_ARN'
   | 'EVENTS_DLQ_URL'
@@ -46,6 +47,7 @@ export function functionEnvironment(resources: FunctionResources, settings: Func
     DELIVERIES_TABLE: resources.tables.deliveries,
     ATTEMPTS_TABLE: resources.tables.attempts,
     FANOUTS_TABLE: resources.tables.fanouts,
+    LIMITS_TABLE: resources.tables.limits,
     DELIVERIES_QUEUE_URL: resources.deliveriesQueue.url,
     DELIVERIES_QUEUE_ARN: resources.deliveriesQueue.arn,
     EVENTS_DLQ_URL: resources.eventsDlqUrl,

@@ -48,6 +48,7 @@ export function functionEnvironment({ config, tables, queues, scheduler, notific
       deliveries: tables.deliveries.tableName,
       attempts: tables.attempts.tableName,
       fanouts: tables.fanouts.tableName,
+      limits: tables.limits.tableName,
     },
     deliveriesQueue: { url: queues.deliveries.queueUrl, arn: queues.deliveries.queueArn },
     eventsDlqUrl: queues.eventsDlq.queueUrl,

@@ -25,7 +25,7 @@ export interface PermissionTargets {
 }
 
 export function grantFunctionPermissions(functions: Record<FunctionId, lambda.IFunction>, targets: PermissionTargets): void {
-  const { subscriptions, events, deliveries, attempts, fanouts } = targets.tables;
+  const { subscriptions, events, deliveries, attempts, fanouts, limits } = targets.tables;
   const deliveriesQueue = targets.queues.deliveries.queueArn;
   const allow = (fn: lambda.IFunction, actions: string[], resources: string[], conditions?: iam.Conditions) =>
     fn.addToRolePolicy(new iam.PolicyStatement({ actions, resources, conditions }));
@@ -57,6 +57,9 @@ export function grantFunctionPermissions(functions: Record<FunctionId, lambda.IF
   // publisher's identity, so publishing needs the documented key actions, on the topic's key only.
   allow(sender, PUBLISH_KEY_ACTIONS, [targets.notifications.key.keyArn]);
   allow(sender, ['dynamodb:PutItem'], [attempts.tableArn]);
+  // Per-subscription limits: slot leases and lines of send times, each a conditional update; a slot
+  // is given back with a conditional delete, and read back where a failed condition did not say.
+  allow(sender, ['dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:GetItem'], [limits.tableArn]);
   allow(sender, ['sqs:SendMessage'], [deliveriesQueue]);
   allow(sender, ['scheduler:CreateSchedule'], [targets.scheduler.schedulesArn]);
   // Creating a schedule passes the scheduler role; it may be passed to the Scheduler and nothing else.

@@ -122,6 +122,7 @@ export const localTableNames: TableNames = {
   deliveries: 'deliveries',
   attempts: 'attempts',
   fanouts: 'fanouts',
+  limits: 'limits',
 };
 
 export function queueUrlOf(baseUrl: string, queueName: string): string {

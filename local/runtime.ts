@@ -146,6 +146,7 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
       deadLetters: new LocalDeadLetters(queues['events-dlq']),
       // The subscriptions' secrets are sealed under a key file beside the data, as under KMS on AWS.
       secretBox: new EnvelopeSecretBox(new LocalDataKeys(openKeyFile(join(settings.dataDir, SECRETS_KEY_FILE)))),
+      instanceId: `local-runtime:${settings.dataDir}`,
     };
     // Each function gets its own logger, as each Lambda function has its own environment (its own
     // cold start); a log given by the caller (tests) is shared.

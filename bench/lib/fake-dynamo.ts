@@ -207,6 +207,8 @@ export class FakeDynamo {
         return this.put(input);
       case 'UpdateCommand':
         return this.update(input);
+      case 'DeleteCommand':
+        return this.delete(input);
       case 'BatchWriteCommand':
         return this.batchWrite(input);
       case 'BatchGetCommand':
@@ -260,7 +262,8 @@ export class FakeDynamo {
     if (evaluateCondition(expression, before, input.ExpressionAttributeNames as Names, input.ExpressionAttributeValues as Values)) return;
     this.counts.conditionalFailures += 1;
     bump(this.counts.tableWru, table.id, writeUnits(before ? itemSize(before) : 0));
-    throw conditionFailed();
+    // As DynamoDB does when asked, the item comes with the error (the limiter store learns from it).
+    throw Object.assign(conditionFailed(), input.ReturnValuesOnConditionCheckFailure === 'ALL_OLD' && before ? { Item: clone(before) } : {});
   }
 
   private put(input: Item): Item {
@@ -271,6 +274,16 @@ export class FakeDynamo {
     const before = table.items.get(key);
     this.checkCondition(table, input, before);
     this.write(table, key, before, item);
+    return {};
+  }
+
+  private delete(input: Item): Item {
+    const table = this.table(input.TableName);
+    this.counts.count('DeleteItem', table.id);
+    const key = this.keyString(table, input.Key as Item);
+    const before = table.items.get(key);
+    this.checkCondition(table, input, before);
+    if (before) this.write(table, key, before, undefined);
     return {};
   }
 

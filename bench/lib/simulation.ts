@@ -37,6 +37,8 @@ export interface SimulationOptions {
   seed: number;
   /** Wall-clock bound of the whole simulation. */
   limitMs: number;
+  /** Per-subscription limits: `off` runs the sender without its limit gate (as before there were limits). */
+  limits?: 'off' | { maxConcurrency?: number; rateLimit?: number };
 }
 
 export interface Invocation {
@@ -111,7 +113,7 @@ export async function simulate(options: SimulationOptions): Promise<SimulationRe
   const webhooks: UndiciWebhookClient[] = [];
   try {
     const url = `http://127.0.0.1:${receivers.first.ports[0]}/hook?token=sim-bench-secret`;
-    await world.createSubscriptions(options.subscriptions, url, silentLog);
+    await world.createSubscriptions(options.subscriptions, url, silentLog, options.limits === 'off' ? {} : options.limits);
     world.resetCounts();
     const random = seededRandom(options.seed);
 
@@ -125,6 +127,7 @@ export async function simulate(options: SimulationOptions): Promise<SimulationRe
     const senders = Array.from({ length: options.senderInstances }, () =>
       instance((log, metrics) => {
         const deps = buildSendDeps(world.env, world.infra(log, { metrics, random }));
+        if (options.limits === 'off') delete deps.limits;
         webhooks.push(deps.webhook as UndiciWebhookClient);
         return invoker(lambdaHandler(createSenderHandler(deps), { log, metrics }), 'sender');
       }),

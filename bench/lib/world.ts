@@ -23,6 +23,7 @@ export const TABLES: TableNames = {
   deliveries: 'bench-deliveries',
   attempts: 'bench-attempts',
   fanouts: 'bench-fanouts',
+  limits: 'bench-limits',
 };
 export const DELIVERIES_QUEUE_URL = 'https://sqs.us-east-1.amazonaws.com/123456789012/bench-deliveries';
 export const EVENTS_QUEUE_URL = 'https://sqs.us-east-1.amazonaws.com/123456789012/bench-events';
@@ -87,11 +88,12 @@ export class World {
   }
 
   /** Active subscriptions created through the real subscriptions function, as support would. */
-  async createSubscriptions(count: number, url: string, log: Log): Promise<string[]> {
+  /** `limits`: the subscriptions' maxConcurrency and rateLimit, when not the defaults. */
+  async createSubscriptions(count: number, url: string, log: Log, limits: { maxConcurrency?: number; rateLimit?: number } = {}): Promise<string[]> {
     const handler = createSubscriptionsHandler(buildSubscriptionDeps(this.env, this.infra(log)));
     const ids: string[] = [];
     for (let i = 0; i < count; i += 1) {
-      const out = (await handler({ action: 'create', url })) as { subscription: { id: string } };
+      const out = (await handler({ action: 'create', url, ...limits })) as { subscription: { id: string } };
       ids.push(out.subscription.id);
     }
     return ids;

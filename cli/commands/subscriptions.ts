@@ -6,7 +6,7 @@ import { CliError } from '../errors';
 import { PROGRAM_NAME } from '../names';
 import { jsonText } from '../format/json';
 import { CREATED_NOTE, rotatedNote, subscriptionDetail, subscriptionList } from '../format/subscriptions';
-import { basicAuth, collect, collectList, header, headersObject } from '../options';
+import { basicAuth, collect, collectList, header, headersObject, positiveInt } from '../options';
 import { print, withSession } from '../run';
 import type { Session } from '../session';
 import { addSubscriptionTestCommand } from './subscription-test';
@@ -21,6 +21,8 @@ interface TargetOptions {
   basicAuth?: { username: string; password: string };
   signingSecret?: string;
   description?: string;
+  maxConcurrency?: number;
+  rateLimit?: number;
 }
 
 interface UpdateOptions extends TargetOptions {
@@ -28,6 +30,8 @@ interface UpdateOptions extends TargetOptions {
   clearHeaders?: boolean;
   clearDescription?: boolean;
   clearBasicAuth?: boolean;
+  defaultMaxConcurrency?: boolean;
+  clearRateLimit?: boolean;
 }
 
 const ID_ARGUMENT = ['<id>', 'subscription id (sub_...)'] as const;
@@ -37,7 +41,14 @@ function addFieldOptions(command: Command, verb: 'sets' | 'replaces'): Command {
     .option('--event-type <type>', `event type to receive (repeatable, or comma-separated); ${verb === 'sets' ? 'without it, every event' : 'replaces the list'}`, collectList)
     .option('--header <header>', `static header "Name: value" sent with every request, e.g. "X-Api-Key: k3y" (repeatable; ${verb} all)`, collect(header))
     .option('--basic-auth <user:password>', 'HTTP Basic auth credentials', basicAuth)
-    .option('--description <text>', 'free text for support');
+    .option('--description <text>', 'free text for support')
+    .option('--max-concurrency <n>', 'most requests in flight to the receiver at once (default 10)', positiveInt)
+    .option('--rate-limit <n>', 'most requests per second to the receiver (default: no rate limit)', positiveInt);
+}
+
+function addLimits(payload: Record<string, unknown>, options: TargetOptions): void {
+  if (options.maxConcurrency !== undefined) payload.maxConcurrency = options.maxConcurrency;
+  if (options.rateLimit !== undefined) payload.rateLimit = options.rateLimit;
 }
 
 async function call(session: Session, payload: Record<string, unknown>): Promise<SubscriptionsResponse> {
@@ -74,6 +85,7 @@ export function addSubscriptionsCommand(parent: Command): void {
       if (options.basicAuth) payload.basicAuth = options.basicAuth;
       if (options.signingSecret !== undefined) payload.signingSecret = options.signingSecret;
       if (options.description !== undefined) payload.description = options.description;
+      addLimits(payload, options);
       show(session, await call(session, payload), CREATED_NOTE);
     }),
   );
@@ -104,6 +116,8 @@ export function addSubscriptionsCommand(parent: Command): void {
     .addOption(new Option('--clear-headers', 'send no static headers').conflicts('header'))
     .addOption(new Option('--clear-basic-auth', 'send no Basic auth').conflicts('basicAuth'))
     .addOption(new Option('--clear-description', 'remove the description').conflicts('description'))
+    .addOption(new Option('--default-max-concurrency', 'back to the default concurrency limit').conflicts('maxConcurrency'))
+    .addOption(new Option('--clear-rate-limit', 'no rate limit').conflicts('rateLimit'))
     .action(async (id: string, options: UpdateOptions, cmd: Command) =>
       withSession(cmd, async (session) => {
         const payload: Record<string, unknown> = { action: 'update', id };
@@ -116,8 +130,11 @@ export function addSubscriptionsCommand(parent: Command): void {
         if (options.clearBasicAuth) payload.basicAuth = null;
         if (options.description !== undefined) payload.description = options.description;
         if (options.clearDescription) payload.description = null;
+        addLimits(payload, options);
+        if (options.defaultMaxConcurrency) payload.maxConcurrency = null;
+        if (options.clearRateLimit) payload.rateLimit = null;
         if (Object.keys(payload).length === 2) {
-          throw new CliError('update changes nothing: give at least one of --url, --event-type, --header, --basic-auth, --description or a --clear-... option');
+          throw new CliError('update changes nothing: give at least one of --url, --event-type, --header, --basic-auth, --description, --max-concurrency, --rate-limit or a --clear-... option');
         }
         show(session, await call(session, payload));
       }),

@@ -1,5 +1,5 @@
 // One attempt of one delivery, as a chain of named steps (lambdas/domain/delivery/): claim or
-// recover -> check the subscription -> post -> classify and scrub -> conclude -> arrange the next
+// recover -> check the subscription -> post within the subscription's limits (or defer) -> classify and scrub -> conclude -> arrange the next
 // wake-up -> health. A step may stop the chain with the attempt's outcome; a new step goes in
 // between two others with the same two lines. A failed HTTP attempt is a normal result; only
 // storage or scheduling errors throw, so the queue retries the message.
@@ -8,7 +8,7 @@ import { classifyAndScrub } from './delivery/classify';
 import { conclude } from './delivery/conclude';
 import { recordHealth } from './delivery/health';
 import { arrangeNextWakeup } from './delivery/next-wakeup';
-import { postAttempt } from './delivery/post';
+import { postWithinLimits } from './delivery/limits';
 import { isStop, type SendDeps, type SendOutcome, type WakeupContext } from './delivery/steps';
 import { checkSubscription } from './delivery/subscription-check';
 import type { DeliveryWakeup } from './types';
@@ -21,7 +21,8 @@ export async function sendAttempt(deps: SendDeps, wakeup: DeliveryWakeup, contex
   if (isStop(claimed)) return claimed.stop;
   const ready = await checkSubscription(deps, claimed);
   if (isStop(ready)) return ready.stop;
-  const posted = await postAttempt(deps, ready);
+  const posted = await postWithinLimits(deps, ready);
+  if (isStop(posted)) return posted.stop;
   const classified = classifyAndScrub(posted);
   const concluded = await conclude(deps, classified);
   if (isStop(concluded)) return concluded.stop;

@@ -1,6 +1,7 @@
 // The console payloads of the subscriptions function, one schema per action. Messages name the field.
 import * as z from 'zod';
 import { subscriptionId } from './input';
+import { maxConcurrencyInput, rateLimitInput } from './subscription-limits';
 import { testRequest } from './subscription-test-event';
 
 const id = subscriptionId;
@@ -67,6 +68,8 @@ export const subscriptionActions = {
     headers: headers.optional(),
     signingSecret: signingSecret.optional(),
     description: description.optional(),
+    maxConcurrency: maxConcurrencyInput.optional(),
+    rateLimit: rateLimitInput.optional(),
   }),
   get: z.strictObject({ action: z.literal('get'), id }),
   list: z.strictObject({ action: z.literal('list'), status: z.enum(['active', 'disabled', 'deleted']).optional() }),
@@ -78,6 +81,9 @@ export const subscriptionActions = {
     eventTypes: eventTypes.nullable().optional(),
     headers: headers.nullable().optional(),
     description: description.nullable().optional(),
+    // null: back to the default concurrency, or no rate limit.
+    maxConcurrency: maxConcurrencyInput.nullable().optional(),
+    rateLimit: rateLimitInput.nullable().optional(),
   }),
   disable: z.strictObject({ action: z.literal('disable'), id }),
   enable: z.strictObject({ action: z.literal('enable'), id }),

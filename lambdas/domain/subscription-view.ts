@@ -1,6 +1,7 @@
 // A subscription as support sees it. Secrets are masked everywhere but in the response that creates
 // them (create, rotate-secret), which is the only time they are shown.
 import { MASK, redactUrl } from './redaction';
+import { limitsOf } from './subscription-limits';
 import type { BasicAuth, SigningSecret, Subscription } from './types';
 
 declare const shown: unique symbol;
@@ -40,6 +41,8 @@ export function viewOf(subscription: Subscription, options: { reveal?: boolean }
     view.signingSecrets = subscription.signingSecrets.map((s) => ({ ...s, secret: show(reveal, s.secret, `whsec_${MASK}`) }));
   }
   if (subscription.description !== undefined) view.description = subscription.description;
+  // The limits in force, the default concurrency included, so support sees what a receiver gets.
+  Object.assign(view, limitsOf(subscription));
   if (subscription.disabledReason) view.disabledReason = subscription.disabledReason;
   if (subscription.failingSince) view.failingSince = subscription.failingSince;
   if (subscription.runDeliveredAt) view.runDeliveredAt = subscription.runDeliveredAt;

@@ -77,6 +77,8 @@ async function create(deps: SubscriptionDeps, req: Request<'create'>, now: strin
     headers: req.headers,
     signingSecrets: [{ secret, createdAt: now }],
     description: req.description,
+    maxConcurrency: req.maxConcurrency,
+    rateLimit: req.rateLimit,
     status: 'active',
     createdAt: now,
     updatedAt: now,
@@ -100,7 +102,7 @@ async function list(deps: SubscriptionDeps, req: Request<'list'>): Promise<Subsc
 async function update(deps: SubscriptionDeps, req: Request<'update'>, now: string): Promise<SubscriptionsResponse> {
   const changes = Object.keys(req).filter((k) => k !== 'action' && k !== 'id');
   if (changes.length === 0) {
-    throw new ValidationError('update request changes nothing: give at least one of `url`, `basicAuth`, `eventTypes`, `headers`, `description`');
+    throw new ValidationError('update request changes nothing: give at least one of `url`, `basicAuth`, `eventTypes`, `headers`, `description`, `maxConcurrency`, `rateLimit`');
   }
   const current = await load(deps, req.id);
   const next: Subscription = { ...current, updatedAt: now };
@@ -115,6 +117,8 @@ async function update(deps: SubscriptionDeps, req: Request<'update'>, now: strin
   if (req.eventTypes !== undefined) next.eventTypes = req.eventTypes ?? undefined;
   if (req.headers !== undefined) next.headers = req.headers ?? undefined;
   if (req.description !== undefined) next.description = req.description ?? undefined;
+  if (req.maxConcurrency !== undefined) next.maxConcurrency = req.maxConcurrency ?? undefined;
+  if (req.rateLimit !== undefined) next.rateLimit = req.rateLimit ?? undefined;
   await deps.repository.put(next, current.updatedAt);
   deps.log.info('subscription updated', { subscriptionId: next.id, fields: changes });
   return withWarnings({ subscription: viewOf(next) }, unknownEventTypeWarnings(req.eventTypes));

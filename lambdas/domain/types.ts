@@ -28,6 +28,10 @@ export interface Subscription {
   /** Signing secrets, newest first; requests carry a signature for each one not yet expired. */
   signingSecrets?: SigningSecret[];
   description?: string;
+  /** Most POSTs in flight to this subscription at once, over all senders; absent: the default (subscription-limits.ts). */
+  maxConcurrency?: number;
+  /** Most POSTs per second to this subscription, over all senders; absent: no rate limit. */
+  rateLimit?: number;
   status: SubscriptionStatus;
   /** Why it is disabled: `manual` (support), `gone` (the receiver answered 410), `failing` (nothing delivered for days). */
   disabledReason?: DisabledReason;

@@ -18,7 +18,7 @@ export interface IndexDefinition {
 
 export interface TableDefinition {
   /** Logical name; the deployed table name is chosen by CloudFormation and passed in by environment. */
-  id: 'subscriptions' | 'events' | 'deliveries' | 'attempts' | 'fanouts';
+  id: 'subscriptions' | 'events' | 'deliveries' | 'attempts' | 'fanouts' | 'limits';
   partitionKey: KeyDefinition;
   sortKey?: KeyDefinition;
   indexes: IndexDefinition[];
@@ -111,4 +111,16 @@ export const fanoutsTable: TableDefinition = {
   ttlAttribute: TTL_ATTRIBUTE,
 };
 
-export const tableDefinitions: TableDefinition[] = [subscriptionsTable, eventsTable, deliveriesTable, attemptsTable, fanoutsTable];
+/**
+ * What the sender instances share to keep every subscription's limits: concurrency slot leases
+ * (`slot#<subscription>#<k>`) and the ends of its lines of send times and wake-ups
+ * (`line#<subscription>`). Small items, each changed by one conditional write, expiring by TTL.
+ */
+export const limitsTable: TableDefinition = {
+  id: 'limits',
+  partitionKey: { name: 'key', type: 'S' },
+  indexes: [],
+  ttlAttribute: TTL_ATTRIBUTE,
+};
+
+export const tableDefinitions: TableDefinition[] = [subscriptionsTable, eventsTable, deliveriesTable, attemptsTable, fanoutsTable, limitsTable];

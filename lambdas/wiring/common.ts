@@ -45,6 +45,12 @@ export interface Infrastructure {
   /** Uniform in [0, 1) for retry jitter (tests pin it). */
   random?: () => number;
   metrics?: Metrics;
+  /**
+   * Who holds the sender's concurrency slots (limit-gate.ts); random per instance by default. The
+   * local runtime, the only sender on its data, names itself so that after a restart it holds the
+   * slots it held before instead of waiting for their leases to end.
+   */
+  instanceId?: string;
 }
 
 export const USER_AGENT = `crm-webhooks/${version}`;
@@ -57,6 +63,7 @@ function tablesOf(config: Config<(typeof tableKeys)[number]>): TableNames {
     deliveries: config.DELIVERIES_TABLE,
     attempts: config.ATTEMPTS_TABLE,
     fanouts: config.FANOUTS_TABLE,
+    limits: config.LIMITS_TABLE,
   };
 }
 

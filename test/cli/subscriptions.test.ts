@@ -90,7 +90,7 @@ describe('crm-webhooks subscriptions (real process, local runtime)', () => {
   it.concurrent('refuses an update that changes nothing, before sending it', async () => {
     const run = await cli.run('subscriptions', 'update', 'sub_aaaaaaaaaaaaaaaaaaaa');
     expect(run.code).toBe(1);
-    expect(oneErrorLine(run)).toBe('crm-webhooks: update changes nothing: give at least one of --url, --event-type, --header, --basic-auth, --description or a --clear-... option');
+    expect(oneErrorLine(run)).toBe('crm-webhooks: update changes nothing: give at least one of --url, --event-type, --header, --basic-auth, --description, --max-concurrency, --rate-limit or a --clear-... option');
   });
 
   it.concurrent('reports a function error (a bad URL) as one line naming the field, exit status 1', async () => {

@@ -72,13 +72,15 @@ describe('function permissions', () => {
     );
   });
 
-  it('sender: claims and updates the delivery, reads the event, reads and disables the subscription, notifies support through the encrypted topic, records the attempt, schedules retries', () => {
+  it('sender: claims and updates the delivery, reads the event, reads and disables the subscription, keeps the subscriptions\' limits, notifies support through the encrypted topic, records the attempt, schedules retries', () => {
     expect(permissionMap(statementsOf('sender'), names)).toEqual(
       merge(
         {
-          'dynamodb:GetItem': ['table:deliveries', 'table:events', 'table:subscriptions'],
+          'dynamodb:GetItem': ['table:deliveries', 'table:events', 'table:limits', 'table:subscriptions'],
           // The subscription: failingSince set and cleared (UpdateItem), disabled after 410 Gone or days of failures (PutItem).
-          'dynamodb:UpdateItem': ['table:deliveries', 'table:subscriptions'],
+          // The limits: slot leases and lines of send times (UpdateItem), a slot given back (DeleteItem).
+          'dynamodb:UpdateItem': ['table:deliveries', 'table:limits', 'table:subscriptions'],
+          'dynamodb:DeleteItem': ['table:limits'],
           'dynamodb:PutItem': ['table:attempts', 'table:subscriptions'],
           'sns:Publish': ['topic:notifications'],
           // SNS encrypts what the sender publishes with a data key made under the sender's identity.

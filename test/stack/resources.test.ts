@@ -226,6 +226,7 @@ describe('functions', () => {
       SUBSCRIPTION_CACHE_MS: String(defaults.subscriptionCacheMs),
       MAX_EVENT_BYTES: String(defaults.maxEventBytes),
       FANOUTS_TABLE: ref(s.stack.tables.byId.fanouts),
+      LIMITS_TABLE: ref(s.stack.tables.byId.limits),
       RETRY_JITTER: '0.1',
       SIGNING_SECRET_GRACE_MS: '86400000',
       FAILING_DISABLE_AFTER_MS: '432000000',

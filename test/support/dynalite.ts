@@ -22,6 +22,7 @@ export async function startDynalite(): Promise<LocalDynamo> {
     deliveries: `deliveries-${suffix}`,
     attempts: `attempts-${suffix}`,
     fanouts: `fanouts-${suffix}`,
+    limits: `limits-${suffix}`,
   };
   const server = await serveDynalite(tableNames);
   const client = new DynamoDBClient({ region: LOCAL_REGION, endpoint: server.endpoint, credentials: LOCAL_CREDENTIALS });

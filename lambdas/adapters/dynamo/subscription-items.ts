@@ -1,6 +1,6 @@
 import type { BasicAuth, DisabledReason, FanoutTarget, SigningSecret, Subscription, SubscriptionStatus } from '../../domain/types';
 import { TTL_ATTRIBUTE } from '../../storage/tables';
-import { compact, expiresAtOf, optionalString, type Item } from './item';
+import { compact, expiresAtOf, optionalNumber, optionalString, type Item } from './item';
 
 /**
  * The fields that hold secrets (the URL with its userinfo, query and path, Basic auth, static
@@ -33,6 +33,8 @@ export function subscriptionToItem(subscription: Subscription, retentionDays: nu
     [SEALED_SECRETS]: sealedSecrets,
     eventTypes: subscription.eventTypes ? [...subscription.eventTypes] : undefined,
     description: subscription.description,
+    maxConcurrency: subscription.maxConcurrency,
+    rateLimit: subscription.rateLimit,
     status: subscription.status,
     disabledReason: subscription.disabledReason,
     failingSince: subscription.failingSince,
@@ -65,6 +67,8 @@ export function subscriptionFromItem(item: Item, secrets: SubscriptionSecrets): 
     headers: secrets.headers,
     signingSecrets: secrets.signingSecrets,
     description: optionalString(item, 'description'),
+    maxConcurrency: optionalNumber(item, 'maxConcurrency'),
+    rateLimit: optionalNumber(item, 'rateLimit'),
     status: item.status as SubscriptionStatus,
     disabledReason: optionalString(item, 'disabledReason') as DisabledReason | undefined,
     failingSince: optionalString(item, 'failingSince'),

@@ -1,6 +1,7 @@
 // What the steps of one attempt (send-attempt.ts) hand each other. Each step takes the stage before
 // it and returns the next stage, or a Stop carrying the attempt's final outcome.
 import type { LogFields } from '../log';
+import type { LimitGate } from '../limit-gate';
 import type { Metrics } from '../metrics';
 import type { AttemptConclusion, DeliveryRepository, HttpResult, WakeupQueue, WakeupScheduler, WebhookClient } from '../ports';
 import type { RetryPolicy } from '../retry-policy';
@@ -20,12 +21,16 @@ export interface SendDeps extends Omit<HealthDeps, 'forget'> {
   /** Uniform in [0, 1) for retry jitter; Math.random by default. */
   random?: () => number;
   metrics?: Metrics;
+  /** Per-subscription concurrency and rate limits; without it, no limits are kept. */
+  limits?: Pick<LimitGate, 'admit'>;
 }
 
 export type SendOutcome =
   | { kind: 'attempted'; attempt: Attempt; conclusion: Delivery['status'] }
   | { kind: 'closed'; status: 'failed' | 'paused'; reason: string }
-  | { kind: 'skipped'; reason: string };
+  | { kind: 'skipped'; reason: string }
+  /** Not attempted now (the subscription is at its limits): handed back, woken again at `until`. */
+  | { kind: 'deferred'; until: string; reason: string };
 
 export interface WakeupContext {
   /** The queue has handed this message out before: an earlier try may have stopped half-way. */

@@ -1,8 +1,10 @@
+import { DynamoLimiterStore } from '../../adapters/dynamo/limiter-store';
 import { UndiciWebhookClient } from '../../adapters/http/webhook-client';
 import { EventBridgeWakeupScheduler } from '../../adapters/scheduler/scheduler-wakeups';
 import { SnsNotifier } from '../../adapters/sns/sns-notifier';
 import { loadConfig, retryKeys, type Config } from '../../config';
 import type { Notifier, WakeupScheduler } from '../../domain/ports';
+import { LimitGate } from '../../domain/limit-gate';
 import type { SendDeps } from '../../domain/send-attempt';
 import { SubscriptionLookup } from '../../domain/subscription-lookup';
 import { deliveryRepository, required, storageKeys, subscriptionRepository, systemClock, USER_AGENT, type Env, type Infrastructure } from '../common';
@@ -51,6 +53,13 @@ export function buildSendDeps(env: Env, infra: Infrastructure): SendDeps {
     },
     attemptTimeoutMs: config.ATTEMPT_TIMEOUT_MS,
     userAgent: USER_AGENT,
+    // One gate per instance: it keeps the concurrency slots this instance holds across invocations.
+    limits: new LimitGate({
+      store: new DynamoLimiterStore({ doc: infra.clients.doc, tableName: config.LIMITS_TABLE }),
+      clock,
+      attemptTimeoutMs: config.ATTEMPT_TIMEOUT_MS,
+      owner: infra.instanceId,
+    }),
   };
 }
 

@@ -1,0 +1,206 @@
+// Per-subscription limits under a burst, measured at the receivers: the local runtime (startRuntime
+// in this process: the unchanged handlers, the limiter store on dynalite) gets a burst of events for
+// one subscription with maxConcurrency and rateLimit set, while a neighbour subscription gets one
+// event every 500 ms. The limited receiver counts requests in flight and requests in every one-second
+// window; the neighbour's publish -> arrival latency is compared with the same neighbour alone.
+//
+//   npm run bench:limits      (BENCH_LIMITS_EVENTS=20000, BENCH_LIMITS_MAX_CONCURRENCY=2, BENCH_LIMITS_RATE=20)
+//   BENCH_LIMITS_EVENTS=500 npm run bench:limits     (smoke run)
+import { subscribe } from 'node:diagnostics_channel';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer, type IncomingMessage, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { GetQueueUrlCommand, SendMessageBatchCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import type { Log, LogFields } from '../lambdas/domain/log';
+import { startRuntime, type Runtime } from '../local/runtime';
+import { positive } from './lib/env';
+import { writeResult } from './lib/results';
+import { fmt, percentile, table } from './lib/stats';
+
+const EVENTS = positive('BENCH_LIMITS_EVENTS', 20_000);
+const MAX_CONCURRENCY = positive('BENCH_LIMITS_MAX_CONCURRENCY', 2);
+const RATE = positive('BENCH_LIMITS_RATE', 20);
+/** The limited receiver's answer time: long enough that the concurrency limit matters too. */
+const ANSWER_MS = positive('BENCH_LIMITS_ANSWER_MS', 50);
+const NEIGHBOUR_EVERY_MS = 500;
+const BASELINE_EVENTS = 20;
+const credentials = { accessKeyId: 'local', secretAccessKey: 'local' };
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+class CountingLog implements Log {
+  readonly counts = new Map<string, number>();
+  private add(level: string, message: string, _fields?: LogFields): void {
+    if (level === 'debug') return;
+    const key = `${level}: ${message}`;
+    this.counts.set(key, (this.counts.get(key) ?? 0) + 1);
+  }
+  debug = (m: string, f?: LogFields) => this.add('debug', m, f);
+  info = (m: string, f?: LogFields) => this.add('info', m, f);
+  warn = (m: string, f?: LogFields) => this.add('warn', m, f);
+  error = (m: string, f?: LogFields) => this.add('error', m, f);
+}
+
+/** DynamoDB requests by operation, seen where dynalite receives them. */
+const dynamo = new Map<string, number>();
+subscribe('http.server.request.start', (message) => {
+  const target = (message as { request: IncomingMessage }).request.headers['x-amz-target'];
+  if (typeof target === 'string' && target.startsWith('DynamoDB_20120810.')) {
+    const op = target.slice('DynamoDB_20120810.'.length);
+    dynamo.set(op, (dynamo.get(op) ?? 0) + 1);
+  }
+});
+
+interface Counting {
+  url: string;
+  arrivals: Array<{ at: number; id: string }>;
+  mostInFlight: () => number;
+  close(): Promise<void>;
+}
+
+async function countingReceiver(answerMs: number): Promise<Counting> {
+  let inFlight = 0;
+  let most = 0;
+  const arrivals: Counting['arrivals'] = [];
+  const server: Server = createServer((req, res) => {
+    inFlight += 1;
+    most = Math.max(most, inFlight);
+    arrivals.push({ at: Date.now(), id: String(req.headers['webhook-id']) });
+    req.resume();
+    req.on('end', () =>
+      setTimeout(() => {
+        inFlight -= 1;
+        res.end('ok');
+      }, answerMs),
+    );
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`;
+  return { url, arrivals, mostInFlight: () => most, close: () => new Promise((resolve) => (server.closeAllConnections(), server.close(() => resolve()))) };
+}
+
+/** The most arrivals in any one-second window [t, t + 1 s). */
+function mostInOneSecond(times: number[]): number {
+  const sorted = [...times].sort((a, b) => a - b);
+  let most = 0;
+  for (let i = 0, j = 0; i < sorted.length; i += 1) {
+    while (sorted[i]! - sorted[j]! >= 1000) j += 1;
+    most = Math.max(most, i - j + 1);
+  }
+  return most;
+}
+
+async function invoke(runtime: Runtime, payload: unknown): Promise<{ subscription: { id: string } }> {
+  const response = await fetch(`${runtime.url}/2015-03-31/functions/subscriptions/invocations`, { method: 'POST', body: JSON.stringify(payload) });
+  const json = (await response.json()) as { subscription: { id: string } };
+  if (response.headers.get('x-amz-function-error')) throw new Error(`subscriptions failed: ${JSON.stringify(json)}`);
+  return json;
+}
+
+const event = (id: string, type: string) => JSON.stringify({ id, type, date: '2026-11-30T08:13:46+01:00', version: '2.1.0', amount: 10 });
+
+/** Publishes the neighbour's events one every NEIGHBOUR_EVERY_MS until `stop()` is true; their latencies at the receiver. */
+async function neighbourEvents(sqs: SQSClient, queueUrl: string, neighbour: Counting, tag: string, stop: () => boolean): Promise<number[]> {
+  const published = new Map<string, number>();
+  for (let i = 0; !stop(); i += 1) {
+    published.set(`${tag}-${i}`, Date.now());
+    await sqs.send(new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: event(`${tag}-${i}`, 'neighbour') }));
+    await sleep(NEIGHBOUR_EVERY_MS);
+  }
+  const deadline = Date.now() + 120_000;
+  const mine = () => neighbour.arrivals.filter((a) => a.id.startsWith(`${tag}-`));
+  while (mine().length < published.size && Date.now() < deadline) await sleep(100);
+  return mine().map((a) => a.at - published.get(a.id.split('.')[0]!)!);
+}
+
+async function main(): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'bench-limits-'));
+  const log = new CountingLog();
+  const [limited, neighbour] = await Promise.all([countingReceiver(ANSWER_MS), countingReceiver(0)]);
+  // The stack's retry waits and sweeper grace: a deferral must not run into a test-sized retry horizon.
+  const runtime = await startRuntime({ env: { PORT: '0', DATA_DIR: dir, SWEEP_GRACE_MS: '600000' }, log });
+  const sqs = new SQSClient({ endpoint: runtime.url, region: 'local', credentials, maxAttempts: 3 });
+  try {
+    const queueUrl = (await sqs.send(new GetQueueUrlCommand({ QueueName: 'events' }))).QueueUrl!;
+    const sub = (await invoke(runtime, { action: 'create', url: limited.url, eventTypes: ['flood'], maxConcurrency: MAX_CONCURRENCY, rateLimit: RATE })).subscription;
+    await invoke(runtime, { action: 'create', url: neighbour.url, eventTypes: ['neighbour'] });
+
+    let baselineCount = 0;
+    const baseline = await neighbourEvents(sqs, queueUrl, neighbour, 'alone', () => baselineCount++ >= BASELINE_EVENTS);
+    dynamo.clear();
+
+    const started = Date.now();
+    let done = false;
+    const during = neighbourEvents(sqs, queueUrl, neighbour, 'during', () => done);
+    for (let i = 0; i < EVENTS; i += 10) {
+      const entries = Array.from({ length: Math.min(10, EVENTS - i) }, (_, k) => ({ Id: `m${k}`, MessageBody: event(`flood-${i + k}`, 'flood') }));
+      await sqs.send(new SendMessageBatchCommand({ QueueUrl: queueUrl, Entries: entries }));
+    }
+    const publishedMs = Date.now() - started;
+    const deadline = started + 120_000 + (EVENTS / RATE) * 3000;
+    while (new Set(limited.arrivals.map((a) => a.id)).size < EVENTS && Date.now() < deadline) {
+      await sleep(1000);
+      if ((Date.now() - started) % 30_000 < 1000) console.error(`… ${limited.arrivals.length} of ${EVENTS} after ${Math.round((Date.now() - started) / 1000)} s`);
+    }
+    done = true;
+    const neighbourLatencies = await during;
+    const seconds = (Date.now() - started) / 1000;
+    const times = limited.arrivals.map((a) => a.at);
+    const distinct = new Set(limited.arrivals.map((a) => a.id)).size;
+    const spanSeconds = (Math.max(...times) - Math.min(...times)) / 1000;
+    const deferred = log.counts.get('info: attempt deferred') ?? 0;
+    const dynamoTotal = [...dynamo.values()].reduce((n, v) => n + v, 0);
+
+    const result = {
+      events: EVENTS,
+      limits: { maxConcurrency: MAX_CONCURRENCY, rateLimit: RATE },
+      receiverAnswerMs: ANSWER_MS,
+      publishedMs,
+      seconds,
+      received: limited.arrivals.length,
+      distinct,
+      achievedPerSecond: distinct / spanSeconds,
+      mostInFlight: limited.mostInFlight(),
+      mostInOneSecond: mostInOneSecond(times),
+      deferralsPerDelivery: deferred / EVENTS,
+      dynamoRequestsPerDelivery: dynamoTotal / EVENTS,
+      dynamo: Object.fromEntries(dynamo),
+      neighbour: {
+        alone: { p50: percentile(baseline, 50), p95: percentile(baseline, 95), n: baseline.length },
+        duringBurst: { p50: percentile(neighbourLatencies, 50), p95: percentile(neighbourLatencies, 95), max: Math.max(...neighbourLatencies), n: neighbourLatencies.length },
+      },
+      log: Object.fromEntries(log.counts),
+      subscriptionId: sub.id,
+    };
+    console.log(
+      table([
+        ['measure', 'value', 'limit'],
+        ['deliveries received (distinct)', `${result.received} (${distinct})`, `${EVENTS}, each once`],
+        ['most requests in flight', result.mostInFlight, `<= ${MAX_CONCURRENCY}`],
+        ['most requests in one second', result.mostInOneSecond, `<= ${fmt(RATE * 1.1, 1)}`],
+        ['achieved requests per second', fmt(result.achievedPerSecond, 2), `rate ${RATE}`],
+        ['burst published in / all received after', `${fmt(publishedMs / 1000, 1)} s / ${fmt(seconds, 1)} s`, ''],
+        ['deferrals per delivery', fmt(result.deferralsPerDelivery, 2), ''],
+        ['DynamoDB requests per delivery', fmt(result.dynamoRequestsPerDelivery, 2), ''],
+        ['neighbour latency alone p50 / p95', `${result.neighbour.alone.p50} / ${result.neighbour.alone.p95} ms`, ''],
+        ['neighbour latency during the burst p50 / p95 / max', `${result.neighbour.duringBurst.p50} / ${result.neighbour.duringBurst.p95} / ${result.neighbour.duringBurst.max} ms`, `${result.neighbour.duringBurst.n} events`],
+      ]),
+    );
+    const met = distinct === EVENTS && result.received === EVENTS && result.mostInFlight <= MAX_CONCURRENCY && result.mostInOneSecond <= RATE * 1.1;
+    console.log(`limits held and nothing lost: ${met ? 'yes' : 'NO'}`);
+    console.log(`DynamoDB requests by operation: ${JSON.stringify(result.dynamo)}`);
+    writeResult('limits', result);
+    if (!met) process.exitCode = 1;
+  } finally {
+    sqs.destroy();
+    await runtime.stop();
+    await Promise.all([limited.close(), neighbour.close()]);
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exitCode = 1;
+});

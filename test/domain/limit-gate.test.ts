@@ -1,0 +1,164 @@
+import { describe, expect, it } from 'vitest';
+import { LimitGate, LOCAL_WAIT_MS, type Admission } from '../../lambdas/domain/limit-gate';
+import { sendIntervalMs } from '../../lambdas/domain/send-pacer';
+import { MemoryLimiterStore } from '../support/memory-limiter-store';
+
+const T0 = Date.UTC(2026, 10, 30, 12);
+const ATTEMPT_TIMEOUT_MS = 5_000;
+
+class FakeClock {
+  constructor(public ms = T0) {}
+  now(): Date {
+    return new Date(this.ms);
+  }
+}
+
+/** Gates as sender instances sharing one store and one clock; each POST's start time is the clock plus the wait it was given. */
+function world() {
+  const store = new MemoryLimiterStore();
+  const clock = new FakeClock();
+  const starts: number[] = [];
+  const gate = () =>
+    new LimitGate({
+      store,
+      clock,
+      attemptTimeoutMs: ATTEMPT_TIMEOUT_MS,
+      sleep: async (ms) => void starts.push(clock.ms + ms),
+    });
+  return { store, clock, starts, gate };
+}
+
+const sub = (limits: { maxConcurrency?: number; rateLimit?: number } = {}) => ({ id: 'sub_aaaaaaaaaaaaaaaaaaaa', ...limits });
+
+function go(admission: Admission): Extract<Admission, { kind: 'go' }> {
+  if (admission.kind !== 'go') throw new Error(`expected a permit, got a deferral: ${admission.reason}`);
+  return admission;
+}
+
+/** The most send times in any one-second window [t, t + 1 s). */
+function mostInOneSecond(times: number[]): number {
+  const sorted = [...times].sort((a, b) => a - b);
+  let most = 0;
+  for (let i = 0, j = 0; i < sorted.length; i += 1) {
+    while (sorted[i]! - sorted[j]! >= 1000) j += 1;
+    most = Math.max(most, i - j + 1);
+  }
+  return most;
+}
+
+describe('limit gate: concurrency', () => {
+  it('keeps at most maxConcurrency POSTs in flight over three instances: a second POST queues briefly in its instance, a third instance defers', async () => {
+    const w = world();
+    const [a, b, c] = [w.gate(), w.gate(), w.gate()];
+    const limited = sub({ maxConcurrency: 2 });
+    const first = go(await a.admit(limited));
+    const second = go(await b.admit(limited));
+    expect(w.store.heldAt(sub().id, w.clock.ms)).toBe(2);
+
+    let queuedStarted = false;
+    const queued = a.admit(limited).then((admission) => {
+      queuedStarted = true;
+      return go(admission);
+    });
+    const deferred = await c.admit(limited);
+    expect(deferred).toMatchObject({ kind: 'defer', reason: 'subscription at its concurrency limit (2)' });
+    expect((deferred as { until: Date }).until.getTime()).toBeGreaterThanOrEqual(w.clock.ms + 1000);
+    expect(queuedStarted).toBe(false);
+    await first.done();
+    await (await queued).done();
+    await second.done();
+    expect(queuedStarted).toBe(true);
+    expect(w.store.heldAt(sub().id, w.clock.ms)).toBeLessThanOrEqual(2);
+  });
+
+  it('costs one write for a busy subscription, not one per delivery: the instance keeps its slot', async () => {
+    const w = world();
+    const gate = w.gate();
+    for (let i = 0; i < 100; i += 1) {
+      await go(await gate.admit(sub())).done();
+      w.clock.ms += 40;
+    }
+    expect(w.store.writes).toBe(1);
+  });
+
+  it('renews a kept slot with one write once its lease would not cover a whole POST', async () => {
+    const w = world();
+    const gate = w.gate();
+    await go(await gate.admit(sub())).done();
+    w.clock.ms += 4_900;
+    await go(await gate.admit(sub())).done();
+    expect(w.store.writes).toBe(1);
+    w.clock.ms += 200;
+    await go(await gate.admit(sub())).done();
+    expect(w.store.writes).toBe(2);
+  });
+
+  it('costs a quiet subscription one write per delivery', async () => {
+    const w = world();
+    const gate = w.gate();
+    for (let i = 0; i < 5; i += 1) {
+      await go(await gate.admit(sub())).done();
+      w.clock.ms += 60_000;
+    }
+    expect(w.store.writes).toBe(5);
+  });
+
+  it('takes a slot idle in another instance once its lease ends, and gives it back after use when others wanted it', async () => {
+    const w = world();
+    const [a, b] = [w.gate(), w.gate()];
+    await go(await a.admit(sub({ maxConcurrency: 1 }))).done();
+    expect((await b.admit(sub({ maxConcurrency: 1 }))).kind).toBe('defer');
+    w.clock.ms += 13_000;
+    const taken = go(await b.admit(sub({ maxConcurrency: 1 })));
+    expect((await a.admit(sub({ maxConcurrency: 1 }))).kind).toBe('defer');
+    await taken.done();
+    // b had to wait for it, so b gave it back at once: a takes it without waiting for the lease.
+    expect(w.store.heldAt(sub().id, w.clock.ms)).toBe(0);
+    expect((await a.admit(sub({ maxConcurrency: 1 }))).kind).toBe('go');
+  });
+});
+
+describe('limit gate: rate', () => {
+  it('reserves send times over two instances at least 1.05/rate apart, at most the rate in any second; the rest is deferred past them', async () => {
+    const w = world();
+    const [a, b] = [w.gate(), w.gate()];
+    const limited = sub({ maxConcurrency: 100, rateLimit: 20 });
+    const admit = (gate: LimitGate) => gate.admit(limited).then(async (x) => (x.kind === 'go' ? (await x.done(), x) : x));
+    const admissions = await Promise.all([...Array.from({ length: 15 }, () => admit(a)), ...Array.from({ length: 15 }, () => admit(b))]);
+    const permits = admissions.filter((x) => x.kind === 'go');
+    // As many as fit within the horizon an instance waits for a send time.
+    expect(permits).toHaveLength(Math.floor(LOCAL_WAIT_MS / sendIntervalMs(20)) + 1);
+    const starts = [...w.starts].sort((x, y) => x - y);
+    starts.slice(1).forEach((t, i) => expect(t - starts[i]!).toBeGreaterThanOrEqual(sendIntervalMs(20) - 1e-9));
+    expect(mostInOneSecond(starts)).toBeLessThanOrEqual(20);
+    for (const d of admissions.filter((x) => x.kind === 'defer')) {
+      expect(d.reason).toBe('subscription at its rate limit (20/s)');
+      expect(d.until.getTime()).toBeGreaterThanOrEqual(starts.at(-1)!);
+    }
+  });
+
+  it('paces a steady flow with one reservation write per group of deliveries arriving together', async () => {
+    const w = world();
+    const gate = w.gate();
+    const limited = sub({ rateLimit: 50 });
+    for (let round = 0; round < 10; round += 1) {
+      await Promise.all(Array.from({ length: 5 }, () => gate.admit(limited).then((p) => go(p).done())));
+      w.clock.ms += 400;
+    }
+    // One reservation per round, and the slots taken once (kept, not yet renewed).
+    expect(w.store.writes - w.store.slotTakes).toBe(10);
+    expect(w.store.slotTakes).toBeLessThanOrEqual(5);
+    expect(mostInOneSecond(w.starts)).toBeLessThanOrEqual(50);
+  });
+
+  it('spreads deferred deliveries on the wait line at the pace the limits allow, instead of all at once', async () => {
+    const w = world();
+    const gate = w.gate();
+    const limited = sub({ maxConcurrency: 100, rateLimit: 10 });
+    const admissions = await Promise.all(Array.from({ length: 40 }, () => gate.admit(limited).then(async (x) => (x.kind === 'go' ? (await x.done(), x) : x))));
+    const untils = admissions.flatMap((x) => (x.kind === 'defer' ? [x.until.getTime()] : [])).sort((x, y) => x - y);
+    expect(untils).toHaveLength(40 - (Math.floor(LOCAL_WAIT_MS / sendIntervalMs(10)) + 1));
+    untils.slice(1).forEach((t, i) => expect(t - untils[i]!).toBeCloseTo(sendIntervalMs(10), 6));
+    expect(untils[0]).toBeGreaterThanOrEqual(T0 + 1000);
+  });
+});

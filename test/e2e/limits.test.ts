@@ -1,0 +1,128 @@
+// A burst of events to a subscription with maxConcurrency 2 and rateLimit 20, next to another
+// subscription, through the local runtime. The receivers are real servers on 127.0.0.1 that measure
+// what a receiver would: requests in flight at once, and requests in any one-second window.
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startE2eRuntime, sleep, testEvent, until, type E2eRuntime } from './support';
+
+interface CountingReceiver {
+  url: string;
+  /** Arrival time of each request, and its webhook-id. */
+  arrivals: Array<{ at: number; id: string }>;
+  mostInFlight: number;
+  close(): Promise<void>;
+}
+
+/** Answers 200 after `delayMs`, counting requests in flight from their arrival to the end of the answer. */
+async function countingReceiver(delayMs: number): Promise<CountingReceiver> {
+  let inFlight = 0;
+  const receiver = { arrivals: [] as CountingReceiver['arrivals'], mostInFlight: 0 };
+  const server: Server = createServer((req, res) => {
+    inFlight += 1;
+    receiver.mostInFlight = Math.max(receiver.mostInFlight, inFlight);
+    receiver.arrivals.push({ at: Date.now(), id: String(req.headers['webhook-id']) });
+    req.resume();
+    req.on('end', () =>
+      setTimeout(() => {
+        inFlight -= 1;
+        res.end('ok');
+      }, delayMs),
+    );
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    ...receiver,
+    get arrivals() {
+      return receiver.arrivals;
+    },
+    get mostInFlight() {
+      return receiver.mostInFlight;
+    },
+    close: () => new Promise<void>((resolve) => (server.closeAllConnections(), server.close(() => resolve()))),
+  };
+}
+
+/** The most requests in any one-second window [t, t + 1 s). */
+function mostInOneSecond(times: number[]): number {
+  const sorted = [...times].sort((a, b) => a - b);
+  let most = 0;
+  for (let i = 0, j = 0; i < sorted.length; i += 1) {
+    while (sorted[i]! - sorted[j]! >= 1000) j += 1;
+    most = Math.max(most, i - j + 1);
+  }
+  return most;
+}
+
+const percentile = (values: number[], p: number) => [...values].sort((a, b) => a - b)[Math.min(values.length - 1, Math.floor((p / 100) * values.length))]!;
+
+const FLOOD = 300;
+const OTHERS = 20;
+
+describe('e2e: per-subscription limits', () => {
+  let e2e: E2eRuntime;
+  let limited: CountingReceiver;
+  let other: CountingReceiver;
+
+  beforeAll(async () => {
+    // Deferrals must not run into the retry horizon of the suites' short test waits.
+    [e2e, limited, other] = await Promise.all([startE2eRuntime({ RETRY_BASE_DELAY_MS: '60000', ATTEMPT_TIMEOUT_MS: '2000', SUBSCRIPTION_CACHE_MS: '30000' }), countingReceiver(80), countingReceiver(0)]);
+  });
+  afterAll(async () => {
+    await Promise.all([e2e?.stop(), limited?.close(), other?.close()]);
+  });
+
+  /** Publishes `FLOOD` events of `floodType` at once, then `OTHERS` of the neighbour's type 250 ms apart; the neighbour's latencies. */
+  async function burstWithNeighbour(floodType: string, floodReceiver: CountingReceiver, tag: string): Promise<{ latencies: number[]; seconds: number }> {
+    const started = Date.now();
+    for (let i = 0; i < FLOOD; i += 10) {
+      await e2e.publishBatch(Array.from({ length: 10 }, (_, k) => testEvent(`${tag}-flood-${i + k}`, floodType)));
+    }
+    const published = new Map<string, number>();
+    const before = other.arrivals.length;
+    for (let i = 0; i < OTHERS; i += 1) {
+      published.set(`${tag}-other-${i}`, Date.now());
+      await e2e.publish(testEvent(`${tag}-other-${i}`, 'limits_other'));
+      await sleep(250);
+    }
+    const floodIds = () => new Set(floodReceiver.arrivals.filter((a) => a.id.startsWith(`${tag}-`)).map((a) => a.id));
+    await until(() => floodIds().size >= FLOOD && other.arrivals.length >= before + OTHERS, 240_000, `every delivery of ${tag}`);
+    const latencies = other.arrivals.slice(before).map((a) => a.at - published.get(a.id.split('.')[0]!)!);
+    return { latencies, seconds: (Date.now() - started) / 1000 };
+  }
+
+  it(`a burst of ${FLOOD} events never exceeds maxConcurrency 2 nor rateLimit 20 at the receiver, loses nothing, and slows another subscription no more than the same burst to an unlimited one`, async () => {
+    const unlimited = await countingReceiver(80);
+    try {
+      await e2e.subscribe({ url: `${unlimited.url}/hook`, eventTypes: ['limits_base'] });
+      const flooded = await e2e.subscribe({ url: `${limited.url}/hook`, eventTypes: ['limits_flood'], maxConcurrency: 2, rateLimit: 20 });
+      expect(flooded.view).toMatchObject({ maxConcurrency: 2, rateLimit: 20 });
+      const neighbour = await e2e.subscribe({ url: `${other.url}/hook`, eventTypes: ['limits_other'] });
+      expect(neighbour.view).toMatchObject({ maxConcurrency: 10 });
+      expect(neighbour.view).not.toHaveProperty('rateLimit');
+
+      const baseline = await burstWithNeighbour('limits_base', unlimited, 'base');
+      const flood = await burstWithNeighbour('limits_flood', limited, 'limited');
+
+      // Every delivery once, none over the limits, and no faster than the rate allows.
+      expect(limited.arrivals).toHaveLength(FLOOD);
+      expect(new Set(limited.arrivals.map((a) => a.id)).size).toBe(FLOOD);
+      expect(limited.mostInFlight).toBeLessThanOrEqual(2);
+      const arrivals = limited.arrivals.map((a) => a.at);
+      expect(mostInOneSecond(arrivals)).toBeLessThanOrEqual(22);
+      expect((Math.max(...arrivals) - Math.min(...arrivals)) / 1000).toBeGreaterThanOrEqual((FLOOD - 22) / 20);
+      await until(() => e2e.idle(), 30_000, 'the queues to drain');
+      for (const a of limited.arrivals.slice(0, 20)) expect((await e2e.delivery(a.id))?.status).toBe('delivered');
+
+      const summary = (name: string, r: { latencies: number[]; seconds: number }) =>
+        `${name}: burst done in ${r.seconds.toFixed(1)} s, neighbour latency p50 ${percentile(r.latencies, 50)} ms, p95 ${percentile(r.latencies, 95)} ms`;
+      console.log(`limits e2e: most in flight ${limited.mostInFlight}, most in one second ${mostInOneSecond(arrivals)}; ${summary('unlimited', baseline)}; ${summary('limited', flood)}`);
+      // The neighbour waits behind the burst's first pass through the queue either way; deferring
+      // the limited subscription's deliveries must not make that longer.
+      expect(percentile(flood.latencies, 95)).toBeLessThanOrEqual(1.5 * percentile(baseline.latencies, 95) + 1000);
+    } finally {
+      await unlimited.close();
+    }
+  }, 600_000);
+});
