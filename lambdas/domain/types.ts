@@ -1,4 +1,5 @@
 // The vocabulary of the service. Plain data, no AWS types: the storage adapters map these to items.
+import type { Circuit } from './circuit';
 
 export type SubscriptionStatus = 'active' | 'disabled' | 'deleted';
 export type DisabledReason = 'manual' | 'gone' | 'failing';
@@ -38,6 +39,8 @@ export interface Subscription {
    * per run. A failure an hour or more after it starts a new run: the receiver was working then.
    */
   runDeliveredAt?: string;
+  /** The circuit breaker (circuit.ts); absent: closed, never opened. Written by the sender only. */
+  circuit?: Circuit;
   createdAt: string;
   updatedAt: string;
 }

@@ -1,5 +1,6 @@
 import type { BasicAuth, DisabledReason, SigningSecret, Subscription, SubscriptionStatus } from '../../domain/types';
 import { TTL_ATTRIBUTE } from '../../storage/tables';
+import { circuitFromItem, circuitToItem } from './circuit-items';
 import { compact, expiresAtOf, optionalString, type Item } from './item';
 
 /**
@@ -19,6 +20,8 @@ export function subscriptionToItem(subscription: Subscription, retentionDays: nu
     disabledReason: subscription.disabledReason,
     failingSince: subscription.failingSince,
     runDeliveredAt: subscription.runDeliveredAt,
+    // Carried through support's read-modify-write; only the sender's conditional updates change it.
+    ...circuitToItem(subscription.circuit),
     createdAt: subscription.createdAt,
     updatedAt: subscription.updatedAt,
     [TTL_ATTRIBUTE]: subscription.status === 'deleted' ? expiresAtOf(subscription.updatedAt, retentionDays) : undefined,
@@ -38,6 +41,7 @@ export function subscriptionFromItem(item: Item): Subscription {
     disabledReason: optionalString(item, 'disabledReason') as DisabledReason | undefined,
     failingSince: optionalString(item, 'failingSince'),
     runDeliveredAt: optionalString(item, 'runDeliveredAt'),
+    circuit: circuitFromItem(item),
     createdAt: item.createdAt as string,
     updatedAt: item.updatedAt as string,
   });
