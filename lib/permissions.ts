@@ -70,6 +70,8 @@ export function grantFunctionPermissions(functions: Record<FunctionId, lambda.IF
   allow(functions.deliveries, ['dynamodb:Query'], [deliveries.tableArn, indexArn(deliveries, DELIVERIES_BY_SUBSCRIPTION)]);
   allow(functions.deliveries, ['dynamodb:Query'], [attempts.tableArn]);
   allow(functions.deliveries, ['dynamodb:GetItem'], [events.tableArn]);
+  // The subscription's circuit, shown with its deliveries.
+  allow(functions.deliveries, ['dynamodb:GetItem'], [subscriptions.tableArn]);
 
   allow(sweeper, ['dynamodb:Query'], [indexArn(deliveries, DELIVERIES_PENDING)]);
   allow(sweeper, ['dynamodb:BatchGetItem', 'dynamodb:Query', 'dynamodb:UpdateItem'], [deliveries.tableArn]);

@@ -2,9 +2,10 @@
 // subscription's deliveries in a time window, an event's deliveries, or one delivery with its
 // attempts. Attempt records never hold secrets; they were scrubbed when written.
 import * as z from 'zod';
+import { circuitOf, circuitView, type CircuitView } from './circuit';
 import { isSubscriptionId, parseDeliveryId } from './delivery-id';
 import { isoDateTime, parseInput } from './input';
-import { NotFoundError, ValidationError, type DeliveryRepository } from './ports';
+import { NotFoundError, ValidationError, type DeliveryRepository, type SubscriptionRepository } from './ports';
 import type { Attempt, Delivery } from './types';
 
 const statuses = ['pending', 'delivered', 'failed', 'paused'] as const;
@@ -30,12 +31,19 @@ const listByEvent = z.strictObject({
 });
 const show = z.strictObject({ action: z.literal('show'), deliveryId: z.string({ message: 'is required' }).min(1) });
 
+/** `circuit`: the subscription's circuit breaker, for a delivery that waits behind it (absent for a deleted subscription). */
 export type DeliveryQueryResponse =
-  | { deliveries: Delivery[]; cursor?: string }
-  | { delivery: Delivery; attempts: Attempt[] };
+  | { deliveries: Delivery[]; cursor?: string; circuit?: CircuitView }
+  | { delivery: Delivery; attempts: Attempt[]; circuit?: CircuitView };
 
 export interface DeliveryQueryDeps {
   deliveries: Pick<DeliveryRepository, 'get' | 'listByEvent' | 'listBySubscription' | 'listAttempts'>;
+  subscriptions: Pick<SubscriptionRepository, 'get'>;
+}
+
+async function circuitFor(deps: DeliveryQueryDeps, subscriptionId: string): Promise<{ circuit?: CircuitView }> {
+  const subscription = await deps.subscriptions.get(subscriptionId);
+  return subscription ? { circuit: circuitView(circuitOf(subscription)) } : {};
 }
 
 export async function queryDeliveries(deps: DeliveryQueryDeps, input: unknown): Promise<DeliveryQueryResponse> {
@@ -50,7 +58,8 @@ export async function queryDeliveries(deps: DeliveryQueryDeps, input: unknown): 
     }
     const delivery = await deps.deliveries.get(req.deliveryId);
     if (!delivery) throw new NotFoundError(`deliveryId: no delivery ${req.deliveryId}`);
-    return { delivery, attempts: await deps.deliveries.listAttempts(req.deliveryId) };
+    const [attempts, circuit] = await Promise.all([deps.deliveries.listAttempts(req.deliveryId), circuitFor(deps, delivery.subscriptionId)]);
+    return { delivery, attempts, ...circuit };
   }
   if (action === 'list') {
     if ('eventId' in input) {
@@ -69,7 +78,8 @@ export async function queryDeliveries(deps: DeliveryQueryDeps, input: unknown): 
       req.limit ?? 100,
       req.cursor,
     );
-    return page.cursor ? { deliveries: page.items, cursor: page.cursor } : { deliveries: page.items };
+    const circuit = await circuitFor(deps, req.subscriptionId);
+    return page.cursor ? { deliveries: page.items, cursor: page.cursor, ...circuit } : { deliveries: page.items, ...circuit };
   }
   throw new ValidationError('action: must be one of list, show');
 }

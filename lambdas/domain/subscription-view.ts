@@ -1,10 +1,11 @@
 // A subscription as support sees it. Secrets are masked everywhere but in the response that creates
 // them (create, rotate-secret), which is the only time they are shown.
+import { circuitOf, circuitView, type CircuitView } from './circuit';
 import { MASK, redactUrl } from './redaction';
 import type { BasicAuth, Subscription } from './types';
 
-/** The subscription's own shape, with every secret masked (unless revealed once). */
-export type SubscriptionView = Subscription;
+/** The subscription's own shape, with every secret masked (unless revealed once), and its circuit as support reads it. */
+export type SubscriptionView = Omit<Subscription, 'circuit'> & { circuit?: CircuitView };
 
 export function viewOf(subscription: Subscription, options: { reveal?: boolean } = {}): SubscriptionView {
   const reveal = options.reveal === true;
@@ -27,6 +28,7 @@ export function viewOf(subscription: Subscription, options: { reveal?: boolean }
   if (subscription.disabledReason) view.disabledReason = subscription.disabledReason;
   if (subscription.failingSince) view.failingSince = subscription.failingSince;
   if (subscription.runDeliveredAt) view.runDeliveredAt = subscription.runDeliveredAt;
+  view.circuit = circuitView(circuitOf(subscription));
   return view;
 }
 

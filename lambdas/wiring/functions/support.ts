@@ -14,7 +14,7 @@ export function buildResendDeps(env: Env, infra: Infrastructure): ResendDeps & {
 }
 
 export function buildDeliveryQueryDeps(env: Env, infra: Infrastructure): DeliveryQueryDeps & { log: Log } {
-  return { deliveries: deliveryRepository(env, infra), log: infra.log };
+  return { deliveries: deliveryRepository(env, infra), subscriptions: subscriptionRepository(env, infra), log: infra.log };
 }
 
 export function buildSubscriptionDeps(env: Env, infra: Infrastructure): SubscriptionDeps {
