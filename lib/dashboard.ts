@@ -23,6 +23,7 @@ const graphOf: Record<MetricName, ServiceGraph> = {
   DeliveriesFailed: 'deliveries',
   DeliveriesPaused: 'deliveries',
   DeliveriesResent: 'deliveries',
+  DeliveriesDeferred: 'deliveries',
   AttemptsDelivered: 'attempts',
   AttemptsHttpStatus: 'attempts',
   AttemptsTimeout: 'attempts',
@@ -38,7 +39,7 @@ const graphOf: Record<MetricName, ServiceGraph> = {
 
 const titles: Record<ServiceGraph, string> = {
   events: 'Events: ingested, rejected (to the DLQ), repeated',
-  deliveries: 'Deliveries: created, delivered, failed (given up), paused, resent',
+  deliveries: 'Deliveries: created, delivered, failed (given up), paused, resent, deferred',
   attempts: 'Attempts by outcome',
   latency: 'Attempt latency (ms)',
   retries: 'Retries: queued (SQS delay) vs scheduled (Scheduler)',

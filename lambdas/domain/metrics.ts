@@ -11,6 +11,8 @@ export type MetricName =
   | 'DeliveriesFailed'
   | 'DeliveriesPaused'
   | 'DeliveriesResent'
+  /** A due attempt handed back and woken later without being made (e.g. behind an open circuit, or at a subscription's limits). */
+  | 'DeliveriesDeferred'
   | 'AttemptsDelivered'
   | 'AttemptsHttpStatus'
   | 'AttemptsTimeout'

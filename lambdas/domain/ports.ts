@@ -114,6 +114,11 @@ export interface DeliveryRepository {
   /** Ends a delivery without an HTTP attempt (e.g. its subscription is gone), from the claimed state. */
   closeWithoutAttempt(delivery: Delivery, status: 'failed' | 'paused', reason: string, now: string): Promise<boolean>;
   /**
+   * Hands the claimed attempt back without making it (a deferral): due again at `until`, still
+   * pending, the attempt number given back. False when the delivery no longer holds that attempt.
+   */
+  deferClaimed(delivery: Delivery, until: string, reason: string, now: string): Promise<boolean>;
+  /**
    * Starts a fresh attempt budget now: status pending, budgetStart = attemptCount, trigger manual.
    * A planned delivery (not stored yet) is created so. Returns undefined when an attempt is in
    * flight (live lease) or the delivery is neither stored nor planned.

@@ -33,6 +33,17 @@ export function longestWait(policy: RetryPolicy): number {
 }
 
 /**
+ * How long one budget may last: every wait of a budget whose attempts all fail, each at its longest
+ * (jitter up). A delivery still waiting this long after its budget began (deferred, e.g. behind an
+ * open circuit) has had the time the promise gives it and is concluded `failed`.
+ */
+export function retryHorizonMs(policy: RetryPolicy): number {
+  let total = 0;
+  for (let k = 1; k < policy.maxAttempts; k += 1) total += waitAfterFailedAttempt(policy, k);
+  return Math.round(total * (1 + policy.jitter));
+}
+
+/**
  * The wait after failed attempt k: the policy's, or the receiver's Retry-After clamped between the
  * policy's wait and twice it (a receiver cannot make us hammer it, nor park a delivery for days)
  * and capped at the policy's longest wait; then jittered.

@@ -83,6 +83,11 @@ export interface Delivery {
   /** Why the delivery ended or paused without an HTTP attempt (e.g. subscription deleted). */
   statusReason?: string;
   completedAt?: string;
+  /** When the current budget began by a resend; absent for the first budget, which began at `createdAt`. */
+  budgetStartedAt?: string;
+  /** Set while the due attempt waits without being made (deferred, e.g. behind an open circuit): since when, and why. */
+  deferredSince?: string;
+  deferReason?: string;
 }
 
 export interface AttemptSummary {

@@ -141,8 +141,8 @@ describe('dashboard', () => {
 
   it('graphs events ingested and rejected, deliveries by fate, and attempts by outcome', () => {
     expect(lines('Events: ingested, rejected (to the DLQ), repeated')).toEqual(service(['EventsIngested', 'EventsRejected', 'EventsRepeated']));
-    expect(lines('Deliveries: created, delivered, failed (given up), paused, resent')).toEqual(
-      service(['DeliveriesCreated', 'DeliveriesDelivered', 'DeliveriesFailed', 'DeliveriesPaused', 'DeliveriesResent']),
+    expect(lines('Deliveries: created, delivered, failed (given up), paused, resent, deferred')).toEqual(
+      service(['DeliveriesCreated', 'DeliveriesDelivered', 'DeliveriesFailed', 'DeliveriesPaused', 'DeliveriesResent', 'DeliveriesDeferred']),
     );
     expect(lines('Attempts by outcome')).toEqual(service(['AttemptsDelivered', 'AttemptsHttpStatus', 'AttemptsTimeout', 'AttemptsNetwork', 'AttemptsBlocked']));
     expect(graph('Attempts by outcome').properties.stacked).toBe(true);
@@ -165,7 +165,7 @@ describe('dashboard', () => {
     // Typed by MetricName: a metric added to the domain without updating this list fails to compile.
     const written: Record<MetricName, true> = {
       EventsIngested: true, EventsRejected: true, EventsRepeated: true, DeliveriesCreated: true, DeliveriesDelivered: true,
-      DeliveriesFailed: true, DeliveriesPaused: true, DeliveriesResent: true, AttemptsDelivered: true, AttemptsHttpStatus: true,
+      DeliveriesFailed: true, DeliveriesPaused: true, DeliveriesResent: true, DeliveriesDeferred: true, AttemptsDelivered: true, AttemptsHttpStatus: true,
       AttemptsTimeout: true, AttemptsNetwork: true, AttemptsBlocked: true, AttemptLatency: true, RetriesQueued: true,
       RetriesScheduled: true, SweeperRecoveries: true, SweeperBacklogMinutes: true, SubscriptionsDisabled: true,
     };

@@ -220,6 +220,41 @@ describe('closeWithoutAttempt', () => {
   });
 });
 
+describe('deferClaimed', () => {
+  it('hands the claimed attempt back: same number due again later, watched, no lease, deferred since the first deferral', async () => {
+    const delivery = await stored({ attemptCount: 2, budgetStart: 0, nextTrigger: 'retry' });
+    const claimed = await claim(delivery, 3, 1);
+    expect(await repo.deferClaimed(claimed, at(30), 'circuit open', at(1.1))).toBe(true);
+    const deferred = await repo.get(delivery.deliveryId);
+    expect(deferred).toEqual({ ...delivery, nextAttemptAt: at(30), updatedAt: at(1.1), deferredSince: at(1.1), deferReason: 'circuit open' });
+    expect((await item(delivery))?.pendingShard).toBe(pendingShardOf(delivery.deliveryId, PENDING_SHARDS));
+    expect(await repo.claimAttempt({ deliveryId: delivery.deliveryId, attempt: 3 }, at(29), at(29.5))).toBeUndefined();
+
+    const again = await claim(delivery, 3, 30);
+    expect(await repo.deferClaimed(again, at(60), 'circuit open', at(30.1))).toBe(true);
+    expect(await repo.get(delivery.deliveryId)).toMatchObject({ deferredSince: at(1.1), nextAttemptAt: at(60), attemptCount: 2 });
+  });
+
+  it('an attempt made after a deferral ends the wait', async () => {
+    const delivery = await stored();
+    await repo.deferClaimed(await claim(delivery, 1, 1), at(5), 'at its limit', at(1.1));
+    const claimed = await claim(delivery, 1, 5);
+    const attempt = { deliveryId: delivery.deliveryId, number: 1, trigger: 'initial' as const, startedAt: at(5), durationMs: 5, outcome: 'timeout' as const };
+    expect(await repo.completeAttempt(claimed, attempt, { status: 'pending', nextAttemptAt: at(10) }, at(5.1))).toBe(true);
+    const raw = await item(delivery);
+    expect(raw).not.toHaveProperty('deferredSince');
+    expect(raw).not.toHaveProperty('deferReason');
+  });
+
+  it('returns false when the lease is no longer held', async () => {
+    const delivery = await stored();
+    const stale = await claim(delivery, 1, 1);
+    const takeover = await claim(delivery, 1, 3);
+    expect(await repo.deferClaimed(stale, at(10), 'circuit open', at(3.5))).toBe(false);
+    expect(await repo.get(delivery.deliveryId)).toEqual(takeover);
+  });
+});
+
 describe('restartBudget', () => {
   it('turns a failed delivery into a pending one with a fresh budget, due now', async () => {
     const delivery = await stored({
@@ -239,6 +274,7 @@ describe('restartBudget', () => {
       nextAttemptAt: at(100),
       nextTrigger: 'manual',
       updatedAt: at(100),
+      budgetStartedAt: at(100),
       completedAt: undefined,
       statusReason: undefined,
     });

@@ -118,6 +118,9 @@ export function deliveryToItem(delivery: Delivery, retentionDays: number): Item 
     lastAttempt: delivery.lastAttempt ? summaryToItem(delivery.lastAttempt) : undefined,
     statusReason: delivery.statusReason,
     completedAt: delivery.completedAt,
+    budgetStartedAt: delivery.budgetStartedAt,
+    deferredSince: delivery.deferredSince,
+    deferReason: delivery.deferReason,
     pendingShard: delivery.status === 'pending' ? pendingShard(delivery.deliveryId) : undefined,
     [TTL_ATTRIBUTE]: expiresAtOf(delivery.createdAt, retentionDays),
   });
@@ -140,6 +143,9 @@ export function deliveryFromItem(item: Item): Delivery {
     lastAttempt: item.lastAttempt ? summaryFromItem(item.lastAttempt as Item) : undefined,
     statusReason: optionalString(item, 'statusReason'),
     completedAt: optionalString(item, 'completedAt'),
+    budgetStartedAt: optionalString(item, 'budgetStartedAt'),
+    deferredSince: optionalString(item, 'deferredSince'),
+    deferReason: optionalString(item, 'deferReason'),
   });
 }
 

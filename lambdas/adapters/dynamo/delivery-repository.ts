@@ -25,7 +25,7 @@ import {
   type DeliveryKey,
 } from './delivery-items';
 import { DeliveryReader } from './delivery-reader';
-import { claimUpdate, closeUpdate, completeUpdate, restartUpdate, watchUpdate, type Creation } from './delivery-updates';
+import { claimUpdate, closeUpdate, completeUpdate, deferUpdate, restartUpdate, watchUpdate, type Creation } from './delivery-updates';
 import { expiresAtOf, type Item } from './item';
 import type { TableNames } from './table-names';
 
@@ -158,6 +158,11 @@ export class DynamoDeliveryRepository implements DeliveryRepository {
   async closeWithoutAttempt(delivery: Delivery, status: 'failed' | 'paused', reason: string, now: string): Promise<boolean> {
     if (delivery.leaseUntil === undefined) return false;
     return (await this.tryUpdate(closeUpdate(this.tables.deliveries, delivery, status, reason, now))) !== undefined;
+  }
+
+  async deferClaimed(delivery: Delivery, until: string, reason: string, now: string): Promise<boolean> {
+    if (delivery.leaseUntil === undefined) return false;
+    return (await this.tryUpdate(deferUpdate(this.tables.deliveries, delivery, until, reason, now))) !== undefined;
   }
 
   async restartBudget(delivery: Delivery, now: string): Promise<Delivery | undefined> {

@@ -91,12 +91,15 @@ export function completeUpdate(
   if (conclusion.status === 'pending') {
     // Waiting for a retry: under the sweeper's watch (the pending index) until it settles.
     update =
-      'SET #status = :status, lastAttempt = :last, updatedAt = :now, nextAttemptAt = :next, nextTrigger = :retry, pendingShard = :shard REMOVE leaseUntil';
+      'SET #status = :status, lastAttempt = :last, updatedAt = :now, nextAttemptAt = :next, nextTrigger = :retry, pendingShard = :shard ' +
+      'REMOVE leaseUntil, deferredSince, deferReason';
     values[':next'] = conclusion.nextAttemptAt;
     values[':retry'] = 'retry';
     values[':shard'] = pendingShard(delivery.deliveryId);
   } else {
-    update = 'SET #status = :status, lastAttempt = :last, updatedAt = :now, completedAt = :now REMOVE leaseUntil, nextAttemptAt, nextTrigger, pendingShard';
+    update =
+      'SET #status = :status, lastAttempt = :last, updatedAt = :now, completedAt = :now ' +
+      'REMOVE leaseUntil, nextAttemptAt, nextTrigger, pendingShard, deferredSince, deferReason';
   }
   return {
     TableName: tableName,
@@ -121,13 +124,39 @@ export function closeUpdate(
     ConditionExpression: HOLDS_LEASE,
     // No HTTP attempt happened, so the claimed attempt number is given back.
     UpdateExpression:
-      'SET #status = :status, statusReason = :reason, completedAt = :now, updatedAt = :now, attemptCount = :prev REMOVE leaseUntil, nextAttemptAt, nextTrigger, pendingShard',
+      'SET #status = :status, statusReason = :reason, completedAt = :now, updatedAt = :now, attemptCount = :prev ' +
+      'REMOVE leaseUntil, nextAttemptAt, nextTrigger, pendingShard, deferredSince, deferReason',
     ExpressionAttributeNames: { '#status': 'status' },
     ExpressionAttributeValues: {
       ':n': delivery.attemptCount,
       ':prev': delivery.attemptCount - 1,
       ':heldLease': delivery.leaseUntil,
       ':status': status,
+      ':reason': reason,
+      ':now': now,
+    },
+  };
+}
+
+/**
+ * Hands a claimed attempt back without making it: the attempt number is given back, the lease
+ * released, and the attempt is due again at `until`, under the sweeper's watch (the pending index)
+ * so that a lost wake-up is found. `deferredSince` keeps the start of the wait across deferrals.
+ */
+export function deferUpdate(tableName: string, delivery: Delivery, until: string, reason: string, now: string): UpdateCommandInput {
+  return {
+    TableName: tableName,
+    Key: { eventId: delivery.eventId, subscriptionId: delivery.subscriptionId },
+    ConditionExpression: HOLDS_LEASE,
+    UpdateExpression:
+      'SET attemptCount = :prev, nextAttemptAt = :until, pendingShard = :shard, updatedAt = :now, ' +
+      'deferredSince = if_not_exists(deferredSince, :now), deferReason = :reason REMOVE leaseUntil',
+    ExpressionAttributeValues: {
+      ':n': delivery.attemptCount,
+      ':prev': delivery.attemptCount - 1,
+      ':heldLease': delivery.leaseUntil,
+      ':until': until,
+      ':shard': pendingShard(delivery.deliveryId),
       ':reason': reason,
       ':now': now,
     },
@@ -158,8 +187,8 @@ export function restartUpdate(tableName: string, key: DeliveryKey, creation: Cre
         : 'updatedAt = :seen AND attribute_not_exists(leaseUntil) OR updatedAt = :seen AND leaseUntil < :now',
     UpdateExpression:
       'SET #status = :pending, attemptCount = if_not_exists(attemptCount, :zero), budgetStart = if_not_exists(attemptCount, :zero), ' +
-      'nextAttemptAt = :now, nextTrigger = :manual, pendingShard = :shard, updatedAt = :now, ' +
-      `${creationSets(creation, values)} REMOVE leaseUntil, completedAt, statusReason`,
+      'nextAttemptAt = :now, nextTrigger = :manual, pendingShard = :shard, updatedAt = :now, budgetStartedAt = :now, ' +
+      `${creationSets(creation, values)} REMOVE leaseUntil, completedAt, statusReason, deferredSince, deferReason`,
     ExpressionAttributeNames: { '#status': 'status' },
     ExpressionAttributeValues: values,
     ReturnValues: 'ALL_NEW',
