@@ -2,6 +2,7 @@
 // Secrets are shown once, in the response that sets them (create, rotate-secret); every other
 // response redacts them.
 import { randomBytes } from 'node:crypto';
+import type * as z from 'zod';
 import { parseInput } from './input';
 import type { Log } from './log';
 import { NotFoundError, ValidationError, type Clock, type SubscriptionRepository } from './ports';
@@ -30,100 +31,139 @@ export interface SubscriptionDeps {
 
 export async function handleSubscriptionAction(deps: SubscriptionDeps, input: unknown): Promise<SubscriptionsResponse> {
   const action = actionOf(input);
-  const now = deps.clock.now().toISOString();
-  switch (action) {
-    case 'create': {
-      const req = parseInput(actions.create, input, 'create request');
-      const target = parseTargetUrl(req.url, deps.rules);
-      if (target.basicAuth && req.basicAuth) throw new ValidationError('give Basic auth either in the url or as `basicAuth`, not both');
-      const secret = req.signingSecret === undefined ? newSigningSecret() : validateSigningSecret(req.signingSecret);
-      const subscription: Subscription = {
-        id: (deps.newId ?? newSubscriptionId)(),
-        url: target.url,
-        basicAuth: req.basicAuth ?? target.basicAuth,
-        eventTypes: req.eventTypes,
-        headers: req.headers,
-        signingSecrets: [{ secret, createdAt: now }],
-        description: req.description,
-        status: 'active',
-        createdAt: now,
-        updatedAt: now,
-      };
-      await deps.repository.create(subscription);
-      deps.log.info('subscription created', { subscriptionId: subscription.id, url: redactUrl(subscription.url) });
-      return { subscription: viewOf(subscription, { reveal: true }) };
-    }
-    case 'get': {
-      const req = parseInput(actions.get, input, 'get request');
-      return { subscription: viewOf(await load(deps, req.id, { includeDeleted: true })) };
-    }
-    case 'list': {
-      const req = parseInput(actions.list, input, 'list request');
-      const statuses: SubscriptionStatus[] = req.status ? [req.status] : ['active', 'disabled'];
-      const lists = await Promise.all(statuses.map((s) => deps.repository.listByStatus(s)));
-      const all = lists.flat().sort((a, b) => a.createdAt.localeCompare(b.createdAt));
-      return { subscriptions: all.map((s) => viewOf(s)) };
-    }
-    case 'update': {
-      const req = parseInput(actions.update, input, 'update request');
-      const changes = Object.keys(req).filter((k) => k !== 'action' && k !== 'id');
-      if (changes.length === 0) {
-        throw new ValidationError('update request changes nothing: give at least one of `url`, `basicAuth`, `eventTypes`, `headers`, `description`');
-      }
-      const current = await load(deps, req.id);
-      const next: Subscription = { ...current, updatedAt: now };
-      if (req.url !== undefined) {
-        const target = parseTargetUrl(req.url, deps.rules);
-        // `basicAuth: null` (remove) next to userinfo (set) is as contradictory as two sets of credentials.
-        if (target.basicAuth && req.basicAuth !== undefined) throw new ValidationError('give Basic auth either in the url or as `basicAuth`, not both');
-        next.url = target.url;
-        if (target.basicAuth) next.basicAuth = target.basicAuth;
-      }
-      if (req.basicAuth !== undefined) next.basicAuth = req.basicAuth ?? undefined;
-      if (req.eventTypes !== undefined) next.eventTypes = req.eventTypes ?? undefined;
-      if (req.headers !== undefined) next.headers = req.headers ?? undefined;
-      if (req.description !== undefined) next.description = req.description ?? undefined;
-      await deps.repository.put(next, current.updatedAt);
-      deps.log.info('subscription updated', { subscriptionId: next.id, fields: changes });
-      return { subscription: viewOf(next) };
-    }
-    case 'disable':
-    case 'enable':
-    case 'delete': {
-      const req = parseInput(actions[action], input, `${action} request`);
-      const current = await load(deps, req.id);
-      const next: Subscription = { ...current, updatedAt: now };
-      if (action === 'enable') {
-        next.status = 'active';
-        delete next.disabledReason;
-        delete next.failingSince;
-        delete next.runDeliveredAt;
-      } else if (action === 'disable') {
-        next.status = 'disabled';
-        next.disabledReason = 'manual';
-      } else {
-        next.status = 'deleted';
-        delete next.disabledReason;
-      }
-      await deps.repository.put(next, current.updatedAt);
-      deps.log.info(`subscription ${action}d`, { subscriptionId: next.id });
-      return { subscription: viewOf(next) };
-    }
-    case 'rotate-secret': {
-      const req = parseInput(actions['rotate-secret'], input, 'rotate-secret request');
-      const current = await load(deps, req.id);
-      const secret = req.signingSecret === undefined ? newSigningSecret() : validateSigningSecret(req.signingSecret);
-      const next: Subscription = {
-        ...current,
-        signingSecrets: rotateSecrets(current.signingSecrets, secret, deps.clock.now(), deps.secretGraceMs),
-        updatedAt: now,
-      };
-      await deps.repository.put(next, current.updatedAt);
-      deps.log.info('subscription signing secret rotated', { subscriptionId: next.id, graceMs: deps.secretGraceMs });
-      // The new secret is shown this once; the view masks every secret.
-      return { subscription: viewOf(next), signingSecret: secret };
-    }
+  return ACTIONS[action](deps, input, deps.clock.now().toISOString());
+}
+
+type ActionHandler = (deps: SubscriptionDeps, input: unknown, now: string) => Promise<SubscriptionsResponse>;
+type Request<A extends SubscriptionAction> = z.output<(typeof actions)[A]>;
+
+/** An action's handler, given its input already validated against the action's schema. */
+function handler<S extends z.ZodObject<{ action: z.ZodLiteral<SubscriptionAction> }>>(
+  schema: S,
+  run: (deps: SubscriptionDeps, req: z.output<S>, now: string) => Promise<SubscriptionsResponse>,
+): ActionHandler {
+  const what = `${schema.shape.action.value} request`;
+  return (deps, input, now) => run(deps, parseInput(schema, input, what), now);
+}
+
+/** One handler per action; the compiler insists on one for every action subscription-input.ts names. */
+const ACTIONS: Record<SubscriptionAction, ActionHandler> = {
+  create: handler(actions.create, create),
+  get: handler(actions.get, get),
+  list: handler(actions.list, list),
+  update: handler(actions.update, update),
+  disable: handler(actions.disable, disable),
+  enable: handler(actions.enable, enable),
+  delete: handler(actions.delete, remove),
+  'rotate-secret': handler(actions['rotate-secret'], rotateSecret),
+};
+
+async function create(deps: SubscriptionDeps, req: Request<'create'>, now: string): Promise<SubscriptionsResponse> {
+  const target = parseTargetUrl(req.url, deps.rules);
+  if (target.basicAuth && req.basicAuth) throw new ValidationError('give Basic auth either in the url or as `basicAuth`, not both');
+  const secret = req.signingSecret === undefined ? newSigningSecret() : validateSigningSecret(req.signingSecret);
+  const subscription: Subscription = {
+    id: (deps.newId ?? newSubscriptionId)(),
+    url: target.url,
+    basicAuth: req.basicAuth ?? target.basicAuth,
+    eventTypes: req.eventTypes,
+    headers: req.headers,
+    signingSecrets: [{ secret, createdAt: now }],
+    description: req.description,
+    status: 'active',
+    createdAt: now,
+    updatedAt: now,
+  };
+  await deps.repository.create(subscription);
+  deps.log.info('subscription created', { subscriptionId: subscription.id, url: redactUrl(subscription.url) });
+  return { subscription: viewOf(subscription, { reveal: true }) };
+}
+
+async function get(deps: SubscriptionDeps, req: Request<'get'>): Promise<SubscriptionsResponse> {
+  return { subscription: viewOf(await load(deps, req.id, { includeDeleted: true })) };
+}
+
+async function list(deps: SubscriptionDeps, req: Request<'list'>): Promise<SubscriptionsResponse> {
+  const statuses: SubscriptionStatus[] = req.status ? [req.status] : ['active', 'disabled'];
+  const lists = await Promise.all(statuses.map((s) => deps.repository.listByStatus(s)));
+  const all = lists.flat().sort((a, b) => a.createdAt.localeCompare(b.createdAt));
+  return { subscriptions: all.map((s) => viewOf(s)) };
+}
+
+async function update(deps: SubscriptionDeps, req: Request<'update'>, now: string): Promise<SubscriptionsResponse> {
+  const changes = Object.keys(req).filter((k) => k !== 'action' && k !== 'id');
+  if (changes.length === 0) {
+    throw new ValidationError('update request changes nothing: give at least one of `url`, `basicAuth`, `eventTypes`, `headers`, `description`');
   }
+  const current = await load(deps, req.id);
+  const next: Subscription = { ...current, updatedAt: now };
+  if (req.url !== undefined) {
+    const target = parseTargetUrl(req.url, deps.rules);
+    // `basicAuth: null` (remove) next to userinfo (set) is as contradictory as two sets of credentials.
+    if (target.basicAuth && req.basicAuth !== undefined) throw new ValidationError('give Basic auth either in the url or as `basicAuth`, not both');
+    next.url = target.url;
+    if (target.basicAuth) next.basicAuth = target.basicAuth;
+  }
+  if (req.basicAuth !== undefined) next.basicAuth = req.basicAuth ?? undefined;
+  if (req.eventTypes !== undefined) next.eventTypes = req.eventTypes ?? undefined;
+  if (req.headers !== undefined) next.headers = req.headers ?? undefined;
+  if (req.description !== undefined) next.description = req.description ?? undefined;
+  await deps.repository.put(next, current.updatedAt);
+  deps.log.info('subscription updated', { subscriptionId: next.id, fields: changes });
+  return { subscription: viewOf(next) };
+}
+
+async function disable(deps: SubscriptionDeps, req: Request<'disable'>, now: string): Promise<SubscriptionsResponse> {
+  return replace(deps, req.id, now, 'subscription disabled', (next) => {
+    next.status = 'disabled';
+    next.disabledReason = 'manual';
+  });
+}
+
+/** Active again, with a clean slate: no reason, no failing run. */
+async function enable(deps: SubscriptionDeps, req: Request<'enable'>, now: string): Promise<SubscriptionsResponse> {
+  return replace(deps, req.id, now, 'subscription enabled', (next) => {
+    next.status = 'active';
+    delete next.disabledReason;
+    delete next.failingSince;
+    delete next.runDeliveredAt;
+  });
+}
+
+/** Kept as `deleted` (get still shows it); its pending deliveries fail when they come up. */
+async function remove(deps: SubscriptionDeps, req: Request<'delete'>, now: string): Promise<SubscriptionsResponse> {
+  return replace(deps, req.id, now, 'subscription deleted', (next) => {
+    next.status = 'deleted';
+    delete next.disabledReason;
+  });
+}
+
+async function rotateSecret(deps: SubscriptionDeps, req: Request<'rotate-secret'>, now: string): Promise<SubscriptionsResponse> {
+  let secret = '';
+  const rotated = await replace(deps, req.id, now, 'subscription signing secret rotated', (next) => {
+    // Checked once the subscription is known to exist, so an unknown id is the error reported first.
+    secret = req.signingSecret === undefined ? newSigningSecret() : validateSigningSecret(req.signingSecret);
+    next.signingSecrets = rotateSecrets(next.signingSecrets, secret, deps.clock.now(), deps.secretGraceMs);
+  }, { graceMs: deps.secretGraceMs });
+  // The new secret is shown this once; the view masks every secret.
+  return { ...rotated, signingSecret: secret };
+}
+
+/** Read-modify-write of a live subscription: `change` edits a copy, stored only if nobody changed it meanwhile. */
+async function replace(
+  deps: SubscriptionDeps,
+  id: string,
+  now: string,
+  logMessage: string,
+  change: (next: Subscription) => void,
+  logFields: Record<string, unknown> = {},
+): Promise<{ subscription: SubscriptionView }> {
+  const current = await load(deps, id);
+  const next: Subscription = { ...current, updatedAt: now };
+  change(next);
+  await deps.repository.put(next, current.updatedAt);
+  deps.log.info(logMessage, { subscriptionId: next.id, ...logFields });
+  return { subscription: viewOf(next) };
 }
 
 function actionOf(input: unknown): SubscriptionAction {

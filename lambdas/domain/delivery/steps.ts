@@ -1,0 +1,81 @@
+// What the steps of one attempt (send-attempt.ts) hand each other. Each step takes the stage before
+// it and returns the next stage, or a Stop carrying the attempt's final outcome.
+import type { LogFields } from '../log';
+import type { Metrics } from '../metrics';
+import type { AttemptConclusion, DeliveryRepository, HttpResult, WakeupQueue, WakeupScheduler, WebhookClient } from '../ports';
+import type { RetryPolicy } from '../retry-policy';
+import type { HealthDeps } from '../subscription-health';
+import type { SubscriptionLookup } from '../subscription-lookup';
+import type { Attempt, Delivery, DeliveryWakeup, EventRecord, Subscription } from '../types';
+
+export interface SendDeps extends Omit<HealthDeps, 'forget'> {
+  deliveries: DeliveryRepository;
+  subscriptions: Pick<SubscriptionLookup, 'get' | 'forget'>;
+  webhook: WebhookClient;
+  wakeups: Pick<WakeupQueue, 'sendDelayed'>;
+  scheduler: WakeupScheduler;
+  policy: RetryPolicy;
+  attemptTimeoutMs: number;
+  userAgent: string;
+  /** Uniform in [0, 1) for retry jitter; Math.random by default. */
+  random?: () => number;
+  metrics?: Metrics;
+}
+
+export type SendOutcome =
+  | { kind: 'attempted'; attempt: Attempt; conclusion: Delivery['status'] }
+  | { kind: 'closed'; status: 'failed' | 'paused'; reason: string }
+  | { kind: 'skipped'; reason: string };
+
+export interface WakeupContext {
+  /** The queue has handed this message out before: an earlier try may have stopped half-way. */
+  redelivered: boolean;
+}
+
+/** The attempt ends here with this outcome; no later step runs. */
+export interface Stop {
+  stop: SendOutcome;
+}
+
+export function stop(outcome: SendOutcome): Stop {
+  return { stop: outcome };
+}
+
+export function isStop<S extends object>(value: S | Stop): value is Stop {
+  return 'stop' in value;
+}
+
+/** This sender holds the delivery's lease for `wakeup.attempt`. */
+export interface Claimed {
+  wakeup: DeliveryWakeup;
+  delivery: Delivery;
+  /** Undefined when the event is no longer stored (retention expired). */
+  event: EventRecord | undefined;
+  /** Ids for every log line of this attempt. */
+  fields: LogFields;
+}
+
+/** Claimed, with the event to send and an active subscription to send it to. */
+export interface Ready extends Claimed {
+  event: EventRecord;
+  subscription: Subscription;
+}
+
+export interface Posted extends Ready {
+  startedAt: Date;
+  endedAt: Date;
+  result: HttpResult;
+}
+
+/** The attempt as the attempt log will keep it: classified, secrets scrubbed. */
+export interface Classified extends Ready {
+  attempt: Attempt;
+  endedAt: Date;
+  /** The receiver's Retry-After, when it sent one the retry policy honours. */
+  retryAfterMs?: number;
+}
+
+/** The attempt is recorded and the delivery moved to `conclusion`. */
+export interface Concluded extends Classified {
+  conclusion: AttemptConclusion;
+}
