@@ -14,13 +14,13 @@ export const SERVICE_NAME = 'crm-webhooks';
 export interface EnvironmentSources {
   config: StackConfig;
   tables: Record<TableId, dynamodb.ITable>;
-  queues: { deliveries: sqs.IQueue; eventsDlq: sqs.IQueue };
+  queues: { deliveries: sqs.IQueue; slowDeliveries: sqs.IQueue; eventsDlq: sqs.IQueue };
   scheduler: { group: scheduler.IScheduleGroup; role: iam.IRole };
   notifications: sns.ITopic;
 }
 
-/** ALLOW_HTTP stays unset in AWS: webhook targets there must be https. */
-type StackProvidedKey = Exclude<ConfigKey, 'ALLOW_HTTP'>;
+/** ALLOW_HTTP stays unset in AWS: webhook targets there must be https. SENDER_LANE is the slow sender's own (functions.ts). */
+type StackProvidedKey = Exclude<ConfigKey, 'ALLOW_HTTP' | 'SENDER_LANE'>;
 
 export function functionEnvironment({ config, tables, queues, scheduler, notifications }: EnvironmentSources): Record<string, string> {
   const service: Record<StackProvidedKey, string> = {
@@ -48,6 +48,12 @@ export function functionEnvironment({ config, tables, queues, scheduler, notific
     // No private or loopback targets in AWS unless an allowlist is configured.
     TARGET_ALLOWLIST: config.targetAllowlist,
     NOTIFY_TOPIC_ARN: notifications.topicArn,
+    CIRCUIT_FAILURE_THRESHOLD: String(config.circuitFailureThreshold),
+    CIRCUIT_FIRST_PROBE_MS: String(config.circuitFirstProbeMs),
+    CIRCUIT_MAX_PROBE_MS: String(config.circuitMaxProbeMs),
+    SLOW_ATTEMPT_MS: String(config.slowAttemptMs),
+    SLOW_LANE_MS: String(config.slowLaneMs),
+    SLOW_DELIVERIES_QUEUE_URL: queues.slowDeliveries.queueUrl,
   };
   return {
     ...service,

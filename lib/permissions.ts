@@ -16,7 +16,7 @@ import type { TableId } from './tables';
 
 export interface PermissionTargets {
   tables: Record<TableId, dynamodb.ITable>;
-  queues: { deliveries: sqs.IQueue; eventsDlq: sqs.IQueue };
+  queues: { deliveries: sqs.IQueue; slowDeliveries: sqs.IQueue; eventsDlq: sqs.IQueue };
   scheduler: { schedulesArn: string; role: iam.IRole };
   notifications: { topic: sns.ITopic; key: kms.IKey };
 }
@@ -27,7 +27,8 @@ export function grantFunctionPermissions(functions: Record<FunctionId, lambda.IF
   const allow = (fn: lambda.IFunction, actions: string[], resources: string[], conditions?: iam.Conditions) =>
     fn.addToRolePolicy(new iam.PolicyStatement({ actions, resources, conditions }));
 
-  const { ingest, sender, resend, sweeper } = functions;
+  const { ingest, resend, sweeper } = functions;
+  const slowQueue = targets.queues.slowDeliveries.queueArn;
   allow(ingest, ['dynamodb:PutItem', 'dynamodb:GetItem'], [events.tableArn]);
   // Deliveries are stored by their first claim; ingest writes only those of disabled subscriptions
   // (paused, conditional puts) and reads an event's deliveries when the event comes again.
@@ -36,22 +37,28 @@ export function grantFunctionPermissions(functions: Record<FunctionId, lambda.IF
   allow(ingest, ['dynamodb:Query'], [indexArn(subscriptions, SUBSCRIPTIONS_BY_STATUS)]);
   // The events DLQ too: an invalid event is parked there with its reason, not retried.
   allow(ingest, ['sqs:SendMessage'], [deliveriesQueue, targets.queues.eventsDlq.queueArn]);
+  // Fan-out sends degraded subscriptions' first wake-ups to the slow lane.
+  allow(ingest, ['sqs:SendMessage'], [slowQueue]);
 
-  allow(sender, ['dynamodb:GetItem', 'dynamodb:UpdateItem'], [deliveries.tableArn]);
-  allow(sender, ['dynamodb:GetItem'], [events.tableArn]);
-  // Reads the subscription; writes it only when its health changes (failing, disabled after 410 or days of failures).
-  allow(sender, ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'], [subscriptions.tableArn]);
-  allow(sender, ['sns:Publish'], [targets.notifications.topic.topicArn]);
-  // The topic is encrypted: SNS encrypts each published message with a data key made under the
-  // publisher's identity, so publishing needs the documented key actions, on the topic's key only.
-  allow(sender, PUBLISH_KEY_ACTIONS, [targets.notifications.key.keyArn]);
-  allow(sender, ['dynamodb:PutItem'], [attempts.tableArn]);
-  allow(sender, ['sqs:SendMessage'], [deliveriesQueue]);
-  allow(sender, ['scheduler:CreateSchedule'], [targets.scheduler.schedulesArn]);
-  // Creating a schedule passes the scheduler role; it may be passed to the Scheduler and nothing else.
-  allow(sender, ['iam:PassRole'], [targets.scheduler.role.roleArn], {
-    StringEquals: { 'iam:PassedToService': SCHEDULER_SERVICE },
-  });
+  // The slow lane's sender runs the sender's code: the same rights. Either lane may wake the other.
+  for (const sender of [functions.sender, functions.slowSender]) {
+    allow(sender, ['dynamodb:GetItem', 'dynamodb:UpdateItem'], [deliveries.tableArn]);
+    allow(sender, ['dynamodb:GetItem'], [events.tableArn]);
+    // Reads the subscription; writes it only when its health or circuit changes (failing, disabled,
+    // a run of failures, a probe, a slow attempt), each with a conditional update.
+    allow(sender, ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'], [subscriptions.tableArn]);
+    allow(sender, ['sns:Publish'], [targets.notifications.topic.topicArn]);
+    // The topic is encrypted: SNS encrypts each published message with a data key made under the
+    // publisher's identity, so publishing needs the documented key actions, on the topic's key only.
+    allow(sender, PUBLISH_KEY_ACTIONS, [targets.notifications.key.keyArn]);
+    allow(sender, ['dynamodb:PutItem'], [attempts.tableArn]);
+    allow(sender, ['sqs:SendMessage'], [deliveriesQueue, slowQueue]);
+    allow(sender, ['scheduler:CreateSchedule'], [targets.scheduler.schedulesArn]);
+    // Creating a schedule passes the scheduler role; it may be passed to the Scheduler and nothing else.
+    allow(sender, ['iam:PassRole'], [targets.scheduler.role.roleArn], {
+      StringEquals: { 'iam:PassedToService': SCHEDULER_SERVICE },
+    });
+  }
 
   allow(resend, ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:UpdateItem'], [deliveries.tableArn]);
   // An event's plan names its deliveries not attempted yet; a delivered attempt kept on the delivery

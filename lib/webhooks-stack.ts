@@ -45,7 +45,7 @@ export class WebhooksStack extends Stack {
       scheduler: this.scheduler,
       notifications: this.notifications.topic,
     });
-    this.functions = new Functions(this, 'Functions', { environment });
+    this.functions = new Functions(this, 'Functions', { environment, reservedConcurrency: { slowSender: this.config.slowSenderConcurrency } });
     grantFunctionPermissions(this.functions.byId, {
       tables: this.tables.byId,
       queues: this.queues,
@@ -56,6 +56,7 @@ export class WebhooksStack extends Stack {
       functions: this.functions.byId,
       queues: this.queues,
       senderMaxConcurrency: this.config.senderMaxConcurrency,
+      slowSenderConcurrency: this.config.slowSenderConcurrency,
     });
 
     this.alarms = new Alarms(this, 'Alarms', {
@@ -78,6 +79,7 @@ export class WebhooksStack extends Stack {
     output('EventsQueueArn', this.queues.events.queueArn, 'Grant the CRM sqs:SendMessage on this queue');
     output('EventsDlqUrl', this.queues.eventsDlq.queueUrl, 'Invalid or undeliverable events, with the reason');
     output('DeliveriesQueueUrl', this.queues.deliveries.queueUrl, 'Wakes the sender; DynamoDB holds the state');
+    output('SlowDeliveriesQueueUrl', this.queues.slowDeliveries.queueUrl, 'The slow lane: wakes the slow sender for degraded subscriptions');
     output('ResendFunctionName', this.functions.byId.resend.functionName, 'Invoke with a resend payload');
     output('SubscriptionsFunctionName', this.functions.byId.subscriptions.functionName, 'Invoke with a subscriptions payload');
     output('DeliveriesFunctionName', this.functions.byId.deliveries.functionName, 'Invoke with a deliveries query (list, show)');

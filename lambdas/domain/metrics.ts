@@ -24,7 +24,13 @@ export type MetricName =
   | 'SweeperRecoveries'
   /** Whole minutes of the fan-out log past the grace period that the sweeper has not read yet (0 when it keeps up). */
   | 'SweeperBacklogMinutes'
-  | 'SubscriptionsDisabled';
+  | 'SubscriptionsDisabled'
+  /** Circuits opened by a run of failures, closed by a successful probe, and probes made. */
+  | 'CircuitsOpened'
+  | 'CircuitsClosed'
+  | 'CircuitProbes'
+  /** Wake-ups the main lane handed to the slow lane (the subscription is degraded). */
+  | 'DeliveriesToSlowLane';
 
 export interface Metrics {
   count(name: MetricName, value?: number): void;

@@ -24,6 +24,8 @@ export interface Infrastructure {
   clock?: Clock;
   /** Replacements for the SQS and Scheduler adapters (the local runtime wakes the sender in process). */
   wakeups?: WakeupQueue;
+  /** The slow lane's queue, in process. */
+  slowWakeups?: WakeupQueue;
   scheduler?: WakeupScheduler;
   webhook?: WebhookClient;
   /** Replacement for the events DLQ adapter (the local runtime parks rejected events in process). */

@@ -1,8 +1,10 @@
 // What the steps of one attempt (send-attempt.ts) hand each other. Each step takes the stage before
 // it and returns the next stage, or a Stop carrying the attempt's final outcome.
 import type { LogFields } from '../log';
+import type { CircuitPolicy } from '../circuit';
+import type { Lane } from '../lanes';
 import type { Metrics } from '../metrics';
-import type { AttemptConclusion, DeliveryRepository, HttpResult, WakeupQueue, WakeupScheduler, WebhookClient } from '../ports';
+import type { AttemptConclusion, CircuitRepository, DeliveryRepository, HttpResult, WakeupQueue, WakeupScheduler, WebhookClient } from '../ports';
 import type { RetryPolicy } from '../retry-policy';
 import type { HealthDeps } from '../subscription-health';
 import type { SubscriptionLookup } from '../subscription-lookup';
@@ -20,10 +22,18 @@ export interface SendDeps extends Omit<HealthDeps, 'forget'> {
   /** Uniform in [0, 1) for retry jitter; Math.random by default. */
   random?: () => number;
   metrics?: Metrics;
+  circuits: CircuitRepository;
+  circuitPolicy: CircuitPolicy;
+  /** The queue this sender consumes (lanes.ts). */
+  lane: Lane;
+  /** The slow lane's queue; absent: one lane. */
+  slowWakeups?: Pick<WakeupQueue, 'sendDelayed'>;
 }
 
 export type SendOutcome =
   | { kind: 'attempted'; attempt: Attempt; conclusion: Delivery['status'] }
+  /** Not attempted now (the circuit is open): the attempt was handed back and wakes at `until`. */
+  | { kind: 'deferred'; until: string; reason: string }
   | { kind: 'closed'; status: 'failed' | 'paused'; reason: string }
   | { kind: 'skipped'; reason: string };
 
@@ -59,6 +69,10 @@ export interface Claimed {
 export interface Ready extends Claimed {
   event: EventRecord;
   subscription: Subscription;
+  /** This attempt is the circuit's probe (circuit-gate.ts): its outcome closes or re-opens the circuit. */
+  probe?: boolean;
+  /** The attempt was seen slow while in flight and the subscription marked for the slow lane already. */
+  slowMarked?: boolean;
 }
 
 export interface Posted extends Ready {

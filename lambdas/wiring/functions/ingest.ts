@@ -3,7 +3,7 @@ import { loadConfig } from '../../config';
 import { FanoutTargets } from '../../domain/fanout-targets';
 import type { IngestDeps } from '../../domain/ingest';
 import { deliveryRepository, fanoutLog, required, subscriptionRepository, systemClock, type Env, type Infrastructure } from '../common';
-import { wakeupQueue } from '../wakeups';
+import { slowWakeupQueue, wakeupQueue } from '../wakeups';
 
 export function buildIngestDeps(env: Env, infra: Infrastructure): IngestDeps {
   const config = loadConfig(env, ['EVENTS_DLQ_URL', 'SUBSCRIPTION_CACHE_MS', 'MAX_EVENT_BYTES']);
@@ -13,6 +13,7 @@ export function buildIngestDeps(env: Env, infra: Infrastructure): IngestDeps {
     fanoutLog: fanoutLog(env, infra),
     fanoutTargets: new FanoutTargets(subscriptionRepository(env, infra), clock, config.SUBSCRIPTION_CACHE_MS),
     wakeups: wakeupQueue(env, infra),
+    slowWakeups: slowWakeupQueue(env, infra),
     deadLetters: infra.deadLetters ?? new SqsDeadLetters({ sqs: required(infra.clients.sqs, 'SQS'), queueUrl: config.EVENTS_DLQ_URL }),
     clock,
     log: infra.log,

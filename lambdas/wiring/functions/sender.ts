@@ -2,15 +2,17 @@ import { parseAllowlist } from '../../adapters/http/target-guard';
 import { UndiciWebhookClient } from '../../adapters/http/webhook-client';
 import { EventBridgeWakeupScheduler } from '../../adapters/scheduler/scheduler-wakeups';
 import { SnsNotifier } from '../../adapters/sns/sns-notifier';
-import { ConfigError, loadConfig, retryKeys } from '../../config';
+import { DynamoCircuitRepository } from '../../adapters/dynamo/circuit-repository';
+import { circuitKeys, ConfigError, loadConfig, retryKeys, tableKeys } from '../../config';
+import { LEASE_MARGIN_MS } from '../../domain/delivery/claim';
 import type { Notifier, WakeupScheduler } from '../../domain/ports';
 import type { SendDeps } from '../../domain/send-attempt';
 import { SubscriptionLookup } from '../../domain/subscription-lookup';
 import { deliveryRepository, required, subscriptionRepository, systemClock, USER_AGENT, type Env, type Infrastructure } from '../common';
-import { wakeupQueue } from '../wakeups';
+import { slowWakeupQueue, wakeupQueue } from '../wakeups';
 
 export function buildSendDeps(env: Env, infra: Infrastructure): SendDeps {
-  const config = loadConfig(env, [...retryKeys, 'ATTEMPT_TIMEOUT_MS', 'SUBSCRIPTION_CACHE_MS', 'FAILING_DISABLE_AFTER_MS', 'TARGET_ALLOWLIST']);
+  const config = loadConfig(env, [...retryKeys, ...circuitKeys, 'ATTEMPT_TIMEOUT_MS', 'SUBSCRIPTION_CACHE_MS', 'FAILING_DISABLE_AFTER_MS', 'TARGET_ALLOWLIST', 'SENDER_LANE']);
   const clock = infra.clock ?? systemClock;
   const subscriptions = subscriptionRepository(env, infra);
   return {
@@ -34,6 +36,18 @@ export function buildSendDeps(env: Env, infra: Infrastructure): SendDeps {
     },
     attemptTimeoutMs: config.ATTEMPT_TIMEOUT_MS,
     userAgent: USER_AGENT,
+    circuits: new DynamoCircuitRepository({ doc: infra.clients.doc, tables: { subscriptions: loadConfig(env, tableKeys).SUBSCRIPTIONS_TABLE } }),
+    circuitPolicy: {
+      failureThreshold: config.CIRCUIT_FAILURE_THRESHOLD,
+      firstProbeMs: config.CIRCUIT_FIRST_PROBE_MS,
+      maxProbeMs: Math.max(config.CIRCUIT_MAX_PROBE_MS, config.CIRCUIT_FIRST_PROBE_MS),
+      // A probe holds the circuit as long as a claim holds its delivery.
+      probeLeaseMs: config.ATTEMPT_TIMEOUT_MS + LEASE_MARGIN_MS,
+      slowAfterMs: config.SLOW_ATTEMPT_MS,
+      slowForMs: config.SLOW_LANE_MS,
+    },
+    lane: config.SENDER_LANE,
+    slowWakeups: slowWakeupQueue(env, infra),
   };
 }
 
