@@ -21,6 +21,11 @@ export const serviceKeys = [
   'RETRY_JITTER',
   'SIGNING_SECRET_GRACE_MS',
   'FAILING_DISABLE_AFTER_MS',
+  'CIRCUIT_FAILURE_THRESHOLD',
+  'CIRCUIT_FIRST_PROBE_MS',
+  'CIRCUIT_MAX_PROBE_MS',
+  'SLOW_ATTEMPT_MS',
+  'SLOW_LANE_MS',
   'ALLOW_HTTP',
 ] as const satisfies readonly ConfigKey[];
 
@@ -40,6 +45,8 @@ const localSchema = {
   SWEEP_INTERVAL_MS: z.coerce.number().int().positive().default(30_000),
   QUEUE_VISIBILITY_TIMEOUT_MS: z.coerce.number().int().positive().default(2_000),
   SENDER_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(4),
+  /** The slow lane's sender (degraded subscriptions), as the stack's slowSenderConcurrency. */
+  SLOW_SENDER_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(2),
 } as const;
 
 type LocalKey = keyof typeof localSchema;
@@ -53,6 +60,7 @@ export interface LocalSettings {
   /** How long a message whose processing failed stays invisible before it is handed out again. */
   visibilityTimeoutMs: number;
   senderConcurrency: number;
+  slowSenderConcurrency: number;
   /** Validated service variables as strings, ready for the function environment. */
   service: Record<ServiceKey, string>;
   /**
@@ -92,6 +100,7 @@ export function readLocalSettings(source: Env): LocalSettings {
     sweepIntervalMs: local.SWEEP_INTERVAL_MS as number,
     visibilityTimeoutMs: local.QUEUE_VISIBILITY_TIMEOUT_MS as number,
     senderConcurrency: local.SENDER_CONCURRENCY as number,
+    slowSenderConcurrency: local.SLOW_SENDER_CONCURRENCY as number,
     service,
     environment: { ...source },
   };
@@ -147,6 +156,7 @@ export function functionEnv(settings: LocalSettings, baseUrl: string): Env {
     FANOUTS_TABLE: localTableNames.fanouts,
     DELIVERIES_QUEUE_URL: queueUrlOf(baseUrl, 'deliveries'),
     DELIVERIES_QUEUE_ARN: queueArnOf('deliveries'),
+    SLOW_DELIVERIES_QUEUE_URL: queueUrlOf(baseUrl, 'deliveries-slow'),
     EVENTS_DLQ_URL: queueUrlOf(baseUrl, 'events-dlq'),
     SCHEDULE_GROUP: 'local',
     SCHEDULER_ROLE_ARN: `arn:aws:iam::${LOCAL_ACCOUNT}:role/local-scheduler`,

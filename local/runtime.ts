@@ -46,7 +46,7 @@ export interface RuntimeOptions {
   log?: Log;
 }
 
-export const QUEUE_NAMES = ['events', 'events-dlq', 'deliveries', 'deliveries-dlq'] as const;
+export const QUEUE_NAMES = ['events', 'events-dlq', 'deliveries', 'deliveries-slow', 'deliveries-dlq'] as const;
 export type QueueName = (typeof QUEUE_NAMES)[number];
 
 /** The functions the Lambda endpoint serves (support invokes them; the others have triggers). */
@@ -131,6 +131,7 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
       clients,
       log,
       wakeups: new LocalWakeupQueue(queues.deliveries),
+      slowWakeups: new LocalWakeupQueue(queues['deliveries-slow']),
       scheduler,
       notifier,
       deadLetters: new LocalDeadLetters(queues['events-dlq']),
@@ -141,6 +142,8 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
     const sendDeps = buildSendDeps(env, infra);
     parts.webhook = sendDeps.webhook as WebhookClient & { close?: () => Promise<void> };
     const sender = createSenderHandler(sendDeps);
+    // The slow lane's sender: the same handler on its own queue, as the stack's slow sender function.
+    const slowSender = createSenderHandler({ ...sendDeps, lane: 'slow' });
     const sweeper = createSweeperHandler(buildSweepDeps(env, infra));
     const invokable = {
       subscriptions: createSubscriptionsHandler(buildSubscriptionDeps(env, infra)),
@@ -164,7 +167,15 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
     const common = { batchSize: SQS_BATCH_SIZE, region: LOCAL_REGION, log };
     parts.pollers = [
       new QueuePoller({ ...common, queue: queues.events, handler: ingest, concurrency: 1, queueArn: queueArnOf('events') }),
-      new QueuePoller({ ...common, queue: queues.deliveries, handler: sender, concurrency: settings.senderConcurrency, queueArn: queueArnOf('deliveries') }),
+      new QueuePoller({ ...common, queue: queues.deliveries, handler: sender, concurrency: settings.senderConcurrency, queueArn: queueArnOf('deliveries'), recordsAsSlotsFree: true }),
+      new QueuePoller({
+        ...common,
+        queue: queues['deliveries-slow'],
+        handler: slowSender,
+        concurrency: settings.slowSenderConcurrency,
+        queueArn: queueArnOf('deliveries-slow'),
+        recordsAsSlotsFree: true,
+      }),
     ];
     for (const poller of parts.pollers) poller.start();
     scheduler.start();
@@ -199,6 +210,7 @@ function openQueues(settings: LocalSettings, log: Log): Record<QueueName, LocalQ
     events: LocalQueue.open({ name: 'events', dir, visibilityTimeoutMs, redrive: redrive(eventsDlq), onDeadLetter }),
     'events-dlq': eventsDlq,
     deliveries: LocalQueue.open({ name: 'deliveries', dir, visibilityTimeoutMs, redrive: redrive(deliveriesDlq), onDeadLetter }),
+    'deliveries-slow': LocalQueue.open({ name: 'deliveries-slow', dir, visibilityTimeoutMs, redrive: redrive(deliveriesDlq), onDeadLetter }),
     'deliveries-dlq': deliveriesDlq,
   };
   for (const name of QUEUE_NAMES) {
