@@ -63,7 +63,8 @@ describe('function permissions', () => {
           'dynamodb:PutItem': ['table:deliveries', 'table:events', 'table:fanouts'],
           'dynamodb:GetItem': ['table:events'],
           'dynamodb:Query': ['table:deliveries', 'table:subscriptions/index/byStatus'],
-          'sqs:SendMessage': ['queue:deliveries', 'queue:eventsDlq'],
+          // Fan-out sends degraded subscriptions' first wake-ups to the slow lane.
+          'sqs:SendMessage': ['queue:deliveries', 'queue:eventsDlq', 'queue:slowDeliveries'],
         },
         consumes('queue:events'),
         logs('ingest'),
@@ -71,24 +72,27 @@ describe('function permissions', () => {
     );
   });
 
-  it('sender: claims and updates the delivery, reads the event, reads and disables the subscription, notifies support through the encrypted topic, records the attempt, schedules retries', () => {
-    expect(permissionMap(statementsOf('sender'), names)).toEqual(
+  it.each([
+    ['sender', 'queue:deliveries'],
+    ['slowSender', 'queue:slowDeliveries'],
+  ] as const)('%s: claims and updates the delivery, reads the event, reads and disables the subscription, moves its circuit, notifies support through the encrypted topic, records the attempt, schedules retries, wakes either lane', (id, queue) => {
+    expect(permissionMap(statementsOf(id), names)).toEqual(
       merge(
         {
           'dynamodb:GetItem': ['table:deliveries', 'table:events', 'table:subscriptions'],
-          // The subscription: failingSince set and cleared (UpdateItem), disabled after 410 Gone or days of failures (PutItem).
+          // The subscription: failingSince and the circuit (UpdateItem), disabled after 410 Gone or days of failures (PutItem).
           'dynamodb:UpdateItem': ['table:deliveries', 'table:subscriptions'],
           'dynamodb:PutItem': ['table:attempts', 'table:subscriptions'],
           'sns:Publish': ['topic:notifications'],
           // SNS encrypts what the sender publishes with a data key made under the sender's identity.
           'kms:GenerateDataKey*': ['key:notifications'],
           'kms:Decrypt': ['key:notifications'],
-          'sqs:SendMessage': ['queue:deliveries'],
+          'sqs:SendMessage': ['queue:deliveries', 'queue:slowDeliveries'],
           'scheduler:CreateSchedule': [scheduleArn()],
           'iam:PassRole': ['role:scheduler'],
         },
-        consumes('queue:deliveries'),
-        logs('sender'),
+        consumes(queue),
+        logs(id),
       ),
     );
   });
@@ -149,7 +153,8 @@ describe('function permissions', () => {
     expect(permissionMap(statementsOf('deliveries'), names)).toEqual(
       merge(
         {
-          'dynamodb:GetItem': ['table:deliveries', 'table:events'],
+          // The subscription: its circuit, shown with its deliveries.
+          'dynamodb:GetItem': ['table:deliveries', 'table:events', 'table:subscriptions'],
           'dynamodb:Query': ['table:attempts', 'table:deliveries', 'table:deliveries/index/bySubscription'],
           'dynamodb:BatchGetItem': ['table:deliveries'],
         },
@@ -160,7 +165,7 @@ describe('function permissions', () => {
 
   it('gives every function a role of its own that only Lambda may assume', () => {
     const roleIds = Object.values(s.stack.functions.byId).map((fn) => s.resources[s.logicalId(fn)].Properties.Role['Fn::GetAtt'][0] as string);
-    expect(new Set(roleIds).size).toBe(6);
+    expect(new Set(roleIds).size).toBe(7);
     for (const roleId of roleIds) {
       expect(s.resources[roleId].Properties.AssumeRolePolicyDocument.Statement).toEqual([
         { Action: 'sts:AssumeRole', Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' } },
@@ -225,13 +230,13 @@ describe('support topic policy', () => {
     expect(sourceArns).toEqual(expect.arrayContaining(alarmIds.map((id) => ({ 'Fn::GetAtt': [id, 'Arn'] }))));
   });
 
-  it('grants SNS actions to no role but the sender\'s', () => {
+  it('grants SNS actions to no role but the senders\'', () => {
     const roles = Object.keys(ofType(s.resources, 'AWS::IAM::Role'));
     const publishers = roles.filter((roleId) =>
       statementsOfRole(s.resources, roleId).some((st) => st.Effect === 'Allow' && (asArray(st.Action) as string[]).some((a) => a.startsWith('sns:'))),
     );
-    const senderRole = s.resources[s.logicalId(s.stack.functions.byId.sender)].Properties.Role['Fn::GetAtt'][0] as string;
-    expect(publishers).toEqual([senderRole]);
+    const senderRoles = (['sender', 'slowSender'] as const).map((id) => s.resources[s.logicalId(s.stack.functions.byId[id])].Properties.Role['Fn::GetAtt'][0] as string);
+    expect(publishers.sort()).toEqual(senderRoles.sort());
   });
 });
 
@@ -261,15 +266,17 @@ describe('support topic key', () => {
     ]);
   });
 
-  it('grants KMS actions to no role but the sender\'s, on that key only', () => {
+  it('grants KMS actions to no role but the senders\', on that key only', () => {
     const roles = Object.keys(ofType(s.resources, 'AWS::IAM::Role'));
     const kmsStatements = roles.flatMap((roleId) =>
       statementsOfRole(s.resources, roleId)
         .filter((st) => (asArray(st.Action) as string[]).some((a) => a.startsWith('kms:')))
         .map((st) => ({ roleId, resources: asArray(st.Resource) })),
     );
-    const senderRole = s.resources[s.logicalId(s.stack.functions.byId.sender)].Properties.Role['Fn::GetAtt'][0] as string;
-    expect(kmsStatements).toEqual([{ roleId: senderRole, resources: [{ 'Fn::GetAtt': [keyId(), 'Arn'] }] }]);
+    const senderRoles = (['sender', 'slowSender'] as const).map((id) => s.resources[s.logicalId(s.stack.functions.byId[id])].Properties.Role['Fn::GetAtt'][0] as string);
+    expect(kmsStatements.sort((a, b) => a.roleId.localeCompare(b.roleId))).toEqual(
+      senderRoles.sort().map((roleId) => ({ roleId, resources: [{ 'Fn::GetAtt': [keyId(), 'Arn'] }] })),
+    );
   });
 });
 
@@ -298,9 +305,9 @@ describe('every policy in the template', () => {
     expect(statements.length).toBeGreaterThan(10);
     const wildcardAllows = statements.filter((st) => st.Effect === 'Allow' && (asArray(st.Action) as string[]).some((a) => a.includes('*')));
     expect(wildcardAllows.filter(isKeyAdministration)).toHaveLength(1);
-    // The sender's role and CloudWatch in the key policy.
-    expect(wildcardAllows.filter(isPublishDataKeys)).toHaveLength(2);
-    expect(wildcardAllows).toHaveLength(3);
+    // The senders' roles (both lanes) and CloudWatch in the key policy.
+    expect(wildcardAllows.filter(isPublishDataKeys)).toHaveLength(3);
+    expect(wildcardAllows).toHaveLength(4);
   });
 
   const insecure = { Bool: { 'aws:SecureTransport': 'false' } };
@@ -334,10 +341,11 @@ describe('every policy in the template', () => {
 
   it('uses a wildcard action only in the queues\' TLS-only denials, the key\'s administration and the publishers\' data keys', () => {
     const wildcard = allStatements().filter((st) => (asArray(st.Action) as string[]).some((action) => action.includes('*')));
-    expect(wildcard).toHaveLength(queueIds().length + 3);
+    expect(wildcard).toHaveLength(queueIds().length + 4);
     expect(wildcard).toEqual(expect.arrayContaining(queueIds().map(queueTlsOnly)));
     expect(wildcard.filter(isKeyAdministration)).toHaveLength(1);
-    expect(wildcard.filter(isPublishDataKeys)).toHaveLength(2);
+    // Both senders' roles and CloudWatch in the key policy.
+    expect(wildcard.filter(isPublishDataKeys)).toHaveLength(3);
   });
 
   it('attaches no managed policy: each function role writes its own log group instead of AWSLambdaBasicExecutionRole\'s every one', () => {

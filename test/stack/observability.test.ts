@@ -213,9 +213,9 @@ describe('dashboard', () => {
     ['Function throttles', 'Throttles', 'Sum'],
     ['Function duration p99 (ms)', 'Duration', 'p99'],
     ['Concurrent executions (max)', 'ConcurrentExecutions', 'Maximum'],
-  ])('graphs %s of all six functions', (title, metric, stat) => {
+  ])('graphs %s of all seven functions', (title, metric, stat) => {
     const functions = Object.values(s.stack.functions.byId);
-    expect(functions).toHaveLength(6);
+    expect(functions).toHaveLength(7);
     expect(lines(title)).toEqual(functions.map((fn) => `AWS/Lambda ${metric} FunctionName=${s.logicalId(fn)} ${stat}`));
   });
 });
