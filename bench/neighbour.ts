@@ -125,92 +125,107 @@ class TimedWebhook implements WebhookClient {
   }
 }
 
+interface Pool {
+  world: World;
+  ok: string;
+  bad: string[];
+}
+
+/** 100 subscriptions (98 to the healthy receiver, one hanging, one at 4 s, or all healthy) and `events` events fanned out to them. */
+async function setUpPool(world: World, urls: { ok: string; hang: string; slow: string }, withBad: boolean, events: number): Promise<Pool> {
+  const subscriptions = createSubscriptionsHandler(buildSubscriptionDeps(world.env, world.infra(silentLog)));
+  for (let i = 0; i < 100; i += 1) {
+    const url = withBad && i === 98 ? `${urls.hang}/hook` : withBad && i === 99 ? `${urls.slow}/hook` : `${urls.ok}/hook/${i}`;
+    await subscriptions({ action: 'create', url });
+  }
+  // Fan-out first (not timed): every delivery waits in the main lane, as after a burst of events.
+  const ingest = createIngestHandler(buildIngestDeps(world.env, world.infra(silentLog)));
+  const sample = sampleBody('donation');
+  for (let i = 0; i < events; i += 10) {
+    const bodies = Array.from({ length: Math.min(10, events - i) }, (_, k) => eventBody(sample, `pool-${i + k}`));
+    await ingest(sqsEvent(bodies));
+  }
+  world.sqs.take(EVENTS_QUEUE_URL, Number.MAX_SAFE_INTEGER);
+  return { world, ok: urls.ok, bad: withBad ? [urls.hang, urls.slow] : [] };
+}
+
+interface Invocations {
+  count: number;
+  slowLane: number;
+  busyMs: number[];
+  waitingMs: number[];
+}
+
+/** One sender instance, as Lambda runs it: its own deps and caches, one batch of 10 at a time, until `end`. */
+async function runInstance(pool: Pool, lane: 'main' | 'slow', end: number, out: Invocations): Promise<void> {
+  const deps = buildSendDeps(pool.world.env, pool.world.infra(silentLog));
+  const timed = new TimedWebhook(deps.webhook, `${pool.ok}/`);
+  const handler = createSenderHandler({ ...deps, webhook: timed, lane });
+  const queue = lane === 'main' ? DELIVERIES_QUEUE_URL : SLOW_QUEUE_URL;
+  while (Date.now() < end) {
+    const batch = pool.world.sqs.take(queue, 10);
+    if (batch.length === 0) {
+      await sleep(20);
+      continue;
+    }
+    const started = Date.now();
+    timed.lastHealthyEnd = 0;
+    await handler(sqsEvent(batch.map((m) => m.body)));
+    const ended = Date.now();
+    if (ended > end) continue;
+    out.count += 1;
+    if (lane === 'slow') out.slowLane += 1;
+    out.busyMs.push(ended - started);
+    out.waitingMs.push(ended - Math.max(started, timed.lastHealthyEnd));
+  }
+  await (deps.webhook as { close?: () => Promise<void> }).close?.();
+}
+
+/** Deliveries to the healthy receivers completed in (from, to]. */
+function healthyDelivered(pool: Pool, from: number, to: number): number {
+  const inWindow = (d: Record<string, unknown>) => d.status === 'delivered' && Date.parse(String(d.completedAt)) > from && Date.parse(String(d.completedAt)) <= to;
+  const all = pool.world.dynamo.items('deliveries').filter(inWindow).length;
+  return all - countDeliveredTo(pool.world, pool.bad, from, to);
+}
+
 async function senderPool(withBad: boolean, events: number, seconds: number, mainInstances: number, slowInstances: number): Promise<PoolResult> {
   const world = new World({ env: { SLOW_DELIVERIES_QUEUE_URL: SLOW_QUEUE_URL } });
-  const ok = await receiver('ok');
-  const hang = await receiver('hang');
-  const slow = await receiver('slow');
-  const servers = [ok.server, hang.server, slow.server];
+  const [ok, hang, slow] = [await receiver('ok'), await receiver('hang'), await receiver('slow')];
   try {
-    const subscriptions = createSubscriptionsHandler(buildSubscriptionDeps(world.env, world.infra(silentLog)));
-    for (let i = 0; i < 100; i += 1) {
-      const url = withBad && i === 98 ? `${hang.url}/hook` : withBad && i === 99 ? `${slow.url}/hook` : `${ok.url}/hook/${i}`;
-      await subscriptions({ action: 'create', url });
-    }
-    // Fan-out first (not timed): every delivery waits in the main lane, as after a burst of events.
-    const ingest = createIngestHandler(buildIngestDeps(world.env, world.infra(silentLog)));
-    const sample = sampleBody('donation');
-    for (let i = 0; i < events; i += 10) {
-      const bodies = Array.from({ length: Math.min(10, events - i) }, (_, k) => eventBody(sample, `pool-${i + k}`));
-      await ingest(sqsEvent(bodies));
-    }
-    world.sqs.take(EVENTS_QUEUE_URL, Number.MAX_SAFE_INTEGER);
-
-    let healthyDelivered = 0;
-    let invocations = 0;
-    let slowLaneInvocations = 0;
-    const busy: number[] = [];
-    const waiting: number[] = [];
-    const end = Date.now() + seconds * 1000;
-    const instance = async (lane: 'main' | 'slow') => {
-      const deps = buildSendDeps(world.env, world.infra(silentLog));
-      const timed = new TimedWebhook(deps.webhook, `${ok.url}/`);
-      const handler = createSenderHandler({ ...deps, webhook: timed, lane });
-      const queue = lane === 'main' ? DELIVERIES_QUEUE_URL : SLOW_QUEUE_URL;
-      while (Date.now() < end) {
-        const batch = world.sqs.take(queue, 10);
-        if (batch.length === 0) {
-          await sleep(20);
-          continue;
-        }
-        const started = Date.now();
-        timed.lastHealthyEnd = 0;
-        await handler(sqsEvent(batch.map((m) => m.body)));
-        const ended = Date.now();
-        if (ended <= end) {
-          invocations += 1;
-          if (lane === 'slow') slowLaneInvocations += 1;
-          busy.push(ended - started);
-          waiting.push(ended - Math.max(started, timed.lastHealthyEnd));
-        }
-      }
-      await (deps.webhook as { close?: () => Promise<void> }).close?.();
-    };
+    const pool = await setUpPool(world, { ok: ok.url, hang: hang.url, slow: slow.url }, withBad, events);
+    const out: Invocations = { count: 0, slowLane: 0, busyMs: [], waitingMs: [] };
     const started = Date.now();
+    const end = started + seconds * 1000;
     await Promise.all([
-      ...Array.from({ length: mainInstances }, () => instance('main')),
-      ...Array.from({ length: slowInstances }, () => instance('slow')),
+      ...Array.from({ length: mainInstances }, () => runInstance(pool, 'main', end, out)),
+      ...Array.from({ length: slowInstances }, () => runInstance(pool, 'slow', end, out)),
     ]);
-    const elapsed = (Math.min(Date.now(), end) - started) / 1000;
-    for (const item of world.dynamo.items('deliveries')) if (item.status === 'delivered' && Date.parse(String(item.completedAt)) <= end) healthyDelivered += 1;
-    if (withBad) healthyDelivered -= countDeliveredTo(world, [hang.url, slow.url], end);
-    const half = started + ((end - started) / 2);
-    let secondHalf = 0;
-    for (const item of world.dynamo.items('deliveries')) {
-      const at = Date.parse(String(item.completedAt));
-      if (item.status === 'delivered' && at > half && at <= end) secondHalf += 1;
-    }
-    if (withBad) secondHalf -= countDeliveredTo(world, [hang.url, slow.url], end) - countDeliveredTo(world, [hang.url, slow.url], half);
+    const half = started + (end - started) / 2;
+    const delivered = healthyDelivered(pool, 0, end);
     return {
-      healthyDelivered,
-      secondHalfThroughput: secondHalf / ((end - half) / 1000),
-      seconds: elapsed,
-      throughput: healthyDelivered / elapsed,
-      invocations,
-      gbSeconds: (sum(busy) / 1000) * SENDER_GB,
-      waitingGbSeconds: (sum(waiting) / 1000) * SENDER_GB,
-      slowLaneInvocations,
+      healthyDelivered: delivered,
+      secondHalfThroughput: healthyDelivered(pool, half, end) / ((end - half) / 1000),
+      seconds,
+      throughput: delivered / seconds,
+      invocations: out.count,
+      gbSeconds: (sum(out.busyMs) / 1000) * SENDER_GB,
+      waitingGbSeconds: (sum(out.waitingMs) / 1000) * SENDER_GB,
+      slowLaneInvocations: out.slowLane,
     };
   } finally {
-    await Promise.all(servers.map(close));
+    await Promise.all([ok, hang, slow].map((r) => close(r.server)));
   }
 }
 
-/** Deliveries to the given receivers that were delivered by `end` (the 4 s one does answer 200). */
-function countDeliveredTo(world: World, urls: string[], end: number): number {
+/** Deliveries to the given receivers completed in (from, to] (the 4 s one does answer 200). */
+function countDeliveredTo(world: World, urls: string[], from: number, to: number): number {
+  if (urls.length === 0) return 0;
   const subscriptions = world.dynamo.items('subscriptions').filter((s) => urls.some((u) => String(s.url).startsWith(u)));
   const ids = new Set(subscriptions.map((s) => String(s.id)));
-  return world.dynamo.items('deliveries').filter((d) => ids.has(String(d.subscriptionId)) && d.status === 'delivered' && Date.parse(String(d.completedAt)) <= end).length;
+  return world.dynamo
+    .items('deliveries')
+    .filter((d) => ids.has(String(d.subscriptionId)) && d.status === 'delivered')
+    .filter((d) => Date.parse(String(d.completedAt)) > from && Date.parse(String(d.completedAt)) <= to).length;
 }
 
 // ------------------------------------------------------------------------------------------- main
