@@ -28,6 +28,9 @@ const env = {
   SUBSCRIPTION_CACHE_MS: '0',
   QUEUE_VISIBILITY_TIMEOUT_MS: '500',
   POWERTOOLS_LOG_LEVEL: 'ERROR',
+  // Counted here: every retry of the receiver that is down. Its circuit would defer them instead
+  // (what circuit-restart.test.ts checks across a SIGKILL), so it stays closed.
+  CIRCUIT_FAILURE_THRESHOLD: '1000',
 };
 
 interface Child {
