@@ -26,6 +26,12 @@ export const defaults = {
   signingSecretGraceMs: 24 * 3_600_000,
   /** A subscription whose attempts have all failed this long is disabled (reason `failing`). */
   failingDisableAfterMs: 5 * 86_400_000,
+  /** The circuit breaker and the slow lane (lambdas/domain/circuit.ts says why these). */
+  circuitFailureThreshold: 5,
+  circuitFirstProbeMs: 30_000,
+  circuitMaxProbeMs: 30 * 60_000,
+  slowAttemptMs: 1_000,
+  slowLaneMs: 10 * 60_000,
 } as const;
 
 /** Every variable's rule: the functions check it at cold start, the stack at synth (lib/stack-config.ts). */
@@ -61,6 +67,15 @@ export const configSchema = {
   NOTIFY_TOPIC_ARN: z.string().startsWith('arn:'),
   /** The customer-managed KMS key that wraps the data keys of the subscriptions' secrets (subscriptions and sender functions). */
   SECRETS_KEY_ARN: z.string().startsWith('arn:'),
+  CIRCUIT_FAILURE_THRESHOLD: z.coerce.number().int().min(1).max(1000).default(defaults.circuitFailureThreshold),
+  CIRCUIT_FIRST_PROBE_MS: positiveInt(defaults.circuitFirstProbeMs),
+  CIRCUIT_MAX_PROBE_MS: positiveInt(defaults.circuitMaxProbeMs),
+  SLOW_ATTEMPT_MS: positiveInt(defaults.slowAttemptMs),
+  SLOW_LANE_MS: positiveInt(defaults.slowLaneMs),
+  /** The slow lane's queue: degraded subscriptions' wake-ups go there. Unset: one lane (tests of other parts). */
+  SLOW_DELIVERIES_QUEUE_URL: z.string().url().optional(),
+  /** Which queue this sender consumes: the main lane hands degraded subscriptions' wake-ups to the slow one. */
+  SENDER_LANE: z.enum(['main', 'slow']).default('main'),
   /** Plain http targets; true only where configured (the local runtime), https otherwise. */
   ALLOW_HTTP: flag(false),
 } as const;
@@ -90,3 +105,4 @@ export function loadConfig<K extends ConfigKey>(env: Record<string, string | und
 
 export const tableKeys = ['SUBSCRIPTIONS_TABLE', 'EVENTS_TABLE', 'DELIVERIES_TABLE', 'ATTEMPTS_TABLE', 'FANOUTS_TABLE', 'LIMITS_TABLE'] as const;
 export const retryKeys = ['RETRY_BASE_DELAY_MS', 'RETRY_MULTIPLIER', 'MAX_ATTEMPTS', 'RETRY_JITTER'] as const;
+export const circuitKeys = ['CIRCUIT_FAILURE_THRESHOLD', 'CIRCUIT_FIRST_PROBE_MS', 'CIRCUIT_MAX_PROBE_MS', 'SLOW_ATTEMPT_MS', 'SLOW_LANE_MS'] as const;

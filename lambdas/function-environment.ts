@@ -15,6 +15,8 @@ export interface FunctionResources {
   scheduleGroup: string;
   schedulerRoleArn: string;
   notifyTopicArn: string;
+  /** The slow lane's queue (lanes.ts); absent: one lane. */
+  slowDeliveriesQueueUrl?: string;
   /** The KMS key of the subscriptions' secrets; absent locally, where a key file under DATA_DIR seals them. */
   secretsKeyArn?: string;
 }
@@ -34,7 +36,8 @@ type ResourceKey =
   | 'SCHEDULE_GROUP'
   | 'SCHEDULER_ROLE_ARN'
   | 'NOTIFY_TOPIC_ARN'
-  | 'SECRETS_KEY_ARN';
+  | 'SECRETS_KEY_ARN'
+  | 'SLOW_DELIVERIES_QUEUE_URL';
 
 /** The tunable variables; one left out takes the service's default at cold start. */
 export type SettingKey = Exclude<ConfigKey, ResourceKey>;
@@ -57,6 +60,7 @@ export function functionEnvironment(resources: FunctionResources, settings: Func
     SCHEDULER_ROLE_ARN: resources.schedulerRoleArn,
     NOTIFY_TOPIC_ARN: resources.notifyTopicArn,
     ...(resources.secretsKeyArn === undefined ? {} : { SECRETS_KEY_ARN: resources.secretsKeyArn }),
+    ...(resources.slowDeliveriesQueueUrl === undefined ? {} : { SLOW_DELIVERIES_QUEUE_URL: resources.slowDeliveriesQueueUrl }),
   };
   const given = Object.entries(settings).filter(([, value]) => value !== undefined);
   return { ...located, ...Object.fromEntries(given) } as Record<ConfigKey, string>;

@@ -12,7 +12,7 @@ import type { AlarmThresholds } from './alarms';
 import { functionIds, type FunctionId } from './functions';
 import { serviceMetric } from './service-metrics';
 
-type ServiceGraph = 'events' | 'deliveries' | 'attempts' | 'latency' | 'retries' | 'recoveries';
+type ServiceGraph = 'events' | 'deliveries' | 'attempts' | 'latency' | 'retries' | 'recoveries' | 'circuits';
 
 const graphOf: Record<MetricName, ServiceGraph> = {
   EventsIngested: 'events',
@@ -37,6 +37,10 @@ const graphOf: Record<MetricName, ServiceGraph> = {
   SweeperWakeupsHeld: 'recoveries',
   WakeupsDuplicate: 'recoveries',
   SubscriptionsDisabled: 'recoveries',
+  CircuitsOpened: 'circuits',
+  CircuitsClosed: 'circuits',
+  CircuitProbes: 'circuits',
+  DeliveriesToSlowLane: 'circuits',
 };
 
 const titles: Record<ServiceGraph, string> = {
@@ -46,13 +50,14 @@ const titles: Record<ServiceGraph, string> = {
   latency: 'Attempt latency (ms)',
   retries: 'Retries: queued (SQS delay) vs scheduled (Scheduler)',
   recoveries: 'Sweeper recoveries and backlog, subscriptions disabled',
+  circuits: 'Circuits opened, closed, probes; wake-ups moved to the slow lane',
 };
 
 export const LATENCY_PERCENTILES = ['p50', 'p95', 'p99'] as const;
 
 export interface DashboardProps {
   functions: Record<FunctionId, lambda.IFunction>;
-  queues: { events: sqs.IQueue; deliveries: sqs.IQueue; eventsDlq: sqs.IQueue; deliveriesDlq: sqs.IQueue };
+  queues: { events: sqs.IQueue; deliveries: sqs.IQueue; slowDeliveries: sqs.IQueue; eventsDlq: sqs.IQueue; deliveriesDlq: sqs.IQueue };
   alarms: cloudwatch.IAlarm[];
   thresholds: Pick<AlarmThresholds, 'alarmEventsQueueAgeSeconds' | 'alarmDeliveriesQueueAgeSeconds'>;
 }
@@ -78,6 +83,7 @@ export class OperationsDashboard extends Construct {
     this.dashboard.addWidgets(new cloudwatch.AlarmStatusWidget({ title: 'Alarms', alarms: props.alarms, width: 24, height: 3 }));
     this.dashboard.addWidgets(...(['events', 'deliveries', 'attempts'] as const).map((g) => serviceGraph(g, 8)));
     this.dashboard.addWidgets(...(['latency', 'retries', 'recoveries'] as const).map((g) => serviceGraph(g, 8)));
+    this.dashboard.addWidgets(serviceGraph('circuits', 12), slowLaneGraph(props));
     this.dashboard.addWidgets(...queueGraphs(props));
     this.dashboard.addWidgets(...functionGraphs(props.functions));
   }
@@ -94,6 +100,21 @@ function serviceGraph(graph: ServiceGraph, width: number): cloudwatch.GraphWidge
     left: metrics,
     stacked: graph === 'attempts',
     width,
+    height: HEIGHT,
+  });
+}
+
+/** The slow lane's queue: how many degraded subscriptions' deliveries wait, and how old the oldest is. */
+function slowLaneGraph({ queues }: DashboardProps): cloudwatch.GraphWidget {
+  return new cloudwatch.GraphWidget({
+    title: 'Slow lane: wake-ups waiting, in flight; oldest (s, right)',
+    left: [
+      queues.slowDeliveries.metricApproximateNumberOfMessagesVisible({ label: 'slow lane: waiting' }),
+      queues.slowDeliveries.metricApproximateNumberOfMessagesDelayed({ label: 'slow lane: delayed' }),
+      queues.slowDeliveries.metricApproximateNumberOfMessagesNotVisible({ label: 'slow lane: in flight' }),
+    ],
+    right: [queues.slowDeliveries.metricApproximateAgeOfOldestMessage({ label: 'slow lane: oldest' })],
+    width: 12,
     height: HEIGHT,
   });
 }

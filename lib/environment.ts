@@ -16,14 +16,14 @@ export const SERVICE_NAME = 'crm-webhooks';
 export interface EnvironmentSources {
   config: StackConfig;
   tables: Record<TableId, dynamodb.ITable>;
-  queues: { events: sqs.IQueue; deliveries: sqs.IQueue; eventsDlq: sqs.IQueue; deliveriesDlq: sqs.IQueue };
+  queues: { events: sqs.IQueue; deliveries: sqs.IQueue; slowDeliveries: sqs.IQueue; eventsDlq: sqs.IQueue; deliveriesDlq: sqs.IQueue };
   scheduler: { group: scheduler.IScheduleGroup; role: iam.IRole };
   notifications: sns.ITopic;
   secretsKey: kms.IKey;
 }
 
-/** ALLOW_HTTP stays unset in AWS: webhook targets there must be https. Every other setting is set. */
-type StackSettings = Record<Exclude<SettingKey, 'ALLOW_HTTP'>, string>;
+/** ALLOW_HTTP stays unset in AWS: webhook targets there must be https. SENDER_LANE is the slow sender's own (functions.ts). Every other setting is set. */
+type StackSettings = Record<Exclude<SettingKey, 'ALLOW_HTTP' | 'SENDER_LANE'>, string>;
 
 export function functionEnvironment({ config, tables, queues, scheduler, notifications, secretsKey }: EnvironmentSources): Record<string, string> {
   const settings: StackSettings = {
@@ -40,6 +40,11 @@ export function functionEnvironment({ config, tables, queues, scheduler, notific
     FAILING_DISABLE_AFTER_MS: String(config.failingDisableAfterMs),
     // No private or loopback targets in AWS unless an allowlist is configured.
     TARGET_ALLOWLIST: config.targetAllowlist,
+    CIRCUIT_FAILURE_THRESHOLD: String(config.circuitFailureThreshold),
+    CIRCUIT_FIRST_PROBE_MS: String(config.circuitFirstProbeMs),
+    CIRCUIT_MAX_PROBE_MS: String(config.circuitMaxProbeMs),
+    SLOW_ATTEMPT_MS: String(config.slowAttemptMs),
+    SLOW_LANE_MS: String(config.slowLaneMs),
   };
   const resources = {
     tables: {
@@ -54,6 +59,7 @@ export function functionEnvironment({ config, tables, queues, scheduler, notific
     eventsDlqUrl: queues.eventsDlq.queueUrl,
     eventsQueueUrl: queues.events.queueUrl,
     deliveriesDlqUrl: queues.deliveriesDlq.queueUrl,
+    slowDeliveriesQueueUrl: queues.slowDeliveries.queueUrl,
     scheduleGroup: scheduler.group.scheduleGroupName,
     schedulerRoleArn: scheduler.role.roleArn,
     notifyTopicArn: notifications.topicArn,

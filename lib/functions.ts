@@ -8,7 +8,7 @@ import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 
-export type FunctionId = 'ingest' | 'sender' | 'resend' | 'subscriptions' | 'sweeper' | 'deliveries' | 'dead-letters';
+export type FunctionId = 'ingest' | 'sender' | 'slowSender' | 'resend' | 'subscriptions' | 'sweeper' | 'deliveries' | 'dead-letters';
 
 /**
  * A support function (resend, subscriptions, deliveries: invoked by hand) runs at most this many at
@@ -25,7 +25,13 @@ interface FunctionSpec {
   description: string;
   /** Reserved concurrency: both a cap and a guarantee. Unset: the account's unreserved pool. */
   reservedConcurrency?: number;
+  /** The entry (lambdas/entry/<entry>.ts) when it is another function's code; and what its environment adds. */
+  entry?: FunctionId;
+  environment?: Record<string, string>;
 }
+
+/** The slow lane's sender runs at most this many at once by default (`slowSenderConcurrency`). */
+export const SLOW_SENDER_CONCURRENCY = 5;
 
 export const functionSpecs: Record<FunctionId, FunctionSpec> = {
   ingest: {
@@ -38,6 +44,18 @@ export const functionSpecs: Record<FunctionId, FunctionSpec> = {
     // More memory buys proportionally more CPU and network for TLS handshakes and bodies.
     memorySize: 512,
     description: 'POSTs one delivery per message and records the attempt; schedules the retry on failure',
+  },
+  // The slow lane (lambdas/domain/lanes.ts): the sender's code on its own queue, with its own
+  // reserved concurrency, for subscriptions whose circuit is open or that answered slowly, so that
+  // they never occupy the senders of the main lane. Reserved: the slow lane always has its senders,
+  // and never more.
+  slowSender: {
+    timeout: Duration.seconds(60),
+    memorySize: 512,
+    description: 'The slow lane: POSTs deliveries of subscriptions that are slow or whose circuit is open',
+    reservedConcurrency: SLOW_SENDER_CONCURRENCY,
+    entry: 'sender',
+    environment: { SENDER_LANE: 'slow' },
   },
   resend: {
     timeout: Duration.seconds(60),
@@ -93,6 +111,8 @@ export const UNDICI_FILES_NEVER_LOADED = ['../llhttp/llhttp-wasm.js', '../web/fe
 export interface FunctionsProps {
   /** Every function gets the same environment: nothing in it is secret, and one map cannot drift. */
   environment: Record<string, string>;
+  /** Reserved concurrency set by configuration, over the specs' defaults. */
+  reservedConcurrency?: Partial<Record<FunctionId, number>>;
 }
 
 export class Functions extends Construct {
@@ -101,11 +121,11 @@ export class Functions extends Construct {
   constructor(scope: Construct, id: string, props: FunctionsProps) {
     super(scope, id);
     const byId: Partial<Record<FunctionId, nodejs.NodejsFunction>> = {};
-    for (const functionId of functionIds) byId[functionId] = this.buildFunction(functionId, props.environment);
+    for (const functionId of functionIds) byId[functionId] = this.buildFunction(functionId, props.environment, props.reservedConcurrency?.[functionId]);
     this.byId = byId as Record<FunctionId, nodejs.NodejsFunction>;
   }
 
-  private buildFunction(functionId: FunctionId, environment: Record<string, string>): nodejs.NodejsFunction {
+  private buildFunction(functionId: FunctionId, environment: Record<string, string>, reserved?: number): nodejs.NodejsFunction {
     const spec = functionSpecs[functionId];
     const logGroup = new logs.LogGroup(this, `${functionId}-logs`, { retention: logs.RetentionDays.ONE_MONTH });
     // A role of its own instead of AWSLambdaBasicExecutionRole, which may create and write every log
@@ -118,7 +138,7 @@ export class Functions extends Construct {
       new iam.PolicyStatement({ actions: ['logs:CreateLogStream', 'logs:PutLogEvents'], resources: [logGroup.logGroupArn] }),
     );
     return new nodejs.NodejsFunction(this, functionId, {
-      entry: path.join(projectRoot, 'lambdas', 'entry', `${functionId}.ts`),
+      entry: path.join(projectRoot, 'lambdas', 'entry', `${spec.entry ?? functionId}.ts`),
       handler: 'handler',
       projectRoot,
       depsLockFilePath: path.join(projectRoot, 'package-lock.json'),
@@ -129,8 +149,8 @@ export class Functions extends Construct {
       description: spec.description,
       logGroup,
       role,
-      reservedConcurrentExecutions: spec.reservedConcurrency,
-      environment,
+      reservedConcurrentExecutions: reserved ?? spec.reservedConcurrency,
+      environment: { ...environment, ...spec.environment },
       bundling: {
         forceDockerBundling: false,
         minify: true,

@@ -18,7 +18,7 @@ import type { TableId } from './tables';
 
 export interface PermissionTargets {
   tables: Record<TableId, dynamodb.ITable>;
-  queues: { events: sqs.IQueue; deliveries: sqs.IQueue; eventsDlq: sqs.IQueue; deliveriesDlq: sqs.IQueue };
+  queues: { events: sqs.IQueue; deliveries: sqs.IQueue; slowDeliveries: sqs.IQueue; eventsDlq: sqs.IQueue; deliveriesDlq: sqs.IQueue };
   scheduler: { schedulesArn: string; role: iam.IRole };
   notifications: { topic: sns.ITopic; key: kms.IKey };
   secretsKey: kms.IKey;
@@ -30,7 +30,8 @@ export function grantFunctionPermissions(functions: Record<FunctionId, lambda.IF
   const allow = (fn: lambda.IFunction, actions: string[], resources: string[], conditions?: iam.Conditions) =>
     fn.addToRolePolicy(new iam.PolicyStatement({ actions, resources, conditions }));
 
-  const { ingest, sender, resend, sweeper } = functions;
+  const { ingest, resend, sweeper } = functions;
+  const slowQueue = targets.queues.slowDeliveries.queueArn;
   // Data keys of the subscriptions' secrets: made and unwrapped under this key, for that purpose only.
   const allowSecrets = (fn: lambda.IFunction) =>
     allow(fn, ['kms:GenerateDataKey', 'kms:Decrypt'], [targets.secretsKey.keyArn], { StringEquals: secretsContextCondition });
@@ -45,27 +46,33 @@ export function grantFunctionPermissions(functions: Record<FunctionId, lambda.IF
   allow(ingest, ['dynamodb:GetItem'], [subscriptions.tableArn], { 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': [VERSION_ITEM_ID] } });
   // The events DLQ too: an invalid event is parked there with its reason, not retried.
   allow(ingest, ['sqs:SendMessage'], [deliveriesQueue, targets.queues.eventsDlq.queueArn]);
+  // Fan-out sends degraded subscriptions' first wake-ups to the slow lane.
+  allow(ingest, ['sqs:SendMessage'], [slowQueue]);
 
-  allow(sender, ['dynamodb:GetItem', 'dynamodb:UpdateItem'], [deliveries.tableArn]);
-  allow(sender, ['dynamodb:GetItem'], [events.tableArn]);
-  // Reads the subscription; writes it only when its health changes (failing, disabled after 410 or days of failures).
-  allow(sender, ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'], [subscriptions.tableArn]);
-  // Opens the subscription's sealed secrets to send, and seals them again when it disables one.
-  allowSecrets(sender);
-  allow(sender, ['sns:Publish'], [targets.notifications.topic.topicArn]);
-  // The topic is encrypted: SNS encrypts each published message with a data key made under the
-  // publisher's identity, so publishing needs the documented key actions, on the topic's key only.
-  allow(sender, PUBLISH_KEY_ACTIONS, [targets.notifications.key.keyArn]);
-  allow(sender, ['dynamodb:PutItem'], [attempts.tableArn]);
-  // Per-subscription limits: slot leases and lines of send times, each a conditional update; a slot
-  // is given back with a conditional delete, and read back where a failed condition did not say.
-  allow(sender, ['dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:GetItem'], [limits.tableArn]);
-  allow(sender, ['sqs:SendMessage'], [deliveriesQueue]);
-  allow(sender, ['scheduler:CreateSchedule'], [targets.scheduler.schedulesArn]);
-  // Creating a schedule passes the scheduler role; it may be passed to the Scheduler and nothing else.
-  allow(sender, ['iam:PassRole'], [targets.scheduler.role.roleArn], {
-    StringEquals: { 'iam:PassedToService': SCHEDULER_SERVICE },
-  });
+  // The slow lane's sender runs the sender's code: the same rights. Either lane may wake the other.
+  for (const sender of [functions.sender, functions.slowSender]) {
+    allow(sender, ['dynamodb:GetItem', 'dynamodb:UpdateItem'], [deliveries.tableArn]);
+    allow(sender, ['dynamodb:GetItem'], [events.tableArn]);
+    // Reads the subscription; writes it only when its health or circuit changes (failing, disabled,
+    // a run of failures, a probe, a slow attempt), each with a conditional update.
+    allow(sender, ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'], [subscriptions.tableArn]);
+    // Opens the subscription's sealed secrets to send, and seals them again when it disables one.
+    allowSecrets(sender);
+    allow(sender, ['sns:Publish'], [targets.notifications.topic.topicArn]);
+    // The topic is encrypted: SNS encrypts each published message with a data key made under the
+    // publisher's identity, so publishing needs the documented key actions, on the topic's key only.
+    allow(sender, PUBLISH_KEY_ACTIONS, [targets.notifications.key.keyArn]);
+    allow(sender, ['dynamodb:PutItem'], [attempts.tableArn]);
+    // Per-subscription limits: slot leases and lines of send times, each a conditional update; a slot
+    // is given back with a conditional delete, and read back where a failed condition did not say.
+    allow(sender, ['dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:GetItem'], [limits.tableArn]);
+    allow(sender, ['sqs:SendMessage'], [deliveriesQueue, slowQueue]);
+    allow(sender, ['scheduler:CreateSchedule'], [targets.scheduler.schedulesArn]);
+    // Creating a schedule passes the scheduler role; it may be passed to the Scheduler and nothing else.
+    allow(sender, ['iam:PassRole'], [targets.scheduler.role.roleArn], {
+      StringEquals: { 'iam:PassedToService': SCHEDULER_SERVICE },
+    });
+  }
 
   allow(resend, ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:UpdateItem'], [deliveries.tableArn]);
   // An event's plan names its deliveries not attempted yet; a delivered attempt kept on the delivery
@@ -89,6 +96,8 @@ export function grantFunctionPermissions(functions: Record<FunctionId, lambda.IF
   allow(functions.deliveries, ['dynamodb:Query'], [deliveries.tableArn, indexArn(deliveries, DELIVERIES_BY_SUBSCRIPTION)]);
   allow(functions.deliveries, ['dynamodb:Query'], [attempts.tableArn]);
   allow(functions.deliveries, ['dynamodb:GetItem'], [events.tableArn]);
+  // The subscription's circuit, shown with its deliveries.
+  allow(functions.deliveries, ['dynamodb:GetItem'], [subscriptions.tableArn]);
 
   allow(sweeper, ['dynamodb:Query'], [indexArn(deliveries, DELIVERIES_PENDING)]);
   allow(sweeper, ['dynamodb:BatchGetItem', 'dynamodb:Query', 'dynamodb:UpdateItem'], [deliveries.tableArn]);

@@ -25,6 +25,8 @@ export class Queues extends Construct {
   readonly events: sqs.Queue;
   readonly eventsDlq: sqs.Queue;
   readonly deliveries: sqs.Queue;
+  /** The slow lane's wake-ups (lambdas/domain/lanes.ts); its failures share the deliveries DLQ. */
+  readonly slowDeliveries: sqs.Queue;
   readonly deliveriesDlq: sqs.Queue;
 
   constructor(scope: Construct, id: string, props: QueuesProps) {
@@ -38,6 +40,7 @@ export class Queues extends Construct {
     // which a redeployed stack's sweeper or a resend recovers every pending delivery.
     this.deliveriesDlq = deadLetterQueue(this, 'DeliveriesDlq', RemovalPolicy.DESTROY);
     this.deliveries = workQueue(this, 'Deliveries', this.deliveriesDlq, props.deliveriesConsumerTimeout, RemovalPolicy.DESTROY);
+    this.slowDeliveries = workQueue(this, 'SlowDeliveries', this.deliveriesDlq, props.deliveriesConsumerTimeout, RemovalPolicy.DESTROY);
   }
 }
 

@@ -6,7 +6,7 @@
 import type { Node } from 'constructs';
 import { parseAllowlist } from '../lambdas/adapters/http/target-guard';
 import { configSchema, type ConfigKey } from '../lambdas/config';
-import { functionSpecs } from './functions';
+import { functionSpecs, SLOW_SENDER_CONCURRENCY } from './functions';
 import { SQS_MAX_DELAY } from './queues';
 
 export interface StackConfig {
@@ -32,6 +32,18 @@ export interface StackConfig {
   signingSecretGraceMs: number;
   /** failingDisableAfterMs: a subscription failing this long without a delivery is disabled (FAILING_DISABLE_AFTER_MS). Default 432000000 (5 days). */
   failingDisableAfterMs: number;
+  /** slowSenderConcurrency: reserved concurrency of the slow lane's sender (degraded subscriptions). Default 5. */
+  slowSenderConcurrency: number;
+  /** circuitFailureThreshold: timeouts, connection failures or 5xx in a row that open a subscription's circuit (CIRCUIT_FAILURE_THRESHOLD). Default 5. */
+  circuitFailureThreshold: number;
+  /** circuitFirstProbeMs: wait from a circuit's opening to its first probe (CIRCUIT_FIRST_PROBE_MS). Default 30000; doubles per failed probe. */
+  circuitFirstProbeMs: number;
+  /** circuitMaxProbeMs: longest wait between probes (CIRCUIT_MAX_PROBE_MS). Default 1800000 (30 min). */
+  circuitMaxProbeMs: number;
+  /** slowAttemptMs: an attempt in flight this long makes its subscription slow: slow lane (SLOW_ATTEMPT_MS). Default 1000. */
+  slowAttemptMs: number;
+  /** slowLaneMs: how long a slow subscription stays in the slow lane after its last slow attempt (SLOW_LANE_MS). Default 600000. */
+  slowLaneMs: number;
   /** targetAllowlist: comma-separated CIDRs webhook targets may resolve to despite being private (TARGET_ALLOWLIST). Default none. */
   targetAllowlist: string;
   /**
@@ -93,6 +105,13 @@ const settings: Record<NumericKey, Setting> = {
   retryJitter: { variable: 'RETRY_JITTER' },
   signingSecretGraceMs: { variable: 'SIGNING_SECRET_GRACE_MS' },
   failingDisableAfterMs: { variable: 'FAILING_DISABLE_AFTER_MS' },
+  // Reserved concurrency of 1 is allowed; the trigger still asks for Lambda's least, 2.
+  slowSenderConcurrency: { fallback: SLOW_SENDER_CONCURRENCY, min: 1, max: 1000, integer: true },
+  circuitFailureThreshold: { variable: 'CIRCUIT_FAILURE_THRESHOLD' },
+  circuitFirstProbeMs: { variable: 'CIRCUIT_FIRST_PROBE_MS' },
+  circuitMaxProbeMs: { variable: 'CIRCUIT_MAX_PROBE_MS' },
+  slowAttemptMs: { variable: 'SLOW_ATTEMPT_MS' },
+  slowLaneMs: { variable: 'SLOW_LANE_MS' },
   // Alarm thresholds. Ages are capped at a day: an alarm later than that is no alarm.
   alarmEventsQueueAgeSeconds: { fallback: 600, min: 300, max: 86_400, integer: true },
   alarmDeliveriesQueueAgeSeconds: {

@@ -14,15 +14,17 @@ export const SWEEP_INTERVAL = Duration.minutes(5);
 
 export interface TriggersProps {
   functions: Record<FunctionId, lambda.IFunction>;
-  queues: { events: sqs.IQueue; deliveries: sqs.IQueue };
+  queues: { events: sqs.IQueue; deliveries: sqs.IQueue; slowDeliveries: sqs.IQueue };
   senderMaxConcurrency: number;
   ingestMaxConcurrency: number;
+  /** The slow lane's sender: its reserved concurrency, which its trigger does not exceed (no throttles). */
+  slowSenderConcurrency: number;
 }
 
 export class Triggers extends Construct {
   constructor(scope: Construct, id: string, props: TriggersProps) {
     super(scope, id);
-    const { ingest, sender, sweeper } = props.functions;
+    const { ingest, sender, slowSender, sweeper } = props.functions;
     // Partial batch failures: one bad record is retried alone instead of its whole batch.
     ingest.addEventSource(
       new sources.SqsEventSource(props.queues.events, {
@@ -38,6 +40,14 @@ export class Triggers extends Construct {
         reportBatchItemFailures: true,
         // Caps the load put on receivers and on the account's concurrency when a backlog drains.
         maxConcurrency: props.senderMaxConcurrency,
+      }),
+    );
+    slowSender.addEventSource(
+      new sources.SqsEventSource(props.queues.slowDeliveries, {
+        batchSize: SQS_BATCH_SIZE,
+        reportBatchItemFailures: true,
+        // Lambda's least maximum concurrency on an SQS source is 2.
+        maxConcurrency: Math.max(2, props.slowSenderConcurrency),
       }),
     );
     new events.Rule(this, 'Sweep', {

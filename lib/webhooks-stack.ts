@@ -53,7 +53,7 @@ export class WebhooksStack extends Stack {
       notifications: this.notifications.topic,
       secretsKey: this.secretsKey.key,
     });
-    this.functions = new Functions(this, 'Functions', { environment });
+    this.functions = new Functions(this, 'Functions', { environment, reservedConcurrency: { slowSender: this.config.slowSenderConcurrency } });
     grantFunctionPermissions(this.functions.byId, {
       tables: this.tables.byId,
       queues: this.queues,
@@ -66,6 +66,7 @@ export class WebhooksStack extends Stack {
       queues: this.queues,
       senderMaxConcurrency: this.config.senderMaxConcurrency,
       ingestMaxConcurrency: this.config.ingestMaxConcurrency,
+      slowSenderConcurrency: this.config.slowSenderConcurrency,
     });
 
     this.alarms = new Alarms(this, 'Alarms', {
@@ -89,6 +90,7 @@ export class WebhooksStack extends Stack {
     output('EventsDlqUrl', this.queues.eventsDlq.queueUrl, 'Invalid or undeliverable events, with the reason');
     output('DeliveriesQueueUrl', this.queues.deliveries.queueUrl, 'Wakes the sender; DynamoDB holds the state');
     output('DeliveriesDlqUrl', this.queues.deliveriesDlq.queueUrl, 'Wake-ups the sender failed on five times (the deliveries stay in DynamoDB)');
+    output('SlowDeliveriesQueueUrl', this.queues.slowDeliveries.queueUrl, 'The slow lane: wakes the slow sender for degraded subscriptions');
     output('ResendFunctionName', this.functions.byId.resend.functionName, 'Invoke with a resend payload');
     output('SubscriptionsFunctionName', this.functions.byId.subscriptions.functionName, 'Invoke with a subscriptions payload');
     output('DeliveriesFunctionName', this.functions.byId.deliveries.functionName, 'Invoke with a deliveries query (list, show)');

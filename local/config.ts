@@ -23,6 +23,11 @@ export const serviceKeys = [
   'RETRY_JITTER',
   'SIGNING_SECRET_GRACE_MS',
   'FAILING_DISABLE_AFTER_MS',
+  'CIRCUIT_FAILURE_THRESHOLD',
+  'CIRCUIT_FIRST_PROBE_MS',
+  'CIRCUIT_MAX_PROBE_MS',
+  'SLOW_ATTEMPT_MS',
+  'SLOW_LANE_MS',
   'ALLOW_HTTP',
 ] as const satisfies readonly ConfigKey[];
 
@@ -42,6 +47,8 @@ const localSchema = {
   SWEEP_INTERVAL_MS: z.coerce.number().int().positive().default(30_000),
   QUEUE_VISIBILITY_TIMEOUT_MS: z.coerce.number().int().positive().default(2_000),
   SENDER_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(4),
+  /** The slow lane's sender (degraded subscriptions), as the stack's slowSenderConcurrency. */
+  SLOW_SENDER_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(2),
 } as const;
 
 type LocalKey = keyof typeof localSchema;
@@ -55,6 +62,7 @@ export interface LocalSettings {
   /** How long a message whose processing failed stays invisible before it is handed out again. */
   visibilityTimeoutMs: number;
   senderConcurrency: number;
+  slowSenderConcurrency: number;
   /** Validated service variables as strings, ready for the function environment. */
   service: Record<ServiceKey, string>;
   /**
@@ -94,6 +102,7 @@ export function readLocalSettings(source: Env): LocalSettings {
     sweepIntervalMs: local.SWEEP_INTERVAL_MS as number,
     visibilityTimeoutMs: local.QUEUE_VISIBILITY_TIMEOUT_MS as number,
     senderConcurrency: local.SENDER_CONCURRENCY as number,
+    slowSenderConcurrency: local.SLOW_SENDER_CONCURRENCY as number,
     service,
     environment: { ...source },
   };
@@ -144,6 +153,7 @@ export function functionEnv(settings: LocalSettings, baseUrl: string): Env {
     eventsDlqUrl: queueUrlOf(baseUrl, 'events-dlq'),
     eventsQueueUrl: queueUrlOf(baseUrl, 'events'),
     deliveriesDlqUrl: queueUrlOf(baseUrl, 'deliveries-dlq'),
+    slowDeliveriesQueueUrl: queueUrlOf(baseUrl, 'deliveries-slow'),
     scheduleGroup: 'local',
     schedulerRoleArn: `arn:aws:iam::${LOCAL_ACCOUNT}:role/local-scheduler`,
     // Support notices are logged locally; every function still gets every variable, as in AWS.

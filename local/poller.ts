@@ -13,6 +13,13 @@ export interface PollerOptions {
   handler: SqsHandler;
   /** Batches processed at the same time (Lambda's concurrency on the event source). */
   concurrency: number;
+  /**
+   * Hand records out one by one as slots free (`concurrency` x `batchSize` slots), each as an SQSEvent
+   * of its own, instead of batches that wait for their slowest record: one hanging POST then holds
+   * one slot, not nine healthy records with it. Receive, visibility, delete and release stay per
+   * record, as in SQS. For the senders; ingest keeps whole batches (its fan-out log is per batch).
+   */
+  recordsAsSlotsFree?: boolean;
   batchSize: number;
   queueArn: string;
   region: string;
@@ -30,6 +37,10 @@ export class QueuePoller {
 
   start(): void {
     if (this.workers.length > 0) return;
+    if (this.options.recordsAsSlotsFree) {
+      this.workers.push(this.dispatch());
+      return;
+    }
     for (let i = 0; i < this.options.concurrency; i += 1) this.workers.push(this.work());
   }
 
@@ -50,6 +61,31 @@ export class QueuePoller {
       }
       await this.process(batch);
     }
+  }
+
+  /** One loop that keeps every slot busy while records are visible; see `recordsAsSlotsFree`. */
+  private async dispatch(): Promise<void> {
+    const { queue, batchSize, concurrency } = this.options;
+    const signal = this.abort.signal;
+    const slots = concurrency * batchSize;
+    const inFlight = new Set<Promise<void>>();
+    while (!signal.aborted) {
+      const free = slots - inFlight.size;
+      if (free === 0) {
+        await Promise.race(inFlight);
+        continue;
+      }
+      const batch = queue.receive(Math.min(free, batchSize));
+      if (batch.length === 0) {
+        await queue.waitForMessages(IDLE_WAIT_MS, signal);
+        continue;
+      }
+      for (const message of batch) {
+        const processing: Promise<void> = this.process([message]).finally(() => inFlight.delete(processing));
+        inFlight.add(processing);
+      }
+    }
+    await Promise.all(inFlight);
   }
 
   private async process(batch: ReceivedMessage[]): Promise<void> {

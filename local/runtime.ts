@@ -50,7 +50,7 @@ export interface RuntimeOptions {
 /** The key file under DATA_DIR that wraps the data keys of the subscriptions' secrets (mode 0600). */
 export const SECRETS_KEY_FILE = 'secrets.key';
 
-export const QUEUE_NAMES = ['events', 'events-dlq', 'deliveries', 'deliveries-dlq'] as const;
+export const QUEUE_NAMES = ['events', 'events-dlq', 'deliveries', 'deliveries-slow', 'deliveries-dlq'] as const;
 export type QueueName = (typeof QUEUE_NAMES)[number];
 
 /** The functions the Lambda endpoint serves (support invokes them; the others have triggers). */
@@ -141,6 +141,7 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
       log,
       wakeups,
       queuedWakeups: wakeups,
+      slowWakeups: new LocalWakeupQueue(queues['deliveries-slow']),
       scheduler,
       notifier,
       deadLetters: new LocalDeadLetters(queues['events-dlq']),
@@ -158,6 +159,8 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
     const sendDeps = buildSendDeps(env, senderInfra);
     parts.webhook = sendDeps.webhook as WebhookClient & { close?: () => Promise<void> };
     const sender = invoker(senderFunction(env, senderInfra, sendDeps), 'sender');
+    // The slow lane's sender: the same handler on its own queue, as the stack's slow sender function.
+    const slowSender = invoker(senderFunction(env, senderInfra, { ...sendDeps, lane: 'slow' }), 'slowSender');
     const sweeper = invoker(sweeperFunction(env, infraOf()), 'sweeper');
     const health = (): Health => healthOf(queues, scheduler.size);
     http.setRoutes({
@@ -176,7 +179,15 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
     const common = { batchSize: SQS_BATCH_SIZE, region: LOCAL_REGION, log };
     parts.pollers = [
       new QueuePoller({ ...common, queue: queues.events, handler: ingest, concurrency: 1, queueArn: queueArnOf('events') }),
-      new QueuePoller({ ...common, queue: queues.deliveries, handler: sender, concurrency: settings.senderConcurrency, queueArn: queueArnOf('deliveries') }),
+      new QueuePoller({ ...common, queue: queues.deliveries, handler: sender, concurrency: settings.senderConcurrency, queueArn: queueArnOf('deliveries'), recordsAsSlotsFree: true }),
+      new QueuePoller({
+        ...common,
+        queue: queues['deliveries-slow'],
+        handler: slowSender,
+        concurrency: settings.slowSenderConcurrency,
+        queueArn: queueArnOf('deliveries-slow'),
+        recordsAsSlotsFree: true,
+      }),
     ];
     for (const poller of parts.pollers) poller.start();
     scheduler.start();
@@ -242,6 +253,7 @@ function openQueues(settings: LocalSettings, log: Log): Record<QueueName, LocalQ
     events: LocalQueue.open({ name: 'events', dir, visibilityTimeoutMs, redrive: redrive(eventsDlq), onDeadLetter }),
     'events-dlq': eventsDlq,
     deliveries: LocalQueue.open({ name: 'deliveries', dir, visibilityTimeoutMs, redrive: redrive(deliveriesDlq), onDeadLetter }),
+    'deliveries-slow': LocalQueue.open({ name: 'deliveries-slow', dir, visibilityTimeoutMs, redrive: redrive(deliveriesDlq), onDeadLetter }),
     'deliveries-dlq': deliveriesDlq,
   };
   for (const name of QUEUE_NAMES) {

@@ -2,9 +2,10 @@
 // subscription's deliveries in a time window, an event's deliveries, or one delivery with its
 // attempts. Attempt records never hold secrets; they were scrubbed when written.
 import * as z from 'zod';
+import { circuitOf, circuitView, type CircuitView } from './circuit';
 import { EVENT_ID_TOO_LONG, isStorableEventId, parseDeliveryId } from './delivery-id';
 import { deliveryStatus, isoDateTime, parseInput, subscriptionId } from './input';
-import type { DeliveryRepository } from './ports';
+import type { DeliveryRepository, SubscriptionRepository } from './ports';
 import { NotFoundError, ValidationError } from './errors';
 import type { Attempt, Delivery } from './types';
 
@@ -41,13 +42,20 @@ export interface EventSummary {
   subscriptions: number;
 }
 
+/** `circuit`: the subscription's circuit breaker, for a delivery that waits behind it (absent for a deleted subscription). */
 export type DeliveryQueryResponse =
-  | { deliveries: Delivery[]; cursor?: string }
+  | { deliveries: Delivery[]; cursor?: string; circuit?: CircuitView }
   | { events: EventSummary[]; notFound: string[] }
-  | { delivery: Delivery; attempts: Attempt[] };
+  | { delivery: Delivery; attempts: Attempt[]; circuit?: CircuitView };
 
 export interface DeliveryQueryDeps {
   deliveries: Pick<DeliveryRepository, 'get' | 'getEvent' | 'listByEvent' | 'listBySubscription' | 'listAttempts'>;
+  subscriptions: Pick<SubscriptionRepository, 'get'>;
+}
+
+async function circuitFor(deps: DeliveryQueryDeps, subscriptionId: string): Promise<{ circuit?: CircuitView }> {
+  const subscription = await deps.subscriptions.get(subscriptionId);
+  return subscription ? { circuit: circuitView(circuitOf(subscription)) } : {};
 }
 
 export async function queryDeliveries(deps: DeliveryQueryDeps, input: unknown): Promise<DeliveryQueryResponse> {
@@ -62,7 +70,8 @@ export async function queryDeliveries(deps: DeliveryQueryDeps, input: unknown): 
     }
     const delivery = await deps.deliveries.get(req.deliveryId);
     if (!delivery) throw new NotFoundError(`deliveryId: no delivery ${req.deliveryId}`);
-    return { delivery, attempts: await deps.deliveries.listAttempts(req.deliveryId) };
+    const [attempts, circuit] = await Promise.all([deps.deliveries.listAttempts(req.deliveryId), circuitFor(deps, delivery.subscriptionId)]);
+    return { delivery, attempts, ...circuit };
   }
   if (action === 'list') {
     if ('eventId' in input) {
@@ -81,7 +90,8 @@ export async function queryDeliveries(deps: DeliveryQueryDeps, input: unknown): 
       req.limit ?? 100,
       req.cursor,
     );
-    return page.cursor ? { deliveries: page.items, cursor: page.cursor } : { deliveries: page.items };
+    const circuit = await circuitFor(deps, req.subscriptionId);
+    return page.cursor ? { deliveries: page.items, cursor: page.cursor, ...circuit } : { deliveries: page.items, ...circuit };
   }
   if (action === 'events') return eventSummaries(deps, input);
   throw new ValidationError('action: must be one of list, show, events');

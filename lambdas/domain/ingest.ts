@@ -8,7 +8,9 @@
 // re-published id) re-wakes the deliveries of its stored plan that are still due; the sender's
 // conditional claim makes an extra wake-up harmless. Before any of it, the batch's event ids go to
 // the fan-out log, from which the sweeper checks every event once after its grace period.
+import { deliveryKeyOf } from './delivery-id';
 import { wantsEventType, type FanoutTargets } from './fanout-targets';
+import { laneOf, sendNowByLane, type Lane } from './lanes';
 import { parseEvent } from './event-parsing';
 import { pausedDelivery, plannedDelivery } from './planned-delivery';
 import type { Log } from './log';
@@ -27,6 +29,8 @@ export interface IngestDeps {
   fanoutLog: Pick<FanoutLog, 'record'>;
   fanoutTargets: Pick<FanoutTargets, 'list'>;
   wakeups: WakeupQueue;
+  /** The slow lane (lanes.ts): first wake-ups of degraded subscriptions go there. */
+  slowWakeups?: Pick<WakeupQueue, 'sendNow'>;
   deadLetters: DeadLetters;
   clock: Clock;
   log: Log;
@@ -61,7 +65,8 @@ export async function ingestMessages(deps: IngestDeps, messages: IncomingMessage
   const subscriptions = await logAndListTargets(deps, accepted, now, result);
   if (!subscriptions) return result;
   const fresh = await storeEvents(deps, accepted, subscriptions, now, result);
-  await fanOut(deps, fresh, result);
+  const lanes = new Map(subscriptions.map((s) => [s.id, laneOf(s, now)]));
+  await fanOut(deps, fresh, result, (w) => lanes.get(deliveryKeyOf(w.deliveryId)?.subscriptionId ?? '') ?? 'main');
   const metrics = deps.metrics ?? noMetrics;
   metrics.count('EventsIngested', result.accepted);
   metrics.count('EventsRejected', result.rejected);
@@ -150,7 +155,7 @@ async function rejectMessage(deps: IngestDeps, message: IncomingMessage, reason:
 }
 
 /** Batched writes and sends for all fresh events of the batch together. */
-async function fanOut(deps: IngestDeps, fresh: FreshEvent[], result: IngestResult): Promise<void> {
+async function fanOut(deps: IngestDeps, fresh: FreshEvent[], result: IngestResult, laneOfWakeup: (wakeup: DeliveryWakeup) => Lane): Promise<void> {
   const all = fresh.flatMap((f) => f.deliveries);
   if (all.length === 0) return;
   const failedEvents = new Set<string>();
@@ -167,7 +172,7 @@ async function fanOut(deps: IngestDeps, fresh: FreshEvent[], result: IngestResul
   const wakeups = all.filter((d) => d.status === 'pending' && !failedEvents.has(d.eventId)).map((d) => ({ deliveryId: d.deliveryId, attempt: 1 }));
   let unsent: DeliveryWakeup[];
   try {
-    unsent = await deps.wakeups.sendNow(wakeups);
+    unsent = await sendNowByLane({ main: deps.wakeups, slow: deps.slowWakeups }, wakeups, laneOfWakeup);
   } catch (error) {
     deps.log.error('could not queue deliveries; retrying their events', { error: String(error) });
     unsent = wakeups;

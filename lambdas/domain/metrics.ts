@@ -28,7 +28,13 @@ export type MetricName =
   | 'SweeperWakeupsHeld'
   /** Wake-ups the sender ignored because the attempt was claimed already: a duplicate that cost a message and a read. */
   | 'WakeupsDuplicate'
-  | 'SubscriptionsDisabled';
+  | 'SubscriptionsDisabled'
+  /** Circuits opened by a run of failures, closed by a successful probe, and probes made. */
+  | 'CircuitsOpened'
+  | 'CircuitsClosed'
+  | 'CircuitProbes'
+  /** Wake-ups the main lane handed to the slow lane (the subscription is degraded). */
+  | 'DeliveriesToSlowLane';
 
 export interface Metrics {
   count(name: MetricName, value?: number): void;

@@ -1,5 +1,6 @@
 // What the domain needs from the outside world. Adapters (DynamoDB, SQS, Scheduler, HTTP) implement
 // these; tests may pass in-memory versions. Nothing here imports AWS.
+import type { Circuit } from './circuit';
 import type {
   Attempt,
   DisabledReason,
@@ -200,8 +201,8 @@ export interface WebhookClient {
   post(request: WebhookRequest): Promise<HttpResult>;
 }
 
-/** Something support must hear about: today, a subscription the service disabled by itself. */
-export interface SubscriptionNotice {
+/** Something support must hear about: a subscription the service disabled by itself. */
+export interface DisabledNotice {
   kind: 'subscription-disabled';
   subscriptionId: string;
   reason: DisabledReason;
@@ -211,8 +212,45 @@ export interface SubscriptionNotice {
   detail: string;
 }
 
+/** A subscription's circuit opened (its deliveries wait for probes) or closed again: one notice each. */
+export interface CircuitNotice {
+  kind: 'circuit-opened' | 'circuit-closed';
+  subscriptionId: string;
+  /** Redacted. */
+  url: string;
+  at: string;
+  detail: string;
+}
+
+export type SubscriptionNotice = DisabledNotice | CircuitNotice;
+
 export interface Notifier {
   notify(notice: SubscriptionNotice): Promise<void>;
+}
+
+/**
+ * A subscription's circuit breaker, kept on the subscription item (circuit.ts). Every write is
+ * conditional on the state it starts from, and none touches `updatedAt`: support's read-modify-write
+ * of the subscription does not conflict with the sender's.
+ */
+export interface CircuitRepository {
+  /**
+   * One more counted failure while closed; opens the circuit when the count reaches `threshold`.
+   * Returns the circuit afterwards and whether this call opened it; undefined when it was not closed.
+   */
+  countFailure(id: string, threshold: number, now: Date, firstProbeMs: number): Promise<{ circuit: Circuit; opened: boolean } | undefined>;
+  /** Ends a run of failures while closed. */
+  resetFailures(id: string): Promise<void>;
+  /** open (or probing with an expired lease) and due -> probing until `leaseUntil`; false when another took it. */
+  takeProbe(id: string, now: Date, leaseUntil: Date): Promise<boolean>;
+  /** probing -> closed; false when not probing (another probe decided). */
+  close(id: string, now: Date): Promise<boolean>;
+  /** probing -> open, the next probe after `backoffMs`; false when not probing. */
+  reopen(id: string, now: Date, backoffMs: number): Promise<boolean>;
+  /** Keeps the subscription in the slow lane until `until` (never shortens it). */
+  markSlow(id: string, until: Date): Promise<void>;
+  /** One more delivery waiting behind the circuit opened at `since`. */
+  countWaiting(id: string, since: string): Promise<void>;
 }
 
 export interface Clock {

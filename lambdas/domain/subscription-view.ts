@@ -1,5 +1,6 @@
 // A subscription as support sees it. Secrets are masked everywhere but in the response that creates
 // them (create, rotate-secret), which is the only time they are shown.
+import { circuitOf, circuitView, type CircuitView } from './circuit';
 import { MASK, redactUrl } from './redaction';
 import { limitsOf } from './subscription-limits';
 import type { BasicAuth, SigningSecret, Subscription } from './types';
@@ -12,7 +13,9 @@ export type ShownSecret = string & { readonly [shown]: true };
  * The subscription's own shape with every field that holds a secret typed as shown: a Subscription
  * is not a SubscriptionView, so a response cannot carry an unmasked subscription by mistake.
  */
-export type SubscriptionView = Omit<Subscription, 'url' | 'basicAuth' | 'headers' | 'signingSecrets'> & {
+export type SubscriptionView = Omit<Subscription, 'url' | 'basicAuth' | 'headers' | 'signingSecrets' | 'circuit'> & {
+  /** The circuit as support reads it (closed, open or probing, since when, deliveries waiting). */
+  circuit?: CircuitView;
   url: ShownSecret;
   basicAuth?: { username: ShownSecret; password: ShownSecret };
   headers?: Record<string, ShownSecret>;
@@ -46,6 +49,7 @@ export function viewOf(subscription: Subscription, options: { reveal?: boolean }
   if (subscription.disabledReason) view.disabledReason = subscription.disabledReason;
   if (subscription.failingSince) view.failingSince = subscription.failingSince;
   if (subscription.runDeliveredAt) view.runDeliveredAt = subscription.runDeliveredAt;
+  view.circuit = circuitView(circuitOf(subscription));
   return view;
 }
 

@@ -1,4 +1,5 @@
 // The vocabulary of the service. Plain data, no AWS types: the storage adapters map these to items.
+import type { Circuit } from './circuit';
 
 export type SubscriptionStatus = 'active' | 'disabled' | 'deleted';
 export type DisabledReason = 'manual' | 'gone' | 'failing';
@@ -42,12 +43,15 @@ export interface Subscription {
    * per run. A failure an hour or more after it starts a new run: the receiver was working then.
    */
   runDeliveredAt?: string;
+  /** The circuit breaker (circuit.ts); absent: closed, never opened. Written by the sender only. */
+  circuit?: Circuit;
   createdAt: string;
   updatedAt: string;
 }
 
 /** What fan-out needs of a subscription: no secret, so ingest never decrypts one. */
-export type FanoutTarget = Pick<Subscription, 'id' | 'status' | 'eventTypes'>;
+/** What fan-out reads of a subscription: no secret, and the circuit that picks its lane. */
+export type FanoutTarget = Pick<Subscription, 'id' | 'status' | 'eventTypes' | 'circuit'>;
 
 /** One CRM event as accepted by ingest. The body is kept byte for byte; it is never re-serialised. */
 export interface EventRecord {

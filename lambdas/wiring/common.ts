@@ -31,6 +31,8 @@ export interface Infrastructure {
   wakeups?: WakeupQueue;
   /** Where the queue can be looked into (the local runtime): the sweeper does not re-wake what is still queued. */
   queuedWakeups?: QueuedWakeups;
+  /** The slow lane's queue, in process. */
+  slowWakeups?: WakeupQueue;
   scheduler?: WakeupScheduler;
   webhook?: WebhookClient;
   /** Replacement for the events DLQ adapter (the local runtime parks rejected events in process). */

@@ -8,3 +8,10 @@ export function wakeupQueue(config: Config<'DELIVERIES_QUEUE_URL'>, infra: Infra
   if (infra.wakeups) return infra.wakeups;
   return new SqsWakeupQueue({ sqs: required(infra.clients.sqs, 'SQS'), queueUrl: config.DELIVERIES_QUEUE_URL });
 }
+
+/** The slow lane's queue (lanes.ts), unless the infrastructure brings its own; none when not configured. */
+export function slowWakeupQueue(config: Config<'SLOW_DELIVERIES_QUEUE_URL'>, infra: Infrastructure): WakeupQueue | undefined {
+  if (infra.slowWakeups) return infra.slowWakeups;
+  if (config.SLOW_DELIVERIES_QUEUE_URL === undefined) return undefined;
+  return new SqsWakeupQueue({ sqs: required(infra.clients.sqs, 'SQS'), queueUrl: config.SLOW_DELIVERIES_QUEUE_URL });
+}

@@ -65,7 +65,7 @@ export interface E2eRuntime {
   attempts(deliveryId: string): Promise<Attempt[]>;
   /** Waits until the delivery has the status; returns it. */
   settled(deliveryId: string, status: Delivery['status'], timeoutMs?: number): Promise<Delivery>;
-  /** True when no message waits or is in flight in the events and deliveries queues. */
+  /** True when no message waits or is in flight in the events and deliveries queues (both lanes). */
   idle(): boolean;
   stop(): Promise<void>;
 }
@@ -136,8 +136,8 @@ export async function startE2eRuntime(env: Record<string, string> = {}, log: Log
       return last!;
     },
     idle() {
-      const { events, deliveries } = runtime.health().queues;
-      return [events, deliveries].every((q) => q.visible + q.delayed + q.inFlight === 0);
+      const { events, deliveries, 'deliveries-slow': slowLane } = runtime.health().queues;
+      return [events, deliveries, slowLane].every((q) => q.visible + q.delayed + q.inFlight === 0);
     },
     async stop() {
       sqs.destroy();

@@ -134,4 +134,73 @@ describe('queue poller (the SQS event source mapping)', () => {
     await sleep(50);
     expect(queue.depth()).toEqual({ visible: 1, delayed: 0, inFlight: 0 });
   });
+
+  describe('records handed out as slots free (the senders)', () => {
+    const pollRecords = (handler: SqsHandler, concurrency = 1) => {
+      const poller = new QueuePoller({ queue, handler, concurrency, batchSize: 10, queueArn: 'arn:aws:sqs:local:000000000000:work', region: 'local', log: silentLog, recordsAsSlotsFree: true });
+      pollers.push(poller);
+      poller.start();
+      return poller;
+    };
+
+    it('does not make healthy records wait for a hanging one: each is its own event and is deleted when done', async () => {
+      queue.send('hang');
+      for (let i = 0; i < 25; i += 1) queue.send(`quick${i}`);
+      let release!: () => void;
+      const hanging = new Promise<void>((resolve) => (release = resolve));
+      const done: string[] = [];
+      pollRecords(async (event) => {
+        expect(event.Records).toHaveLength(1);
+        const body = event.Records[0]!.body;
+        if (body === 'hang') await hanging;
+        done.push(body);
+      });
+      await until(() => done.length === 25);
+      expect(done).not.toContain('hang');
+      expect(queue.depth()).toEqual({ visible: 0, delayed: 0, inFlight: 1 });
+      release();
+      await until(() => queue.messages().length === 0);
+    });
+
+    it('runs at most concurrency x batch size records at once', async () => {
+      for (let i = 0; i < 45; i += 1) queue.send(`m${i}`);
+      let running = 0;
+      let peak = 0;
+      pollRecords(async () => {
+        running += 1;
+        peak = Math.max(peak, running);
+        await sleep(40);
+        running -= 1;
+      }, 2);
+      await until(() => queue.messages().length === 0);
+      expect(peak).toBe(20);
+    });
+
+    it('retries a failed record alone, after the visibility timeout, with its receive count raised', async () => {
+      queue.send('ok');
+      queue.send('bad');
+      const seen: string[] = [];
+      pollRecords(async (event) => {
+        const record = event.Records[0]!;
+        seen.push(`${record.body}#${record.attributes.ApproximateReceiveCount}`);
+        return { batchItemFailures: record.body === 'bad' && seen.length < 3 ? [{ itemIdentifier: record.messageId }] : [] };
+      });
+      await until(() => seen.includes('bad#2'));
+      await until(() => queue.messages().length === 0);
+      expect(seen.filter((s) => s.startsWith('ok'))).toEqual(['ok#1']);
+    });
+
+    it('stops after the records in flight have finished', async () => {
+      queue.send('slow');
+      let finished = false;
+      const poller = pollRecords(async () => {
+        await sleep(100);
+        finished = true;
+      });
+      await until(() => queue.depth().inFlight === 1);
+      await poller.stop();
+      expect(finished).toBe(true);
+      expect(queue.messages()).toHaveLength(0);
+    });
+  });
 });

@@ -136,7 +136,7 @@ describe('local runtime (in process)', () => {
     expect(response.status).toBe(200);
     const health = (await response.json()) as { status: string; queues: Record<string, unknown>; schedules: number };
     expect(health.status).toBe('ok');
-    expect(Object.keys(health.queues).sort()).toEqual(['deliveries', 'deliveries-dlq', 'events', 'events-dlq']);
+    expect(Object.keys(health.queues).sort()).toEqual(['deliveries', 'deliveries-dlq', 'deliveries-slow', 'events', 'events-dlq']);
     expect(health.queues.events).toEqual({ visible: 0, delayed: 0, inFlight: 0 });
 
     const notifications = await fetch(`${runtime.url}/notifications`);

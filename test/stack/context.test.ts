@@ -28,6 +28,12 @@ describe('context overrides', () => {
     alarmDeliveriesFailed: '25',
     alarmFunctionErrors: 3,
     alarmFunctionThrottles: '10',
+    slowSenderConcurrency: '3',
+    circuitFailureThreshold: 8,
+    circuitFirstProbeMs: '60000',
+    circuitMaxProbeMs: 3600000,
+    slowAttemptMs: '2000',
+    slowLaneMs: 300000,
   };
 
   beforeAll(() => {
@@ -52,8 +58,22 @@ describe('context overrides', () => {
         FAILING_DISABLE_AFTER_MS: '86400000',
         // As given: the functions parse it with the same parseAllowlist the stack checked it with.
         TARGET_ALLOWLIST: '10.0.0.0/8, fd00::/8',
+        CIRCUIT_FAILURE_THRESHOLD: '8',
+        CIRCUIT_FIRST_PROBE_MS: '60000',
+        CIRCUIT_MAX_PROBE_MS: '3600000',
+        SLOW_ATTEMPT_MS: '2000',
+        SLOW_LANE_MS: '300000',
       });
     }
+  });
+
+  it('reserves the configured concurrency for the slow lane and lets its trigger use as much', () => {
+    const slow = s.stack.functions.byId.slowSender;
+    expect(s.resources[s.logicalId(slow)].Properties.ReservedConcurrentExecutions).toBe(3);
+    const mapping = Object.values(ofType(s.resources, 'AWS::Lambda::EventSourceMapping')).find(
+      (m: Json) => m.Properties.FunctionName.Ref === s.logicalId(slow),
+    );
+    expect(mapping.Properties.ScalingConfig).toEqual({ MaximumConcurrency: 3 });
   });
 
   it('caps the sender and ingest concurrency at the configured values', () => {

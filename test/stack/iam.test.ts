@@ -64,7 +64,8 @@ describe('function permissions', () => {
           // On the subscriptions table: the version item only (see below).
           'dynamodb:GetItem': ['table:events', 'table:subscriptions'],
           'dynamodb:Query': ['table:deliveries', 'table:subscriptions/index/byStatus'],
-          'sqs:SendMessage': ['queue:deliveries', 'queue:eventsDlq'],
+          // Fan-out sends degraded subscriptions' first wake-ups to the slow lane.
+          'sqs:SendMessage': ['queue:deliveries', 'queue:eventsDlq', 'queue:slowDeliveries'],
         },
         consumes('queue:events'),
         logs('ingest'),
@@ -72,12 +73,15 @@ describe('function permissions', () => {
     );
   });
 
-  it('sender: claims and updates the delivery, reads the event, reads and disables the subscription, keeps the subscriptions\' limits, notifies support through the encrypted topic, records the attempt, schedules retries', () => {
-    expect(permissionMap(statementsOf('sender'), names)).toEqual(
+  it.each([
+    ['sender', 'queue:deliveries'],
+    ['slowSender', 'queue:slowDeliveries'],
+  ] as const)('%s: claims and updates the delivery, reads the event, reads and disables the subscription, moves its circuit, keeps the subscriptions\' limits, notifies support through the encrypted topic, records the attempt, schedules retries, wakes either lane', (id, queue) => {
+    expect(permissionMap(statementsOf(id), names)).toEqual(
       merge(
         {
           'dynamodb:GetItem': ['table:deliveries', 'table:events', 'table:limits', 'table:subscriptions'],
-          // The subscription: failingSince set and cleared (UpdateItem), disabled after 410 Gone or days of failures (PutItem).
+          // The subscription: failingSince and the circuit (UpdateItem), disabled after 410 Gone or days of failures (PutItem).
           // The limits: slot leases and lines of send times (UpdateItem), a slot given back (DeleteItem).
           'dynamodb:UpdateItem': ['table:deliveries', 'table:limits', 'table:subscriptions'],
           'dynamodb:DeleteItem': ['table:limits'],
@@ -88,12 +92,12 @@ describe('function permissions', () => {
           // The subscription's sealed secrets: opened to send, sealed again when it disables one.
           'kms:GenerateDataKey': ['key:secrets'],
           'kms:Decrypt': ['key:notifications', 'key:secrets'],
-          'sqs:SendMessage': ['queue:deliveries'],
+          'sqs:SendMessage': ['queue:deliveries', 'queue:slowDeliveries'],
           'scheduler:CreateSchedule': [scheduleArn()],
           'iam:PassRole': ['role:scheduler'],
         },
-        consumes('queue:deliveries'),
-        logs('sender'),
+        consumes(queue),
+        logs(id),
       ),
     );
   });
@@ -159,7 +163,8 @@ describe('function permissions', () => {
     expect(permissionMap(statementsOf('deliveries'), names)).toEqual(
       merge(
         {
-          'dynamodb:GetItem': ['table:deliveries', 'table:events'],
+          // The subscription: its circuit, shown with its deliveries.
+          'dynamodb:GetItem': ['table:deliveries', 'table:events', 'table:subscriptions'],
           'dynamodb:Query': ['table:attempts', 'table:deliveries', 'table:deliveries/index/bySubscription'],
           'dynamodb:BatchGetItem': ['table:deliveries'],
         },
@@ -251,13 +256,13 @@ describe('support topic policy', () => {
     expect(sourceArns).toEqual(expect.arrayContaining(alarmIds.map((id) => ({ 'Fn::GetAtt': [id, 'Arn'] }))));
   });
 
-  it('grants SNS actions to no role but the sender\'s', () => {
+  it('grants SNS actions to no role but the senders\'', () => {
     const roles = Object.keys(ofType(s.resources, 'AWS::IAM::Role'));
     const publishers = roles.filter((roleId) =>
       statementsOfRole(s.resources, roleId).some((st) => st.Effect === 'Allow' && (asArray(st.Action) as string[]).some((a) => a.startsWith('sns:'))),
     );
-    const senderRole = s.resources[s.logicalId(s.stack.functions.byId.sender)].Properties.Role['Fn::GetAtt'][0] as string;
-    expect(publishers).toEqual([senderRole]);
+    const senderRoles = (['sender', 'slowSender'] as const).map((id) => s.resources[s.logicalId(s.stack.functions.byId[id])].Properties.Role['Fn::GetAtt'][0] as string);
+    expect(publishers.sort()).toEqual(senderRoles.sort());
   });
 });
 
@@ -287,7 +292,7 @@ describe('support topic key', () => {
     ]);
   });
 
-  it('grants KMS actions on it to no role but the sender\'s', () => {
+  it('grants KMS actions on it to no role but the senders\'', () => {
     const roles = Object.keys(ofType(s.resources, 'AWS::IAM::Role'));
     const kmsStatements = roles.flatMap((roleId) =>
       statementsOfRole(s.resources, roleId)
@@ -295,8 +300,10 @@ describe('support topic key', () => {
         .filter((st) => JSON.stringify(st.Resource).includes(keyId()))
         .map((st) => ({ roleId, resources: asArray(st.Resource) })),
     );
-    const senderRole = s.resources[s.logicalId(s.stack.functions.byId.sender)].Properties.Role['Fn::GetAtt'][0] as string;
-    expect(kmsStatements).toEqual([{ roleId: senderRole, resources: [{ 'Fn::GetAtt': [keyId(), 'Arn'] }] }]);
+    const senderRoles = (['sender', 'slowSender'] as const).map((id) => s.resources[s.logicalId(s.stack.functions.byId[id])].Properties.Role['Fn::GetAtt'][0] as string);
+    expect(kmsStatements.sort((a, b) => a.roleId.localeCompare(b.roleId))).toEqual(
+      senderRoles.sort().map((roleId) => ({ roleId, resources: [{ 'Fn::GetAtt': [keyId(), 'Arn'] }] })),
+    );
   });
 });
 
@@ -372,8 +379,8 @@ describe('every policy in the template', () => {
     const wildcardAllows = statements.filter((st) => st.Effect === 'Allow' && (asArray(st.Action) as string[]).some((a) => a.includes('*')));
     // The topic key and the secrets key.
     expect(wildcardAllows.filter(isKeyAdministration)).toHaveLength(2);
-    // The sender's role and CloudWatch in the key policy.
-    expect(wildcardAllows.filter(isPublishDataKeys)).toHaveLength(2);
+    // The senders' roles (both lanes) and CloudWatch in the key policy.
+    expect(wildcardAllows.filter(isPublishDataKeys)).toHaveLength(3);
     expect(wildcardAllows).toHaveLength(4);
   });
 
@@ -411,7 +418,8 @@ describe('every policy in the template', () => {
     expect(wildcard).toHaveLength(queueIds().length + 4);
     expect(wildcard).toEqual(expect.arrayContaining(queueIds().map(queueTlsOnly)));
     expect(wildcard.filter(isKeyAdministration)).toHaveLength(2);
-    expect(wildcard.filter(isPublishDataKeys)).toHaveLength(2);
+    // Both senders' roles and CloudWatch in the key policy.
+    expect(wildcard.filter(isPublishDataKeys)).toHaveLength(3);
   });
 
   it('attaches no managed policy: each function role writes its own log group instead of AWSLambdaBasicExecutionRole\'s every one', () => {

@@ -67,14 +67,16 @@ describe('AwsSolutions checks', () => {
     expect(synthError).toBeUndefined();
   });
 
-  it('acknowledge exactly two findings, both wildcards of the sender: schedules in its group, data keys of the topic key', () => {
-    expect(acknowledgements(built.app).map(({ path, id }) => ({ path, id }))).toEqual([
-      {
-        path: 'CrmWebhooks/Functions/sender-role',
-        id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:scheduler:<AWS::Region>:<AWS::AccountId>:schedule/${built.stack.scheduler.group.scheduleGroupName}/*]`,
-      },
-      { path: 'CrmWebhooks/Functions/sender-role', id: 'AwsSolutions-IAM5[Action::kms:GenerateDataKey*]' },
-    ]);
+  it('acknowledge exactly two findings per sender (both lanes), both wildcards: schedules in its group, data keys of the topic key', () => {
+    expect(acknowledgements(built.app).map(({ path, id }) => ({ path, id }))).toEqual(
+      ['sender', 'slowSender'].flatMap((fn) => [
+        {
+          path: `CrmWebhooks/Functions/${fn}-role`,
+          id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:scheduler:<AWS::Region>:<AWS::AccountId>:schedule/${built.stack.scheduler.group.scheduleGroupName}/*]`,
+        },
+        { path: `CrmWebhooks/Functions/${fn}-role`, id: 'AwsSolutions-IAM5[Action::kms:GenerateDataKey*]' },
+      ]),
+    );
   });
 
   it('give every acknowledgement a reason of its own, not a placeholder', () => {
@@ -92,10 +94,11 @@ describe('AwsSolutions checks', () => {
     const bound = buildStack({}, { bundle: false, env: { account: '123456789012', region: 'eu-west-1' } });
     try {
       expect(findings(new AwsSolutionsChecks().validateScope(bound.stack))).toEqual([]);
-      expect(acknowledgements(bound.app).map(({ id }) => id)).toEqual([
+      const perSender = [
         `AwsSolutions-IAM5[Resource::arn:aws:scheduler:eu-west-1:123456789012:schedule/${bound.stack.scheduler.group.scheduleGroupName}/*]`,
         'AwsSolutions-IAM5[Action::kms:GenerateDataKey*]',
-      ]);
+      ];
+      expect(acknowledgements(bound.app).map(({ id }) => id)).toEqual([...perSender, ...perSender]);
     } finally {
       removeAssembly(bound);
     }

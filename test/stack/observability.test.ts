@@ -154,6 +154,19 @@ describe('dashboard', () => {
     expect(lines('Sweeper recoveries and backlog, subscriptions disabled')).toEqual(service(['SweeperRecoveries', 'SweeperBacklogMinutes', 'SubscriptionsDisabled']));
   });
 
+  it('graphs circuits opened, closed and probed, wake-ups moved to the slow lane, and the slow lane queue', () => {
+    expect(lines('Circuits opened, closed, probes; wake-ups moved to the slow lane')).toEqual(
+      service(['CircuitsOpened', 'CircuitsClosed', 'CircuitProbes', 'DeliveriesToSlowLane']),
+    );
+    const slow = `${s.logicalId(s.stack.queues.slowDeliveries)}.QueueName`;
+    expect(lines('Slow lane: wake-ups waiting, in flight; oldest (s, right)')).toEqual([
+      `AWS/SQS ApproximateNumberOfMessagesVisible QueueName=${slow} Maximum`,
+      `AWS/SQS ApproximateNumberOfMessagesDelayed QueueName=${slow} Maximum`,
+      `AWS/SQS ApproximateNumberOfMessagesNotVisible QueueName=${slow} Maximum`,
+      `AWS/SQS ApproximateAgeOfOldestMessage QueueName=${slow} Maximum`,
+    ]);
+  });
+
   it('graphs every metric the functions write, each with the service dimension', () => {
     const graphed = new Set(
       widgets
@@ -168,7 +181,7 @@ describe('dashboard', () => {
       DeliveriesFailed: true, DeliveriesPaused: true, DeliveriesResent: true, DeliveriesDeferred: true, AttemptsDelivered: true, AttemptsHttpStatus: true,
       AttemptsTimeout: true, AttemptsNetwork: true, AttemptsBlocked: true, AttemptLatency: true, RetriesQueued: true,
       RetriesScheduled: true, SweeperRecoveries: true, SweeperBacklogMinutes: true, SweeperWakeupsHeld: true, WakeupsDuplicate: true,
-      SubscriptionsDisabled: true,
+      SubscriptionsDisabled: true, CircuitsOpened: true, CircuitsClosed: true, CircuitProbes: true, DeliveriesToSlowLane: true,
     };
     expect([...graphed].sort()).toEqual(Object.keys(written).sort());
   });

@@ -20,20 +20,20 @@ beforeAll(() => {
 
 afterAll(() => removeAssembly(s));
 
-const functionIds = ['ingest', 'sender', 'resend', 'subscriptions', 'sweeper', 'deliveries', 'dead-letters'] as const;
+const functionIds = ['ingest', 'sender', 'slowSender', 'resend', 'subscriptions', 'sweeper', 'deliveries', 'dead-letters'] as const;
 
 function fn(id: (typeof functionIds)[number]): Json {
   return resources[s.logicalId(s.stack.functions.byId[id])];
 }
 
-function queue(name: 'events' | 'eventsDlq' | 'deliveries' | 'deliveriesDlq'): Json {
+function queue(name: 'events' | 'eventsDlq' | 'deliveries' | 'slowDeliveries' | 'deliveriesDlq'): Json {
   return resources[s.logicalId(s.stack.queues[name])];
 }
 
 describe('queues', () => {
-  it('has four queues: events and deliveries, each redriving to its own DLQ after 5 receives', () => {
-    expect(Object.keys(ofType(resources, 'AWS::SQS::Queue'))).toHaveLength(4);
-    for (const [work, dlq] of [['events', 'eventsDlq'], ['deliveries', 'deliveriesDlq']] as const) {
+  it('has five queues: events, deliveries and the slow lane, redriving to a DLQ after 5 receives (the two lanes share one)', () => {
+    expect(Object.keys(ofType(resources, 'AWS::SQS::Queue'))).toHaveLength(5);
+    for (const [work, dlq] of [['events', 'eventsDlq'], ['deliveries', 'deliveriesDlq'], ['slowDeliveries', 'deliveriesDlq']] as const) {
       expect(queue(work).Properties.RedrivePolicy).toEqual({
         deadLetterTargetArn: { 'Fn::GetAtt': [s.logicalId(s.stack.queues[dlq]), 'Arn'] },
         maxReceiveCount: 5,
@@ -59,7 +59,7 @@ describe('queues', () => {
 
   it('gives each triggered queue a visibility timeout of at least six times its consumer timeout', () => {
     const mappings = Object.values(ofType(resources, 'AWS::Lambda::EventSourceMapping'));
-    expect(mappings).toHaveLength(2);
+    expect(mappings).toHaveLength(3);
     for (const mapping of mappings) {
       const queueId = mapping.Properties.EventSourceArn['Fn::GetAtt'][0] as string;
       const consumer = resources[mapping.Properties.FunctionName.Ref as string];
@@ -73,7 +73,7 @@ describe('queues', () => {
     for (const name of ['events', 'eventsDlq'] as const) {
       expect([queue(name).DeletionPolicy, queue(name).UpdateReplacePolicy], name).toEqual(['Retain', 'Retain']);
     }
-    for (const name of ['deliveries', 'deliveriesDlq'] as const) {
+    for (const name of ['deliveries', 'slowDeliveries', 'deliveriesDlq'] as const) {
       expect([queue(name).DeletionPolicy, queue(name).UpdateReplacePolicy], name).toEqual(['Delete', 'Delete']);
     }
   });
@@ -170,6 +170,7 @@ describe('functions', () => {
   const expected = {
     ingest: { Timeout: 30, MemorySize: 256 },
     sender: { Timeout: 60, MemorySize: 512 },
+    slowSender: { Timeout: 60, MemorySize: 512 },
     resend: { Timeout: 60, MemorySize: 256 },
     subscriptions: { Timeout: 15, MemorySize: 256 },
     sweeper: { Timeout: 60, MemorySize: 256 },
@@ -193,11 +194,11 @@ describe('functions', () => {
     expect(resources[logGroupId].Properties.RetentionInDays).toBe(30);
   });
 
-  it('runs one sweep at a time, caps each support function at 5, and leaves ingest and the sender to the account pool', () => {
+  it('runs one sweep at a time, caps each support function and the slow lane at 5, and leaves ingest and the sender to the account pool', () => {
     // The sender is capped by its queue trigger instead (triggers below): a reservation would also
     // hold back concurrency it does not use.
     const reserved = Object.fromEntries(functionIds.map((id) => [id, fn(id).Properties.ReservedConcurrentExecutions]));
-    expect(reserved).toEqual({ ingest: undefined, sender: undefined, resend: 5, subscriptions: 5, sweeper: 1, deliveries: 5, 'dead-letters': 5 });
+    expect(reserved).toEqual({ ingest: undefined, sender: undefined, slowSender: 5, resend: 5, subscriptions: 5, sweeper: 1, deliveries: 5, 'dead-letters': 5 });
   });
 
   it.each(functionIds)('%s gets the full environment with the default configuration', (id) => {
@@ -234,6 +235,14 @@ describe('functions', () => {
       TARGET_ALLOWLIST: '',
       NOTIFY_TOPIC_ARN: ref(s.stack.notifications.topic),
       SECRETS_KEY_ARN: { 'Fn::GetAtt': [s.logicalId(s.stack.secretsKey.key), 'Arn'] },
+      CIRCUIT_FAILURE_THRESHOLD: '5',
+      CIRCUIT_FIRST_PROBE_MS: '30000',
+      CIRCUIT_MAX_PROBE_MS: '1800000',
+      SLOW_ATTEMPT_MS: '1000',
+      SLOW_LANE_MS: '600000',
+      SLOW_DELIVERIES_QUEUE_URL: ref(queues.slowDeliveries),
+      // The slow lane's sender is the sender's code, told which queue it consumes.
+      ...(id === 'slowSender' ? { SENDER_LANE: 'slow' } : {}),
       POWERTOOLS_SERVICE_NAME: 'crm-webhooks',
       NODE_OPTIONS: '--enable-source-maps',
     });
@@ -260,7 +269,7 @@ describe('functions', () => {
 });
 
 describe('triggers', () => {
-  function mappingOf(id: 'ingest' | 'sender'): Json {
+  function mappingOf(id: 'ingest' | 'sender' | 'slowSender'): Json {
     const mappings = Object.values(ofType(resources, 'AWS::Lambda::EventSourceMapping'));
     return mappings.find((m) => m.Properties.FunctionName.Ref === s.logicalId(s.stack.functions.byId[id]));
   }
@@ -282,6 +291,16 @@ describe('triggers', () => {
       BatchSize: 10,
       FunctionResponseTypes: ['ReportBatchItemFailures'],
       ScalingConfig: { MaximumConcurrency: 20 },
+    });
+  });
+
+  it('feeds the slow lane sender from its own queue, as many at once as it has reserved', () => {
+    expect(mappingOf('slowSender').Properties).toEqual({
+      EventSourceArn: { 'Fn::GetAtt': [s.logicalId(s.stack.queues.slowDeliveries), 'Arn'] },
+      FunctionName: { Ref: s.logicalId(s.stack.functions.byId.slowSender) },
+      BatchSize: 10,
+      FunctionResponseTypes: ['ReportBatchItemFailures'],
+      ScalingConfig: { MaximumConcurrency: 5 },
     });
   });
 
@@ -330,6 +349,7 @@ describe('outputs', () => {
       DeliveriesQueueUrl: ref(s.stack.queues.deliveries),
       DeliveriesDlqUrl: ref(s.stack.queues.deliveriesDlq),
       DeadLettersFunctionName: ref(s.stack.functions.byId['dead-letters']),
+      SlowDeliveriesQueueUrl: ref(s.stack.queues.slowDeliveries),
       ResendFunctionName: ref(s.stack.functions.byId.resend),
       SubscriptionsFunctionName: ref(s.stack.functions.byId.subscriptions),
       DeliveriesFunctionName: ref(s.stack.functions.byId.deliveries),

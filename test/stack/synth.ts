@@ -74,8 +74,8 @@ export function ofType(resources: Record<string, Json>, type: string): Record<st
 export function resourceNames(s: Synthesized): Map<string, string> {
   const names = new Map<string, string>();
   for (const [id, table] of Object.entries(s.stack.tables.byId)) names.set(s.logicalId(table), `table:${id}`);
-  const { events, eventsDlq, deliveries, deliveriesDlq } = s.stack.queues;
-  for (const [name, queue] of Object.entries({ events, eventsDlq, deliveries, deliveriesDlq })) {
+  const { events, eventsDlq, deliveries, slowDeliveries, deliveriesDlq } = s.stack.queues;
+  for (const [name, queue] of Object.entries({ events, eventsDlq, deliveries, slowDeliveries, deliveriesDlq })) {
     names.set(s.logicalId(queue), `queue:${name}`);
   }
   names.set(s.logicalId(s.stack.scheduler.role), 'role:scheduler');

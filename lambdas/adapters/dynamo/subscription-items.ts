@@ -1,5 +1,6 @@
 import type { BasicAuth, DisabledReason, FanoutTarget, SigningSecret, Subscription, SubscriptionStatus } from '../../domain/types';
 import { TTL_ATTRIBUTE } from '../../storage/tables';
+import { circuitFromItem, circuitToItem } from './circuit-items';
 import { compact, expiresAtOf, optionalNumber, optionalString, type Item } from './item';
 
 /**
@@ -39,6 +40,8 @@ export function subscriptionToItem(subscription: Subscription, retentionDays: nu
     disabledReason: subscription.disabledReason,
     failingSince: subscription.failingSince,
     runDeliveredAt: subscription.runDeliveredAt,
+    // Carried through support's read-modify-write; only the sender's conditional updates change it.
+    ...circuitToItem(subscription.circuit),
     createdAt: subscription.createdAt,
     updatedAt: subscription.updatedAt,
     [TTL_ATTRIBUTE]: subscription.status === 'deleted' ? expiresAtOf(subscription.updatedAt, retentionDays) : undefined,
@@ -73,11 +76,12 @@ export function subscriptionFromItem(item: Item, secrets: SubscriptionSecrets): 
     disabledReason: optionalString(item, 'disabledReason') as DisabledReason | undefined,
     failingSince: optionalString(item, 'failingSince'),
     runDeliveredAt: optionalString(item, 'runDeliveredAt'),
+    circuit: circuitFromItem(item),
     createdAt: item.createdAt as string,
     updatedAt: item.updatedAt as string,
   });
 }
 
 export function fanoutTargetFromItem(item: Item): FanoutTarget {
-  return compact({ id: item.id as string, status: item.status as SubscriptionStatus, eventTypes: item.eventTypes as string[] | undefined });
+  return compact({ id: item.id as string, status: item.status as SubscriptionStatus, eventTypes: item.eventTypes as string[] | undefined, circuit: circuitFromItem(item) });
 }

@@ -6,6 +6,7 @@ import type { FanoutTarget, Subscription, SubscriptionStatus } from '../../domai
 import { SUBSCRIPTIONS_BY_STATUS } from '../../storage/tables';
 import { isConditionalCheckFailed } from './aws-errors';
 import type { Item } from './item';
+import { CIRCUIT_ATTRIBUTES } from './circuit-items';
 import { queryAll } from './query-all';
 import {
   fanoutTargetFromItem,
@@ -172,7 +173,8 @@ export class DynamoSubscriptionRepository implements SubscriptionRepository {
       KeyConditionExpression: '#status = :status',
       ExpressionAttributeNames: targetsOnly ? { '#status': 'status', '#id': 'id' } : { '#status': 'status' },
       ExpressionAttributeValues: { ':status': status },
-      ProjectionExpression: targetsOnly ? '#id, #status, eventTypes' : undefined,
+      // Fan-out reads no secret; the circuit's flat attributes pick the lane (circuit-items.ts).
+      ProjectionExpression: targetsOnly ? `#id, #status, eventTypes, ${Object.values(CIRCUIT_ATTRIBUTES).join(', ')}` : undefined,
       ScanIndexForward: true,
     });
   }

@@ -11,9 +11,20 @@ export class SnsNotifier implements Notifier {
       new PublishCommand({
         TopicArn: this.options.topicArn,
         // SNS subjects: at most 100 printable ASCII characters.
-        Subject: `crm-webhooks: subscription ${notice.subscriptionId} disabled (${notice.reason})`.slice(0, 100),
+        Subject: subjectOf(notice).slice(0, 100),
         Message: JSON.stringify(notice, null, 2),
       }),
     );
+  }
+}
+
+function subjectOf(notice: SubscriptionNotice): string {
+  switch (notice.kind) {
+    case 'subscription-disabled':
+      return `crm-webhooks: subscription ${notice.subscriptionId} disabled (${notice.reason})`;
+    case 'circuit-opened':
+      return `crm-webhooks: subscription ${notice.subscriptionId} unreachable, circuit open`;
+    case 'circuit-closed':
+      return `crm-webhooks: subscription ${notice.subscriptionId} reachable again, circuit closed`;
   }
 }

@@ -2,8 +2,10 @@
 // it and returns the next stage, or a Stop carrying the attempt's final outcome.
 import type { LogFields } from '../log';
 import type { LimitGate } from '../limit-gate';
+import type { CircuitPolicy } from '../circuit';
+import type { Lane } from '../lanes';
 import type { Metrics } from '../metrics';
-import type { AttemptConclusion, DeliveryRepository, HttpResult, WakeupQueue, WakeupScheduler, WebhookClient } from '../ports';
+import type { AttemptConclusion, CircuitRepository, DeliveryRepository, HttpResult, WakeupQueue, WakeupScheduler, WebhookClient } from '../ports';
 import type { RetryPolicy } from '../retry-policy';
 import type { HealthDeps } from '../subscription-health';
 import type { SubscriptionLookup } from '../subscription-lookup';
@@ -23,10 +25,18 @@ export interface SendDeps extends Omit<HealthDeps, 'forget'> {
   metrics?: Metrics;
   /** Per-subscription concurrency and rate limits; without it, no limits are kept. */
   limits?: Pick<LimitGate, 'admit'>;
+  circuits: CircuitRepository;
+  circuitPolicy: CircuitPolicy;
+  /** The queue this sender consumes (lanes.ts). */
+  lane: Lane;
+  /** The slow lane's queue; absent: one lane. */
+  slowWakeups?: Pick<WakeupQueue, 'sendDelayed'>;
 }
 
 export type SendOutcome =
   | { kind: 'attempted'; attempt: Attempt; conclusion: Delivery['status'] }
+  /** Not attempted now (the circuit is open): the attempt was handed back and wakes at `until`. */
+  | { kind: 'deferred'; until: string; reason: string }
   | { kind: 'closed'; status: 'failed' | 'paused'; reason: string }
   | { kind: 'skipped'; reason: string }
   /** Not attempted now (the subscription is at its limits): handed back, woken again at `until`. */
@@ -64,6 +74,10 @@ export interface Claimed {
 export interface Ready extends Claimed {
   event: EventRecord;
   subscription: Subscription;
+  /** This attempt is the circuit's probe (circuit-gate.ts): its outcome closes or re-opens the circuit. */
+  probe?: boolean;
+  /** The attempt was seen slow while in flight and the subscription marked for the slow lane already. */
+  slowMarked?: boolean;
 }
 
 export interface Posted extends Ready {

@@ -5,9 +5,9 @@ import type { IngestDeps } from '../../domain/ingest';
 import { deliveryRepository, fanoutLog, required, storageKeys, subscriptionRepository, systemClock, type Env, type Infrastructure } from '../common';
 import { createIngestHandler } from '../../handlers/ingest';
 import { lambdaHandler } from '../lambda-handler';
-import { wakeupQueue } from '../wakeups';
+import { slowWakeupQueue, wakeupQueue } from '../wakeups';
 
-const ingestKeys = [...storageKeys, 'DELIVERIES_QUEUE_URL', 'EVENTS_DLQ_URL', 'SUBSCRIPTION_CACHE_MS', 'MAX_EVENT_BYTES'] as const;
+const ingestKeys = [...storageKeys, 'DELIVERIES_QUEUE_URL', 'EVENTS_DLQ_URL', 'SUBSCRIPTION_CACHE_MS', 'MAX_EVENT_BYTES', 'SLOW_DELIVERIES_QUEUE_URL'] as const;
 
 export function buildIngestDeps(env: Env, infra: Infrastructure): IngestDeps {
   const config = loadConfig(env, ingestKeys);
@@ -17,6 +17,7 @@ export function buildIngestDeps(env: Env, infra: Infrastructure): IngestDeps {
     fanoutLog: fanoutLog(config, infra),
     fanoutTargets: new FanoutTargets(subscriptionRepository(config, infra), clock, config.SUBSCRIPTION_CACHE_MS),
     wakeups: wakeupQueue(config, infra),
+    slowWakeups: slowWakeupQueue(config, infra),
     deadLetters: infra.deadLetters ?? new SqsDeadLetters({ sqs: required(infra.clients.sqs, 'SQS'), queueUrl: config.EVENTS_DLQ_URL }),
     clock,
     log: infra.log,

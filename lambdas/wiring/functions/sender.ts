@@ -2,7 +2,9 @@ import { DynamoLimiterStore } from '../../adapters/dynamo/limiter-store';
 import { UndiciWebhookClient } from '../../adapters/http/webhook-client';
 import { EventBridgeWakeupScheduler } from '../../adapters/scheduler/scheduler-wakeups';
 import { SnsNotifier } from '../../adapters/sns/sns-notifier';
-import { loadConfig, retryKeys, type Config } from '../../config';
+import { DynamoCircuitRepository } from '../../adapters/dynamo/circuit-repository';
+import { circuitKeys, loadConfig, retryKeys, type Config } from '../../config';
+import { LEASE_MARGIN_MS } from '../../domain/delivery/claim';
 import type { Notifier, WakeupScheduler } from '../../domain/ports';
 import { LimitGate } from '../../domain/limit-gate';
 import type { SendDeps } from '../../domain/send-attempt';
@@ -11,11 +13,14 @@ import { deliveryRepository, required, storageKeys, subscriptionRepository, syst
 import { createSenderHandler } from '../../handlers/sender';
 import { lambdaHandler } from '../lambda-handler';
 import { targetAllowlist } from '../target-allowlist';
-import { wakeupQueue } from '../wakeups';
+import { slowWakeupQueue, wakeupQueue } from '../wakeups';
 
 const senderKeys = [
   ...storageKeys,
   ...retryKeys,
+  ...circuitKeys,
+  'SENDER_LANE',
+  'SLOW_DELIVERIES_QUEUE_URL',
   'ATTEMPT_TIMEOUT_MS',
   'SUBSCRIPTION_CACHE_MS',
   'FAILING_DISABLE_AFTER_MS',
@@ -60,6 +65,18 @@ export function buildSendDeps(env: Env, infra: Infrastructure): SendDeps {
       attemptTimeoutMs: config.ATTEMPT_TIMEOUT_MS,
       owner: infra.instanceId,
     }),
+    circuits: new DynamoCircuitRepository({ doc: infra.clients.doc, tables: { subscriptions: config.SUBSCRIPTIONS_TABLE } }),
+    circuitPolicy: {
+      failureThreshold: config.CIRCUIT_FAILURE_THRESHOLD,
+      firstProbeMs: config.CIRCUIT_FIRST_PROBE_MS,
+      maxProbeMs: Math.max(config.CIRCUIT_MAX_PROBE_MS, config.CIRCUIT_FIRST_PROBE_MS),
+      // A probe holds the circuit as long as a claim holds its delivery.
+      probeLeaseMs: config.ATTEMPT_TIMEOUT_MS + LEASE_MARGIN_MS,
+      slowAfterMs: config.SLOW_ATTEMPT_MS,
+      slowForMs: config.SLOW_LANE_MS,
+    },
+    lane: config.SENDER_LANE,
+    slowWakeups: slowWakeupQueue(config, infra),
   };
 }
 

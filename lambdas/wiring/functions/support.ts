@@ -22,7 +22,8 @@ export function buildResendDeps(env: Env, infra: Infrastructure): ResendDeps & {
 }
 
 export function buildDeliveryQueryDeps(env: Env, infra: Infrastructure): DeliveryQueryDeps & { log: Log } {
-  return { deliveries: deliveryRepository(loadConfig(env, storageKeys), infra), log: infra.log };
+  const config = loadConfig(env, storageKeys);
+  return { deliveries: deliveryRepository(config, infra), subscriptions: subscriptionRepository(config, infra), log: infra.log };
 }
 
 export function buildSubscriptionDeps(env: Env, infra: Infrastructure): SubscriptionDeps {

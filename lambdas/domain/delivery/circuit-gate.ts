@@ -1,0 +1,49 @@
+// The circuit gate, between the subscription check and the POST: while the subscription's circuit is
+// open, the claimed attempt is not made but deferred (handed back, not counted) to the next probe;
+// the first delivery to come once the probe is due takes it (a conditional write, so one at a time)
+// and is POSTed as the probe. Deferred wake-ups go to the slow lane.
+import { circuitOf, deferredUntil, gateOf, type Circuit } from '../circuit';
+import { deferDelivery } from '../deferral';
+import { queueOf } from '../lanes';
+import { noMetrics } from '../metrics';
+import { stop, type Ready, type SendDeps, type Stop } from './steps';
+
+type GateDeps = SendDeps;
+
+export async function gateByCircuit(deps: GateDeps, ready: Ready): Promise<Ready | Stop> {
+  const now = deps.clock.now();
+  let circuit = circuitOf(ready.subscription);
+  let gate = gateOf(circuit, now);
+  if (gate.kind === 'pass') return ready;
+  if (gate.kind === 'probe') {
+    if (await takeProbe(deps, ready, now)) return { ...ready, probe: true };
+    // Another delivery took it: read the circuit as it is now (it may even have closed).
+    deps.subscriptions.forget(ready.subscription.id);
+    const fresh = await deps.subscriptions.get(ready.subscription.id);
+    circuit = fresh ? circuitOf(fresh) : circuit;
+    gate = gateOf(circuit, now);
+    if (gate.kind === 'pass') return fresh ? { ...ready, subscription: fresh } : ready;
+  }
+  const until = gate.kind === 'defer' ? gate.until : new Date(now.getTime() + deps.circuitPolicy.probeLeaseMs);
+  return defer(deps, ready, circuit, deferredUntil(until, circuit, deps.random ?? Math.random));
+}
+
+async function takeProbe(deps: GateDeps, ready: Ready, now: Date): Promise<boolean> {
+  const lease = new Date(now.getTime() + deps.circuitPolicy.probeLeaseMs);
+  const taken = await deps.circuits.takeProbe(ready.subscription.id, now, lease);
+  if (!taken) return false;
+  deps.subscriptions.forget(ready.subscription.id);
+  (deps.metrics ?? noMetrics).count('CircuitProbes');
+  deps.log.info('circuit probe: this attempt tells whether the receiver is back', ready.fields);
+  return true;
+}
+
+async function defer(deps: GateDeps, ready: Ready, circuit: Circuit, until: Date): Promise<Stop> {
+  // Counted once per delivery and opening: a delivery deferred again behind the same circuit is not new.
+  const firstTime = circuit.since !== undefined && (ready.delivery.deferredSince === undefined || ready.delivery.deferredSince < circuit.since);
+  const wakers = { ...deps, wakeups: queueOf({ main: deps.wakeups, slow: deps.slowWakeups }, 'slow') };
+  const outcome = await deferDelivery(wakers, ready.delivery, until, `circuit ${circuit.state}`);
+  if (outcome.kind === 'deferred' && firstTime) await deps.circuits.countWaiting(ready.subscription.id, circuit.since!);
+  if (outcome.kind === 'deferred') return stop({ kind: 'deferred', until: outcome.until, reason: `circuit ${circuit.state}` });
+  return stop(outcome);
+}

@@ -1,0 +1,111 @@
+import { describe, expect, it } from 'vitest';
+import {
+  changeAfter,
+  circuitView,
+  CLOSED,
+  defaultCircuitPolicy,
+  deferredUntil,
+  gateOf,
+  isDegraded,
+  isSlow,
+  needsSlowMark,
+  opened,
+  verdictOf,
+  type Circuit,
+} from '../../lambdas/domain/circuit';
+
+const policy = { ...defaultCircuitPolicy, probeLeaseMs: 35_000 };
+const t0 = new Date('2026-11-30T10:00:00.000Z');
+const after = (ms: number) => new Date(t0.getTime() + ms);
+const open: Circuit = { failures: 0, waiting: 3, ...opened(t0, policy) };
+
+describe('circuit verdicts', () => {
+  it('counts timeouts, connection failures and 5xx as unavailable; any other answer as available; a blocked target as neither', () => {
+    expect(verdictOf('timeout', undefined)).toBe('unavailable');
+    expect(verdictOf('network', undefined)).toBe('unavailable');
+    expect(verdictOf('http_status', 503)).toBe('unavailable');
+    expect(verdictOf('http_status', 500)).toBe('unavailable');
+    expect(verdictOf('http_status', 429)).toBe('available');
+    expect(verdictOf('http_status', 404)).toBe('available');
+    expect(verdictOf('delivered', 200)).toBe('available');
+    expect(verdictOf('blocked', undefined)).toBe('unknown');
+  });
+});
+
+describe('circuit transitions', () => {
+  it('counts failures while closed and resets the run on an answer, writing nothing for a healthy receiver', () => {
+    expect(changeAfter(CLOSED, 'unavailable', false, policy)).toEqual({ kind: 'count' });
+    expect(changeAfter({ ...CLOSED, failures: 3 }, 'available', false, policy)).toEqual({ kind: 'reset' });
+    expect(changeAfter(CLOSED, 'available', false, policy)).toEqual({ kind: 'none' });
+    expect(changeAfter({ ...CLOSED, failures: 2 }, 'unknown', false, policy)).toEqual({ kind: 'none' });
+  });
+
+  it('opens with the first probe due after firstProbeMs', () => {
+    expect(opened(t0, policy)).toEqual({ state: 'open', since: t0.toISOString(), probeAt: after(30_000).toISOString(), backoffMs: 30_000 });
+  });
+
+  it('closes on a successful probe and re-opens on a failed one with a doubled wait, up to the longest', () => {
+    const probing: Circuit = { ...open, state: 'probing' };
+    expect(changeAfter(probing, 'available', true, policy)).toEqual({ kind: 'close' });
+    expect(changeAfter(probing, 'unavailable', true, policy)).toEqual({ kind: 'reopen', backoffMs: 60_000 });
+    expect(changeAfter({ ...probing, backoffMs: 20 * 60_000 }, 'unavailable', true, policy)).toEqual({ kind: 'reopen', backoffMs: 30 * 60_000 });
+    // A probe to a target that is now blocked proves nothing: the circuit stays open, waiting longer.
+    expect(changeAfter(probing, 'unknown', true, policy)).toEqual({ kind: 'reopen', backoffMs: 60_000 });
+  });
+
+  it('lets no attempt but the probe change an open circuit', () => {
+    expect(changeAfter(open, 'available', false, policy)).toEqual({ kind: 'none' });
+    expect(changeAfter(open, 'unavailable', false, policy)).toEqual({ kind: 'none' });
+  });
+});
+
+describe('circuit gate', () => {
+  it('passes while closed, defers until the probe is due while open, then lets one probe', () => {
+    expect(gateOf(CLOSED, t0)).toEqual({ kind: 'pass' });
+    expect(gateOf(open, after(29_999))).toEqual({ kind: 'defer', until: after(30_000) });
+    expect(gateOf(open, after(30_000))).toEqual({ kind: 'probe' });
+  });
+
+  it('defers behind a live probe, and lets a stalled probe be taken over once its lease ends', () => {
+    const probing: Circuit = { ...open, state: 'probing', probeAt: after(65_000).toISOString() };
+    expect(gateOf(probing, after(40_000))).toEqual({ kind: 'defer', until: after(65_000) });
+    expect(gateOf(probing, after(65_000))).toEqual({ kind: 'probe' });
+  });
+
+  it('spreads deferred deliveries over a tenth of the wait, at least a second', () => {
+    const at = after(30_000);
+    expect(deferredUntil(at, open, () => 0)).toEqual(at);
+    expect(deferredUntil(at, open, () => 0.999).getTime() - at.getTime()).toBe(2_997);
+    expect(deferredUntil(at, { ...open, backoffMs: 1_000 }, () => 0.5).getTime() - at.getTime()).toBe(500);
+  });
+});
+
+describe('slow lane', () => {
+  it('takes subscriptions whose circuit is not closed or that were slow until a time still ahead', () => {
+    expect(isDegraded(CLOSED, t0)).toBe(false);
+    expect(isDegraded(open, t0)).toBe(true);
+    expect(isDegraded({ ...CLOSED, slowUntil: after(1).toISOString() }, t0)).toBe(true);
+    expect(isDegraded({ ...CLOSED, slowUntil: t0.toISOString() }, t0)).toBe(false);
+  });
+
+  it('calls an attempt slow when it timed out or took slowAfterMs', () => {
+    expect(isSlow('timeout', 5_000, policy)).toBe(true);
+    expect(isSlow('delivered', 999, policy)).toBe(false);
+    expect(isSlow('delivered', 1_000, policy)).toBe(true);
+    expect(isSlow('http_status', 4_000, policy)).toBe(true);
+  });
+
+  it('marks a slow subscription again only when less than half its slow window is left', () => {
+    expect(needsSlowMark(CLOSED, t0, policy)).toBe(true);
+    expect(needsSlowMark({ ...CLOSED, slowUntil: after(policy.slowForMs / 2 + 1).toISOString() }, t0, policy)).toBe(false);
+    expect(needsSlowMark({ ...CLOSED, slowUntil: after(policy.slowForMs / 2 - 1).toISOString() }, t0, policy)).toBe(true);
+  });
+});
+
+describe('circuit view', () => {
+  it('shows state, since and the deliveries waiting; none wait behind a closed circuit', () => {
+    expect(circuitView(open)).toEqual({ state: 'open', since: t0.toISOString(), waiting: 3 });
+    expect(circuitView({ ...CLOSED, since: t0.toISOString(), waiting: 7 })).toEqual({ state: 'closed', since: t0.toISOString(), waiting: 0 });
+    expect(circuitView(CLOSED)).toEqual({ state: 'closed', waiting: 0 });
+  });
+});
