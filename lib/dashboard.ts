@@ -49,7 +49,7 @@ const titles: Record<ServiceGraph, string> = {
   attempts: 'Attempts by outcome',
   latency: 'Attempt latency (ms)',
   retries: 'Retries: queued (SQS delay) vs scheduled (Scheduler)',
-  recoveries: 'Sweeper recoveries and backlog, subscriptions disabled',
+  recoveries: 'Sweeper recoveries, backlog and held wake-ups, duplicate wake-ups, subscriptions disabled',
   circuits: 'Circuits opened, closed, probes; wake-ups moved to the slow lane',
 };
 

@@ -41,7 +41,7 @@ describe.concurrent('crm-webhooks errors (real process)', () => {
     expect([auth.code, header.code]).toEqual([1, 1]);
     expect(oneErrorLine(auth)).toBe('crm-webhooks: option \'--basic-auth <user:password>\' is invalid (value not shown: it may hold a secret). must be "user:password".');
     expect(auth.stderr + auth.stdout).not.toContain('pa55w0rd');
-    expect(oneErrorLine(header)).toMatch(/^crm-webhooks: option '--header <header\.\.\.>' is invalid/);
+    expect(oneErrorLine(header)).toMatch(/^crm-webhooks: option '--header <header>' is invalid/);
     expect(header.stderr + header.stdout).not.toContain('k3y-s3cr3t');
   });
 

@@ -171,6 +171,8 @@ describe.concurrent('crm-webhooks messages that used to mislead (real process)',
   it('a bad CDK context value is one line, no stack trace', async () => {
     const synth = await run(['--import', 'tsx', 'bin/app.ts'], { CDK_CONTEXT_JSON: JSON.stringify({ maxAttempts: 'abc' }), CDK_OUTDIR: '/tmp/cdk-context-test' });
     expect(synth.code).toBe(1);
-    expect(synth.stderr).toBe('invalid CDK context "maxAttempts": expected an integer from 1 to 100, got "abc" (set in cdk.json or with -c key=value)\n');
+    expect(synth.stderr).toBe(
+      'invalid CDK context "maxAttempts": expected a value MAX_ATTEMPTS accepts (Invalid input: expected number, received NaN), got "abc" (set in cdk.json or with -c key=value)\n',
+    );
   });
 });

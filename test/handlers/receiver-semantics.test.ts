@@ -31,7 +31,7 @@ async function harness(overrides: Record<string, string> = {}): Promise<Harness>
 }
 
 function subscriptionsTable(h: Harness): DynamoSubscriptionRepository {
-  return new DynamoSubscriptionRepository({ doc: h.doc, tables: { subscriptions: h.env.SUBSCRIPTIONS_TABLE! }, retentionDays: 30 });
+  return new DynamoSubscriptionRepository({ doc: h.doc, tables: { subscriptions: h.env.SUBSCRIPTIONS_TABLE! }, retentionDays: 30, secrets: h.secretBox });
 }
 
 async function create(h: Harness, request: Record<string, unknown>) {

@@ -111,7 +111,7 @@ describe('local queue', () => {
 
     // No close(): the first instance is abandoned as a SIGKILL would leave it.
     const reopened = open({ visibilityTimeoutMs: 60_000 });
-    expect(reopened.recovered).toEqual({ messages: 4, skippedRecords: 0 });
+    expect(reopened.recovered).toMatchObject({ messages: 4, skippedRecords: 0 });
     const visible = reopened.receive(10);
     // In flight at the crash: visible again at once. Failed: still within its visibility timeout.
     expect(visible.map((m) => m.id).sort()).toEqual([inFlight.id, waiting.id].sort());
@@ -161,7 +161,7 @@ describe('local queue', () => {
     appendFileSync(join(dir, 'work.jsonl'), '{"op":"send","id":"torn","bo');
 
     const reopened = open();
-    expect(reopened.recovered).toEqual({ messages: 1, skippedRecords: 1 });
+    expect(reopened.recovered).toMatchObject({ messages: 1, skippedRecords: 1 });
     expect(reopened.receive(10).map((m) => m.id)).toEqual([kept.id]);
   });
 

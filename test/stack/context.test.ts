@@ -44,7 +44,7 @@ describe('context overrides', () => {
 
   it('passes every overridden value to every function', () => {
     const functions = Object.values(ofType(s.resources, 'AWS::Lambda::Function'));
-    expect(functions).toHaveLength(7);
+    expect(functions).toHaveLength(8);
     for (const fn of functions) {
       expect(fn.Properties.Environment.Variables).toMatchObject({
         ATTEMPT_TIMEOUT_MS: '8000',

@@ -191,7 +191,7 @@ describe('function permissions', () => {
 
   it('gives every function a role of its own that only Lambda may assume', () => {
     const roleIds = Object.values(s.stack.functions.byId).map((fn) => s.resources[s.logicalId(fn)].Properties.Role['Fn::GetAtt'][0] as string);
-    expect(new Set(roleIds).size).toBe(7);
+    expect(new Set(roleIds).size).toBe(8);
     for (const roleId of roleIds) {
       expect(s.resources[roleId].Properties.AssumeRolePolicyDocument.Statement).toEqual([
         { Action: 'sts:AssumeRole', Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' } },
@@ -322,7 +322,7 @@ describe('secrets key', () => {
     expect(key.Properties.KeyPolicy.Statement).toHaveLength(1);
   });
 
-  it('may be used by the subscriptions and sender functions only, for data keys of subscription secrets', () => {
+  it('may be used by the subscriptions function and the two senders only, for data keys of subscription secrets', () => {
     const roles = Object.keys(ofType(s.resources, 'AWS::IAM::Role'));
     const grants = roles.flatMap((roleId) =>
       statementsOfRole(s.resources, roleId)
@@ -335,8 +335,8 @@ describe('secrets key', () => {
       resources: [{ 'Fn::GetAtt': [keyId(), 'Arn'] }],
       condition: { StringEquals: { 'kms:EncryptionContext:service': 'crm-webhooks', 'kms:EncryptionContext:purpose': 'subscription-secrets' } },
     });
-    expect(grants).toEqual(expect.arrayContaining([expected(roleOf('sender')), expected(roleOf('subscriptions'))]));
-    expect(grants).toHaveLength(2);
+    expect(grants).toEqual(expect.arrayContaining([expected(roleOf('sender')), expected(roleOf('slowSender')), expected(roleOf('subscriptions'))]));
+    expect(grants).toHaveLength(3);
   });
 
   it('lets ingest read the subscriptions table\'s version item and nothing else of it', () => {
@@ -381,7 +381,7 @@ describe('every policy in the template', () => {
     expect(wildcardAllows.filter(isKeyAdministration)).toHaveLength(2);
     // The senders' roles (both lanes) and CloudWatch in the key policy.
     expect(wildcardAllows.filter(isPublishDataKeys)).toHaveLength(3);
-    expect(wildcardAllows).toHaveLength(4);
+    expect(wildcardAllows).toHaveLength(5);
   });
 
   const insecure = { Bool: { 'aws:SecureTransport': 'false' } };
@@ -415,7 +415,7 @@ describe('every policy in the template', () => {
 
   it('uses a wildcard action only in the queues\' TLS-only denials, the key\'s administration and the publishers\' data keys', () => {
     const wildcard = allStatements().filter((st) => (asArray(st.Action) as string[]).some((action) => action.includes('*')));
-    expect(wildcard).toHaveLength(queueIds().length + 4);
+    expect(wildcard).toHaveLength(queueIds().length + 5);
     expect(wildcard).toEqual(expect.arrayContaining(queueIds().map(queueTlsOnly)));
     expect(wildcard.filter(isKeyAdministration)).toHaveLength(2);
     // Both senders' roles and CloudWatch in the key policy.

@@ -151,7 +151,9 @@ describe('dashboard', () => {
   it('graphs attempt latency p50, p95 and p99, retries queued vs scheduled, sweeper recoveries and disabled subscriptions', () => {
     expect(lines('Attempt latency (ms)')).toEqual(['p50', 'p95', 'p99'].map((p) => `CrmWebhooks AttemptLatency service=crm-webhooks ${p}`));
     expect(lines('Retries: queued (SQS delay) vs scheduled (Scheduler)')).toEqual(service(['RetriesQueued', 'RetriesScheduled']));
-    expect(lines('Sweeper recoveries and backlog, subscriptions disabled')).toEqual(service(['SweeperRecoveries', 'SweeperBacklogMinutes', 'SubscriptionsDisabled']));
+    expect(lines('Sweeper recoveries, backlog and held wake-ups, duplicate wake-ups, subscriptions disabled')).toEqual(
+      service(['SweeperRecoveries', 'SweeperBacklogMinutes', 'SweeperWakeupsHeld', 'WakeupsDuplicate', 'SubscriptionsDisabled']),
+    );
   });
 
   it('graphs circuits opened, closed and probed, wake-ups moved to the slow lane, and the slow lane queue', () => {
@@ -213,9 +215,9 @@ describe('dashboard', () => {
     ['Function throttles', 'Throttles', 'Sum'],
     ['Function duration p99 (ms)', 'Duration', 'p99'],
     ['Concurrent executions (max)', 'ConcurrentExecutions', 'Maximum'],
-  ])('graphs %s of all seven functions', (title, metric, stat) => {
+  ])('graphs %s of all eight functions', (title, metric, stat) => {
     const functions = Object.values(s.stack.functions.byId);
-    expect(functions).toHaveLength(7);
+    expect(functions).toHaveLength(8);
     expect(lines(title)).toEqual(functions.map((fn) => `AWS/Lambda ${metric} FunctionName=${s.logicalId(fn)} ${stat}`));
   });
 });

@@ -178,9 +178,9 @@ describe('functions', () => {
     'dead-letters': { Timeout: 60, MemorySize: 256 },
   };
 
-  it('has exactly seven functions, all Node.js 24 on arm64', () => {
+  it('has exactly eight functions (the slow lane\'s sender runs the sender\'s code), all Node.js 24 on arm64', () => {
     const functions = Object.values(ofType(resources, 'AWS::Lambda::Function'));
-    expect(functions).toHaveLength(7);
+    expect(functions).toHaveLength(8);
     for (const f of functions) {
       expect(f.Properties.Runtime).toBe('nodejs24.x');
       expect(f.Properties.Architectures).toEqual(['arm64']);

@@ -76,6 +76,8 @@ export interface Harness {
   scheduler: AwsClientStub<SchedulerClient>;
   sns: AwsClientStub<SNSClient>;
   deliveries: DynamoDeliveryRepository;
+  /** The secret box the functions seal subscription secrets with (a test writing a subscription item itself needs it). */
+  secretBox: SecretBox;
   /** The functions' entry points as Lambda runs them (middy-wrapped), each call one invocation. */
   ingest: (event: SQSEvent) => Promise<SQSBatchResponse>;
   sender: (event: SQSEvent) => Promise<SQSBatchResponse>;
@@ -152,6 +154,7 @@ export async function startHarness(overrides: Env = {}, extras: { metrics?: Metr
     scheduler,
     sns,
     deliveries,
+    secretBox,
     ingest: invoker(ingestFunction(env, infra), 'ingest'),
     sender: invoker(senderFunction(env, infra, sendDeps), 'sender'),
     resend: invoker(resendFunction(env, infra), 'resend'),
