@@ -19,6 +19,9 @@ class RawExchange implements Dispatcher.DispatchHandler {
     private readonly reject: (error: Error) => void,
   ) {}
 
+  /** undici tells the new handler API from the old one by this method. */
+  onRequestStart(): void {}
+
   onResponseStart(_controller: Dispatcher.DispatchController, statusCode: number, _headers: IncomingHttpHeaders): void {
     this.statusCode = statusCode;
   }

@@ -37,6 +37,10 @@ export interface SimulationOptions {
   seed: number;
   /** Wall-clock bound of the whole simulation. */
   limitMs: number;
+  /** The event body published (a sample with its id replaced per event); default the donation sample. */
+  sample?: string;
+  /** Bytes of the receivers' 2xx answers; default 0. */
+  responseBytes?: number;
 }
 
 export interface Invocation {
@@ -102,7 +106,7 @@ function captureStdout(): { current: { fn: Fn | undefined }; bytes: Record<Fn, n
 
 export async function simulate(options: SimulationOptions): Promise<SimulationResult> {
   const receivers = await forkChild<{ ports: number[] }>(join(__dirname, 'receiver-process.ts'), {
-    env: { ...process.env, BENCH_RECEIVERS: '1', BENCH_FAIL_FIRST: String(options.failFirst), BENCH_FAIL_RATE: '0' },
+    env: { ...process.env, BENCH_RECEIVERS: '1', BENCH_FAIL_FIRST: String(options.failFirst), BENCH_FAIL_RATE: '0', BENCH_RESPONSE_BYTES: String(options.responseBytes ?? 0) },
   });
   const clock = new SimClock();
   // The production retry policy and cache times (lambdas/config.ts defaults): nothing overridden.
@@ -138,7 +142,7 @@ export async function simulate(options: SimulationOptions): Promise<SimulationRe
       sweeperWatched += (await sweeper()).watched;
     };
 
-    const sample = sampleBody('donation');
+    const sample = options.sample ?? sampleBody('donation');
     const bodies = Array.from({ length: options.events }, (_, i) => eventBody(sample, `sim-${options.seed}-${i + 1}`));
     for (let i = 0; i < bodies.length; i += 10) world.sqs.deliverBatch(EVENTS_QUEUE_URL, bodies.slice(i, i + 10), 'CRM publish');
 
