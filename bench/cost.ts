@@ -22,7 +22,7 @@ import { positive } from './lib/env';
 import { PRICES, PRICES_AS_OF, PRICES_REGION, type PriceKey } from './lib/prices';
 import { readResult, writeResult } from './lib/results';
 import { calibrateSenderCpu, type Calibration } from './lib/sdk-calibration';
-import { simulate, type SimulationOptions, type SimulationResult } from './lib/simulation';
+import { simulate, startReceivers, type SimulationOptions, type SimulationResult } from './lib/simulation';
 import { fmt, table } from './lib/stats';
 
 const EVENTS = positive('BENCH_COST_EVENTS', 200);
@@ -146,15 +146,24 @@ function printLines(title: string, r: SimulationResult, ls: Line[]): void {
 
 async function matrix(calibration: Calibration): Promise<Cell[]> {
   const cells: Cell[] = [];
-  const common = { subscriptions: SUBSCRIPTIONS, senderInstances: 5, seed: 5, limitMs: 120_000, failFirst: 0, events: EVENTS };
-  for (const batch of BATCHES) {
-    for (const event of eventSizes()) {
-      for (const responseBytes of RESPONSE_SIZES) {
-        const result = await simulate({ ...common, batchSize: batch, sample: event.body, responseBytes });
-        const ls = lines(result, calibration);
-        cells.push({ batch, event, eventBytes: Buffer.byteLength(event.body), responseBytes, result, lines: ls, total: total(ls) });
+  const common = { subscriptions: SUBSCRIPTIONS, senderInstances: 5, seed: 5, limitMs: 300_000, failFirst: 0, events: EVENTS };
+  // One receiver process per response size, shared by the cells (none of them fails a response).
+  const receivers = await Promise.all(RESPONSE_SIZES.map((bytes) => startReceivers(0, bytes)));
+  try {
+    // JIT warm-up of the simulation's code paths before the cells are counted.
+    await simulate({ ...common, events: 50, batchSize: 10, receivers: receivers[0] });
+    for (const batch of BATCHES) {
+      for (const event of eventSizes()) {
+        for (const [i, responseBytes] of RESPONSE_SIZES.entries()) {
+          const result = await simulate({ ...common, batchSize: batch, sample: event.body, responseBytes, receivers: receivers[i] });
+          const ls = lines(result, calibration);
+          cells.push({ batch, event, eventBytes: Buffer.byteLength(event.body), responseBytes, result, lines: ls, total: total(ls) });
+        }
       }
+      console.error(`  cost: batch ${batch} done`);
     }
+  } finally {
+    await Promise.all(receivers.map((r) => r.stop()));
   }
   return cells;
 }
@@ -214,7 +223,7 @@ function verdicts(cells: Cell[]): string[] {
 }
 
 async function retries(calibration: Calibration, target: Cell): Promise<void> {
-  const common: SimulationOptions = { ...target.result.options, sample: target.event.body, responseBytes: target.responseBytes };
+  const common: SimulationOptions = { ...target.result.options, receivers: undefined, sample: target.event.body, responseBytes: target.responseBytes };
   const three = await simulate({ ...common, failFirst: 2 });
   const five = await simulate({ ...common, failFirst: 4 });
   printLines('deliveries that need three attempts (two 503s, retried after ~5 and ~10 min), batch 10, 985 B event, 600 B responses', three, lines(three, calibration));
@@ -230,8 +239,6 @@ async function main(): Promise<void> {
   const started = Date.now();
   const target = eventSizes().find((e) => Buffer.byteLength(e.body) === 985)!;
   const calibration = await calibrateSenderCpu(BATCHES, target.body, CALIBRATION_RECORDS, CALIBRATION_ROUNDS);
-  // JIT warm-up of the simulation's code paths before the cells are counted.
-  await simulate({ subscriptions: SUBSCRIPTIONS, senderInstances: 5, seed: 5, limitMs: 60_000, failFirst: 0, events: 50, batchSize: 10 });
   const cells = await matrix(calibration);
 
   console.log(`cost per million deliveries, ${PRICES_REGION} on-demand prices of ${PRICES_AS_OF}`);

@@ -21,7 +21,7 @@ import { createLogger, logOf } from '../../lambdas/wiring/log';
 import { lambdaHandler } from '../../lambdas/wiring/lambda-handler';
 import { PowertoolsMetrics } from '../../lambdas/wiring/metrics';
 import { invoker } from '../../local/lambda-context';
-import { forkChild } from './child';
+import { forkChild, type Child } from './child';
 import { seededRandom } from './stats';
 import { DELIVERIES_QUEUE_URL, EVENTS_QUEUE_URL, eventBody, requestCounts, sampleBody, sqsEvent, World } from './world';
 
@@ -41,6 +41,21 @@ export interface SimulationOptions {
   sample?: string;
   /** Bytes of the receivers' 2xx answers; default 0. */
   responseBytes?: number;
+  /**
+   * A receiver process to share between simulations (forking one per simulation takes seconds on a
+   * loaded machine); it must have been started with the same failures and response size. Its
+   * counts are taken as differences, and it is left running.
+   */
+  receivers?: Receivers;
+}
+
+export type Receivers = Child<{ ports: number[] }>;
+
+/** The receivers a simulation POSTs to, in a process of their own. */
+export function startReceivers(failFirst: number, responseBytes = 0): Promise<Receivers> {
+  return forkChild<{ ports: number[] }>(join(__dirname, 'receiver-process.ts'), {
+    env: { ...process.env, BENCH_RECEIVERS: '1', BENCH_FAIL_FIRST: String(failFirst), BENCH_FAIL_RATE: '0', BENCH_RESPONSE_BYTES: String(responseBytes) },
+  });
 }
 
 export interface Invocation {
@@ -105,9 +120,8 @@ function captureStdout(): { current: { fn: Fn | undefined }; bytes: Record<Fn, n
 }
 
 export async function simulate(options: SimulationOptions): Promise<SimulationResult> {
-  const receivers = await forkChild<{ ports: number[] }>(join(__dirname, 'receiver-process.ts'), {
-    env: { ...process.env, BENCH_RECEIVERS: '1', BENCH_FAIL_FIRST: String(options.failFirst), BENCH_FAIL_RATE: '0', BENCH_RESPONSE_BYTES: String(options.responseBytes ?? 0) },
-  });
+  const receivers = options.receivers ?? (await startReceivers(options.failFirst, options.responseBytes));
+  const counted = await receivers.ask<{ requests: number; bytes: number }>({ type: 'progress' }, 'progress');
   const clock = new SimClock();
   // The production retry policy and cache times (lambdas/config.ts defaults): nothing overridden.
   const world = new World({ clock });
@@ -209,7 +223,7 @@ export async function simulate(options: SimulationOptions): Promise<SimulationRe
       options,
       deliveries: deliveries.length,
       delivered: deliveries.filter((d) => d.status === 'delivered').length,
-      attempts: progress.requests,
+      attempts: progress.requests - counted.requests,
       requests,
       sqsBilled: world.counts.sqsBilled,
       esm,
@@ -220,7 +234,7 @@ export async function simulate(options: SimulationOptions): Promise<SimulationRe
       invocations,
       logBytes: { ...stdout.bytes },
       storageBytes: world.dynamo.storageBytes(),
-      httpBytes: progress.bytes,
+      httpBytes: progress.bytes - counted.bytes,
       simulatedMinutes: (clock.ms - startClock) / 60_000,
       sweeps,
       sweeperWatched,
@@ -228,7 +242,7 @@ export async function simulate(options: SimulationOptions): Promise<SimulationRe
   } finally {
     stdout.restore();
     await Promise.all(webhooks.map((w) => w.close()));
-    await receivers.stop();
+    if (!options.receivers) await receivers.stop();
   }
 }
 
