@@ -76,7 +76,7 @@ function lambdaGbSeconds(r: SimulationResult, fn: 'ingest' | 'sender', calibrati
   let gbs = 0;
   for (const inv of r.invocations) {
     if (inv.fn !== fn) continue;
-    const cpuMs = fn === 'sender' ? inv.records * senderCpuMs : inv.ms;
+    const cpuMs = fn === 'sender' ? inv.records * senderCpuMs : inv.cpuMs;
     const ms = cpuMs * cpuStretch(memory) + inv.sequentialRequests * ASSUMPTIONS.awsRequestMs + (fn === 'sender' ? receiverMs : 0);
     gbs += ((memory / 1024) * Math.ceil(ms)) / 1000;
   }
@@ -98,7 +98,7 @@ function lines(r: SimulationResult, calibration: Calibration, receiverMs = ASSUM
       component: `Lambda GB-s: ingest (${functionSpecs.ingest.memorySize} MB)`,
       perDelivery: lambdaGbSeconds(r, 'ingest', calibration, 0) / n,
       price: 'lambdaGbSecondArm',
-      how: `in-process ms on the fake x ${fmt(cpuStretch(functionSpecs.ingest.memorySize), 1)} + ${ASSUMPTIONS.awsRequestMs} ms per sequential AWS request`,
+      how: `CPU ms on the fake (no SDK: low) x ${fmt(cpuStretch(functionSpecs.ingest.memorySize), 1)} + ${ASSUMPTIONS.awsRequestMs} ms per sequential AWS request`,
     },
     {
       component: `Lambda GB-s: sender (${functionSpecs.sender.memorySize} MB)`,

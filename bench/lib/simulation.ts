@@ -63,6 +63,8 @@ export interface Invocation {
   records: number;
   /** Measured handler time in this process (no network latency to AWS: the fakes answer at once). */
   ms: number;
+  /** This process's CPU time during the invocation (steadier than `ms` on a loaded machine). */
+  cpuMs: number;
   /** AWS requests the invocation made (to model its waits on real AWS). */
   awsRequests: number;
   /** Of those, the ones made one after another on the longest path (see cost.ts). */
@@ -171,7 +173,9 @@ export async function simulate(options: SimulationOptions): Promise<SimulationRe
       const before = requestCounts(world);
       stdout.current.fn = fn;
       const start = performance.now();
+      const cpu = process.cpuUsage();
       const out = await handler(sqsEvent(batch));
+      const used = process.cpuUsage(cpu);
       const ms = performance.now() - start;
       stdout.current.fn = undefined;
       if (out.batchItemFailures.length > 0) throw new Error(`${fn} reported ${out.batchItemFailures.length} failed records`);
@@ -179,7 +183,7 @@ export async function simulate(options: SimulationOptions): Promise<SimulationRe
       const delta: Record<string, number> = {};
       for (const [k, v] of Object.entries(after)) if (v - (before[k] ?? 0) > 0) delta[k] = v - (before[k] ?? 0);
       const awsRequests = Object.values(delta).reduce((n, v) => n + v, 0);
-      invocations.push({ fn, records: batch.length, ms, awsRequests, sequentialRequests: sequential(fn, delta, batch.length) });
+      invocations.push({ fn, records: batch.length, ms, cpuMs: (used.user + used.system) / 1000, awsRequests, sequentialRequests: sequential(fn, delta, batch.length) });
     };
 
     for (let steps = 0; ; steps += 1) {
