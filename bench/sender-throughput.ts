@@ -4,7 +4,7 @@
 //   raw+storage  the same POST plus the minimal storage calls of a delivery (read the event, claim,
 //                complete) through the real repository and the real AWS SDK.
 //
-//   npm run bench:sender            (BENCH_RUNS=7, BENCH_RUN_MS=1000, BENCH_POWERTOOLS_RUNS=3)
+//   npm run bench:sender            (BENCH_RUNS=7, BENCH_RUN_MS=1000, BENCH_POWERTOOLS_RUNS=3, BENCH_CONCURRENCIES=1,10,50)
 //
 // DynamoDB is dynalite in its own process (bench/lib/dynalite-process.ts), reached by the real AWS
 // SDK clients over HTTP on 127.0.0.1, so the SDK's marshalling, middleware, signing and HTTP are in
@@ -45,7 +45,12 @@ import { positive } from './lib/env';
 import { rawPost } from './lib/raw-post';
 import { unitCounts } from './lib/world';
 
-const CONCURRENCIES = [1, 10, 50];
+/** Concurrencies measured, e.g. BENCH_CONCURRENCIES=10 for one sender instance only. */
+const CONCURRENCIES = (process.env.BENCH_CONCURRENCIES || '1,10,50').split(',').map((c) => {
+  const n = Number(c);
+  if (!Number.isInteger(n) || n < 1) throw new Error(`BENCH_CONCURRENCIES must be positive integers separated by commas, got ${JSON.stringify(process.env.BENCH_CONCURRENCIES)}`);
+  return n;
+});
 const RUNS = positive('BENCH_RUNS', 7);
 const RUN_MS = positive('BENCH_RUN_MS', 1_000);
 /** The Powertools child measures log bytes and the Powertools cost at one concurrency. */
