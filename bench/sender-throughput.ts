@@ -456,7 +456,8 @@ function runPowertoolsChild(port: number, endpoint: string, askConnections: () =
   const devNull = openSync('/dev/null', 'w');
   // The parent's invoker set Lambda's concurrency variable; a child that inherits it makes Powertools
   // look for an invocation store before the child's invoker has created one.
-  const { AWS_LAMBDA_MAX_CONCURRENCY: _inherited, ...env } = process.env;
+  const env = { ...process.env };
+  delete env.AWS_LAMBDA_MAX_CONCURRENCY;
   const child = fork(__filename, [], {
     env: { ...env, BENCH_SENDER_CHILD: 'powertools', BENCH_SINK_PORT: String(port), BENCH_DYNAMO_ENDPOINT: endpoint },
     stdio: ['ignore', devNull, 'inherit', 'ipc'],
