@@ -1,7 +1,7 @@
-// Benchmark 2 (issue #6): one event fanned out to 1, 100 and 1000 active subscriptions through the
+// Benchmark: one event fanned out to 1, 100 and 1000 active subscriptions through the
 // real ingest handler (createIngestHandler(buildIngestDeps(env, infra))), with the AWS clients faked
 // in memory and counting. Prints the AWS requests by type and the handler time, and checks that the
-// idempotency of #2 holds: the event item (with the plan: one delivery per subscription) is a
+// idempotency of fan-out holds: the event item (with the plan: one delivery per subscription) is a
 // conditional put, the wake-ups go out only after that put succeeded, no delivery item is written
 // (the first claim creates it), and a repeated event creates nothing new. Plus one unconditional
 // fan-out log write per invocation (the sweeper's record of the batch).
@@ -118,7 +118,7 @@ async function scenario(subscriptions: number, eventsPerInvocation: number): Pro
     for (const inv of list) {
       if (!sameCounts(inv.requests, list[0]!.requests)) throw new Error('request counts differ between repeats of the same invocation');
       if (inv.wakeups !== subscriptions * eventsPerInvocation) throw new Error(`${inv.wakeups} wake-ups for ${subscriptions * eventsPerInvocation} deliveries`);
-      // Idempotency of #2: one conditional write per event (its item); no delivery item at fan-out.
+      // Idempotency of fan-out: one conditional write per event (its item); no delivery item at fan-out.
       if (inv.conditionalWrites !== eventsPerInvocation || inv.conditionalFailures !== 0) throw new Error('the event puts were not conditional');
       if (inv.requests['DynamoDB.PutItem'] !== eventsPerInvocation + 1) throw new Error('expected one put per event and one fan-out log put');
     }
