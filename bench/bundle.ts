@@ -1,4 +1,4 @@
-// Benchmark 4 (issue #6): the Lambda packages. Synthesizes the stack into a temporary folder (the
+// Benchmark: the Lambda packages. Synthesizes the stack into a temporary folder (the
 // exact artifacts `cdk deploy` uploads: minified, AWS SDK bundled in), reports each function's
 // bundle size, and its cold initialisation time measured here: a fresh Node process loads the
 // bundle until the handler is ready to be called, median of repeated runs taken in alternation. A

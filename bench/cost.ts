@@ -1,31 +1,42 @@
-// Benchmark 5 (issue #6): AWS cost per million deliveries, from requests counted while the real
-// handlers run the deployed pipeline (bench/lib/simulation.ts: ingest and sender with the counting
-// fakes of benchmarks 1 and 2, real HTTP, simulated time for the production retry policy), priced
-// with the one table in bench/lib/prices.ts.
+// AWS cost per million successful deliveries, all in: SQS, Lambda requests and GB-s, DynamoDB
+// request units, storage and point-in-time recovery, EventBridge Scheduler, CloudWatch Logs and data
+// out, for batches of 1, 3 and 10, receiver responses of 0, 600 B and 4 KB, and events of 403 B,
+// 985 B and 10 KB (bench/lib/event-sizes.ts). Prices: the one table in bench/lib/prices.ts.
 //
-//   npm run bench:cost        (BENCH_COST_EVENTS=500 events x 2 subscriptions per scenario)
+//   npm run bench:cost        (BENCH_COST_EVENTS=200 events x 2 subscriptions per cell,
+//                              BENCH_COST_CALIBRATION=300 records x BENCH_COST_CALIBRATION_ROUNDS=5)
 //
-// Measured: every SQS/DynamoDB/Scheduler request and its request units (item sizes as stored, GSI
-// writes included), Lambda invocations and in-process handler time, log bytes, HTTP bytes, stored
-// bytes. Estimated (said where printed): the event source mapping's ReceiveMessage and
-// DeleteMessageBatch (one each per batch), and the time each invocation waits on AWS and on the
-// receiver, which the in-memory fakes do not have (ASSUMPTIONS below).
+// Two sources, said on every line:
+// - counted on the counting fake (bench/lib/simulation.ts: the real ingest, sender and sweeper
+//   handlers on the deployed pipeline, simulated time, real HTTP): every SQS / DynamoDB / Scheduler
+//   request and its request units (item sizes as stored), invocations, log bytes, HTTP bytes, stored
+//   bytes. The fake is good for counting only: its in-process time leaves out the AWS SDK.
+// - measured with the real AWS SDK over HTTP against dynalite (bench/lib/sdk-calibration.ts): the
+//   sender's CPU per record, per batch size, which gives the Lambda duration with the waits below.
+// Estimated (ASSUMPTIONS): the event source mapping's ReceiveMessage and DeleteMessageBatch, the
+// round trip of an AWS request, the receiver's answer time, Lambda's CPU share at its memory size.
 import { functionSpecs } from '../lib/functions';
+import { defaults } from '../lambdas/config';
+import { eventSizes, RESPONSE_SIZES, type EventSize } from './lib/event-sizes';
+import { positive } from './lib/env';
 import { PRICES, PRICES_AS_OF, PRICES_REGION, type PriceKey } from './lib/prices';
 import { readResult, writeResult } from './lib/results';
-import { simulate, type SimulationResult } from './lib/simulation';
+import { calibrateSenderCpu, type Calibration } from './lib/sdk-calibration';
+import { simulate, startReceivers, type SimulationOptions, type SimulationResult } from './lib/simulation';
 import { fmt, table } from './lib/stats';
-import { positive } from './lib/env';
 
-const EVENTS = positive('BENCH_COST_EVENTS', 500);
+const EVENTS = positive('BENCH_COST_EVENTS', 200);
+const CALIBRATION_RECORDS = positive('BENCH_COST_CALIBRATION', 300);
+const CALIBRATION_ROUNDS = positive('BENCH_COST_CALIBRATION_ROUNDS', 5);
 const SUBSCRIPTIONS = 2;
-const TARGET_USD_PER_MILLION = 3;
-/** Per-subscription limits may change the cost of a healthy delivery within its limits by at most this. */
-const LIMITS_TARGET_CHANGE = 0.05;
-/** The subscription at its limits: as in the end-to-end test. */
-const AT_LIMIT = { maxConcurrency: 2, rateLimit: 20 };
+const BATCHES = [1, 3, 10];
+/** The cells the targets are stated for: full batches and batches of 1, the 985 B event, 600 B responses. */
+const TARGETS = [
+  { batch: 10, eventBytes: 985, responseBytes: 600, usd: 2 },
+  { batch: 1, eventBytes: 985, responseBytes: 600, usd: 4 },
+];
 
-/** What the fakes cannot measure. Round, typical figures; the sensitivity table shows what they move. */
+/** What neither the fake nor the calibration can measure. Round, typical figures. */
 const ASSUMPTIONS = {
   /** One DynamoDB or SQS request from Lambda in the same region, round trip. */
   awsRequestMs: 6,
@@ -33,241 +44,231 @@ const ASSUMPTIONS = {
   receiverMs: 100,
   /** Lambda's own START/END/REPORT lines per invocation in CloudWatch Logs. */
   platformLogBytesPerInvocation: 300,
+  /** Lambda gives a function one full vCPU at this memory size, a share proportional below it. */
+  fullVcpuMb: 1769,
 };
 
 interface Line {
   component: string;
   perDelivery: number;
   price: PriceKey;
-  /** In the brief's list (SQS, Lambda, DynamoDB request units, Scheduler) or an extra. */
-  extra: boolean;
   how: string;
 }
 
-const sumValues = (record: Record<string, number>) => Object.values(record).reduce((n, v) => n + v, 0);
+interface Cell {
+  batch: number;
+  event: EventSize;
+  eventBytes: number;
+  responseBytes: number;
+  result: SimulationResult;
+  lines: Line[];
+  total: number;
+}
 
-function lambdaGbSeconds(r: SimulationResult, fn: 'ingest' | 'sender', receiverMs: number, awsMs: number): number {
-  const gb = functionSpecs[fn].memorySize / 1024;
+const sumValues = (record: Record<string, number>) => Object.values(record).reduce((n, v) => n + v, 0);
+/** CPU time stretches by this much on Lambda at `memoryMb` (a fraction of a vCPU). */
+const cpuStretch = (memoryMb: number) => Math.max(1, ASSUMPTIONS.fullVcpuMb / memoryMb);
+
+/** Billed GB-s of one function. Sender: the calibrated real-SDK CPU per record (all records of a batch share the CPU) plus one record's waits. */
+function lambdaGbSeconds(r: SimulationResult, fn: 'ingest' | 'sender', calibration: Calibration, receiverMs: number): number {
+  const memory = functionSpecs[fn].memorySize;
+  const senderCpuMs = (calibration.cpuUsPerRecord.get(r.options.batchSize) ?? Math.min(...calibration.cpuUsPerRecord.values())) / 1000;
   let gbs = 0;
   for (const inv of r.invocations) {
     if (inv.fn !== fn) continue;
-    // Billed per started millisecond: handler CPU measured here, plus the waits real AWS and the receiver add.
-    const ms = inv.ms + inv.sequentialRequests * awsMs + (fn === 'sender' ? receiverMs : 0);
-    gbs += (gb * Math.ceil(ms)) / 1000;
+    const cpuMs = fn === 'sender' ? inv.records * senderCpuMs : inv.cpuMs;
+    const ms = cpuMs * cpuStretch(memory) + inv.sequentialRequests * ASSUMPTIONS.awsRequestMs + (fn === 'sender' ? receiverMs : 0);
+    gbs += ((memory / 1024) * Math.ceil(ms)) / 1000;
   }
   return gbs;
 }
 
-function lines(r: SimulationResult, options = { receiverMs: ASSUMPTIONS.receiverMs, awsMs: ASSUMPTIONS.awsRequestMs, batchFill: 1 }): Line[] {
+function lines(r: SimulationResult, calibration: Calibration, receiverMs = ASSUMPTIONS.receiverMs): Line[] {
   const n = r.deliveries;
   const invocations = (fn: 'ingest' | 'sender') => r.invocations.filter((i) => i.fn === fn).length;
-  // batchFill < 1 models smaller batches than the simulation formed (1/10: one record per invocation).
-  const scale = 1 / options.batchFill;
-  const sqsOwn = r.sqsBilled;
-  const esmRequests = r.esm.ingestReceives + r.esm.ingestDeletes + (r.esm.senderReceives + r.esm.senderDeletes) * scale;
+  const esmRequests = r.esm.ingestReceives + r.esm.ingestDeletes + r.esm.senderReceives + r.esm.senderDeletes;
+  const months = defaults.retentionDays / 30.44;
+  const storedGb = sumValues(r.storageBytes) / n / 1024 ** 3;
   const out: Line[] = [
-    { component: 'SQS: sends (CRM publish, wake-ups, retries, schedule targets)', perDelivery: sqsOwn / n, price: 'sqsRequest', extra: false, how: 'counted' },
-    { component: 'SQS: event source mapping ReceiveMessage + DeleteMessageBatch', perDelivery: esmRequests / n, price: 'sqsRequest', extra: false, how: 'estimated: 1 + 1 per batch' },
-    { component: `Lambda requests: ingest`, perDelivery: invocations('ingest') / n, price: 'lambdaRequest', extra: false, how: 'counted' },
-    { component: `Lambda requests: sender`, perDelivery: (invocations('sender') * scale) / n, price: 'lambdaRequest', extra: false, how: 'counted' },
+    { component: 'SQS: sends (CRM publish, wake-ups, retries, schedule targets)', perDelivery: r.sqsBilled / n, price: 'sqsRequest', how: 'counted (fake)' },
+    { component: 'SQS: event source mapping ReceiveMessage + DeleteMessageBatch', perDelivery: esmRequests / n, price: 'sqsRequest', how: 'estimated: 1 + 1 per batch' },
+    { component: 'Lambda requests: ingest', perDelivery: invocations('ingest') / n, price: 'lambdaRequest', how: 'counted (fake)' },
+    { component: 'Lambda requests: sender', perDelivery: invocations('sender') / n, price: 'lambdaRequest', how: 'counted (fake)' },
     {
       component: `Lambda GB-s: ingest (${functionSpecs.ingest.memorySize} MB)`,
-      perDelivery: lambdaGbSeconds(r, 'ingest', 0, options.awsMs) / n,
+      perDelivery: lambdaGbSeconds(r, 'ingest', calibration, 0) / n,
       price: 'lambdaGbSecondArm',
-      extra: false,
-      how: `measured ms + ${options.awsMs} ms per sequential AWS request`,
+      how: `CPU ms on the fake (no SDK: low) x ${fmt(cpuStretch(functionSpecs.ingest.memorySize), 1)} + ${ASSUMPTIONS.awsRequestMs} ms per sequential AWS request`,
     },
     {
       component: `Lambda GB-s: sender (${functionSpecs.sender.memorySize} MB)`,
-      perDelivery: (lambdaGbSeconds(r, 'sender', options.receiverMs, options.awsMs) * scale) / n,
+      perDelivery: lambdaGbSeconds(r, 'sender', calibration, receiverMs) / n,
       price: 'lambdaGbSecondArm',
-      extra: false,
-      how: `measured ms + ${options.awsMs} ms per sequential AWS request + ${options.receiverMs} ms receiver`,
+      how: `real-SDK CPU per record x ${fmt(cpuStretch(functionSpecs.sender.memorySize), 1)} + ${ASSUMPTIONS.awsRequestMs} ms per sequential request + ${receiverMs} ms receiver`,
     },
   ];
-  for (const [table, wru] of Object.entries(r.tableWru)) {
-    out.push({ component: `DynamoDB WRU: ${table} table`, perDelivery: wru / n, price: 'dynamoWru', extra: false, how: 'counted (item sizes)' });
-  }
-  for (const [index, wru] of Object.entries(r.indexWru)) {
-    out.push({ component: `DynamoDB WRU: ${index} GSI`, perDelivery: wru / n, price: 'dynamoWru', extra: false, how: 'counted (index entries)' });
-  }
-  out.push({ component: 'DynamoDB RRU', perDelivery: sumValues(r.rru) / n, price: 'dynamoRru', extra: false, how: 'counted (item sizes)' });
-  out.push({
-    component: 'EventBridge Scheduler invocations',
-    perDelivery: (r.requests['Scheduler.Invocation'] ?? 0) / n,
-    price: 'schedulerInvocation',
-    extra: false,
-    how: 'counted (waits > 15 min)',
-  });
-  out.push({ component: 'SNS publishes', perDelivery: (r.requests['SNS.Publish'] ?? 0) / n, price: 'snsPublish', extra: false, how: 'counted' });
-  out.push({
-    component: 'DynamoDB storage, 30 days (GB-month)',
-    perDelivery: sumValues(r.storageBytes) / n / 1024 ** 3,
-    price: 'dynamoStorageGbMonth',
-    extra: true,
-    how: 'stored bytes + 100 B per item/entry',
-  });
-  const platformBytes = (invocations('ingest') + invocations('sender') * scale) * ASSUMPTIONS.platformLogBytesPerInvocation;
+  for (const [name, wru] of Object.entries(r.tableWru)) out.push({ component: `DynamoDB WRU: ${name} table`, perDelivery: wru / n, price: 'dynamoWru', how: 'counted (fake, item sizes)' });
+  for (const [name, wru] of Object.entries(r.indexWru)) out.push({ component: `DynamoDB WRU: ${name} GSI`, perDelivery: wru / n, price: 'dynamoWru', how: 'counted (fake, index entries)' });
+  out.push({ component: 'DynamoDB RRU', perDelivery: sumValues(r.rru) / n, price: 'dynamoRru', how: 'counted (fake, item sizes)' });
+  out.push({ component: 'EventBridge Scheduler invocations', perDelivery: (r.requests['Scheduler.Invocation'] ?? 0) / n, price: 'schedulerInvocation', how: 'counted (fake; waits > 15 min)' });
+  out.push({ component: 'SNS publishes', perDelivery: (r.requests['SNS.Publish'] ?? 0) / n, price: 'snsPublish', how: 'counted (fake)' });
+  const storedHow = `stored bytes + 100 B per item/entry, kept ${defaults.retentionDays} days`;
+  out.push({ component: `DynamoDB storage (GB-month)`, perDelivery: storedGb * months, price: 'dynamoStorageGbMonth', how: storedHow });
+  out.push({ component: `DynamoDB point-in-time recovery (GB-month)`, perDelivery: storedGb * months, price: 'dynamoPitrGbMonth', how: storedHow });
+  const platformBytes = (invocations('ingest') + invocations('sender')) * ASSUMPTIONS.platformLogBytesPerInvocation;
   out.push({
     component: 'CloudWatch Logs ingested (GB)',
-    perDelivery: (r.logBytes.ingest + r.logBytes.sender * scale + platformBytes) / n / 1024 ** 3,
+    perDelivery: (r.logBytes.ingest + r.logBytes.sender + platformBytes) / n / 1024 ** 3,
     price: 'logsIngestedGb',
-    extra: true,
-    how: `Powertools bytes measured + ${ASSUMPTIONS.platformLogBytesPerInvocation} B platform lines per invocation`,
+    how: `Powertools bytes counted + ${ASSUMPTIONS.platformLogBytesPerInvocation} B platform lines per invocation`,
   });
-  out.push({ component: 'Data out to receivers (GB)', perDelivery: r.httpBytes / n / 1024 ** 3, price: 'dataOutGb', extra: true, how: 'HTTP request bytes measured (no TLS overhead)' });
+  out.push({ component: 'Data out to receivers (GB)', perDelivery: r.httpBytes / n / 1024 ** 3, price: 'dataOutGb', how: 'HTTP request bytes counted (no TLS overhead)' });
   return out;
 }
 
 const perMillion = (line: Line) => line.perDelivery * PRICES[line.price].usd * 1e6;
+const total = (ls: Line[]) => ls.reduce((n, l) => n + perMillion(l), 0);
+const share = (ls: Line[], test: (l: Line) => boolean) => ls.filter(test).reduce((n, l) => n + perMillion(l), 0);
 
-function totals(ls: Line[]): { core: number; all: number } {
-  const core = ls.filter((l) => !l.extra).reduce((n, l) => n + perMillion(l), 0);
-  return { core, all: ls.reduce((n, l) => n + perMillion(l), 0) };
-}
-
-function printScenario(name: string, r: SimulationResult): Line[] {
-  const ls = lines(r);
+function printLines(title: string, r: SimulationResult, ls: Line[]): void {
   console.log(
-    `\n${name}: ${r.options.events} events x ${r.options.subscriptions} subscriptions = ${r.deliveries} deliveries, ${r.delivered} delivered, ` +
-      `${r.attempts} attempts, ${r.invocations.filter((i) => i.fn === 'sender').length} sender and ${r.invocations.filter((i) => i.fn === 'ingest').length} ingest invocations, ` +
-      `${fmt(r.simulatedMinutes, 1)} simulated minutes, ${r.sweeps} sweeper runs (deliveries it had to put under watch: ${r.sweeperWatched})`,
+    `\n${title}: ${r.options.events} events x ${r.options.subscriptions} subscriptions = ${r.deliveries} deliveries, ${r.delivered} delivered, ${r.attempts} attempts, ` +
+      `${r.invocations.filter((i) => i.fn === 'sender').length} sender and ${r.invocations.filter((i) => i.fn === 'ingest').length} ingest invocations, ${fmt(r.simulatedMinutes, 1)} simulated minutes`,
   );
   const rows: Array<Array<string | number>> = [['component', 'per delivery', 'unit price (USD)', 'USD per million deliveries', 'source']];
   for (const l of ls) {
-    if (l.perDelivery === 0 && l.price !== 'schedulerInvocation') continue;
-    rows.push([`${l.extra ? '(+) ' : ''}${l.component}`, l.perDelivery < 0.001 ? l.perDelivery.toExponential(3) : fmt(l.perDelivery, 4), PRICES[l.price].usd.toExponential(4), fmt(perMillion(l), 3), l.how]);
+    if (l.perDelivery === 0) continue;
+    rows.push([l.component, l.perDelivery < 0.001 ? l.perDelivery.toExponential(3) : fmt(l.perDelivery, 4), PRICES[l.price].usd.toExponential(4), fmt(perMillion(l), 3), l.how]);
   }
-  const t = totals(ls);
-  rows.push(['total: SQS + Lambda + DynamoDB request units + Scheduler', '', '', fmt(t.core, 3), '']);
-  rows.push(['total with (+) storage, logs, data transfer', '', '', fmt(t.all, 3), '']);
+  rows.push(['total, all in', '', '', fmt(total(ls), 3), '']);
   console.log(table(rows));
-  return ls;
+}
+
+async function matrix(calibration: Calibration): Promise<Cell[]> {
+  const cells: Cell[] = [];
+  const common = { subscriptions: SUBSCRIPTIONS, senderInstances: 5, seed: 5, limitMs: 300_000, failFirst: 0, events: EVENTS };
+  // One receiver process per response size, shared by the cells (none of them fails a response).
+  const receivers = await Promise.all(RESPONSE_SIZES.map((bytes) => startReceivers(0, bytes)));
+  try {
+    // JIT warm-up of the simulation's code paths before the cells are counted.
+    await simulate({ ...common, events: 50, batchSize: 10, receivers: receivers[0] });
+    for (const batch of BATCHES) {
+      for (const event of eventSizes()) {
+        for (const [i, responseBytes] of RESPONSE_SIZES.entries()) {
+          const result = await simulate({ ...common, batchSize: batch, sample: event.body, responseBytes, receivers: receivers[i] });
+          const ls = lines(result, calibration);
+          cells.push({ batch, event, eventBytes: Buffer.byteLength(event.body), responseBytes, result, lines: ls, total: total(ls) });
+        }
+      }
+      console.error(`  cost: batch ${batch} done`);
+    }
+  } finally {
+    await Promise.all(receivers.map((r) => r.stop()));
+  }
+  return cells;
+}
+
+function printMatrix(cells: Cell[]): void {
+  const rows: Array<Array<string | number>> = [['batch', 'event', 'response', 'USD per million, all in', 'SQS', 'Lambda', 'DynamoDB requests', 'DynamoDB storage + PITR', 'logs + data out + other', 'WRU / delivery', 'RRU / delivery']];
+  for (const c of cells) {
+    const ls = c.lines;
+    rows.push([
+      c.batch,
+      c.event.label,
+      `${c.responseBytes} B`,
+      fmt(c.total, 2),
+      fmt(share(ls, (l) => l.price === 'sqsRequest'), 2),
+      fmt(share(ls, (l) => l.price.startsWith('lambda')), 2),
+      fmt(share(ls, (l) => l.price === 'dynamoWru' || l.price === 'dynamoRru'), 2),
+      fmt(share(ls, (l) => l.price === 'dynamoStorageGbMonth' || l.price === 'dynamoPitrGbMonth'), 2),
+      fmt(share(ls, (l) => ['logsIngestedGb', 'dataOutGb', 'schedulerInvocation', 'snsPublish'].includes(l.price)), 2),
+      fmt((sumValues(c.result.tableWru) + sumValues(c.result.indexWru)) / c.result.deliveries, 2),
+      fmt(sumValues(c.result.rru) / c.result.deliveries, 2),
+    ]);
+  }
+  console.log(`\nall-in cost per million successful deliveries (first attempt), receivers answering in ${ASSUMPTIONS.receiverMs} ms:`);
+  console.log(table(rows));
 }
 
 function requestTable(results: Array<[string, SimulationResult]>): void {
   const keys = [...new Set(results.flatMap(([, r]) => Object.keys(r.requests)))].sort();
-  const rows: Array<Array<string | number>> = [['AWS requests per delivery', ...results.map(([n]) => n)]];
-  for (const k of keys) rows.push([k, ...results.map(([, r]) => fmt((r.requests[k] ?? 0) / r.deliveries, 3))]);
-  rows.push(['SQS ReceiveMessage + DeleteMessageBatch (estimated)', ...results.map(([, r]) => fmt((r.esm.ingestReceives + r.esm.ingestDeletes + r.esm.senderReceives + r.esm.senderDeletes) / r.deliveries, 3))]);
-  rows.push(['Lambda invocations', ...results.map(([, r]) => fmt(r.invocations.length / r.deliveries, 3))]);
-  rows.push(['DynamoDB WRU (table + GSI)', ...results.map(([, r]) => fmt((sumValues(r.tableWru) + sumValues(r.indexWru)) / r.deliveries, 3))]);
-  rows.push(['DynamoDB RRU', ...results.map(([, r]) => fmt(sumValues(r.rru) / r.deliveries, 3))]);
-  rows.push(['conditional writes that failed', ...results.map(([, r]) => fmt(r.conditionalFailures / r.deliveries, 3))]);
-  rows.push(['handler ms per delivery (in process)', ...results.map(([, r]) => fmt(r.invocations.reduce((n, i) => n + i.ms, 0) / r.deliveries, 3))]);
-  rows.push(['Powertools log bytes per delivery', ...results.map(([, r]) => fmt((r.logBytes.ingest + r.logBytes.sender) / r.deliveries, 0))]);
-  console.log(`\n${table(rows)}`);
-}
-
-function sensitivity(r: SimulationResult): void {
-  const rows: Array<Array<string | number>> = [['receiver answers in', 'records per sender invocation', 'core USD per million', 'of which Lambda']];
-  for (const receiverMs of [20, 100, 500]) {
-    for (const batchFill of [1, 0.1]) {
-      const ls = lines(r, { receiverMs, awsMs: ASSUMPTIONS.awsRequestMs, batchFill });
-      const lambda = ls.filter((l) => l.price === 'lambdaGbSecondArm' || l.price === 'lambdaRequest').reduce((n, l) => n + perMillion(l), 0);
-      rows.push([`${receiverMs} ms`, batchFill === 1 ? '10 (full batches)' : '1', fmt(totals(ls).core, 3), fmt(lambda, 3)]);
-    }
-  }
+  const per = (r: SimulationResult, v: number) => fmt(v / r.deliveries, 3);
+  const rows: Array<Array<string | number>> = [['per delivery (counting fake)', ...results.map(([n]) => n), 'per failed attempt + its retry']];
+  const [first, three] = [results[0]![1], results[1]![1]];
+  const failed = (a: number, b: number) => fmt((b / three.deliveries - a / first.deliveries) / 2, 3);
+  for (const k of keys) rows.push([k, ...results.map(([, r]) => per(r, r.requests[k] ?? 0)), failed(first.requests[k] ?? 0, three.requests[k] ?? 0)]);
+  const wru = (r: SimulationResult) => sumValues(r.tableWru) + sumValues(r.indexWru);
+  rows.push(['DynamoDB WRU (table + GSI)', ...results.map(([, r]) => per(r, wru(r))), failed(wru(first), wru(three))]);
+  rows.push(['DynamoDB RRU', ...results.map(([, r]) => per(r, sumValues(r.rru))), failed(sumValues(first.rru), sumValues(three.rru))]);
+  rows.push(['conditional writes that failed', ...results.map(([, r]) => per(r, r.conditionalFailures)), '']);
   console.log(`\n${table(rows)}`);
 }
 
 function crossCheck(success: SimulationResult): void {
   const e2e = readResult<{ results: Array<{ phase: string; deliveries: number; dynamo: Record<string, number> }> }>('e2e');
   const healthy = e2e?.results.find((p) => p.phase === 'healthy');
-  if (!healthy) {
-    console.log('\n(no bench/out/e2e.json: run npm run bench:e2e first for the cross-check against the local runtime)');
-    return;
-  }
+  if (!healthy) return console.log('\n(no bench/out/e2e.json: run npm run bench:e2e first for the cross-check against the local runtime)');
   const ops = [...new Set([...Object.keys(healthy.dynamo), ...Object.keys(success.requests).filter((k) => k.startsWith('DynamoDB.')).map((k) => k.slice(9))])].sort();
   const rows: Array<Array<string | number>> = [['DynamoDB requests per delivery', 'this model (success)', `local runtime e2e, healthy (${e2e!.at})`]];
   for (const op of ops) rows.push([op, fmt((success.requests[`DynamoDB.${op}`] ?? 0) / success.deliveries, 3), fmt((healthy.dynamo[op] ?? 0) / healthy.deliveries, 3)]);
   console.log(`\n${table(rows)}`);
 }
 
-async function main(): Promise<void> {
-  const started = Date.now();
-  const common = { subscriptions: SUBSCRIPTIONS, batchSize: 10, senderInstances: 5, seed: 5, limitMs: 60_000 };
-  // JIT warm-up: the first invocations of a process are several times slower than steady state.
-  await simulate({ ...common, events: 100, failFirst: 0 });
-  const withoutLimits = await simulate({ ...common, events: EVENTS, failFirst: 0, limits: 'off' });
-  const success = await simulate({ ...common, events: EVENTS, failFirst: 0 });
-  const atLimit = await simulate({ ...common, events: EVENTS, failFirst: 0, limits: AT_LIMIT, limitMs: 600_000 });
-  const three = await simulate({ ...common, events: EVENTS, failFirst: 2 });
-  const five = await simulate({ ...common, events: EVENTS, failFirst: 4 });
+function verdicts(cells: Cell[]): string[] {
+  return TARGETS.map((t) => {
+    const cell = cells.find((c) => c.batch === t.batch && c.eventBytes === t.eventBytes && c.responseBytes === t.responseBytes)!;
+    const verdict = cell.total <= t.usd ? 'met' : 'MISSED';
+    return `batch ${t.batch}, ${t.eventBytes} B event, ${t.responseBytes} B responses: $${fmt(cell.total, 2)} per million, all in (target <= $${fmt(t.usd, 2)}): ${verdict}`;
+  });
+}
 
-  console.log(`cost per million deliveries, ${PRICES_REGION} on-demand prices of ${PRICES_AS_OF}`);
-  console.log(
-    `assumptions (not measurable with in-memory fakes): ${ASSUMPTIONS.awsRequestMs} ms per AWS request, receiver answers in ${ASSUMPTIONS.receiverMs} ms, ` +
-      `${ASSUMPTIONS.platformLogBytesPerInvocation} B of Lambda platform log lines per invocation; event source mapping: 1 ReceiveMessage + 1 DeleteMessageBatch per batch, idle polling not included`,
-  );
-  const base = printScenario('successful deliveries (first attempt)', success);
-  const threeLines = printScenario('deliveries that need three attempts (two 503s, retried after ~5 and ~10 min)', three);
-  printScenario('extra: deliveries that need five attempts (the 4th and 5th wait > 15 min: Scheduler)', five);
+async function retries(calibration: Calibration, target: Cell): Promise<void> {
+  const common: SimulationOptions = { ...target.result.options, receivers: undefined, sample: target.event.body, responseBytes: target.responseBytes };
+  const three = await simulate({ ...common, failFirst: 2 });
+  const five = await simulate({ ...common, failFirst: 4 });
+  printLines('deliveries that need three attempts (two 503s, retried after ~5 and ~10 min), batch 10, 985 B event, 600 B responses', three, lines(three, calibration));
+  printLines('deliveries that need five attempts (the 4th and 5th wait > 15 min: Scheduler)', five, lines(five, calibration));
   requestTable([
-    ['first attempt', success],
+    ['first attempt', target.result],
     ['three attempts', three],
     ['five attempts', five],
   ]);
-  const n = success.deliveries;
-  const writes = [...Object.entries(success.tableWru), ...Object.entries(success.indexWru)].map(([k, v]) => `${k} ${fmt(v / n, 2)}`).join(', ');
-  console.log(`\nwrite units of a successful delivery: ${writes}`);
-  console.log('\nSensitivity of the success scenario to the assumptions (Lambda lines only change):');
-  sensitivity(success);
-  crossCheck(success);
-  const limits = limitsReport(withoutLimits, success, atLimit);
+}
 
-  const t = totals(base);
-  const t3 = totals(threeLines);
-  const byComponent = new Map<string, number>();
-  for (const l of base) {
-    const group = l.component.startsWith('DynamoDB WRU') ? 'DynamoDB writes' : l.component.split(':')[0]!.replace(/^\(\+\) /, '');
-    byComponent.set(group, (byComponent.get(group) ?? 0) + perMillion(l));
-  }
-  const [topName, topUsd] = [...byComponent].sort((a, b) => b[1] - a[1])[0]!;
-  console.log(`\nper million successful deliveries: $${fmt(t.core, 2)} (SQS, Lambda, DynamoDB request units, Scheduler), $${fmt(t.all, 2)} with storage, logs and data transfer`);
-  console.log(`per million deliveries needing three attempts: $${fmt(t3.core, 2)} ($${fmt(t3.all, 2)} with storage, logs and data transfer)`);
-  console.log(`largest component: ${topName} ($${fmt(topUsd, 2)} per million, ${fmt((topUsd / t.all) * 100, 0)} %)`);
-  console.log(`Target <= $${TARGET_USD_PER_MILLION} per million successful deliveries: ${t.core <= TARGET_USD_PER_MILLION ? 'met' : 'MISSED'} (core), ${t.all <= TARGET_USD_PER_MILLION ? 'met' : 'MISSED'} (all)`);
+async function main(): Promise<void> {
+  const started = Date.now();
+  const target = eventSizes().find((e) => Buffer.byteLength(e.body) === 985)!;
+  const calibration = await calibrateSenderCpu(BATCHES, target.body, CALIBRATION_RECORDS, CALIBRATION_ROUNDS);
+  const cells = await matrix(calibration);
+
+  console.log(`cost per million deliveries, ${PRICES_REGION} on-demand prices of ${PRICES_AS_OF}`);
+  console.log(
+    `assumptions: ${ASSUMPTIONS.awsRequestMs} ms per AWS request, receiver answers in ${ASSUMPTIONS.receiverMs} ms, ${ASSUMPTIONS.platformLogBytesPerInvocation} B of Lambda platform log lines per invocation, ` +
+      `Lambda CPU share = memory / ${ASSUMPTIONS.fullVcpuMb} MB (sender ${functionSpecs.sender.memorySize} MB: CPU time x ${fmt(cpuStretch(functionSpecs.sender.memorySize), 2)}), arm64 as fast per core as this machine; ` +
+      `event source mapping: 1 ReceiveMessage + 1 DeleteMessageBatch per batch, idle polling not included; ingest gets the same batch size as the sender`,
+  );
+  const cpuRows = [...calibration.cpuUsPerRecord].map(([b, us]) => `batch ${b}: ${fmt(us, 0)} µs`).join(', ');
+  console.log(`sender CPU per record, real AWS SDK over HTTP against dynalite (median of ${calibration.rounds} rounds of ${calibration.recordsPerRound} records, this machine): ${cpuRows}`);
+  printMatrix(cells);
+  const full = cells.find((c) => c.batch === 10 && c.eventBytes === 985 && c.responseBytes === 600)!;
+  const single = cells.find((c) => c.batch === 1 && c.eventBytes === 985 && c.responseBytes === 600)!;
+  printLines('batch 10, 985 B event, 600 B responses', full.result, full.lines);
+  printLines('batch 1, 985 B event, 600 B responses', single.result, single.lines);
+  const slow = lines(full.result, calibration, 1_000);
+  console.log(`\nthe same at receivers answering in 1 s: batch 10 $${fmt(total(slow), 2)}, batch 1 $${fmt(total(lines(single.result, calibration, 1_000)), 2)} per million, all in`);
+  await retries(calibration, full);
+  crossCheck(full.result);
+  console.log('');
+  for (const line of verdicts(cells)) console.log(line);
   console.log(`total ${Math.round((Date.now() - started) / 1000)} s`);
   writeResult('cost', {
     prices: PRICES,
     pricesAsOf: PRICES_AS_OF,
     assumptions: ASSUMPTIONS,
-    perMillion: { success: t, threeAttempts: t3 },
-    limits,
-    lines: { success: base.map((l) => ({ ...l, usdPerMillion: perMillion(l) })), threeAttempts: threeLines.map((l) => ({ ...l, usdPerMillion: perMillion(l) })) },
+    senderCpuUsPerRecord: Object.fromEntries(calibration.cpuUsPerRecord),
+    cells: cells.map((c) => ({ batch: c.batch, event: c.event.label, responseBytes: c.responseBytes, usdPerMillion: c.total, lines: c.lines.map((l) => ({ ...l, usdPerMillion: perMillion(l) })) })),
+    verdicts: verdicts(cells),
   });
-}
-
-/** The cost of the limit gate: a healthy delivery before and after, and one to a subscription at its limits. */
-function limitsReport(before: SimulationResult, after: SimulationResult, atLimit: SimulationResult) {
-  const core = (r: SimulationResult) => totals(lines(r)).core;
-  const limitsWru = (r: SimulationResult) => (r.tableWru.limits ?? 0) / r.deliveries;
-  const wru = (r: SimulationResult) => (sumValues(r.tableWru) + sumValues(r.indexWru)) / r.deliveries;
-  const wakeups = (r: SimulationResult) => r.invocations.filter((i) => i.fn === 'sender').reduce((n, i) => n + i.records, 0) / r.deliveries;
-  const rows: Array<Array<string | number>> = [['per delivery', 'no limit gate (before)', 'default limits (after)', `at its limits (${AT_LIMIT.maxConcurrency} in flight, ${AT_LIMIT.rateLimit}/s)`]];
-  rows.push(['core USD per million', fmt(core(before), 3), fmt(core(after), 3), fmt(core(atLimit), 3)]);
-  rows.push(['DynamoDB WRU (all tables and indexes)', fmt(wru(before), 3), fmt(wru(after), 3), fmt(wru(atLimit), 3)]);
-  rows.push(['  of which the limits table', fmt(limitsWru(before), 4), fmt(limitsWru(after), 4), fmt(limitsWru(atLimit), 4)]);
-  rows.push(['wake-ups handled (1 = no deferral)', fmt(wakeups(before), 3), fmt(wakeups(after), 3), fmt(wakeups(atLimit), 3)]);
-  rows.push(['delivered', `${before.delivered} of ${before.deliveries}`, `${after.delivered} of ${after.deliveries}`, `${atLimit.delivered} of ${atLimit.deliveries}`]);
-  console.log(`\nPer-subscription limits (bench/lib/simulation.ts with and without the sender's limit gate):\n${table(rows)}`);
-  const change = core(after) / core(before) - 1;
-  const met = Math.abs(change) <= LIMITS_TARGET_CHANGE;
-  console.log(
-    `healthy delivery within its limits: $${fmt(core(before), 3)} -> $${fmt(core(after), 3)} per million (${change >= 0 ? '+' : ''}${fmt(change * 100, 2)} %); ` +
-      `target <= ${LIMITS_TARGET_CHANGE * 100} %: ${met ? 'met' : 'MISSED'}`,
-  );
-  console.log(`a delivery to a subscription at its limits: $${fmt(core(atLimit), 3)} per million (${fmt(core(atLimit) / core(before), 2)}x a healthy one)`);
-  return {
-    before: core(before),
-    after: core(after),
-    change,
-    met,
-    atLimit: core(atLimit),
-    limitsWruPerDelivery: { after: limitsWru(after), atLimit: limitsWru(atLimit) },
-    wakeupsPerDelivery: { after: wakeups(after), atLimit: wakeups(atLimit) },
-  };
 }
 
 main().catch((error: unknown) => {

@@ -1,4 +1,4 @@
-// Benchmark 3 (issue #6): end to end through the local runtime (startRuntime in this process: the
+// Benchmark: end to end through the local runtime (startRuntime in this process: the
 // unchanged handlers over dynalite and the in-process queues), events published with the AWS SDK's
 // SendMessageBatch to its SQS endpoint, two subscriptions with receivers on 127.0.0.1 (a child
 // process). Phase "healthy": every response 200. Phase "30 % failing": each response fails (500)

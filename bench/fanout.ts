@@ -1,7 +1,7 @@
-// Benchmark 2 (issue #6): one event fanned out to 1, 100 and 1000 active subscriptions through the
+// Benchmark: one event fanned out to 1, 100 and 1000 active subscriptions through the
 // real ingest handler (createIngestHandler(buildIngestDeps(env, infra))), with the AWS clients faked
 // in memory and counting. Prints the AWS requests by type and the handler time, and checks that the
-// idempotency of #2 holds: the event item (with the plan: one delivery per subscription) is a
+// idempotency of fan-out holds: the event item (with the plan: one delivery per subscription) is a
 // conditional put, the wake-ups go out only after that put succeeded, no delivery item is written
 // (the first claim creates it), and a repeated event creates nothing new. Plus one unconditional
 // fan-out log write per invocation (the sweeper's record of the batch).
@@ -17,6 +17,8 @@ import { writeResult } from './lib/results';
 import { fmt, median, percentile, table } from './lib/stats';
 import { DELIVERIES_QUEUE_URL, eventBody, requestCounts, sampleBody, sqsEvent, unitCounts, World } from './lib/world';
 import { positive } from './lib/env';
+import { itemSize, readUnits } from './lib/capacity';
+import { sdkTimings } from './lib/fanout-sdk';
 
 const SUBSCRIPTIONS = [1, 100, 1000];
 const REPEATS = positive('BENCH_REPEATS', 15);
@@ -70,6 +72,19 @@ interface Scenario {
   warm: Invocation[];
   repeated: Invocation;
   deliveriesPerEvent: number;
+  /** Bytes of the first event's item (body and plan), as DynamoDB sizes it. */
+  eventItemBytes: number;
+}
+
+/** Today's per-key load of one large event: every attempt reads its item strongly consistent. */
+function hotKeyBaseline(s: Scenario): string {
+  const rru = readUnits(s.eventItemBytes, true);
+  const perKey = rru * s.deliveriesPerEvent;
+  return (
+    `per-key baseline (counting fake): the event item at ${s.subscriptions} subscriptions is ${fmt(s.eventItemBytes)} B, ${rru} RRU per strongly consistent read; ` +
+    `its ${s.deliveriesPerEvent} first attempts read it ${s.deliveriesPerEvent} times = ${fmt(perKey)} RRU on one key ` +
+    `(${fmt(perKey / 3_000, 1)} s of one partition's 3,000 RCU/s; all its deliveries share one deliveries-table partition key)`
+  );
 }
 
 async function scenario(subscriptions: number, eventsPerInvocation: number): Promise<Scenario> {
@@ -103,7 +118,7 @@ async function scenario(subscriptions: number, eventsPerInvocation: number): Pro
     for (const inv of list) {
       if (!sameCounts(inv.requests, list[0]!.requests)) throw new Error('request counts differ between repeats of the same invocation');
       if (inv.wakeups !== subscriptions * eventsPerInvocation) throw new Error(`${inv.wakeups} wake-ups for ${subscriptions * eventsPerInvocation} deliveries`);
-      // Idempotency of #2: one conditional write per event (its item); no delivery item at fan-out.
+      // Idempotency of fan-out: one conditional write per event (its item); no delivery item at fan-out.
       if (inv.conditionalWrites !== eventsPerInvocation || inv.conditionalFailures !== 0) throw new Error('the event puts were not conditional');
       if (inv.requests['DynamoDB.PutItem'] !== eventsPerInvocation + 1) throw new Error('expected one put per event and one fan-out log put');
     }
@@ -111,7 +126,7 @@ async function scenario(subscriptions: number, eventsPerInvocation: number): Pro
   if (world.dynamo.items('deliveries').length > 0) throw new Error('fan-out wrote delivery items; the first claim should create them');
   const event = world.dynamo.items('events').find((e) => e.eventId === `fan-${subscriptions}-1`);
   const perEvent = (event?.subscriptionIds as string[] | undefined)?.length ?? 0;
-  return { subscriptions, eventsPerInvocation, cold, warm, repeated, deliveriesPerEvent: perEvent };
+  return { subscriptions, eventsPerInvocation, cold, warm, repeated, deliveriesPerEvent: perEvent, eventItemBytes: event ? itemSize(event) : 0 };
 }
 
 const COLUMNS = ['DynamoDB.Query', 'DynamoDB.PutItem', 'DynamoDB.BatchWriteItem', 'SQS.SendMessageBatch'];
@@ -148,7 +163,8 @@ async function main(): Promise<void> {
     rows.push(row('warm', s, s.warm[0]!, s.warm.map((i) => i.ms)));
     rows.push(row('repeated event', s, s.repeated));
   }
-  console.log(`fan-out through the ingest handler, ${REPEATS} repeats per line (medians)\n`);
+  console.log(`fan-out through the ingest handler, ${REPEATS} repeats per line (medians)`);
+  console.log('produced by: the counting fake (bench/lib/fake-dynamo.ts, fake-aws.ts): counts and request units; its handler ms leave out the AWS SDK\n');
   console.log(table(rows));
   const repeatedOps = (s: Scenario) =>
     Object.entries(s.repeated.requests)
@@ -160,8 +176,11 @@ async function main(): Promise<void> {
   console.log(`deliveries planned per event at 1000 subscriptions (the event item's plan; each item is created by its first claim): ${thousand.deliveriesPerEvent}`);
   console.log(`Target <= ${TARGET_REQUESTS_AT_1000} AWS requests for one event to 1000 subscriptions (cold instance): ${worst} -> ${worst <= TARGET_REQUESTS_AT_1000 ? 'met' : 'MISSED'}`);
   console.log(`Idempotency: 1 conditional PutItem per event (+1 fan-out log put per invocation), wake-ups only after it succeeded, no delivery item written at fan-out, a repeated event creates 0 deliveries: checked`);
+  console.log(hotKeyBaseline(thousand));
+  const timings = await sdkTimings([[1, 1], [100, 1], [1000, 1], [100, 10]], REPEATS);
   console.log(`total ${Math.round((Date.now() - started) / 1000)} s`);
   writeResult('fanout', {
+    sdkTimings: timings,
     repeats: REPEATS,
     scenarios: scenarios.map((s) => ({
       subscriptions: s.subscriptions,

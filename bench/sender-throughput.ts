@@ -1,21 +1,26 @@
-// Benchmark 1 (issue #6): deliveries per second through the real sender handler against a raw undici
-// POST loop to the same keep-alive sink, at the same concurrency, measured side by side.
+// Sender throughput: deliveries per second and CPU per delivery through the real sender handler,
+// against two baselines in the same run, at the same concurrency and sink:
+//   raw          one POST through undici's dispatch(), the API the product's webhook client uses;
+//   raw+storage  the same POST plus the minimal storage calls of a delivery (read the event, claim,
+//                complete) through the real repository and the real AWS SDK.
 //
-//   npm run bench:sender            (BENCH_RUNS=5, BENCH_RUN_MS=2000, BENCH_POWERTOOLS_RUNS=3)
+//   npm run bench:sender            (BENCH_RUNS=7, BENCH_RUN_MS=1000, BENCH_POWERTOOLS_RUNS=3, BENCH_CONCURRENCIES=1,10,50)
 //
-// Sender: createSenderHandler(buildSendDeps(env, infra)) with the AWS clients faked in memory
-// (bench/lib/fake-dynamo.ts, fake-aws.ts) and the real UndiciWebhookClient built by deps.ts, its SSRF
-// guard allowing 127.0.0.0/8. Concurrency C = C handler invocations in flight, each an SQS batch of
-// one record; "batch 10" = C/10 invocations in flight, each a batch of 10 records (the stack's
-// batch size), so C records are in flight either way. Raw: undici `request` POSTs of the same body
-// to the same URL with C in flight. The sink runs in its own process (the other core).
-// Each run processes a fixed count sized from a warm-up to last about BENCH_RUN_MS; modes alternate
-// within a round so drift hits them alike. Figures are medians of the runs.
+// DynamoDB is dynalite in its own process (bench/lib/dynalite-process.ts), reached by the real AWS
+// SDK clients over HTTP on 127.0.0.1, so the SDK's marshalling, middleware, signing and HTTP are in
+// this process's CPU; SQS, Scheduler and SNS are the counting fakes (a successful first attempt
+// makes no request to them). The sink runs in a third process. Concurrency C = C handler invocations
+// in flight, each an SQS batch of one record; "batch 10" = C/10 invocations of 10 records.
+// The figure that matters on a loaded machine is CPU µs per delivery (process.cpuUsage of this
+// process: the client side only) and the ratios of the same run; deliveries/s moves with the load.
+// Modes alternate within a round so drift hits them alike; figures are medians of the runs.
+// The requests and request units per delivery come from a separate run on the counting fake
+// (bench/lib/fake-dynamo.ts), which is only good for counting.
 import { fork } from 'node:child_process';
 import { closeSync, openSync } from 'node:fs';
 import { join } from 'node:path';
 import { Webhook } from 'standardwebhooks';
-import { Agent, request } from 'undici';
+import { Agent } from 'undici';
 import { parseAllowlist } from '../lambdas/adapters/http/target-guard';
 import { UndiciWebhookClient } from '../lambdas/adapters/http/webhook-client';
 import { silentLog, type Log } from '../lambdas/domain/log';
@@ -37,13 +42,26 @@ import { fmt, median, table } from './lib/stats';
 import { sampleBody, sqsEvent, World } from './lib/world';
 import type { SQSEvent } from 'aws-lambda';
 import { positive } from './lib/env';
+import { rawPost } from './lib/raw-post';
+import { unitCounts } from './lib/world';
 
-const CONCURRENCIES = [1, 10, 50];
-const RUNS = positive('BENCH_RUNS', 5);
-const RUN_MS = positive('BENCH_RUN_MS', 2_000);
+/** Concurrencies measured, e.g. BENCH_CONCURRENCIES=10 for one sender instance only. */
+const CONCURRENCIES = (process.env.BENCH_CONCURRENCIES || '1,10,50').split(',').map((c) => {
+  const n = Number(c);
+  if (!Number.isInteger(n) || n < 1) throw new Error(`BENCH_CONCURRENCIES must be positive integers separated by commas, got ${JSON.stringify(process.env.BENCH_CONCURRENCIES)}`);
+  return n;
+});
+const RUNS = positive('BENCH_RUNS', 7);
+const RUN_MS = positive('BENCH_RUN_MS', 1_000);
+/** The Powertools child measures log bytes and the Powertools cost at one concurrency. */
+const POWERTOOLS_CONCURRENCIES = [10];
+/** Deliveries of the counting-fake run that gives requests and request units per delivery. */
+const COUNT_DELIVERIES = 1_000;
+/** Calls per round of the CPU breakdown's parts. */
+const PART_CALLS = positive('BENCH_PART_CALLS', 1_000);
 const POWERTOOLS_RUNS = positive('BENCH_POWERTOOLS_RUNS', 3);
 /** No run may take longer than this, whatever the calibration said. */
-const RUN_LIMIT_MS = 30_000;
+const RUN_LIMIT_MS = 120_000;
 const WARMUP_MS = 1_000;
 /** The Powertools child is a fresh process: longer warm-up. */
 const CHILD_WARMUP_MS = 2_500;
@@ -68,6 +86,14 @@ interface SinkHandle {
   url: string;
   connections(): Promise<number>;
 }
+
+/** Where the runs keep their state: the real SDK against dynalite, or the counting fake. */
+interface Storage {
+  /** dynalite's endpoint; undefined: the counting fake. */
+  endpoint: string | undefined;
+}
+
+const JSON_HEADERS = { 'content-type': 'application/json' };
 
 interface Timing {
   ms: number;
@@ -101,9 +127,9 @@ const body = sampleBody(EVENT_TYPE);
 async function rawRun(sink: SinkHandle, concurrency: number, count: number): Promise<RunResult> {
   // Same keep-alive setting as the webhook client's Agent; a fresh pool per run, like the sender's.
   const agent = new Agent({ keepAliveTimeout: 4_000 });
+  const url = new URL(sink.url);
   const post = async () => {
-    const response = await request(sink.url, { dispatcher: agent, method: 'POST', headers: { 'content-type': 'application/json' }, body });
-    await response.body.text();
+    const response = await rawPost(agent, url, JSON_HEADERS, body);
     if (response.statusCode !== 200) throw new Error(`sink answered ${response.statusCode}`);
   };
   try {
@@ -119,18 +145,19 @@ async function rawRun(sink: SinkHandle, concurrency: number, count: number): Pro
 let runNumber = 0;
 
 /**
- * The second baseline: the raw POST plus the three storage calls every delivery needs (read the
- * event, claim, complete), through the same repository, SDK document client and fake as the
- * sender. What the sender adds over it is its own work (parsing, signing, classifying, the client).
+ * The second baseline: the raw POST plus the three storage calls every delivery needs today (read
+ * the event, claim, complete), through the same repository and the real SDK against dynalite. What
+ * the sender adds over it is its own work (parsing, signing, the guarded client, classifying).
  */
-async function rawStorageRun(sink: SinkHandle, concurrency: number, count: number): Promise<RunResult> {
-  const world = new World();
+async function rawStorageRun(sink: SinkHandle, storage: Storage, concurrency: number, count: number): Promise<RunResult> {
+  const world = new World({ dynamoEndpoint: storage.endpoint });
   runNumber += 1;
   const [subscriptionId] = await world.createSubscriptions(1, sink.url, silentLog);
   const deps = buildSendDeps(world.env, world.infra(silentLog));
   const warm = concurrency * 4;
-  const seeded = await seedDeliveries(deps.deliveries, { subscriptionIds: [subscriptionId!], events: warm + count, sample: body, type: EVENT_TYPE, prefix: `s${runNumber}` });
+  const seeded = await seedDeliveries(deps.deliveries, { subscriptionIds: [subscriptionId!], events: warm + count, sample: body, type: EVENT_TYPE, prefix: `s${runNumber}-${process.pid}` });
   const agent = new Agent({ keepAliveTimeout: 4_000 });
+  const url = new URL(sink.url);
   let next = 0;
   const deliver = async () => {
     const delivery = seeded.deliveries[next++]!;
@@ -138,10 +165,9 @@ async function rawStorageRun(sink: SinkHandle, concurrency: number, count: numbe
     const now = new Date().toISOString();
     const lease = new Date(Date.now() + 60_000).toISOString();
     const claimed = await deps.deliveries.claimAttempt({ deliveryId: delivery.deliveryId, attempt: 1 }, now, lease, { eventType: event!.type, createdAt: event!.receivedAt });
-    const response = await request(sink.url, { dispatcher: agent, method: 'POST', headers: { 'content-type': 'application/json' }, body: event!.body });
-    const text = await response.body.text();
+    const response = await rawPost(agent, url, JSON_HEADERS, event!.body);
     if (response.statusCode !== 200) throw new Error(`sink answered ${response.statusCode}`);
-    const attempt = { deliveryId: delivery.deliveryId, number: 1, trigger: 'initial' as const, startedAt: now, durationMs: 1, outcome: 'delivered' as const, statusCode: 200, responseBody: text };
+    const attempt = { deliveryId: delivery.deliveryId, number: 1, trigger: 'initial' as const, startedAt: now, durationMs: 1, outcome: 'delivered' as const, statusCode: 200, responseBody: response.body };
     if (!(await deps.deliveries.completeAttempt(claimed!, attempt, { status: 'delivered' }, now))) throw new Error('completion lost');
   };
   try {
@@ -152,16 +178,18 @@ async function rawStorageRun(sink: SinkHandle, concurrency: number, count: numbe
   } finally {
     await agent.close();
     await (deps.webhook as UndiciWebhookClient).close();
+    world.close();
   }
 }
 
 async function senderRun(
   sink: SinkHandle,
+  storage: Storage,
   concurrency: number,
   count: number,
   options: { batch: number; log: Log; metrics?: PowertoolsMetrics; countLogBytes?: () => number },
 ): Promise<RunResult> {
-  const world = new World();
+  const world = new World({ dynamoEndpoint: storage.endpoint });
   runNumber += 1;
   const [subscriptionId] = await world.createSubscriptions(1, sink.url, silentLog);
   const deps = buildSendDeps(world.env, world.infra(options.log, { metrics: options.metrics as Metrics | undefined }));
@@ -174,7 +202,7 @@ async function senderRun(
     events: warm + count,
     sample: body,
     type: EVENT_TYPE,
-    prefix: `r${runNumber}`,
+    prefix: `r${runNumber}-${process.pid}`,
   });
   const events: SQSEvent[] = [];
   for (let i = 0; i < seeded.wakeups.length; i += options.batch) events.push(sqsEvent(seeded.wakeups.slice(i, i + options.batch)));
@@ -191,11 +219,17 @@ async function senderRun(
     const before = await sink.connections();
     const { ms, cpuUs } = await drive(invocations, events.length - warmEvents, (i) => invoke(i + warmEvents));
     const connections = (await sink.connections()) - before;
-    const delivered = world.dynamo.items('deliveries').filter((d) => d.status === 'delivered').length;
-    if (delivered !== warm + count) throw new Error(`${delivered} of ${warm + count} deliveries delivered`);
     const requests: Record<string, number> = {};
-    for (const [op, n] of world.dynamo.counts.requests) requests[`DynamoDB.${op}`] = n / count;
-    for (const [op, n] of world.counts.requests) requests[op] = n / count;
+    if (storage.endpoint === undefined) {
+      const delivered = world.dynamo.items('deliveries').filter((d) => d.status === 'delivered').length;
+      if (delivered !== warm + count) throw new Error(`${delivered} of ${warm + count} deliveries delivered`);
+      for (const [op, n] of world.dynamo.counts.requests) requests[`DynamoDB.${op}`] = n / count;
+      for (const [op, n] of world.counts.requests) requests[op] = n / count;
+      const units = unitCounts(world);
+      requests['DynamoDB WRU (table)'] = units.wru / count;
+      requests['DynamoDB WRU (indexes)'] = units.indexWru / count;
+      requests['DynamoDB RRU'] = units.rru / count;
+    }
     return {
       perSecond: (count / ms) * 1000,
       cpuUsPerDelivery: cpuUs / count,
@@ -207,6 +241,7 @@ async function senderRun(
     };
   } finally {
     await (deps.webhook as UndiciWebhookClient).close();
+    world.close();
   }
 }
 
@@ -222,7 +257,7 @@ interface Runner {
  */
 async function measure(runners: Runner[], concurrency: number, runs: number, warmupMs = WARMUP_MS): Promise<Map<Mode, RunResult[]>> {
   const counts = new Map<Mode, number>();
-  const minimum = Math.max(concurrency * 20, 200);
+  const minimum = Math.max(concurrency * 10, 50);
   for (const runner of runners) {
     const start = performance.now();
     let warm = await runner.run(concurrency, minimum);
@@ -251,6 +286,8 @@ interface Summary {
   /** Raw's CPU per request over this mode's CPU per delivery. */
   cpuRatio: number;
   connections: number;
+  /** Each run against the raw+storage run of the same round. */
+  pairedToFloor?: number;
   requestsPerDelivery?: Record<string, number>;
   logBytesPerDelivery?: number;
 }
@@ -259,7 +296,9 @@ function summarize(concurrency: number, results: Map<Mode, RunResult[]>): Summar
   const raw = results.get('raw')!;
   const rawMedian = median(raw.map((r) => r.perSecond));
   const rawCpu = median(raw.map((r) => r.cpuUsPerDelivery));
+  const floor = results.get('raw+storage');
   return [...results].map(([mode, list]) => ({
+    pairedToFloor: floor ? median(list.map((r, i) => r.perSecond / floor[i]!.perSecond)) : undefined,
     concurrency,
     mode,
     medianPerSecond: median(list.map((r) => r.perSecond)),
@@ -300,12 +339,13 @@ async function powertoolsChild(): Promise<void> {
   }));
   const log = logOf(createLogger());
   const metrics = new PowertoolsMetrics();
+  const storage: Storage = { endpoint: process.env.BENCH_DYNAMO_ENDPOINT };
   const summaries: Summary[] = [];
-  for (const concurrency of CONCURRENCIES) {
+  for (const concurrency of POWERTOOLS_CONCURRENCIES) {
     const results = await measure(
       [
         { mode: 'raw', run: (c, n) => rawRun(sink, c, n) },
-        { mode: 'sender-powertools', run: (c, n) => senderRun(sink, c, n, { batch: 1, log, metrics, countLogBytes: () => bytes }) },
+        { mode: 'sender-powertools', run: (c, n) => senderRun(sink, storage, c, n, { batch: 1, log, metrics, countLogBytes: () => bytes }) },
       ],
       concurrency,
       POWERTOOLS_RUNS,
@@ -334,37 +374,14 @@ async function cpuPerCall(count: number, op: (i: number) => unknown): Promise<nu
   return median(rounds);
 }
 
-/**
- * Where a delivery's CPU goes: the sender's parts measured one at a time with the product's own
- * functions (sequentially, so no I/O wait is counted), and the webhook client against raw undici.
- */
-async function breakdown(sink: SinkHandle): Promise<Part[]> {
-  const world = new World();
-  const [subscriptionId] = await world.createSubscriptions(1, sink.url, silentLog);
+/** CPU µs in this process for the three storage calls of one delivery (sequential, so no wait counted). */
+async function storageCpu(world: World, count: number, otherCpu: () => Promise<number> = async () => 0): Promise<{ cpuUs: number; otherCpuUs: number }> {
+  const [subscriptionId] = await world.createSubscriptions(1, 'http://127.0.0.1:9/hook', silentLog);
   const deps = buildSendDeps(world.env, world.infra(silentLog));
-  const subscription = (await deps.subscriptions.get(subscriptionId!))!;
-  const count = 4_000;
-  const seeded = await seedDeliveries(deps.deliveries, { subscriptionIds: [subscriptionId!], events: count * 5, sample: body, type: EVENT_TYPE, prefix: 'parts' });
-  const sentAt = new Date();
-  const id = seeded.deliveries[0]!.deliveryId;
-  const parts: Part[] = [];
-  parts.push({ part: 'parseWakeup (JSON + zod)', cpuUs: await cpuPerCall(count, (i) => parseWakeup(seeded.wakeups[i]!)), note: 'per record' });
-  parts.push({
-    part: 'webhookRequest (headers + signature)',
-    cpuUs: await cpuPerCall(count, () => webhookRequest({ subscription, deliveryId: id, body, sentAt, userAgent: USER_AGENT, timeoutMs: 5_000 })),
-    note: 'per attempt',
-  });
-  parts.push({ part: '  of which signatureHeader (node:crypto HMAC)', cpuUs: await cpuPerCall(count, () => signatureHeader(subscription.signingSecrets!, id, sentAt, body)), note: '' });
-  const library = new Webhook(subscription.signingSecrets![0]!.secret);
-  parts.push({
-    part: '  the same signature with the standardwebhooks library',
-    cpuUs: await cpuPerCall(count, () => library.sign(id, sentAt, body)),
-    note: 'what signing cost before 67cfc27 (pure-JS SHA-256)',
-  });
-  parts.push({ part: 'secretsOf(subscription)', cpuUs: await cpuPerCall(count, () => secretsOf(subscription)), note: 'every attempt, even with nothing to scrub' });
+  const seeded = await seedDeliveries(deps.deliveries, { subscriptionIds: [subscriptionId!], events: count * 5, sample: body, type: EVENT_TYPE, prefix: `parts-${world.real ? 'sdk' : 'fake'}` });
   let next = 0;
-  world.dynamo.busyMs = 0;
-  const storage = await cpuPerCall(count, async () => {
+  const otherBefore = await otherCpu();
+  const cpuUs = await cpuPerCall(count, async () => {
     const delivery = seeded.deliveries[next++]!;
     const now = new Date().toISOString();
     const event = await deps.deliveries.getEvent(delivery.eventId);
@@ -373,39 +390,76 @@ async function breakdown(sink: SinkHandle): Promise<Part[]> {
     const attempt = { deliveryId: delivery.deliveryId, number: 1, trigger: 'initial' as const, startedAt: now, durationMs: 1, outcome: 'delivered' as const, statusCode: 200, responseBody: '' };
     await deps.deliveries.completeAttempt(claimed!, attempt, { status: 'delivered' }, now);
   });
-  const fakeUs = (world.dynamo.busyMs * 1000) / (count * 5);
-  parts.push({ part: 'storage: get event + claim (creates) + complete', cpuUs: storage, note: 'repository + SDK command objects + fake' });
-  parts.push({ part: '  of which the in-memory fake itself', cpuUs: fakeUs, note: 'benchmark artefact; real AWS costs SDK marshalling + HTTPS instead' });
+  const otherCpuUs = ((await otherCpu()) - otherBefore) / (count * 5);
   await (deps.webhook as UndiciWebhookClient).close();
+  return { cpuUs, otherCpuUs };
+}
 
-  // The HTTP part: product client vs raw request, same sink, 50 in flight, CPU per request.
+/** CPU per request of the product's client and of the raw dispatch() POST, same sink, 50 in flight. */
+async function httpParts(sink: SinkHandle, headers: Record<string, string>, request0: Parameters<UndiciWebhookClient['post']>[0]): Promise<Part[]> {
   const client = new UndiciWebhookClient({ guard: { allowlist: parseAllowlist('127.0.0.0/8') } });
-  const request0 = webhookRequest({ subscription, deliveryId: id, body, sentAt, userAgent: USER_AGENT, timeoutMs: 5_000 });
   const agent = new Agent({ keepAliveTimeout: 4_000 });
-  const rawPost = async () => {
-    const response = await request(sink.url, { dispatcher: agent, method: 'POST', headers: request0.headers, body });
-    await response.body.text();
-  };
+  const url = new URL(sink.url);
+  const raw = async () => void (await rawPost(agent, url, headers, body));
+  const product = async () => void (await client.post(request0));
   const clientCpu: number[] = [];
   const rawCpu: number[] = [];
-  await drive(50, 2_000, rawPost);
-  await drive(50, 2_000, async () => void (await client.post(request0)));
+  await drive(50, PART_CALLS, raw);
+  await drive(50, PART_CALLS, product);
   for (let round = 0; round < 5; round += 1) {
-    rawCpu.push((await drive(50, 10_000, rawPost)).cpuUs / 10_000);
-    clientCpu.push((await drive(50, 10_000, async () => void (await client.post(request0)))).cpuUs / 10_000);
+    rawCpu.push((await drive(50, PART_CALLS, raw)).cpuUs / PART_CALLS);
+    clientCpu.push((await drive(50, PART_CALLS, product)).cpuUs / PART_CALLS);
   }
   await client.close();
   await agent.close();
-  parts.push({ part: 'HTTP: raw undici request, same headers (c=50)', cpuUs: median(rawCpu), note: 'per request' });
-  parts.push({ part: 'HTTP: UndiciWebhookClient.post (c=50)', cpuUs: median(clientCpu), note: 'guard, whole-response timer, excerpt, socket-reuse yield' });
+  return [
+    { part: 'HTTP: raw undici dispatch(), same headers (c=50)', cpuUs: median(rawCpu), note: 'per request' },
+    { part: 'HTTP: UndiciWebhookClient.post (c=50)', cpuUs: median(clientCpu), note: 'guard, whole-response timer, excerpt' },
+  ];
+}
+
+/**
+ * Where a delivery's CPU goes: the sender's parts measured one at a time with the product's own
+ * functions (sequentially, so no I/O wait is counted), the storage calls through the real SDK and
+ * through the counting fake, and the webhook client against the raw dispatch() POST.
+ */
+async function breakdown(sink: SinkHandle, storage: Storage, dynamoCpu: () => Promise<number>): Promise<Part[]> {
+  const world = new World();
+  const [subscriptionId] = await world.createSubscriptions(1, sink.url, silentLog);
+  const deps = buildSendDeps(world.env, world.infra(silentLog));
+  const subscription = (await deps.subscriptions.get(subscriptionId!))!;
+  const count = PART_CALLS;
+  const seeded = await seedDeliveries(deps.deliveries, { subscriptionIds: [subscriptionId!], events: count, sample: body, type: EVENT_TYPE, prefix: 'parts' });
+  await (deps.webhook as UndiciWebhookClient).close();
+  const sentAt = new Date();
+  const id = seeded.deliveries[0]!.deliveryId;
+  const parts: Part[] = [];
+  parts.push({ part: 'parseWakeup (JSON + zod)', cpuUs: await cpuPerCall(count, (i) => parseWakeup(seeded.wakeups[i]!)), note: 'per record' });
+  const request0 = webhookRequest({ subscription, deliveryId: id, body, sentAt, userAgent: USER_AGENT, timeoutMs: 5_000 });
+  parts.push({ part: 'webhookRequest (headers + signature)', cpuUs: await cpuPerCall(count, () => webhookRequest({ subscription, deliveryId: id, body, sentAt, userAgent: USER_AGENT, timeoutMs: 5_000 })), note: 'per attempt' });
+  parts.push({ part: '  of which signatureHeader (node:crypto HMAC)', cpuUs: await cpuPerCall(count, () => signatureHeader(subscription.signingSecrets!, id, sentAt, body)), note: '' });
+  const library = new Webhook(subscription.signingSecrets![0]!.secret);
+  parts.push({ part: '  the same signature with the standardwebhooks library', cpuUs: await cpuPerCall(count, () => library.sign(id, sentAt, body)), note: 'pure-JS SHA-256, not used' });
+  parts.push({ part: 'secretsOf(subscription)', cpuUs: await cpuPerCall(count, () => secretsOf(subscription)), note: 'every attempt, even with nothing to scrub' });
+  const sdkWorld = new World({ dynamoEndpoint: storage.endpoint });
+  const sdk = await storageCpu(sdkWorld, 60, dynamoCpu);
+  sdkWorld.close();
+  parts.push({ part: 'storage: get event + claim + complete, real SDK over HTTP', cpuUs: sdk.cpuUs, note: 'this process: repository, SDK marshalling, middleware, signing, HTTP (real SDK, dynalite)' });
+  parts.push({ part: '  dynalite process meanwhile (not in any figure above)', cpuUs: sdk.otherCpuUs, note: 'the storage work itself; AWS does it in Lambda\'s stead' });
+  parts.push({ part: 'storage: the same three calls through the counting fake', cpuUs: (await storageCpu(new World(), PART_CALLS)).cpuUs, note: 'what the earlier figures counted: no marshalling, no HTTP' });
+  parts.push(...(await httpParts(sink, request0.headers, request0)));
   return parts;
 }
 
 /** Forks this file as the Powertools child (stdout to /dev/null) and relays its sink questions. */
-function runPowertoolsChild(port: number, askConnections: () => Promise<number>): Promise<Summary[]> {
+function runPowertoolsChild(port: number, endpoint: string, askConnections: () => Promise<number>): Promise<Summary[]> {
   const devNull = openSync('/dev/null', 'w');
+  // The parent's invoker set Lambda's concurrency variable; a child that inherits it makes Powertools
+  // look for an invocation store before the child's invoker has created one.
+  const env = { ...process.env };
+  delete env.AWS_LAMBDA_MAX_CONCURRENCY;
   const child = fork(__filename, [], {
-    env: { ...process.env, BENCH_SENDER_CHILD: 'powertools', BENCH_SINK_PORT: String(port) },
+    env: { ...env, BENCH_SENDER_CHILD: 'powertools', BENCH_SINK_PORT: String(port), BENCH_DYNAMO_ENDPOINT: endpoint },
     stdio: ['ignore', devNull, 'inherit', 'ipc'],
   });
   closeSync(devNull);
@@ -433,75 +487,77 @@ function runPowertoolsChild(port: number, askConnections: () => Promise<number>)
   });
 }
 
-function report(summaries: Summary[], parts: Part[], seconds: number): void {
+function report(summaries: Summary[], counted: RunResult, parts: Part[], seconds: number): void {
   const rows: Array<Array<string | number>> = [
-    ['concurrency', 'mode', 'deliveries/s (median)', 'vs raw (ratio of medians)', 'vs raw (paired median)', 'CPU µs/delivery', 'vs raw (CPU)', 'runs (/s)', 'new sink connections/run'],
+    ['concurrency', 'mode', 'CPU µs/delivery', 'CPU vs raw', 'CPU vs raw+storage', 'deliveries/s (median)', 'vs raw (paired median)', 'vs raw+storage (paired median)', 'runs (/s)', 'new sink connections/run'],
   ];
   for (const s of summaries) {
+    const floor = summaries.find((f) => f.mode === 'raw+storage' && f.concurrency === s.concurrency);
+    const raw = summaries.find((f) => f.mode === 'raw' && f.concurrency === s.concurrency)!;
+    const withFloor = s.mode !== 'raw' && s.mode !== 'raw+storage' && floor !== undefined;
     rows.push([
       s.concurrency,
       s.mode,
-      fmt(s.medianPerSecond),
-      s.mode === 'raw' ? '1.00' : fmt(s.ratioToRaw, 2),
-      s.mode === 'raw' ? '1.00' : fmt(s.pairedRatio, 2),
       fmt(s.cpuUsPerDelivery, 0),
-      s.mode === 'raw' ? '1.00' : fmt(s.cpuRatio, 2),
+      s.mode === 'raw' ? '1.00' : fmt(raw.cpuUsPerDelivery / s.cpuUsPerDelivery, 2),
+      withFloor ? fmt(floor.cpuUsPerDelivery / s.cpuUsPerDelivery, 2) : '',
+      fmt(s.medianPerSecond),
+      s.mode === 'raw' ? '1.00' : fmt(s.pairedRatio, 2),
+      withFloor && s.pairedToFloor !== undefined ? fmt(s.pairedToFloor, 2) : '',
       s.runs.join(' '),
       s.connections,
     ]);
   }
-  console.log('');
+  console.log('\nproduced by: the real AWS SDK over HTTP against dynalite in its own process (CPU = this process only)');
   console.log(table(rows));
-  const sample = summaries.find((s) => s.mode === 'sender' && s.concurrency === 50) ?? summaries.find((s) => s.mode === 'sender');
-  if (sample?.requestsPerDelivery) {
-    console.log('');
-    console.log('AWS requests per delivery (sender, concurrency 50, last run):');
-    console.log(table([['request', 'per delivery'], ...Object.entries(sample.requestsPerDelivery).map(([op, n]) => [op, fmt(n, 4)])]));
-  }
+  console.log(`\nproduced by: the counting fake (one run, sender, concurrency 10, batch of 1, ${counted.count} deliveries): requests and request units per successful first attempt`);
+  console.log(table([['request', 'per delivery'], ...Object.entries(counted.requestsPerDelivery ?? {}).map(([op, n]) => [op, fmt(n, 3)])]));
   const logged = summaries.filter((s) => s.logBytesPerDelivery !== undefined);
   if (logged.length > 0) console.log(`\nPowertools log + EMF bytes written to stdout per delivery: ${logged.map((s) => `${fmt(s.logBytesPerDelivery!, 0)} (c=${s.concurrency})`).join(', ')}`);
   console.log('\nWhere the CPU of one delivery goes (µs, medians, measured one part at a time):');
   console.log(table([['part', 'CPU µs', 'note'], ...parts.map((p) => [p.part, fmt(p.cpuUs, 1), p.note])]));
   const target = summaries.filter((s) => s.mode === 'sender');
-  const worst = Math.min(...target.map((s) => s.ratioToRaw));
-  const floors = target.map((s) => {
-    const floor = summaries.find((f) => f.mode === 'raw+storage' && f.concurrency === s.concurrency)!;
-    return `c=${s.concurrency}: ${fmt(s.medianPerSecond / floor.medianPerSecond, 2)} (CPU ${fmt(floor.cpuUsPerDelivery / s.cpuUsPerDelivery, 2)})`;
-  });
-  console.log(`Sender vs raw+storage (the same POST and the same three storage calls, none of the sender's own work): ${floors.join(', ')}`);
-  console.log(`Target >= 0.80 of raw (sender, batch of 1, silent log): worst ratio ${fmt(worst, 2)} -> ${worst >= 0.8 ? 'met' : 'MISSED'}`);
+  const worst = Math.min(...target.map((s) => s.cpuRatio));
+  console.log(`sender (batch of 1, silent log), CPU per delivery relative to raw dispatch(): worst ${fmt(worst, 2)}; the earlier goal >= 0.80 of raw: ${worst >= 0.8 ? 'met' : 'MISSED'}`);
   console.log(`total ${seconds} s`);
-  writeResult('sender-throughput', { summaries, parts });
+  writeResult('sender-throughput', { summaries, counted, parts });
 }
 
 async function main(): Promise<void> {
   if (process.env.BENCH_SENDER_CHILD === 'powertools') return powertoolsChild();
   const started = Date.now();
   const sinkProcess = await forkChild<{ port: number }>(join(__dirname, 'lib', 'sink-process.ts'));
-  const askConnections = async () =>
-    (await sinkProcess.ask<{ stats: { connections: number } }>({ type: 'stats' }, 'stats')).stats.connections;
+  const dynamo = await forkChild<{ endpoint: string }>(join(__dirname, 'lib', 'dynalite-process.ts'));
+  const askConnections = async () => (await sinkProcess.ask<{ stats: { connections: number } }>({ type: 'stats' }, 'stats')).stats.connections;
+  const dynamoCpu = async () => (await dynamo.ask<{ cpuUs: number }>({ type: 'cpu' }, 'cpu')).cpuUs;
+  const storage: Storage = { endpoint: dynamo.first.endpoint };
   try {
     const sink = await connectSink(sinkProcess.first.port, askConnections);
-    console.log(`sender throughput: ${RUNS} runs of ~${RUN_MS} ms per mode and concurrency; sink pid ${sinkProcess.process.pid} on 127.0.0.1:${sinkProcess.first.port}`);
+    console.log(`sender throughput: ${RUNS} runs of ~${RUN_MS} ms per mode and concurrency; sink pid ${sinkProcess.process.pid}, dynalite pid ${dynamo.process.pid} (${storage.endpoint})`);
     const summaries: Summary[] = [];
     for (const concurrency of CONCURRENCIES) {
       const runners: Runner[] = [
         { mode: 'raw', run: (c, n) => rawRun(sink, c, n) },
-        { mode: 'raw+storage', run: (c, n) => rawStorageRun(sink, c, n) },
-        { mode: 'sender', run: (c, n) => senderRun(sink, c, n, { batch: 1, log: silentLog }) },
+        { mode: 'raw+storage', run: (c, n) => rawStorageRun(sink, storage, c, n) },
+        { mode: 'sender', run: (c, n) => senderRun(sink, storage, c, n, { batch: 1, log: silentLog }) },
       ];
-      if (concurrency >= 10) runners.push({ mode: 'sender-b10', run: (c, n) => senderRun(sink, c, n, { batch: 10, log: silentLog }) });
+      if (concurrency >= 10) runners.push({ mode: 'sender-b10', run: (c, n) => senderRun(sink, storage, c, n, { batch: 10, log: silentLog }) });
       const results = await measure(runners, concurrency, RUNS);
       summaries.push(...summarize(concurrency, results));
       console.log(`  concurrency ${concurrency} done (${Math.round((Date.now() - started) / 1000)} s)`);
     }
-
-    const powertools = await runPowertoolsChild(sinkProcess.first.port, askConnections);
+    // The Powertools figures are an extra: their failure must not lose the figures measured so far.
+    const powertools = await runPowertoolsChild(sinkProcess.first.port, storage.endpoint!, askConnections).catch((error: unknown) => {
+      console.log(`the Powertools child failed, its rows are missing: ${String(error)}`);
+      return [];
+    });
     summaries.push(...powertools);
     console.log(`  Powertools child done (${Math.round((Date.now() - started) / 1000)} s)`);
-    const parts = await breakdown(sink);
-    report(summaries, parts, Math.round((Date.now() - started) / 1000));
+    const counted = await senderRun(sink, { endpoint: undefined }, 10, COUNT_DELIVERIES, { batch: 1, log: silentLog });
+    const parts = await breakdown(sink, storage, dynamoCpu);
+    report(summaries, counted, parts, Math.round((Date.now() - started) / 1000));
   } finally {
+    await dynamo.stop();
     await sinkProcess.stop();
   }
 }

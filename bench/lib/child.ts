@@ -10,7 +10,7 @@ export interface Child<T> {
   stop(): Promise<void>;
 }
 
-export async function forkChild<T>(file: string, options: ForkOptions = {}, timeoutMs = 20_000): Promise<Child<T>> {
+export async function forkChild<T>(file: string, options: ForkOptions = {}, timeoutMs = 120_000): Promise<Child<T>> {
   const child = fork(file, [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], ...options });
   const first = await new Promise<T>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`${file} did not report within ${timeoutMs} ms`)), timeoutMs);

@@ -4,6 +4,7 @@
 // Reports over IPC: progress, then everything.
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { responseBody } from './event-sizes';
 import { failsAttempt } from './failures';
 
 interface Delivery {
@@ -19,6 +20,9 @@ const failRate = Number(process.env.BENCH_FAIL_RATE ?? '0');
 const seed = Number(process.env.BENCH_SEED ?? '0');
 /** Alternatively: the first N responses to each webhook-id fail, the next succeeds (an outage). */
 const failFirst = Number(process.env.BENCH_FAIL_FIRST ?? '0');
+/** The body of every 2xx answer (the cost model's response sizes). */
+const okBody = responseBody(Number(process.env.BENCH_RESPONSE_BYTES ?? '0'));
+const okHeaders = { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(okBody)) };
 
 const deliveries = new Map<string, Delivery>();
 let requests = 0;
@@ -52,7 +56,7 @@ function listen(): Promise<Server> {
         entry.deliveredAt = at;
         successes += 1;
       }
-      res.writeHead(200, { 'content-length': '0' }).end();
+      res.writeHead(200, okHeaders).end(okBody);
     });
   });
   return new Promise((resolve, reject) => {

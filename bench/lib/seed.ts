@@ -7,6 +7,8 @@ import type { Delivery } from '../../lambdas/domain/types';
 import { formatWakeup } from '../../lambdas/domain/wakeup-message';
 import { eventBody } from './world';
 
+const SEED_IN_FLIGHT = 16;
+
 export interface Seeded {
   deliveries: Delivery[];
   /** The wake-up message body of each delivery's first attempt, in the same order. */
@@ -18,10 +20,9 @@ export async function seedDeliveries(
   options: { subscriptionIds: readonly string[]; events: number; sample: string; type: string; prefix: string; now?: Date },
 ): Promise<Seeded> {
   const now = options.now ?? new Date();
-  const deliveries: Delivery[] = [];
-  for (let i = 0; i < options.events; i += 1) {
+  const events = Array.from({ length: options.events }, (_, i) => {
     const eventId = `${options.prefix}-${i}`;
-    const event = {
+    return {
       eventId,
       type: options.type,
       body: eventBody(options.sample, eventId),
@@ -29,8 +30,13 @@ export async function seedDeliveries(
       sourceMessageId: `msg-${eventId}`,
       subscriptionIds: [...options.subscriptionIds],
     };
-    if (!(await repository.putEventIfAbsent(event))) throw new Error(`event ${eventId} exists already`);
-    for (const subscriptionId of options.subscriptionIds) deliveries.push(plannedDelivery(event, subscriptionId));
+  });
+  // Several puts in flight: against a real DynamoDB (dynalite) one at a time would take longer than the runs.
+  for (let i = 0; i < events.length; i += SEED_IN_FLIGHT) {
+    const created = await Promise.all(events.slice(i, i + SEED_IN_FLIGHT).map((event) => repository.putEventIfAbsent(event)));
+    const taken = created.indexOf(false);
+    if (taken >= 0) throw new Error(`event ${events[i + taken]!.eventId} exists already`);
   }
+  const deliveries: Delivery[] = events.flatMap((event) => options.subscriptionIds.map((subscriptionId) => plannedDelivery(event, subscriptionId)));
   return { deliveries, wakeups: deliveries.map((d) => formatWakeup({ deliveryId: d.deliveryId, attempt: 1 })) };
 }

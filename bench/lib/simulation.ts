@@ -21,7 +21,7 @@ import { createLogger, logOf } from '../../lambdas/wiring/log';
 import { lambdaHandler } from '../../lambdas/wiring/lambda-handler';
 import { PowertoolsMetrics } from '../../lambdas/wiring/metrics';
 import { invoker } from '../../local/lambda-context';
-import { forkChild } from './child';
+import { forkChild, type Child } from './child';
 import { seededRandom } from './stats';
 import { DELIVERIES_QUEUE_URL, EVENTS_QUEUE_URL, eventBody, requestCounts, sampleBody, sqsEvent, World } from './world';
 
@@ -39,6 +39,25 @@ export interface SimulationOptions {
   limitMs: number;
   /** Per-subscription limits: `off` runs the sender without its limit gate (as before there were limits). */
   limits?: 'off' | { maxConcurrency?: number; rateLimit?: number };
+  /** The event body published (a sample with its id replaced per event); default the donation sample. */
+  sample?: string;
+  /** Bytes of the receivers' 2xx answers; default 0. */
+  responseBytes?: number;
+  /**
+   * A receiver process to share between simulations (forking one per simulation takes seconds on a
+   * loaded machine); it must have been started with the same failures and response size. Its
+   * counts are taken as differences, and it is left running.
+   */
+  receivers?: Receivers;
+}
+
+export type Receivers = Child<{ ports: number[] }>;
+
+/** The receivers a simulation POSTs to, in a process of their own. */
+export function startReceivers(failFirst: number, responseBytes = 0): Promise<Receivers> {
+  return forkChild<{ ports: number[] }>(join(__dirname, 'receiver-process.ts'), {
+    env: { ...process.env, BENCH_RECEIVERS: '1', BENCH_FAIL_FIRST: String(failFirst), BENCH_FAIL_RATE: '0', BENCH_RESPONSE_BYTES: String(responseBytes) },
+  });
 }
 
 export interface Invocation {
@@ -46,6 +65,8 @@ export interface Invocation {
   records: number;
   /** Measured handler time in this process (no network latency to AWS: the fakes answer at once). */
   ms: number;
+  /** This process's CPU time during the invocation (steadier than `ms` on a loaded machine). */
+  cpuMs: number;
   /** AWS requests the invocation made (to model its waits on real AWS). */
   awsRequests: number;
   /** Of those, the ones made one after another on the longest path (see cost.ts). */
@@ -103,9 +124,8 @@ function captureStdout(): { current: { fn: Fn | undefined }; bytes: Record<Fn, n
 }
 
 export async function simulate(options: SimulationOptions): Promise<SimulationResult> {
-  const receivers = await forkChild<{ ports: number[] }>(join(__dirname, 'receiver-process.ts'), {
-    env: { ...process.env, BENCH_RECEIVERS: '1', BENCH_FAIL_FIRST: String(options.failFirst), BENCH_FAIL_RATE: '0' },
-  });
+  const receivers = options.receivers ?? (await startReceivers(options.failFirst, options.responseBytes));
+  const counted = await receivers.ask<{ requests: number; bytes: number }>({ type: 'progress' }, 'progress');
   const clock = new SimClock();
   // The production retry policy and cache times (lambdas/config.ts defaults): nothing overridden.
   const world = new World({ clock });
@@ -141,7 +161,7 @@ export async function simulate(options: SimulationOptions): Promise<SimulationRe
       sweeperWatched += (await sweeper()).watched;
     };
 
-    const sample = sampleBody('donation');
+    const sample = options.sample ?? sampleBody('donation');
     const bodies = Array.from({ length: options.events }, (_, i) => eventBody(sample, `sim-${options.seed}-${i + 1}`));
     for (let i = 0; i < bodies.length; i += 10) world.sqs.deliverBatch(EVENTS_QUEUE_URL, bodies.slice(i, i + 10), 'CRM publish');
 
@@ -156,7 +176,9 @@ export async function simulate(options: SimulationOptions): Promise<SimulationRe
       const before = requestCounts(world);
       stdout.current.fn = fn;
       const start = performance.now();
+      const cpu = process.cpuUsage();
       const out = await handler(sqsEvent(batch));
+      const used = process.cpuUsage(cpu);
       const ms = performance.now() - start;
       stdout.current.fn = undefined;
       if (out.batchItemFailures.length > 0) throw new Error(`${fn} reported ${out.batchItemFailures.length} failed records`);
@@ -164,7 +186,7 @@ export async function simulate(options: SimulationOptions): Promise<SimulationRe
       const delta: Record<string, number> = {};
       for (const [k, v] of Object.entries(after)) if (v - (before[k] ?? 0) > 0) delta[k] = v - (before[k] ?? 0);
       const awsRequests = Object.values(delta).reduce((n, v) => n + v, 0);
-      invocations.push({ fn, records: batch.length, ms, awsRequests, sequentialRequests: sequential(fn, delta, batch.length) });
+      invocations.push({ fn, records: batch.length, ms, cpuMs: (used.user + used.system) / 1000, awsRequests, sequentialRequests: sequential(fn, delta, batch.length) });
     };
 
     for (let steps = 0; ; steps += 1) {
@@ -208,7 +230,7 @@ export async function simulate(options: SimulationOptions): Promise<SimulationRe
       options,
       deliveries: deliveries.length,
       delivered: deliveries.filter((d) => d.status === 'delivered').length,
-      attempts: progress.requests,
+      attempts: progress.requests - counted.requests,
       requests,
       sqsBilled: world.counts.sqsBilled,
       esm,
@@ -219,7 +241,7 @@ export async function simulate(options: SimulationOptions): Promise<SimulationRe
       invocations,
       logBytes: { ...stdout.bytes },
       storageBytes: world.dynamo.storageBytes(),
-      httpBytes: progress.bytes,
+      httpBytes: progress.bytes - counted.bytes,
       simulatedMinutes: (clock.ms - startClock) / 60_000,
       sweeps,
       sweeperWatched,
@@ -227,7 +249,7 @@ export async function simulate(options: SimulationOptions): Promise<SimulationRe
   } finally {
     stdout.restore();
     await Promise.all(webhooks.map((w) => w.close()));
-    await receivers.stop();
+    if (!options.receivers) await receivers.stop();
   }
 }
 

@@ -13,6 +13,7 @@ import { createSubscriptionsHandler } from '../../lambdas/handlers/subscriptions
 import { randomBytes } from 'node:crypto';
 import { EnvelopeSecretBox } from '../../lambdas/adapters/crypto/envelope-secret-box';
 import { LocalDataKeys } from '../../lambdas/adapters/crypto/local-data-keys';
+import { createAwsClients, type AwsClients } from '../../lambdas/wiring/aws-clients';
 import { buildSubscriptionDeps, type Env, type Infrastructure } from '../../lambdas/wiring/deps';
 import { AwsCounts, FakeScheduler, FakeSns, FakeSqs } from './fake-aws';
 import { FakeDynamo } from './fake-dynamo';
@@ -50,6 +51,12 @@ export interface WorldOptions {
   env?: Env;
   /** The clock of the fakes (message delays) and, through `infra`, of the handlers. Default: real time. */
   clock?: Clock;
+  /**
+   * A real DynamoDB endpoint (dynalite, bench/lib/dynalite-process.ts): the handlers then talk to it
+   * through the real AWS SDK over HTTP, so marshalling, signing and HTTP are counted; the counting
+   * fake (`dynamo`) then sees nothing. SQS, Scheduler and SNS stay the counting fakes.
+   */
+  dynamoEndpoint?: string;
 }
 
 export class World {
@@ -60,10 +67,15 @@ export class World {
   readonly sns = new FakeSns(this.counts);
   readonly env: Env;
   readonly clock: Clock | undefined;
+  /** The real SDK clients when the world has a real DynamoDB endpoint. */
+  readonly real: AwsClients | undefined;
 
   constructor(options: WorldOptions = {}) {
     this.env = benchEnv(options.env);
     this.clock = options.clock;
+    if (options.dynamoEndpoint) {
+      this.real = createAwsClients({ region: 'us-east-1', endpoints: { dynamodb: options.dynamoEndpoint }, credentials: { accessKeyId: 'bench', secretAccessKey: 'bench' } });
+    }
     const clock = options.clock;
     this.sqs = new FakeSqs(this.counts, clock ? () => clock.now().getTime() : Date.now);
   }
@@ -73,12 +85,17 @@ export class World {
 
   infra(log: Log, extras: { metrics?: Metrics; random?: () => number; webhook?: WebhookClient } = {}): Infrastructure {
     return {
-      clients: { doc: this.dynamo.documentClient(), sqs: this.sqs.client(), scheduler: this.scheduler.client(), sns: this.sns.client() },
+      clients: { doc: this.real?.doc ?? this.dynamo.documentClient(), sqs: this.sqs.client(), scheduler: this.scheduler.client(), sns: this.sns.client() },
       log,
       clock: this.clock,
       secretBox: this.secretBox,
       ...extras,
     };
+  }
+
+  /** Closes the real SDK clients, if any. */
+  close(): void {
+    this.real?.dynamodb.destroy();
   }
 
   /** Every counter back to zero (after a setup that should not be counted). */
