@@ -19,7 +19,11 @@ describe('viewOf', () => {
   it('masks every secret unless revealed', () => {
     const text = JSON.stringify(viewOf(subscription));
     for (const secret of ['s3cr3t', 'pa55', 'k3y', 'c2VjcmV0']) expect(text).not.toContain(secret);
-    expect(viewOf(subscription, { reveal: true })).toEqual(subscription);
+    // Revealed, it is the subscription itself, with the limits in force and its circuit as support reads them.
+    const { maxConcurrency, circuit, ...revealed } = viewOf(subscription, { reveal: true });
+    expect(revealed).toEqual(subscription);
+    expect(maxConcurrency).toBe(10);
+    expect(circuit).toMatchObject({ state: 'closed' });
   });
 
   it('is a type of its own: a stored subscription is not a view', () => {

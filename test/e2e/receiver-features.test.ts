@@ -1,4 +1,4 @@
-// What a receiver and support see of issue #4, through the local runtime: signatures that the
+// What a receiver and support see through the local runtime: signatures that the
 // standard libraries verify (also across a secret rotation), event-type filters, static headers, the
 // SSRF guard, Retry-After, 410 Gone, auto-disable of a failing subscription, and the payload limit.
 import { createHmac } from 'node:crypto';
@@ -38,7 +38,7 @@ function expectedSignature(secret: string, request: ReceivedRequest): string {
   return `v1,${createHmac('sha256', key).update(content).digest('base64')}`;
 }
 
-describe('e2e: receiver features (#4)', () => {
+describe('e2e: receiver features', () => {
   const logLines: string[] = [];
   const secrets: string[] = [];
   let e2e: E2eRuntime;

@@ -1,4 +1,4 @@
-// What receivers and support see of issue #4 through the real handlers: signatures, custom headers,
+// What receivers and support see through the real handlers: signatures, custom headers,
 // the SSRF guard, Retry-After, 410 Gone and auto-disable.
 import { Webhook as StandardWebhook } from 'standardwebhooks';
 import { Webhook as SvixWebhook } from 'svix';

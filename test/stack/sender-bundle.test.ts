@@ -18,7 +18,7 @@ import { closedPort, startReceiver, type Receiver } from '../support/receiver';
 import { sampleEvents } from '../support/samples';
 import { removeAssembly, synth, type Synthesized } from './synth';
 
-/** Issue #6: each function's minified bundle, AWS SDK inside, at most this large. */
+/** Each function's minified bundle, AWS SDK inside, at most this large. */
 const BUNDLE_TARGET_BYTES = 800 * 1024;
 
 interface BundleRun {
@@ -80,7 +80,7 @@ describe('the synthesized sender bundle', () => {
     removeAssembly(s);
   });
 
-  it('stays within the 800 KB of issue #6', () => {
+  it('stays within 800 KB', () => {
     expect(statSync(bundleFile).size).toBeLessThanOrEqual(BUNDLE_TARGET_BYTES);
   });
 
