@@ -9,6 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { silentLog } from '../../lambdas/domain/log';
 import { startRuntime, type Health, type Runtime } from '../../local/runtime';
 import { closedPort, startReceiver } from '../support/receiver';
+import { runtimeStarted } from '../support/runtime-process';
 
 const repoRoot = resolve(__dirname, '../..');
 
@@ -23,23 +24,7 @@ async function until(condition: () => Promise<boolean>, timeoutMs: number): Prom
 /** Starts local/main.ts in one node process (tsx as a loader, so the pid is the runtime's own). */
 async function startChild(env: Record<string, string>): Promise<ChildProcess> {
   const child = spawn(process.execPath, ['--import', 'tsx', 'local/main.ts'], { cwd: repoRoot, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-  let output = '';
-  await new Promise<void>((ready, fail) => {
-    const timer = setTimeout(() => fail(new Error(`runtime did not start:\n${output}`)), 20_000);
-    const onData = (chunk: Buffer) => {
-      output += chunk.toString();
-      if (output.includes('local runtime on')) {
-        clearTimeout(timer);
-        ready();
-      }
-    };
-    child.stdout!.on('data', onData);
-    child.stderr!.on('data', onData);
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      fail(new Error(`runtime exited with ${code}:\n${output}`));
-    });
-  });
+  await runtimeStarted(child, 20_000);
   return child;
 }
 

@@ -9,30 +9,10 @@ import { join, resolve } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { LOCK_DIR, lockDataDir } from '../../local/data-lock';
 import { closedPort } from '../support/receiver';
+import { runtimeStarted } from '../support/runtime-process';
 
 const repoRoot = resolve(__dirname, '../..');
 const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
-
-/** Resolves once the runtime prints its banner; rejects with its output if it exits first. */
-function started(child: ChildProcess): Promise<void> {
-  let output = '';
-  return new Promise<void>((ready, fail) => {
-    const timer = setTimeout(() => fail(new Error(`runtime did not start:\n${output}`)), 30_000);
-    const onData = (chunk: Buffer) => {
-      output += chunk.toString();
-      if (output.includes('local runtime on')) {
-        clearTimeout(timer);
-        ready();
-      }
-    };
-    child.stdout!.on('data', onData);
-    child.stderr!.on('data', onData);
-    child.once('exit', (code, signal) => {
-      clearTimeout(timer);
-      fail(new Error(`runtime exited (${code ?? signal}) before it started:\n${output}`));
-    });
-  });
-}
 
 const exitOf = (child: ChildProcess) =>
   new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((done) => {
@@ -81,7 +61,7 @@ describe('the started process', () => {
   it.each(['SIGTERM', 'SIGINT'] as const)('`npm start` stops the runtime cleanly within 5 s on %s to the npm process', async (signal) => {
     const child = spawn(npm, ['start'], { cwd: repoRoot, env, stdio: ['ignore', 'pipe', 'pipe'] });
     children.push(child);
-    await started(child);
+    await runtimeStarted(child, 30_000);
     const pid = runtimePid();
     expect(pid).not.toBe(child.pid);
 
@@ -99,13 +79,13 @@ describe('the started process', () => {
   it('starts again on the same folder right after a SIGKILL (within 0.5 s)', async () => {
     const first = spawn(process.execPath, ['--import', 'tsx', 'local/main.ts'], { cwd: repoRoot, env, stdio: ['ignore', 'pipe', 'pipe'] });
     children.push(first);
-    await started(first);
+    await runtimeStarted(first, 30_000);
     first.kill('SIGKILL');
     // Not waiting for the exit to be reaped: a supervisor restarts as soon as it sees the process end.
     await new Promise((r) => setTimeout(r, 500));
     const second = spawn(process.execPath, ['--import', 'tsx', 'local/main.ts'], { cwd: repoRoot, env, stdio: ['ignore', 'pipe', 'pipe'] });
     children.push(second);
-    await started(second);
+    await runtimeStarted(second, 30_000);
     expect(await portOpen(port)).toBe(true);
     second.kill('SIGTERM');
     expect(await exitOf(second)).toEqual({ code: 0, signal: null });
@@ -114,7 +94,7 @@ describe('the started process', () => {
   it('takes the lock within 0.5 s of a SIGKILL, before the killed process is even reaped', async () => {
     const first = spawn(process.execPath, ['--import', 'tsx', 'local/main.ts'], { cwd: repoRoot, env, stdio: ['ignore', 'pipe', 'pipe'] });
     children.push(first);
-    await started(first);
+    await runtimeStarted(first, 30_000);
     const killedAt = Date.now();
     first.kill('SIGKILL');
     const lock = await lockDataDir(dir, 500);
