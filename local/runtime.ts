@@ -174,8 +174,9 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
       notifications: () => notifier.list(),
     });
 
-    // Before the sender takes the recovered wake-ups: their attempts' leases died with the old process.
-    await endInterruptedAttempts(queues.deliveries.recovered.inFlight, sendDeps.deliveries, log);
+    // Before the senders take the recovered wake-ups, of both lanes: their attempts' leases died with the old process.
+    const interrupted = [...queues.deliveries.recovered.inFlight, ...queues['deliveries-slow'].recovered.inFlight];
+    await endInterruptedAttempts(interrupted, sendDeps.deliveries, log);
     const common = { batchSize: SQS_BATCH_SIZE, region: LOCAL_REGION, log };
     parts.pollers = [
       new QueuePoller({ ...common, queue: queues.events, handler: ingest, concurrency: 1, queueArn: queueArnOf('events') }),
