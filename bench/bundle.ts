@@ -20,8 +20,18 @@ const root = resolve(__dirname, '..');
 /** What the stack passes; values only need to be well-formed for configuration to validate. */
 const functionEnv: Record<string, string> = {
   ...functionEnvironment({
-    tables: { subscriptions: 'subscriptions', events: 'events', deliveries: 'deliveries', attempts: 'attempts', fanouts: 'fanouts', limits: 'limits' },
-    deliveriesQueue: { url: 'https://sqs.eu-central-1.amazonaws.com/123456789012/deliveries', arn: 'arn:aws:sqs:eu-central-1:123456789012:deliveries' },
+    tables: {
+      subscriptions: 'subscriptions',
+      events: 'events',
+      deliveries: 'deliveries',
+      attempts: 'attempts',
+      fanouts: 'fanouts',
+      limits: 'limits',
+    },
+    deliveriesQueue: {
+      url: 'https://sqs.eu-central-1.amazonaws.com/123456789012/deliveries',
+      arn: 'arn:aws:sqs:eu-central-1:123456789012:deliveries',
+    },
     eventsDlqUrl: 'https://sqs.eu-central-1.amazonaws.com/123456789012/events-dlq',
     eventsQueueUrl: 'https://sqs.eu-central-1.amazonaws.com/123456789012/events',
     deliveriesDlqUrl: 'https://sqs.eu-central-1.amazonaws.com/123456789012/deliveries-dlq',
@@ -43,9 +53,15 @@ interface FunctionBundle {
 }
 
 function synthesize(outDir: string): FunctionBundle[] {
-  execFileSync(join(root, 'node_modules/.bin/cdk'), ['synth', '--quiet', '-o', outDir], { cwd: root, stdio: ['ignore', 'ignore', 'inherit'] });
+  execFileSync(join(root, 'node_modules/.bin/cdk'), ['synth', '--quiet', '-o', outDir], {
+    cwd: root,
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
   const template = JSON.parse(readFileSync(join(outDir, 'CrmWebhooks.template.json'), 'utf8')) as {
-    Resources: Record<string, { Type: string; Properties: { Code?: { S3Key?: unknown }; FunctionName?: unknown }; Metadata?: Record<string, string> }>;
+    Resources: Record<
+      string,
+      { Type: string; Properties: { Code?: { S3Key?: unknown }; FunctionName?: unknown }; Metadata?: Record<string, string> }
+    >;
   };
   const bundles: FunctionBundle[] = [];
   for (const [logicalId, resource] of Object.entries(template.Resources)) {
@@ -78,7 +94,16 @@ function main(): void {
     const baselineFile = join(outDir, 'baseline.js');
     writeFileSync(baselineFile, 'exports.handler = async () => undefined;\n');
     const rows: Array<Array<string | number>> = [
-      ['function', 'bytes', 'KB', 'size / 800 KB', 'init ms (median, as deployed)', 'init / 150 ms', 'init / baseline', 'init ms without source maps'],
+      [
+        'function',
+        'bytes',
+        'KB',
+        'size / 800 KB',
+        'init ms (median, as deployed)',
+        'init / 150 ms',
+        'init / baseline',
+        'init ms without source maps',
+      ],
     ];
     // Round by round (baseline, then each function once), so that load from elsewhere on a shared
     // machine falls on every function alike instead of on whichever was being measured.
@@ -105,7 +130,9 @@ function main(): void {
       ]);
       return { name: b.name, bytes: b.bytes, initMs, initMsWithoutSourceMaps: plainMedians[i]! };
     });
-    console.log(`Lambda bundles (cdk synth, minified, AWS SDK bundled), cold init median of ${RUNS} fresh processes, Node ${process.version}`);
+    console.log(
+      `Lambda bundles (cdk synth, minified, AWS SDK bundled), cold init median of ${RUNS} fresh processes, Node ${process.version}`,
+    );
     console.log(table(rows));
     console.log(`baseline (a one-line module loaded the same way): ${fmt(baselineMs, 2)} ms`);
     const over = results.filter((r) => r.bytes > SIZE_TARGET || r.initMs > INIT_TARGET_MS);

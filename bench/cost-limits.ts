@@ -59,7 +59,10 @@ function lambdaGbSeconds(r: SimulationResult, fn: 'ingest' | 'sender', receiverM
   return gbs;
 }
 
-function lines(r: SimulationResult, options = { receiverMs: ASSUMPTIONS.receiverMs, awsMs: ASSUMPTIONS.awsRequestMs, batchFill: 1 }): Line[] {
+function lines(
+  r: SimulationResult,
+  options = { receiverMs: ASSUMPTIONS.receiverMs, awsMs: ASSUMPTIONS.awsRequestMs, batchFill: 1 },
+): Line[] {
   const n = r.deliveries;
   const invocations = (fn: 'ingest' | 'sender') => r.invocations.filter((i) => i.fn === fn).length;
   // batchFill < 1 models smaller batches than the simulation formed (1/10: one record per invocation).
@@ -67,10 +70,28 @@ function lines(r: SimulationResult, options = { receiverMs: ASSUMPTIONS.receiver
   const sqsOwn = r.sqsBilled;
   const esmRequests = r.esm.ingestReceives + r.esm.ingestDeletes + (r.esm.senderReceives + r.esm.senderDeletes) * scale;
   const out: Line[] = [
-    { component: 'SQS: sends (CRM publish, wake-ups, retries, schedule targets)', perDelivery: sqsOwn / n, price: 'sqsRequest', extra: false, how: 'counted' },
-    { component: 'SQS: event source mapping ReceiveMessage + DeleteMessageBatch', perDelivery: esmRequests / n, price: 'sqsRequest', extra: false, how: 'estimated: 1 + 1 per batch' },
+    {
+      component: 'SQS: sends (CRM publish, wake-ups, retries, schedule targets)',
+      perDelivery: sqsOwn / n,
+      price: 'sqsRequest',
+      extra: false,
+      how: 'counted',
+    },
+    {
+      component: 'SQS: event source mapping ReceiveMessage + DeleteMessageBatch',
+      perDelivery: esmRequests / n,
+      price: 'sqsRequest',
+      extra: false,
+      how: 'estimated: 1 + 1 per batch',
+    },
     { component: `Lambda requests: ingest`, perDelivery: invocations('ingest') / n, price: 'lambdaRequest', extra: false, how: 'counted' },
-    { component: `Lambda requests: sender`, perDelivery: (invocations('sender') * scale) / n, price: 'lambdaRequest', extra: false, how: 'counted' },
+    {
+      component: `Lambda requests: sender`,
+      perDelivery: (invocations('sender') * scale) / n,
+      price: 'lambdaRequest',
+      extra: false,
+      how: 'counted',
+    },
     {
       component: `Lambda GB-s: ingest (${functionSpecs.ingest.memorySize} MB)`,
       perDelivery: lambdaGbSeconds(r, 'ingest', 0, options.awsMs) / n,
@@ -87,10 +108,22 @@ function lines(r: SimulationResult, options = { receiverMs: ASSUMPTIONS.receiver
     },
   ];
   for (const [table, wru] of Object.entries(r.tableWru)) {
-    out.push({ component: `DynamoDB WRU: ${table} table`, perDelivery: wru / n, price: 'dynamoWru', extra: false, how: 'counted (item sizes)' });
+    out.push({
+      component: `DynamoDB WRU: ${table} table`,
+      perDelivery: wru / n,
+      price: 'dynamoWru',
+      extra: false,
+      how: 'counted (item sizes)',
+    });
   }
   for (const [index, wru] of Object.entries(r.indexWru)) {
-    out.push({ component: `DynamoDB WRU: ${index} GSI`, perDelivery: wru / n, price: 'dynamoWru', extra: false, how: 'counted (index entries)' });
+    out.push({
+      component: `DynamoDB WRU: ${index} GSI`,
+      perDelivery: wru / n,
+      price: 'dynamoWru',
+      extra: false,
+      how: 'counted (index entries)',
+    });
   }
   out.push({ component: 'DynamoDB RRU', perDelivery: sumValues(r.rru) / n, price: 'dynamoRru', extra: false, how: 'counted (item sizes)' });
   out.push({
@@ -100,7 +133,13 @@ function lines(r: SimulationResult, options = { receiverMs: ASSUMPTIONS.receiver
     extra: false,
     how: 'counted (waits > 15 min)',
   });
-  out.push({ component: 'SNS publishes', perDelivery: (r.requests['SNS.Publish'] ?? 0) / n, price: 'snsPublish', extra: false, how: 'counted' });
+  out.push({
+    component: 'SNS publishes',
+    perDelivery: (r.requests['SNS.Publish'] ?? 0) / n,
+    price: 'snsPublish',
+    extra: false,
+    how: 'counted',
+  });
   out.push({
     component: 'DynamoDB storage, 30 days (GB-month)',
     perDelivery: sumValues(r.storageBytes) / n / 1024 ** 3,
@@ -116,7 +155,13 @@ function lines(r: SimulationResult, options = { receiverMs: ASSUMPTIONS.receiver
     extra: true,
     how: `Powertools bytes measured + ${ASSUMPTIONS.platformLogBytesPerInvocation} B platform lines per invocation`,
   });
-  out.push({ component: 'Data out to receivers (GB)', perDelivery: r.httpBytes / n / 1024 ** 3, price: 'dataOutGb', extra: true, how: 'HTTP request bytes measured (no TLS overhead)' });
+  out.push({
+    component: 'Data out to receivers (GB)',
+    perDelivery: r.httpBytes / n / 1024 ** 3,
+    price: 'dataOutGb',
+    extra: true,
+    how: 'HTTP request bytes measured (no TLS overhead)',
+  });
   return out;
 }
 
@@ -137,7 +182,13 @@ function printScenario(name: string, r: SimulationResult): Line[] {
   const rows: Array<Array<string | number>> = [['component', 'per delivery', 'unit price (USD)', 'USD per million deliveries', 'source']];
   for (const l of ls) {
     if (l.perDelivery === 0 && l.price !== 'schedulerInvocation') continue;
-    rows.push([`${l.extra ? '(+) ' : ''}${l.component}`, l.perDelivery < 0.001 ? l.perDelivery.toExponential(3) : fmt(l.perDelivery, 4), PRICES[l.price].usd.toExponential(4), fmt(perMillion(l), 3), l.how]);
+    rows.push([
+      `${l.extra ? '(+) ' : ''}${l.component}`,
+      l.perDelivery < 0.001 ? l.perDelivery.toExponential(3) : fmt(l.perDelivery, 4),
+      PRICES[l.price].usd.toExponential(4),
+      fmt(perMillion(l), 3),
+      l.how,
+    ]);
   }
   const t = totals(ls);
   rows.push(['total: SQS + Lambda + DynamoDB request units + Scheduler', '', '', fmt(t.core, 3), '']);
@@ -150,22 +201,40 @@ function requestTable(results: Array<[string, SimulationResult]>): void {
   const keys = [...new Set(results.flatMap(([, r]) => Object.keys(r.requests)))].sort();
   const rows: Array<Array<string | number>> = [['AWS requests per delivery', ...results.map(([n]) => n)]];
   for (const k of keys) rows.push([k, ...results.map(([, r]) => fmt((r.requests[k] ?? 0) / r.deliveries, 3))]);
-  rows.push(['SQS ReceiveMessage + DeleteMessageBatch (estimated)', ...results.map(([, r]) => fmt((r.esm.ingestReceives + r.esm.ingestDeletes + r.esm.senderReceives + r.esm.senderDeletes) / r.deliveries, 3))]);
+  rows.push([
+    'SQS ReceiveMessage + DeleteMessageBatch (estimated)',
+    ...results.map(([, r]) =>
+      fmt((r.esm.ingestReceives + r.esm.ingestDeletes + r.esm.senderReceives + r.esm.senderDeletes) / r.deliveries, 3),
+    ),
+  ]);
   rows.push(['Lambda invocations', ...results.map(([, r]) => fmt(r.invocations.length / r.deliveries, 3))]);
-  rows.push(['DynamoDB WRU (table + GSI)', ...results.map(([, r]) => fmt((sumValues(r.tableWru) + sumValues(r.indexWru)) / r.deliveries, 3))]);
+  rows.push([
+    'DynamoDB WRU (table + GSI)',
+    ...results.map(([, r]) => fmt((sumValues(r.tableWru) + sumValues(r.indexWru)) / r.deliveries, 3)),
+  ]);
   rows.push(['DynamoDB RRU', ...results.map(([, r]) => fmt(sumValues(r.rru) / r.deliveries, 3))]);
   rows.push(['conditional writes that failed', ...results.map(([, r]) => fmt(r.conditionalFailures / r.deliveries, 3))]);
-  rows.push(['handler ms per delivery (in process)', ...results.map(([, r]) => fmt(r.invocations.reduce((n, i) => n + i.ms, 0) / r.deliveries, 3))]);
-  rows.push(['Powertools log bytes per delivery', ...results.map(([, r]) => fmt((r.logBytes.ingest + r.logBytes.sender) / r.deliveries, 0))]);
+  rows.push([
+    'handler ms per delivery (in process)',
+    ...results.map(([, r]) => fmt(r.invocations.reduce((n, i) => n + i.ms, 0) / r.deliveries, 3)),
+  ]);
+  rows.push([
+    'Powertools log bytes per delivery',
+    ...results.map(([, r]) => fmt((r.logBytes.ingest + r.logBytes.sender) / r.deliveries, 0)),
+  ]);
   console.log(`\n${table(rows)}`);
 }
 
 function sensitivity(r: SimulationResult): void {
-  const rows: Array<Array<string | number>> = [['receiver answers in', 'records per sender invocation', 'core USD per million', 'of which Lambda']];
+  const rows: Array<Array<string | number>> = [
+    ['receiver answers in', 'records per sender invocation', 'core USD per million', 'of which Lambda'],
+  ];
   for (const receiverMs of [20, 100, 500]) {
     for (const batchFill of [1, 0.1]) {
       const ls = lines(r, { receiverMs, awsMs: ASSUMPTIONS.awsRequestMs, batchFill });
-      const lambda = ls.filter((l) => l.price === 'lambdaGbSecondArm' || l.price === 'lambdaRequest').reduce((n, l) => n + perMillion(l), 0);
+      const lambda = ls
+        .filter((l) => l.price === 'lambdaGbSecondArm' || l.price === 'lambdaRequest')
+        .reduce((n, l) => n + perMillion(l), 0);
       rows.push([`${receiverMs} ms`, batchFill === 1 ? '10 (full batches)' : '1', fmt(totals(ls).core, 3), fmt(lambda, 3)]);
     }
   }
@@ -179,9 +248,23 @@ function crossCheck(success: SimulationResult): void {
     console.log('\n(no bench/out/e2e.json: run npm run bench:e2e first for the cross-check against the local runtime)');
     return;
   }
-  const ops = [...new Set([...Object.keys(healthy.dynamo), ...Object.keys(success.requests).filter((k) => k.startsWith('DynamoDB.')).map((k) => k.slice(9))])].sort();
-  const rows: Array<Array<string | number>> = [['DynamoDB requests per delivery', 'this model (success)', `local runtime e2e, healthy (${e2e!.at})`]];
-  for (const op of ops) rows.push([op, fmt((success.requests[`DynamoDB.${op}`] ?? 0) / success.deliveries, 3), fmt((healthy.dynamo[op] ?? 0) / healthy.deliveries, 3)]);
+  const ops = [
+    ...new Set([
+      ...Object.keys(healthy.dynamo),
+      ...Object.keys(success.requests)
+        .filter((k) => k.startsWith('DynamoDB.'))
+        .map((k) => k.slice(9)),
+    ]),
+  ].sort();
+  const rows: Array<Array<string | number>> = [
+    ['DynamoDB requests per delivery', 'this model (success)', `local runtime e2e, healthy (${e2e!.at})`],
+  ];
+  for (const op of ops)
+    rows.push([
+      op,
+      fmt((success.requests[`DynamoDB.${op}`] ?? 0) / success.deliveries, 3),
+      fmt((healthy.dynamo[op] ?? 0) / healthy.deliveries, 3),
+    ]);
   console.log(`\n${table(rows)}`);
 }
 
@@ -210,7 +293,9 @@ async function main(): Promise<void> {
     ['five attempts', five],
   ]);
   const n = success.deliveries;
-  const writes = [...Object.entries(success.tableWru), ...Object.entries(success.indexWru)].map(([k, v]) => `${k} ${fmt(v / n, 2)}`).join(', ');
+  const writes = [...Object.entries(success.tableWru), ...Object.entries(success.indexWru)]
+    .map(([k, v]) => `${k} ${fmt(v / n, 2)}`)
+    .join(', ');
   console.log(`\nwrite units of a successful delivery: ${writes}`);
   console.log('\nSensitivity of the success scenario to the assumptions (Lambda lines only change):');
   sensitivity(success);
@@ -225,10 +310,16 @@ async function main(): Promise<void> {
     byComponent.set(group, (byComponent.get(group) ?? 0) + perMillion(l));
   }
   const [topName, topUsd] = [...byComponent].sort((a, b) => b[1] - a[1])[0]!;
-  console.log(`\nper million successful deliveries: $${fmt(t.core, 2)} (SQS, Lambda, DynamoDB request units, Scheduler), $${fmt(t.all, 2)} with storage, logs and data transfer`);
-  console.log(`per million deliveries needing three attempts: $${fmt(t3.core, 2)} ($${fmt(t3.all, 2)} with storage, logs and data transfer)`);
+  console.log(
+    `\nper million successful deliveries: $${fmt(t.core, 2)} (SQS, Lambda, DynamoDB request units, Scheduler), $${fmt(t.all, 2)} with storage, logs and data transfer`,
+  );
+  console.log(
+    `per million deliveries needing three attempts: $${fmt(t3.core, 2)} ($${fmt(t3.all, 2)} with storage, logs and data transfer)`,
+  );
   console.log(`largest component: ${topName} ($${fmt(topUsd, 2)} per million, ${fmt((topUsd / t.all) * 100, 0)} %)`);
-  console.log(`Target <= $${TARGET_USD_PER_MILLION} per million successful deliveries: ${t.core <= TARGET_USD_PER_MILLION ? 'met' : 'MISSED'} (core), ${t.all <= TARGET_USD_PER_MILLION ? 'met' : 'MISSED'} (all)`);
+  console.log(
+    `Target <= $${TARGET_USD_PER_MILLION} per million successful deliveries: ${t.core <= TARGET_USD_PER_MILLION ? 'met' : 'MISSED'} (core), ${t.all <= TARGET_USD_PER_MILLION ? 'met' : 'MISSED'} (all)`,
+  );
   console.log(`total ${Math.round((Date.now() - started) / 1000)} s`);
   writeResult('cost-limits', {
     prices: PRICES,
@@ -236,7 +327,10 @@ async function main(): Promise<void> {
     assumptions: ASSUMPTIONS,
     perMillion: { success: t, threeAttempts: t3 },
     limits,
-    lines: { success: base.map((l) => ({ ...l, usdPerMillion: perMillion(l) })), threeAttempts: threeLines.map((l) => ({ ...l, usdPerMillion: perMillion(l) })) },
+    lines: {
+      success: base.map((l) => ({ ...l, usdPerMillion: perMillion(l) })),
+      threeAttempts: threeLines.map((l) => ({ ...l, usdPerMillion: perMillion(l) })),
+    },
   });
 }
 
@@ -246,12 +340,24 @@ function limitsReport(before: SimulationResult, after: SimulationResult, atLimit
   const limitsWru = (r: SimulationResult) => (r.tableWru.limits ?? 0) / r.deliveries;
   const wru = (r: SimulationResult) => (sumValues(r.tableWru) + sumValues(r.indexWru)) / r.deliveries;
   const wakeups = (r: SimulationResult) => r.invocations.filter((i) => i.fn === 'sender').reduce((n, i) => n + i.records, 0) / r.deliveries;
-  const rows: Array<Array<string | number>> = [['per delivery', 'no limit gate (before)', 'default limits (after)', `at its limits (${AT_LIMIT.maxConcurrency} in flight, ${AT_LIMIT.rateLimit}/s)`]];
+  const rows: Array<Array<string | number>> = [
+    [
+      'per delivery',
+      'no limit gate (before)',
+      'default limits (after)',
+      `at its limits (${AT_LIMIT.maxConcurrency} in flight, ${AT_LIMIT.rateLimit}/s)`,
+    ],
+  ];
   rows.push(['core USD per million', fmt(core(before), 3), fmt(core(after), 3), fmt(core(atLimit), 3)]);
   rows.push(['DynamoDB WRU (all tables and indexes)', fmt(wru(before), 3), fmt(wru(after), 3), fmt(wru(atLimit), 3)]);
   rows.push(['  of which the limits table', fmt(limitsWru(before), 4), fmt(limitsWru(after), 4), fmt(limitsWru(atLimit), 4)]);
   rows.push(['wake-ups handled (1 = no deferral)', fmt(wakeups(before), 3), fmt(wakeups(after), 3), fmt(wakeups(atLimit), 3)]);
-  rows.push(['delivered', `${before.delivered} of ${before.deliveries}`, `${after.delivered} of ${after.deliveries}`, `${atLimit.delivered} of ${atLimit.deliveries}`]);
+  rows.push([
+    'delivered',
+    `${before.delivered} of ${before.deliveries}`,
+    `${after.delivered} of ${after.deliveries}`,
+    `${atLimit.delivered} of ${atLimit.deliveries}`,
+  ]);
   console.log(`\nPer-subscription limits (bench/lib/simulation.ts with and without the sender's limit gate):\n${table(rows)}`);
   const change = core(after) / core(before) - 1;
   const met = Math.abs(change) <= LIMITS_TARGET_CHANGE;
@@ -259,7 +365,9 @@ function limitsReport(before: SimulationResult, after: SimulationResult, atLimit
     `healthy delivery within its limits: $${fmt(core(before), 3)} -> $${fmt(core(after), 3)} per million (${change >= 0 ? '+' : ''}${fmt(change * 100, 2)} %); ` +
       `target <= ${LIMITS_TARGET_CHANGE * 100} %: ${met ? 'met' : 'MISSED'}`,
   );
-  console.log(`a delivery to a subscription at its limits: $${fmt(core(atLimit), 3)} per million (${fmt(core(atLimit) / core(before), 2)}x a healthy one)`);
+  console.log(
+    `a delivery to a subscription at its limits: $${fmt(core(atLimit), 3)} per million (${fmt(core(atLimit) / core(before), 2)}x a healthy one)`,
+  );
   return {
     before: core(before),
     after: core(after),

@@ -90,8 +90,18 @@ function lines(r: SimulationResult, calibration: Calibration, receiverMs = ASSUM
   const months = defaults.retentionDays / 30.44;
   const storedGb = sumValues(r.storageBytes) / n / 1024 ** 3;
   const out: Line[] = [
-    { component: 'SQS: sends (CRM publish, wake-ups, retries, schedule targets)', perDelivery: r.sqsBilled / n, price: 'sqsRequest', how: 'counted (fake)' },
-    { component: 'SQS: event source mapping ReceiveMessage + DeleteMessageBatch', perDelivery: esmRequests / n, price: 'sqsRequest', how: 'estimated: 1 + 1 per batch' },
+    {
+      component: 'SQS: sends (CRM publish, wake-ups, retries, schedule targets)',
+      perDelivery: r.sqsBilled / n,
+      price: 'sqsRequest',
+      how: 'counted (fake)',
+    },
+    {
+      component: 'SQS: event source mapping ReceiveMessage + DeleteMessageBatch',
+      perDelivery: esmRequests / n,
+      price: 'sqsRequest',
+      how: 'estimated: 1 + 1 per batch',
+    },
     { component: 'Lambda requests: ingest', perDelivery: invocations('ingest') / n, price: 'lambdaRequest', how: 'counted (fake)' },
     { component: 'Lambda requests: sender', perDelivery: invocations('sender') / n, price: 'lambdaRequest', how: 'counted (fake)' },
     {
@@ -107,14 +117,26 @@ function lines(r: SimulationResult, calibration: Calibration, receiverMs = ASSUM
       how: `real-SDK CPU per record x ${fmt(cpuStretch(functionSpecs.sender.memorySize), 1)} + ${ASSUMPTIONS.awsRequestMs} ms per sequential request + ${receiverMs} ms receiver`,
     },
   ];
-  for (const [name, wru] of Object.entries(r.tableWru)) out.push({ component: `DynamoDB WRU: ${name} table`, perDelivery: wru / n, price: 'dynamoWru', how: 'counted (fake, item sizes)' });
-  for (const [name, wru] of Object.entries(r.indexWru)) out.push({ component: `DynamoDB WRU: ${name} GSI`, perDelivery: wru / n, price: 'dynamoWru', how: 'counted (fake, index entries)' });
+  for (const [name, wru] of Object.entries(r.tableWru))
+    out.push({ component: `DynamoDB WRU: ${name} table`, perDelivery: wru / n, price: 'dynamoWru', how: 'counted (fake, item sizes)' });
+  for (const [name, wru] of Object.entries(r.indexWru))
+    out.push({ component: `DynamoDB WRU: ${name} GSI`, perDelivery: wru / n, price: 'dynamoWru', how: 'counted (fake, index entries)' });
   out.push({ component: 'DynamoDB RRU', perDelivery: sumValues(r.rru) / n, price: 'dynamoRru', how: 'counted (fake, item sizes)' });
-  out.push({ component: 'EventBridge Scheduler invocations', perDelivery: (r.requests['Scheduler.Invocation'] ?? 0) / n, price: 'schedulerInvocation', how: 'counted (fake; waits > 15 min)' });
+  out.push({
+    component: 'EventBridge Scheduler invocations',
+    perDelivery: (r.requests['Scheduler.Invocation'] ?? 0) / n,
+    price: 'schedulerInvocation',
+    how: 'counted (fake; waits > 15 min)',
+  });
   out.push({ component: 'SNS publishes', perDelivery: (r.requests['SNS.Publish'] ?? 0) / n, price: 'snsPublish', how: 'counted (fake)' });
   const storedHow = `stored bytes + 100 B per item/entry, kept ${defaults.retentionDays} days`;
   out.push({ component: `DynamoDB storage (GB-month)`, perDelivery: storedGb * months, price: 'dynamoStorageGbMonth', how: storedHow });
-  out.push({ component: `DynamoDB point-in-time recovery (GB-month)`, perDelivery: storedGb * months, price: 'dynamoPitrGbMonth', how: storedHow });
+  out.push({
+    component: `DynamoDB point-in-time recovery (GB-month)`,
+    perDelivery: storedGb * months,
+    price: 'dynamoPitrGbMonth',
+    how: storedHow,
+  });
   const platformBytes = (invocations('ingest') + invocations('sender')) * ASSUMPTIONS.platformLogBytesPerInvocation;
   out.push({
     component: 'CloudWatch Logs ingested (GB)',
@@ -122,7 +144,12 @@ function lines(r: SimulationResult, calibration: Calibration, receiverMs = ASSUM
     price: 'logsIngestedGb',
     how: `Powertools bytes counted + ${ASSUMPTIONS.platformLogBytesPerInvocation} B platform lines per invocation`,
   });
-  out.push({ component: 'Data out to receivers (GB)', perDelivery: r.httpBytes / n / 1024 ** 3, price: 'dataOutGb', how: 'HTTP request bytes counted (no TLS overhead)' });
+  out.push({
+    component: 'Data out to receivers (GB)',
+    perDelivery: r.httpBytes / n / 1024 ** 3,
+    price: 'dataOutGb',
+    how: 'HTTP request bytes counted (no TLS overhead)',
+  });
   return out;
 }
 
@@ -138,7 +165,13 @@ function printLines(title: string, r: SimulationResult, ls: Line[]): void {
   const rows: Array<Array<string | number>> = [['component', 'per delivery', 'unit price (USD)', 'USD per million deliveries', 'source']];
   for (const l of ls) {
     if (l.perDelivery === 0) continue;
-    rows.push([l.component, l.perDelivery < 0.001 ? l.perDelivery.toExponential(3) : fmt(l.perDelivery, 4), PRICES[l.price].usd.toExponential(4), fmt(perMillion(l), 3), l.how]);
+    rows.push([
+      l.component,
+      l.perDelivery < 0.001 ? l.perDelivery.toExponential(3) : fmt(l.perDelivery, 4),
+      PRICES[l.price].usd.toExponential(4),
+      fmt(perMillion(l), 3),
+      l.how,
+    ]);
   }
   rows.push(['total, all in', '', '', fmt(total(ls), 3), '']);
   console.log(table(rows));
@@ -169,7 +202,21 @@ async function matrix(calibration: Calibration): Promise<Cell[]> {
 }
 
 function printMatrix(cells: Cell[]): void {
-  const rows: Array<Array<string | number>> = [['batch', 'event', 'response', 'USD per million, all in', 'SQS', 'Lambda', 'DynamoDB requests', 'DynamoDB storage + PITR', 'logs + data out + other', 'WRU / delivery', 'RRU / delivery']];
+  const rows: Array<Array<string | number>> = [
+    [
+      'batch',
+      'event',
+      'response',
+      'USD per million, all in',
+      'SQS',
+      'Lambda',
+      'DynamoDB requests',
+      'DynamoDB storage + PITR',
+      'logs + data out + other',
+      'WRU / delivery',
+      'RRU / delivery',
+    ],
+  ];
   for (const c of cells) {
     const ls = c.lines;
     rows.push([
@@ -177,11 +224,26 @@ function printMatrix(cells: Cell[]): void {
       c.event.label,
       `${c.responseBytes} B`,
       fmt(c.total, 2),
-      fmt(share(ls, (l) => l.price === 'sqsRequest'), 2),
-      fmt(share(ls, (l) => l.price.startsWith('lambda')), 2),
-      fmt(share(ls, (l) => l.price === 'dynamoWru' || l.price === 'dynamoRru'), 2),
-      fmt(share(ls, (l) => l.price === 'dynamoStorageGbMonth' || l.price === 'dynamoPitrGbMonth'), 2),
-      fmt(share(ls, (l) => ['logsIngestedGb', 'dataOutGb', 'schedulerInvocation', 'snsPublish'].includes(l.price)), 2),
+      fmt(
+        share(ls, (l) => l.price === 'sqsRequest'),
+        2,
+      ),
+      fmt(
+        share(ls, (l) => l.price.startsWith('lambda')),
+        2,
+      ),
+      fmt(
+        share(ls, (l) => l.price === 'dynamoWru' || l.price === 'dynamoRru'),
+        2,
+      ),
+      fmt(
+        share(ls, (l) => l.price === 'dynamoStorageGbMonth' || l.price === 'dynamoPitrGbMonth'),
+        2,
+      ),
+      fmt(
+        share(ls, (l) => ['logsIngestedGb', 'dataOutGb', 'schedulerInvocation', 'snsPublish'].includes(l.price)),
+        2,
+      ),
       fmt((sumValues(c.result.tableWru) + sumValues(c.result.indexWru)) / c.result.deliveries, 2),
       fmt(sumValues(c.result.rru) / c.result.deliveries, 2),
     ]);
@@ -193,10 +255,13 @@ function printMatrix(cells: Cell[]): void {
 function requestTable(results: Array<[string, SimulationResult]>): void {
   const keys = [...new Set(results.flatMap(([, r]) => Object.keys(r.requests)))].sort();
   const per = (r: SimulationResult, v: number) => fmt(v / r.deliveries, 3);
-  const rows: Array<Array<string | number>> = [['per delivery (counting fake)', ...results.map(([n]) => n), 'per failed attempt + its retry']];
+  const rows: Array<Array<string | number>> = [
+    ['per delivery (counting fake)', ...results.map(([n]) => n), 'per failed attempt + its retry'],
+  ];
   const [first, three] = [results[0]![1], results[1]![1]];
   const failed = (a: number, b: number) => fmt((b / three.deliveries - a / first.deliveries) / 2, 3);
-  for (const k of keys) rows.push([k, ...results.map(([, r]) => per(r, r.requests[k] ?? 0)), failed(first.requests[k] ?? 0, three.requests[k] ?? 0)]);
+  for (const k of keys)
+    rows.push([k, ...results.map(([, r]) => per(r, r.requests[k] ?? 0)), failed(first.requests[k] ?? 0, three.requests[k] ?? 0)]);
   const wru = (r: SimulationResult) => sumValues(r.tableWru) + sumValues(r.indexWru);
   rows.push(['DynamoDB WRU (table + GSI)', ...results.map(([, r]) => per(r, wru(r))), failed(wru(first), wru(three))]);
   rows.push(['DynamoDB RRU', ...results.map(([, r]) => per(r, sumValues(r.rru))), failed(sumValues(first.rru), sumValues(three.rru))]);
@@ -208,9 +273,23 @@ function crossCheck(success: SimulationResult): void {
   const e2e = readResult<{ results: Array<{ phase: string; deliveries: number; dynamo: Record<string, number> }> }>('e2e');
   const healthy = e2e?.results.find((p) => p.phase === 'healthy');
   if (!healthy) return console.log('\n(no bench/out/e2e.json: run npm run bench:e2e first for the cross-check against the local runtime)');
-  const ops = [...new Set([...Object.keys(healthy.dynamo), ...Object.keys(success.requests).filter((k) => k.startsWith('DynamoDB.')).map((k) => k.slice(9))])].sort();
-  const rows: Array<Array<string | number>> = [['DynamoDB requests per delivery', 'this model (success)', `local runtime e2e, healthy (${e2e!.at})`]];
-  for (const op of ops) rows.push([op, fmt((success.requests[`DynamoDB.${op}`] ?? 0) / success.deliveries, 3), fmt((healthy.dynamo[op] ?? 0) / healthy.deliveries, 3)]);
+  const ops = [
+    ...new Set([
+      ...Object.keys(healthy.dynamo),
+      ...Object.keys(success.requests)
+        .filter((k) => k.startsWith('DynamoDB.'))
+        .map((k) => k.slice(9)),
+    ]),
+  ].sort();
+  const rows: Array<Array<string | number>> = [
+    ['DynamoDB requests per delivery', 'this model (success)', `local runtime e2e, healthy (${e2e!.at})`],
+  ];
+  for (const op of ops)
+    rows.push([
+      op,
+      fmt((success.requests[`DynamoDB.${op}`] ?? 0) / success.deliveries, 3),
+      fmt((healthy.dynamo[op] ?? 0) / healthy.deliveries, 3),
+    ]);
   console.log(`\n${table(rows)}`);
 }
 
@@ -223,10 +302,19 @@ function verdicts(cells: Cell[]): string[] {
 }
 
 async function retries(calibration: Calibration, target: Cell): Promise<void> {
-  const common: SimulationOptions = { ...target.result.options, receivers: undefined, sample: target.event.body, responseBytes: target.responseBytes };
+  const common: SimulationOptions = {
+    ...target.result.options,
+    receivers: undefined,
+    sample: target.event.body,
+    responseBytes: target.responseBytes,
+  };
   const three = await simulate({ ...common, failFirst: 2 });
   const five = await simulate({ ...common, failFirst: 4 });
-  printLines('deliveries that need three attempts (two 503s, retried after ~5 and ~10 min), batch 10, 985 B event, 600 B responses', three, lines(three, calibration));
+  printLines(
+    'deliveries that need three attempts (two 503s, retried after ~5 and ~10 min), batch 10, 985 B event, 600 B responses',
+    three,
+    lines(three, calibration),
+  );
   printLines('deliveries that need five attempts (the 4th and 5th wait > 15 min: Scheduler)', five, lines(five, calibration));
   requestTable([
     ['first attempt', target.result],
@@ -248,14 +336,18 @@ async function main(): Promise<void> {
       `event source mapping: 1 ReceiveMessage + 1 DeleteMessageBatch per batch, idle polling not included; ingest gets the same batch size as the sender`,
   );
   const cpuRows = [...calibration.cpuUsPerRecord].map(([b, us]) => `batch ${b}: ${fmt(us, 0)} µs`).join(', ');
-  console.log(`sender CPU per record, real AWS SDK over HTTP against dynalite (median of ${calibration.rounds} rounds of ${calibration.recordsPerRound} records, this machine): ${cpuRows}`);
+  console.log(
+    `sender CPU per record, real AWS SDK over HTTP against dynalite (median of ${calibration.rounds} rounds of ${calibration.recordsPerRound} records, this machine): ${cpuRows}`,
+  );
   printMatrix(cells);
   const full = cells.find((c) => c.batch === 10 && c.eventBytes === 985 && c.responseBytes === 600)!;
   const single = cells.find((c) => c.batch === 1 && c.eventBytes === 985 && c.responseBytes === 600)!;
   printLines('batch 10, 985 B event, 600 B responses', full.result, full.lines);
   printLines('batch 1, 985 B event, 600 B responses', single.result, single.lines);
   const slow = lines(full.result, calibration, 1_000);
-  console.log(`\nthe same at receivers answering in 1 s: batch 10 $${fmt(total(slow), 2)}, batch 1 $${fmt(total(lines(single.result, calibration, 1_000)), 2)} per million, all in`);
+  console.log(
+    `\nthe same at receivers answering in 1 s: batch 10 $${fmt(total(slow), 2)}, batch 1 $${fmt(total(lines(single.result, calibration, 1_000)), 2)} per million, all in`,
+  );
   await retries(calibration, full);
   crossCheck(full.result);
   console.log('');
@@ -266,7 +358,13 @@ async function main(): Promise<void> {
     pricesAsOf: PRICES_AS_OF,
     assumptions: ASSUMPTIONS,
     senderCpuUsPerRecord: Object.fromEntries(calibration.cpuUsPerRecord),
-    cells: cells.map((c) => ({ batch: c.batch, event: c.event.label, responseBytes: c.responseBytes, usdPerMillion: c.total, lines: c.lines.map((l) => ({ ...l, usdPerMillion: perMillion(l) })) })),
+    cells: cells.map((c) => ({
+      batch: c.batch,
+      event: c.event.label,
+      responseBytes: c.responseBytes,
+      usdPerMillion: c.total,
+      lines: c.lines.map((l) => ({ ...l, usdPerMillion: perMillion(l) })),
+    })),
     verdicts: verdicts(cells),
   });
 }

@@ -79,7 +79,11 @@ interface ReceiverDump {
 }
 
 async function invoke(runtime: Runtime, name: string, payload: unknown): Promise<Record<string, unknown>> {
-  const response = await fetch(`${runtime.url}/2015-03-31/functions/${name}/invocations`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(payload) });
+  const response = await fetch(`${runtime.url}/2015-03-31/functions/${name}/invocations`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(payload),
+  });
   const json = (await response.json()) as Record<string, unknown>;
   if (response.headers.get('x-amz-function-error')) throw new Error(`${name} failed: ${JSON.stringify(json)}`);
   return json;
@@ -106,7 +110,15 @@ interface PhaseResult {
   deliveriesPerSecond: number;
   latencyMs: { p50: number; p95: number; p99: number; max: number };
   attempts: { receiver: number; predicted: number; analytical: number; recordedByRuntime: number; maxPerDelivery: number };
-  outcome: { delivered: number; failed: number; pending: number; other: number; predictedFailed: number; attemptMismatches: number; afterSuccess: number };
+  outcome: {
+    delivered: number;
+    failed: number;
+    pending: number;
+    other: number;
+    predictedFailed: number;
+    attemptMismatches: number;
+    afterSuccess: number;
+  };
   dynamo: Record<string, number>;
   log: Record<string, number>;
 }
@@ -169,7 +181,8 @@ async function phase(name: string, failRate: number): Promise<PhaseResult> {
     const deadline = Date.now() + PHASE_LIMIT_MS;
     let progress = { successes: 0, requests: 0 };
     while (progress.successes < predictedDelivered) {
-      if (Date.now() > deadline) throw new Error(`${name}: ${progress.successes} of ${predictedDelivered} deliveries arrived within ${PHASE_LIMIT_MS} ms`);
+      if (Date.now() > deadline)
+        throw new Error(`${name}: ${progress.successes} of ${predictedDelivered} deliveries arrived within ${PHASE_LIMIT_MS} ms`);
       await sleep(100);
       progress = await receivers.ask<{ successes: number; requests: number }>({ type: 'progress' }, 'progress');
     }
@@ -253,7 +266,19 @@ async function phase(name: string, failRate: number): Promise<PhaseResult> {
 
 function print(results: PhaseResult[]): void {
   const rows: Array<Array<string | number>> = [
-    ['phase', 'events', 'deliveries', 'publish s', 'publish->last delivered s', 'events/s', 'deliveries/s', 'p50 ms', 'p95 ms', 'p99 ms', 'max ms'],
+    [
+      'phase',
+      'events',
+      'deliveries',
+      'publish s',
+      'publish->last delivered s',
+      'events/s',
+      'deliveries/s',
+      'p50 ms',
+      'p95 ms',
+      'p99 ms',
+      'max ms',
+    ],
   ];
   for (const r of results) {
     rows.push([
@@ -273,7 +298,21 @@ function print(results: PhaseResult[]): void {
   console.log(table(rows));
   console.log('');
   const attempts: Array<Array<string | number>> = [
-    ['phase', 'attempts (receiver)', 'recorded (runtime)', 'predicted (seeded)', 'policy 1/(1-p)', 'per delivery', 'max', 'delivered', 'failed', 'pending', 'predicted failed', 'attempt mismatches', 'after success'],
+    [
+      'phase',
+      'attempts (receiver)',
+      'recorded (runtime)',
+      'predicted (seeded)',
+      'policy 1/(1-p)',
+      'per delivery',
+      'max',
+      'delivered',
+      'failed',
+      'pending',
+      'predicted failed',
+      'attempt mismatches',
+      'after success',
+    ],
   ];
   for (const r of results) {
     attempts.push([
@@ -299,7 +338,8 @@ function print(results: PhaseResult[]): void {
   console.log(table([['phase', ...ops], ...results.map((r) => [r.phase, ...ops.map((op) => fmt((r.dynamo[op] ?? 0) / r.deliveries, 3))])]));
   for (const r of results) {
     const notable = Object.entries(r.log).filter(([k]) => !/^(info|debug): delivered$/.test(k) && !k.startsWith('info: event fanned out'));
-    if (notable.length > 0) console.log(`\n${r.phase}: log lines other than "delivered"/"event fanned out": ${notable.map(([k, v]) => `${v}x ${k}`).join('; ')}`);
+    if (notable.length > 0)
+      console.log(`\n${r.phase}: log lines other than "delivered"/"event fanned out": ${notable.map(([k, v]) => `${v}x ${k}`).join('; ')}`);
   }
   for (const r of results) {
     const allDone = r.outcome.delivered + r.outcome.predictedFailed === r.deliveries && r.outcome.failed === r.outcome.predictedFailed;
@@ -313,7 +353,9 @@ function print(results: PhaseResult[]): void {
 
 async function main(): Promise<void> {
   const started = Date.now();
-  console.log(`end to end through the local runtime: ${EVENTS} events x ${SUBSCRIPTIONS} subscriptions, SENDER_CONCURRENCY ${SENDER_CONCURRENCY}, seed ${SEED}`);
+  console.log(
+    `end to end through the local runtime: ${EVENTS} events x ${SUBSCRIPTIONS} subscriptions, SENDER_CONCURRENCY ${SENDER_CONCURRENCY}, seed ${SEED}`,
+  );
   const results = [await phase('healthy', 0)];
   console.log(`  healthy done (${Math.round((Date.now() - started) / 1000)} s)`);
   results.push(await phase('30 % failing', FAIL_RATE));

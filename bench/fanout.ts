@@ -117,16 +117,27 @@ async function scenario(subscriptions: number, eventsPerInvocation: number): Pro
   for (const list of [cold, warm]) {
     for (const inv of list) {
       if (!sameCounts(inv.requests, list[0]!.requests)) throw new Error('request counts differ between repeats of the same invocation');
-      if (inv.wakeups !== subscriptions * eventsPerInvocation) throw new Error(`${inv.wakeups} wake-ups for ${subscriptions * eventsPerInvocation} deliveries`);
+      if (inv.wakeups !== subscriptions * eventsPerInvocation)
+        throw new Error(`${inv.wakeups} wake-ups for ${subscriptions * eventsPerInvocation} deliveries`);
       // Idempotency of fan-out: one conditional write per event (its item); no delivery item at fan-out.
-      if (inv.conditionalWrites !== eventsPerInvocation || inv.conditionalFailures !== 0) throw new Error('the event puts were not conditional');
-      if (inv.requests['DynamoDB.PutItem'] !== eventsPerInvocation + 1) throw new Error('expected one put per event and one fan-out log put');
+      if (inv.conditionalWrites !== eventsPerInvocation || inv.conditionalFailures !== 0)
+        throw new Error('the event puts were not conditional');
+      if (inv.requests['DynamoDB.PutItem'] !== eventsPerInvocation + 1)
+        throw new Error('expected one put per event and one fan-out log put');
     }
   }
   if (world.dynamo.items('deliveries').length > 0) throw new Error('fan-out wrote delivery items; the first claim should create them');
   const event = world.dynamo.items('events').find((e) => e.eventId === `fan-${subscriptions}-1`);
   const perEvent = (event?.subscriptionIds as string[] | undefined)?.length ?? 0;
-  return { subscriptions, eventsPerInvocation, cold, warm, repeated, deliveriesPerEvent: perEvent, eventItemBytes: event ? itemSize(event) : 0 };
+  return {
+    subscriptions,
+    eventsPerInvocation,
+    cold,
+    warm,
+    repeated,
+    deliveriesPerEvent: perEvent,
+    eventItemBytes: event ? itemSize(event) : 0,
+  };
 }
 
 const COLUMNS = ['DynamoDB.Query', 'DynamoDB.PutItem', 'DynamoDB.BatchWriteItem', 'SQS.SendMessageBatch'];
@@ -156,28 +167,72 @@ async function main(): Promise<void> {
   scenarios.push(await scenario(100, 10));
 
   const rows: Array<Array<string | number>> = [
-    ['subscriptions', 'events', 'instance', ...COLUMNS, 'other', 'AWS requests', 'table WRU', 'GSI WRU', 'RRU', 'handler ms (median)', 'p90'],
+    [
+      'subscriptions',
+      'events',
+      'instance',
+      ...COLUMNS,
+      'other',
+      'AWS requests',
+      'table WRU',
+      'GSI WRU',
+      'RRU',
+      'handler ms (median)',
+      'p90',
+    ],
   ];
   for (const s of scenarios) {
-    rows.push(row('cold', s, s.cold[0]!, s.cold.map((i) => i.ms)));
-    rows.push(row('warm', s, s.warm[0]!, s.warm.map((i) => i.ms)));
+    rows.push(
+      row(
+        'cold',
+        s,
+        s.cold[0]!,
+        s.cold.map((i) => i.ms),
+      ),
+    );
+    rows.push(
+      row(
+        'warm',
+        s,
+        s.warm[0]!,
+        s.warm.map((i) => i.ms),
+      ),
+    );
     rows.push(row('repeated event', s, s.repeated));
   }
   console.log(`fan-out through the ingest handler, ${REPEATS} repeats per line (medians)`);
-  console.log('produced by: the counting fake (bench/lib/fake-dynamo.ts, fake-aws.ts): counts and request units; its handler ms leave out the AWS SDK\n');
+  console.log(
+    'produced by: the counting fake (bench/lib/fake-dynamo.ts, fake-aws.ts): counts and request units; its handler ms leave out the AWS SDK\n',
+  );
   console.log(table(rows));
   const repeatedOps = (s: Scenario) =>
     Object.entries(s.repeated.requests)
       .map(([k, v]) => `${k} ${v}`)
       .join(', ');
-  console.log(`\nrepeated event (1000 subscriptions): ${repeatedOps(scenarios[2]!)}; no delivery created, the due ones re-woken (the sender's claim drops the extra wake-ups)`);
+  console.log(
+    `\nrepeated event (1000 subscriptions): ${repeatedOps(scenarios[2]!)}; no delivery created, the due ones re-woken (the sender's claim drops the extra wake-ups)`,
+  );
   const thousand = scenarios.find((s) => s.subscriptions === 1000 && s.eventsPerInvocation === 1)!;
   const worst = total(thousand.cold[0]!.requests);
-  console.log(`deliveries planned per event at 1000 subscriptions (the event item's plan; each item is created by its first claim): ${thousand.deliveriesPerEvent}`);
-  console.log(`Target <= ${TARGET_REQUESTS_AT_1000} AWS requests for one event to 1000 subscriptions (cold instance): ${worst} -> ${worst <= TARGET_REQUESTS_AT_1000 ? 'met' : 'MISSED'}`);
-  console.log(`Idempotency: 1 conditional PutItem per event (+1 fan-out log put per invocation), wake-ups only after it succeeded, no delivery item written at fan-out, a repeated event creates 0 deliveries: checked`);
+  console.log(
+    `deliveries planned per event at 1000 subscriptions (the event item's plan; each item is created by its first claim): ${thousand.deliveriesPerEvent}`,
+  );
+  console.log(
+    `Target <= ${TARGET_REQUESTS_AT_1000} AWS requests for one event to 1000 subscriptions (cold instance): ${worst} -> ${worst <= TARGET_REQUESTS_AT_1000 ? 'met' : 'MISSED'}`,
+  );
+  console.log(
+    `Idempotency: 1 conditional PutItem per event (+1 fan-out log put per invocation), wake-ups only after it succeeded, no delivery item written at fan-out, a repeated event creates 0 deliveries: checked`,
+  );
   console.log(hotKeyBaseline(thousand));
-  const timings = await sdkTimings([[1, 1], [100, 1], [1000, 1], [100, 10]], REPEATS);
+  const timings = await sdkTimings(
+    [
+      [1, 1],
+      [100, 1],
+      [1000, 1],
+      [100, 10],
+    ],
+    REPEATS,
+  );
   console.log(`total ${Math.round((Date.now() - started) / 1000)} s`);
   writeResult('fanout', {
     sdkTimings: timings,

@@ -48,7 +48,9 @@ function startReceiver(): Promise<{ server: Server; port: number; arrival(id: st
         done(at);
       });
     });
-  return new Promise((done) => server.listen(0, '127.0.0.1', () => done({ server, port: (server.address() as AddressInfo).port, arrival })));
+  return new Promise((done) =>
+    server.listen(0, '127.0.0.1', () => done({ server, port: (server.address() as AddressInfo).port, arrival })),
+  );
 }
 
 /** `npm start` in its own process group (so its tsx child stops with it), output discarded. */
@@ -63,7 +65,10 @@ async function startRuntime(dataDir: string): Promise<{ child: ChildProcess; url
   const deadline = Date.now() + 120_000;
   for (;;) {
     if (child.exitCode !== null) throw new Error(`npm start exited with ${child.exitCode} (is port ${PORT} free? BENCH_LATENCY_PORT)`);
-    const ok = await fetch(`${url}/health`).then((r) => r.ok, () => false);
+    const ok = await fetch(`${url}/health`).then(
+      (r) => r.ok,
+      () => false,
+    );
     if (ok) return { child, url };
     if (Date.now() > deadline) throw new Error('npm start did not answer /health within 120 s');
     await new Promise((r) => setTimeout(r, 250));
@@ -71,7 +76,10 @@ async function startRuntime(dataDir: string): Promise<{ child: ChildProcess; url
 }
 
 async function createSubscription(url: string, target: string): Promise<string> {
-  const response = await fetch(`${url}/2015-03-31/functions/subscriptions/invocations`, { method: 'POST', body: JSON.stringify({ action: 'create', url: target }) });
+  const response = await fetch(`${url}/2015-03-31/functions/subscriptions/invocations`, {
+    method: 'POST',
+    body: JSON.stringify({ action: 'create', url: target }),
+  });
   const out = (await response.json()) as { subscription?: { id: string } };
   if (!out.subscription) throw new Error(`could not create the subscription: ${JSON.stringify(out)}`);
   return out.subscription.id;
@@ -79,7 +87,11 @@ async function createSubscription(url: string, target: string): Promise<string> 
 
 type Path = 'SQS SendMessage' | 'POST /events';
 
-async function measure(url: string, receiver: Awaited<ReturnType<typeof startReceiver>>, subscriptionId: string): Promise<Map<Path, number[]>> {
+async function measure(
+  url: string,
+  receiver: Awaited<ReturnType<typeof startReceiver>>,
+  subscriptionId: string,
+): Promise<Map<Path, number[]>> {
   const sqs = new SQSClient({ endpoint: url, region: 'local', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
   const { QueueUrl: queueUrl } = await sqs.send(new GetQueueUrlCommand({ QueueName: 'events' }));
   const sample = sampleBody('donation');
@@ -91,7 +103,10 @@ async function measure(url: string, receiver: Awaited<ReturnType<typeof startRec
         return r.arrayBuffer();
       }),
   };
-  const results = new Map<Path, number[]>([['SQS SendMessage', []], ['POST /events', []]]);
+  const results = new Map<Path, number[]>([
+    ['SQS SendMessage', []],
+    ['POST /events', []],
+  ]);
   const warm = 10;
   for (let i = 0; i < 2 * EVENTS + warm; i += 1) {
     const path: Path = i % 2 === 0 ? 'SQS SendMessage' : 'POST /events';
@@ -117,12 +132,24 @@ async function main(): Promise<void> {
     const subscriptionId = await createSubscription(runtime.url, `http://127.0.0.1:${receiver.port}/hook`);
     const results = await measure(runtime.url, receiver, subscriptionId);
     const rows: Array<Array<string | number>> = [['published through', 'events', 'p50 ms', 'p95 ms', 'p99 ms', 'max ms']];
-    for (const [path, list] of results) rows.push([path, list.length, fmt(percentile(list, 50), 1), fmt(percentile(list, 95), 1), fmt(percentile(list, 99), 1), fmt(Math.max(...list), 1)]);
-    console.log(`idle latency publish -> delivered on npm start (port ${PORT}, one subscription, receiver on 127.0.0.1, ${GAP_MS} ms between events, after ${10} warm-up events)`);
+    for (const [path, list] of results)
+      rows.push([
+        path,
+        list.length,
+        fmt(percentile(list, 50), 1),
+        fmt(percentile(list, 95), 1),
+        fmt(percentile(list, 99), 1),
+        fmt(Math.max(...list), 1),
+      ]);
+    console.log(
+      `idle latency publish -> delivered on npm start (port ${PORT}, one subscription, receiver on 127.0.0.1, ${GAP_MS} ms between events, after ${10} warm-up events)`,
+    );
     console.log(table(rows));
     const all = [...results.values()].flat();
     const p50 = percentile(all, 50);
-    console.log(`both paths: p50 ${fmt(p50, 1)} ms, p95 ${fmt(percentile(all, 95), 1)} ms, p99 ${fmt(percentile(all, 99), 1)} ms; goal p50 <= ${GOAL_P50_MS} ms: ${p50 <= GOAL_P50_MS ? 'met' : 'MISSED'}`);
+    console.log(
+      `both paths: p50 ${fmt(p50, 1)} ms, p95 ${fmt(percentile(all, 95), 1)} ms, p99 ${fmt(percentile(all, 99), 1)} ms; goal p50 <= ${GOAL_P50_MS} ms: ${p50 <= GOAL_P50_MS ? 'met' : 'MISSED'}`,
+    );
     console.log(`total ${Math.round((Date.now() - started) / 1000)} s`);
     writeResult('latency', { gapMs: GAP_MS, results: Object.fromEntries(results) });
   } finally {

@@ -77,7 +77,12 @@ async function countingReceiver(answerMs: number): Promise<Counting> {
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`;
-  return { url, arrivals, mostInFlight: () => most, close: () => new Promise((resolve) => (server.closeAllConnections(), server.close(() => resolve()))) };
+  return {
+    url,
+    arrivals,
+    mostInFlight: () => most,
+    close: () => new Promise((resolve) => (server.closeAllConnections(), server.close(() => resolve()))),
+  };
 }
 
 /** The most arrivals in any one-second window [t, t + 1 s). */
@@ -92,7 +97,10 @@ function mostInOneSecond(times: number[]): number {
 }
 
 async function invoke(runtime: Runtime, payload: unknown): Promise<{ subscription: { id: string } }> {
-  const response = await fetch(`${runtime.url}/2015-03-31/functions/subscriptions/invocations`, { method: 'POST', body: JSON.stringify(payload) });
+  const response = await fetch(`${runtime.url}/2015-03-31/functions/subscriptions/invocations`, {
+    method: 'POST',
+    body: JSON.stringify(payload),
+  });
   const json = (await response.json()) as { subscription: { id: string } };
   if (response.headers.get('x-amz-function-error')) throw new Error(`subscriptions failed: ${JSON.stringify(json)}`);
   return json;
@@ -123,7 +131,9 @@ async function main(): Promise<void> {
   const sqs = new SQSClient({ endpoint: runtime.url, region: 'local', credentials, maxAttempts: 3 });
   try {
     const queueUrl = (await sqs.send(new GetQueueUrlCommand({ QueueName: 'events' }))).QueueUrl!;
-    const sub = (await invoke(runtime, { action: 'create', url: limited.url, eventTypes: ['flood'], maxConcurrency: MAX_CONCURRENCY, rateLimit: RATE })).subscription;
+    const sub = (
+      await invoke(runtime, { action: 'create', url: limited.url, eventTypes: ['flood'], maxConcurrency: MAX_CONCURRENCY, rateLimit: RATE })
+    ).subscription;
     await invoke(runtime, { action: 'create', url: neighbour.url, eventTypes: ['neighbour'] });
 
     let baselineCount = 0;
@@ -134,14 +144,18 @@ async function main(): Promise<void> {
     let done = false;
     const during = neighbourEvents(sqs, queueUrl, neighbour, 'during', () => done);
     for (let i = 0; i < EVENTS; i += 10) {
-      const entries = Array.from({ length: Math.min(10, EVENTS - i) }, (_, k) => ({ Id: `m${k}`, MessageBody: event(`flood-${i + k}`, 'flood') }));
+      const entries = Array.from({ length: Math.min(10, EVENTS - i) }, (_, k) => ({
+        Id: `m${k}`,
+        MessageBody: event(`flood-${i + k}`, 'flood'),
+      }));
       await sqs.send(new SendMessageBatchCommand({ QueueUrl: queueUrl, Entries: entries }));
     }
     const publishedMs = Date.now() - started;
     const deadline = started + 120_000 + (EVENTS / RATE) * 3000;
     while (new Set(limited.arrivals.map((a) => a.id)).size < EVENTS && Date.now() < deadline) {
       await sleep(1000);
-      if ((Date.now() - started) % 30_000 < 1000) console.error(`… ${limited.arrivals.length} of ${EVENTS} after ${Math.round((Date.now() - started) / 1000)} s`);
+      if ((Date.now() - started) % 30_000 < 1000)
+        console.error(`… ${limited.arrivals.length} of ${EVENTS} after ${Math.round((Date.now() - started) / 1000)} s`);
     }
     done = true;
     const neighbourLatencies = await during;
@@ -168,7 +182,12 @@ async function main(): Promise<void> {
       dynamo: Object.fromEntries(dynamo),
       neighbour: {
         alone: { p50: percentile(baseline, 50), p95: percentile(baseline, 95), n: baseline.length },
-        duringBurst: { p50: percentile(neighbourLatencies, 50), p95: percentile(neighbourLatencies, 95), max: Math.max(...neighbourLatencies), n: neighbourLatencies.length },
+        duringBurst: {
+          p50: percentile(neighbourLatencies, 50),
+          p95: percentile(neighbourLatencies, 95),
+          max: Math.max(...neighbourLatencies),
+          n: neighbourLatencies.length,
+        },
       },
       log: Object.fromEntries(log.counts),
       subscriptionId: sub.id,
@@ -184,10 +203,15 @@ async function main(): Promise<void> {
         ['deferrals per delivery', fmt(result.deferralsPerDelivery, 2), ''],
         ['DynamoDB requests per delivery', fmt(result.dynamoRequestsPerDelivery, 2), ''],
         ['neighbour latency alone p50 / p95', `${result.neighbour.alone.p50} / ${result.neighbour.alone.p95} ms`, ''],
-        ['neighbour latency during the burst p50 / p95 / max', `${result.neighbour.duringBurst.p50} / ${result.neighbour.duringBurst.p95} / ${result.neighbour.duringBurst.max} ms`, `${result.neighbour.duringBurst.n} events`],
+        [
+          'neighbour latency during the burst p50 / p95 / max',
+          `${result.neighbour.duringBurst.p50} / ${result.neighbour.duringBurst.p95} / ${result.neighbour.duringBurst.max} ms`,
+          `${result.neighbour.duringBurst.n} events`,
+        ],
       ]),
     );
-    const met = distinct === EVENTS && result.received === EVENTS && result.mostInFlight <= MAX_CONCURRENCY && result.mostInOneSecond <= RATE * 1.1;
+    const met =
+      distinct === EVENTS && result.received === EVENTS && result.mostInFlight <= MAX_CONCURRENCY && result.mostInOneSecond <= RATE * 1.1;
     console.log(`limits held and nothing lost: ${met ? 'yes' : 'NO'}`);
     console.log(`DynamoDB requests by operation: ${JSON.stringify(result.dynamo)}`);
     writeResult('limits', result);

@@ -55,7 +55,10 @@ async function publishSteadily(sqs: SQSClient, queueUrl: string, until: number, 
   const batchEveryMs = 10_000 / RATE;
   let next = Date.now();
   while (Date.now() < until) {
-    const entries = Array.from({ length: 10 }, (_, i) => ({ Id: String(i), MessageBody: eventBody(sample, `mem-${counter.published + i + 1}`) }));
+    const entries = Array.from({ length: 10 }, (_, i) => ({
+      Id: String(i),
+      MessageBody: eventBody(sample, `mem-${counter.published + i + 1}`),
+    }));
     await sqs.send(new SendMessageBatchCommand({ QueueUrl: queueUrl, Entries: entries }));
     counter.published += entries.length;
     next += batchEveryMs;
@@ -63,7 +66,13 @@ async function publishSteadily(sqs: SQSClient, queueUrl: string, until: number, 
   }
 }
 
-async function sampleLoop(runtime: Child<{ url: string }>, receivers: Child<unknown>, until: number, started: number, counter: { published: number }): Promise<Sample[]> {
+async function sampleLoop(
+  runtime: Child<{ url: string }>,
+  receivers: Child<unknown>,
+  until: number,
+  started: number,
+  counter: { published: number },
+): Promise<Sample[]> {
   const samples: Sample[] = [];
   while (Date.now() < until) {
     await sleep(SAMPLE_MS);
@@ -90,7 +99,15 @@ function verdict(samples: Sample[]) {
   const min = Math.min(...rss);
   const max = Math.max(...rss);
   const spreadPercent = Math.round(((max - min) / min) * 1000) / 10;
-  return { afterWarmup: after.length, rssMinMb: min, rssMaxMb: max, rssFirstMb: rss[0], rssLastMb: rss.at(-1), spreadPercent, flat: spreadPercent <= 20 };
+  return {
+    afterWarmup: after.length,
+    rssMinMb: min,
+    rssMaxMb: max,
+    rssFirstMb: rss[0],
+    rssLastMb: rss.at(-1),
+    spreadPercent,
+    flat: spreadPercent <= 20,
+  };
 }
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
@@ -101,12 +118,24 @@ async function main(): Promise<void> {
     env: { ...process.env, BENCH_RECEIVERS: String(SUBSCRIPTIONS), BENCH_FAIL_RATE: String(FAIL_RATE), BENCH_SEED: '11' },
   });
   // Its log goes where `npm start`'s would (Powertools JSON lines, here at INFO), and is dropped.
-  const runtime = await forkChild<{ url: string }>(join(__dirname, 'lib', 'runtime-process.ts'), {
-    env: { ...process.env, PORT: '0', DATA_DIR: dir, RETRY_BASE_DELAY_MS: '1000', MAX_ATTEMPTS: '5', POWERTOOLS_LOG_LEVEL: 'INFO', BENCH_RUNTIME_LOG: 'stdout' },
-    stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
-    // The node flags `npm start` runs with (package.json), so the heap behaves as it does there.
-    execArgv: [...process.execArgv, ...RUNTIME_NODE_FLAGS],
-  }, 120_000);
+  const runtime = await forkChild<{ url: string }>(
+    join(__dirname, 'lib', 'runtime-process.ts'),
+    {
+      env: {
+        ...process.env,
+        PORT: '0',
+        DATA_DIR: dir,
+        RETRY_BASE_DELAY_MS: '1000',
+        MAX_ATTEMPTS: '5',
+        POWERTOOLS_LOG_LEVEL: 'INFO',
+        BENCH_RUNTIME_LOG: 'stdout',
+      },
+      stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+      // The node flags `npm start` runs with (package.json), so the heap behaves as it does there.
+      execArgv: [...process.execArgv, ...RUNTIME_NODE_FLAGS],
+    },
+    120_000,
+  );
   const sqs = new SQSClient({ endpoint: runtime.first.url, region: 'local', credentials });
   try {
     for (const port of receivers.first.ports) await subscribe(runtime.first.url, port);
@@ -114,8 +143,20 @@ async function main(): Promise<void> {
     const started = Date.now();
     const until = started + MINUTES * 60_000;
     const counter = { published: 0 };
-    const [, samples] = await Promise.all([publishSteadily(sqs, QueueUrl!, until, counter), sampleLoop(runtime, receivers, until, started, counter)]);
-    const result = { minutes: MINUTES, warmupMinutes: WARMUP_MINUTES, eventsPerSecond: RATE, subscriptions: SUBSCRIPTIONS, failRate: FAIL_RATE, published: counter.published, ...verdict(samples), samples };
+    const [, samples] = await Promise.all([
+      publishSteadily(sqs, QueueUrl!, until, counter),
+      sampleLoop(runtime, receivers, until, started, counter),
+    ]);
+    const result = {
+      minutes: MINUTES,
+      warmupMinutes: WARMUP_MINUTES,
+      eventsPerSecond: RATE,
+      subscriptions: SUBSCRIPTIONS,
+      failRate: FAIL_RATE,
+      published: counter.published,
+      ...verdict(samples),
+      samples,
+    };
     writeResult('memory', result);
     const { samples: _omitted, ...summary } = result;
     process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);

@@ -29,7 +29,10 @@ import { DELIVERIES_QUEUE_URL, EVENTS_QUEUE_URL, sampleBody, eventBody, sqsEvent
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /** Receivers on 127.0.0.1: `ok` answers 200 at once, `hang` never answers, `slow` answers 200 after 4 s. */
-async function receiver(kind: 'ok' | 'hang' | 'slow', onRequest?: (body: string, at: number) => void): Promise<{ url: string; server: Server }> {
+async function receiver(
+  kind: 'ok' | 'hang' | 'slow',
+  onRequest?: (body: string, at: number) => void,
+): Promise<{ url: string; server: Server }> {
   const server = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
@@ -88,7 +91,10 @@ async function localLatencies(withHanging: boolean, events: number, ratePerSecon
 
 function createSubscriptionsInvoker(baseUrl: string) {
   return async (url: string): Promise<void> => {
-    const res = await fetch(`${baseUrl}/2015-03-31/functions/subscriptions/invocations`, { method: 'POST', body: JSON.stringify({ action: 'create', url }) });
+    const res = await fetch(`${baseUrl}/2015-03-31/functions/subscriptions/invocations`, {
+      method: 'POST',
+      body: JSON.stringify({ action: 'create', url }),
+    });
     if (!res.ok) throw new Error(`create failed: ${res.status} ${await res.text()}`);
   };
 }
@@ -183,12 +189,19 @@ async function runInstance(pool: Pool, lane: 'main' | 'slow', end: number, out: 
 
 /** Deliveries to the healthy receivers completed in (from, to]. */
 function healthyDelivered(pool: Pool, from: number, to: number): number {
-  const inWindow = (d: Record<string, unknown>) => d.status === 'delivered' && Date.parse(String(d.completedAt)) > from && Date.parse(String(d.completedAt)) <= to;
+  const inWindow = (d: Record<string, unknown>) =>
+    d.status === 'delivered' && Date.parse(String(d.completedAt)) > from && Date.parse(String(d.completedAt)) <= to;
   const all = pool.world.dynamo.items('deliveries').filter(inWindow).length;
   return all - countDeliveredTo(pool.world, pool.bad, from, to);
 }
 
-async function senderPool(withBad: boolean, events: number, seconds: number, mainInstances: number, slowInstances: number): Promise<PoolResult> {
+async function senderPool(
+  withBad: boolean,
+  events: number,
+  seconds: number,
+  mainInstances: number,
+  slowInstances: number,
+): Promise<PoolResult> {
   const world = new World({ env: { SLOW_DELIVERIES_QUEUE_URL: SLOW_QUEUE_URL } });
   const [ok, hang, slow] = [await receiver('ok'), await receiver('hang'), await receiver('slow')];
   try {
@@ -255,16 +268,42 @@ async function main(): Promise<void> {
     ]),
   );
 
-  console.log(`\n(b) simulated AWS sender pool: ${mainInstances} main + ${slowInstances} slow-lane instances, batches of 10, 5 s timeout, ${poolEvents} events x 100 subscriptions, ${poolSeconds} s each`);
+  console.log(
+    `\n(b) simulated AWS sender pool: ${mainInstances} main + ${slowInstances} slow-lane instances, batches of 10, 5 s timeout, ${poolEvents} events x 100 subscriptions, ${poolSeconds} s each`,
+  );
   const healthy = await senderPool(false, poolEvents, poolSeconds, mainInstances, slowInstances);
   const bad = await senderPool(true, poolEvents, poolSeconds, mainInstances, slowInstances);
   const healthy98 = healthy.throughput * 0.98;
   console.log(
     table([
       ['', 'deliveries/s to the healthy 98', 'second half', 'invocations', 'slow-lane invocations', 'GB-s', 'GB-s waiting on the bad two'],
-      ['all 100 healthy', fmt(healthy98, 1), fmt(healthy.secondHalfThroughput * 0.98, 1), healthy.invocations, healthy.slowLaneInvocations, fmt(healthy.gbSeconds, 1), '-'],
-      ['one hangs, one takes 4 s', fmt(bad.throughput, 1), fmt(bad.secondHalfThroughput, 1), bad.invocations, bad.slowLaneInvocations, fmt(bad.gbSeconds, 1), fmt(bad.waitingGbSeconds, 1)],
-      ['ratio (target >= 0.9)', fmt(bad.throughput / healthy98, 2), fmt(bad.secondHalfThroughput / (healthy.secondHalfThroughput * 0.98), 2), '', '', '', ''],
+      [
+        'all 100 healthy',
+        fmt(healthy98, 1),
+        fmt(healthy.secondHalfThroughput * 0.98, 1),
+        healthy.invocations,
+        healthy.slowLaneInvocations,
+        fmt(healthy.gbSeconds, 1),
+        '-',
+      ],
+      [
+        'one hangs, one takes 4 s',
+        fmt(bad.throughput, 1),
+        fmt(bad.secondHalfThroughput, 1),
+        bad.invocations,
+        bad.slowLaneInvocations,
+        fmt(bad.gbSeconds, 1),
+        fmt(bad.waitingGbSeconds, 1),
+      ],
+      [
+        'ratio (target >= 0.9)',
+        fmt(bad.throughput / healthy98, 2),
+        fmt(bad.secondHalfThroughput / (healthy.secondHalfThroughput * 0.98), 2),
+        '',
+        '',
+        '',
+        '',
+      ],
     ]),
   );
   writeResult('neighbour', { events, rate, a, ratios, pool: { healthy, bad, ratio: bad.throughput / healthy98 } });

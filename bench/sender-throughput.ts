@@ -48,7 +48,10 @@ import { unitCounts } from './lib/world';
 /** Concurrencies measured, e.g. BENCH_CONCURRENCIES=10 for one sender instance only. */
 const CONCURRENCIES = (process.env.BENCH_CONCURRENCIES || '1,10,50').split(',').map((c) => {
   const n = Number(c);
-  if (!Number.isInteger(n) || n < 1) throw new Error(`BENCH_CONCURRENCIES must be positive integers separated by commas, got ${JSON.stringify(process.env.BENCH_CONCURRENCIES)}`);
+  if (!Number.isInteger(n) || n < 1)
+    throw new Error(
+      `BENCH_CONCURRENCIES must be positive integers separated by commas, got ${JSON.stringify(process.env.BENCH_CONCURRENCIES)}`,
+    );
   return n;
 });
 const RUNS = positive('BENCH_RUNS', 7);
@@ -155,7 +158,13 @@ async function rawStorageRun(sink: SinkHandle, storage: Storage, concurrency: nu
   const [subscriptionId] = await world.createSubscriptions(1, sink.url, silentLog);
   const deps = buildSendDeps(world.env, world.infra(silentLog));
   const warm = concurrency * 4;
-  const seeded = await seedDeliveries(deps.deliveries, { subscriptionIds: [subscriptionId!], events: warm + count, sample: body, type: EVENT_TYPE, prefix: `s${runNumber}-${process.pid}` });
+  const seeded = await seedDeliveries(deps.deliveries, {
+    subscriptionIds: [subscriptionId!],
+    events: warm + count,
+    sample: body,
+    type: EVENT_TYPE,
+    prefix: `s${runNumber}-${process.pid}`,
+  });
   const agent = new Agent({ keepAliveTimeout: 4_000 });
   const url = new URL(sink.url);
   let next = 0;
@@ -164,10 +173,22 @@ async function rawStorageRun(sink: SinkHandle, storage: Storage, concurrency: nu
     const event = await deps.deliveries.getEvent(delivery.eventId);
     const now = new Date().toISOString();
     const lease = new Date(Date.now() + 60_000).toISOString();
-    const claimed = await deps.deliveries.claimAttempt({ deliveryId: delivery.deliveryId, attempt: 1 }, now, lease, { eventType: event!.type, createdAt: event!.receivedAt });
+    const claimed = await deps.deliveries.claimAttempt({ deliveryId: delivery.deliveryId, attempt: 1 }, now, lease, {
+      eventType: event!.type,
+      createdAt: event!.receivedAt,
+    });
     const response = await rawPost(agent, url, JSON_HEADERS, event!.body);
     if (response.statusCode !== 200) throw new Error(`sink answered ${response.statusCode}`);
-    const attempt = { deliveryId: delivery.deliveryId, number: 1, trigger: 'initial' as const, startedAt: now, durationMs: 1, outcome: 'delivered' as const, statusCode: 200, responseBody: response.body };
+    const attempt = {
+      deliveryId: delivery.deliveryId,
+      number: 1,
+      trigger: 'initial' as const,
+      startedAt: now,
+      durationMs: 1,
+      outcome: 'delivered' as const,
+      statusCode: 200,
+      responseBody: response.body,
+    };
     if (!(await deps.deliveries.completeAttempt(claimed!, attempt, { status: 'delivered' }, now))) throw new Error('completion lost');
   };
   try {
@@ -333,10 +354,14 @@ async function powertoolsChild(): Promise<void> {
   process.on('message', (m: { type?: string; connections?: number }) => {
     if (m.type === 'connections') pending?.(m.connections ?? 0);
   });
-  const sink = await connectSink(port, () => new Promise<number>((resolve) => {
-    pending = resolve;
-    process.send!({ type: 'connections?' });
-  }));
+  const sink = await connectSink(
+    port,
+    () =>
+      new Promise<number>((resolve) => {
+        pending = resolve;
+        process.send!({ type: 'connections?' });
+      }),
+  );
   const log = logOf(createLogger());
   const metrics = new PowertoolsMetrics();
   const storage: Storage = { endpoint: process.env.BENCH_DYNAMO_ENDPOINT };
@@ -345,7 +370,10 @@ async function powertoolsChild(): Promise<void> {
     const results = await measure(
       [
         { mode: 'raw', run: (c, n) => rawRun(sink, c, n) },
-        { mode: 'sender-powertools', run: (c, n) => senderRun(sink, storage, c, n, { batch: 1, log, metrics, countLogBytes: () => bytes }) },
+        {
+          mode: 'sender-powertools',
+          run: (c, n) => senderRun(sink, storage, c, n, { batch: 1, log, metrics, countLogBytes: () => bytes }),
+        },
       ],
       concurrency,
       POWERTOOLS_RUNS,
@@ -375,10 +403,20 @@ async function cpuPerCall(count: number, op: (i: number) => unknown): Promise<nu
 }
 
 /** CPU µs in this process for the three storage calls of one delivery (sequential, so no wait counted). */
-async function storageCpu(world: World, count: number, otherCpu: () => Promise<number> = async () => 0): Promise<{ cpuUs: number; otherCpuUs: number }> {
+async function storageCpu(
+  world: World,
+  count: number,
+  otherCpu: () => Promise<number> = async () => 0,
+): Promise<{ cpuUs: number; otherCpuUs: number }> {
   const [subscriptionId] = await world.createSubscriptions(1, 'http://127.0.0.1:9/hook', silentLog);
   const deps = buildSendDeps(world.env, world.infra(silentLog));
-  const seeded = await seedDeliveries(deps.deliveries, { subscriptionIds: [subscriptionId!], events: count * 5, sample: body, type: EVENT_TYPE, prefix: `parts-${world.real ? 'sdk' : 'fake'}` });
+  const seeded = await seedDeliveries(deps.deliveries, {
+    subscriptionIds: [subscriptionId!],
+    events: count * 5,
+    sample: body,
+    type: EVENT_TYPE,
+    prefix: `parts-${world.real ? 'sdk' : 'fake'}`,
+  });
   let next = 0;
   const otherBefore = await otherCpu();
   const cpuUs = await cpuPerCall(count, async () => {
@@ -386,8 +424,22 @@ async function storageCpu(world: World, count: number, otherCpu: () => Promise<n
     const now = new Date().toISOString();
     const event = await deps.deliveries.getEvent(delivery.eventId);
     const origin = { eventType: event!.type, createdAt: event!.receivedAt };
-    const claimed = await deps.deliveries.claimAttempt({ deliveryId: delivery.deliveryId, attempt: 1 }, now, new Date(Date.now() + 60_000).toISOString(), origin);
-    const attempt = { deliveryId: delivery.deliveryId, number: 1, trigger: 'initial' as const, startedAt: now, durationMs: 1, outcome: 'delivered' as const, statusCode: 200, responseBody: '' };
+    const claimed = await deps.deliveries.claimAttempt(
+      { deliveryId: delivery.deliveryId, attempt: 1 },
+      now,
+      new Date(Date.now() + 60_000).toISOString(),
+      origin,
+    );
+    const attempt = {
+      deliveryId: delivery.deliveryId,
+      number: 1,
+      trigger: 'initial' as const,
+      startedAt: now,
+      durationMs: 1,
+      outcome: 'delivered' as const,
+      statusCode: 200,
+      responseBody: '',
+    };
     await deps.deliveries.completeAttempt(claimed!, attempt, { status: 'delivered' }, now);
   });
   const otherCpuUs = ((await otherCpu()) - otherBefore) / (count * 5);
@@ -396,7 +448,11 @@ async function storageCpu(world: World, count: number, otherCpu: () => Promise<n
 }
 
 /** CPU per request of the product's client and of the raw dispatch() POST, same sink, 50 in flight. */
-async function httpParts(sink: SinkHandle, headers: Record<string, string>, request0: Parameters<UndiciWebhookClient['post']>[0]): Promise<Part[]> {
+async function httpParts(
+  sink: SinkHandle,
+  headers: Record<string, string>,
+  request0: Parameters<UndiciWebhookClient['post']>[0],
+): Promise<Part[]> {
   const client = new UndiciWebhookClient({ guard: { allowlist: parseAllowlist('127.0.0.0/8') } });
   const agent = new Agent({ keepAliveTimeout: 4_000 });
   const url = new URL(sink.url);
@@ -429,24 +485,64 @@ async function breakdown(sink: SinkHandle, storage: Storage, dynamoCpu: () => Pr
   const deps = buildSendDeps(world.env, world.infra(silentLog));
   const subscription = (await deps.subscriptions.get(subscriptionId!))!;
   const count = PART_CALLS;
-  const seeded = await seedDeliveries(deps.deliveries, { subscriptionIds: [subscriptionId!], events: count, sample: body, type: EVENT_TYPE, prefix: 'parts' });
+  const seeded = await seedDeliveries(deps.deliveries, {
+    subscriptionIds: [subscriptionId!],
+    events: count,
+    sample: body,
+    type: EVENT_TYPE,
+    prefix: 'parts',
+  });
   await (deps.webhook as UndiciWebhookClient).close();
   const sentAt = new Date();
   const id = seeded.deliveries[0]!.deliveryId;
   const parts: Part[] = [];
-  parts.push({ part: 'parseWakeup (JSON + zod)', cpuUs: await cpuPerCall(count, (i) => parseWakeup(seeded.wakeups[i]!)), note: 'per record' });
+  parts.push({
+    part: 'parseWakeup (JSON + zod)',
+    cpuUs: await cpuPerCall(count, (i) => parseWakeup(seeded.wakeups[i]!)),
+    note: 'per record',
+  });
   const request0 = webhookRequest({ subscription, deliveryId: id, body, sentAt, userAgent: USER_AGENT, timeoutMs: 5_000 });
-  parts.push({ part: 'webhookRequest (headers + signature)', cpuUs: await cpuPerCall(count, () => webhookRequest({ subscription, deliveryId: id, body, sentAt, userAgent: USER_AGENT, timeoutMs: 5_000 })), note: 'per attempt' });
-  parts.push({ part: '  of which signatureHeader (node:crypto HMAC)', cpuUs: await cpuPerCall(count, () => signatureHeader(subscription.signingSecrets!, id, sentAt, body)), note: '' });
+  parts.push({
+    part: 'webhookRequest (headers + signature)',
+    cpuUs: await cpuPerCall(count, () =>
+      webhookRequest({ subscription, deliveryId: id, body, sentAt, userAgent: USER_AGENT, timeoutMs: 5_000 }),
+    ),
+    note: 'per attempt',
+  });
+  parts.push({
+    part: '  of which signatureHeader (node:crypto HMAC)',
+    cpuUs: await cpuPerCall(count, () => signatureHeader(subscription.signingSecrets!, id, sentAt, body)),
+    note: '',
+  });
   const library = new Webhook(subscription.signingSecrets![0]!.secret);
-  parts.push({ part: '  the same signature with the standardwebhooks library', cpuUs: await cpuPerCall(count, () => library.sign(id, sentAt, body)), note: 'pure-JS SHA-256, not used' });
-  parts.push({ part: 'secretsOf(subscription)', cpuUs: await cpuPerCall(count, () => secretsOf(subscription)), note: 'every attempt, even with nothing to scrub' });
+  parts.push({
+    part: '  the same signature with the standardwebhooks library',
+    cpuUs: await cpuPerCall(count, () => library.sign(id, sentAt, body)),
+    note: 'pure-JS SHA-256, not used',
+  });
+  parts.push({
+    part: 'secretsOf(subscription)',
+    cpuUs: await cpuPerCall(count, () => secretsOf(subscription)),
+    note: 'every attempt, even with nothing to scrub',
+  });
   const sdkWorld = new World({ dynamoEndpoint: storage.endpoint });
   const sdk = await storageCpu(sdkWorld, 60, dynamoCpu);
   sdkWorld.close();
-  parts.push({ part: 'storage: get event + claim + complete, real SDK over HTTP', cpuUs: sdk.cpuUs, note: 'this process: repository, SDK marshalling, middleware, signing, HTTP (real SDK, dynalite)' });
-  parts.push({ part: '  dynalite process meanwhile (not in any figure above)', cpuUs: sdk.otherCpuUs, note: 'the storage work itself; AWS does it in Lambda\'s stead' });
-  parts.push({ part: 'storage: the same three calls through the counting fake', cpuUs: (await storageCpu(new World(), PART_CALLS)).cpuUs, note: 'what the earlier figures counted: no marshalling, no HTTP' });
+  parts.push({
+    part: 'storage: get event + claim + complete, real SDK over HTTP',
+    cpuUs: sdk.cpuUs,
+    note: 'this process: repository, SDK marshalling, middleware, signing, HTTP (real SDK, dynalite)',
+  });
+  parts.push({
+    part: '  dynalite process meanwhile (not in any figure above)',
+    cpuUs: sdk.otherCpuUs,
+    note: "the storage work itself; AWS does it in Lambda's stead",
+  });
+  parts.push({
+    part: 'storage: the same three calls through the counting fake',
+    cpuUs: (await storageCpu(new World(), PART_CALLS)).cpuUs,
+    note: 'what the earlier figures counted: no marshalling, no HTTP',
+  });
   parts.push(...(await httpParts(sink, request0.headers, request0)));
   return parts;
 }
@@ -489,7 +585,18 @@ function runPowertoolsChild(port: number, endpoint: string, askConnections: () =
 
 function report(summaries: Summary[], counted: RunResult, parts: Part[], seconds: number): void {
   const rows: Array<Array<string | number>> = [
-    ['concurrency', 'mode', 'CPU µs/delivery', 'CPU vs raw', 'CPU vs raw+storage', 'deliveries/s (median)', 'vs raw (paired median)', 'vs raw+storage (paired median)', 'runs (/s)', 'new sink connections/run'],
+    [
+      'concurrency',
+      'mode',
+      'CPU µs/delivery',
+      'CPU vs raw',
+      'CPU vs raw+storage',
+      'deliveries/s (median)',
+      'vs raw (paired median)',
+      'vs raw+storage (paired median)',
+      'runs (/s)',
+      'new sink connections/run',
+    ],
   ];
   for (const s of summaries) {
     const floor = summaries.find((f) => f.mode === 'raw+storage' && f.concurrency === s.concurrency);
@@ -510,15 +617,22 @@ function report(summaries: Summary[], counted: RunResult, parts: Part[], seconds
   }
   console.log('\nproduced by: the real AWS SDK over HTTP against dynalite in its own process (CPU = this process only)');
   console.log(table(rows));
-  console.log(`\nproduced by: the counting fake (one run, sender, concurrency 10, batch of 1, ${counted.count} deliveries): requests and request units per successful first attempt`);
+  console.log(
+    `\nproduced by: the counting fake (one run, sender, concurrency 10, batch of 1, ${counted.count} deliveries): requests and request units per successful first attempt`,
+  );
   console.log(table([['request', 'per delivery'], ...Object.entries(counted.requestsPerDelivery ?? {}).map(([op, n]) => [op, fmt(n, 3)])]));
   const logged = summaries.filter((s) => s.logBytesPerDelivery !== undefined);
-  if (logged.length > 0) console.log(`\nPowertools log + EMF bytes written to stdout per delivery: ${logged.map((s) => `${fmt(s.logBytesPerDelivery!, 0)} (c=${s.concurrency})`).join(', ')}`);
+  if (logged.length > 0)
+    console.log(
+      `\nPowertools log + EMF bytes written to stdout per delivery: ${logged.map((s) => `${fmt(s.logBytesPerDelivery!, 0)} (c=${s.concurrency})`).join(', ')}`,
+    );
   console.log('\nWhere the CPU of one delivery goes (µs, medians, measured one part at a time):');
   console.log(table([['part', 'CPU µs', 'note'], ...parts.map((p) => [p.part, fmt(p.cpuUs, 1), p.note])]));
   const target = summaries.filter((s) => s.mode === 'sender');
   const worst = Math.min(...target.map((s) => s.cpuRatio));
-  console.log(`sender (batch of 1, silent log), CPU per delivery relative to raw dispatch(): worst ${fmt(worst, 2)}; the earlier goal >= 0.80 of raw: ${worst >= 0.8 ? 'met' : 'MISSED'}`);
+  console.log(
+    `sender (batch of 1, silent log), CPU per delivery relative to raw dispatch(): worst ${fmt(worst, 2)}; the earlier goal >= 0.80 of raw: ${worst >= 0.8 ? 'met' : 'MISSED'}`,
+  );
   console.log(`total ${seconds} s`);
   writeResult('sender-throughput', { summaries, counted, parts });
 }
@@ -528,12 +642,15 @@ async function main(): Promise<void> {
   const started = Date.now();
   const sinkProcess = await forkChild<{ port: number }>(join(__dirname, 'lib', 'sink-process.ts'));
   const dynamo = await forkChild<{ endpoint: string }>(join(__dirname, 'lib', 'dynalite-process.ts'));
-  const askConnections = async () => (await sinkProcess.ask<{ stats: { connections: number } }>({ type: 'stats' }, 'stats')).stats.connections;
+  const askConnections = async () =>
+    (await sinkProcess.ask<{ stats: { connections: number } }>({ type: 'stats' }, 'stats')).stats.connections;
   const dynamoCpu = async () => (await dynamo.ask<{ cpuUs: number }>({ type: 'cpu' }, 'cpu')).cpuUs;
   const storage: Storage = { endpoint: dynamo.first.endpoint };
   try {
     const sink = await connectSink(sinkProcess.first.port, askConnections);
-    console.log(`sender throughput: ${RUNS} runs of ~${RUN_MS} ms per mode and concurrency; sink pid ${sinkProcess.process.pid}, dynalite pid ${dynamo.process.pid} (${storage.endpoint})`);
+    console.log(
+      `sender throughput: ${RUNS} runs of ~${RUN_MS} ms per mode and concurrency; sink pid ${sinkProcess.process.pid}, dynalite pid ${dynamo.process.pid} (${storage.endpoint})`,
+    );
     const summaries: Summary[] = [];
     for (const concurrency of CONCURRENCIES) {
       const runners: Runner[] = [
@@ -541,7 +658,8 @@ async function main(): Promise<void> {
         { mode: 'raw+storage', run: (c, n) => rawStorageRun(sink, storage, c, n) },
         { mode: 'sender', run: (c, n) => senderRun(sink, storage, c, n, { batch: 1, log: silentLog }) },
       ];
-      if (concurrency >= 10) runners.push({ mode: 'sender-b10', run: (c, n) => senderRun(sink, storage, c, n, { batch: 10, log: silentLog }) });
+      if (concurrency >= 10)
+        runners.push({ mode: 'sender-b10', run: (c, n) => senderRun(sink, storage, c, n, { batch: 10, log: silentLog }) });
       const results = await measure(runners, concurrency, RUNS);
       summaries.push(...summarize(concurrency, results));
       console.log(`  concurrency ${concurrency} done (${Math.round((Date.now() - started) / 1000)} s)`);

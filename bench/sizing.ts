@@ -49,15 +49,28 @@ function main(): void {
   const cpuMs = (b: number) => (b === 1 ? single.cpuUsPerDelivery : instance.cpuUsPerDelivery) / 1000;
   const duration = (b: number, receiverMs: number) => b * cpuMs(b) * stretch + STORAGE_REQUESTS * AWS_REQUEST_MS + receiverMs;
   console.log(`measured (${result.at}, npm run bench:sender, real AWS SDK over HTTP against dynalite, this machine):`);
-  console.log(`  one sender instance (one invocation of 10 records at a time): ${fmt(instance.medianPerSecond)} deliveries/s, ${fmt(instance.cpuUsPerDelivery, 0)} µs CPU per delivery`);
-  console.log(`  batches of 1, ${single.concurrency} invocation(s) in flight: ${fmt(single.medianPerSecond)} deliveries/s, ${fmt(single.cpuUsPerDelivery, 0)} µs CPU per delivery`);
+  console.log(
+    `  one sender instance (one invocation of 10 records at a time): ${fmt(instance.medianPerSecond)} deliveries/s, ${fmt(instance.cpuUsPerDelivery, 0)} µs CPU per delivery`,
+  );
+  console.log(
+    `  batches of 1, ${single.concurrency} invocation(s) in flight: ${fmt(single.medianPerSecond)} deliveries/s, ${fmt(single.cpuUsPerDelivery, 0)} µs CPU per delivery`,
+  );
   console.log(
     `model: D(b) = b x CPU x ${fmt(stretch, 2)} (Lambda at ${functionSpecs.sender.memorySize} MB has ${functionSpecs.sender.memorySize}/${FULL_VCPU_MB} of a vCPU) + ${STORAGE_REQUESTS} x ${AWS_REQUEST_MS} ms DynamoDB + receiver; N = rate / b x D(b)`,
   );
-  const rows: Array<Array<string | number>> = [['deliveries/s', 'receiver answers in', 'batch', 'invocation ms D(b)', 'concurrent sender instances']];
+  const rows: Array<Array<string | number>> = [
+    ['deliveries/s', 'receiver answers in', 'batch', 'invocation ms D(b)', 'concurrent sender instances'],
+  ];
   for (const rate of RATES) {
     for (const receiverMs of RECEIVER_MS) {
-      for (const b of [1, 10]) rows.push([fmt(rate), `${fmt(receiverMs)} ms`, b, fmt(duration(b, receiverMs), 1), fmt(Math.ceil((rate / b) * (duration(b, receiverMs) / 1000)))]);
+      for (const b of [1, 10])
+        rows.push([
+          fmt(rate),
+          `${fmt(receiverMs)} ms`,
+          b,
+          fmt(duration(b, receiverMs), 1),
+          fmt(Math.ceil((rate / b) * (duration(b, receiverMs) / 1000))),
+        ]);
     }
   }
   console.log(table(rows));
@@ -68,7 +81,9 @@ function main(): void {
       drain.push([fmt(BACKLOG), `${fmt(receiverMs)} ms`, cap, fmt(perSecond), `${fmt(BACKLOG / perSecond / 60, 1)} min`]);
     }
   }
-  console.log(`\ndrain of a backlog: full batches of 10, the trigger at its cap the whole time (ramp-up ignored), every delivery succeeding at its first attempt`);
+  console.log(
+    `\ndrain of a backlog: full batches of 10, the trigger at its cap the whole time (ramp-up ignored), every delivery succeeding at its first attempt`,
+  );
   console.log(table(drain));
   writeResult('sizing', { instance, single, stretch, awsRequestMs: AWS_REQUEST_MS, rows, drain });
 }

@@ -38,24 +38,32 @@ interface Health {
 }
 
 function startRuntime(dir: string): Promise<Runtime> {
-  return forkChild(join(__dirname, 'lib', 'runtime-process.ts'), {
-    env: {
-      ...process.env,
-      PORT: String(PORT),
-      DATA_DIR: dir,
-      RETRY_BASE_DELAY_MS: String(RETRY_BASE_DELAY_MS),
-      MAX_ATTEMPTS: String(MAX_ATTEMPTS),
-      RETRY_JITTER: '0',
-      SENDER_CONCURRENCY: '8',
-      BENCH_RUNTIME_LOG: 'count',
+  return forkChild(
+    join(__dirname, 'lib', 'runtime-process.ts'),
+    {
+      env: {
+        ...process.env,
+        PORT: String(PORT),
+        DATA_DIR: dir,
+        RETRY_BASE_DELAY_MS: String(RETRY_BASE_DELAY_MS),
+        MAX_ATTEMPTS: String(MAX_ATTEMPTS),
+        RETRY_JITTER: '0',
+        SENDER_CONCURRENCY: '8',
+        BENCH_RUNTIME_LOG: 'count',
+      },
+      stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+      execArgv: [...process.execArgv, '--heap-growing-percent=50'],
     },
-    stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
-    execArgv: [...process.execArgv, '--heap-growing-percent=50'],
-  }, 120_000);
+    120_000,
+  );
 }
 
 async function invoke(name: string, payload: unknown): Promise<Record<string, unknown>> {
-  const response = await fetch(`${url}/2015-03-31/functions/${name}/invocations`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(payload) });
+  const response = await fetch(`${url}/2015-03-31/functions/${name}/invocations`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(payload),
+  });
   const json = (await response.json()) as Record<string, unknown>;
   if (response.headers.get('x-amz-function-error')) throw new Error(`${name} failed: ${JSON.stringify(json)}`);
   return json;
@@ -67,7 +75,10 @@ async function publishAll(sqs: SQSClient, counter: { published: number; retried:
   const queueUrl = `${url}/000000000000/events`;
   const everyMs = 10_000 / RATE;
   for (let start = 0; start < EVENTS; start += 10) {
-    const entries = Array.from({ length: Math.min(10, EVENTS - start) }, (_, i) => ({ Id: String(i), MessageBody: eventBody(sample, `soak-${start + i + 1}`) }));
+    const entries = Array.from({ length: Math.min(10, EVENTS - start) }, (_, i) => ({
+      Id: String(i),
+      MessageBody: eventBody(sample, `soak-${start + i + 1}`),
+    }));
     for (;;) {
       try {
         const result = await sqs.send(new SendMessageBatchCommand({ QueueUrl: queueUrl, Entries: entries }));
@@ -97,7 +108,9 @@ async function drained(limitMs: number): Promise<boolean> {
   let quiet = 0;
   while (Date.now() < deadline) {
     const h = await health();
-    const held = h ? ['events', 'deliveries'].reduce((n, q) => n + h.queues[q]!.visible + h.queues[q]!.delayed + h.queues[q]!.inFlight, 0) + h.schedules : 1;
+    const held = h
+      ? ['events', 'deliveries'].reduce((n, q) => n + h.queues[q]!.visible + h.queues[q]!.delayed + h.queues[q]!.inFlight, 0) + h.schedules
+      : 1;
     quiet = held === 0 ? quiet + 1 : 0;
     if (quiet >= 3) return true;
     await sleep(1_000);
@@ -164,7 +177,12 @@ async function main(): Promise<void> {
       while (counter.published < at) await sleep(200);
       const restart = await killAndRestart(runtime, dir);
       runtime = restart.runtime;
-      restarts.push({ atSeconds: Math.round((Date.now() - started) / 1000), published: counter.published, restartMs: restart.restartMs, rssMbBefore: restart.rssMbBefore });
+      restarts.push({
+        atSeconds: Math.round((Date.now() - started) / 1000),
+        published: counter.published,
+        restartMs: restart.restartMs,
+        rssMbBefore: restart.rssMbBefore,
+      });
       process.stdout.write(`kill ${k}: ${JSON.stringify(restarts.at(-1))}\n`);
     }
     await publishing;
@@ -173,7 +191,12 @@ async function main(): Promise<void> {
     const memory = await runtime.ask<NodeJS.MemoryUsage>({ type: 'memory' }, 'memory');
     const stats = await runtime.ask<{ log: Record<string, number> }>({ type: 'stats' }, 'stats');
     const { givenUp, lost } = await missing(dump, subscriptionIds);
-    const predictedGivenUp = dump.deliveries.length === 0 ? 0 : subscriptionIds.flatMap((s) => Array.from({ length: EVENTS }, (_, i) => `soak-${i + 1}.${s}`)).filter((id) => !predictedAttempts(SEED, id, FAIL_RATE, MAX_ATTEMPTS).delivered).length;
+    const predictedGivenUp =
+      dump.deliveries.length === 0
+        ? 0
+        : subscriptionIds
+            .flatMap((s) => Array.from({ length: EVENTS }, (_, i) => `soak-${i + 1}.${s}`))
+            .filter((id) => !predictedAttempts(SEED, id, FAIL_RATE, MAX_ATTEMPTS).delivered).length;
     const result = {
       events: EVENTS,
       subscriptions: SUBSCRIPTIONS,
@@ -183,7 +206,12 @@ async function main(): Promise<void> {
       minutes: Math.round((Date.now() - started) / 6_000) / 10,
       drained: isDrained,
       publishRetries: counter.retried,
-      receiver: { requests: dump.requests, successes: dump.successes, failures: dump.failures, deliveredTwice: dump.deliveries.filter(([, d]) => d.afterSuccess > 0).length },
+      receiver: {
+        requests: dump.requests,
+        successes: dump.successes,
+        failures: dump.failures,
+        deliveredTwice: dump.deliveries.filter(([, d]) => d.afterSuccess > 0).length,
+      },
       givenUp: givenUp.length,
       predictedGivenUp,
       lost: lost.length,

@@ -45,9 +45,11 @@ export function describeError(error: unknown, where: string): string {
   const status = httpStatusOf(e);
   // The body ended early: the SDK reports the cut as a deserialization error whose message is "aborted".
   if (/^aborted\b/.test(message)) return `cannot reach ${where} (connection reset while reading the answer)`;
-  if (/Deserialization error/.test(message)) return `${where} answered${status ? ` HTTP ${status}` : ''} with something that is not JSON: ${NOT_THIS_SERVICE}`;
+  if (/Deserialization error/.test(message))
+    return `${where} answered${status ? ` HTTP ${status}` : ''} with something that is not JSON: ${NOT_THIS_SERVICE}`;
   // The SDK's name for an error answer it cannot read (no error type, no message): name Unknown, message UnknownError.
-  if (name === 'UnknownError' || message === 'UnknownError') return `${where} answered${status ? ` HTTP ${status}` : ''} without saying why: ${NOT_THIS_SERVICE}`;
+  if (name === 'UnknownError' || message === 'UnknownError')
+    return `${where} answered${status ? ` HTTP ${status}` : ''} without saying why: ${NOT_THIS_SERVICE}`;
   if (name === 'TimeoutError' || name === 'RequestTimeout') return `cannot reach ${where} (timed out)`;
   if (/region is missing/i.test(message)) return 'no AWS region: give --region R or set AWS_REGION';
   if (name === 'CredentialsProviderError') return `no AWS credentials: ${oneLine(message)}`;

@@ -5,15 +5,24 @@ import { InvokeCommand, type LambdaClient } from '@aws-sdk/client-lambda';
 import { CliError, oneLine } from './errors';
 
 /** `where` names the endpoint or region, for the message of an answer that is not this service's. */
-export async function invokeFunction(lambda: LambdaClient, functionName: string, payload: unknown, where = 'the endpoint'): Promise<unknown> {
-  const result = await lambda.send(new InvokeCommand({ FunctionName: functionName, Payload: Buffer.from(JSON.stringify(payload), 'utf8') }));
+export async function invokeFunction(
+  lambda: LambdaClient,
+  functionName: string,
+  payload: unknown,
+  where = 'the endpoint',
+): Promise<unknown> {
+  const result = await lambda.send(
+    new InvokeCommand({ FunctionName: functionName, Payload: Buffer.from(JSON.stringify(payload), 'utf8') }),
+  );
   const text = result.Payload ? Buffer.from(result.Payload).toString('utf8') : '';
   if (result.FunctionError) throw new CliError(functionErrorMessage(functionName, text));
   if (text.trim() === '') return null;
   try {
     return JSON.parse(text) as unknown;
   } catch {
-    throw new CliError(`${where} answered the ${functionName} function's call with something that is not JSON: is it the crm-webhooks local runtime (npm start) or a stack (--stack NAME)?`);
+    throw new CliError(
+      `${where} answered the ${functionName} function's call with something that is not JSON: is it the crm-webhooks local runtime (npm start) or a stack (--stack NAME)?`,
+    );
   }
 }
 

@@ -27,7 +27,13 @@ export const collectStrings = collect((value: string) => value);
  * (`update --event-type donation sub_...` took the id for a second type).
  */
 export function collectList(value: string, previous: string[] | undefined): string[] {
-  return [...(previous ?? []), ...value.split(',').map((v) => v.trim()).filter((v) => v !== '')];
+  return [
+    ...(previous ?? []),
+    ...value
+      .split(',')
+      .map((v) => v.trim())
+      .filter((v) => v !== ''),
+  ];
 }
 
 /** `Name: value`, as a header line is written. */
@@ -59,7 +65,8 @@ export function windowTime(value: string): string {
   if (/^\d{4}-\d{2}-\d{2}$/.test(value)) {
     const midnight = new Date(`${value}T00:00:00Z`);
     // Date reads 2026-02-31 as 3 March: only a date that comes back unchanged is one.
-    if (Number.isNaN(midnight.getTime()) || midnight.toISOString().slice(0, 10) !== value) throw new InvalidArgumentError('not a calendar date.');
+    if (Number.isNaN(midnight.getTime()) || midnight.toISOString().slice(0, 10) !== value)
+      throw new InvalidArgumentError('not a calendar date.');
     return `${value}T00:00:00Z`;
   }
   return value;

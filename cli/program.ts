@@ -19,7 +19,11 @@ export { PROGRAM_NAME };
 export function buildProgram(): Command {
   const program = new Command(PROGRAM_NAME)
     .description('Support CLI of the webhook delivery service: the same commands for the local runtime and a deployed stack.')
-    .addOption(new Option('--endpoint <url>', `local runtime to talk to (default: $${ENDPOINT_VARIABLE}, else ${DEFAULT_ENDPOINT})`).conflicts('stack'))
+    .addOption(
+      new Option('--endpoint <url>', `local runtime to talk to (default: $${ENDPOINT_VARIABLE}, else ${DEFAULT_ENDPOINT})`).conflicts(
+        'stack',
+      ),
+    )
     .option('--stack <name>', `deployed stack to talk to, function names and queue from its outputs (default: $${STACK_VARIABLE})`)
     .option('--region <region>', 'AWS region of the stack (default: AWS_REGION or your AWS config)')
     .option('--json', 'print the raw JSON result, for scripts')

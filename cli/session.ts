@@ -32,7 +32,8 @@ export function withEnvironment(options: GlobalOptions, env: Record<string, stri
   if (options.endpoint !== undefined || options.stack !== undefined) return options;
   const endpoint = env[ENDPOINT_VARIABLE] || undefined;
   const stack = env[STACK_VARIABLE] || undefined;
-  if (endpoint && stack) throw new CliError(`both ${ENDPOINT_VARIABLE} and ${STACK_VARIABLE} are set: unset one, or give --endpoint or --stack`);
+  if (endpoint && stack)
+    throw new CliError(`both ${ENDPOINT_VARIABLE} and ${STACK_VARIABLE} are set: unset one, or give --endpoint or --stack`);
   return { ...options, endpoint, stack };
 }
 

@@ -103,6 +103,19 @@ export function loadConfig<K extends ConfigKey>(env: Record<string, string | und
   return out as Config<K>;
 }
 
-export const tableKeys = ['SUBSCRIPTIONS_TABLE', 'EVENTS_TABLE', 'DELIVERIES_TABLE', 'ATTEMPTS_TABLE', 'FANOUTS_TABLE', 'LIMITS_TABLE'] as const;
+export const tableKeys = [
+  'SUBSCRIPTIONS_TABLE',
+  'EVENTS_TABLE',
+  'DELIVERIES_TABLE',
+  'ATTEMPTS_TABLE',
+  'FANOUTS_TABLE',
+  'LIMITS_TABLE',
+] as const;
 export const retryKeys = ['RETRY_BASE_DELAY_MS', 'RETRY_MULTIPLIER', 'MAX_ATTEMPTS', 'RETRY_JITTER'] as const;
-export const circuitKeys = ['CIRCUIT_FAILURE_THRESHOLD', 'CIRCUIT_FIRST_PROBE_MS', 'CIRCUIT_MAX_PROBE_MS', 'SLOW_ATTEMPT_MS', 'SLOW_LANE_MS'] as const;
+export const circuitKeys = [
+  'CIRCUIT_FAILURE_THRESHOLD',
+  'CIRCUIT_FIRST_PROBE_MS',
+  'CIRCUIT_MAX_PROBE_MS',
+  'SLOW_ATTEMPT_MS',
+  'SLOW_LANE_MS',
+] as const;

@@ -38,7 +38,11 @@ export type AlarmId =
 
 export type AlarmThresholds = Pick<
   StackConfig,
-  'alarmEventsQueueAgeSeconds' | 'alarmDeliveriesQueueAgeSeconds' | 'alarmDeliveriesFailed' | 'alarmFunctionErrors' | 'alarmFunctionThrottles'
+  | 'alarmEventsQueueAgeSeconds'
+  | 'alarmDeliveriesQueueAgeSeconds'
+  | 'alarmDeliveriesFailed'
+  | 'alarmFunctionErrors'
+  | 'alarmFunctionThrottles'
 >;
 
 export interface AlarmsProps {
@@ -206,7 +210,10 @@ function alarmSpecs({ queues, functions, thresholds }: AlarmsProps): Record<Alar
         'Do: read the sweeper log (fan-out log not swept... lines, and errors); check DynamoDB throttling on the deliveries ' +
         'and fanouts tables; if it keeps timing out, raise its timeout or memory (lib/functions.ts).',
     },
-    ingestErrors: errors('ingest', 'Events in its batches go back to the queue and are retried; after 5 failures they reach the events DLQ.'),
+    ingestErrors: errors(
+      'ingest',
+      'Events in its batches go back to the queue and are retried; after 5 failures they reach the events DLQ.',
+    ),
     senderErrors: errors('sender', 'Its wake-ups go back to the queue and are retried; after 5 failures they reach the deliveries DLQ.'),
     sweeperErrors: errors('sweeper', 'While it fails, deliveries whose wake-up was lost are not recovered.'),
     ingestThrottles: throttles('ingest', 'Events wait in the events queue meanwhile.'),

@@ -25,7 +25,14 @@ export interface EnvironmentSources {
 /** ALLOW_HTTP stays unset in AWS: webhook targets there must be https. SENDER_LANE is the slow sender's own (functions.ts). Every other setting is set. */
 type StackSettings = Record<Exclude<SettingKey, 'ALLOW_HTTP' | 'SENDER_LANE'>, string>;
 
-export function functionEnvironment({ config, tables, queues, scheduler, notifications, secretsKey }: EnvironmentSources): Record<string, string> {
+export function functionEnvironment({
+  config,
+  tables,
+  queues,
+  scheduler,
+  notifications,
+  secretsKey,
+}: EnvironmentSources): Record<string, string> {
   const settings: StackSettings = {
     ATTEMPT_TIMEOUT_MS: String(config.attemptTimeoutMs),
     RETRY_BASE_DELAY_MS: String(config.retryBaseDelayMs),

@@ -129,7 +129,8 @@ export class Functions extends Construct {
   constructor(scope: Construct, id: string, props: FunctionsProps) {
     super(scope, id);
     const byId: Partial<Record<FunctionId, nodejs.NodejsFunction>> = {};
-    for (const functionId of functionIds) byId[functionId] = this.buildFunction(functionId, props.environment, props.reservedConcurrency?.[functionId]);
+    for (const functionId of functionIds)
+      byId[functionId] = this.buildFunction(functionId, props.environment, props.reservedConcurrency?.[functionId]);
     this.byId = byId as Record<FunctionId, nodejs.NodejsFunction>;
   }
 

@@ -43,7 +43,9 @@ export function grantFunctionPermissions(functions: Record<FunctionId, lambda.IF
   // Fan-out reads ids, statuses and event types from the index, and the subscriptions' version item,
   // that item only: ingest never reads a subscription's (sealed) secrets, and holds no key to open them.
   allow(ingest, ['dynamodb:Query'], [indexArn(subscriptions, SUBSCRIPTIONS_BY_STATUS)]);
-  allow(ingest, ['dynamodb:GetItem'], [subscriptions.tableArn], { 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': [VERSION_ITEM_ID] } });
+  allow(ingest, ['dynamodb:GetItem'], [subscriptions.tableArn], {
+    'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': [VERSION_ITEM_ID] },
+  });
   // The events DLQ too: an invalid event is parked there with its reason, not retried.
   allow(ingest, ['sqs:SendMessage'], [deliveriesQueue, targets.queues.eventsDlq.queueArn]);
   // Fan-out sends degraded subscriptions' first wake-ups to the slow lane.
@@ -124,4 +126,3 @@ const secretsContextCondition = Object.fromEntries(
 function indexArn(table: dynamodb.ITable, indexName: string): string {
   return `${table.tableArn}/index/${indexName}`;
 }
-

@@ -7,7 +7,6 @@ import { Construct } from 'constructs';
 import { MAX_QUEUE_DELAY_MS } from '../lambdas/domain/wakeup-plan';
 import { MAX_RECEIVE_COUNT } from './queue-settings';
 
-
 /** AWS's recommendation for an SQS event source: at least six times the consumer's timeout. */
 export const VISIBILITY_PER_CONSUMER_TIMEOUT = 6;
 

@@ -40,8 +40,6 @@ export class RetryScheduler extends Construct {
         conditions: { StringEquals: { 'aws:SourceAccount': Stack.of(this).account } },
       }),
     });
-    this.role.addToPolicy(
-      new iam.PolicyStatement({ actions: ['sqs:SendMessage'], resources: [props.deliveriesQueue.queueArn] }),
-    );
+    this.role.addToPolicy(new iam.PolicyStatement({ actions: ['sqs:SendMessage'], resources: [props.deliveriesQueue.queueArn] }));
   }
 }

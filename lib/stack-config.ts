@@ -159,7 +159,10 @@ function parseSetting(raw: unknown, setting: Setting): number | { problem: strin
   const value = typeof raw === 'number' ? raw : typeof raw === 'string' && raw.trim() !== '' ? Number(raw) : Number.NaN;
   if (variable) {
     const parsed = configSchema[variable].safeParse(value);
-    if (!parsed.success) return { problem: `expected a value ${variable} accepts (${parsed.error.issues[0]?.message ?? 'invalid'}), got ${JSON.stringify(raw)}` };
+    if (!parsed.success)
+      return {
+        problem: `expected a value ${variable} accepts (${parsed.error.issues[0]?.message ?? 'invalid'}), got ${JSON.stringify(raw)}`,
+      };
   }
   return withinBounds(raw, value, setting);
 }
@@ -167,7 +170,8 @@ function parseSetting(raw: unknown, setting: Setting): number | { problem: strin
 /** The bounds the stack itself sets, if any. */
 function withinBounds(raw: unknown, value: number, setting: Setting): number | { problem: string } {
   const { min = Number.MIN_SAFE_INTEGER, max = Number.MAX_SAFE_INTEGER } = setting;
-  const range = setting.max === undefined ? `of at least ${min}` : setting.min === undefined ? `of at most ${max}` : `from ${min} to ${max}`;
+  const range =
+    setting.max === undefined ? `of at least ${min}` : setting.min === undefined ? `of at most ${max}` : `from ${min} to ${max}`;
   const expected = `expected ${setting.integer ? 'an integer' : 'a number'} ${range}`;
   const valid = Number.isFinite(value) && (!setting.integer || Number.isInteger(value)) && value >= min && value <= max;
   return valid ? value : { problem: `${expected}, got ${JSON.stringify(raw)}` };

@@ -53,7 +53,10 @@ export class WebhooksStack extends Stack {
       notifications: this.notifications.topic,
       secretsKey: this.secretsKey.key,
     });
-    this.functions = new Functions(this, 'Functions', { environment, reservedConcurrency: { slowSender: this.config.slowSenderConcurrency } });
+    this.functions = new Functions(this, 'Functions', {
+      environment,
+      reservedConcurrency: { slowSender: this.config.slowSenderConcurrency },
+    });
     grantFunctionPermissions(this.functions.byId, {
       tables: this.tables.byId,
       queues: this.queues,
@@ -83,18 +86,29 @@ export class WebhooksStack extends Stack {
     });
     acknowledgeNagFindings(this);
 
-    const output = (name: string, value: string, description: string) =>
-      new CfnOutput(this, name, { value, description });
+    const output = (name: string, value: string, description: string) => new CfnOutput(this, name, { value, description });
     output('EventsQueueUrl', this.queues.events.queueUrl, 'The CRM publishes events here (SQS SendMessage)');
     output('EventsQueueArn', this.queues.events.queueArn, 'Grant the CRM sqs:SendMessage on this queue');
     output('EventsDlqUrl', this.queues.eventsDlq.queueUrl, 'Invalid or undeliverable events, with the reason');
     output('DeliveriesQueueUrl', this.queues.deliveries.queueUrl, 'Wakes the sender; DynamoDB holds the state');
-    output('DeliveriesDlqUrl', this.queues.deliveriesDlq.queueUrl, 'Wake-ups the sender failed on five times (the deliveries stay in DynamoDB)');
-    output('SlowDeliveriesQueueUrl', this.queues.slowDeliveries.queueUrl, 'The slow lane: wakes the slow sender for degraded subscriptions');
+    output(
+      'DeliveriesDlqUrl',
+      this.queues.deliveriesDlq.queueUrl,
+      'Wake-ups the sender failed on five times (the deliveries stay in DynamoDB)',
+    );
+    output(
+      'SlowDeliveriesQueueUrl',
+      this.queues.slowDeliveries.queueUrl,
+      'The slow lane: wakes the slow sender for degraded subscriptions',
+    );
     output('ResendFunctionName', this.functions.byId.resend.functionName, 'Invoke with a resend payload');
     output('SubscriptionsFunctionName', this.functions.byId.subscriptions.functionName, 'Invoke with a subscriptions payload');
     output('DeliveriesFunctionName', this.functions.byId.deliveries.functionName, 'Invoke with a deliveries query (list, show)');
-    output('DeadLettersFunctionName', this.functions.byId['dead-letters'].functionName, 'Invoke with a dead-letters request (list, show, redrive, purge)');
+    output(
+      'DeadLettersFunctionName',
+      this.functions.byId['dead-letters'].functionName,
+      'Invoke with a dead-letters request (list, show, redrive, purge)',
+    );
     output('NotificationsTopicArn', this.notifications.topic.topicArn, 'Subscribe support here: disabled subscriptions and alarms');
     output('ScheduleGroupName', this.scheduler.group.scheduleGroupName, 'One-time schedules of long retry waits');
     const dashboardName = this.dashboard.dashboard.dashboardName;

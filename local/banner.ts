@@ -56,7 +56,8 @@ export function banner(url: string, settings: LocalSettings): string {
     'The same with the AWS CLI v2 (AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_KEY=local; AWS CLI v1 has no --cli-binary-format, leave it out there):',
     `     aws --endpoint-url ${url} --region ${LOCAL_REGION} sqs send-message --queue-url ${eventsQueue} --message-body ${sh(SAMPLE_EVENT)}`,
     `     aws --endpoint-url ${url} --region ${LOCAL_REGION} lambda invoke --function-name subscriptions --cli-binary-format raw-in-base64-out --payload ${sh('{"action":"list"}')} /dev/stdout`,
-    'and from code: new SQSClient({ endpoint: ' + `'${url}', region: '${LOCAL_REGION}', credentials: { accessKeyId: '${LOCAL_CREDENTIALS.accessKeyId}', secretAccessKey: '${LOCAL_CREDENTIALS.secretAccessKey}' } })`,
+    'and from code: new SQSClient({ endpoint: ' +
+      `'${url}', region: '${LOCAL_REGION}', credentials: { accessKeyId: '${LOCAL_CREDENTIALS.accessKeyId}', secretAccessKey: '${LOCAL_CREDENTIALS.secretAccessKey}' } })`,
     '',
     'Ctrl-C stops cleanly; accepted events and pending retries resume at the next start.',
   ].join('\n');

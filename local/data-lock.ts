@@ -40,7 +40,9 @@ export async function lockDataDir(dataDir: string, waitMs = WAIT_FOR_DYING_OWNER
     } catch (error) {
       if ((error as { cause?: { code?: string } }).cause?.code !== 'LEVEL_LOCKED') throw error;
       if (Date.now() >= deadline) {
-        throw new DataDirInUseError(`DATA_DIR ${dataDir} is in use by another runtime${ownerText(dir)}: stop it first, or give this one another DATA_DIR`);
+        throw new DataDirInUseError(
+          `DATA_DIR ${dataDir} is in use by another runtime${ownerText(dir)}: stop it first, or give this one another DATA_DIR`,
+        );
       }
       await new Promise((resolve) => setTimeout(resolve, RETRY_MS));
     }

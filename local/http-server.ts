@@ -61,7 +61,8 @@ export async function startHttpServer(port: number, log: Log): Promise<HttpServe
     try {
       body = await readBody(req);
     } catch (error) {
-      if (error instanceof RequestTooLarge) return send(res, jsonReply(413, { message: `request body larger than ${MAX_REQUEST_BYTES} bytes` }), true);
+      if (error instanceof RequestTooLarge)
+        return send(res, jsonReply(413, { message: `request body larger than ${MAX_REQUEST_BYTES} bytes` }), true);
       throw error;
     }
     if (!routes) return send(res, jsonReply(503, { message: 'starting, try again in a moment' }));
@@ -76,7 +77,11 @@ export async function startHttpServer(port: number, log: Log): Promise<HttpServe
     const invoke = INVOKE_PATH.exec(path);
     if (invoke && method === 'POST') {
       const type = req.headers['x-amz-invocation-type'];
-      return r.lambda({ functionName: invoke[1]!, body: body.toString('utf8'), invocationType: typeof type === 'string' ? type : undefined });
+      return r.lambda({
+        functionName: invoke[1]!,
+        body: body.toString('utf8'),
+        invocationType: typeof type === 'string' ? type : undefined,
+      });
     }
     if (path === '/events' && method === 'POST') return publish(r, body);
     if (path === '/health' && method === 'GET') return jsonReply(200, r.health());

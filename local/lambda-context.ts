@@ -45,7 +45,11 @@ function invokeStore() {
 }
 
 /** `handler` as a one-argument function: each call a new invocation with its own context and scope. */
-export function invoker<E, R>(handler: (event: E, context: Context) => Promise<R>, functionName: string, timeoutMs?: number): (event: E) => Promise<R> {
+export function invoker<E, R>(
+  handler: (event: E, context: Context) => Promise<R>,
+  functionName: string,
+  timeoutMs?: number,
+): (event: E) => Promise<R> {
   return async (event: E) => {
     const context = lambdaContext(functionName, timeoutMs);
     const scope = await invokeStore();

@@ -40,11 +40,19 @@ export function createLambdaEndpoint(functions: Record<string, FunctionHandler>)
     }
     const handler = resolve(name);
     if (!handler) {
-      return userError(404, 'ResourceNotFoundException', `Function not found: ${functionArnOf(name)} (local functions: ${Object.keys(functions).join(', ')})`);
+      return userError(
+        404,
+        'ResourceNotFoundException',
+        `Function not found: ${functionArnOf(name)} (local functions: ${Object.keys(functions).join(', ')})`,
+      );
     }
     const type = invocationType ?? 'RequestResponse';
     if (type !== 'RequestResponse' && type !== 'DryRun') {
-      return userError(400, 'InvalidParameterValueException', `Invocation type ${type} is not supported locally; use RequestResponse or DryRun.`);
+      return userError(
+        400,
+        'InvalidParameterValueException',
+        `Invocation type ${type} is not supported locally; use RequestResponse or DryRun.`,
+      );
     }
     let payload: unknown;
     try {

@@ -20,8 +20,15 @@ export class LocalParkedQueue implements ParkedQueue {
       if (seen >= max || done()) return;
       seen += 1;
       const attributes: Record<string, string> = {};
-      for (const [name, value] of Object.entries(message.attributes)) if (value.StringValue !== undefined) attributes[name] = value.StringValue;
-      const decision = decide({ messageId: message.id, body: message.body, attributes, sentAt: new Date(message.sentAt).toISOString(), receiveCount: message.receiveCount });
+      for (const [name, value] of Object.entries(message.attributes))
+        if (value.StringValue !== undefined) attributes[name] = value.StringValue;
+      const decision = decide({
+        messageId: message.id,
+        body: message.body,
+        attributes,
+        sentAt: new Date(message.sentAt).toISOString(),
+        receiveCount: message.receiveCount,
+      });
       if (decision === 'redrive') this.source.send(message.body, { attributes: withoutParking(message.attributes) });
       if (decision === 'redrive' || decision === 'delete') this.queue.delete([message.id]);
       if (decision === 'stop') return;

@@ -113,24 +113,22 @@ export class QueuePoller {
   private eventOf(batch: ReceivedMessage[]): SQSEvent {
     const { queueArn, region } = this.options;
     return {
-      Records: batch.map(
-        (message): SQSRecord => ({
-          messageId: message.id,
-          receiptHandle: message.id,
-          body: message.body,
-          attributes: {
-            ApproximateReceiveCount: String(message.receiveCount),
-            SentTimestamp: String(message.sentAt),
-            SenderId: 'local',
-            ApproximateFirstReceiveTimestamp: String(message.firstReceivedAt),
-          },
-          messageAttributes: lambdaAttributes(message.attributes),
-          md5OfBody: md5OfBody(message.body),
-          eventSource: 'aws:sqs',
-          eventSourceARN: queueArn,
-          awsRegion: region,
-        }),
-      ),
+      Records: batch.map((message): SQSRecord => ({
+        messageId: message.id,
+        receiptHandle: message.id,
+        body: message.body,
+        attributes: {
+          ApproximateReceiveCount: String(message.receiveCount),
+          SentTimestamp: String(message.sentAt),
+          SenderId: 'local',
+          ApproximateFirstReceiveTimestamp: String(message.firstReceivedAt),
+        },
+        messageAttributes: lambdaAttributes(message.attributes),
+        md5OfBody: md5OfBody(message.body),
+        eventSource: 'aws:sqs',
+        eventSourceARN: queueArn,
+        awsRegion: region,
+      })),
     };
   }
 }

@@ -103,12 +103,18 @@ export class LocalQueue {
    * What the journal held at open: messages recovered, unreadable lines dropped, and the messages
    * the previous process had received and not yet deleted or released (in flight when it ended).
    */
-  readonly recovered: { messages: number; skippedRecords: number; inFlight: QueueMessage[] } = { messages: 0, skippedRecords: 0, inFlight: [] };
+  readonly recovered: { messages: number; skippedRecords: number; inFlight: QueueMessage[] } = {
+    messages: 0,
+    skippedRecords: 0,
+    inFlight: [],
+  };
   /** During replay: ids received and neither deleted nor released since. */
   private readonly replayedInFlight = new Set<string>();
   private readonly journal: Journal<JournalRecord>;
   private readonly entries = new Map<string, Entry>();
-  private readonly waiting = new MinHeap<HeapItem>((a, b) => a.visibleAt < b.visibleAt || (a.visibleAt === b.visibleAt && a.order < b.order));
+  private readonly waiting = new MinHeap<HeapItem>(
+    (a, b) => a.visibleAt < b.visibleAt || (a.visibleAt === b.visibleAt && a.order < b.order),
+  );
   private pushes = 0;
   private readonly waiters = new Set<() => void>();
   private closed = false;
@@ -301,9 +307,17 @@ export class LocalQueue {
 
   /** Into the dead-letter queue first, then out of here: a crash in between duplicates, never loses. */
   private moveToDeadLetterQueue(entry: Entry, deadLetterQueue: LocalQueue): void {
-    deadLetterQueue.send(entry.body, { id: entry.id, attributes: entry.attributes, sentAt: entry.sentAt, receiveCount: entry.receiveCount });
+    deadLetterQueue.send(entry.body, {
+      id: entry.id,
+      attributes: entry.attributes,
+      sentAt: entry.sentAt,
+      receiveCount: entry.receiveCount,
+    });
     this.delete([entry.id]);
-    this.options.onDeadLetter?.({ ...messageOf(entry), receiveCount: entry.receiveCount, firstReceivedAt: entry.firstReceivedAt ?? Date.now() }, this.name);
+    this.options.onDeadLetter?.(
+      { ...messageOf(entry), receiveCount: entry.receiveCount, firstReceivedAt: entry.firstReceivedAt ?? Date.now() },
+      this.name,
+    );
   }
 
   private countReceive(entry: Entry, at: number): void {

@@ -21,7 +21,9 @@ function nonNegativeInt(name: string, raw: string): number {
 
 let parsed;
 try {
-  parsed = parseArgs({ options: { port: { type: 'string', default: '4001' }, fail: { type: 'string', default: '0' }, help: { type: 'boolean', short: 'h' } } });
+  parsed = parseArgs({
+    options: { port: { type: 'string', default: '4001' }, fail: { type: 'string', default: '0' }, help: { type: 'boolean', short: 'h' } },
+  });
 } catch (error) {
   usage((error as Error).message);
 }
@@ -64,7 +66,9 @@ server.on('error', (error) => {
 });
 server.listen(port, '127.0.0.1', () => {
   const where = `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`;
-  process.stdout.write(`receiver listening on ${where}${failFirst > 0 ? `, answering 500 to the first ${failFirst} attempts of each delivery` : ''} (Ctrl-C to stop)\n`);
+  process.stdout.write(
+    `receiver listening on ${where}${failFirst > 0 ? `, answering 500 to the first ${failFirst} attempts of each delivery` : ''} (Ctrl-C to stop)\n`,
+  );
 });
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.on(signal, () => {

@@ -105,7 +105,8 @@ async function shutdown(parts: Parts): Promise<void> {
   parts.scheduler?.stop();
   await Promise.all((parts.pollers ?? []).map((poller) => poller.stop()));
   await parts.webhook?.close?.();
-  if (parts.clients) for (const client of [parts.clients.dynamodb, parts.clients.sqs, parts.clients.scheduler, parts.clients.sns]) client.destroy();
+  if (parts.clients)
+    for (const client of [parts.clients.dynamodb, parts.clients.sqs, parts.clients.scheduler, parts.clients.sns]) client.destroy();
   await parts.dynamo?.close();
   if (parts.queues) for (const name of QUEUE_NAMES) parts.queues[name].close();
   await parts.lock?.release();
@@ -180,7 +181,14 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
     const common = { batchSize: SQS_BATCH_SIZE, region: LOCAL_REGION, log };
     parts.pollers = [
       new QueuePoller({ ...common, queue: queues.events, handler: ingest, concurrency: 1, queueArn: queueArnOf('events') }),
-      new QueuePoller({ ...common, queue: queues.deliveries, handler: sender, concurrency: settings.senderConcurrency, queueArn: queueArnOf('deliveries'), recordsAsSlotsFree: true }),
+      new QueuePoller({
+        ...common,
+        queue: queues.deliveries,
+        handler: sender,
+        concurrency: settings.senderConcurrency,
+        queueArn: queueArnOf('deliveries'),
+        recordsAsSlotsFree: true,
+      }),
       new QueuePoller({
         ...common,
         queue: queues['deliveries-slow'],
@@ -206,7 +214,9 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
       stop: () => (stopping ??= shutdown(parts)),
     };
   } catch (error) {
-    await shutdown(parts).catch((cleanupError: unknown) => log.error('cleanup after a failed start failed', { error: String(cleanupError) }));
+    await shutdown(parts).catch((cleanupError: unknown) =>
+      log.error('cleanup after a failed start failed', { error: String(cleanupError) }),
+    );
     throw error;
   }
 }
@@ -229,10 +239,16 @@ function supportFunctions(env: Env, infraOf: () => Infrastructure, queues: Recor
 function healthOf(queues: Record<QueueName, LocalQueue>, schedules: number): Health {
   const depths = Object.fromEntries(QUEUE_NAMES.map((name) => [name, queues[name].depth()])) as Record<QueueName, QueueDepth>;
   const warnings: string[] = [];
-  for (const [dlq, source] of [['events-dlq', 'events'], ['deliveries-dlq', 'deliveries']] as const) {
+  for (const [dlq, source] of [
+    ['events-dlq', 'events'],
+    ['deliveries-dlq', 'deliveries'],
+  ] as const) {
     const { visible, delayed, inFlight } = depths[dlq];
     const parked = visible + delayed + inFlight;
-    if (parked > 0) warnings.push(`${parked} message${parked === 1 ? '' : 's'} in the ${source} dead-letter queue: crm-webhooks dead-letters list --queue ${source}`);
+    if (parked > 0)
+      warnings.push(
+        `${parked} message${parked === 1 ? '' : 's'} in the ${source} dead-letter queue: crm-webhooks dead-letters list --queue ${source}`,
+      );
   }
   return warnings.length > 0 ? { status: 'warning', queues: depths, schedules, warnings } : { status: 'ok', queues: depths, schedules };
 }
@@ -254,7 +270,13 @@ function openQueues(settings: LocalSettings, log: Log): Record<QueueName, LocalQ
     events: LocalQueue.open({ name: 'events', dir, visibilityTimeoutMs, redrive: redrive(eventsDlq), onDeadLetter }),
     'events-dlq': eventsDlq,
     deliveries: LocalQueue.open({ name: 'deliveries', dir, visibilityTimeoutMs, redrive: redrive(deliveriesDlq), onDeadLetter }),
-    'deliveries-slow': LocalQueue.open({ name: 'deliveries-slow', dir, visibilityTimeoutMs, redrive: redrive(deliveriesDlq), onDeadLetter }),
+    'deliveries-slow': LocalQueue.open({
+      name: 'deliveries-slow',
+      dir,
+      visibilityTimeoutMs,
+      redrive: redrive(deliveriesDlq),
+      onDeadLetter,
+    }),
     'deliveries-dlq': deliveriesDlq,
   };
   for (const name of QUEUE_NAMES) {

@@ -68,13 +68,19 @@ export function createSqsEndpoint(options: SqsEndpointOptions): SqsEndpoint {
   };
   // Own properties only: `__proto__` or `constructor` name no queue.
   const queueNamed = (name: string) => (Object.hasOwn(options.queues, name) ? options.queues[name] : undefined);
-  const knownUrls = () => Object.keys(options.queues).map((name) => queueUrlOf(options.baseUrl(), name)).join(', ');
+  const knownUrls = () =>
+    Object.keys(options.queues)
+      .map((name) => queueUrlOf(options.baseUrl(), name))
+      .join(', ');
 
   const send = (queue: Pick<LocalQueue, 'send'>, input: SendInput, field: string): SendResult => {
     const body = checkBody(input.MessageBody, field);
     const delaySeconds = checkDelaySeconds(input.DelaySeconds);
     if (input.MessageDeduplicationId !== undefined) {
-      throw new SqsError('InvalidParameterValue', 'MessageDeduplicationId is only valid for FIFO queues; the events queue is a standard queue.');
+      throw new SqsError(
+        'InvalidParameterValue',
+        'MessageDeduplicationId is only valid for FIFO queues; the events queue is a standard queue.',
+      );
     }
     const attributes = parseAttributes(input.MessageAttributes);
     const systemAttributes = parseAttributes(input.MessageSystemAttributes);
@@ -91,8 +97,13 @@ export function createSqsEndpoint(options: SqsEndpointOptions): SqsEndpoint {
   const operations: Record<Operation, (input: Record<string, unknown>) => unknown> = {
     GetQueueUrl(input) {
       const name = input.QueueName;
-      if (typeof name !== 'string' || name === '') throw new SqsError('MissingParameter', 'The request must contain the parameter QueueName.');
-      if (!queueNamed(name)) throw new SqsError('QueueDoesNotExist', `The specified queue does not exist: ${name} (local queues: ${Object.keys(options.queues).join(', ')}).`);
+      if (typeof name !== 'string' || name === '')
+        throw new SqsError('MissingParameter', 'The request must contain the parameter QueueName.');
+      if (!queueNamed(name))
+        throw new SqsError(
+          'QueueDoesNotExist',
+          `The specified queue does not exist: ${name} (local queues: ${Object.keys(options.queues).join(', ')}).`,
+        );
       return { QueueUrl: queueUrlOf(options.baseUrl(), name) };
     },
     SendMessage(input) {
@@ -101,20 +112,35 @@ export function createSqsEndpoint(options: SqsEndpointOptions): SqsEndpoint {
     SendMessageBatch(input) {
       const queue = queueByUrl(input.QueueUrl);
       const entries = input.Entries;
-      if (!Array.isArray(entries) || entries.length === 0) throw new SqsError('EmptyBatchRequest', 'There should be at least one SendMessageBatchRequestEntry in the request.');
+      if (!Array.isArray(entries) || entries.length === 0)
+        throw new SqsError('EmptyBatchRequest', 'There should be at least one SendMessageBatchRequestEntry in the request.');
       if (entries.length > MAX_BATCH_ENTRIES) {
-        throw new SqsError('TooManyEntriesInBatchRequest', `Maximum number of entries per request are ${MAX_BATCH_ENTRIES}. You have sent ${entries.length}.`);
+        throw new SqsError(
+          'TooManyEntriesInBatchRequest',
+          `Maximum number of entries per request are ${MAX_BATCH_ENTRIES}. You have sent ${entries.length}.`,
+        );
       }
       const ids = entries.map((e: unknown) => (e as { Id?: unknown } | null)?.Id);
       for (const id of ids) {
         if (typeof id !== 'string' || !BATCH_ENTRY_ID.test(id)) {
-          throw new SqsError('InvalidBatchEntryId', `A batch entry id can only contain alphanumeric characters, hyphens and underscores, 1 to 80 long: ${JSON.stringify(id)}.`);
+          throw new SqsError(
+            'InvalidBatchEntryId',
+            `A batch entry id can only contain alphanumeric characters, hyphens and underscores, 1 to 80 long: ${JSON.stringify(id)}.`,
+          );
         }
       }
-      if (new Set(ids).size !== ids.length) throw new SqsError('BatchEntryIdsNotDistinct', 'Two or more batch entries in the request have the same Id.');
-      const total = entries.reduce((sum: number, e: { MessageBody?: unknown }) => sum + (typeof e.MessageBody === 'string' ? Buffer.byteLength(e.MessageBody, 'utf8') : 0), 0);
+      if (new Set(ids).size !== ids.length)
+        throw new SqsError('BatchEntryIdsNotDistinct', 'Two or more batch entries in the request have the same Id.');
+      const total = entries.reduce(
+        (sum: number, e: { MessageBody?: unknown }) =>
+          sum + (typeof e.MessageBody === 'string' ? Buffer.byteLength(e.MessageBody, 'utf8') : 0),
+        0,
+      );
       if (total > MAX_MESSAGE_BYTES) {
-        throw new SqsError('BatchRequestTooLong', `Batch requests cannot be longer than ${MAX_MESSAGE_BYTES} bytes. You have sent ${total} bytes.`);
+        throw new SqsError(
+          'BatchRequestTooLong',
+          `Batch requests cannot be longer than ${MAX_MESSAGE_BYTES} bytes. You have sent ${total} bytes.`,
+        );
       }
       const Successful: Array<SendResult & { Id: string }> = [];
       const Failed: Array<{ Id: string; SenderFault: boolean; Code: string; Message: string }> = [];
@@ -145,8 +171,11 @@ export function createSqsEndpoint(options: SqsEndpointOptions): SqsEndpoint {
       } catch {
         throw new SqsError('SerializationException', 'The request body is not valid JSON.');
       }
-      if (typeof input !== 'object' || input === null || Array.isArray(input)) throw new SqsError('SerializationException', 'The request body must be a JSON object.');
-      return jsonReply(200, operations[operation as Operation](input as Record<string, unknown>), { 'content-type': 'application/x-amz-json-1.0' });
+      if (typeof input !== 'object' || input === null || Array.isArray(input))
+        throw new SqsError('SerializationException', 'The request body must be a JSON object.');
+      return jsonReply(200, operations[operation as Operation](input as Record<string, unknown>), {
+        'content-type': 'application/x-amz-json-1.0',
+      });
     } catch (error) {
       if (error instanceof SqsError) return errorReply(error);
       throw error;
@@ -166,4 +195,3 @@ function errorReply(error: SqsError): HttpReply {
 function withoutUndefined<T extends object>(value: T): T {
   return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;
 }
-

@@ -31,7 +31,10 @@ export function checkBody(body: unknown, field = 'MessageBody'): string {
   if (typeof body !== 'string') throw new SqsError('InvalidParameterValue', `${field} must be a string.`);
   if (body.length === 0) throw new SqsError('InvalidParameterValue', `The request must contain a non-empty ${field}.`);
   if (INVALID_CHARACTER.test(body)) {
-    throw new SqsError('InvalidMessageContents', `${field} contains characters outside the allowed set (see the SQS SendMessage documentation).`);
+    throw new SqsError(
+      'InvalidMessageContents',
+      `${field} contains characters outside the allowed set (see the SQS SendMessage documentation).`,
+    );
   }
   return body;
 }
@@ -39,17 +42,24 @@ export function checkBody(body: unknown, field = 'MessageBody'): string {
 export function checkDelaySeconds(raw: unknown): number {
   if (raw === undefined || raw === null) return 0;
   if (typeof raw !== 'number' || !Number.isInteger(raw) || raw < 0 || raw > MAX_DELAY_SECONDS) {
-    throw new SqsError('InvalidParameterValue', `Value ${JSON.stringify(raw)} for parameter DelaySeconds is invalid. Reason: must be an integer from 0 to ${MAX_DELAY_SECONDS}.`);
+    throw new SqsError(
+      'InvalidParameterValue',
+      `Value ${JSON.stringify(raw)} for parameter DelaySeconds is invalid. Reason: must be an integer from 0 to ${MAX_DELAY_SECONDS}.`,
+    );
   }
   return raw;
 }
 
 export function parseAttributes(raw: unknown): MessageAttributes {
   if (raw === undefined || raw === null) return {};
-  if (typeof raw !== 'object' || Array.isArray(raw)) throw new SqsError('InvalidParameterValue', 'MessageAttributes must be a map of name to attribute value.');
+  if (typeof raw !== 'object' || Array.isArray(raw))
+    throw new SqsError('InvalidParameterValue', 'MessageAttributes must be a map of name to attribute value.');
   const entries = Object.entries(raw as Record<string, unknown>);
   if (entries.length > MAX_ATTRIBUTES) {
-    throw new SqsError('InvalidParameterValue', `Number of message attributes [${entries.length}] exceeds the allowed maximum [${MAX_ATTRIBUTES}].`);
+    throw new SqsError(
+      'InvalidParameterValue',
+      `Number of message attributes [${entries.length}] exceeds the allowed maximum [${MAX_ATTRIBUTES}].`,
+    );
   }
   const out: MessageAttributes = {};
   for (const [name, value] of entries) {
@@ -67,7 +77,10 @@ export function checkSize(body: string, attributes: MessageAttributes): void {
     bytes += a.BinaryValue !== undefined ? Buffer.from(a.BinaryValue, 'base64').length : Buffer.byteLength(a.StringValue ?? '', 'utf8');
   }
   if (bytes > MAX_MESSAGE_BYTES) {
-    throw new SqsError('InvalidParameterValue', `One or more parameters are invalid. Reason: Message must be shorter than ${MAX_MESSAGE_BYTES} bytes.`);
+    throw new SqsError(
+      'InvalidParameterValue',
+      `One or more parameters are invalid. Reason: Message must be shorter than ${MAX_MESSAGE_BYTES} bytes.`,
+    );
   }
 }
 
@@ -96,7 +109,10 @@ function parseAttribute(name: string, raw: unknown): MessageAttribute {
   if (typeof DataType !== 'string' || !DATA_TYPE.test(DataType) || DataType.length > MAX_ATTRIBUTE_NAME) {
     throw invalid('DataType must be String, Number or Binary, optionally followed by .customType');
   }
-  if ((Array.isArray(StringListValues) && StringListValues.length > 0) || (Array.isArray(BinaryListValues) && BinaryListValues.length > 0)) {
+  if (
+    (Array.isArray(StringListValues) && StringListValues.length > 0) ||
+    (Array.isArray(BinaryListValues) && BinaryListValues.length > 0)
+  ) {
     throw invalid('StringListValues and BinaryListValues are not implemented by SQS');
   }
   if (DataType.startsWith('Binary')) {
@@ -104,7 +120,8 @@ function parseAttribute(name: string, raw: unknown): MessageAttribute {
     if (StringValue !== undefined) throw invalid('a Binary attribute takes no StringValue');
     return { DataType, BinaryValue };
   }
-  if (typeof StringValue !== 'string' || StringValue === '') throw invalid(`a ${DataType.split('.')[0]} attribute needs a non-empty StringValue`);
+  if (typeof StringValue !== 'string' || StringValue === '')
+    throw invalid(`a ${DataType.split('.')[0]} attribute needs a non-empty StringValue`);
   if (BinaryValue !== undefined) throw invalid(`a ${DataType.split('.')[0]} attribute takes no BinaryValue`);
   if (INVALID_CHARACTER.test(StringValue)) throw invalid('StringValue contains characters outside the allowed set');
   if (DataType.startsWith('Number') && !NUMBER.test(StringValue)) throw invalid(`'${StringValue}' is not a number`);

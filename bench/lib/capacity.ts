@@ -91,7 +91,12 @@ export function indexEntry(item: Item | undefined, index: IndexShape, tableKeys:
  * Write units one table write costs in one global secondary index: a new entry is one write, a
  * removed entry one, a changed index key a delete plus a put, a changed projected attribute one.
  */
-export function indexWriteUnits(before: Item | undefined, after: Item | undefined, index: IndexShape, tableKeys: readonly string[]): number {
+export function indexWriteUnits(
+  before: Item | undefined,
+  after: Item | undefined,
+  index: IndexShape,
+  tableKeys: readonly string[],
+): number {
   const old = indexEntry(before, index, tableKeys);
   const now = indexEntry(after, index, tableKeys);
   const units = (entry: Item) => writeUnits(itemSize(entry) + 100);

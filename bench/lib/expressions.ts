@@ -33,7 +33,8 @@ function tokenize(text: string): Token[] {
       continue;
     }
     const word = /^[#:]?[A-Za-z_][A-Za-z0-9_]*/.exec(text.slice(i))?.[0];
-    if (!word) throw new Error(`fake DynamoDB: unsupported expression syntax at ${JSON.stringify(text.slice(i))} in ${JSON.stringify(text)}`);
+    if (!word)
+      throw new Error(`fake DynamoDB: unsupported expression syntax at ${JSON.stringify(text.slice(i))} in ${JSON.stringify(text)}`);
     if (word.startsWith('#')) tokens.push({ kind: 'name', text: word });
     else if (word.startsWith(':')) tokens.push({ kind: 'value', text: word });
     else if (KEYWORDS.has(word.toUpperCase())) tokens.push({ kind: 'keyword', text: word.toUpperCase() });

@@ -10,7 +10,12 @@ export function failsAttempt(seed: number, webhookId: string, arrival: number, f
 }
 
 /** Attempts the policy makes for one delivery: up to the first success, at most `maxAttempts`. */
-export function predictedAttempts(seed: number, webhookId: string, failRate: number, maxAttempts: number): { attempts: number; delivered: boolean } {
+export function predictedAttempts(
+  seed: number,
+  webhookId: string,
+  failRate: number,
+  maxAttempts: number,
+): { attempts: number; delivered: boolean } {
   for (let n = 1; n <= maxAttempts; n += 1) if (!failsAttempt(seed, webhookId, n, failRate)) return { attempts: n, delivered: true };
   return { attempts: maxAttempts, delivered: false };
 }

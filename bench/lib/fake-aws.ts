@@ -90,7 +90,11 @@ export class FakeSqs {
         const bytes = entries.reduce((n, e) => n + Buffer.byteLength(e.MessageBody), 0);
         if (bytes > MAX_MESSAGE_BYTES) throw Object.assign(new Error('batch too long'), { name: 'BatchRequestTooLong' });
         this.bill('SQS.SendMessageBatch', bytes);
-        const successful = entries.map((e) => ({ Id: e.Id, MessageId: this.enqueue(queueUrl, e.MessageBody, e.DelaySeconds ?? 0).id, MD5OfMessageBody: '' }));
+        const successful = entries.map((e) => ({
+          Id: e.Id,
+          MessageId: this.enqueue(queueUrl, e.MessageBody, e.DelaySeconds ?? 0).id,
+          MD5OfMessageBody: '',
+        }));
         return { Successful: successful, Failed: [] };
       }
       default:
@@ -107,7 +111,10 @@ export class FakeSqs {
   /** Messages published by someone else in one SendMessageBatch (the CRM): one request per call. */
   deliverBatch(queueUrl: string, bodies: readonly string[], source: string): void {
     if (bodies.length === 0 || bodies.length > MAX_BATCH_ENTRIES) throw new Error(`batch of ${bodies.length} entries`);
-    this.bill(`SQS.SendMessageBatch (${source})`, bodies.reduce((n, b) => n + Buffer.byteLength(b), 0));
+    this.bill(
+      `SQS.SendMessageBatch (${source})`,
+      bodies.reduce((n, b) => n + Buffer.byteLength(b), 0),
+    );
     for (const body of bodies) this.enqueue(queueUrl, body, 0);
   }
 
@@ -182,7 +189,8 @@ export class FakeScheduler {
   }
 
   async send(command: CommandLike): Promise<unknown> {
-    if (command.constructor.name !== 'CreateScheduleCommand') throw new Error(`fake Scheduler: ${command.constructor.name} is not implemented`);
+    if (command.constructor.name !== 'CreateScheduleCommand')
+      throw new Error(`fake Scheduler: ${command.constructor.name} is not implemented`);
     const input = command.input;
     this.counts.count('Scheduler.CreateSchedule');
     const name = `${String(input.GroupName)}/${String(input.Name)}`;

@@ -222,7 +222,10 @@ export class FakeDynamo {
 
   private table(name: unknown): TableShape {
     const table = this.tables.get(String(name));
-    if (!table) throw Object.assign(new Error(`Requested resource not found: Table: ${String(name)} not found`), { name: 'ResourceNotFoundException' });
+    if (!table)
+      throw Object.assign(new Error(`Requested resource not found: Table: ${String(name)} not found`), {
+        name: 'ResourceNotFoundException',
+      });
     return table;
   }
 
@@ -263,7 +266,10 @@ export class FakeDynamo {
     this.counts.conditionalFailures += 1;
     bump(this.counts.tableWru, table.id, writeUnits(before ? itemSize(before) : 0));
     // As DynamoDB does when asked, the item comes with the error (the limiter store learns from it).
-    throw Object.assign(conditionFailed(), input.ReturnValuesOnConditionCheckFailure === 'ALL_OLD' && before ? { Item: clone(before) } : {});
+    throw Object.assign(
+      conditionFailed(),
+      input.ReturnValuesOnConditionCheckFailure === 'ALL_OLD' && before ? { Item: clone(before) } : {},
+    );
   }
 
   private put(input: Item): Item {
@@ -295,8 +301,11 @@ export class FakeDynamo {
     const before = table.items.get(key);
     this.checkCondition(table, input, before);
     const names = input.ExpressionAttributeNames as Names;
-    const after = clone(applyUpdate(input.UpdateExpression as string, before ?? clone(keyItem), names, input.ExpressionAttributeValues as Values));
-    for (const k of table.keys) if (after[k] !== keyItem[k]) throw validation(`Cannot update attribute ${k}. This attribute is part of the key`);
+    const after = clone(
+      applyUpdate(input.UpdateExpression as string, before ?? clone(keyItem), names, input.ExpressionAttributeValues as Values),
+    );
+    for (const k of table.keys)
+      if (after[k] !== keyItem[k]) throw validation(`Cannot update attribute ${k}. This attribute is part of the key`);
     this.write(table, key, before, after);
     switch (input.ReturnValues) {
       case undefined:
@@ -314,7 +323,8 @@ export class FakeDynamo {
   private batchWrite(input: Item): Item {
     const requestItems = input.RequestItems as Record<string, Array<{ PutRequest?: { Item: Item }; DeleteRequest?: { Key: Item } }>>;
     const entries = Object.values(requestItems).reduce((n, list) => n + list.length, 0);
-    if (entries === 0 || entries > MAX_BATCH_WRITE) throw validation(`BatchWriteItem takes 1 to ${MAX_BATCH_WRITE} requests, got ${entries}`);
+    if (entries === 0 || entries > MAX_BATCH_WRITE)
+      throw validation(`BatchWriteItem takes 1 to ${MAX_BATCH_WRITE} requests, got ${entries}`);
     const tables = Object.keys(requestItems).map((name) => this.table(name));
     this.counts.count('BatchWriteItem', tables.map((t) => t.id).join('+'));
     for (const table of tables) {
@@ -412,7 +422,10 @@ function project(item: Item, input: Item): Item {
   const expression = input.ProjectionExpression as string | undefined;
   if (expression === undefined) return item;
   const names = (input.ExpressionAttributeNames ?? {}) as Record<string, string>;
-  const kept = expression.split(',').map((p) => p.trim()).map((p) => (p.startsWith('#') ? names[p] : p));
+  const kept = expression
+    .split(',')
+    .map((p) => p.trim())
+    .map((p) => (p.startsWith('#') ? names[p] : p));
   if (kept.some((name) => name === undefined || name.includes('.') || name.includes('['))) {
     throw new Error(`fake DynamoDB: only top-level attributes can be projected, got ${JSON.stringify(expression)}`);
   }

@@ -24,7 +24,10 @@ async function timeScenario(endpoint: string, subscriptions: number, eventsPerIn
     await world.createSubscriptions(subscriptions, 'https://hooks.example.org/crm?token=s3cr3t-bench', silentLog);
     const sample = sampleBody('donation');
     let serial = 0;
-    const batch = () => Array.from({ length: eventsPerInvocation }, () => eventBody(sample, `sdk-${process.pid}-${subscriptions}-${eventsPerInvocation}-${(serial += 1)}`));
+    const batch = () =>
+      Array.from({ length: eventsPerInvocation }, () =>
+        eventBody(sample, `sdk-${process.pid}-${subscriptions}-${eventsPerInvocation}-${(serial += 1)}`),
+      );
     const fresh = () => createIngestHandler(buildIngestDeps(world.env, world.infra(silentLog)));
     const once = async (handler: ReturnType<typeof fresh>) => {
       world.sqs.clear();
@@ -60,13 +63,24 @@ export async function sdkTimings(scenarios: ReadonlyArray<[number, number]>, rep
   const dynamo = await forkChild<{ endpoint: string }>(join(__dirname, 'dynalite-process.ts'));
   const timings: SdkTiming[] = [];
   try {
-    for (const [subscriptions, events] of scenarios) timings.push(...(await timeScenario(dynamo.first.endpoint, subscriptions, events, repeats)));
+    for (const [subscriptions, events] of scenarios)
+      timings.push(...(await timeScenario(dynamo.first.endpoint, subscriptions, events, repeats)));
   } finally {
     await dynamo.stop();
   }
   const rows: Array<Array<string | number>> = [['subscriptions', 'events', 'instance', 'handler ms (median)', 'p90', 'CPU ms (median)']];
-  for (const t of timings) rows.push([t.subscriptions, t.eventsPerInvocation, t.instance, fmt(median(t.ms), 2), fmt(percentile(t.ms, 90), 2), fmt(median(t.cpuMs), 2)]);
-  console.log(`\nproduced by: the real AWS SDK over HTTP against dynalite in its own process (SQS: the counting fake), ${repeats} repeats per line`);
+  for (const t of timings)
+    rows.push([
+      t.subscriptions,
+      t.eventsPerInvocation,
+      t.instance,
+      fmt(median(t.ms), 2),
+      fmt(percentile(t.ms, 90), 2),
+      fmt(median(t.cpuMs), 2),
+    ]);
+  console.log(
+    `\nproduced by: the real AWS SDK over HTTP against dynalite in its own process (SQS: the counting fake), ${repeats} repeats per line`,
+  );
   console.log(table(rows));
   return timings;
 }

@@ -19,7 +19,11 @@ export const PRICES = {
   dynamoWru: { usd: 0.625 / 1e6, unit: 'write request unit', note: 'DynamoDB on-demand, since the Nov 2024 price cut' },
   dynamoRru: { usd: 0.125 / 1e6, unit: 'read request unit', note: 'DynamoDB on-demand, since the Nov 2024 price cut' },
   dynamoStorageGbMonth: { usd: 0.25, unit: 'GB-month', note: 'DynamoDB Standard table class storage' },
-  dynamoPitrGbMonth: { usd: 0.2, unit: 'GB-month', note: 'DynamoDB point-in-time recovery (continuous backups), charged on the table size' },
+  dynamoPitrGbMonth: {
+    usd: 0.2,
+    unit: 'GB-month',
+    note: 'DynamoDB point-in-time recovery (continuous backups), charged on the table size',
+  },
   schedulerInvocation: { usd: 1.0 / 1e6, unit: 'invocation', note: 'EventBridge Scheduler, $1.00 per million invocations' },
   snsPublish: { usd: 0.5 / 1e6, unit: 'publish', note: 'SNS standard topic (support notices only; none per delivery)' },
   logsIngestedGb: { usd: 0.5, unit: 'GB ingested', note: 'CloudWatch Logs standard ingestion' },

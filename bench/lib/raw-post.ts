@@ -43,6 +43,9 @@ class RawExchange implements Dispatcher.DispatchHandler {
 /** POSTs `body` to `url` through `agent.dispatch`. */
 export function rawPost(agent: Agent, url: URL, headers: Record<string, string>, body: string): Promise<RawResponse> {
   return new Promise<RawResponse>((resolve, reject) => {
-    agent.dispatch({ origin: url.origin, path: url.pathname + url.search, method: 'POST', headers, body }, new RawExchange(resolve, reject));
+    agent.dispatch(
+      { origin: url.origin, path: url.pathname + url.search, method: 'POST', headers, body },
+      new RawExchange(resolve, reject),
+    );
   });
 }

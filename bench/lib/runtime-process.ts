@@ -11,7 +11,10 @@ const count = (level: string) => (message: string, fields?: Record<string, unkno
   counts[key] = (counts[key] ?? 0) + 1;
   if (level === 'error') process.stderr.write(`${message} ${JSON.stringify(fields ?? {})}\n`);
 };
-const log: Log | undefined = process.env.BENCH_RUNTIME_LOG === 'stdout' ? undefined : { debug: count('debug'), info: count('info'), warn: count('warn'), error: count('error') };
+const log: Log | undefined =
+  process.env.BENCH_RUNTIME_LOG === 'stdout'
+    ? undefined
+    : { debug: count('debug'), info: count('info'), warn: count('warn'), error: count('error') };
 
 async function main(): Promise<void> {
   if (!process.send) throw new Error('runtime-process must be forked (it reports over IPC)');

@@ -25,7 +25,13 @@ async function roundCpu(world: World, url: string, sample: string, batch: number
   const [subscriptionId] = await world.createSubscriptions(1, url, silentLog);
   const deps = buildSendDeps(world.env, world.infra(silentLog));
   const handler = createSenderHandler(deps);
-  const seeded = await seedDeliveries(deps.deliveries, { subscriptionIds: [subscriptionId!], events: records, sample, type: 'form_submission', prefix: tag });
+  const seeded = await seedDeliveries(deps.deliveries, {
+    subscriptionIds: [subscriptionId!],
+    events: records,
+    sample,
+    type: 'form_submission',
+    prefix: tag,
+  });
   const events = [];
   for (let i = 0; i < seeded.wakeups.length; i += batch) events.push(sqsEvent(seeded.wakeups.slice(i, i + batch)));
   const cpu = process.cpuUsage();
@@ -39,7 +45,12 @@ async function roundCpu(world: World, url: string, sample: string, batch: number
 }
 
 /** Runs the calibration for each batch size, the sizes alternating within each round. */
-export async function calibrateSenderCpu(batches: readonly number[], sample: string, records: number, rounds: number): Promise<Calibration> {
+export async function calibrateSenderCpu(
+  batches: readonly number[],
+  sample: string,
+  records: number,
+  rounds: number,
+): Promise<Calibration> {
   const sink = await forkChild<{ port: number }>(join(__dirname, 'sink-process.ts'));
   const dynamo = await forkChild<{ endpoint: string }>(join(__dirname, 'dynalite-process.ts'));
   const world = new World({ dynamoEndpoint: dynamo.first.endpoint });

@@ -37,6 +37,8 @@ export async function seedDeliveries(
     const taken = created.indexOf(false);
     if (taken >= 0) throw new Error(`event ${events[i + taken]!.eventId} exists already`);
   }
-  const deliveries: Delivery[] = events.flatMap((event) => options.subscriptionIds.map((subscriptionId) => plannedDelivery(event, subscriptionId)));
+  const deliveries: Delivery[] = events.flatMap((event) =>
+    options.subscriptionIds.map((subscriptionId) => plannedDelivery(event, subscriptionId)),
+  );
   return { deliveries, wakeups: deliveries.map((d) => formatWakeup({ deliveryId: d.deliveryId, attempt: 1 })) };
 }

@@ -56,7 +56,13 @@ export type Receivers = Child<{ ports: number[] }>;
 /** The receivers a simulation POSTs to, in a process of their own. */
 export function startReceivers(failFirst: number, responseBytes = 0): Promise<Receivers> {
   return forkChild<{ ports: number[] }>(join(__dirname, 'receiver-process.ts'), {
-    env: { ...process.env, BENCH_RECEIVERS: '1', BENCH_FAIL_FIRST: String(failFirst), BENCH_FAIL_RATE: '0', BENCH_RESPONSE_BYTES: String(responseBytes) },
+    env: {
+      ...process.env,
+      BENCH_RECEIVERS: '1',
+      BENCH_FAIL_FIRST: String(failFirst),
+      BENCH_FAIL_RATE: '0',
+      BENCH_RESPONSE_BYTES: String(responseBytes),
+    },
   });
 }
 
@@ -172,7 +178,11 @@ export async function simulate(options: SimulationOptions): Promise<SimulationRe
     let nextSender = 0;
     let nextSweep = clock.ms + SWEEP_EVERY_MS;
 
-    const run = async (fn: Fn, handler: (event: ReturnType<typeof sqsEvent>) => Promise<{ batchItemFailures: unknown[] }>, batch: string[]) => {
+    const run = async (
+      fn: Fn,
+      handler: (event: ReturnType<typeof sqsEvent>) => Promise<{ batchItemFailures: unknown[] }>,
+      batch: string[],
+    ) => {
       const before = requestCounts(world);
       stdout.current.fn = fn;
       const start = performance.now();
@@ -186,7 +196,14 @@ export async function simulate(options: SimulationOptions): Promise<SimulationRe
       const delta: Record<string, number> = {};
       for (const [k, v] of Object.entries(after)) if (v - (before[k] ?? 0) > 0) delta[k] = v - (before[k] ?? 0);
       const awsRequests = Object.values(delta).reduce((n, v) => n + v, 0);
-      invocations.push({ fn, records: batch.length, ms, cpuMs: (used.user + used.system) / 1000, awsRequests, sequentialRequests: sequential(fn, delta, batch.length) });
+      invocations.push({
+        fn,
+        records: batch.length,
+        ms,
+        cpuMs: (used.user + used.system) / 1000,
+        awsRequests,
+        sequentialRequests: sequential(fn, delta, batch.length),
+      });
     };
 
     for (let steps = 0; ; steps += 1) {
@@ -199,16 +216,25 @@ export async function simulate(options: SimulationOptions): Promise<SimulationRe
       if (batch.length > 0) {
         esm.ingestReceives += 1;
         esm.ingestDeletes += 1;
-        await run('ingest', ingest, batch.map((m) => m.body));
+        await run(
+          'ingest',
+          ingest,
+          batch.map((m) => m.body),
+        );
         continue;
       }
-      for (const schedule of world.scheduler.due(clock.ms)) world.sqs.deliver(DELIVERIES_QUEUE_URL, schedule.input, 'EventBridge Scheduler target');
+      for (const schedule of world.scheduler.due(clock.ms))
+        world.sqs.deliver(DELIVERIES_QUEUE_URL, schedule.input, 'EventBridge Scheduler target');
       batch = world.sqs.take(DELIVERIES_QUEUE_URL, options.batchSize);
       if (batch.length > 0) {
         esm.senderReceives += 1;
         esm.senderDeletes += 1;
         const sender = senders[nextSender++ % senders.length]!;
-        await run('sender', sender, batch.map((m) => m.body));
+        await run(
+          'sender',
+          sender,
+          batch.map((m) => m.body),
+        );
         continue;
       }
       const next = [world.sqs.nextVisibleAt(DELIVERIES_QUEUE_URL), world.sqs.nextVisibleAt(EVENTS_QUEUE_URL), world.scheduler.nextAt()]

@@ -38,7 +38,10 @@ export function table(rows: ReadonlyArray<ReadonlyArray<string | number>>): stri
   const widths: number[] = [];
   for (const row of cells) row.forEach((c, i) => (widths[i] = Math.max(widths[i] ?? 0, c.length)));
   const line = (row: string[]) =>
-    row.map((c, i) => (/^[-+$]?[\d,.]+( ?[%x])?$/.test(c) ? c.padStart(widths[i]!) : c.padEnd(widths[i]!))).join('  ').trimEnd();
+    row
+      .map((c, i) => (/^[-+$]?[\d,.]+( ?[%x])?$/.test(c) ? c.padStart(widths[i]!) : c.padEnd(widths[i]!)))
+      .join('  ')
+      .trimEnd();
   const [head, ...body] = cells;
   return [line(head ?? []), widths.map((w) => '-'.repeat(w)).join('  '), ...body.map(line)].join('\n');
 }

@@ -74,7 +74,11 @@ export class World {
     this.env = benchEnv(options.env);
     this.clock = options.clock;
     if (options.dynamoEndpoint) {
-      this.real = createAwsClients({ region: 'us-east-1', endpoints: { dynamodb: options.dynamoEndpoint }, credentials: { accessKeyId: 'bench', secretAccessKey: 'bench' } });
+      this.real = createAwsClients({
+        region: 'us-east-1',
+        endpoints: { dynamodb: options.dynamoEndpoint },
+        credentials: { accessKeyId: 'bench', secretAccessKey: 'bench' },
+      });
     }
     const clock = options.clock;
     this.sqs = new FakeSqs(this.counts, clock ? () => clock.now().getTime() : Date.now);
@@ -85,7 +89,12 @@ export class World {
 
   infra(log: Log, extras: { metrics?: Metrics; random?: () => number; webhook?: WebhookClient } = {}): Infrastructure {
     return {
-      clients: { doc: this.real?.doc ?? this.dynamo.documentClient(), sqs: this.sqs.client(), scheduler: this.scheduler.client(), sns: this.sns.client() },
+      clients: {
+        doc: this.real?.doc ?? this.dynamo.documentClient(),
+        sqs: this.sqs.client(),
+        scheduler: this.scheduler.client(),
+        sns: this.sns.client(),
+      },
       log,
       clock: this.clock,
       secretBox: this.secretBox,
@@ -106,7 +115,12 @@ export class World {
 
   /** Active subscriptions created through the real subscriptions function, as support would. */
   /** `limits`: the subscriptions' maxConcurrency and rateLimit, when not the defaults. */
-  async createSubscriptions(count: number, url: string, log: Log, limits: { maxConcurrency?: number; rateLimit?: number } = {}): Promise<string[]> {
+  async createSubscriptions(
+    count: number,
+    url: string,
+    log: Log,
+    limits: { maxConcurrency?: number; rateLimit?: number } = {},
+  ): Promise<string[]> {
     const handler = createSubscriptionsHandler(buildSubscriptionDeps(this.env, this.infra(log)));
     const ids: string[] = [];
     for (let i = 0; i < count; i += 1) {
@@ -137,19 +151,22 @@ let messageCounter = 0;
 export function sqsEvent(bodies: readonly string[], queueArn = 'arn:aws:sqs:us-east-1:123456789012:bench', receiveCount = 1): SQSEvent {
   const now = String(Date.now());
   return {
-    Records: bodies.map(
-      (body): SQSRecord => ({
-        messageId: `00000000-0000-4000-8000-${String((messageCounter += 1)).padStart(12, '0')}`,
-        receiptHandle: 'rh',
-        body,
-        attributes: { ApproximateReceiveCount: String(receiveCount), SentTimestamp: now, SenderId: 'bench', ApproximateFirstReceiveTimestamp: now },
-        messageAttributes: {},
-        md5OfBody: '',
-        eventSource: 'aws:sqs',
-        eventSourceARN: queueArn,
-        awsRegion: 'us-east-1',
-      }),
-    ),
+    Records: bodies.map((body): SQSRecord => ({
+      messageId: `00000000-0000-4000-8000-${String((messageCounter += 1)).padStart(12, '0')}`,
+      receiptHandle: 'rh',
+      body,
+      attributes: {
+        ApproximateReceiveCount: String(receiveCount),
+        SentTimestamp: now,
+        SenderId: 'bench',
+        ApproximateFirstReceiveTimestamp: now,
+      },
+      messageAttributes: {},
+      md5OfBody: '',
+      eventSource: 'aws:sqs',
+      eventSourceARN: queueArn,
+      awsRegion: 'us-east-1',
+    })),
   };
 }
 

@@ -29,10 +29,13 @@ export function addConsoleCommand(parent: Command): void {
       try {
         const assets = await buildConsoleAssets();
         const server = await startConsoleServer({ session, assets, port: options.port }).catch((error: NodeJS.ErrnoException) => {
-          if (error.code === 'EADDRINUSE') throw new CliError(`--port: ${options.port} is in use on 127.0.0.1; pick another or leave --port out`);
+          if (error.code === 'EADDRINUSE')
+            throw new CliError(`--port: ${options.port} is in use on 127.0.0.1; pick another or leave --port out`);
           throw error;
         });
-        print(`Support console for ${session.where()}, open in your browser (the link works once):\n  ${server.loginUrl}\nCtrl-C stops it.`);
+        print(
+          `Support console for ${session.where()}, open in your browser (the link works once):\n  ${server.loginUrl}\nCtrl-C stops it.`,
+        );
         await stopped();
         await server.close();
       } finally {

@@ -22,7 +22,13 @@ type ChangeResult = { queue: string; redriven?: string[]; purged?: string[]; not
 
 function listText(result: ListResult): string {
   if (result.messages.length === 0) return `The ${result.queue} dead-letter queue is empty.`;
-  const rows = result.messages.map((m: DeadLetterSummary) => [m.messageId, m.rejectedAt ?? m.sentAt, truncate(singleLine(m.reason), 60), m.bytes, truncate(singleLine(m.excerpt), 50)]);
+  const rows = result.messages.map((m: DeadLetterSummary) => [
+    m.messageId,
+    m.rejectedAt ?? m.sentAt,
+    truncate(singleLine(m.reason), 60),
+    m.bytes,
+    truncate(singleLine(m.excerpt), 50),
+  ]);
   const more = result.depth > result.messages.length ? `\n${result.depth - result.messages.length} more not shown (--limit)` : '';
   return `${listTable(['message id', 'time', 'reason', 'bytes', 'first bytes'], rows)}\n${plural(result.depth, 'message')} in the ${result.queue} dead-letter queue${more}`;
 }
@@ -61,15 +67,22 @@ function addChange(command: Command, action: 'redrive' | 'purge', description: s
     .option('-y, --yes', 'do not ask before purging everything')
     .action(async (ids: string[], options: { queue: string; all?: boolean; yes?: boolean }, cmd: Command) =>
       withSession(cmd, async (session) => {
-        if ((ids.length > 0) === (options.all === true)) throw new CliError(`dead-letters ${action} needs message ids or --all (not both)`);
+        if (ids.length > 0 === (options.all === true)) throw new CliError(`dead-letters ${action} needs message ids or --all (not both)`);
         if (options.all && action === 'purge' && !options.yes) {
-          if (!canAsk()) throw new CliError('not purging a whole dead-letter queue without confirmation: add --yes, or run it in a terminal');
-          if (!(await confirm(`Delete every message in the ${options.queue} dead-letter queue on ${session.where()}?`))) throw new CliError('purge cancelled: nothing was deleted');
+          if (!canAsk())
+            throw new CliError('not purging a whole dead-letter queue without confirmation: add --yes, or run it in a terminal');
+          if (!(await confirm(`Delete every message in the ${options.queue} dead-letter queue on ${session.where()}?`)))
+            throw new CliError('purge cancelled: nothing was deleted');
         }
-        const result = options.all ? await changeAll(session, action, options.queue) : await session.invoke<ChangeResult>('dead-letters', { action, queue: options.queue, messageIds: ids });
+        const result = options.all
+          ? await changeAll(session, action, options.queue)
+          : await session.invoke<ChangeResult>('dead-letters', { action, queue: options.queue, messageIds: ids });
         const done = (action === 'redrive' ? result.redriven : result.purged) ?? [];
         if (session.json) print(jsonText(result));
-        else print(`${action === 'redrive' ? 'Redriven' : 'Purged'}: ${plural(done.length, 'message')}${result.notFound.length > 0 ? `; not found: ${result.notFound.join(', ')}` : ''}; ${result.remaining} left in the ${options.queue} dead-letter queue`);
+        else
+          print(
+            `${action === 'redrive' ? 'Redriven' : 'Purged'}: ${plural(done.length, 'message')}${result.notFound.length > 0 ? `; not found: ${result.notFound.join(', ')}` : ''}; ${result.remaining} left in the ${options.queue} dead-letter queue`,
+          );
         if (result.notFound.length > 0) throw new CliError(`not in the ${options.queue} dead-letter queue: ${result.notFound.join(', ')}`);
       }),
     );
@@ -85,7 +98,11 @@ export function addDeadLettersCommand(parent: Command): void {
     .option('--limit <n>', 'most messages to show (default 20, at most 100)', positiveInt)
     .action(async (options: { queue: string; limit?: number }, cmd: Command) =>
       withSession(cmd, async (session) => {
-        const result = await session.invoke<ListResult>('dead-letters', { action: 'list', queue: options.queue, ...(options.limit ? { limit: options.limit } : {}) });
+        const result = await session.invoke<ListResult>('dead-letters', {
+          action: 'list',
+          queue: options.queue,
+          ...(options.limit ? { limit: options.limit } : {}),
+        });
         print(session.json ? jsonText(result) : listText(result));
       }),
     );

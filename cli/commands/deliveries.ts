@@ -28,7 +28,11 @@ async function listWindow(session: Session, query: Record<string, unknown>, limi
   const deliveries: Delivery[] = [];
   let cursor: string | undefined;
   do {
-    const page = await session.invoke<Page>('deliveries', { ...query, limit: Math.min(MAX_PAGE, limit - deliveries.length), ...(cursor ? { cursor } : {}) });
+    const page = await session.invoke<Page>('deliveries', {
+      ...query,
+      limit: Math.min(MAX_PAGE, limit - deliveries.length),
+      ...(cursor ? { cursor } : {}),
+    });
     deliveries.push(...page.deliveries);
     cursor = page.cursor;
   } while (cursor && deliveries.length < limit);
@@ -40,7 +44,10 @@ function listQuery(options: ListOptions): { query: Record<string, unknown>; wind
     if (options.from !== undefined || options.to !== undefined || options.status !== undefined || options.limit !== undefined) {
       throw new CliError('--event lists every delivery of the event: give it alone (optionally with --subscription)');
     }
-    return { query: { action: 'list', eventId: options.event, ...(options.subscription ? { subscriptionId: options.subscription } : {}) }, window: false };
+    return {
+      query: { action: 'list', eventId: options.event, ...(options.subscription ? { subscriptionId: options.subscription } : {}) },
+      window: false,
+    };
   }
   const missing = (['subscription', 'from', 'to'] as const).filter((k) => options[k] === undefined).map((k) => `--${k}`);
   if (missing.length > 0) {
@@ -58,7 +65,11 @@ export function addDeliveriesCommand(parent: Command): void {
     .command('list')
     .description('list the deliveries of a subscription in a time window, or of one event')
     .option('--subscription <id>', 'subscription id (with --from and --to; or to narrow --event)')
-    .option('--from <time>', 'window start, ISO 8601 (e.g. 2026-11-01T00:00:00Z; a date alone is midnight UTC), by creation time', windowTime)
+    .option(
+      '--from <time>',
+      'window start, ISO 8601 (e.g. 2026-11-01T00:00:00Z; a date alone is midnight UTC), by creation time',
+      windowTime,
+    )
     .option('--to <time>', 'window end, ISO 8601 (a date alone is midnight UTC)', windowTime)
     .addOption(new Option('--status <status>', 'only deliveries in this status').choices(deliveryStatuses))
     .option('--limit <n>', `most deliveries to fetch, following pages (default ${DEFAULT_LIMIT})`, positiveInt)
@@ -66,7 +77,9 @@ export function addDeliveriesCommand(parent: Command): void {
     .action(async (options: ListOptions, cmd: Command) =>
       withSession(cmd, async (session) => {
         const { query, window } = listQuery(options);
-        const result = window ? await listWindow(session, query, options.limit ?? DEFAULT_LIMIT) : await session.invoke<Page>('deliveries', query);
+        const result = window
+          ? await listWindow(session, query, options.limit ?? DEFAULT_LIMIT)
+          : await session.invoke<Page>('deliveries', query);
         print(session.json ? jsonText(result) : deliveryList(result.deliveries, result.cursor !== undefined));
       }),
     );

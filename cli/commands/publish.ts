@@ -55,7 +55,9 @@ async function readAll(files: string[]): Promise<EventFile[]> {
   );
   const refused = read.flatMap(({ file, parsed }) => (parsed.ok ? [] : [`${file} (${parsed.reason})`]));
   if (refused.length > 0) throw new CliError(`nothing published: ${refused.length} of ${files.length} not an event: ${refused.join('; ')}`);
-  return read.map(({ file, body, parsed }) => (parsed.ok && parsed.eventId !== '' ? { file, body, eventId: parsed.eventId } : { file, body }));
+  return read.map(({ file, body, parsed }) =>
+    parsed.ok && parsed.eventId !== '' ? { file, body, eventId: parsed.eventId } : { file, body },
+  );
 }
 
 /** Advice only: when the function refuses the check (a stack deployed before it had it), the events are published all the same. */
@@ -70,13 +72,16 @@ async function ingestedBefore(session: Session, events: EventFile[]): Promise<Ma
   } catch (error) {
     // The function refused the query (CliError); an unreachable service fails the publish below anyway, in one line.
     if (!(error instanceof CliError)) throw error;
-    process.stderr.write(`crm-webhooks: warning: could not check which events were ingested before: ${describeError(error, session.where())}\n`);
+    process.stderr.write(
+      `crm-webhooks: warning: could not check which events were ingested before: ${describeError(error, session.where())}\n`,
+    );
   }
   return known;
 }
 
 function noteOf(p: Published): string {
-  if (p.alreadyIngested) return `already ingested ${p.alreadyIngested.receivedAt} (to ${p.alreadyIngested.subscriptions} subscriptions then): delivers nothing new`;
+  if (p.alreadyIngested)
+    return `already ingested ${p.alreadyIngested.receivedAt} (to ${p.alreadyIngested.subscriptions} subscriptions then): delivers nothing new`;
   return 'new';
 }
 
@@ -102,7 +107,12 @@ function batches<T extends { body: string }>(items: T[]): T[][] {
 function publishedOf(event: EventFile, messageId: string, known: Map<string, EventSummary>): Published {
   const eventId = event.eventId ?? messageId;
   const before = known.get(eventId);
-  return { file: event.file, eventId, messageId, ...(before ? { alreadyIngested: { receivedAt: before.receivedAt, subscriptions: before.subscriptions } } : {}) };
+  return {
+    file: event.file,
+    eventId,
+    messageId,
+    ...(before ? { alreadyIngested: { receivedAt: before.receivedAt, subscriptions: before.subscriptions } } : {}),
+  };
 }
 
 export function addPublishCommand(parent: Command): void {
@@ -131,7 +141,12 @@ export function addPublishCommand(parent: Command): void {
         }
         if (session.json) print(jsonText(failed.length > 0 ? { published, failed } : { published }));
         else if (published.length > 0) {
-          print(listTable(['file', 'event id', 'message id', 'note'], published.map((p) => [singleLine(p.file), singleLine(p.eventId ?? ''), p.messageId, noteOf(p)])));
+          print(
+            listTable(
+              ['file', 'event id', 'message id', 'note'],
+              published.map((p) => [singleLine(p.file), singleLine(p.eventId ?? ''), p.messageId, noteOf(p)]),
+            ),
+          );
           if (published.some((p) => p.alreadyIngested)) print(REPEAT_NOTE);
         }
         if (failed.length > 0) {

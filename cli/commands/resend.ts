@@ -35,7 +35,8 @@ async function dryRun(session: Session, options: ResendOptions): Promise<ResendR
 async function confirmed(session: Session, count: number, threshold: number, yes: boolean): Promise<void> {
   if (count <= threshold || yes) return;
   const what = plural(count, 'delivery', 'deliveries');
-  if (!canAsk()) throw new CliError(`not resending ${what} without confirmation (more than ${threshold}): add --yes, or run it in a terminal`);
+  if (!canAsk())
+    throw new CliError(`not resending ${what} without confirmation (more than ${threshold}): add --yes, or run it in a terminal`);
   if (!(await confirm(`Resend ${what} on ${session.where()}?`))) throw new CliError('resend cancelled: nothing was resent');
 }
 

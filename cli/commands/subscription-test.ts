@@ -29,7 +29,8 @@ async function sampleOf(file: string): Promise<Record<string, unknown>> {
   } catch {
     throw new CliError(`cannot use ${file}: not JSON`);
   }
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new CliError(`cannot use ${file}: an event is a JSON object`);
+  if (typeof value !== 'object' || value === null || Array.isArray(value))
+    throw new CliError(`cannot use ${file}: an event is a JSON object`);
   return value as Record<string, unknown>;
 }
 
@@ -67,9 +68,16 @@ export function addSubscriptionTestCommand(parent: Command): void {
         if (session.json) return print(jsonText(shown ? { ...sent, ...shown } : sent));
         print(`Test event ${sent.test.eventId} (${sent.test.eventType}) sent to ${id} only: delivery ${sent.test.deliveryId}`);
         if (!options.wait) return print(`Its attempt log: crm-webhooks deliveries show ${sent.test.deliveryId}`);
-        if (!shown) throw new CliError(`no attempt within ${options.timeout ?? 30} s; look later: crm-webhooks deliveries show ${sent.test.deliveryId}`);
+        if (!shown)
+          throw new CliError(
+            `no attempt within ${options.timeout ?? 30} s; look later: crm-webhooks deliveries show ${sent.test.deliveryId}`,
+          );
         const last = shown.attempts.at(-1);
-        print(last ? attemptLine(last) : `Delivery ${shown.delivery.status}${shown.delivery.statusReason ? `: ${shown.delivery.statusReason}` : ''}`);
+        print(
+          last
+            ? attemptLine(last)
+            : `Delivery ${shown.delivery.status}${shown.delivery.statusReason ? `: ${shown.delivery.statusReason}` : ''}`,
+        );
       }),
     );
 }

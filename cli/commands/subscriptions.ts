@@ -38,8 +38,16 @@ const ID_ARGUMENT = ['<id>', 'subscription id (sub_...)'] as const;
 
 function addFieldOptions(command: Command, verb: 'sets' | 'replaces'): Command {
   return command
-    .option('--event-type <type>', `event type to receive (repeatable, or comma-separated); ${verb === 'sets' ? 'without it, every event' : 'replaces the list'}`, collectList)
-    .option('--header <header>', `static header "Name: value" sent with every request, e.g. "X-Api-Key: k3y" (repeatable; ${verb} all)`, collect(header))
+    .option(
+      '--event-type <type>',
+      `event type to receive (repeatable, or comma-separated); ${verb === 'sets' ? 'without it, every event' : 'replaces the list'}`,
+      collectList,
+    )
+    .option(
+      '--header <header>',
+      `static header "Name: value" sent with every request, e.g. "X-Api-Key: k3y" (repeatable; ${verb} all)`,
+      collect(header),
+    )
     .option('--basic-auth <user:password>', 'HTTP Basic auth credentials', basicAuth)
     .option('--description <text>', 'free text for support')
     .option('--max-concurrency <n>', 'most requests in flight to the receiver at once (default 10)', positiveInt)
@@ -74,7 +82,10 @@ export function addSubscriptionsCommand(parent: Command): void {
     command
       .command('create')
       .description('create a subscription; the response shows its secrets this once')
-      .requiredOption('--url <url>', '(required) https URL to POST events to; a secret may sit in the query or path, Basic auth as user:pass@')
+      .requiredOption(
+        '--url <url>',
+        '(required) https URL to POST events to; a secret may sit in the query or path, Basic auth as user:pass@',
+      )
       .option('--signing-secret <secret>', 'bring your own signing secret (default: a new random one)'),
     'sets',
   ).action(async (options: TargetOptions, cmd: Command) =>
@@ -95,14 +106,18 @@ export function addSubscriptionsCommand(parent: Command): void {
     .description('list subscriptions (active and disabled, or one status)')
     .addOption(new Option('--status <status>', 'only this status').choices(['active', 'disabled', 'deleted']))
     .action(async (options: { status?: string }, cmd: Command) =>
-      withSession(cmd, async (session) => show(session, await call(session, { action: 'list', ...(options.status ? { status: options.status } : {}) }))),
+      withSession(cmd, async (session) =>
+        show(session, await call(session, { action: 'list', ...(options.status ? { status: options.status } : {}) })),
+      ),
     );
 
   command
     .command('get')
     .description('show one subscription (secrets masked)')
     .argument(...ID_ARGUMENT)
-    .action(async (id: string, _options: object, cmd: Command) => withSession(cmd, async (session) => show(session, await call(session, { action: 'get', id }))));
+    .action(async (id: string, _options: object, cmd: Command) =>
+      withSession(cmd, async (session) => show(session, await call(session, { action: 'get', id }))),
+    );
 
   addFieldOptions(
     command
@@ -134,7 +149,9 @@ export function addSubscriptionsCommand(parent: Command): void {
         if (options.defaultMaxConcurrency) payload.maxConcurrency = null;
         if (options.clearRateLimit) payload.rateLimit = null;
         if (Object.keys(payload).length === 2) {
-          throw new CliError('update changes nothing: give at least one of --url, --event-type, --header, --basic-auth, --description, --max-concurrency, --rate-limit or a --clear-... option');
+          throw new CliError(
+            'update changes nothing: give at least one of --url, --event-type, --header, --basic-auth, --description, --max-concurrency, --rate-limit or a --clear-... option',
+          );
         }
         show(session, await call(session, payload));
       }),
@@ -149,7 +166,9 @@ export function addSubscriptionsCommand(parent: Command): void {
       .command(action)
       .description(description)
       .argument(...ID_ARGUMENT)
-      .action(async (id: string, _options: object, cmd: Command) => withSession(cmd, async (session) => show(session, await call(session, { action, id }))));
+      .action(async (id: string, _options: object, cmd: Command) =>
+        withSession(cmd, async (session) => show(session, await call(session, { action, id }))),
+      );
   }
 
   command
@@ -159,7 +178,11 @@ export function addSubscriptionsCommand(parent: Command): void {
     .option('--signing-secret <secret>', 'bring your own new secret (default: a new random one)')
     .action(async (id: string, options: { signingSecret?: string }, cmd: Command) =>
       withSession(cmd, async (session) => {
-        const response = (await call(session, { action: 'rotate-secret', id, ...(options.signingSecret !== undefined ? { signingSecret: options.signingSecret } : {}) })) as One;
+        const response = (await call(session, {
+          action: 'rotate-secret',
+          id,
+          ...(options.signingSecret !== undefined ? { signingSecret: options.signingSecret } : {}),
+        })) as One;
         show(session, response, response.signingSecret ? rotatedNote(response.signingSecret) : undefined);
       }),
     );

@@ -8,10 +8,7 @@ import type { IncomingMessage } from 'node:http';
 
 export const COOKIE_NAME = 'crm_webhooks_console';
 
-export type Verdict =
-  | { kind: 'allow' }
-  | { kind: 'exchange'; cookie: string }
-  | { kind: 'refuse'; status: number; reason: string };
+export type Verdict = { kind: 'allow' } | { kind: 'exchange'; cookie: string } | { kind: 'refuse'; status: number; reason: string };
 
 export class ConsoleGuard {
   readonly token = randomBytes(24).toString('base64url');

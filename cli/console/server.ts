@@ -15,7 +15,8 @@ const ROLES: readonly FunctionRole[] = ['subscriptions', 'resend', 'deliveries',
 const MAX_BODY = 1_048_576;
 
 const SECURITY_HEADERS = {
-  'content-security-policy': "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'",
+  'content-security-policy':
+    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'",
   'x-frame-options': 'DENY',
   'x-content-type-options': 'nosniff',
   'referrer-policy': 'no-referrer',
@@ -33,7 +34,9 @@ export async function startConsoleServer(options: { session: Session; assets: Co
   let port = 0;
   const guard = new ConsoleGuard(() => port);
   const server = createServer((req, res) => {
-    handle(req, res, guard, options).catch((error: unknown) => send(res, 500, 'application/json', JSON.stringify({ error: String(error) })));
+    handle(req, res, guard, options).catch((error: unknown) =>
+      send(res, 500, 'application/json', JSON.stringify({ error: String(error) })),
+    );
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -52,7 +55,12 @@ export async function startConsoleServer(options: { session: Session; assets: Co
   };
 }
 
-async function handle(req: IncomingMessage, res: ServerResponse, guard: ConsoleGuard, options: { session: Session; assets: ConsoleAssets }): Promise<void> {
+async function handle(
+  req: IncomingMessage,
+  res: ServerResponse,
+  guard: ConsoleGuard,
+  options: { session: Session; assets: ConsoleAssets },
+): Promise<void> {
   const url = new URL(req.url ?? '/', 'http://console.invalid');
   const verdict = guard.check(req, url);
   if (verdict.kind === 'refuse') return send(res, verdict.status, 'text/plain; charset=utf-8', `${verdict.reason}\n`);

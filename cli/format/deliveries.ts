@@ -37,7 +37,10 @@ export function deliverySummary(d: Delivery): string {
     ['subscription', d.subscriptionId],
     ['status', d.statusReason ? `${d.status} (${singleLine(d.statusReason)})` : d.status],
     ['attempts', d.budgetStart > 0 ? `${d.attemptCount} (${d.attemptCount - d.budgetStart} since the last resend)` : d.attemptCount],
-    ['next attempt', d.status === 'pending' && d.nextAttemptAt ? `${d.nextAttemptAt}${d.nextTrigger ? ` (${d.nextTrigger})` : ''}` : undefined],
+    [
+      'next attempt',
+      d.status === 'pending' && d.nextAttemptAt ? `${d.nextAttemptAt}${d.nextTrigger ? ` (${d.nextTrigger})` : ''}` : undefined,
+    ],
     ['created', d.createdAt],
     ['updated', d.updatedAt],
     ['completed', d.completedAt],
@@ -63,7 +66,10 @@ export function responseBodies(attempts: Attempt[]): string {
   const withBody = attempts.filter((a) => a.responseBody !== undefined && a.responseBody !== '');
   if (withBody.length === 0) return 'No response bodies recorded.';
   return withBody
-    .map((a) => `--- attempt #${a.number} response body${a.statusCode === undefined ? '' : ` (${a.statusCode})`} ---\n${printable((a.responseBody ?? '').trimEnd())}`)
+    .map(
+      (a) =>
+        `--- attempt #${a.number} response body${a.statusCode === undefined ? '' : ` (${a.statusCode})`} ---\n${printable((a.responseBody ?? '').trimEnd())}`,
+    )
     .join('\n');
 }
 

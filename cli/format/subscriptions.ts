@@ -11,13 +11,18 @@ export function subscriptionDetail(s: SubscriptionView): string {
     ['status', s.disabledReason ? `${s.status} (${s.disabledReason})` : s.status],
     ['failing since', s.failingSince],
     ['event types', s.eventTypes ? s.eventTypes.map(singleLine).join(', ') : 'all'],
-    ['headers', s.headers ? Object.entries(s.headers).map(([name, value]) => `${singleLine(name)}: ${singleLine(value)}`).join('\n') : undefined],
+    [
+      'headers',
+      s.headers
+        ? Object.entries(s.headers)
+            .map(([name, value]) => `${singleLine(name)}: ${singleLine(value)}`)
+            .join('\n')
+        : undefined,
+    ],
     ['basic auth', s.basicAuth ? `${singleLine(s.basicAuth.username)} / ${singleLine(s.basicAuth.password)}` : undefined],
     [
       'signing secrets',
-      s.signingSecrets
-        ?.map((k) => `${k.secret} (created ${k.createdAt}${k.expiresAt ? `, stops signing ${k.expiresAt}` : ''})`)
-        .join('\n'),
+      s.signingSecrets?.map((k) => `${k.secret} (created ${k.createdAt}${k.expiresAt ? `, stops signing ${k.expiresAt}` : ''})`).join('\n'),
     ],
     ['description', s.description === undefined ? undefined : singleLine(s.description)],
     ['created', s.createdAt],
@@ -39,8 +44,7 @@ export function subscriptionList(subscriptions: SubscriptionView[]): string {
 }
 
 /** After create: the one response with every secret in clear. */
-export const CREATED_NOTE =
-  'Shown only now: later responses mask the URL secret, Basic auth password, header values and signing secret.';
+export const CREATED_NOTE = 'Shown only now: later responses mask the URL secret, Basic auth password, header values and signing secret.';
 
 export function rotatedNote(secret: string): string {
   return `New signing secret (shown only now): ${secret}\nThe previous secrets keep signing until the time shown, so the receiver can switch at its pace.`;

@@ -14,6 +14,8 @@ export function addResult(total: ResendResult, part: ResendResult): ResendResult
     deliveryIds: [...total.deliveryIds, ...part.deliveryIds],
     skipped: [...total.skipped, ...part.skipped],
     notFound: [...total.notFound, ...part.notFound],
-    ...(total.notToSubscription || part.notToSubscription ? { notToSubscription: [...(total.notToSubscription ?? []), ...(part.notToSubscription ?? [])] } : {}),
+    ...(total.notToSubscription || part.notToSubscription
+      ? { notToSubscription: [...(total.notToSubscription ?? []), ...(part.notToSubscription ?? [])] }
+      : {}),
   };
 }

@@ -15,7 +15,8 @@ export interface ResendOptions {
 /** The function takes at most this many delivery or event ids per call. */
 const MAX_IDS_PER_CALL = 1000;
 
-const USAGE = 'resend needs one selector: --delivery ID..., --event ID... [--subscription ID], or --subscription ID --from T --to T [--status S]';
+const USAGE =
+  'resend needs one selector: --delivery ID..., --event ID... [--subscription ID], or --subscription ID --from T --to T [--status S]';
 
 /** The dry-run payloads that together cover the selection (id lists longer than one call allows are split). */
 export function dryRunPayloads(options: ResendOptions): Array<Record<string, unknown>> {
@@ -33,7 +34,8 @@ export function dryRunPayloads(options: ResendOptions): Array<Record<string, unk
   }
   if (options.subscription === undefined && options.from === undefined && options.to === undefined) throw new CliError(USAGE);
   const missing = (['subscription', 'from', 'to'] as const).filter((k) => options[k] === undefined).map((k) => `--${k}`);
-  if (missing.length > 0) throw new CliError(`a resend by time window needs --subscription, --from and --to (missing ${missing.join(', ')})`);
+  if (missing.length > 0)
+    throw new CliError(`a resend by time window needs --subscription, --from and --to (missing ${missing.join(', ')})`);
   const payload: Record<string, unknown> = { subscriptionId: options.subscription, from: options.from, to: options.to, dryRun: true };
   if (options.status) payload.status = options.status;
   return [payload];

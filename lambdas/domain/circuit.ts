@@ -120,7 +120,12 @@ export type CircuitChange =
   /** The probe failed: open again, the wait doubled. */
   | { kind: 'reopen'; backoffMs: number };
 
-export function changeAfter(circuit: Circuit, verdict: Verdict, probe: boolean, policy: Pick<CircuitPolicy, 'firstProbeMs' | 'maxProbeMs'>): CircuitChange {
+export function changeAfter(
+  circuit: Circuit,
+  verdict: Verdict,
+  probe: boolean,
+  policy: Pick<CircuitPolicy, 'firstProbeMs' | 'maxProbeMs'>,
+): CircuitChange {
   if (verdict === 'unknown') return probe ? { kind: 'reopen', backoffMs: nextBackoff(circuit, policy) } : { kind: 'none' };
   if (probe) return verdict === 'available' ? { kind: 'close' } : { kind: 'reopen', backoffMs: nextBackoff(circuit, policy) };
   // Attempts that began before the circuit opened and end after it: the probe decides, not they.
@@ -135,7 +140,12 @@ function nextBackoff(circuit: Circuit, policy: Pick<CircuitPolicy, 'firstProbeMs
 
 /** The open circuit a count that reached the threshold becomes. */
 export function opened(now: Date, policy: Pick<CircuitPolicy, 'firstProbeMs'>): Pick<Circuit, 'state' | 'since' | 'probeAt' | 'backoffMs'> {
-  return { state: 'open', since: now.toISOString(), probeAt: new Date(now.getTime() + policy.firstProbeMs).toISOString(), backoffMs: policy.firstProbeMs };
+  return {
+    state: 'open',
+    since: now.toISOString(),
+    probeAt: new Date(now.getTime() + policy.firstProbeMs).toISOString(),
+    backoffMs: policy.firstProbeMs,
+  };
 }
 
 /** What support sees: the state, since when, and the deliveries waiting behind it. */

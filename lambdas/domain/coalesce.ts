@@ -10,7 +10,10 @@ export function coalesced<R, T>(serve: Serve<R, T>): (key: string, request: R) =
     const batch = queued.get(key) ?? [];
     queued.delete(key);
     try {
-      const results = await serve(key, batch.map((b) => b.request));
+      const results = await serve(
+        key,
+        batch.map((b) => b.request),
+      );
       batch.forEach((b, i) => b.resolve(results[i]!));
     } catch (error) {
       for (const b of batch) b.reject(error);

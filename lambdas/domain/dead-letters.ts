@@ -49,7 +49,11 @@ export const EXCERPT_BYTES = 200;
 
 const queue = z.enum(DEAD_LETTER_QUEUES, { message: `must be one of ${DEAD_LETTER_QUEUES.join(', ')}` });
 const messageId = z.string().min(1, 'must not be empty').max(200, 'at most 200 characters');
-const list = z.strictObject({ action: z.literal('list'), queue, limit: z.number().int().min(1).max(MAX_LIST, `at most ${MAX_LIST}`).optional() });
+const list = z.strictObject({
+  action: z.literal('list'),
+  queue,
+  limit: z.number().int().min(1).max(MAX_LIST, `at most ${MAX_LIST}`).optional(),
+});
 const show = z.strictObject({ action: z.literal('show'), queue, messageId });
 const change = z
   .strictObject({
@@ -58,7 +62,10 @@ const change = z
     messageIds: z.array(messageId).min(1, 'must name at least one message').max(MAX_IDS, `at most ${MAX_IDS} per call`).optional(),
     all: z.literal(true, { message: 'must be true (or leave it out and name messageIds)' }).optional(),
   })
-  .refine((c) => (c.messageIds === undefined) !== (c.all === undefined), { message: 'give either messageIds or "all": true', path: ['messageIds'] });
+  .refine((c) => (c.messageIds === undefined) !== (c.all === undefined), {
+    message: 'give either messageIds or "all": true',
+    path: ['messageIds'],
+  });
 
 export interface DeadLetterSummary {
   messageId: string;
@@ -79,7 +86,8 @@ export type DeadLetterResponse =
   | { queue: DeadLetterQueueName; purged: string[]; notFound: string[]; remaining: number };
 
 export async function handleDeadLetters(deps: DeadLetterDeps, input: unknown): Promise<DeadLetterResponse> {
-  if (typeof input !== 'object' || input === null || Array.isArray(input)) throw new ValidationError('dead-letters request must be a JSON object');
+  if (typeof input !== 'object' || input === null || Array.isArray(input))
+    throw new ValidationError('dead-letters request must be a JSON object');
   const action = (input as { action?: unknown }).action;
   if (action === 'list') {
     const req = parseInput(list, input, 'list request');
@@ -116,7 +124,12 @@ async function showParked(parked: ParkedQueue, name: DeadLetterQueueName, id: st
   return { queue: name, message: { ...summaryOf(name, found), body: found.body, attributes: found.attributes } };
 }
 
-async function changeParked(parked: ParkedQueue, name: DeadLetterQueueName, action: 'redrive' | 'purge', ids?: string[]): Promise<DeadLetterResponse> {
+async function changeParked(
+  parked: ParkedQueue,
+  name: DeadLetterQueueName,
+  action: 'redrive' | 'purge',
+  ids?: string[],
+): Promise<DeadLetterResponse> {
   const wanted = ids ? new Set(ids) : undefined;
   const done: string[] = [];
   await parked.visit(

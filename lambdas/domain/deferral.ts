@@ -38,13 +38,15 @@ export async function deferDelivery(deps: DeferDeps, delivery: Delivery, until: 
   const fields = { deliveryId: delivery.deliveryId, attempt: delivery.attemptCount, reason };
   if (now >= horizon) {
     const closing = `${reason}; retry horizon passed`;
-    if (!(await deps.deliveries.closeWithoutAttempt(delivery, 'failed', closing, now.toISOString()))) return { kind: 'skipped', reason: 'lease lost' };
+    if (!(await deps.deliveries.closeWithoutAttempt(delivery, 'failed', closing, now.toISOString())))
+      return { kind: 'skipped', reason: 'lease lost' };
     (deps.metrics ?? noMetrics).count('DeliveriesFailed');
     deps.log.warn('delivery failed without an attempt: its retry horizon passed while deferred', fields);
     return { kind: 'closed', status: 'failed', reason: closing };
   }
   const at = until < horizon ? until : horizon;
-  if (!(await deps.deliveries.deferClaimed(delivery, at.toISOString(), reason, now.toISOString()))) return { kind: 'skipped', reason: 'lease lost' };
+  if (!(await deps.deliveries.deferClaimed(delivery, at.toISOString(), reason, now.toISOString())))
+    return { kind: 'skipped', reason: 'lease lost' };
   // The wake-up is arranged after the write: if it is lost, the pending index has the new due time
   // and the sweeper wakes the delivery.
   const plan = await wakeAt(deps, { deliveryId: delivery.deliveryId, attempt: delivery.attemptCount }, now, at);

@@ -11,7 +11,6 @@ import type { Attempt, Delivery } from './types';
 
 export const MAX_PAGE = 500;
 
-
 const listBySubscription = z
   .strictObject({
     action: z.literal('list'),
@@ -59,7 +58,8 @@ async function circuitFor(deps: DeliveryQueryDeps, subscriptionId: string): Prom
 }
 
 export async function queryDeliveries(deps: DeliveryQueryDeps, input: unknown): Promise<DeliveryQueryResponse> {
-  if (typeof input !== 'object' || input === null || Array.isArray(input)) throw new ValidationError('deliveries request must be a JSON object');
+  if (typeof input !== 'object' || input === null || Array.isArray(input))
+    throw new ValidationError('deliveries request must be a JSON object');
   const action = (input as { action?: unknown }).action;
   if (action === 'show') {
     const req = parseInput(show, input, 'show request');
@@ -70,7 +70,10 @@ export async function queryDeliveries(deps: DeliveryQueryDeps, input: unknown): 
     }
     const delivery = await deps.deliveries.get(req.deliveryId);
     if (!delivery) throw new NotFoundError(`deliveryId: no delivery ${req.deliveryId}`);
-    const [attempts, circuit] = await Promise.all([deps.deliveries.listAttempts(req.deliveryId), circuitFor(deps, delivery.subscriptionId)]);
+    const [attempts, circuit] = await Promise.all([
+      deps.deliveries.listAttempts(req.deliveryId),
+      circuitFor(deps, delivery.subscriptionId),
+    ]);
     return { delivery, attempts, ...circuit };
   }
   if (action === 'list') {
@@ -82,11 +85,18 @@ export async function queryDeliveries(deps: DeliveryQueryDeps, input: unknown): 
       return { deliveries };
     }
     if (!('subscriptionId' in input)) {
-      throw new ValidationError('list request needs `eventId`, or `subscriptionId` with `from` and `to` (optionally `status`, `limit`, `cursor`)');
+      throw new ValidationError(
+        'list request needs `eventId`, or `subscriptionId` with `from` and `to` (optionally `status`, `limit`, `cursor`)',
+      );
     }
     const req = parseInput(listBySubscription, input, 'list request');
     const page = await deps.deliveries.listBySubscription(
-      { subscriptionId: req.subscriptionId, from: new Date(req.from).toISOString(), to: new Date(req.to).toISOString(), status: req.status },
+      {
+        subscriptionId: req.subscriptionId,
+        from: new Date(req.from).toISOString(),
+        to: new Date(req.to).toISOString(),
+        status: req.status,
+      },
       req.limit ?? 100,
       req.cursor,
     );
@@ -103,7 +113,9 @@ async function eventSummaries(deps: DeliveryQueryDeps, input: object): Promise<{
   const ids = [...new Set(req.eventIds.map(String))];
   const found = await Promise.all(ids.map((id) => deps.deliveries.getEvent(id)));
   return {
-    events: found.flatMap((e) => (e ? [{ eventId: e.eventId, type: e.type, receivedAt: e.receivedAt, subscriptions: e.subscriptionIds.length }] : [])),
+    events: found.flatMap((e) =>
+      e ? [{ eventId: e.eventId, type: e.type, receivedAt: e.receivedAt, subscriptions: e.subscriptionIds.length }] : [],
+    ),
     notFound: ids.filter((_, i) => !found[i]),
   };
 }

@@ -93,7 +93,14 @@ async function acceptMessages(deps: IngestDeps, messages: IncomingMessage[], now
       continue;
     }
     seenInBatch.set(parsed.eventId, message.messageId);
-    const event = { eventId: parsed.eventId, type: parsed.type, body: message.body, receivedAt: now.toISOString(), sourceMessageId: message.messageId, subscriptionIds: [] };
+    const event = {
+      eventId: parsed.eventId,
+      type: parsed.type,
+      body: message.body,
+      receivedAt: now.toISOString(),
+      sourceMessageId: message.messageId,
+      subscriptionIds: [],
+    };
     accepted.push({ messageId: message.messageId, event });
   }
   return accepted;
@@ -102,7 +109,10 @@ async function acceptMessages(deps: IngestDeps, messages: IncomingMessage[], now
 /** Writes the batch to the fan-out log, then reads the subscriptions; undefined (batch retried) when either fails. */
 async function logAndListTargets(deps: IngestDeps, accepted: Accepted[], now: Date, result: IngestResult): Promise<Targets | undefined> {
   try {
-    await deps.fanoutLog.record(accepted.map((a) => a.event.eventId), now);
+    await deps.fanoutLog.record(
+      accepted.map((a) => a.event.eventId),
+      now,
+    );
   } catch (error) {
     deps.log.error('could not write the fan-out log; retrying the batch', { error: String(error) });
     result.failedMessageIds.push(...accepted.map((a) => a.messageId));
@@ -118,7 +128,13 @@ async function logAndListTargets(deps: IngestDeps, accepted: Accepted[], now: Da
 }
 
 /** Stores each event with its plan; a fresh one is to be fanned out, a repeated one resumes its stored plan. */
-async function storeEvents(deps: IngestDeps, accepted: Accepted[], subscriptions: Targets, now: Date, result: IngestResult): Promise<FreshEvent[]> {
+async function storeEvents(
+  deps: IngestDeps,
+  accepted: Accepted[],
+  subscriptions: Targets,
+  now: Date,
+  result: IngestResult,
+): Promise<FreshEvent[]> {
   const fresh: FreshEvent[] = [];
   await Promise.all(
     accepted.map(async ({ messageId, event }) => {
@@ -155,7 +171,12 @@ async function rejectMessage(deps: IngestDeps, message: IncomingMessage, reason:
 }
 
 /** Batched writes and sends for all fresh events of the batch together. */
-async function fanOut(deps: IngestDeps, fresh: FreshEvent[], result: IngestResult, laneOfWakeup: (wakeup: DeliveryWakeup) => Lane): Promise<void> {
+async function fanOut(
+  deps: IngestDeps,
+  fresh: FreshEvent[],
+  result: IngestResult,
+  laneOfWakeup: (wakeup: DeliveryWakeup) => Lane,
+): Promise<void> {
   const all = fresh.flatMap((f) => f.deliveries);
   if (all.length === 0) return;
   const failedEvents = new Set<string>();
@@ -169,7 +190,9 @@ async function fanOut(deps: IngestDeps, fresh: FreshEvent[], result: IngestResul
     }
   }
 
-  const wakeups = all.filter((d) => d.status === 'pending' && !failedEvents.has(d.eventId)).map((d) => ({ deliveryId: d.deliveryId, attempt: 1 }));
+  const wakeups = all
+    .filter((d) => d.status === 'pending' && !failedEvents.has(d.eventId))
+    .map((d) => ({ deliveryId: d.deliveryId, attempt: 1 }));
   let unsent: DeliveryWakeup[];
   try {
     unsent = await sendNowByLane({ main: deps.wakeups, slow: deps.slowWakeups }, wakeups, laneOfWakeup);
@@ -187,7 +210,12 @@ async function fanOut(deps: IngestDeps, fresh: FreshEvent[], result: IngestResul
     } else {
       result.deliveriesCreated += f.deliveries.length;
       const pausedCount = f.deliveries.filter((d) => d.status === 'paused').length;
-      deps.log.info('event fanned out', { eventId: f.event.eventId, eventType: f.event.type, deliveries: f.deliveries.length, paused: pausedCount });
+      deps.log.info('event fanned out', {
+        eventId: f.event.eventId,
+        eventType: f.event.type,
+        deliveries: f.deliveries.length,
+        paused: pausedCount,
+      });
     }
   }
 }
@@ -200,7 +228,10 @@ async function resumeRepeatedEvent(deps: IngestDeps, incoming: EventRecord, now:
   const stored = await deps.deliveries.getEvent(incoming.eventId);
   if (!stored) return false;
   if (stored.body !== incoming.body) {
-    deps.log.warn('event id repeated with a different body; the first body is kept', { eventId: incoming.eventId, messageId: incoming.sourceMessageId });
+    deps.log.warn('event id repeated with a different body; the first body is kept', {
+      eventId: incoming.eventId,
+      messageId: incoming.sourceMessageId,
+    });
   }
   const due = (await deps.deliveries.listByEvent(stored.eventId, stored)).filter((d) => isDueForWakeup(d, now));
   const unsent = await deps.wakeups.sendNow(due.map(resumingWakeup));

@@ -17,7 +17,8 @@ export function parseInput<S extends z.ZodType>(schema: S, input: unknown, what:
 export function describeIssues(issues: readonly z.core.$ZodIssue[]): string {
   return issues
     .map((issue) => {
-      if (issue.code === 'unrecognized_keys') return `unknown field${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `\`${k}\``).join(', ')}`;
+      if (issue.code === 'unrecognized_keys')
+        return `unknown field${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `\`${k}\``).join(', ')}`;
       const field = issue.path.length > 0 ? issue.path.map(String).join('.') : '(input)';
       // A record key that fails its own schema: its message says why, the record's message does not.
       const message = issue.code === 'invalid_key' ? issue.issues.map((inner) => inner.message).join(', ') : issue.message;

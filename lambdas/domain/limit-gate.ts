@@ -69,7 +69,8 @@ export class LimitGate {
       sendAt = time.at;
     }
     const slot = await this.slots.take(subscription.id, limits.maxConcurrency);
-    if (slot.kind === 'full') return this.deferral(subscription.id, limits, 0, `subscription at its concurrency limit (${limits.maxConcurrency})`);
+    if (slot.kind === 'full')
+      return this.deferral(subscription.id, limits, 0, `subscription at its concurrency limit (${limits.maxConcurrency})`);
     if (sendAt !== undefined && limits.rateLimit !== undefined) {
       const wait = sendAt - this.options.clock.now().getTime();
       if (wait > 0) await (this.options.sleep ?? sleepMs)(wait);

@@ -59,10 +59,7 @@ export interface DeliveryQuery {
 
 /** The state a finished attempt moves the delivery to (`paused`: the receiver said 410 Gone). */
 export type AttemptConclusion =
-  | { status: 'delivered' }
-  | { status: 'failed' }
-  | { status: 'paused' }
-  | { status: 'pending'; nextAttemptAt: string };
+  { status: 'delivered' } | { status: 'failed' } | { status: 'paused' } | { status: 'pending'; nextAttemptAt: string };
 
 /** What a delivery item is created from when its first claim (or a resend) creates it. */
 export interface DeliveryOrigin {

@@ -103,7 +103,10 @@ function scrubPatterns(secrets: readonly string[]): { exact: RegExp; anyCase: Re
   }
   if (forms.size === 0) return undefined;
   // Longest first, so a form is not left half-scrubbed after a shorter one inside it was replaced.
-  const alternatives = [...forms].sort((a, b) => b.length - a.length).map(escapeRegExp).join('|');
+  const alternatives = [...forms]
+    .sort((a, b) => b.length - a.length)
+    .map(escapeRegExp)
+    .join('|');
   return { exact: new RegExp(alternatives, 'g'), anyCase: new RegExp(`(?<![A-Za-z0-9])(?:${alternatives})(?![A-Za-z0-9])`, 'gi') };
 }
 

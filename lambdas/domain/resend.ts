@@ -19,7 +19,10 @@ export const MAX_RESEND = 10_000;
 const dryRun = z.boolean({ message: 'must be true or false' }).optional();
 
 const byDeliveryIds = z.strictObject({
-  deliveryIds: z.array(z.string().min(1, 'must not be empty'), { message: 'must be an array of delivery ids' }).min(1, 'must name at least one delivery').max(1000, 'at most 1000 per call'),
+  deliveryIds: z
+    .array(z.string().min(1, 'must not be empty'), { message: 'must be an array of delivery ids' })
+    .min(1, 'must name at least one delivery')
+    .max(1000, 'at most 1000 per call'),
   dryRun,
 });
 const eventId = z
@@ -57,8 +60,11 @@ export function parseResendRequest(input: unknown): ResendRequest {
   if (keys.includes('subscriptionId') || keys.includes('from') || keys.includes('to')) {
     return { selector: 'window', ...parseInput(byWindow, input, 'resend request') };
   }
-  if (typeof input !== 'object' || input === null || Array.isArray(input)) throw new ValidationError('resend request must be a JSON object');
-  throw new ValidationError('resend request needs one selector: `deliveryIds`, `eventIds` (optionally with `subscriptionId`), or `subscriptionId` with `from` and `to` (optionally `status`)');
+  if (typeof input !== 'object' || input === null || Array.isArray(input))
+    throw new ValidationError('resend request must be a JSON object');
+  throw new ValidationError(
+    'resend request needs one selector: `deliveryIds`, `eventIds` (optionally with `subscriptionId`), or `subscriptionId` with `from` and `to` (optionally `status`)',
+  );
 }
 
 export interface ResendDeps {
@@ -86,7 +92,14 @@ export interface ResendResult {
 export async function resend(deps: ResendDeps, input: unknown): Promise<ResendResult> {
   const request = parseResendRequest(input);
   const { matched, notFound, notToSubscription } = await select(deps, request);
-  const result: ResendResult = { dryRun: request.dryRun === true, matched: matched.length, resent: 0, deliveryIds: [], skipped: [], notFound };
+  const result: ResendResult = {
+    dryRun: request.dryRun === true,
+    matched: matched.length,
+    resent: 0,
+    deliveryIds: [],
+    skipped: [],
+    notFound,
+  };
   if (notToSubscription && notToSubscription.length > 0) result.notToSubscription = notToSubscription;
   const now = deps.clock.now().toISOString();
   if (request.dryRun) {
@@ -160,7 +173,12 @@ async function select(deps: ResendDeps, request: ResendRequest): Promise<Selecti
       let cursor: string | undefined;
       do {
         const page = await deps.deliveries.listBySubscription(
-          { subscriptionId: request.subscriptionId, from: new Date(request.from).toISOString(), to: new Date(request.to).toISOString(), status: request.status },
+          {
+            subscriptionId: request.subscriptionId,
+            from: new Date(request.from).toISOString(),
+            to: new Date(request.to).toISOString(),
+            status: request.status,
+          },
           1000,
           cursor,
         );

@@ -42,7 +42,9 @@ export class SendPacer {
       const now = options.clock.now().getTime();
       const r = await options.store.reserveSends(subscriptionId, rates.length, interval, now, now + options.horizonMs);
       const comeBack = r.granted > 0 ? r.first + r.granted * interval : r.nextFree;
-      return rates.map((_, i): SendTime => (i < r.granted ? { kind: 'at', at: r.first + i * interval } : { kind: 'wait', until: comeBack }));
+      return rates.map((_, i): SendTime =>
+        i < r.granted ? { kind: 'at', at: r.first + i * interval } : { kind: 'wait', until: comeBack },
+      );
     });
   }
 

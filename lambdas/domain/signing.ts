@@ -37,7 +37,12 @@ export function validSecrets(secrets: readonly SigningSecret[] | undefined, now:
 export function signatureHeader(secrets: readonly SigningSecret[], messageId: string, timestamp: Date, body: string): string {
   const signed = `${messageId}.${Math.floor(timestamp.getTime() / 1000)}.${body}`;
   return secrets
-    .map((s) => `v1,${createHmac('sha256', Buffer.from(s.secret.slice(PREFIX.length), 'base64')).update(signed, 'utf8').digest('base64')}`)
+    .map(
+      (s) =>
+        `v1,${createHmac('sha256', Buffer.from(s.secret.slice(PREFIX.length), 'base64'))
+          .update(signed, 'utf8')
+          .digest('base64')}`,
+    )
     .join(' ');
 }
 
@@ -47,6 +52,9 @@ export function signatureHeader(secrets: readonly SigningSecret[], messageId: st
  */
 export function rotateSecrets(secrets: readonly SigningSecret[] | undefined, secret: string, now: Date, graceMs: number): SigningSecret[] {
   const until = new Date(now.getTime() + graceMs).toISOString();
-  const kept = validSecrets(secrets, now).map((s) => ({ ...s, expiresAt: s.expiresAt !== undefined && s.expiresAt < until ? s.expiresAt : until }));
+  const kept = validSecrets(secrets, now).map((s) => ({
+    ...s,
+    expiresAt: s.expiresAt !== undefined && s.expiresAt < until ? s.expiresAt : until,
+  }));
   return [{ secret, createdAt: now.toISOString() }, ...kept];
 }

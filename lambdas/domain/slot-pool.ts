@@ -52,12 +52,13 @@ export class SlotPool {
 
   async take(subscriptionId: string, maxConcurrency: number): Promise<SlotTake> {
     const state = this.stateOf(subscriptionId);
-    for (let takes = 0; ; ) {
+    for (let takes = 0; ;) {
       const now = this.options.clock.now().getTime();
       const free = [...state.held.values()].find((h) => !h.busy && h.slot < maxConcurrency);
       if (free) {
         free.busy = true;
-        if (free.until - now >= this.options.needMs || (await this.lease(subscriptionId, state, free.slot, now))) return this.granted(subscriptionId, state, free);
+        if (free.until - now >= this.options.needMs || (await this.lease(subscriptionId, state, free.slot, now)))
+          return this.granted(subscriptionId, state, free);
         continue;
       }
       // A short queue on the slots held here first: another slot costs a write, and slots kept idle

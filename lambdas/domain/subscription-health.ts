@@ -97,7 +97,14 @@ export async function recordSubscriptionHealth(
     current.failingSince !== undefined && now.getTime() - Date.parse(current.failingSince) >= limit;
   // Counted past the run's first stretch, which may hold deliveries: a lower bound, and true.
   const days = ((now.getTime() - Date.parse(since) - runSettleMs(deps.failingDisableAfterMs)) / 86_400_000).toFixed(1);
-  await disable(deps, subscription, 'failing', `every attempt of the last ${days} days has failed (failing since ${since})`, now, stillFailing);
+  await disable(
+    deps,
+    subscription,
+    'failing',
+    `every attempt of the last ${days} days has failed (failing since ${since})`,
+    now,
+    stillFailing,
+  );
 }
 
 async function disable(
@@ -112,12 +119,23 @@ async function disable(
   deps.forget(subscription.id);
   if (!disabled) return;
   (deps.metrics ?? noMetrics).count('SubscriptionsDisabled');
-  const notice = { kind: 'subscription-disabled' as const, subscriptionId: subscription.id, reason, url: redactUrl(subscription.url), at: now.toISOString(), detail };
+  const notice = {
+    kind: 'subscription-disabled' as const,
+    subscriptionId: subscription.id,
+    reason,
+    url: redactUrl(subscription.url),
+    at: now.toISOString(),
+    detail,
+  };
   deps.log.warn('subscription disabled by the service; its pending deliveries pause', { ...notice });
   try {
     await deps.notifier.notify(notice);
   } catch (error) {
     // The disable stands; a lost notification must not undo or repeat it. The log line is the record.
-    deps.log.error('could not notify support of a disabled subscription', { subscriptionId: subscription.id, reason, error: String(error) });
+    deps.log.error('could not notify support of a disabled subscription', {
+      subscriptionId: subscription.id,
+      reason,
+      error: String(error),
+    });
   }
 }

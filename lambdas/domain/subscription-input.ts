@@ -8,7 +8,11 @@ const id = subscriptionId;
 const url = z.string({ message: 'must be a string' });
 const basicAuth = z.strictObject(
   {
-    username: z.string({ message: 'must be a string' }).min(1, 'must not be empty').max(1024, 'must be at most 1024 characters').refine((u) => !u.includes(':'), 'must not contain ":"'),
+    username: z
+      .string({ message: 'must be a string' })
+      .min(1, 'must not be empty')
+      .max(1024, 'must be at most 1024 characters')
+      .refine((u) => !u.includes(':'), 'must not contain ":"'),
     password: z.string({ message: 'must be a string' }).min(1, 'must not be empty').max(1024, 'must be at most 1024 characters'),
   },
   { message: 'must be an object {"username": "...", "password": "..."}' },
@@ -25,9 +29,27 @@ const description = z.string({ message: 'must be a string' }).max(500, 'must be 
  * as stored, never compressed or ranged).
  */
 const RESERVED_HEADERS = new Set([
-  'authorization', 'connection', 'content-encoding', 'content-length', 'content-range', 'content-type', 'expect', 'host',
-  'http2-settings', 'keep-alive', 'proxy-authenticate', 'proxy-authorization', 'proxy-connection', 'te', 'trailer',
-  'transfer-encoding', 'upgrade', 'user-agent', 'webhook-id', 'webhook-signature', 'webhook-timestamp',
+  'authorization',
+  'connection',
+  'content-encoding',
+  'content-length',
+  'content-range',
+  'content-type',
+  'expect',
+  'host',
+  'http2-settings',
+  'keep-alive',
+  'proxy-authenticate',
+  'proxy-authorization',
+  'proxy-connection',
+  'te',
+  'trailer',
+  'transfer-encoding',
+  'upgrade',
+  'user-agent',
+  'webhook-id',
+  'webhook-signature',
+  'webhook-timestamp',
 ]);
 const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 const headerName = z
@@ -45,11 +67,15 @@ const headerValue = z
  * would drop `__proto__` (the assignment sets the prototype) and let `constructor` shadow Object's.
  */
 const headers = z
-  .custom<Record<string, unknown>>((v) => typeof v === 'object' && v !== null && !Array.isArray(v), 'must be an object of header names to values')
+  .custom<Record<string, unknown>>(
+    (v) => typeof v === 'object' && v !== null && !Array.isArray(v),
+    'must be an object of header names to values',
+  )
   .superRefine((h, ctx) => {
     const entries = Object.entries(h);
     if (entries.length > 20) ctx.addIssue({ code: 'custom', message: 'at most 20 headers' });
-    if (new Set(entries.map(([k]) => k.toLowerCase())).size !== entries.length) ctx.addIssue({ code: 'custom', message: 'header names must differ in more than case' });
+    if (new Set(entries.map(([k]) => k.toLowerCase())).size !== entries.length)
+      ctx.addIssue({ code: 'custom', message: 'header names must differ in more than case' });
     for (const [name, value] of entries) {
       for (const issue of [...(headerName.safeParse(name).error?.issues ?? []), ...(headerValue.safeParse(value).error?.issues ?? [])]) {
         ctx.addIssue({ code: 'custom', message: issue.message, path: [name] });

@@ -51,7 +51,14 @@ export async function sendTestEvent(
   const body = testEventBody(eventId, subscription.id, now, req.event);
   const parsed = parseEvent(body, eventId, deps.maxEventBytes);
   if (!parsed.ok) throw new ValidationError(`event: ${parsed.reason}`);
-  const event: EventRecord = { eventId, type: parsed.type, body, receivedAt: now.toISOString(), sourceMessageId: eventId, subscriptionIds: [subscription.id] };
+  const event: EventRecord = {
+    eventId,
+    type: parsed.type,
+    body,
+    receivedAt: now.toISOString(),
+    sourceMessageId: eventId,
+    subscriptionIds: [subscription.id],
+  };
   await deps.fanoutLog.record([eventId], now);
   await deps.deliveries.putEventIfAbsent(event);
   const deliveryId = deliveryIdOf(eventId, subscription.id);
@@ -76,6 +83,7 @@ function testEventBody(eventId: string, subscriptionId: string, now: Date, sampl
       message: 'A test event sent by support to this subscription only. No action is needed.',
     });
   }
-  const withId = 'id' in sample ? Object.fromEntries(Object.entries(sample).map(([k, v]) => [k, k === 'id' ? eventId : v])) : { id: eventId, ...sample };
+  const withId =
+    'id' in sample ? Object.fromEntries(Object.entries(sample).map(([k, v]) => [k, k === 'id' ? eventId : v])) : { id: eventId, ...sample };
   return JSON.stringify(withId);
 }

@@ -102,14 +102,17 @@ async function list(deps: SubscriptionDeps, req: Request<'list'>): Promise<Subsc
 async function update(deps: SubscriptionDeps, req: Request<'update'>, now: string): Promise<SubscriptionsResponse> {
   const changes = Object.keys(req).filter((k) => k !== 'action' && k !== 'id');
   if (changes.length === 0) {
-    throw new ValidationError('update request changes nothing: give at least one of `url`, `basicAuth`, `eventTypes`, `headers`, `description`, `maxConcurrency`, `rateLimit`');
+    throw new ValidationError(
+      'update request changes nothing: give at least one of `url`, `basicAuth`, `eventTypes`, `headers`, `description`, `maxConcurrency`, `rateLimit`',
+    );
   }
   const current = await load(deps, req.id);
   const next: Subscription = { ...current, updatedAt: now };
   if (req.url !== undefined) {
     const target = parseTargetUrl(req.url, deps.rules);
     // `basicAuth: null` (remove) next to userinfo (set) is as contradictory as two sets of credentials.
-    if (target.basicAuth && req.basicAuth !== undefined) throw new ValidationError('give Basic auth either in the url or as `basicAuth`, not both');
+    if (target.basicAuth && req.basicAuth !== undefined)
+      throw new ValidationError('give Basic auth either in the url or as `basicAuth`, not both');
     next.url = target.url;
     if (target.basicAuth) next.basicAuth = target.basicAuth;
   }
@@ -132,7 +135,10 @@ function withWarnings<T extends object>(response: T, warnings: string[]): T & { 
 /** One event to this subscription only (subscription-test-event.ts). */
 async function sendTest(deps: SubscriptionDeps, req: Request<'test'>): Promise<SubscriptionsResponse> {
   const subscription = await load(deps, req.id);
-  return { subscription: viewOf(subscription), test: await sendTestEvent({ ...deps.testEvents, clock: deps.clock, log: deps.log }, subscription, req) };
+  return {
+    subscription: viewOf(subscription),
+    test: await sendTestEvent({ ...deps.testEvents, clock: deps.clock, log: deps.log }, subscription, req),
+  };
 }
 
 async function disable(deps: SubscriptionDeps, req: Request<'disable'>, now: string): Promise<SubscriptionsResponse> {
@@ -162,11 +168,18 @@ async function remove(deps: SubscriptionDeps, req: Request<'delete'>, now: strin
 
 async function rotateSecret(deps: SubscriptionDeps, req: Request<'rotate-secret'>, now: string): Promise<SubscriptionsResponse> {
   let secret = '';
-  const rotated = await replace(deps, req.id, now, 'subscription signing secret rotated', (next) => {
-    // Checked once the subscription is known to exist, so an unknown id is the error reported first.
-    secret = req.signingSecret === undefined ? newSigningSecret() : validateSigningSecret(req.signingSecret);
-    next.signingSecrets = rotateSecrets(next.signingSecrets, secret, deps.clock.now(), deps.secretGraceMs);
-  }, { graceMs: deps.secretGraceMs });
+  const rotated = await replace(
+    deps,
+    req.id,
+    now,
+    'subscription signing secret rotated',
+    (next) => {
+      // Checked once the subscription is known to exist, so an unknown id is the error reported first.
+      secret = req.signingSecret === undefined ? newSigningSecret() : validateSigningSecret(req.signingSecret);
+      next.signingSecrets = rotateSecrets(next.signingSecrets, secret, deps.clock.now(), deps.secretGraceMs);
+    },
+    { graceMs: deps.secretGraceMs },
+  );
   // The new secret is shown this once; the view masks every secret.
   return { ...rotated, signingSecret: secret };
 }
@@ -189,7 +202,8 @@ async function replace(
 }
 
 function actionOf(input: unknown): SubscriptionAction {
-  if (typeof input !== 'object' || input === null || Array.isArray(input)) throw new ValidationError('subscriptions request must be a JSON object');
+  if (typeof input !== 'object' || input === null || Array.isArray(input))
+    throw new ValidationError('subscriptions request must be a JSON object');
   const action = (input as { action?: unknown }).action;
   if (action === undefined) throw new ValidationError(`action: is required, one of ${actionNames.join(', ')}`);
   if (typeof action !== 'string' || !actionNames.includes(action as SubscriptionAction)) {

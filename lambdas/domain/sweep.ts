@@ -112,7 +112,11 @@ export async function sweepFanouts(deps: SweepDeps, budget: SweepBudget = NO_BUD
   if (result.watched > 0) deps.log.warn('deliveries not yet settled after the grace period put under watch', { ...result });
   const lagMinutes = Math.max(0, (horizon - minute) / MINUTE_MS);
   (deps.metrics ?? noMetrics).count('SweeperBacklogMinutes', lagMinutes);
-  if (lagMinutes > 0) deps.log.warn('fan-out log not swept up to the grace horizon yet; the next run goes on', { lagMinutes, sweptUntil: new Date(minute).toISOString() });
+  if (lagMinutes > 0)
+    deps.log.warn('fan-out log not swept up to the grace horizon yet; the next run goes on', {
+      lagMinutes,
+      sweptUntil: new Date(minute).toISOString(),
+    });
   return result;
 }
 

@@ -46,7 +46,8 @@ export function parseTargetUrl(raw: unknown, rules: TargetRules, field = 'url'):
     basicAuth = { username: safeDecode(url.username), password: safeDecode(url.password) };
     // Basic auth joins user and password with the first `:`: an encoded one in the user name would
     // make the receiver read another user (and part of the password as its name).
-    if (basicAuth.username.includes(':')) throw new ValidationError(`${field} must not contain ":" (or %3A) in the user name of its userinfo`);
+    if (basicAuth.username.includes(':'))
+      throw new ValidationError(`${field} must not contain ":" (or %3A) in the user name of its userinfo`);
     url.username = '';
     url.password = '';
   }

@@ -25,7 +25,12 @@ export function webhookRequest(input: RequestInput): WebhookRequest {
   const secrets = validSecrets(input.subscription.signingSecrets, input.sentAt);
   if (secrets.length > 0) {
     // Signed over the same whole-second timestamp the header carries.
-    headers['webhook-signature'] = signatureHeader(secrets, input.deliveryId, new Date(Math.floor(input.sentAt.getTime() / 1000) * 1000), input.body);
+    headers['webhook-signature'] = signatureHeader(
+      secrets,
+      input.deliveryId,
+      new Date(Math.floor(input.sentAt.getTime() / 1000) * 1000),
+      input.body,
+    );
   }
   if (target.authorization) headers.authorization = target.authorization;
   return { url: target.url, headers, body: input.body, timeoutMs: input.timeoutMs };

@@ -14,6 +14,11 @@ import { PowertoolsMetrics } from '../wiring/metrics';
 
 const logger = createLogger();
 const metrics = new PowertoolsMetrics();
-const clients = { doc: createDocumentClient(new DynamoDBClient({})), sqs: new SQSClient({}), scheduler: new SchedulerClient({}), sns: new SNSClient({}) };
+const clients = {
+  doc: createDocumentClient(new DynamoDBClient({})),
+  sqs: new SQSClient({}),
+  scheduler: new SchedulerClient({}),
+  sns: new SNSClient({}),
+};
 const secretBox = kmsSecretBox(process.env, new KMSClient({}));
 export const handler = senderFunction(process.env, { clients, log: logOf(logger), logger, metrics, secretBox });

@@ -123,4 +123,11 @@ export const limitsTable: TableDefinition = {
   ttlAttribute: TTL_ATTRIBUTE,
 };
 
-export const tableDefinitions: TableDefinition[] = [subscriptionsTable, eventsTable, deliveriesTable, attemptsTable, fanoutsTable, limitsTable];
+export const tableDefinitions: TableDefinition[] = [
+  subscriptionsTable,
+  eventsTable,
+  deliveriesTable,
+  attemptsTable,
+  fanoutsTable,
+  limitsTable,
+];

@@ -78,11 +78,21 @@ export function deliveryRepository(config: StorageConfig, infra: Infrastructure)
 }
 
 export function fanoutLog(config: StorageConfig, infra: Infrastructure): DynamoFanoutLog {
-  return new DynamoFanoutLog({ doc: infra.clients.doc, tableName: config.FANOUTS_TABLE, retentionDays: config.RETENTION_DAYS, random: infra.random });
+  return new DynamoFanoutLog({
+    doc: infra.clients.doc,
+    tableName: config.FANOUTS_TABLE,
+    retentionDays: config.RETENTION_DAYS,
+    random: infra.random,
+  });
 }
 
 export function subscriptionRepository(config: StorageConfig, infra: Infrastructure): DynamoSubscriptionRepository {
-  return new DynamoSubscriptionRepository({ doc: infra.clients.doc, tables: tablesOf(config), retentionDays: config.RETENTION_DAYS, secrets: infra.secretBox });
+  return new DynamoSubscriptionRepository({
+    doc: infra.clients.doc,
+    tables: tablesOf(config),
+    retentionDays: config.RETENTION_DAYS,
+    secrets: infra.secretBox,
+  });
 }
 
 /** A client the function needs but was not given: a wiring mistake, named at cold start. */

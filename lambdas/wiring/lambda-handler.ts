@@ -34,7 +34,11 @@ export function flushMetrics(metrics: FlushableMetrics): MiddlewareObj<unknown, 
   return { after: flush, onError: flush };
 }
 
-export function lambdaHandler<E, R>(handler: (event: E, context: Context) => Promise<R>, tools: EntryTools, options: EntryOptions = {}): LambdaHandler<E, R> {
+export function lambdaHandler<E, R>(
+  handler: (event: E, context: Context) => Promise<R>,
+  tools: EntryTools,
+  options: EntryOptions = {},
+): LambdaHandler<E, R> {
   const wrapped = middy<E, R, Error, Context>(handler);
   // Order: middy runs `before` in this order and `after`/`onError` in reverse, so the context is
   // on the log lines of the error mapping, and metrics are flushed last.

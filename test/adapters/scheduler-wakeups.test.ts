@@ -70,9 +70,7 @@ describe('EventBridgeWakeupScheduler', () => {
 
   it('treats an existing schedule of the same wakeup as done', async () => {
     const exists = 'Schedule already exists.';
-    schedulerMock
-      .on(CreateScheduleCommand)
-      .rejects(new ConflictException({ message: exists, Message: exists, $metadata: {} }));
+    schedulerMock.on(CreateScheduleCommand).rejects(new ConflictException({ message: exists, Message: exists, $metadata: {} }));
     await expect(scheduler.scheduleAt(wakeup, new Date('2026-11-28T01:00:00Z'))).resolves.toBeUndefined();
   });
 

@@ -53,7 +53,9 @@ describe('KmsDataKeys', () => {
       const plaintext = randomBytes(32);
       return { Plaintext: plaintext, CiphertextBlob: Buffer.concat([Buffer.from('wrapped:'), plaintext]), KeyId: KEY_ARN };
     });
-    kms.on(DecryptCommand).callsFake((input: { CiphertextBlob: Uint8Array }) => ({ Plaintext: Buffer.from(input.CiphertextBlob).subarray(8), KeyId: KEY_ARN }));
+    kms
+      .on(DecryptCommand)
+      .callsFake((input: { CiphertextBlob: Uint8Array }) => ({ Plaintext: Buffer.from(input.CiphertextBlob).subarray(8), KeyId: KEY_ARN }));
   }
 
   it('makes one data key per instance, under the key and context, for every seal', async () => {
@@ -61,7 +63,11 @@ describe('KmsDataKeys', () => {
     const box = new EnvelopeSecretBox(new KmsDataKeys({ kms: new KMSClient({ region: 'eu-central-1' }), keyId: KEY_ARN }));
     const sealed = await Promise.all(['a', 'b', 'c'].map((id) => box.seal(SECRET, id)));
     expect(kms.commandCalls(GenerateDataKeyCommand)).toHaveLength(1);
-    expect(kms.commandCalls(GenerateDataKeyCommand)[0]!.args[0].input).toEqual({ KeyId: KEY_ARN, KeySpec: 'AES_256', EncryptionContext: SECRETS_ENCRYPTION_CONTEXT });
+    expect(kms.commandCalls(GenerateDataKeyCommand)[0]!.args[0].input).toEqual({
+      KeyId: KEY_ARN,
+      KeySpec: 'AES_256',
+      EncryptionContext: SECRETS_ENCRYPTION_CONTEXT,
+    });
     // Its own envelopes open without asking KMS again.
     expect(await box.open(sealed[1]!, 'b')).toBe(SECRET);
     expect(kms.commandCalls(DecryptCommand)).toHaveLength(0);
@@ -75,7 +81,10 @@ describe('KmsDataKeys', () => {
     expect(await reader.open(sealed, 'a')).toBe(SECRET);
     expect(await reader.open(sealed, 'a')).toBe(SECRET);
     expect(kms.commandCalls(DecryptCommand)).toHaveLength(1);
-    expect(kms.commandCalls(DecryptCommand)[0]!.args[0].input).toMatchObject({ KeyId: KEY_ARN, EncryptionContext: SECRETS_ENCRYPTION_CONTEXT });
+    expect(kms.commandCalls(DecryptCommand)[0]!.args[0].input).toMatchObject({
+      KeyId: KEY_ARN,
+      EncryptionContext: SECRETS_ENCRYPTION_CONTEXT,
+    });
   });
 
   it('fails to open when KMS refuses (no kms:Decrypt), and asks again next time', async () => {

@@ -35,7 +35,9 @@ beforeEach(() => {
     .resolvesOnce({ Messages: [message('m1', 'not json', 'body is not valid JSON'), message('m2', '{"type":"donation"}')] })
     .resolvesOnce({ Messages: [message('m3', '{"type":"x"}')] })
     .resolves({ Messages: [] });
-  sqsMock.on(GetQueueAttributesCommand).resolves({ Attributes: { ApproximateNumberOfMessages: '3', ApproximateNumberOfMessagesNotVisible: '0' } });
+  sqsMock
+    .on(GetQueueAttributesCommand)
+    .resolves({ Attributes: { ApproximateNumberOfMessages: '3', ApproximateNumberOfMessagesNotVisible: '0' } });
   sqsMock.on(SendMessageCommand).resolves({ MessageId: 'new' });
 });
 
@@ -45,7 +47,14 @@ describe('SqsParkedQueue', () => {
     expect(result).toMatchObject({
       depth: 3,
       messages: [
-        { messageId: 'm1', reason: 'body is not valid JSON', sentAt: '2026-11-27T12:00:00.000Z', receiveCount: 2, bytes: 8, excerpt: 'not json' },
+        {
+          messageId: 'm1',
+          reason: 'body is not valid JSON',
+          sentAt: '2026-11-27T12:00:00.000Z',
+          receiveCount: 2,
+          bytes: 8,
+          excerpt: 'not json',
+        },
         { messageId: 'm2', reason: expect.stringContaining('ingest failed on it 2 times') },
         { messageId: 'm3' },
       ],
@@ -53,7 +62,11 @@ describe('SqsParkedQueue', () => {
     const receive = sqsMock.commandCalls(ReceiveMessageCommand)[0]!.args[0].input;
     expect(receive).toMatchObject({ QueueUrl: DLQ_URL, WaitTimeSeconds: 1, MessageAttributeNames: ['All'] });
     const released = sqsMock.commandCalls(ChangeMessageVisibilityBatchCommand).flatMap((c) => c.args[0].input.Entries ?? []);
-    expect(released.map((e) => [e.ReceiptHandle, e.VisibilityTimeout])).toEqual([['rh-m1', 0], ['rh-m2', 0], ['rh-m3', 0]]);
+    expect(released.map((e) => [e.ReceiptHandle, e.VisibilityTimeout])).toEqual([
+      ['rh-m1', 0],
+      ['rh-m2', 0],
+      ['rh-m3', 0],
+    ]);
     expect(sqsMock.commandCalls(DeleteMessageCommand)).toHaveLength(0);
   });
 

@@ -122,11 +122,7 @@ describe('assertAllowedAddress', () => {
 describe('parseAllowlist', () => {
   it('parses comma-separated CIDRs, ignoring blanks and spaces', () => {
     const cidrs = parseAllowlist(' 127.0.0.0/8 , ::1/128,10.1.0.0/16, ');
-    expect(cidrs.map(([network, prefix]) => `${network.toString()}/${prefix}`)).toEqual([
-      '127.0.0.0/8',
-      '::1/128',
-      '10.1.0.0/16',
-    ]);
+    expect(cidrs.map(([network, prefix]) => `${network.toString()}/${prefix}`)).toEqual(['127.0.0.0/8', '::1/128', '10.1.0.0/16']);
   });
 
   it('reads an empty setting as no allowlist', () => {
@@ -149,18 +145,30 @@ describe('parseAllowlist', () => {
 });
 
 describe('metadata ranges and wide allowlists', () => {
-  it.each(['169.254.0.0/16', '169.254.169.254/32', '169.254.170.0/24', 'fd00:ec2::/32', 'fd00:ec2::254/128', '100.100.100.200/32', '::ffff:169.254.0.0/112'])(
-    'refuses the metadata range %s as an entry, naming it',
-    (entry) => {
-      expect(() => parseAllowlist(`10.0.0.0/8, ${entry}`)).toThrow(`"${entry}" lies in a cloud metadata range`);
-    },
-  );
+  it.each([
+    '169.254.0.0/16',
+    '169.254.169.254/32',
+    '169.254.170.0/24',
+    'fd00:ec2::/32',
+    'fd00:ec2::254/128',
+    '100.100.100.200/32',
+    '::ffff:169.254.0.0/112',
+  ])('refuses the metadata range %s as an entry, naming it', (entry) => {
+    expect(() => parseAllowlist(`10.0.0.0/8, ${entry}`)).toThrow(`"${entry}" lies in a cloud metadata range`);
+  });
 
   it('keeps the metadata addresses refused under an entry that covers them', () => {
     const everything = parseAllowlist('0.0.0.0/0, ::/0');
     expect(classifyAddress('10.1.2.3', everything).allowed).toBe(true);
     expect(classifyAddress('fd12::1', everything).allowed).toBe(true);
-    for (const ip of ['169.254.169.254', '169.254.170.2', 'fd00:ec2::254', '100.100.100.200', '::ffff:169.254.169.254', '64:ff9b::a9fe:a9fe']) {
+    for (const ip of [
+      '169.254.169.254',
+      '169.254.170.2',
+      'fd00:ec2::254',
+      '100.100.100.200',
+      '::ffff:169.254.169.254',
+      '64:ff9b::a9fe:a9fe',
+    ]) {
       expect(classifyAddress(ip, everything).allowed, ip).toBe(false);
     }
   });

@@ -5,11 +5,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Agent } from 'undici';
 import { afterEach, describe, expect, it } from 'vitest';
-import {
-  createGuardedLookup,
-  resolveApprovedAddress,
-  type Resolver,
-} from '../../lambdas/adapters/http/guarded-lookup';
+import { createGuardedLookup, resolveApprovedAddress, type Resolver } from '../../lambdas/adapters/http/guarded-lookup';
 import { parseAllowlist } from '../../lambdas/adapters/http/target-guard';
 import { UndiciWebhookClient, type UndiciWebhookClientOptions } from '../../lambdas/adapters/http/webhook-client';
 import type { HttpResult, WebhookRequest } from '../../lambdas/domain/ports';

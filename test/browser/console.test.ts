@@ -35,7 +35,14 @@ describe('support console in Chromium', () => {
     mkdirSync(ARTIFACTS, { recursive: true });
     dataDir = mkdtempSync(join(tmpdir(), 'browser-'));
     runtime = await startRuntime({
-      env: { PORT: '0', DATA_DIR: dataDir, RETRY_BASE_DELAY_MS: '60000', RETRY_JITTER: '0', ATTEMPT_TIMEOUT_MS: '1000', SUBSCRIPTION_CACHE_MS: '0' },
+      env: {
+        PORT: '0',
+        DATA_DIR: dataDir,
+        RETRY_BASE_DELAY_MS: '60000',
+        RETRY_JITTER: '0',
+        ATTEMPT_TIMEOUT_MS: '1000',
+        SUBSCRIPTION_CACHE_MS: '0',
+      },
       log: silentLog,
     });
     healthy = await startReceiver();
@@ -105,21 +112,35 @@ describe('support console in Chromium', () => {
     const notice = page.locator('.notice');
     await notice.waitFor();
     expect(await notice.locator('.secret').textContent()).toMatch(/^whsec_/);
-    await page.locator('dl.settings').getByText(/stops signing/).waitFor();
+    await page
+      .locator('dl.settings')
+      .getByText(/stops signing/)
+      .waitFor();
     await shot('05-subscription-rotated');
   });
 
   it('opens the attempt log of a failing delivery', async () => {
-    const answer = await session.invoke<{ subscription: { id: string } }>('subscriptions', { action: 'create', url: `${failing.url}/hook`, description: 'Failing receiver' });
+    const answer = await session.invoke<{ subscription: { id: string } }>('subscriptions', {
+      action: 'create',
+      url: `${failing.url}/hook`,
+      description: 'Failing receiver',
+    });
     created.failing = answer.subscription.id;
     await page.goto(`${server.url}/#/subscriptions/${created.failing}`);
     await page.getByRole('button', { name: 'Send test event' }).click();
     await page.locator('.watch .badge-http_status').first().waitFor({ timeout: 15_000 });
     await page.getByRole('link', { name: 'Deliveries of the last 24 h' }).click();
     await page.getByRole('heading', { name: 'Deliveries' }).waitFor();
-    await page.getByRole('cell', { name: /\.sub_/ }).first().waitFor();
+    await page
+      .getByRole('cell', { name: /\.sub_/ })
+      .first()
+      .waitFor();
     await shot('06-deliveries');
-    await page.getByRole('cell', { name: /\.sub_/ }).getByRole('link').first().click();
+    await page
+      .getByRole('cell', { name: /\.sub_/ })
+      .getByRole('link')
+      .first()
+      .click();
     const log = page.getByRole('region', { name: 'Attempt log' });
     await log.waitFor();
     expect(await log.textContent()).toMatch(/1initial.*http_status500HTTP 500/);
@@ -163,7 +184,10 @@ describe('support console in Chromium', () => {
 
   it('lists subscriptions with their health, filters and searches, and is readable on a phone', async () => {
     await page.goto(`${server.url}/#/subscriptions`);
-    await page.getByRole('link', { name: /127\.0\.0\.1/ }).first().waitFor();
+    await page
+      .getByRole('link', { name: /127\.0\.0\.1/ })
+      .first()
+      .waitFor();
     expect(await page.getByRole('region', { name: 'Subscriptions' }).locator('tbody tr').count()).toBe(2);
     await page.getByLabel('Search URL host or description').fill('Failing');
     await page.getByText('1 subscription matching').waitFor();
@@ -227,10 +251,15 @@ describe('support console in Chromium', () => {
     await page.goto(`${server.url}/#/dead-letters`);
     await page.getByRole('heading', { name: 'Dead letters' }).waitFor();
     const table = page.getByRole('region', { name: 'Parked messages' });
-    await expect.poll(async () => {
-      await page.getByRole('button', { name: 'Refresh' }).click();
-      return table.isVisible();
-    }, { timeout: 10_000 }).toBe(true);
+    await expect
+      .poll(
+        async () => {
+          await page.getByRole('button', { name: 'Refresh' }).click();
+          return table.isVisible();
+        },
+        { timeout: 10_000 },
+      )
+      .toBe(true);
     expect(await table.textContent()).toContain('event has no `type`');
     await shot('14-dead-letters');
     await table.getByRole('checkbox').first().check();

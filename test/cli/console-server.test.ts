@@ -93,7 +93,9 @@ describe('crm-webhooks console: the server', () => {
     const created = await api({ function: 'subscriptions', payload: { action: 'create', url: 'http://127.0.0.1:4999/hook' } });
     expect(created.status).toBe(200);
     const id = (JSON.parse(created.body) as { result: { subscription: { id: string } } }).result.subscription.id;
-    const listed = JSON.parse((await api({ function: 'subscriptions', payload: { action: 'list' } })).body) as { result: { subscriptions: Array<{ id: string }> } };
+    const listed = JSON.parse((await api({ function: 'subscriptions', payload: { action: 'list' } })).body) as {
+      result: { subscriptions: Array<{ id: string }> };
+    };
     expect(listed.result.subscriptions.map((s) => s.id)).toContain(id);
 
     const refused = await api({ function: 'subscriptions', payload: { action: 'create', url: 'https://10.0.0.1/hook' } });

@@ -33,7 +33,12 @@ describe('crm-webhooks publish, deliveries and resend (real process, local runti
     receiver = await startReceiver((_req, n) => (n <= 3 ? { status: 500, body: `boom \u001b[2J #${n}` } : { status: 200, body: 'ok' }));
     service = await startLocalService({ RETRY_JITTER: '0' });
     cli = cliAt(service.runtime.url);
-    const created = await cli.json<{ subscription: { id: string } }>('subscriptions', 'create', '--url', `${receiver.url}/hook?secret=s3cr3t`);
+    const created = await cli.json<{ subscription: { id: string } }>(
+      'subscriptions',
+      'create',
+      '--url',
+      `${receiver.url}/hook?secret=s3cr3t`,
+    );
     subscriptionId = created.subscription.id;
   });
   afterAll(async () => {
@@ -119,7 +124,13 @@ describe('crm-webhooks publish, deliveries and resend (real process, local runti
 
     // Below the threshold no confirmation is needed; --json gives the function's result shape.
     const one = await cli.json<ResendResult>('resend', '--event', donation.id, 'no-such-event', '--subscription', subscriptionId);
-    expect(one).toMatchObject({ dryRun: false, matched: 1, resent: 1, deliveryIds: [`${donation.id}.${subscriptionId}`], notFound: ['no-such-event'] });
+    expect(one).toMatchObject({
+      dryRun: false,
+      matched: 1,
+      resent: 1,
+      deliveryIds: [`${donation.id}.${subscriptionId}`],
+      notFound: ['no-such-event'],
+    });
     await receiver.waitForRequests(before + samples.length + 1);
   });
 

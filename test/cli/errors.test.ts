@@ -28,8 +28,12 @@ describe.concurrent('crm-webhooks errors (real process)', () => {
       runCli(['subscriptions', 'create', '--url', 'https://example.com/hook', '--header', 'no colon']),
     ]);
     expect(oneErrorLine(limit)).toBe("crm-webhooks: option '--limit <n>' argument 'many' is invalid. must be a positive integer.");
-    expect(oneErrorLine(status)).toMatch(/^crm-webhooks: option '--status <status>' argument 'lost' is invalid\. Allowed choices are pending, delivered, failed, paused\.$/);
-    expect(oneErrorLine(header)).toBe('crm-webhooks: option \'--header <header>\' is invalid (value not shown: it may hold a secret). must be "Name: value".');
+    expect(oneErrorLine(status)).toMatch(
+      /^crm-webhooks: option '--status <status>' argument 'lost' is invalid\. Allowed choices are pending, delivered, failed, paused\.$/,
+    );
+    expect(oneErrorLine(header)).toBe(
+      'crm-webhooks: option \'--header <header>\' is invalid (value not shown: it may hold a secret). must be "Name: value".',
+    );
     expect([limit.code, status.code, header.code]).toEqual([1, 1, 1]);
   });
 
@@ -39,7 +43,9 @@ describe.concurrent('crm-webhooks errors (real process)', () => {
       runCli(['subscriptions', 'update', 'sub_aaaaaaaaaaaaaaaaaaaa', '--header', 'X-Api-Key=k3y-s3cr3t']),
     ]);
     expect([auth.code, header.code]).toEqual([1, 1]);
-    expect(oneErrorLine(auth)).toBe('crm-webhooks: option \'--basic-auth <user:password>\' is invalid (value not shown: it may hold a secret). must be "user:password".');
+    expect(oneErrorLine(auth)).toBe(
+      'crm-webhooks: option \'--basic-auth <user:password>\' is invalid (value not shown: it may hold a secret). must be "user:password".',
+    );
     expect(auth.stderr + auth.stdout).not.toContain('pa55w0rd');
     expect(oneErrorLine(header)).toMatch(/^crm-webhooks: option '--header <header>' is invalid/);
     expect(header.stderr + header.stdout).not.toContain('k3y-s3cr3t');
@@ -51,7 +57,9 @@ describe.concurrent('crm-webhooks errors (real process)', () => {
       runCli(['resend', '--delivery', '179.sub_aaaaaaaaaaaaaaaaaaaa', '--event', '179']),
       runCli(['--endpoint', 'http://127.0.0.1:4000', '--stack', 'CrmWebhooks', 'subscriptions', 'list']),
     ]);
-    expect(oneErrorLine(list)).toBe('crm-webhooks: deliveries list needs --event ID, or --subscription ID --from T --to T (missing --from, --to)');
+    expect(oneErrorLine(list)).toBe(
+      'crm-webhooks: deliveries list needs --event ID, or --subscription ID --from T --to T (missing --from, --to)',
+    );
     expect(oneErrorLine(resend)).toBe('crm-webhooks: --delivery names the deliveries itself: drop --event');
     expect(oneErrorLine(both)).toBe("crm-webhooks: option '--endpoint <url>' cannot be used with option '--stack <name>'");
     expect([list.code, resend.code, both.code]).toEqual([1, 1, 1]);
@@ -79,7 +87,14 @@ describe.concurrent('crm-webhooks errors (real process)', () => {
       writeFileSync(join(dir, 'broken.json'), '{"type": "donation",');
       writeFileSync(join(dir, 'untyped.json'), '{"id": 7}');
       const endpoint = `http://127.0.0.1:${await closedPort()}`;
-      const run = await runCli(['--endpoint', endpoint, 'publish', join(sampleEventsDir, 'donation.json'), join(dir, 'broken.json'), join(dir, 'untyped.json')]);
+      const run = await runCli([
+        '--endpoint',
+        endpoint,
+        'publish',
+        join(sampleEventsDir, 'donation.json'),
+        join(dir, 'broken.json'),
+        join(dir, 'untyped.json'),
+      ]);
       expect(run.code).toBe(1);
       expect(oneErrorLine(run)).toBe(
         `crm-webhooks: nothing published: 2 of 3 not an event: ${join(dir, 'broken.json')} (body is not valid JSON); ${join(dir, 'untyped.json')} (event has no \`type\`: it must be a non-empty string)`,
@@ -97,7 +112,9 @@ describe.concurrent('crm-webhooks errors (real process)', () => {
     ]);
     expect(oneErrorLine(neither)).toBe('crm-webhooks: dead-letters redrive needs message ids or --all (not both)');
     expect(oneErrorLine(both)).toBe('crm-webhooks: dead-letters purge needs message ids or --all (not both)');
-    expect(oneErrorLine(unasked)).toBe('crm-webhooks: not purging a whole dead-letter queue without confirmation: add --yes, or run it in a terminal');
+    expect(oneErrorLine(unasked)).toBe(
+      'crm-webhooks: not purging a whole dead-letter queue without confirmation: add --yes, or run it in a terminal',
+    );
     const noQueue = await runCli(['dead-letters', 'list']);
     expect(oneErrorLine(noQueue)).toBe("crm-webhooks: required option '--queue <queue>' not specified");
   });

@@ -15,13 +15,22 @@ describe('crm-webhooks subscriptions (real process, local runtime)', () => {
 
   it('creates a subscription, showing its secrets this once, then lists and gets it masked, as tables and as JSON', async () => {
     const created = await cli.ok(
-      'subscriptions', 'create',
-      '--url', 'http://127.0.0.1:4999/hook?secret=s3cr3t',
-      '--event-type', 'donation', '--event-type', 'contact_update',
-      '--header', 'X-Api-Key: k3y',
-      '--basic-auth', 'crm:pa55word',
-      '--signing-secret', 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw',
-      '--description', 'Donations to the ERP',
+      'subscriptions',
+      'create',
+      '--url',
+      'http://127.0.0.1:4999/hook?secret=s3cr3t',
+      '--event-type',
+      'donation',
+      '--event-type',
+      'contact_update',
+      '--header',
+      'X-Api-Key: k3y',
+      '--basic-auth',
+      'crm:pa55word',
+      '--signing-secret',
+      'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw',
+      '--description',
+      'Donations to the ERP',
     );
     const id = /│ id\s+│ (sub_[a-z2-7]{20}) /.exec(created)?.[1];
     expect(id).toBeDefined();
@@ -40,7 +49,11 @@ describe('crm-webhooks subscriptions (real process, local runtime)', () => {
       cli.ok('subscriptions', 'get', id!),
       cli.json<{ subscription: SubscriptionView }>('subscriptions', 'get', id!),
     ]);
-    expect(listed).toMatch(new RegExp(`│ ${id} │ active │ http://127\\.0\\.0\\.1:4999/hook\\?secret=\\*\\*\\* +│ donation, contact_update │ Donations to the ERP │ \\d{4}-\\d\\d-\\d\\dT`));
+    expect(listed).toMatch(
+      new RegExp(
+        `│ ${id} │ active │ http://127\\.0\\.0\\.1:4999/hook\\?secret=\\*\\*\\* +│ donation, contact_update │ Donations to the ERP │ \\d{4}-\\d\\d-\\d\\dT`,
+      ),
+    );
     expect(listed).toContain('1 subscription');
     expect(listed).not.toMatch(/s3cr3t|pa55word|k3y|MfKQ9r8G/);
 
@@ -64,7 +77,14 @@ describe('crm-webhooks subscriptions (real process, local runtime)', () => {
 
   it('updates and clears fields, disables, enables, rotates the secret and deletes', async () => {
     const { subscription } = await cli.json<{ subscription: SubscriptionView }>(
-      'subscriptions', 'create', '--url', 'http://127.0.0.1:4999/other', '--event-type', 'donation', '--description', 'old',
+      'subscriptions',
+      'create',
+      '--url',
+      'http://127.0.0.1:4999/other',
+      '--event-type',
+      'donation',
+      '--description',
+      'old',
     );
     const id = subscription.id;
 
@@ -90,7 +110,9 @@ describe('crm-webhooks subscriptions (real process, local runtime)', () => {
   it.concurrent('refuses an update that changes nothing, before sending it', async () => {
     const run = await cli.run('subscriptions', 'update', 'sub_aaaaaaaaaaaaaaaaaaaa');
     expect(run.code).toBe(1);
-    expect(oneErrorLine(run)).toBe('crm-webhooks: update changes nothing: give at least one of --url, --event-type, --header, --basic-auth, --description, --max-concurrency, --rate-limit or a --clear-... option');
+    expect(oneErrorLine(run)).toBe(
+      'crm-webhooks: update changes nothing: give at least one of --url, --event-type, --header, --basic-auth, --description, --max-concurrency, --rate-limit or a --clear-... option',
+    );
   });
 
   it.concurrent('reports a function error (a bad URL) as one line naming the field, exit status 1', async () => {
@@ -107,7 +129,12 @@ describe('crm-webhooks subscriptions (real process, local runtime)', () => {
   });
 
   it('masks a bare query token in get, as a table and as JSON', async () => {
-    const created = await cli.json<{ subscription: SubscriptionView }>('subscriptions', 'create', '--url', 'http://127.0.0.1:4999/bare?BareT0ken-s3cr3t');
+    const created = await cli.json<{ subscription: SubscriptionView }>(
+      'subscriptions',
+      'create',
+      '--url',
+      'http://127.0.0.1:4999/bare?BareT0ken-s3cr3t',
+    );
     const [got, gotJson] = await Promise.all([
       cli.ok('subscriptions', 'get', created.subscription.id),
       cli.json<{ subscription: SubscriptionView }>('subscriptions', 'get', created.subscription.id),

@@ -56,31 +56,56 @@ describe('crm-webhooks support fixes (real process, local runtime)', () => {
   it('create warns of an event type the CRM does not publish and refuses a target the SSRF guard blocks', async () => {
     const warned = await cli.run('subscriptions', 'create', '--url', `${first.url}/hook`, '--event-type', 'donaton,webhook.test');
     expect(warned.code).toBe(0);
-    expect(warned.stderr).toMatch(/^crm-webhooks: warning: eventTypes: "donaton" is not a type the CRM is known to publish \(did you mean donation\? known: .*\n$/);
+    expect(warned.stderr).toMatch(
+      /^crm-webhooks: warning: eventTypes: "donaton" is not a type the CRM is known to publish \(did you mean donation\? known: .*\n$/,
+    );
     ids.first = /│ id\s+│ (sub_[a-z2-7]{20})/.exec(warned.stdout)![1]!;
 
     const [privateIp, metadata] = await Promise.all([
       cli.run('subscriptions', 'create', '--url', 'https://10.0.0.1/hook'),
       cli.run('subscriptions', 'update', ids.first, '--url', 'http://169.254.169.254/latest'),
     ]);
-    expect(oneErrorLine(privateIp)).toMatch(/url: 10\.0\.0\.1 is in the private range; the sender only calls public addresses, so every attempt would be blocked$/);
+    expect(oneErrorLine(privateIp)).toMatch(
+      /url: 10\.0\.0\.1 is in the private range; the sender only calls public addresses, so every attempt would be blocked$/,
+    );
     expect(oneErrorLine(metadata)).toMatch(/url: 169\.254\.169\.254 is in the linkLocal range/);
   });
 
   it('update takes repeated --event-type before the id (no option swallows it)', async () => {
-    const updated = await cli.json<{ subscription: { eventTypes: string[] } }>('subscriptions', 'update', '--event-type', 'donation', '--event-type', 'webhook.test', ids.first!);
+    const updated = await cli.json<{ subscription: { eventTypes: string[] } }>(
+      'subscriptions',
+      'update',
+      '--event-type',
+      'donation',
+      '--event-type',
+      'webhook.test',
+      ids.first!,
+    );
     expect(updated.subscription.eventTypes).toEqual(['donation', 'webhook.test']);
   });
 
   it('subscriptions test sends to that subscription only, recorded in its attempt log', async () => {
-    ids.second = (await cli.json<{ subscription: { id: string } }>('subscriptions', 'create', '--url', `${second.url}/hook`)).subscription.id;
+    ids.second = (
+      await cli.json<{ subscription: { id: string } }>('subscriptions', 'create', '--url', `${second.url}/hook`)
+    ).subscription.id;
     const out = await cli.ok('subscriptions', 'test', ids.first!, '--wait');
-    expect(out).toMatch(new RegExp(`^Test event (test-[0-9a-f-]+) \\(webhook\\.test\\) sent to ${ids.first} only: delivery test-[0-9a-f-]+\\.${ids.first}\\nAttempt 1: delivered 200 in \\d+`));
+    expect(out).toMatch(
+      new RegExp(
+        `^Test event (test-[0-9a-f-]+) \\(webhook\\.test\\) sent to ${ids.first} only: delivery test-[0-9a-f-]+\\.${ids.first}\\nAttempt 1: delivered 200 in \\d+`,
+      ),
+    );
     const [request] = await first.waitForRequests(1);
     expect(JSON.parse(request!.body.toString('utf8'))).toMatchObject({ type: 'webhook.test', subscriptionId: ids.first });
     expect(second.requests).toHaveLength(0);
 
-    const sample = await cli.json<{ test: { eventId: string; deliveryId: string }; attempts: Array<{ outcome: string }> }>('subscriptions', 'test', ids.first!, '--event', donation, '--wait');
+    const sample = await cli.json<{ test: { eventId: string; deliveryId: string }; attempts: Array<{ outcome: string }> }>(
+      'subscriptions',
+      'test',
+      ids.first!,
+      '--event',
+      donation,
+      '--wait',
+    );
     expect(sample.attempts.map((a) => a.outcome)).toEqual(['delivered']);
     const body = JSON.parse(first.requests[1]!.body.toString('utf8')) as Record<string, unknown>;
     expect(body).toMatchObject({ id: sample.test.eventId, type: 'donation', amount: '10.00 EUR' });
@@ -101,9 +126,20 @@ describe('crm-webhooks support fixes (real process, local runtime)', () => {
   });
 
   it('a date alone is midnight UTC', async () => {
-    const json = await cli.json<{ deliveries: unknown[] }>('deliveries', 'list', '--subscription', ids.first!, '--from', '2026-01-01', '--to', '2100-01-01');
+    const json = await cli.json<{ deliveries: unknown[] }>(
+      'deliveries',
+      'list',
+      '--subscription',
+      ids.first!,
+      '--from',
+      '2026-01-01',
+      '--to',
+      '2100-01-01',
+    );
     expect(json.deliveries.length).toBe(2);
-    expect(oneErrorLine(await cli.run('deliveries', 'list', '--subscription', ids.first!, '--from', '2026-02-31', '--to', '2100-01-01'))).toContain('not a calendar date');
+    expect(
+      oneErrorLine(await cli.run('deliveries', 'list', '--subscription', ids.first!, '--from', '2026-02-31', '--to', '2100-01-01')),
+    ).toContain('not a calendar date');
   });
 
   it('a deleted subscription says so', async () => {
@@ -122,7 +158,9 @@ describe('crm-webhooks support fixes (real process, local runtime)', () => {
     expect(fromEnv.code).toBe(0);
     expect(JSON.parse(fromEnv.stdout).subscriptions.map((s: { id: string }) => s.id)).toContain(ids.first);
     expect(flagWins.code).toBe(0);
-    expect(oneErrorLine(both)).toBe('crm-webhooks: both CRM_WEBHOOKS_ENDPOINT and CRM_WEBHOOKS_STACK are set: unset one, or give --endpoint or --stack');
+    expect(oneErrorLine(both)).toBe(
+      'crm-webhooks: both CRM_WEBHOOKS_ENDPOINT and CRM_WEBHOOKS_STACK are set: unset one, or give --endpoint or --stack',
+    );
   });
 });
 
@@ -136,8 +174,12 @@ describe.concurrent('crm-webhooks messages that used to mislead (real process)',
       expect(oneErrorLine(a!)).toBe(
         `crm-webhooks: ${text.url} answered the subscriptions function's call with something that is not JSON: is it the crm-webhooks local runtime (npm start) or a stack (--stack NAME)?`,
       );
-      expect(oneErrorLine(b!)).toBe(`crm-webhooks: ${html.url} answered HTTP 404 with something that is not JSON: is it the crm-webhooks local runtime (npm start) or a stack (--stack NAME)?`);
-      expect(oneErrorLine(c!)).toBe(`crm-webhooks: ${empty.url} answered HTTP 500 without saying why: is it the crm-webhooks local runtime (npm start) or a stack (--stack NAME)?`);
+      expect(oneErrorLine(b!)).toBe(
+        `crm-webhooks: ${html.url} answered HTTP 404 with something that is not JSON: is it the crm-webhooks local runtime (npm start) or a stack (--stack NAME)?`,
+      );
+      expect(oneErrorLine(c!)).toBe(
+        `crm-webhooks: ${empty.url} answered HTTP 500 without saying why: is it the crm-webhooks local runtime (npm start) or a stack (--stack NAME)?`,
+      );
     } finally {
       for (const s of [text, html, empty]) s.server.close();
     }
@@ -161,7 +203,8 @@ describe.concurrent('crm-webhooks messages that used to mislead (real process)',
       let ready = false;
       receiver.stdout!.on('data', () => (ready = true));
       while (!ready) await new Promise((r) => setTimeout(r, 50));
-      const post = (id: string) => fetch(`http://127.0.0.1:${port}/hook`, { method: 'POST', headers: { 'webhook-id': id }, body: '{}' }).then((r) => r.status);
+      const post = (id: string) =>
+        fetch(`http://127.0.0.1:${port}/hook`, { method: 'POST', headers: { 'webhook-id': id }, body: '{}' }).then((r) => r.status);
       expect([await post('1.sub_a'), await post('2.sub_a'), await post('1.sub_a'), await post('2.sub_a')]).toEqual([500, 500, 200, 200]);
     } finally {
       receiver.kill();
@@ -169,7 +212,10 @@ describe.concurrent('crm-webhooks messages that used to mislead (real process)',
   });
 
   it('a bad CDK context value is one line, no stack trace', async () => {
-    const synth = await run(['--import', 'tsx', 'bin/app.ts'], { CDK_CONTEXT_JSON: JSON.stringify({ maxAttempts: 'abc' }), CDK_OUTDIR: '/tmp/cdk-context-test' });
+    const synth = await run(['--import', 'tsx', 'bin/app.ts'], {
+      CDK_CONTEXT_JSON: JSON.stringify({ maxAttempts: 'abc' }),
+      CDK_OUTDIR: '/tmp/cdk-context-test',
+    });
     expect(synth.code).toBe(1);
     expect(synth.stderr).toBe(
       'invalid CDK context "maxAttempts": expected a value MAX_ATTEMPTS accepts (Invalid input: expected number, received NaN), got "abc" (set in cdk.json or with -c key=value)\n',

@@ -25,7 +25,9 @@ afterEach(() => {
 
 describe('--stack: names from the stack outputs (DescribeStacks)', () => {
   it('reads the function names and the events queue URL from the outputs of the named stack', async () => {
-    cfMock.on(DescribeStacksCommand, { StackName: 'CrmWebhooks' }).resolves({ Stacks: [{ StackName: 'CrmWebhooks', CreationTime: new Date(), StackStatus: 'UPDATE_COMPLETE', Outputs: outputs }] });
+    cfMock
+      .on(DescribeStacksCommand, { StackName: 'CrmWebhooks' })
+      .resolves({ Stacks: [{ StackName: 'CrmWebhooks', CreationTime: new Date(), StackStatus: 'UPDATE_COMPLETE', Outputs: outputs }] });
     const target = await stackTarget('CrmWebhooks', cloudFormation, 'eu-west-1');
 
     expect(target.functionName('subscriptions')).toBe('CrmWebhooks-Subscriptions1A2B3C');
@@ -41,7 +43,9 @@ describe('--stack: names from the stack outputs (DescribeStacks)', () => {
 
   it('names a missing output when a command needs it, and still serves the outputs that exist', async () => {
     const older = outputs.filter((o) => o.OutputKey !== 'DeliveriesFunctionName');
-    cfMock.on(DescribeStacksCommand).resolves({ Stacks: [{ StackName: 'CrmWebhooks', CreationTime: new Date(), StackStatus: 'CREATE_COMPLETE', Outputs: older }] });
+    cfMock
+      .on(DescribeStacksCommand)
+      .resolves({ Stacks: [{ StackName: 'CrmWebhooks', CreationTime: new Date(), StackStatus: 'CREATE_COMPLETE', Outputs: older }] });
     const target = await stackTarget('CrmWebhooks', cloudFormation, 'eu-west-1');
 
     expect(target.functionName('subscriptions')).toBe('CrmWebhooks-Subscriptions1A2B3C');
@@ -50,14 +54,23 @@ describe('--stack: names from the stack outputs (DescribeStacks)', () => {
   });
 
   it('says a stack that does not exist is not found in the region', async () => {
-    cfMock.on(DescribeStacksCommand).rejects(
-      new CloudFormationServiceException({ name: 'ValidationError', $fault: 'client', $metadata: {}, message: 'Stack with id Nope does not exist' }),
-    );
+    cfMock
+      .on(DescribeStacksCommand)
+      .rejects(
+        new CloudFormationServiceException({
+          name: 'ValidationError',
+          $fault: 'client',
+          $metadata: {},
+          message: 'Stack with id Nope does not exist',
+        }),
+      );
     await expect(stackTarget('Nope', cloudFormation, 'eu-west-1')).rejects.toThrow(new CliError('stack Nope not found in eu-west-1'));
   });
 
   it('takes the region from the client configuration when --region is not given', async () => {
-    cfMock.on(DescribeStacksCommand).resolves({ Stacks: [{ StackName: 'CrmWebhooks', CreationTime: new Date(), StackStatus: 'CREATE_COMPLETE', Outputs: outputs }] });
+    cfMock
+      .on(DescribeStacksCommand)
+      .resolves({ Stacks: [{ StackName: 'CrmWebhooks', CreationTime: new Date(), StackStatus: 'CREATE_COMPLETE', Outputs: outputs }] });
     const target = await stackTarget('CrmWebhooks', cloudFormation);
     expect(target.where).toBe('AWS (eu-west-1)');
     expect(target.clients).toEqual({});
@@ -72,7 +85,11 @@ describe('--endpoint: the local runtime', () => {
     expect(target.functionName('subscriptions')).toBe('subscriptions');
     expect(target.functionName('resend')).toBe('resend');
     expect(target.functionName('deliveries')).toBe('deliveries');
-    expect(target.clients).toEqual({ region: 'local', endpoint: 'http://127.0.0.1:4000', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+    expect(target.clients).toEqual({
+      region: 'local',
+      endpoint: 'http://127.0.0.1:4000',
+      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+    });
     expect(await target.eventsQueueUrl(sqs)).toBe('http://127.0.0.1:4000/000000000000/events');
   });
 

@@ -10,7 +10,13 @@ describe('attempt outcome classification', () => {
   });
 
   it('records 429 and 500 as http_status failures with the status and body excerpt', () => {
-    expect(classifyAttempt(response(429, 'slow down'))).toEqual({ outcome: 'http_status', statusCode: 429, error: 'HTTP 429', responseBody: 'slow down', durationMs: 12 });
+    expect(classifyAttempt(response(429, 'slow down'))).toEqual({
+      outcome: 'http_status',
+      statusCode: 429,
+      error: 'HTTP 429',
+      responseBody: 'slow down',
+      durationMs: 12,
+    });
     expect(classifyAttempt(response(500, 'boom'))).toMatchObject({ outcome: 'http_status', statusCode: 500, error: 'HTTP 500' });
     expect(classifyAttempt(response(404)).outcome).toBe('http_status');
     expect(classifyAttempt(response(100)).outcome).toBe('http_status');
@@ -31,7 +37,9 @@ describe('attempt outcome classification', () => {
       error: 'no complete response within 5000 ms',
       durationMs: 5000,
     });
-    expect(classifyAttempt({ kind: 'network', durationMs: 1, error: 'ECONNREFUSED: connection refused', code: 'ECONNREFUSED' })).toMatchObject({
+    expect(
+      classifyAttempt({ kind: 'network', durationMs: 1, error: 'ECONNREFUSED: connection refused', code: 'ECONNREFUSED' }),
+    ).toMatchObject({
       outcome: 'network',
       error: 'ECONNREFUSED: connection refused',
     });

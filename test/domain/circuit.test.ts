@@ -48,7 +48,10 @@ describe('circuit transitions', () => {
     const probing: Circuit = { ...open, state: 'probing' };
     expect(changeAfter(probing, 'available', true, policy)).toEqual({ kind: 'close' });
     expect(changeAfter(probing, 'unavailable', true, policy)).toEqual({ kind: 'reopen', backoffMs: 60_000 });
-    expect(changeAfter({ ...probing, backoffMs: 20 * 60_000 }, 'unavailable', true, policy)).toEqual({ kind: 'reopen', backoffMs: 30 * 60_000 });
+    expect(changeAfter({ ...probing, backoffMs: 20 * 60_000 }, 'unavailable', true, policy)).toEqual({
+      kind: 'reopen',
+      backoffMs: 30 * 60_000,
+    });
     // A probe to a target that is now blocked proves nothing: the circuit stays open, waiting longer.
     expect(changeAfter(probing, 'unknown', true, policy)).toEqual({ kind: 'reopen', backoffMs: 60_000 });
   });
@@ -105,7 +108,11 @@ describe('slow lane', () => {
 describe('circuit view', () => {
   it('shows state, since and the deliveries waiting; none wait behind a closed circuit', () => {
     expect(circuitView(open)).toEqual({ state: 'open', since: t0.toISOString(), waiting: 3 });
-    expect(circuitView({ ...CLOSED, since: t0.toISOString(), waiting: 7 })).toEqual({ state: 'closed', since: t0.toISOString(), waiting: 0 });
+    expect(circuitView({ ...CLOSED, since: t0.toISOString(), waiting: 7 })).toEqual({
+      state: 'closed',
+      since: t0.toISOString(),
+      waiting: 0,
+    });
     expect(circuitView(CLOSED)).toEqual({ state: 'closed', waiting: 0 });
   });
 });

@@ -13,8 +13,17 @@ const hours = (n: number) => n * 3_600_000;
 
 function claimed(overrides: Partial<Delivery> = {}): Delivery {
   return {
-    deliveryId: 'evt_1.sub_1', eventId: 'evt_1', subscriptionId: 'sub_1', eventType: 'donation.created', status: 'pending',
-    createdAt: created, updatedAt: created, attemptCount: 3, budgetStart: 0, nextAttemptAt: created, leaseUntil: '2026-11-20T09:00:00.000Z',
+    deliveryId: 'evt_1.sub_1',
+    eventId: 'evt_1',
+    subscriptionId: 'sub_1',
+    eventType: 'donation.created',
+    status: 'pending',
+    createdAt: created,
+    updatedAt: created,
+    attemptCount: 3,
+    budgetStart: 0,
+    nextAttemptAt: created,
+    leaseUntil: '2026-11-20T09:00:00.000Z',
     ...overrides,
   };
 }
@@ -57,7 +66,11 @@ describe('deferDelivery', () => {
   it('hands the same attempt back and wakes it at the given time (SQS delay up to 15 minutes)', async () => {
     const w = world(hours(1));
     const until = new Date(w.clock.now().getTime() + 60_000);
-    expect(await deferDelivery(w.deps, claimed(), until, 'circuit open')).toEqual({ kind: 'deferred', until: until.toISOString(), wakeup: 'queue' });
+    expect(await deferDelivery(w.deps, claimed(), until, 'circuit open')).toEqual({
+      kind: 'deferred',
+      until: until.toISOString(),
+      wakeup: 'queue',
+    });
     expect(w.deferred).toEqual([{ until: until.toISOString(), reason: 'circuit open' }]);
     expect(w.queued).toEqual([{ wakeup: { deliveryId: 'evt_1.sub_1', attempt: 3 }, delayMs: 60_000 }]);
   });
@@ -81,7 +94,10 @@ describe('deferDelivery', () => {
 
   it('arranges no wake-up when the lease was lost meanwhile', async () => {
     const w = world(hours(1), false);
-    expect(await deferDelivery(w.deps, claimed(), new Date(Date.parse(created) + hours(2)), 'circuit open')).toEqual({ kind: 'skipped', reason: 'lease lost' });
+    expect(await deferDelivery(w.deps, claimed(), new Date(Date.parse(created) + hours(2)), 'circuit open')).toEqual({
+      kind: 'skipped',
+      reason: 'lease lost',
+    });
     expect(w.queued).toEqual([]);
     expect(w.scheduled).toEqual([]);
   });

@@ -155,7 +155,9 @@ describe('limit gate: rate', () => {
     const w = world();
     const gate = w.gate();
     const limited = sub({ maxConcurrency: 100, rateLimit: 10 });
-    const admissions = await Promise.all(Array.from({ length: 40 }, () => gate.admit(limited).then(async (x) => (x.kind === 'go' ? (await x.done(), x) : x))));
+    const admissions = await Promise.all(
+      Array.from({ length: 40 }, () => gate.admit(limited).then(async (x) => (x.kind === 'go' ? (await x.done(), x) : x))),
+    );
     const untils = admissions.flatMap((x) => (x.kind === 'defer' ? [x.until.getTime()] : [])).sort((x, y) => x - y);
     expect(untils).toHaveLength(40 - (Math.floor(LOCAL_WAIT_MS / sendIntervalMs(10)) + 1));
     untils.slice(1).forEach((t, i) => expect(t - untils[i]!).toBeCloseTo(sendIntervalMs(10), 6));

@@ -30,8 +30,13 @@ describe('redactUrl', () => {
 
 describe('secretsOf and scrub', () => {
   it('finds query values, secret path segments and Basic auth credentials', () => {
-    const secrets = secretsOf({ url: 'https://example.com/ist-webhook/path-secret?secret=query-secret', basicAuth: { username: 'crm', password: 'pa55word' } });
-    expect(secrets).toEqual(expect.arrayContaining(['path-secret', 'query-secret', 'pa55word', Buffer.from('crm:pa55word').toString('base64')]));
+    const secrets = secretsOf({
+      url: 'https://example.com/ist-webhook/path-secret?secret=query-secret',
+      basicAuth: { username: 'crm', password: 'pa55word' },
+    });
+    expect(secrets).toEqual(
+      expect.arrayContaining(['path-secret', 'query-secret', 'pa55word', Buffer.from('crm:pa55word').toString('base64')]),
+    );
     expect(secrets).not.toContain('ist-webhook');
   });
 

@@ -23,7 +23,13 @@ describe('Retry-After', () => {
   });
 
   it('is read from 429 and 503 responses only', () => {
-    const response = (statusCode: number) => ({ kind: 'response' as const, statusCode, headers: { 'retry-after': '900' }, body: '', durationMs: 1 });
+    const response = (statusCode: number) => ({
+      kind: 'response' as const,
+      statusCode,
+      headers: { 'retry-after': '900' },
+      body: '',
+      durationMs: 1,
+    });
     expect(classifyAttempt(response(429), now).retryAfterMs).toBe(900_000);
     expect(classifyAttempt(response(503), now).retryAfterMs).toBe(900_000);
     expect(classifyAttempt(response(500), now).retryAfterMs).toBeUndefined();
@@ -72,7 +78,9 @@ describe('signing (Standard Webhooks)', () => {
     const header = signatureHeader([{ secret, createdAt: timestamp.toISOString() }], msgId, timestamp, body);
     expect(header).toBe(new StandardWebhook(secret).sign(msgId, timestamp, body));
     const key = Buffer.from(secret.slice('whsec_'.length), 'base64');
-    const expected = createHmac('sha256', key).update(`${msgId}.${Math.floor(timestamp.getTime() / 1000)}.${body}`, 'utf8').digest('base64');
+    const expected = createHmac('sha256', key)
+      .update(`${msgId}.${Math.floor(timestamp.getTime() / 1000)}.${body}`, 'utf8')
+      .digest('base64');
     expect(header).toBe(`v1,${expected}`);
   });
 

@@ -2,7 +2,12 @@ import { describe, expect, it } from 'vitest';
 import { defaults } from '../../lambdas/config';
 import { afterFailedAttempt, waitAfterFailedAttempt, type RetryPolicy } from '../../lambdas/domain/retry-policy';
 
-const policy: RetryPolicy = { baseDelayMs: defaults.retryBaseDelayMs, multiplier: defaults.retryMultiplier, maxAttempts: defaults.maxAttempts, jitter: 0 };
+const policy: RetryPolicy = {
+  baseDelayMs: defaults.retryBaseDelayMs,
+  multiplier: defaults.retryMultiplier,
+  maxAttempts: defaults.maxAttempts,
+  jitter: 0,
+};
 const MIN = 60_000;
 
 /** Minutes from the first attempt to each attempt of a budget in which every attempt fails at once. */

@@ -95,7 +95,12 @@ function setup() {
     forget: (id: string) => lookup.forget(id),
   };
   const unused = () => Promise.reject(new Error('no test events here'));
-  const testEvents = { deliveries: { putEventIfAbsent: unused }, fanoutLog: { record: unused }, wakeups: { sendNow: unused }, maxEventBytes: 0 };
+  const testEvents = {
+    deliveries: { putEventIfAbsent: unused },
+    fanoutLog: { record: unused },
+    wakeups: { sendNow: unused },
+    maxEventBytes: 0,
+  };
   const subscriptions = { repository, clock, log: silentLog, rules: { allowHttp: false }, secretGraceMs: DAY, testEvents };
   const id = 'sub_aaaaaaaaaaaaaaaaaaaa';
   const at = clock.now().toISOString();
@@ -181,7 +186,12 @@ describe('subscription health', () => {
     expect(disabledAt - started).toBeGreaterThanOrEqual(DISABLE_AFTER);
     expect(disabledAt - started).toBeLessThanOrEqual(DISABLE_AFTER + HOUR + 10 * MIN);
     expect(s.notices).toEqual([
-      expect.objectContaining({ subscriptionId: s.id, reason: 'failing', url: 'https://example.com/hook?secret=***', detail: expect.stringMatching(/^every attempt of the last 5\.0 days has failed \(failing since /) }),
+      expect.objectContaining({
+        subscriptionId: s.id,
+        reason: 'failing',
+        url: 'https://example.com/hook?secret=***',
+        detail: expect.stringMatching(/^every attempt of the last 5\.0 days has failed \(failing since /),
+      }),
     ]);
     // The run's start and the disable itself.
     expect(s.repository.writes).toBe(2);

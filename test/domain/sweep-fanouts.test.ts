@@ -31,7 +31,11 @@ class MemoryLog implements Pick<FanoutLog, 'eventIdsOf' | 'sweptUntil' | 'setSwe
   }
 }
 
-function deps(log: MemoryLog, now: number, watchedOf: (eventId: string) => string[] = (id) => [`${id}.sub_aaaaaaaaaaaaaaaaaaaa`]): SweepDeps {
+function deps(
+  log: MemoryLog,
+  now: number,
+  watchedOf: (eventId: string) => string[] = (id) => [`${id}.sub_aaaaaaaaaaaaaaaaaaaa`],
+): SweepDeps {
   return {
     deliveries: { listOverdue: async () => [], watchUnsettled: async (eventId) => watchedOf(eventId) },
     fanoutLog: log,

@@ -5,8 +5,12 @@ const strict = { allowHttp: false };
 
 describe('parseTargetUrl', () => {
   it('accepts absolute https URLs with a secret in the query or path', () => {
-    expect(parseTargetUrl('https://example.com/ist-webhook?secret=shared-secret', strict)).toEqual({ url: 'https://example.com/ist-webhook?secret=shared-secret' });
-    expect(parseTargetUrl('https://example.com/ist-webhook/shared-secret', strict).url).toBe('https://example.com/ist-webhook/shared-secret');
+    expect(parseTargetUrl('https://example.com/ist-webhook?secret=shared-secret', strict)).toEqual({
+      url: 'https://example.com/ist-webhook?secret=shared-secret',
+    });
+    expect(parseTargetUrl('https://example.com/ist-webhook/shared-secret', strict).url).toBe(
+      'https://example.com/ist-webhook/shared-secret',
+    );
   });
 
   it('moves userinfo into Basic auth and out of the URL', () => {
@@ -57,6 +61,9 @@ describe('requestTargetOf', () => {
   });
 
   it('sends no Authorization header without credentials', () => {
-    expect(requestTargetOf({ url: 'https://example.com/hook?secret=x' })).toEqual({ url: 'https://example.com/hook?secret=x', authorization: undefined });
+    expect(requestTargetOf({ url: 'https://example.com/hook?secret=x' })).toEqual({
+      url: 'https://example.com/hook?secret=x',
+      authorization: undefined,
+    });
   });
 });

@@ -21,6 +21,9 @@ describe('planWakeup', () => {
 describe('resumingWakeup', () => {
   it('wakes the next attempt, or the same one again when its lease ran out', () => {
     expect(resumingWakeup({ deliveryId: 'd', attemptCount: 2 })).toEqual({ deliveryId: 'd', attempt: 3 });
-    expect(resumingWakeup({ deliveryId: 'd', attemptCount: 2, leaseUntil: '2026-11-20T08:00:00.000Z' })).toEqual({ deliveryId: 'd', attempt: 2 });
+    expect(resumingWakeup({ deliveryId: 'd', attemptCount: 2, leaseUntil: '2026-11-20T08:00:00.000Z' })).toEqual({
+      deliveryId: 'd',
+      attempt: 2,
+    });
   });
 });

@@ -84,15 +84,28 @@ describe('e2e: SIGKILL while a circuit is open', () => {
       lambda.destroy();
     });
     const { QueueUrl } = await sqs.send(new GetQueueUrlCommand({ QueueName: 'events' }));
-    const { subscription } = await invoke<{ subscription: { id: string } }>(lambda, 'subscriptions', { action: 'create', url: `${receiver.url}/hook` });
+    const { subscription } = await invoke<{ subscription: { id: string } }>(lambda, 'subscriptions', {
+      action: 'create',
+      url: `${receiver.url}/hook`,
+    });
     const bodies = [1, 2, 3, 4, 5, 6].map((n) => testEvent(`kill-${n}`, 'donation'));
     await sqs.send(new SendMessageBatchCommand({ QueueUrl, Entries: bodies.map((MessageBody, i) => ({ Id: `e${i}`, MessageBody })) }));
 
-    const circuit = async () => (await invoke<{ subscription: { circuit: { state: string; waiting: number } } }>(lambda, 'subscriptions', { action: 'get', id: subscription.id })).subscription.circuit;
-    await until(async () => {
-      const c = await circuit();
-      return c.state !== 'closed' && c.waiting > 0;
-    }, 30_000, 'the circuit to open with deliveries waiting behind it');
+    const circuit = async () =>
+      (
+        await invoke<{ subscription: { circuit: { state: string; waiting: number } } }>(lambda, 'subscriptions', {
+          action: 'get',
+          id: subscription.id,
+        })
+      ).subscription.circuit;
+    await until(
+      async () => {
+        const c = await circuit();
+        return c.state !== 'closed' && c.waiting > 0;
+      },
+      30_000,
+      'the circuit to open with deliveries waiting behind it',
+    );
 
     child.process.kill('SIGKILL');
     await new Promise((done) => child.process.once('exit', done));
@@ -111,10 +124,13 @@ describe('e2e: SIGKILL while a circuit is open', () => {
       90_000,
       'every delivery to arrive after the restart',
     ).catch(async (error: Error) => {
-      const states = deliveries.map((d) => `${d.deliveryId} ${d.status} ${d.attemptCount} next ${d.nextAttemptAt} lease ${d.leaseUntil} deferred ${d.deferredSince}`);
-      throw new Error(`${error.message}; now ${new Date().toISOString()}; ${JSON.stringify(started.health().queues)}; ${states.join('; ')}`);
-    }
-    );
+      const states = deliveries.map(
+        (d) => `${d.deliveryId} ${d.status} ${d.attemptCount} next ${d.nextAttemptAt} lease ${d.leaseUntil} deferred ${d.deferredSince}`,
+      );
+      throw new Error(
+        `${error.message}; now ${new Date().toISOString()}; ${JSON.stringify(started.health().queues)}; ${states.join('; ')}`,
+      );
+    });
     const delivered = new Set(receiver.requests.map((r) => r.headers['webhook-id']));
     expect([...delivered].sort()).toEqual([...deliveryIds].sort());
     // Each attempt in the log was a request; deferrals behind the circuit used none.

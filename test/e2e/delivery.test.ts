@@ -27,7 +27,13 @@ describe('e2e: every sample event reaches every subscription', () => {
   });
 
   it('has the five sample events to publish', () => {
-    expect(samples.map((s) => s.type).sort()).toEqual(['contact_update', 'donation', 'form_submission', 'form_submission_confirmed', 'payment_status_change']);
+    expect(samples.map((s) => s.type).sort()).toEqual([
+      'contact_update',
+      'donation',
+      'form_submission',
+      'form_submission_confirmed',
+      'payment_status_change',
+    ]);
   });
 
   it('POSTs each event byte-identical with content-type, user-agent, webhook-id, -timestamp and -signature, authenticated as set up', async () => {

@@ -80,7 +80,11 @@ describe('e2e: retries with doubling waits', () => {
     // The log's start times show the same doubling as the receiver's clock.
     const logged = gaps(attempts.map((a) => Date.parse(a.startedAt)));
     logged.forEach((gap, i) => expect(gap).toBeGreaterThanOrEqual(0.9 * expected[i]!));
-    expect(await e2e.delivery(deliveryId)).toMatchObject({ status: 'delivered', attemptCount: N + 1, lastAttempt: { number: N + 1, outcome: 'delivered' } });
+    expect(await e2e.delivery(deliveryId)).toMatchObject({
+      status: 'delivered',
+      attemptCount: N + 1,
+      lastAttempt: { number: N + 1, outcome: 'delivered' },
+    });
 
     await sleep(TIMING_BASE_MS);
     expect(flaky.requests).toHaveLength(N + 1);
@@ -91,77 +95,87 @@ describe('e2e: budgets running out, resend, and the ways a receiver fails', () =
   const runtime = runtimeWithBase(BASE_MS);
 
   // The next two measure no waits, so they share the runtime at the same time.
-  it.concurrent('makes exactly MAX_ATTEMPTS attempts to a receiver that always fails, then `failed`; a resend by Invoke delivers once it recovers', async () => {
-    const e2e = runtime();
-    const down = await receiver(() => ({ status: 503 }));
-    const { id } = await e2e.subscribe({ url: `${down.url}/hook`, eventTypes: ['e2e-down'] });
-    await e2e.publish(testEvent('down-1', 'e2e-down'));
-    const deliveryId = `down-1.${id}`;
+  it.concurrent(
+    'makes exactly MAX_ATTEMPTS attempts to a receiver that always fails, then `failed`; a resend by Invoke delivers once it recovers',
+    async () => {
+      const e2e = runtime();
+      const down = await receiver(() => ({ status: 503 }));
+      const { id } = await e2e.subscribe({ url: `${down.url}/hook`, eventTypes: ['e2e-down'] });
+      await e2e.publish(testEvent('down-1', 'e2e-down'));
+      const deliveryId = `down-1.${id}`;
 
-    await e2e.settled(deliveryId, 'failed', 10_000);
-    expect(down.requests).toHaveLength(MAX_ATTEMPTS);
-    // The budget is spent: nothing else is scheduled (the next wait would have been 2.4 s; a failed
-    // delivery has no wake-up at all, so a shorter look suffices).
-    await sleep(BASE_MS * 2);
-    expect(down.requests).toHaveLength(MAX_ATTEMPTS);
-    const failed = await e2e.delivery(deliveryId);
-    expect(failed).toMatchObject({ status: 'failed', attemptCount: MAX_ATTEMPTS });
-    expect(failed!.nextAttemptAt).toBeUndefined();
+      await e2e.settled(deliveryId, 'failed', 10_000);
+      expect(down.requests).toHaveLength(MAX_ATTEMPTS);
+      // The budget is spent: nothing else is scheduled (the next wait would have been 2.4 s; a failed
+      // delivery has no wake-up at all, so a shorter look suffices).
+      await sleep(BASE_MS * 2);
+      expect(down.requests).toHaveLength(MAX_ATTEMPTS);
+      const failed = await e2e.delivery(deliveryId);
+      expect(failed).toMatchObject({ status: 'failed', attemptCount: MAX_ATTEMPTS });
+      expect(failed!.nextAttemptAt).toBeUndefined();
 
-    down.respondWith(() => ({ status: 200 }));
-    const resent = await e2e.invoke('resend', { deliveryIds: [deliveryId] });
-    expect(resent.functionError).toBeUndefined();
-    expect(resent.payload).toEqual({ dryRun: false, matched: 1, resent: 1, deliveryIds: [deliveryId], skipped: [], notFound: [] });
+      down.respondWith(() => ({ status: 200 }));
+      const resent = await e2e.invoke('resend', { deliveryIds: [deliveryId] });
+      expect(resent.functionError).toBeUndefined();
+      expect(resent.payload).toEqual({ dryRun: false, matched: 1, resent: 1, deliveryIds: [deliveryId], skipped: [], notFound: [] });
 
-    await e2e.settled(deliveryId, 'delivered');
-    expect(down.requests).toHaveLength(MAX_ATTEMPTS + 1);
-    const attempts = await e2e.attempts(deliveryId);
-    expect(attempts.map((a) => [a.number, a.trigger, a.outcome])).toEqual([
-      [1, 'initial', 'http_status'],
-      [2, 'retry', 'http_status'],
-      [3, 'retry', 'http_status'],
-      [4, 'retry', 'http_status'],
-      [5, 'manual', 'delivered'],
-    ]);
-    expect(await e2e.delivery(deliveryId)).toMatchObject({ status: 'delivered', attemptCount: MAX_ATTEMPTS + 1, budgetStart: MAX_ATTEMPTS });
-  });
+      await e2e.settled(deliveryId, 'delivered');
+      expect(down.requests).toHaveLength(MAX_ATTEMPTS + 1);
+      const attempts = await e2e.attempts(deliveryId);
+      expect(attempts.map((a) => [a.number, a.trigger, a.outcome])).toEqual([
+        [1, 'initial', 'http_status'],
+        [2, 'retry', 'http_status'],
+        [3, 'retry', 'http_status'],
+        [4, 'retry', 'http_status'],
+        [5, 'manual', 'delivered'],
+      ]);
+      expect(await e2e.delivery(deliveryId)).toMatchObject({
+        status: 'delivered',
+        attemptCount: MAX_ATTEMPTS + 1,
+        budgetStart: MAX_ATTEMPTS,
+      });
+    },
+  );
 
-  it.concurrent('records a slow receiver as `timeout`, a refused connection as `network` and a redirect as `http_status` 302 (not followed)', async () => {
-    const e2e = runtime();
-    const slow = await receiver(() => ({ status: 200, delayMs: TIMEOUT_MS + 700 }));
-    const elsewhere = await receiver(() => ({ status: 200 }));
-    const redirecting = await receiver(() => ({ status: 302, headers: { location: `${elsewhere.url}/moved` } }));
-    const refusedPort = await closedPort();
-    const [timeoutSub, refusedSub, redirectSub] = await Promise.all([
-      e2e.subscribe({ url: `${slow.url}/hook`, eventTypes: ['e2e-broken'] }),
-      e2e.subscribe({ url: `http://127.0.0.1:${refusedPort}/hook`, eventTypes: ['e2e-broken'] }),
-      e2e.subscribe({ url: `${redirecting.url}/hook`, eventTypes: ['e2e-broken'] }),
-    ]);
-    await e2e.publish(testEvent('broken-1', 'e2e-broken'));
+  it.concurrent(
+    'records a slow receiver as `timeout`, a refused connection as `network` and a redirect as `http_status` 302 (not followed)',
+    async () => {
+      const e2e = runtime();
+      const slow = await receiver(() => ({ status: 200, delayMs: TIMEOUT_MS + 700 }));
+      const elsewhere = await receiver(() => ({ status: 200 }));
+      const redirecting = await receiver(() => ({ status: 302, headers: { location: `${elsewhere.url}/moved` } }));
+      const refusedPort = await closedPort();
+      const [timeoutSub, refusedSub, redirectSub] = await Promise.all([
+        e2e.subscribe({ url: `${slow.url}/hook`, eventTypes: ['e2e-broken'] }),
+        e2e.subscribe({ url: `http://127.0.0.1:${refusedPort}/hook`, eventTypes: ['e2e-broken'] }),
+        e2e.subscribe({ url: `${redirecting.url}/hook`, eventTypes: ['e2e-broken'] }),
+      ]);
+      await e2e.publish(testEvent('broken-1', 'e2e-broken'));
 
-    const cases = [
-      { sub: timeoutSub, outcome: 'timeout', statusCode: undefined },
-      { sub: refusedSub, outcome: 'network', statusCode: undefined },
-      { sub: redirectSub, outcome: 'http_status', statusCode: 302 },
-    ] as const;
-    const settled = await Promise.all(cases.map(({ sub }) => e2e.settled(`broken-1.${sub.id}`, 'failed', 15_000)));
-    for (const [i, { sub, outcome, statusCode }] of cases.entries()) {
-      expect(settled[i]).toMatchObject({ attemptCount: MAX_ATTEMPTS, lastAttempt: { outcome } });
-      const attempts = await e2e.attempts(`broken-1.${sub.id}`);
-      expect(attempts).toHaveLength(MAX_ATTEMPTS);
-      for (const a of attempts) {
-        expect(a.outcome).toBe(outcome);
-        expect(a.statusCode).toBe(statusCode);
+      const cases = [
+        { sub: timeoutSub, outcome: 'timeout', statusCode: undefined },
+        { sub: refusedSub, outcome: 'network', statusCode: undefined },
+        { sub: redirectSub, outcome: 'http_status', statusCode: 302 },
+      ] as const;
+      const settled = await Promise.all(cases.map(({ sub }) => e2e.settled(`broken-1.${sub.id}`, 'failed', 15_000)));
+      for (const [i, { sub, outcome, statusCode }] of cases.entries()) {
+        expect(settled[i]).toMatchObject({ attemptCount: MAX_ATTEMPTS, lastAttempt: { outcome } });
+        const attempts = await e2e.attempts(`broken-1.${sub.id}`);
+        expect(attempts).toHaveLength(MAX_ATTEMPTS);
+        for (const a of attempts) {
+          expect(a.outcome).toBe(outcome);
+          expect(a.statusCode).toBe(statusCode);
+        }
+        if (outcome === 'timeout') {
+          // Cut off at the attempt timeout, not when the receiver would have answered.
+          for (const a of attempts) expect(a.durationMs).toBeGreaterThanOrEqual(TIMEOUT_MS - 50);
+          for (const a of attempts) expect(a.durationMs).toBeLessThan(TIMEOUT_MS + 600);
+        }
+        if (outcome === 'network') expect(attempts[0]!.error).toMatch(/refused|ECONNREFUSED/i);
       }
-      if (outcome === 'timeout') {
-        // Cut off at the attempt timeout, not when the receiver would have answered.
-        for (const a of attempts) expect(a.durationMs).toBeGreaterThanOrEqual(TIMEOUT_MS - 50);
-        for (const a of attempts) expect(a.durationMs).toBeLessThan(TIMEOUT_MS + 600);
-      }
-      if (outcome === 'network') expect(attempts[0]!.error).toMatch(/refused|ECONNREFUSED/i);
-    }
-    expect(slow.requests).toHaveLength(MAX_ATTEMPTS);
-    expect(redirecting.requests).toHaveLength(MAX_ATTEMPTS);
-    expect(elsewhere.requests).toHaveLength(0);
-  });
+      expect(slow.requests).toHaveLength(MAX_ATTEMPTS);
+      expect(redirecting.requests).toHaveLength(MAX_ATTEMPTS);
+      expect(elsewhere.requests).toHaveLength(0);
+    },
+  );
 });

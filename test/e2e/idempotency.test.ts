@@ -45,12 +45,19 @@ describe('e2e: idempotency of ingest and sender', () => {
 
     expect(a.requests).toHaveLength(1);
     expect(b.requests).toHaveLength(1);
-    await expectDeliveries('redelivered-1', subs.map((s) => s.id), 1);
+    await expectDeliveries(
+      'redelivered-1',
+      subs.map((s) => s.id),
+      1,
+    );
   });
 
   it('makes one delivery per subscription when the same event id is published again, during a retry wait and after delivery', async () => {
     // The first attempt fails, so the repeats arrive while a retry is pending.
-    const [a, b] = await Promise.all([receiver((_req, n) => ({ status: n === 1 ? 500 : 200 })), receiver((_req, n) => ({ status: n === 1 ? 500 : 200 }))]);
+    const [a, b] = await Promise.all([
+      receiver((_req, n) => ({ status: n === 1 ? 500 : 200 })),
+      receiver((_req, n) => ({ status: n === 1 ? 500 : 200 })),
+    ]);
     const subs = await Promise.all([a, b].map((r) => e2e.subscribe({ url: `${r.url}/hook`, eventTypes: ['e2e-republished'] })));
     const body = testEvent('republished-1', 'e2e-republished');
     await e2e.publish(body);
@@ -70,7 +77,11 @@ describe('e2e: idempotency of ingest and sender', () => {
       expect(r.requests).toHaveLength(2);
       expect(r.requests.every((req) => req.body.toString('utf8') === body)).toBe(true);
     }
-    await expectDeliveries('republished-1', subs.map((s) => s.id), 2);
+    await expectDeliveries(
+      'republished-1',
+      subs.map((s) => s.id),
+      2,
+    );
     expect((await e2e.runtime.deliveries.getEvent('republished-1'))?.body).toBe(body);
   });
 

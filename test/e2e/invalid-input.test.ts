@@ -65,8 +65,12 @@ describe('e2e: invalid input', () => {
   });
 
   it('refuses with SQS’s own errors what SQS would refuse: an empty body, a bad delay', async () => {
-    const send = (input: { MessageBody: string; DelaySeconds?: number }) => e2e.sqs.send(new SendMessageCommand({ QueueUrl: e2e.eventsQueueUrl, ...input }));
-    await expect(send({ MessageBody: '' })).rejects.toMatchObject({ name: 'InvalidParameterValue', message: expect.stringMatching(/MessageBody/) });
+    const send = (input: { MessageBody: string; DelaySeconds?: number }) =>
+      e2e.sqs.send(new SendMessageCommand({ QueueUrl: e2e.eventsQueueUrl, ...input }));
+    await expect(send({ MessageBody: '' })).rejects.toMatchObject({
+      name: 'InvalidParameterValue',
+      message: expect.stringMatching(/MessageBody/),
+    });
     await expect(send({ MessageBody: '{"type":"donation"}', DelaySeconds: 901 })).rejects.toMatchObject({
       name: 'InvalidParameterValue',
       message: expect.stringMatching(/DelaySeconds/),
@@ -80,7 +84,11 @@ describe('e2e: invalid input', () => {
     ['subscriptions', { action: 'create', url: 'ftp://example.com/hook' }, /^url must use https \(got ftp\)/],
     ['subscriptions', { action: 'create', url: 'https://example.com/hook#part' }, /^url must not contain a #fragment/],
     ['subscriptions', { action: 'create', url: 'https://example.com/hook', eventTypes: 'donation' }, /eventTypes: must be an array/],
-    ['subscriptions', { action: 'create', url: 'https://example.com/hook', headers: { 'webhook-id': 'x' } }, /headers\.webhook-id: is set by the service/],
+    [
+      'subscriptions',
+      { action: 'create', url: 'https://example.com/hook', headers: { 'webhook-id': 'x' } },
+      /headers\.webhook-id: is set by the service/,
+    ],
     ['subscriptions', { action: 'create', url: 'https://example.com/hook', signingSecret: 'plain' }, /signingSecret: must be "whsec_"/],
     [
       'subscriptions',
@@ -93,20 +101,31 @@ describe('e2e: invalid input', () => {
     ['resend', { deliveryIds: ['179.sub_aaaaaaaaaaaaaaaaaaaa'], eventIds: ['179'] }, /one selector per call/],
     ['resend', {}, /needs one selector/],
     ['resend', { deliveryIds: ['no-dot'] }, /^deliveryIds\.0: /],
-    ['resend', { subscriptionId: 'sub_aaaaaaaaaaaaaaaaaaaa', from: '2026-11-03T00:00:00Z', to: '2026-11-01T00:00:00Z' }, /from: must be before `to`/],
-    ['resend', { subscriptionId: 'sub_aaaaaaaaaaaaaaaaaaaa', from: 'yesterday', to: '2026-11-01T00:00:00Z' }, /from: must be an ISO 8601 date-time/],
+    [
+      'resend',
+      { subscriptionId: 'sub_aaaaaaaaaaaaaaaaaaaa', from: '2026-11-03T00:00:00Z', to: '2026-11-01T00:00:00Z' },
+      /from: must be before `to`/,
+    ],
+    [
+      'resend',
+      { subscriptionId: 'sub_aaaaaaaaaaaaaaaaaaaa', from: 'yesterday', to: '2026-11-01T00:00:00Z' },
+      /from: must be an ISO 8601 date-time/,
+    ],
     ['resend', { eventIds: ['179'], status: 'failed' }, /unknown field `status`/],
   ])('answers %s %j with a function error naming the field', async (name, payload, message) => {
     const result = await e2e.invoke(name, payload);
     expect(result.functionError).toBe('Unhandled');
-    expect(result.payload).toMatchObject({ errorType: expect.stringMatching(/^(ValidationError|NotFoundError)$/), errorMessage: expect.stringMatching(message) });
+    expect(result.payload).toMatchObject({
+      errorType: expect.stringMatching(/^(ValidationError|NotFoundError)$/),
+      errorMessage: expect.stringMatching(message),
+    });
   });
 
   it('creates nothing from refused console payloads, and refuses an Invoke payload that is not JSON', async () => {
     const listed = await e2e.call<{ subscriptions: Array<{ id: string }> }>('subscriptions', { action: 'list' });
     expect(listed.subscriptions.map((s) => s.id)).toEqual([subscriptionId]);
-    await expect(e2e.lambda.send(new InvokeCommand({ FunctionName: 'resend', Payload: new TextEncoder().encode('{"deliveryIds": [') }))).rejects.toBeInstanceOf(
-      InvalidRequestContentException,
-    );
+    await expect(
+      e2e.lambda.send(new InvokeCommand({ FunctionName: 'resend', Payload: new TextEncoder().encode('{"deliveryIds": [') })),
+    ).rejects.toBeInstanceOf(InvalidRequestContentException);
   });
 });

@@ -26,7 +26,13 @@ describe('a hanging receiver next to healthy ones', () => {
 
   beforeAll(async () => {
     // 10 record slots in the main lane; an attempt in flight for 200 ms marks its subscription slow.
-    e2e = await startE2eRuntime({ SENDER_CONCURRENCY: '1', SLOW_ATTEMPT_MS: '200', ATTEMPT_TIMEOUT_MS: '3000', MAX_ATTEMPTS: '2', RETRY_BASE_DELAY_MS: '60000' });
+    e2e = await startE2eRuntime({
+      SENDER_CONCURRENCY: '1',
+      SLOW_ATTEMPT_MS: '200',
+      ATTEMPT_TIMEOUT_MS: '3000',
+      MAX_ATTEMPTS: '2',
+      RETRY_BASE_DELAY_MS: '60000',
+    });
   });
   afterAll(async () => {
     await e2e.stop();
@@ -43,7 +49,9 @@ describe('a hanging receiver next to healthy ones', () => {
       await sleep(50);
     }
     await Promise.all(healthy.map((r) => r.waitForRequests(events, 30_000)));
-    const ms = healthy.flatMap((r) => r.requests.map((req) => req.receivedAt - published.get((JSON.parse(req.body.toString()) as { id: string }).id)!));
+    const ms = healthy.flatMap((r) =>
+      r.requests.map((req) => req.receivedAt - published.get((JSON.parse(req.body.toString()) as { id: string }).id)!),
+    );
     expect(ms).toHaveLength(healthy.length * events);
     return ms;
   }
@@ -73,7 +81,8 @@ describe('a failing receiver', () => {
   const receivers = receiverPool();
   let e2e: E2eRuntime;
   const notifications = async () => (await (await fetch(`${e2e.runtime.url}/notifications`)).json()) as SubscriptionNotice[];
-  const circuitOf = async (id: string) => (await e2e.call<{ subscription: { circuit: CircuitView } }>('subscriptions', { action: 'get', id })).subscription.circuit;
+  const circuitOf = async (id: string) =>
+    (await e2e.call<{ subscription: { circuit: CircuitView } }>('subscriptions', { action: 'get', id })).subscription.circuit;
 
   beforeAll(async () => {
     e2e = await startE2eRuntime({
@@ -103,7 +112,10 @@ describe('a failing receiver', () => {
     const open = await circuitOf(id);
     expect(open).toMatchObject({ state: expect.stringMatching(/open|probing/), since: expect.any(String) });
     // The deliveries function shows the circuit with the subscription's deliveries.
-    const shown = await e2e.call<{ circuit: CircuitView; delivery: Delivery }>('deliveries', { action: 'show', deliveryId: `fail-0.${id}` });
+    const shown = await e2e.call<{ circuit: CircuitView; delivery: Delivery }>('deliveries', {
+      action: 'show',
+      deliveryId: `fail-0.${id}`,
+    });
     expect(shown.circuit.state).not.toBe('closed');
 
     // While open, only probes reach the receiver: one every 400-800 ms, not a request per delivery.

@@ -55,7 +55,8 @@ function mostInOneSecond(times: number[]): number {
   return most;
 }
 
-const percentile = (values: number[], p: number) => [...values].sort((a, b) => a - b)[Math.min(values.length - 1, Math.floor((p / 100) * values.length))]!;
+const percentile = (values: number[], p: number) =>
+  [...values].sort((a, b) => a - b)[Math.min(values.length - 1, Math.floor((p / 100) * values.length))]!;
 
 const FLOOD = 300;
 const OTHERS = 20;
@@ -67,14 +68,22 @@ describe('e2e: per-subscription limits', () => {
 
   beforeAll(async () => {
     // Deferrals must not run into the retry horizon of the suites' short test waits.
-    [e2e, limited, other] = await Promise.all([startE2eRuntime({ RETRY_BASE_DELAY_MS: '60000', ATTEMPT_TIMEOUT_MS: '2000', SUBSCRIPTION_CACHE_MS: '30000' }), countingReceiver(80), countingReceiver(0)]);
+    [e2e, limited, other] = await Promise.all([
+      startE2eRuntime({ RETRY_BASE_DELAY_MS: '60000', ATTEMPT_TIMEOUT_MS: '2000', SUBSCRIPTION_CACHE_MS: '30000' }),
+      countingReceiver(80),
+      countingReceiver(0),
+    ]);
   });
   afterAll(async () => {
     await Promise.all([e2e?.stop(), limited?.close(), other?.close()]);
   });
 
   /** Publishes `FLOOD` events of `floodType` at once, then `OTHERS` of the neighbour's type 250 ms apart; the neighbour's latencies. */
-  async function burstWithNeighbour(floodType: string, floodReceiver: CountingReceiver, tag: string): Promise<{ latencies: number[]; seconds: number }> {
+  async function burstWithNeighbour(
+    floodType: string,
+    floodReceiver: CountingReceiver,
+    tag: string,
+  ): Promise<{ latencies: number[]; seconds: number }> {
     const started = Date.now();
     for (let i = 0; i < FLOOD; i += 10) {
       await e2e.publishBatch(Array.from({ length: 10 }, (_, k) => testEvent(`${tag}-flood-${i + k}`, floodType)));
@@ -117,7 +126,9 @@ describe('e2e: per-subscription limits', () => {
 
       const summary = (name: string, r: { latencies: number[]; seconds: number }) =>
         `${name}: burst done in ${r.seconds.toFixed(1)} s, neighbour latency p50 ${percentile(r.latencies, 50)} ms, p95 ${percentile(r.latencies, 95)} ms`;
-      console.log(`limits e2e: most in flight ${limited.mostInFlight}, most in one second ${mostInOneSecond(arrivals)}; ${summary('unlimited', baseline)}; ${summary('limited', flood)}`);
+      console.log(
+        `limits e2e: most in flight ${limited.mostInFlight}, most in one second ${mostInOneSecond(arrivals)}; ${summary('unlimited', baseline)}; ${summary('limited', flood)}`,
+      );
       // The neighbour waits behind the burst's first pass through the queue either way; deferring
       // the limited subscription's deliveries must not make that longer.
       expect(percentile(flood.latencies, 95)).toBeLessThanOrEqual(1.5 * percentile(baseline.latencies, 95) + 1000);

@@ -17,7 +17,17 @@ import { startRuntime } from '../../local/runtime';
 import type { SubscriptionNotice } from '../../lambdas/domain/ports';
 import type { ReceivedRequest, Receiver } from '../support/receiver';
 import { sampleEvents } from '../support/samples';
-import { fastEnv, gaps, receiverPool, sleep, startE2eRuntime, testEvent, until, type CreatedSubscription, type E2eRuntime } from './support';
+import {
+  fastEnv,
+  gaps,
+  receiverPool,
+  sleep,
+  startE2eRuntime,
+  testEvent,
+  until,
+  type CreatedSubscription,
+  type E2eRuntime,
+} from './support';
 
 const BASE_MS = 600;
 const MAX_ATTEMPTS = 4;
@@ -27,7 +37,8 @@ const samples = sampleEvents();
 
 /** Every log line as text, to prove that no secret is ever logged. */
 function recordingLog(lines: string[]): Log {
-  const record = (level: string) => (message: string, fields?: Record<string, unknown>) => lines.push(`${level} ${message} ${JSON.stringify(fields ?? {})}`);
+  const record = (level: string) => (message: string, fields?: Record<string, unknown>) =>
+    lines.push(`${level} ${message} ${JSON.stringify(fields ?? {})}`);
   return { debug: record('debug'), info: record('info'), warn: record('warn'), error: record('error') };
 }
 
@@ -55,7 +66,8 @@ describe('e2e: receiver features', () => {
     );
     return notice!;
   };
-  const getSubscription = async (id: string) => (await e2e.call<{ subscription: Record<string, unknown> }>('subscriptions', { action: 'get', id })).subscription;
+  const getSubscription = async (id: string) =>
+    (await e2e.call<{ subscription: Record<string, unknown> }>('subscriptions', { action: 'get', id })).subscription;
 
   beforeAll(async () => {
     e2e = await startE2eRuntime(
@@ -120,7 +132,9 @@ describe('e2e: receiver features', () => {
     it('signs with a secret brought at creation', () => {
       expect(ownSecret.signingSecret).toBe(broughtSecret);
       const [request] = donations.requests;
-      expect(new StandardWebhook(broughtSecret).verify(request!.body.toString('utf8'), request!.headers)).toMatchObject({ type: 'donation' });
+      expect(new StandardWebhook(broughtSecret).verify(request!.body.toString('utf8'), request!.headers)).toMatchObject({
+        type: 'donation',
+      });
       expect(new SvixWebhook(broughtSecret).verify(request!.body.toString('utf8'), request!.headers)).toMatchObject({ type: 'donation' });
     });
 
@@ -152,7 +166,10 @@ describe('e2e: receiver features', () => {
     const sub = await e2e.subscribe({ url: `${hook.url}/hook`, eventTypes: ['e2e-rotation'] });
     const rotated = await e2e.invoke('subscriptions', { action: 'rotate-secret', id: sub.id });
     expect(rotated.functionError).toBeUndefined();
-    const { signingSecret: newSecret, subscription } = rotated.payload as { signingSecret: string; subscription: { signingSecrets: Array<Record<string, string>> } };
+    const { signingSecret: newSecret, subscription } = rotated.payload as {
+      signingSecret: string;
+      subscription: { signingSecrets: Array<Record<string, string>> };
+    };
     secrets.push(sub.signingSecret, newSecret);
     expect(newSecret).toMatch(/^whsec_/);
     expect(newSecret).not.toBe(sub.signingSecret);
@@ -181,7 +198,9 @@ describe('e2e: receiver features', () => {
       { status: 503, retryAfter: '5', expectedMs: 2 * BASE_MS },
       { status: 429, retryAfter: '0', expectedMs: BASE_MS },
     ];
-    const hooks = await Promise.all(cases.map((c) => receiver((_req, n) => (n === 1 ? { status: c.status, headers: { 'retry-after': c.retryAfter } } : { status: 200 }))));
+    const hooks = await Promise.all(
+      cases.map((c) => receiver((_req, n) => (n === 1 ? { status: c.status, headers: { 'retry-after': c.retryAfter } } : { status: 200 }))),
+    );
     const subs = await Promise.all(hooks.map((h) => e2e.subscribe({ url: `${h.url}/hook`, eventTypes: ['e2e-retry-after'] })));
     await e2e.publish(testEvent('retry-after-1', 'e2e-retry-after'));
     await Promise.all(subs.map((s) => e2e.settled(`retry-after-1.${s.id}`, 'delivered')));
@@ -200,62 +219,82 @@ describe('e2e: receiver features', () => {
   });
 
   // These three measure no waits and use event types of their own: they run side by side.
-  it.concurrent('on 410 Gone pauses the delivery, disables the subscription (reason gone), notifies support and attempts nothing more; enable + resend by window delivers', async () => {
-    const windowFrom = new Date(Date.now() - 1_000).toISOString();
-    const hook = await receiver(() => ({ status: 410 }));
-    const { id } = await e2e.subscribe({ url: `${hook.url}/hook?key=gone-secret`, eventTypes: ['e2e-gone'] });
-    secrets.push('gone-secret');
-    await e2e.publish(testEvent('gone-1', 'e2e-gone'));
+  it.concurrent(
+    'on 410 Gone pauses the delivery, disables the subscription (reason gone), notifies support and attempts nothing more; enable + resend by window delivers',
+    async () => {
+      const windowFrom = new Date(Date.now() - 1_000).toISOString();
+      const hook = await receiver(() => ({ status: 410 }));
+      const { id } = await e2e.subscribe({ url: `${hook.url}/hook?key=gone-secret`, eventTypes: ['e2e-gone'] });
+      secrets.push('gone-secret');
+      await e2e.publish(testEvent('gone-1', 'e2e-gone'));
 
-    const paused = await e2e.settled(`gone-1.${id}`, 'paused');
-    expect(paused).toMatchObject({ attemptCount: 1, lastAttempt: { outcome: 'http_status', statusCode: 410 } });
-    // The sender records the attempt first, then disables the subscription.
-    await until(async () => (await getSubscription(id)).status === 'disabled', 3_000, 'the subscription to be disabled');
-    expect(await getSubscription(id)).toMatchObject({ status: 'disabled', disabledReason: 'gone' });
-    expect(await noticeFor(id)).toMatchObject({ kind: 'subscription-disabled', subscriptionId: id, reason: 'gone', url: `${hook.url}/hook?key=***` });
+      const paused = await e2e.settled(`gone-1.${id}`, 'paused');
+      expect(paused).toMatchObject({ attemptCount: 1, lastAttempt: { outcome: 'http_status', statusCode: 410 } });
+      // The sender records the attempt first, then disables the subscription.
+      await until(async () => (await getSubscription(id)).status === 'disabled', 3_000, 'the subscription to be disabled');
+      expect(await getSubscription(id)).toMatchObject({ status: 'disabled', disabledReason: 'gone' });
+      expect(await noticeFor(id)).toMatchObject({
+        kind: 'subscription-disabled',
+        subscriptionId: id,
+        reason: 'gone',
+        url: `${hook.url}/hook?key=***`,
+      });
 
-    // Disabled: an event published now is kept as a paused delivery, and nothing is attempted.
-    await e2e.publish(testEvent('gone-2', 'e2e-gone'));
-    const pausedAtIngest = await e2e.settled(`gone-2.${id}`, 'paused');
-    expect(pausedAtIngest.attemptCount).toBe(0);
-    await sleep(2 * BASE_MS);
-    expect(hook.requests).toHaveLength(1);
+      // Disabled: an event published now is kept as a paused delivery, and nothing is attempted.
+      await e2e.publish(testEvent('gone-2', 'e2e-gone'));
+      const pausedAtIngest = await e2e.settled(`gone-2.${id}`, 'paused');
+      expect(pausedAtIngest.attemptCount).toBe(0);
+      await sleep(2 * BASE_MS);
+      expect(hook.requests).toHaveLength(1);
 
-    // Enabling alone resends nothing.
-    hook.respondWith(() => ({ status: 200 }));
-    expect(await e2e.call('subscriptions', { action: 'enable', id })).toMatchObject({ subscription: { status: 'active' } });
-    await sleep(300);
-    expect(hook.requests).toHaveLength(1);
+      // Enabling alone resends nothing.
+      hook.respondWith(() => ({ status: 200 }));
+      expect(await e2e.call('subscriptions', { action: 'enable', id })).toMatchObject({ subscription: { status: 'active' } });
+      await sleep(300);
+      expect(hook.requests).toHaveLength(1);
 
-    const resent = await e2e.invoke('resend', { subscriptionId: id, from: windowFrom, to: new Date(Date.now() + 1_000).toISOString(), status: 'paused' });
-    expect(resent.functionError).toBeUndefined();
-    expect(resent.payload).toMatchObject({ matched: 2, resent: 2, deliveryIds: [`gone-1.${id}`, `gone-2.${id}`].sort() });
-    await Promise.all([e2e.settled(`gone-1.${id}`, 'delivered'), e2e.settled(`gone-2.${id}`, 'delivered')]);
-    expect(hook.requests).toHaveLength(3);
-    expect((await e2e.attempts(`gone-1.${id}`)).map((a) => [a.number, a.trigger, a.statusCode])).toEqual([
-      [1, 'initial', 410],
-      [2, 'manual', 200],
-    ]);
-    expect((await e2e.attempts(`gone-2.${id}`)).map((a) => [a.number, a.trigger, a.statusCode])).toEqual([[1, 'manual', 200]]);
-  });
+      const resent = await e2e.invoke('resend', {
+        subscriptionId: id,
+        from: windowFrom,
+        to: new Date(Date.now() + 1_000).toISOString(),
+        status: 'paused',
+      });
+      expect(resent.functionError).toBeUndefined();
+      expect(resent.payload).toMatchObject({ matched: 2, resent: 2, deliveryIds: [`gone-1.${id}`, `gone-2.${id}`].sort() });
+      await Promise.all([e2e.settled(`gone-1.${id}`, 'delivered'), e2e.settled(`gone-2.${id}`, 'delivered')]);
+      expect(hook.requests).toHaveLength(3);
+      expect((await e2e.attempts(`gone-1.${id}`)).map((a) => [a.number, a.trigger, a.statusCode])).toEqual([
+        [1, 'initial', 410],
+        [2, 'manual', 200],
+      ]);
+      expect((await e2e.attempts(`gone-2.${id}`)).map((a) => [a.number, a.trigger, a.statusCode])).toEqual([[1, 'manual', 200]]);
+    },
+  );
 
-  it.concurrent('disables a subscription whose attempts have all failed for FAILING_DISABLE_AFTER_MS (reason failing), notifies support, and pauses the rest', async () => {
-    const hook = await receiver(() => ({ status: 500 }));
-    const { id } = await e2e.subscribe({ url: `${hook.url}/hook`, eventTypes: ['e2e-failing'] });
-    await e2e.publish(testEvent('failing-1', 'e2e-failing'));
+  it.concurrent(
+    'disables a subscription whose attempts have all failed for FAILING_DISABLE_AFTER_MS (reason failing), notifies support, and pauses the rest',
+    async () => {
+      const hook = await receiver(() => ({ status: 500 }));
+      const { id } = await e2e.subscribe({ url: `${hook.url}/hook`, eventTypes: ['e2e-failing'] });
+      await e2e.publish(testEvent('failing-1', 'e2e-failing'));
 
-    // Attempts at 0, 0.6 and 1.8 s: the third fails 1.8 s after the first, past the 1.5 s limit.
-    await until(async () => (await getSubscription(id)).status === 'disabled', 6_000, 'the subscription to be disabled');
-    const view = await getSubscription(id);
-    expect(view).toMatchObject({ status: 'disabled', disabledReason: 'failing', failingSince: expect.any(String) });
-    expect(hook.requests).toHaveLength(3);
-    expect(await noticeFor(id)).toMatchObject({ kind: 'subscription-disabled', reason: 'failing', detail: expect.stringMatching(/failed/) });
+      // Attempts at 0, 0.6 and 1.8 s: the third fails 1.8 s after the first, past the 1.5 s limit.
+      await until(async () => (await getSubscription(id)).status === 'disabled', 6_000, 'the subscription to be disabled');
+      const view = await getSubscription(id);
+      expect(view).toMatchObject({ status: 'disabled', disabledReason: 'failing', failingSince: expect.any(String) });
+      expect(hook.requests).toHaveLength(3);
+      expect(await noticeFor(id)).toMatchObject({
+        kind: 'subscription-disabled',
+        reason: 'failing',
+        detail: expect.stringMatching(/failed/),
+      });
 
-    // The retry that was already arranged is not attempted: the delivery pauses (kept, resendable).
-    const paused = await e2e.settled(`failing-1.${id}`, 'paused', 5_000);
-    expect(paused.attemptCount).toBe(3);
-    expect(hook.requests).toHaveLength(3);
-  });
+      // The retry that was already arranged is not attempted: the delivery pauses (kept, resendable).
+      const paused = await e2e.settled(`failing-1.${id}`, 'paused', 5_000);
+      expect(paused.attemptCount).toBe(3);
+      expect(hook.requests).toHaveLength(3);
+    },
+  );
 
   it.concurrent('parks an event larger than MAX_EVENT_BYTES in the events DLQ with a reason naming the size', async () => {
     const hook = await receiver();
@@ -308,7 +347,10 @@ describe('e2e: SSRF guard of the local runtime with an allowlist that does not c
     ]) {
       const refused = await e2e.invoke('subscriptions', { action: 'create', url });
       expect(refused.functionError).toBe('Unhandled');
-      expect(refused.payload).toMatchObject({ errorType: 'ValidationError', errorMessage: `url: ${what}; the sender only calls public addresses, so every attempt would be blocked` });
+      expect(refused.payload).toMatchObject({
+        errorType: 'ValidationError',
+        errorMessage: `url: ${what}; the sender only calls public addresses, so every attempt would be blocked`,
+      });
     }
   });
 
@@ -321,7 +363,10 @@ describe('e2e: SSRF guard of the local runtime with an allowlist that does not c
       let session = createSession({ endpoint: runtime.url });
       const ids: string[] = [];
       for (const url of [`http://127.0.0.1:${port}/hook`, `http://localhost:${port}/hook`]) {
-        ids.push((await session.invoke<{ subscription: { id: string } }>('subscriptions', { action: 'create', url, eventTypes: ['e2e-ssrf'] })).subscription.id);
+        ids.push(
+          (await session.invoke<{ subscription: { id: string } }>('subscriptions', { action: 'create', url, eventTypes: ['e2e-ssrf'] }))
+            .subscription.id,
+        );
       }
       session.close();
       await runtime.stop();

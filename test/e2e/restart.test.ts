@@ -57,7 +57,9 @@ async function startChild(dataDir: string): Promise<Child> {
   });
   children.add(child);
   let output = '';
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((done) => child.once('exit', (code, signal) => done({ code, signal })));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((done) =>
+    child.once('exit', (code, signal) => done({ code, signal })),
+  );
   child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
   const url = await new Promise<string>((ready, fail) => {
@@ -98,7 +100,9 @@ function countByWebhookId(receiver: Receiver): Map<string, number> {
 async function scenario(signal: 'SIGINT' | 'SIGKILL'): Promise<void> {
   const dataDir = mkdtempSync(join(tmpdir(), `e2e-restart-${signal}-`));
   // `recovers` fails the first attempt of every delivery; `down` fails them all (MAX_ATTEMPTS, then failed).
-  const recovers = await startReceiver((req, n) => ({ status: recovers.requests.slice(0, n - 1).some((r) => r.headers['webhook-id'] === req.headers['webhook-id']) ? 200 : 500 }));
+  const recovers = await startReceiver((req, n) => ({
+    status: recovers.requests.slice(0, n - 1).some((r) => r.headers['webhook-id'] === req.headers['webhook-id']) ? 200 : 500,
+  }));
   const down = await startReceiver(() => ({ status: 500 }));
   let runtime: Runtime | undefined;
   cleanups.push(async () => {
@@ -123,7 +127,9 @@ async function scenario(signal: 'SIGINT' | 'SIGKILL'): Promise<void> {
   }
 
   const early = [1, 2, 3, 4].map((n) => testEvent(`${signal}-${n}`, 'donation'));
-  await sqs.send(new SendMessageBatchCommand({ QueueUrl: queueUrl, Entries: early.map((MessageBody, i) => ({ Id: `e${i}`, MessageBody })) }));
+  await sqs.send(
+    new SendMessageBatchCommand({ QueueUrl: queueUrl, Entries: early.map((MessageBody, i) => ({ Id: `e${i}`, MessageBody })) }),
+  );
   await Promise.all([recovers.waitForRequests(early.length), down.waitForRequests(early.length)]);
   // Every first attempt has failed and been recorded, every retry waits in the deliveries queue.
   await until(
@@ -179,19 +185,31 @@ async function scenario(signal: 'SIGINT' | 'SIGKILL'): Promise<void> {
   // None lost, none doubled: one request per attempt, per webhook-id.
   expect(Object.fromEntries(countByWebhookId(recovers))).toEqual(Object.fromEntries(eventIds.map((e) => [`${e}.${recoversId}`, 2])));
   expect(Object.fromEntries(countByWebhookId(down))).toEqual(Object.fromEntries(eventIds.map((e) => [`${e}.${downId}`, MAX_ATTEMPTS])));
-  await until(() => {
-    const { events, deliveries: queue, 'deliveries-slow': slowLane } = started.health().queues;
-    return sum([events, queue, slowLane].map((q) => q.visible + q.delayed + q.inFlight)) === 0;
-  }, 2_000, 'the queues to drain');
+  await until(
+    () => {
+      const { events, deliveries: queue, 'deliveries-slow': slowLane } = started.health().queues;
+      return sum([events, queue, slowLane].map((q) => q.visible + q.delayed + q.inFlight)) === 0;
+    },
+    2_000,
+    'the queues to drain',
+  );
 }
 
 // The two stops run side by side (own data folders, receivers and ports), which halves the wall time.
 describe('e2e: restart of `npm start` while retries are pending', () => {
-  it.concurrent('loses and doubles nothing after Ctrl-C (SIGINT) and a start on the same data folder', async () => {
-    await scenario('SIGINT');
-  }, 45_000);
+  it.concurrent(
+    'loses and doubles nothing after Ctrl-C (SIGINT) and a start on the same data folder',
+    async () => {
+      await scenario('SIGINT');
+    },
+    45_000,
+  );
 
-  it.concurrent('loses and doubles nothing after SIGKILL and a start on the same data folder', async () => {
-    await scenario('SIGKILL');
-  }, 45_000);
+  it.concurrent(
+    'loses and doubles nothing after SIGKILL and a start on the same data folder',
+    async () => {
+      await scenario('SIGKILL');
+    },
+    45_000,
+  );
 });

@@ -104,10 +104,13 @@ export async function startE2eRuntime(env: Record<string, string> = {}, log: Log
     invoke,
     call,
     async subscribe(request) {
-      const created = await call<{ subscription: Record<string, unknown> & { id: string; signingSecrets: Array<{ secret: string }> } }>('subscriptions', {
-        action: 'create',
-        ...request,
-      });
+      const created = await call<{ subscription: Record<string, unknown> & { id: string; signingSecrets: Array<{ secret: string }> } }>(
+        'subscriptions',
+        {
+          action: 'create',
+          ...request,
+        },
+      );
       return { id: created.subscription.id, signingSecret: created.subscription.signingSecrets[0]!.secret, view: created.subscription };
     },
     async publish(body, delaySeconds) {

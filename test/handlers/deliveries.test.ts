@@ -11,7 +11,9 @@ describe('deliveries handler (support queries)', () => {
   beforeAll(async () => {
     h = await startHarness({ RETRY_BASE_DELAY_MS: '1000' });
     receiver = await startReceiver((_req, n) => ({ status: n <= 2 ? 500 : 200, body: n <= 2 ? 'try later?secret=s3cr3t-value' : 'ok' }));
-    const created = (await h.subscriptions({ action: 'create', url: `${receiver.url}/hook?secret=s3cr3t-value` })) as { subscription: { id: string } };
+    const created = (await h.subscriptions({ action: 'create', url: `${receiver.url}/hook?secret=s3cr3t-value` })) as {
+      subscription: { id: string };
+    };
     subscriptionId = created.subscription.id;
     await h.ingest(sqsEvent([JSON.stringify({ id: 700, type: 'donation' }), JSON.stringify({ id: 701, type: 'contact_update' })]));
     const deliveryId = `700.${subscriptionId}`;
@@ -62,7 +64,9 @@ describe('deliveries handler (support queries)', () => {
     const first = (await h.query({ action: 'list', subscriptionId, from, to, limit: 1 })) as { deliveries: Delivery[]; cursor?: string };
     expect(first.deliveries).toHaveLength(1);
     expect(first.cursor).toBeDefined();
-    const second = (await h.query({ action: 'list', subscriptionId, from, to, limit: 1, cursor: first.cursor })) as { deliveries: Delivery[] };
+    const second = (await h.query({ action: 'list', subscriptionId, from, to, limit: 1, cursor: first.cursor })) as {
+      deliveries: Delivery[];
+    };
     expect(second.deliveries).toHaveLength(1);
     expect(second.deliveries[0]!.deliveryId).not.toBe(first.deliveries[0]!.deliveryId);
   });
@@ -72,8 +76,14 @@ describe('deliveries handler (support queries)', () => {
     [{ action: 'show' }, /deliveryId: is required/],
     [{ action: 'show', deliveryId: 'nope' }, /deliveryId: not a delivery id/],
     [{ action: 'list' }, /needs `eventId`, or `subscriptionId` with `from` and `to`/],
-    [{ action: 'list', subscriptionId: 'sub_abcdefghijklmnopqrst', from: 'yesterday', to: '2026-11-03T00:00:00Z' }, /from: must be an ISO 8601 date-time/],
-    [{ action: 'list', subscriptionId: 'sub_abcdefghijklmnopqrst', from: '2026-11-01T00:00:00Z', to: '2026-11-03T00:00:00Z', limit: 5000 }, /limit: at most 500/],
+    [
+      { action: 'list', subscriptionId: 'sub_abcdefghijklmnopqrst', from: 'yesterday', to: '2026-11-03T00:00:00Z' },
+      /from: must be an ISO 8601 date-time/,
+    ],
+    [
+      { action: 'list', subscriptionId: 'sub_abcdefghijklmnopqrst', from: '2026-11-01T00:00:00Z', to: '2026-11-03T00:00:00Z', limit: 5000 },
+      /limit: at most 500/,
+    ],
     [{ action: 'list', eventId: '1', extra: true }, /unknown field `extra`/],
   ])('refuses %j with a message naming the field', async (input, message) => {
     await expect(h.query(input)).rejects.toThrow(message);

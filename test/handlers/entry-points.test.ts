@@ -21,7 +21,10 @@ async function linesOf(fn: () => Promise<unknown>): Promise<LogLine[]> {
   } finally {
     spy.mockRestore();
   }
-  return lines.flatMap((l) => l.split('\n')).filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as LogLine);
+  return lines
+    .flatMap((l) => l.split('\n'))
+    .filter((l) => l.startsWith('{'))
+    .map((l) => JSON.parse(l) as LogLine);
 }
 
 describe('entry points', () => {
@@ -75,10 +78,20 @@ describe('entry points', () => {
 
   it('answer a caller error as it is, and anything else as a short InternalError that is logged in full', async () => {
     const log = new RecordingLog();
-    const failWith = (error: Error) => invoker(lambdaHandler(async () => Promise.reject(error), { log }, { callerErrorsOf: 'subscriptions' }), 'subscriptions');
-    await expect(failWith(new ValidationError('url: must be https'))({})).rejects.toMatchObject({ name: 'ValidationError', message: 'url: must be https' });
+    const failWith = (error: Error) =>
+      invoker(
+        lambdaHandler(async () => Promise.reject(error), { log }, { callerErrorsOf: 'subscriptions' }),
+        'subscriptions',
+      );
+    await expect(failWith(new ValidationError('url: must be https'))({})).rejects.toMatchObject({
+      name: 'ValidationError',
+      message: 'url: must be https',
+    });
     const internal = failWith(new Error('connect ECONNREFUSED 10.1.2.3:8000'))({});
-    await expect(internal).rejects.toMatchObject({ name: 'InternalError', message: 'subscriptions failed: internal error, see the function log' });
+    await expect(internal).rejects.toMatchObject({
+      name: 'InternalError',
+      message: 'subscriptions failed: internal error, see the function log',
+    });
     expect(log.lines.map((l) => [l.level, l.message])).toEqual([
       ['warn', 'subscriptions refused'],
       ['error', 'subscriptions failed'],

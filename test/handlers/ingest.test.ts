@@ -110,21 +110,19 @@ describe('ingest handler: fan-out', () => {
       expect(deliveries.some((d) => d.subscriptionId === deleted)).toBe(false);
       expect(byId(deliveries.filter((d) => d.subscriptionId !== disabled))).toEqual(
         byId(
-          subscribers.map(
-            (subscriptionId): Delivery => ({
-              deliveryId: `${sample.id}.${subscriptionId}`,
-              eventId: sample.id,
-              subscriptionId,
-              eventType: sample.type,
-              status: 'pending',
-              createdAt: now,
-              updatedAt: now,
-              attemptCount: 0,
-              budgetStart: 0,
-              nextAttemptAt: now,
-              nextTrigger: 'initial',
-            }),
-          ),
+          subscribers.map((subscriptionId): Delivery => ({
+            deliveryId: `${sample.id}.${subscriptionId}`,
+            eventId: sample.id,
+            subscriptionId,
+            eventType: sample.type,
+            status: 'pending',
+            createdAt: now,
+            updatedAt: now,
+            attemptCount: 0,
+            budgetStart: 0,
+            nextAttemptAt: now,
+            nextTrigger: 'initial',
+          })),
         ),
       );
       expectedIds.push(...subscribers.map((s) => `${sample.id}.${s}`));

@@ -46,16 +46,22 @@ describe('metrics of a delivery', () => {
   });
 
   it('writes nothing when an invocation had nothing to count', async () => {
-    const idle = invoker(lambdaHandler(async () => undefined, { log: h.log, metrics }), 'idle');
+    const idle = invoker(
+      lambdaHandler(async () => undefined, { log: h.log, metrics }),
+      'idle',
+    );
     expect(await emfOf(() => idle({}))).toEqual([]);
   });
 
   it('writes what an invocation counted also when it fails', async () => {
     const failing = invoker(
-      lambdaHandler(async () => {
-        metrics.count('SweeperRecoveries');
-        throw new Error('storage down');
-      }, { log: h.log, metrics }),
+      lambdaHandler(
+        async () => {
+          metrics.count('SweeperRecoveries');
+          throw new Error('storage down');
+        },
+        { log: h.log, metrics },
+      ),
       'failing',
     );
     const emf = await emfOf(() => failing({}).catch(() => undefined));

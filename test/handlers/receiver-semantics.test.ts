@@ -31,7 +31,12 @@ async function harness(overrides: Record<string, string> = {}): Promise<Harness>
 }
 
 function subscriptionsTable(h: Harness): DynamoSubscriptionRepository {
-  return new DynamoSubscriptionRepository({ doc: h.doc, tables: { subscriptions: h.env.SUBSCRIPTIONS_TABLE! }, retentionDays: 30, secrets: h.secretBox });
+  return new DynamoSubscriptionRepository({
+    doc: h.doc,
+    tables: { subscriptions: h.env.SUBSCRIPTIONS_TABLE! },
+    retentionDays: 30,
+    secrets: h.secretBox,
+  });
 }
 
 async function create(h: Harness, request: Record<string, unknown>) {
@@ -91,7 +96,10 @@ describe('signatures', () => {
     const h = await harness({ SIGNING_SECRET_GRACE_MS: String(60 * MIN) });
     const own = `whsec_${Buffer.alloc(32, 9).toString('base64')}`;
     const { subscription } = await create(h, { url: `${receiver.url}/rotate`, signingSecret: own });
-    const rotated = (await h.subscriptions({ action: 'rotate-secret', id: subscription.id })) as { signingSecret: string; subscription: SubscriptionView };
+    const rotated = (await h.subscriptions({ action: 'rotate-secret', id: subscription.id })) as {
+      signingSecret: string;
+      subscription: SubscriptionView;
+    };
     expect(rotated.signingSecret).toMatch(/^whsec_/);
     expect(rotated.subscription.signingSecrets!.map((s) => s.secret)).toEqual(['whsec_***', 'whsec_***']);
 
@@ -143,7 +151,13 @@ describe('SSRF guard', () => {
     await expect(create(h, { url: `${receiver.url}/internal` })).rejects.toThrow(/127\.0\.0\.1 is in the loopback range/);
     const subscription = { id: 'sub_loopbackloopbackloop' };
     const now = h.clock.now().toISOString();
-    await subscriptionsTable(h).create({ id: subscription.id, url: `${receiver.url}/internal?secret=s3cr3t-value`, status: 'active', createdAt: now, updatedAt: now });
+    await subscriptionsTable(h).create({
+      id: subscription.id,
+      url: `${receiver.url}/internal?secret=s3cr3t-value`,
+      status: 'active',
+      createdAt: now,
+      updatedAt: now,
+    });
     const wakeup = await publish(h, subscription.id);
     await h.sender(wakeupEvent([wakeup]));
     expect(receiver.requests).toHaveLength(0);
@@ -196,7 +210,12 @@ describe('410 Gone', () => {
     const got = (await h.subscriptions({ action: 'get', id: subscription.id })) as { subscription: SubscriptionView };
     expect(got.subscription).toMatchObject({ status: 'disabled', disabledReason: 'gone' });
     expect(h.notices()).toEqual([
-      expect.objectContaining({ kind: 'subscription-disabled', subscriptionId: subscription.id, reason: 'gone', url: `${receiver.url}/gone?secret=***` }),
+      expect.objectContaining({
+        kind: 'subscription-disabled',
+        subscriptionId: subscription.id,
+        reason: 'gone',
+        url: `${receiver.url}/gone?secret=***`,
+      }),
     ]);
     expect(JSON.stringify(h.notices())).not.toContain('s3cr3t-value');
 
@@ -262,6 +281,8 @@ describe('auto-disable', () => {
     h.clock.advance(2 * 60 * MIN);
     receiver.respondWith(() => ({ status: 500 }));
     await h.sender(wakeupEvent([await publish(h, subscription.id)]));
-    expect(((await h.subscriptions({ action: 'get', id: subscription.id })) as { subscription: SubscriptionView }).subscription.status).toBe('active');
+    expect(
+      ((await h.subscriptions({ action: 'get', id: subscription.id })) as { subscription: SubscriptionView }).subscription.status,
+    ).toBe('active');
   });
 });

@@ -32,7 +32,10 @@ describe('redaction through the handlers', () => {
   async function attemptOnce(subscriptionId: string) {
     const before = h.queued().length;
     await h.ingest(sqsEvent([JSON.stringify({ id: (eventId += 1), type: 'donation' })]));
-    const wakeup = h.queued().slice(before).find((w) => w.deliveryId.endsWith(subscriptionId))!;
+    const wakeup = h
+      .queued()
+      .slice(before)
+      .find((w) => w.deliveryId.endsWith(subscriptionId))!;
     await h.sender(wakeupEvent([wakeup]));
     const [attempt] = await h.deliveries.listAttempts(wakeup.deliveryId);
     return attempt!;
@@ -60,7 +63,12 @@ describe('redaction through the handlers', () => {
 
   it('scrubs encoded and upper-cased copies of a header value from the response excerpt', async () => {
     // As a JSON body carries them: each form is the content of one string, `/` escaped as `\/` in the third.
-    const echoed = [encodeURIComponent(KEY), new URLSearchParams({ k: KEY }).toString().slice(2), 'k3y\\/With Space+plus', KEY.toUpperCase()];
+    const echoed = [
+      encodeURIComponent(KEY),
+      new URLSearchParams({ k: KEY }).toString().slice(2),
+      'k3y\\/With Space+plus',
+      KEY.toUpperCase(),
+    ];
     receiver.respondWith(() => ({ status: 400, body: `{"seen":[${echoed.map((e) => `"${e}"`).join(',')}]}` }));
     const id = await create(`${receiver.url}/echo`, { 'X-Api-Key': KEY });
     const attempt = await attemptOnce(id);

@@ -38,7 +38,11 @@ describe('resend handler', () => {
   }
 
   async function subscribe(eventType: string): Promise<string> {
-    const { subscription } = (await h.subscriptions({ action: 'create', url: `${receiver.url}/hook?secret=s3cr3t`, eventTypes: [eventType] })) as {
+    const { subscription } = (await h.subscriptions({
+      action: 'create',
+      url: `${receiver.url}/hook?secret=s3cr3t`,
+      eventTypes: [eventType],
+    })) as {
       subscription: { id: string };
     };
     return subscription.id;
@@ -101,7 +105,13 @@ describe('resend handler', () => {
       const answer = await resend({ deliveryIds: [deliveryId] });
       expect(answer).toEqual({ dryRun: false, matched: 1, resent: 1, deliveryIds: [deliveryId], skipped: [], notFound: [] });
       const restarted = await get(deliveryId);
-      expect(restarted).toMatchObject({ status: 'pending', attemptCount: 2, budgetStart: 2, nextTrigger: 'manual', nextAttemptAt: h.clock.now().toISOString() });
+      expect(restarted).toMatchObject({
+        status: 'pending',
+        attemptCount: 2,
+        budgetStart: 2,
+        nextTrigger: 'manual',
+        nextAttemptAt: h.clock.now().toISOString(),
+      });
       expect(restarted.completedAt).toBeUndefined();
       expect(h.queued()).toEqual([{ deliveryId, attempt: 3 }]);
 
@@ -167,7 +177,12 @@ describe('resend handler', () => {
       const deliveryId = `r-4.${subscriptionId}`;
       const now = h.clock.now();
       const origin = { eventType: type, createdAt: now.toISOString() };
-      const claimed = await h.deliveries.claimAttempt({ deliveryId, attempt: 1 }, now.toISOString(), new Date(now.getTime() + 60_000).toISOString(), origin);
+      const claimed = await h.deliveries.claimAttempt(
+        { deliveryId, attempt: 1 },
+        now.toISOString(),
+        new Date(now.getTime() + 60_000).toISOString(),
+        origin,
+      );
       expect(claimed).toBeDefined();
 
       const answer = await resend({ deliveryIds: [deliveryId] });
@@ -215,7 +230,9 @@ describe('resend handler', () => {
 
       const answer = await resend({ eventIds: [7001, 'evt-7002', '7001'] });
       expect(answer).toMatchObject({ matched: 4, resent: 4, deliveryIds: ids, skipped: [], notFound: [] });
-      expect(h.queued().sort((x, y) => x.deliveryId.localeCompare(y.deliveryId))).toEqual(ids.map((deliveryId) => ({ deliveryId, attempt: 3 })));
+      expect(h.queued().sort((x, y) => x.deliveryId.localeCompare(y.deliveryId))).toEqual(
+        ids.map((deliveryId) => ({ deliveryId, attempt: 3 })),
+      );
       for (const id of ids) expect(await get(id)).toMatchObject({ status: 'pending', nextTrigger: 'manual', budgetStart: 2 });
     });
 
@@ -283,14 +300,19 @@ describe('resend handler', () => {
       // The whole span, bounds inclusive, offsets allowed: every status, this subscription only.
       const all = await resend({ subscriptionId, from: t0.toISOString(), to: t2.toISOString().replace('Z', '+00:00'), dryRun: true });
       expect([...all.deliveryIds].sort()).toEqual(['w-1', 'w-2', 'w-3', 'w-4'].map((e) => `${e}.${subscriptionId}`));
-      expect((await resend({ subscriptionId, from: t0.toISOString(), to: t2.toISOString(), status: 'pending', dryRun: true })).deliveryIds).toEqual([
-        `w-4.${subscriptionId}`,
-      ]);
+      expect(
+        (await resend({ subscriptionId, from: t0.toISOString(), to: t2.toISOString(), status: 'pending', dryRun: true })).deliveryIds,
+      ).toEqual([`w-4.${subscriptionId}`]);
       expect(h.queued()).toEqual([]);
 
       const real = await resend({ subscriptionId, from: t0.toISOString(), to: t2.toISOString(), status: 'failed' });
       expect(real).toMatchObject({ dryRun: false, matched: 2, resent: 2, deliveryIds: [`w-1.${subscriptionId}`, `w-2.${subscriptionId}`] });
-      expect(h.queued()).toEqual(expect.arrayContaining([{ deliveryId: `w-1.${subscriptionId}`, attempt: 3 }, { deliveryId: `w-2.${subscriptionId}`, attempt: 3 }]));
+      expect(h.queued()).toEqual(
+        expect.arrayContaining([
+          { deliveryId: `w-1.${subscriptionId}`, attempt: 3 },
+          { deliveryId: `w-2.${subscriptionId}`, attempt: 3 },
+        ]),
+      );
       expect(h.queued()).toHaveLength(2);
       expect((await get(`w-3.${subscriptionId}`)).status).toBe('delivered');
       expect((await get(`w-1.${other}`)).nextTrigger).toBe('initial');
@@ -340,7 +362,11 @@ describe('resend handler', () => {
       ['no selector', {}, /needs one selector: `deliveryIds`, `eventIds`/],
       ['only dryRun', { dryRun: true }, /needs one selector/],
       ['two selectors', { deliveryIds: [`r-1.${sub}`], eventIds: ['1'] }, /one selector per call: `deliveryIds` or `eventIds`/],
-      ['a window next to deliveryIds', { deliveryIds: [`r-1.${sub}`], subscriptionId: sub, from, to }, /unknown fields `subscriptionId`, `from`, `to`/],
+      [
+        'a window next to deliveryIds',
+        { deliveryIds: [`r-1.${sub}`], subscriptionId: sub, from, to },
+        /unknown fields `subscriptionId`, `from`, `to`/,
+      ],
       ['a window next to eventIds', { eventIds: ['1'], from, to }, /unknown fields `from`, `to`/],
       ['an unknown field', { deliveryIds: [`r-1.${sub}`], force: true }, /unknown field `force`/],
       ['an unknown field in a window', { subscriptionId: sub, from, to, limit: 5 }, /unknown field `limit`/],
@@ -356,7 +382,11 @@ describe('resend handler', () => {
       ['empty deliveryIds', { deliveryIds: [] }, /deliveryIds: must name at least one delivery/],
       ['deliveryIds not an array', { deliveryIds: `r-1.${sub}` }, /deliveryIds: must be an array of delivery ids/],
       ['an empty delivery id', { deliveryIds: [`r-1.${sub}`, ''] }, /deliveryIds\.1: must not be empty/],
-      ['more than 1000 deliveryIds', { deliveryIds: Array.from({ length: 1001 }, (_, i) => `e${i}.${sub}`) }, /deliveryIds: at most 1000 per call/],
+      [
+        'more than 1000 deliveryIds',
+        { deliveryIds: Array.from({ length: 1001 }, (_, i) => `e${i}.${sub}`) },
+        /deliveryIds: at most 1000 per call/,
+      ],
       ['empty eventIds', { eventIds: [] }, /eventIds: must name at least one event/],
       ['more than 1000 eventIds', { eventIds: Array.from({ length: 1001 }, (_, i) => i) }, /eventIds: at most 1000 per call/],
       ['a fractional event id', { eventIds: [1.5] }, /eventIds\.0: /],
@@ -401,7 +431,8 @@ describe('resend handler', () => {
 
     it('answers an InternalError without internals and logs the full error', async () => {
       const internals = 'Requested resource not found: Table: deliveries-deadbeef not found';
-      vi.spyOn(h.doc, 'send').mockImplementation((() => Promise.reject(Object.assign(new Error(internals), { name: 'ResourceNotFoundException' }))) as typeof h.doc.send);
+      vi.spyOn(h.doc, 'send').mockImplementation((() =>
+        Promise.reject(Object.assign(new Error(internals), { name: 'ResourceNotFoundException' }))) as typeof h.doc.send);
       const logged = h.log.lines.length;
       const error = await refusal({ eventIds: ['1'] });
       expect(error.name).toBe('InternalError');

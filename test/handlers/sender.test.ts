@@ -41,7 +41,10 @@ describe('sender handler', () => {
     const before = h.queued().length;
     const res = await h.ingest(sqsEvent([eventBody]));
     expect(res.batchItemFailures).toEqual([]);
-    const wakeup = h.queued().slice(before).find((w) => w.deliveryId.endsWith(subscriptionId));
+    const wakeup = h
+      .queued()
+      .slice(before)
+      .find((w) => w.deliveryId.endsWith(subscriptionId));
     expect(wakeup).toBeDefined();
     // Later events fan out to this subscription too, but only the wake-ups a test passes to the
     // sender are attempted. Forget the ingest's sends so assertions see only the sender's.
@@ -166,7 +169,9 @@ describe('sender handler', () => {
     const limited = await startHarness({ MAX_ATTEMPTS: '3', RETRY_BASE_DELAY_MS: '1000', ATTEMPT_TIMEOUT_MS: '400' });
     try {
       receiver.respondWith(() => ({ status: 500 }));
-      const { subscription } = (await limited.subscriptions({ action: 'create', url: `${receiver.url}/last` })) as { subscription: { id: string } };
+      const { subscription } = (await limited.subscriptions({ action: 'create', url: `${receiver.url}/last` })) as {
+        subscription: { id: string };
+      };
       await limited.ingest(sqsEvent([JSON.stringify({ id: 'last-1', type: 'donation' })]));
       const deliveryId = `last-1.${subscription.id}`;
       for (let attempt = 1; attempt <= 3; attempt += 1) {
@@ -232,9 +237,16 @@ describe('sender handler', () => {
         TableName: h.env.DELIVERIES_TABLE,
         Key: { eventId: wakeup.deliveryId.split('.')[0], subscriptionId: wakeup.deliveryId.split('.')[1] },
         // The delivery as two failed attempts leave it (attempt 1 would have stored it).
-        UpdateExpression: 'SET attemptCount = :two, #status = :pending, budgetStart = :zero, eventType = :type, createdAt = :now, nextAttemptAt = :now',
+        UpdateExpression:
+          'SET attemptCount = :two, #status = :pending, budgetStart = :zero, eventType = :type, createdAt = :now, nextAttemptAt = :now',
         ExpressionAttributeNames: { '#status': 'status' },
-        ExpressionAttributeValues: { ':two': 2, ':zero': 0, ':pending': 'pending', ':type': 'donation', ':now': h.clock.now().toISOString() },
+        ExpressionAttributeValues: {
+          ':two': 2,
+          ':zero': 0,
+          ':pending': 'pending',
+          ':type': 'donation',
+          ':now': h.clock.now().toISOString(),
+        },
       }),
     );
     h.scheduler.on(CreateScheduleCommand).rejectsOnce(Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException' }));
@@ -280,6 +292,10 @@ describe('sender handler', () => {
     await h.subscriptions({ action: 'delete', id: subscriptionId });
     await h.sender(wakeupEvent([wakeup]));
     expect(receiver.requests).toHaveLength(0);
-    expect(await h.deliveries.get(wakeup.deliveryId)).toMatchObject({ status: 'failed', statusReason: 'subscription deleted', attemptCount: 0 });
+    expect(await h.deliveries.get(wakeup.deliveryId)).toMatchObject({
+      status: 'failed',
+      statusReason: 'subscription deleted',
+      attemptCount: 0,
+    });
   });
 });

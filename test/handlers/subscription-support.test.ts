@@ -14,18 +14,37 @@ describe('subscriptions handler: support actions', () => {
   afterAll(() => h.close());
 
   const create = async (fields: Record<string, unknown> = {}) =>
-    (await h.subscriptions({ action: 'create', url: 'https://example.com/hook', ...fields })) as { subscription: { id: string }; warnings?: string[] };
-  const refusal = (input: unknown) => h.subscriptions(input).then(() => new Error('not refused'), (e: unknown) => e as Error);
+    (await h.subscriptions({ action: 'create', url: 'https://example.com/hook', ...fields })) as {
+      subscription: { id: string };
+      warnings?: string[];
+    };
+  const refusal = (input: unknown) =>
+    h.subscriptions(input).then(
+      () => new Error('not refused'),
+      (e: unknown) => e as Error,
+    );
 
   it('test: stores an event whose plan names only that subscription, logs its fan-out and wakes its delivery', async () => {
     const { subscription } = await create();
     await create();
-    const answer = (await h.subscriptions({ action: 'test', id: subscription.id })) as { test: { eventId: string; eventType: string; deliveryId: string } };
-    expect(answer.test).toEqual({ eventId: expect.stringMatching(/^test-[0-9a-f-]{36}$/), eventType: 'webhook.test', deliveryId: `${answer.test.eventId}.${subscription.id}` });
+    const answer = (await h.subscriptions({ action: 'test', id: subscription.id })) as {
+      test: { eventId: string; eventType: string; deliveryId: string };
+    };
+    expect(answer.test).toEqual({
+      eventId: expect.stringMatching(/^test-[0-9a-f-]{36}$/),
+      eventType: 'webhook.test',
+      deliveryId: `${answer.test.eventId}.${subscription.id}`,
+    });
 
     const event = await h.deliveries.getEvent(answer.test.eventId);
     expect(event?.subscriptionIds).toEqual([subscription.id]);
-    expect(JSON.parse(event!.body)).toEqual({ id: answer.test.eventId, type: 'webhook.test', date: h.clock.now().toISOString(), subscriptionId: subscription.id, message: expect.any(String) });
+    expect(JSON.parse(event!.body)).toEqual({
+      id: answer.test.eventId,
+      type: 'webhook.test',
+      date: h.clock.now().toISOString(),
+      subscriptionId: subscription.id,
+      message: expect.any(String),
+    });
     expect(h.queued()).toContainEqual({ deliveryId: answer.test.deliveryId, attempt: 1 });
     const minute = `${h.clock.now().toISOString().slice(0, 16)}:00.000Z`;
     const fanouts = new DynamoFanoutLog({ doc: h.doc, tableName: h.env.FANOUTS_TABLE!, retentionDays: 30 });
@@ -36,23 +55,38 @@ describe('subscriptions handler: support actions', () => {
 
   it('test with a sample: the sample with a fresh id, type and fields kept; a sample ingest would refuse is refused', async () => {
     const { subscription } = await create();
-    const answer = (await h.subscriptions({ action: 'test', id: subscription.id, event: { id: 182, type: 'donation', amount: '10.00 EUR' } })) as { test: { eventId: string } };
+    const answer = (await h.subscriptions({
+      action: 'test',
+      id: subscription.id,
+      event: { id: 182, type: 'donation', amount: '10.00 EUR' },
+    })) as { test: { eventId: string } };
     const event = await h.deliveries.getEvent(answer.test.eventId);
     expect(event?.body).toBe(`{"id":"${answer.test.eventId}","type":"donation","amount":"10.00 EUR"}`);
     expect(event?.type).toBe('donation');
 
-    expect((await refusal({ action: 'test', id: subscription.id, event: { amount: 1 } })).message).toBe('event: event has no `type`: it must be a non-empty string');
-    expect((await refusal({ action: 'test', id: subscription.id, event: [1] })).message).toMatch(/^invalid test request: event: must be a JSON object/);
+    expect((await refusal({ action: 'test', id: subscription.id, event: { amount: 1 } })).message).toBe(
+      'event: event has no `type`: it must be a non-empty string',
+    );
+    expect((await refusal({ action: 'test', id: subscription.id, event: [1] })).message).toMatch(
+      /^invalid test request: event: must be a JSON object/,
+    );
   });
 
   it('test: refused for a disabled, deleted or unknown subscription', async () => {
     const { subscription } = await create();
     await h.subscriptions({ action: 'disable', id: subscription.id });
     const disabled = await refusal({ action: 'test', id: subscription.id });
-    expect([disabled.name, disabled.message]).toEqual(['ConflictError', `id: subscription ${subscription.id} is disabled: enable it before sending a test event`]);
+    expect([disabled.name, disabled.message]).toEqual([
+      'ConflictError',
+      `id: subscription ${subscription.id} is disabled: enable it before sending a test event`,
+    ]);
     await h.subscriptions({ action: 'delete', id: subscription.id });
-    expect((await refusal({ action: 'test', id: subscription.id })).message).toMatch(new RegExp(`^id: subscription ${subscription.id} was deleted \\(.*\\); create a new one$`));
-    expect((await refusal({ action: 'test', id: 'sub_aaaaaaaaaaaaaaaaaaaa' })).message).toBe('id: no subscription sub_aaaaaaaaaaaaaaaaaaaa');
+    expect((await refusal({ action: 'test', id: subscription.id })).message).toMatch(
+      new RegExp(`^id: subscription ${subscription.id} was deleted \\(.*\\); create a new one$`),
+    );
+    expect((await refusal({ action: 'test', id: 'sub_aaaaaaaaaaaaaaaaaaaa' })).message).toBe(
+      'id: no subscription sub_aaaaaaaaaaaaaaaaaaaa',
+    );
   });
 
   it('warns of event types the CRM is not known to publish, and keeps them', async () => {
@@ -60,10 +94,15 @@ describe('subscriptions handler: support actions', () => {
     expect(known.warnings).toBeUndefined();
     const typo = await create({ eventTypes: ['donaton', 'crm.custom'] });
     expect(typo.warnings).toEqual([
-      expect.stringMatching(/^eventTypes: "donaton" is not a type the CRM is known to publish \(did you mean donation\? known: form_submission, /),
+      expect.stringMatching(
+        /^eventTypes: "donaton" is not a type the CRM is known to publish \(did you mean donation\? known: form_submission, /,
+      ),
       expect.stringMatching(/^eventTypes: "crm\.custom" is not a type the CRM is known to publish \(known: /),
     ]);
-    const updated = (await h.subscriptions({ action: 'update', id: typo.subscription.id, eventTypes: ['contact_updat'] })) as { subscription: { eventTypes: string[] }; warnings: string[] };
+    const updated = (await h.subscriptions({ action: 'update', id: typo.subscription.id, eventTypes: ['contact_updat'] })) as {
+      subscription: { eventTypes: string[] };
+      warnings: string[];
+    };
     expect(updated.subscription.eventTypes).toEqual(['contact_updat']);
     expect(updated.warnings[0]).toContain('did you mean contact_update?');
   });
@@ -80,7 +119,12 @@ describe('subscriptions handler: support actions', () => {
   });
 
   it('lets through public addresses, host names (checked at each connection) and what the allowlist allows', async () => {
-    for (const url of ['https://93.184.215.14/hook', 'https://example.com/hook', 'http://127.0.0.1:4001/hook', 'http://localhost:4001/hook']) {
+    for (const url of [
+      'https://93.184.215.14/hook',
+      'https://example.com/hook',
+      'http://127.0.0.1:4001/hook',
+      'http://localhost:4001/hook',
+    ]) {
       expect((await create({ url })).subscription.id).toMatch(/^sub_/);
     }
   });
@@ -88,7 +132,10 @@ describe('subscriptions handler: support actions', () => {
   it('deliveries events: which event ids were ingested, when, and to how many subscriptions', async () => {
     const { subscription } = await create();
     const sent = (await h.subscriptions({ action: 'test', id: subscription.id })) as { test: { eventId: string } };
-    const answer = (await h.query({ action: 'events', eventIds: [sent.test.eventId, 'never-seen'] })) as { events: unknown[]; notFound: string[] };
+    const answer = (await h.query({ action: 'events', eventIds: [sent.test.eventId, 'never-seen'] })) as {
+      events: unknown[];
+      notFound: string[];
+    };
     expect(answer).toEqual({
       events: [{ eventId: sent.test.eventId, type: 'webhook.test', receivedAt: h.clock.now().toISOString(), subscriptions: 1 }],
       notFound: ['never-seen'],

@@ -61,7 +61,12 @@ describe('subscriptions handler', () => {
   describe('create', () => {
     it('returns the full subscription once, secret included, with a fresh id', async () => {
       const before = Date.now();
-      const res = await call({ action: 'create', url: `https://example.com/hook?secret=${SECRET}`, eventTypes: ['donation'], description: 'Donations to the ERP' });
+      const res = await call({
+        action: 'create',
+        url: `https://example.com/hook?secret=${SECRET}`,
+        eventTypes: ['donation'],
+        description: 'Donations to the ERP',
+      });
       expect(Object.keys(res)).toEqual(['subscription']);
       const s = res.subscription;
       expect(s.id).toMatch(SUBSCRIPTION_ID);
@@ -135,7 +140,9 @@ describe('subscriptions handler', () => {
         expect(error.message).toMatch(/^url must use https/);
         expect(error.message).not.toContain(SECRET);
         expect(strict.log.text()).not.toContain(SECRET);
-        const ok = (await strict.subscriptions({ action: 'create', url: `https://example.com/hook?secret=${SECRET}` })) as { subscription: View };
+        const ok = (await strict.subscriptions({ action: 'create', url: `https://example.com/hook?secret=${SECRET}` })) as {
+          subscription: View;
+        };
         expect(ok.subscription.status).toBe('active');
       } finally {
         await strict.close();
@@ -186,7 +193,8 @@ describe('subscriptions handler', () => {
 
     it('redacts the url an update sets, also when it carries Basic auth as userinfo', async () => {
       const created = await create();
-      const updated = (await call({ action: 'update', id: created.id, url: `https://crm:${PASSWORD}@example.com/new?key=${SECRET}` })).subscription;
+      const updated = (await call({ action: 'update', id: created.id, url: `https://crm:${PASSWORD}@example.com/new?key=${SECRET}` }))
+        .subscription;
       expect(updated.url).toBe('https://example.com/new?key=***');
       expect(updated.basicAuth).toEqual({ username: 'crm', password: '***' });
       expectNoSecret(updated);
@@ -207,7 +215,10 @@ describe('subscriptions handler', () => {
       const url = `https://example.com/hook?secret=${SECRET}`;
       const { id } = await create();
       await expectValidation({ url }, /^action: is required/);
-      await expectValidation({ action: 'explode', url }, /^action: must be one of create, get, list, update, disable, enable, delete, rotate-secret, test$/);
+      await expectValidation(
+        { action: 'explode', url },
+        /^action: must be one of create, get, list, update, disable, enable, delete, rotate-secret, test$/,
+      );
       await expectValidation({ action: 'create', url, secret: SECRET }, /unknown field `secret`/);
       await expectValidation({ action: 'create' }, /\burl\b/);
       await expectValidation({ action: 'create', url: `example.com/hook?secret=${SECRET}` }, /^url must be an absolute URL/);
@@ -218,7 +229,10 @@ describe('subscriptions handler', () => {
       await expectValidation({ action: 'create', url, eventTypes: 'donation' }, /eventTypes: must be an array/);
       await expectValidation({ action: 'create', url, eventTypes: [''] }, /eventTypes\.0: must not be empty/);
       await expectValidation({ action: 'create', url, basicAuth: { username: 'crm' } }, /basicAuth\.password: /);
-      await expectValidation({ action: 'create', url, basicAuth: { username: 'crm', password: PASSWORD, extra: 1 } }, /unknown field `extra`/);
+      await expectValidation(
+        { action: 'create', url, basicAuth: { username: 'crm', password: PASSWORD, extra: 1 } },
+        /unknown field `extra`/,
+      );
       await expectValidation({ action: 'create', url, basicAuth: `crm:${PASSWORD}` }, /basicAuth: must be an object/);
       await expectValidation({ action: 'create', url, description: 42 }, /description: must be a string/);
       await expectValidation({ action: 'get', id: 'nope' }, /^invalid get request: id: must be a subscription id/);
@@ -320,8 +334,15 @@ describe('subscriptions handler', () => {
     it('updates fields, and clears eventTypes and description with null', async () => {
       const s = await create({ eventTypes: ['donation'], description: 'first' });
       h.clock.advance(1000);
-      const changed = (await call({ action: 'update', id: s.id, eventTypes: ['donation', 'contact_created'], description: 'second' })).subscription;
-      expect(changed).toMatchObject({ id: s.id, status: 'active', eventTypes: ['donation', 'contact_created'], description: 'second', createdAt: s.createdAt });
+      const changed = (await call({ action: 'update', id: s.id, eventTypes: ['donation', 'contact_created'], description: 'second' }))
+        .subscription;
+      expect(changed).toMatchObject({
+        id: s.id,
+        status: 'active',
+        eventTypes: ['donation', 'contact_created'],
+        description: 'second',
+        createdAt: s.createdAt,
+      });
       expect(changed.updatedAt > s.updatedAt).toBe(true);
       expect(changed.url).toBe('https://example.com/hook?secret=***');
 
@@ -373,13 +394,18 @@ describe('subscriptions handler', () => {
   describe('unexpected errors', () => {
     it('answers an InternalError with a short message and logs the full error', async () => {
       const { id } = await create();
-      const internals = 'Requested resource not found: Table: subscriptions-deadbeef not found (arn:aws:dynamodb:eu-central-1:123456789012)';
+      const internals =
+        'Requested resource not found: Table: subscriptions-deadbeef not found (arn:aws:dynamodb:eu-central-1:123456789012)';
       vi.spyOn(h.doc, 'send').mockImplementation((() => {
         const error = new Error(internals);
         error.name = 'ResourceNotFoundException';
         return Promise.reject(error);
       }) as typeof h.doc.send);
-      for (const input of [{ action: 'get', id }, { action: 'list' }, { action: 'create', url: `https://example.com/hook?secret=${SECRET}` }]) {
+      for (const input of [
+        { action: 'get', id },
+        { action: 'list' },
+        { action: 'create', url: `https://example.com/hook?secret=${SECRET}` },
+      ]) {
         const logged = h.log.lines.length;
         const error = await refusal(input);
         expect(error.name).toBe('InternalError');

@@ -36,7 +36,9 @@ describe('sweeper handler', () => {
   });
 
   async function subscribe(path: string): Promise<string> {
-    const { subscription } = (await h.subscriptions({ action: 'create', url: `${receiver.url}${path}` })) as { subscription: { id: string } };
+    const { subscription } = (await h.subscriptions({ action: 'create', url: `${receiver.url}${path}` })) as {
+      subscription: { id: string };
+    };
     return subscription.id;
   }
 
@@ -49,7 +51,12 @@ describe('sweeper handler', () => {
     const bodies = Array.from({ length: count }, () => JSON.stringify({ id: `ev-${(eventCounter += 1)}`, type: 'donation' }));
     expect((await h.ingest(sqsEvent(bodies))).batchItemFailures).toEqual([]);
     const ids = bodies.map((b) => `${(JSON.parse(b) as { id: string }).id}.${subscriptionId}`);
-    expect(h.queued().map((w) => w.deliveryId).sort()).toEqual([...ids].sort());
+    expect(
+      h
+        .queued()
+        .map((w) => w.deliveryId)
+        .sort(),
+    ).toEqual([...ids].sort());
     h.sqs.resetHistory();
     return ids;
   }
@@ -122,7 +129,9 @@ describe('sweeper handler', () => {
     expect((await h.sender(wakeupEvent(queued))).batchItemFailures).toEqual([]);
     expect(receiver.requests).toHaveLength(1);
     expect(await h.deliveries.get(deliveryId!)).toMatchObject({ status: 'delivered', attemptCount: 1 });
-    expect((await h.deliveries.listAttempts(deliveryId!)).map((a) => [a.number, a.trigger, a.outcome])).toEqual([[1, 'initial', 'delivered']]);
+    expect((await h.deliveries.listAttempts(deliveryId!)).map((a) => [a.number, a.trigger, a.outcome])).toEqual([
+      [1, 'initial', 'delivered'],
+    ]);
   });
 
   it('leaves a delivery alone while a sender holds a live lease on it', async () => {
@@ -186,7 +195,12 @@ describe('sweeper handler', () => {
     // One with a live lease: not counted as overdue.
     const held = ids.pop();
     const origin = { eventType: 'donation', createdAt: h.clock.now().toISOString() };
-    await h.deliveries.claimAttempt({ deliveryId: held!, attempt: 1 }, h.clock.now().toISOString(), new Date(h.clock.now().getTime() + 60 * MIN).toISOString(), origin);
+    await h.deliveries.claimAttempt(
+      { deliveryId: held!, attempt: 1 },
+      h.clock.now().toISOString(),
+      new Date(h.clock.now().getTime() + 60 * MIN).toISOString(),
+      origin,
+    );
 
     h.sqs.on(SendMessageBatchCommand).callsFakeOnce((input: SendMessageBatchCommandInput) => ({
       Successful: input.Entries!.slice(1).map((e) => ({ Id: e.Id, MessageId: 'm', MD5OfMessageBody: '' })),
@@ -196,14 +210,25 @@ describe('sweeper handler', () => {
     expect(await h.sweeper()).toEqual({ events: 13, watched: 13, overdue: 12, held: 0, woken: 11, failed: 1 });
     const batches = h.sqs.commandCalls(SendMessageBatchCommand).map((c) => c.args[0].input.Entries!.length);
     expect(batches).toEqual([10, 2]);
-    expect(h.queued().map((w) => w.deliveryId).sort()).toEqual([...ids].sort());
+    expect(
+      h
+        .queued()
+        .map((w) => w.deliveryId)
+        .sort(),
+    ).toEqual([...ids].sort());
     expect(h.queued().every((w) => w.attempt === 1)).toBe(true);
 
     // Nothing was claimed meanwhile, so every one is still overdue and woken again. (No resetHistory
     // here: sinon would count calls from zero again and replay the one-time failure.)
     const sent = h.queued().length;
     expect(await h.sweeper()).toEqual({ ...nothing, overdue: 12, woken: 12 });
-    expect(h.queued().slice(sent).map((w) => w.deliveryId).sort()).toEqual([...ids].sort());
+    expect(
+      h
+        .queued()
+        .slice(sent)
+        .map((w) => w.deliveryId)
+        .sort(),
+    ).toEqual([...ids].sort());
   });
 
   it('fails the run when the deliveries queue cannot be reached, so the schedule shows the error', async () => {

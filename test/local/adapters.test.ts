@@ -23,7 +23,12 @@ describe('local adapters of the domain ports', () => {
 
   it('WakeupQueue sends wake-ups in the sender message format, delayed to the millisecond', async () => {
     const wakeups = new LocalWakeupQueue(queue);
-    expect(await wakeups.sendNow([{ deliveryId: '1.sub_aaaaaaaaaaaaaaaaaaaa', attempt: 1 }, { deliveryId: '2.sub_aaaaaaaaaaaaaaaaaaaa', attempt: 1 }])).toEqual([]);
+    expect(
+      await wakeups.sendNow([
+        { deliveryId: '1.sub_aaaaaaaaaaaaaaaaaaaa', attempt: 1 },
+        { deliveryId: '2.sub_aaaaaaaaaaaaaaaaaaaa', attempt: 1 },
+      ]),
+    ).toEqual([]);
     await wakeups.sendDelayed({ deliveryId: '3.sub_aaaaaaaaaaaaaaaaaaaa', attempt: 2 }, 250);
     const started = Date.now();
     expect(queue.receive(10).map((m) => m.body)).toEqual([

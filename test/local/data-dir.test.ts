@@ -38,7 +38,11 @@ describe('local data folder', () => {
     await e2e.call('subscriptions', { action: 'update', id: created.id, description: 'written twice' });
     const contents = filesUnder(e2e.runtime.settings.dataDir).map((file) => readFileSync(file).toString('latin1'));
     expect(contents.join('\n')).toContain('written twice');
-    for (const secret of secrets) expect(contents.some((text) => text.includes(secret)), secret).toBe(false);
+    for (const secret of secrets)
+      expect(
+        contents.some((text) => text.includes(secret)),
+        secret,
+      ).toBe(false);
     // Still readable by the runtime itself.
     const got = await e2e.call<{ subscription: { basicAuth: { username: string } } }>('subscriptions', { action: 'get', id: created.id });
     expect(got.subscription.basicAuth.username).toBe('crm');

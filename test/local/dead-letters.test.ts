@@ -43,8 +43,13 @@ describe('dead letters on the local runtime', () => {
   });
 
   const invoke = async (payload: unknown) => {
-    const result = await lambda.send(new InvokeCommand({ FunctionName: 'dead-letters', Payload: new TextEncoder().encode(JSON.stringify(payload)) }));
-    return { functionError: result.FunctionError, json: JSON.parse(Buffer.from(result.Payload ?? new Uint8Array()).toString('utf8')) as Record<string, unknown> };
+    const result = await lambda.send(
+      new InvokeCommand({ FunctionName: 'dead-letters', Payload: new TextEncoder().encode(JSON.stringify(payload)) }),
+    );
+    return {
+      functionError: result.FunctionError,
+      json: JSON.parse(Buffer.from(result.Payload ?? new Uint8Array()).toString('utf8')) as Record<string, unknown>,
+    };
   };
   const publish = async (body: string) => {
     const { QueueUrl } = await sqs.send(new GetQueueUrlCommand({ QueueName: 'events' }));
@@ -57,16 +62,28 @@ describe('dead letters on the local runtime', () => {
     await publish('{"type": "donation", "id": 7, oops');
     await until(() => (runtime.queues['events-dlq'].messages().length === 1 ? true : undefined), 'the event in the DLQ');
 
-    expect(await health()).toMatchObject({ status: 'warning', warnings: ['1 message in the events dead-letter queue: crm-webhooks dead-letters list --queue events'] });
+    expect(await health()).toMatchObject({
+      status: 'warning',
+      warnings: ['1 message in the events dead-letter queue: crm-webhooks dead-letters list --queue events'],
+    });
     const listed = await invoke({ action: 'list', queue: 'events' });
     expect(listed.functionError).toBeUndefined();
     const messages = listed.json.messages as Array<Record<string, unknown>>;
     expect(listed.json.depth).toBe(1);
     expect(messages).toEqual([
-      expect.objectContaining({ reason: 'body is not valid JSON', bytes: 34, excerpt: '{"type": "donation", "id": 7, oops', rejectedAt: expect.any(String), sentAt: expect.any(String) }),
+      expect.objectContaining({
+        reason: 'body is not valid JSON',
+        bytes: 34,
+        excerpt: '{"type": "donation", "id": 7, oops',
+        rejectedAt: expect.any(String),
+        sentAt: expect.any(String),
+      }),
     ]);
     const shown = await invoke({ action: 'show', queue: 'events', messageId: messages[0]!.messageId });
-    expect(shown.json.message).toMatchObject({ body: '{"type": "donation", "id": 7, oops', attributes: { reason: 'body is not valid JSON' } });
+    expect(shown.json.message).toMatchObject({
+      body: '{"type": "donation", "id": 7, oops',
+      attributes: { reason: 'body is not valid JSON' },
+    });
   });
 
   it('purges by id, and answers a function error naming the field for a bad request', async () => {
@@ -81,7 +98,10 @@ describe('dead letters on the local runtime', () => {
     const neither = await invoke({ action: 'purge', queue: 'events' });
     expect(neither.json.errorMessage).toContain('give either messageIds or "all": true');
     const unknown = await invoke({ action: 'show', queue: 'events', messageId: 'gone' });
-    expect(unknown.json).toMatchObject({ errorType: 'NotFoundError', errorMessage: 'messageId: no message gone in the events dead-letter queue' });
+    expect(unknown.json).toMatchObject({
+      errorType: 'NotFoundError',
+      errorMessage: 'messageId: no message gone in the events dead-letter queue',
+    });
   });
 
   it('redrives a parked wake-up to the deliveries queue, where the sender takes it', async () => {

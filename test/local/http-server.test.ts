@@ -60,10 +60,14 @@ describe('local HTTP server', () => {
   it('answers 413 to a request body beyond 6 MiB without reading it all', async () => {
     const server = await withRoutes([]);
     const status = await new Promise<number>((resolve, reject) => {
-      const req = request(`${server.url}/events`, { method: 'POST', headers: { 'content-length': String(8 * 1024 * 1024), 'content-type': 'application/json' } }, (res) => {
-        res.resume();
-        resolve(res.statusCode ?? 0);
-      });
+      const req = request(
+        `${server.url}/events`,
+        { method: 'POST', headers: { 'content-length': String(8 * 1024 * 1024), 'content-type': 'application/json' } },
+        (res) => {
+          res.resume();
+          resolve(res.statusCode ?? 0);
+        },
+      );
       req.on('error', reject);
       req.write(Buffer.alloc(7 * 1024 * 1024, 'x'));
     });
@@ -78,7 +82,9 @@ describe("the local runtime's doors", () => {
   beforeAll(async () => {
     http = await startHttpServer(0, silentLog);
     const server = http;
-    const queues: Record<string, { send(body: string): { id: string } }> = { events: { send: (body) => (published.push(body), { id: 'q1' }) } };
+    const queues: Record<string, { send(body: string): { id: string } }> = {
+      events: { send: (body) => (published.push(body), { id: 'q1' }) },
+    };
     server.setRoutes({
       sqs: createSqsEndpoint({ queues: queues as never, baseUrl: () => server.url }),
       lambda: createLambdaEndpoint({ subscriptions: async (input) => (invoked.push(input), { ok: true }) }),
@@ -110,14 +116,19 @@ describe("the local runtime's doors", () => {
     expect((await send('/health', { host: `${name}:${http.port}` }, '', 'GET')).status).toBe(200);
   });
 
-  it.each(['evil.example', `evil.example:${'PORT'}`, '127.0.0.1', 'localhost:1', '127.0.0.2:PORT'])('refuses Host %s (DNS rebinding) with 421, before reading anything', async (raw) => {
-    const host = raw.replace('PORT', String(http.port));
-    const reply = await send('/events', { host, 'content-type': 'application/json' }, EVENT);
-    expect(reply.status).toBe(421);
-    expect(JSON.parse(reply.body).message).toContain(`is not this runtime: use 127.0.0.1:${http.port}, localhost:${http.port}, [::1]:${http.port}`);
-    expect((await send('/health', { host }, '', 'GET')).status).toBe(421);
-    expect(published).toEqual([]);
-  });
+  it.each(['evil.example', `evil.example:${'PORT'}`, '127.0.0.1', 'localhost:1', '127.0.0.2:PORT'])(
+    'refuses Host %s (DNS rebinding) with 421, before reading anything',
+    async (raw) => {
+      const host = raw.replace('PORT', String(http.port));
+      const reply = await send('/events', { host, 'content-type': 'application/json' }, EVENT);
+      expect(reply.status).toBe(421);
+      expect(JSON.parse(reply.body).message).toContain(
+        `is not this runtime: use 127.0.0.1:${http.port}, localhost:${http.port}, [::1]:${http.port}`,
+      );
+      expect((await send('/health', { host }, '', 'GET')).status).toBe(421);
+      expect(published).toEqual([]);
+    },
+  );
 
   it.each([
     [{ origin: 'https://evil.example' }],
@@ -130,7 +141,9 @@ describe("the local runtime's doors", () => {
     const create = JSON.stringify({ action: 'create', url: 'https://evil.example/hook' });
     const invoke = await send('/2015-03-31/functions/subscriptions/invocations', { 'content-type': 'application/json', ...marks }, create);
     expect(invoke.status).toBe(403);
-    expect(JSON.parse(invoke.body).message).toBe('requests from web pages are refused: the local runtime answers programs on this machine only');
+    expect(JSON.parse(invoke.body).message).toBe(
+      'requests from web pages are refused: the local runtime answers programs on this machine only',
+    );
     expect((await send('/events', { 'content-type': 'application/json', ...marks }, EVENT)).status).toBe(403);
     expect((await send('/health', marks, '', 'GET')).status).toBe(403);
     expect(invoked).toEqual([]);
@@ -159,7 +172,11 @@ describe("the local runtime's doors", () => {
   it('takes the content types the SDKs, the AWS CLI and curl -H send', async () => {
     expect((await send('/events', { 'content-type': 'application/json; charset=utf-8' }, EVENT)).status).toBe(202);
     for (const type of ['application/octet-stream', 'application/json', undefined]) {
-      const reply = await send('/2015-03-31/functions/subscriptions/invocations', type ? { 'content-type': type } : {}, '{"action":"list"}');
+      const reply = await send(
+        '/2015-03-31/functions/subscriptions/invocations',
+        type ? { 'content-type': type } : {},
+        '{"action":"list"}',
+      );
       expect(reply.status).toBe(200);
     }
     const target = { 'x-amz-target': 'AmazonSQS.GetQueueUrl' };
@@ -171,7 +188,11 @@ describe("the local runtime's doors", () => {
     const text = '\ufeff{"type":"donation","name":"Zoë 🎉","escaped":"\\u00e9"}';
     expect((await send('/events', { 'content-type': 'application/json' }, text)).status).toBe(202);
     expect(Buffer.from(published[0]!, 'utf8').equals(Buffer.from(text, 'utf8'))).toBe(true);
-    const latin1 = await send('/events', { 'content-type': 'application/json' }, Buffer.from('{"type":"donation","name":"Zo\xeb"}', 'latin1') as unknown as string);
+    const latin1 = await send(
+      '/events',
+      { 'content-type': 'application/json' },
+      Buffer.from('{"type":"donation","name":"Zo\xeb"}', 'latin1') as unknown as string,
+    );
     expect(latin1.status).toBe(400);
     expect(published).toHaveLength(1);
   });

@@ -23,7 +23,11 @@ async function until(condition: () => Promise<boolean>, timeoutMs: number): Prom
 
 /** Starts local/main.ts in one node process (tsx as a loader, so the pid is the runtime's own). */
 async function startChild(env: Record<string, string>): Promise<ChildProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'local/main.ts'], { cwd: repoRoot, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', 'local/main.ts'], {
+    cwd: repoRoot,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   await runtimeStarted(child, 20_000);
   return child;
 }
@@ -34,7 +38,14 @@ describe('local runtime killed with SIGKILL', () => {
     // The first request fails, so the first event's delivery waits for a retry when the runtime dies.
     const receiver = await startReceiver((_req, n) => ({ status: n === 1 ? 500 : 200 }));
     const port = await closedPort();
-    const env = { PORT: String(port), DATA_DIR: dir, RETRY_BASE_DELAY_MS: '1500', ATTEMPT_TIMEOUT_MS: '1000', SUBSCRIPTION_CACHE_MS: '0', POWERTOOLS_LOG_LEVEL: 'ERROR' };
+    const env = {
+      PORT: String(port),
+      DATA_DIR: dir,
+      RETRY_BASE_DELAY_MS: '1500',
+      ATTEMPT_TIMEOUT_MS: '1000',
+      SUBSCRIPTION_CACHE_MS: '0',
+      POWERTOOLS_LOG_LEVEL: 'ERROR',
+    };
     let child: ChildProcess | undefined;
     let runtime: Runtime | undefined;
     try {
@@ -47,7 +58,9 @@ describe('local runtime killed with SIGKILL', () => {
       });
       expect(created.status).toBe(200);
       const first = JSON.stringify({ id: 'kill-1', type: 'donation' });
-      expect((await fetch(`${url}/events`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: first })).status).toBe(202);
+      expect((await fetch(`${url}/events`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: first })).status).toBe(
+        202,
+      );
       await receiver.waitForRequests(1);
       // Killed once the failed attempt is recorded, its retry queued and its wake-up acknowledged: a
       // kill during an attempt is resumed by the sweeper once the attempt's lease expires (a minute).
@@ -90,7 +103,11 @@ describe('local runtime killed with SIGKILL', () => {
       child = await startChild(env);
       const url = `http://127.0.0.1:${port}`;
       const json = { 'content-type': 'application/json' };
-      const created = await fetch(`${url}/2015-03-31/functions/subscriptions/invocations`, { method: 'POST', headers: json, body: JSON.stringify({ action: 'create', url: `${receiver.url}/hook` }) });
+      const created = await fetch(`${url}/2015-03-31/functions/subscriptions/invocations`, {
+        method: 'POST',
+        headers: json,
+        body: JSON.stringify({ action: 'create', url: `${receiver.url}/hook` }),
+      });
       expect(created.status).toBe(200);
       const body = JSON.stringify({ id: 'inflight-1', type: 'donation' });
       expect((await fetch(`${url}/events`, { method: 'POST', headers: json, body })).status).toBe(202);

@@ -31,7 +31,11 @@ describe('Lambda Invoke endpoint, over HTTP', () => {
   });
 
   const invoke = (name: string, body: string, headers: Record<string, string> = {}) =>
-    fetch(`${http.url}/2015-03-31/functions/${encodeURIComponent(name)}/invocations`, { method: 'POST', body, headers: { 'content-type': 'application/json', ...headers } });
+    fetch(`${http.url}/2015-03-31/functions/${encodeURIComponent(name)}/invocations`, {
+      method: 'POST',
+      body,
+      headers: { 'content-type': 'application/json', ...headers },
+    });
 
   it("answers 200 with the function's JSON result", async () => {
     const response = await invoke('subscriptions', '{"action":"list"}');
@@ -53,7 +57,11 @@ describe('Lambda Invoke endpoint, over HTTP', () => {
     const response = await invoke('subscriptions', '{"action":"explode"}');
     expect(response.status).toBe(200);
     expect(response.headers.get('x-amz-function-error')).toBe('Unhandled');
-    expect(await response.json()).toEqual({ errorType: 'ValidationError', errorMessage: 'action: must be one of create, get, list', trace: [] });
+    expect(await response.json()).toEqual({
+      errorType: 'ValidationError',
+      errorMessage: 'action: must be one of create, get, list',
+      trace: [],
+    });
   });
 
   it('answers 404 ResourceNotFoundException for an unknown function', async () => {

@@ -24,7 +24,15 @@ describe('queue poller (the SQS event source mapping)', () => {
   const pollers: QueuePoller[] = [];
 
   const poll = (handler: SqsHandler, concurrency = 1) => {
-    const poller = new QueuePoller({ queue, handler, concurrency, batchSize: 10, queueArn: 'arn:aws:sqs:local:000000000000:work', region: 'local', log: silentLog });
+    const poller = new QueuePoller({
+      queue,
+      handler,
+      concurrency,
+      batchSize: 10,
+      queueArn: 'arn:aws:sqs:local:000000000000:work',
+      region: 'local',
+      log: silentLog,
+    });
     pollers.push(poller);
     poller.start();
     return poller;
@@ -137,7 +145,16 @@ describe('queue poller (the SQS event source mapping)', () => {
 
   describe('records handed out as slots free (the senders)', () => {
     const pollRecords = (handler: SqsHandler, concurrency = 1) => {
-      const poller = new QueuePoller({ queue, handler, concurrency, batchSize: 10, queueArn: 'arn:aws:sqs:local:000000000000:work', region: 'local', log: silentLog, recordsAsSlotsFree: true });
+      const poller = new QueuePoller({
+        queue,
+        handler,
+        concurrency,
+        batchSize: 10,
+        queueArn: 'arn:aws:sqs:local:000000000000:work',
+        region: 'local',
+        log: silentLog,
+        recordsAsSlotsFree: true,
+      });
       pollers.push(poller);
       poller.start();
       return poller;

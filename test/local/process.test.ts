@@ -58,23 +58,27 @@ describe('the started process', () => {
 
   const runtimePid = () => Number(readFileSync(join(dir, LOCK_DIR, 'owner'), 'utf8'));
 
-  it.each(['SIGTERM', 'SIGINT'] as const)('`npm start` stops the runtime cleanly within 5 s on %s to the npm process', async (signal) => {
-    const child = spawn(npm, ['start'], { cwd: repoRoot, env, stdio: ['ignore', 'pipe', 'pipe'] });
-    children.push(child);
-    await runtimeStarted(child, 30_000);
-    const pid = runtimePid();
-    expect(pid).not.toBe(child.pid);
+  it.each(['SIGTERM', 'SIGINT'] as const)(
+    '`npm start` stops the runtime cleanly within 5 s on %s to the npm process',
+    async (signal) => {
+      const child = spawn(npm, ['start'], { cwd: repoRoot, env, stdio: ['ignore', 'pipe', 'pipe'] });
+      children.push(child);
+      await runtimeStarted(child, 30_000);
+      const pid = runtimePid();
+      expect(pid).not.toBe(child.pid);
 
-    const sentAt = Date.now();
-    child.kill(signal);
-    await exitOf(child);
-    while (alive(pid) && Date.now() - sentAt < 5_000) await new Promise((r) => setTimeout(r, 20));
-    expect(Date.now() - sentAt).toBeLessThan(5_000);
-    expect(alive(pid)).toBe(false);
-    expect(await portOpen(port)).toBe(false);
-    // The lock went with it.
-    await (await lockDataDir(dir, 0)).release();
-  }, 60_000);
+      const sentAt = Date.now();
+      child.kill(signal);
+      await exitOf(child);
+      while (alive(pid) && Date.now() - sentAt < 5_000) await new Promise((r) => setTimeout(r, 20));
+      expect(Date.now() - sentAt).toBeLessThan(5_000);
+      expect(alive(pid)).toBe(false);
+      expect(await portOpen(port)).toBe(false);
+      // The lock went with it.
+      await (await lockDataDir(dir, 0)).release();
+    },
+    60_000,
+  );
 
   it('starts again on the same folder right after a SIGKILL (within 0.5 s)', async () => {
     const first = spawn(process.execPath, ['--import', 'tsx', 'local/main.ts'], { cwd: repoRoot, env, stdio: ['ignore', 'pipe', 'pipe'] });

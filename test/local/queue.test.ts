@@ -15,7 +15,10 @@ describe('local queue', () => {
     opened.push(queue);
     return queue;
   };
-  const journalLines = (name = 'work') => readFileSync(join(dir, `${name}.jsonl`), 'utf8').split('\n').filter((l) => l !== '');
+  const journalLines = (name = 'work') =>
+    readFileSync(join(dir, `${name}.jsonl`), 'utf8')
+      .split('\n')
+      .filter((l) => l !== '');
 
   beforeEach(() => {
     dir = mkdtempSync(join(tmpdir(), 'local-queue-'));
@@ -81,7 +84,11 @@ describe('local queue', () => {
   it('moves a message received the maximum number of times to the dead-letter queue, with its id and attributes', async () => {
     const dlq = open({ name: 'work-dlq' });
     const moved: string[] = [];
-    const queue = open({ visibilityTimeoutMs: 5, redrive: { deadLetterQueue: dlq, maxReceiveCount: 5 }, onDeadLetter: (m) => moved.push(m.id) });
+    const queue = open({
+      visibilityTimeoutMs: 5,
+      redrive: { deadLetterQueue: dlq, maxReceiveCount: 5 },
+      onDeadLetter: (m) => moved.push(m.id),
+    });
     const poison = queue.send('poison', { attributes: { reason: { DataType: 'String', StringValue: 'x' } } });
     for (let receive = 1; receive <= 5; receive += 1) {
       await queue.waitForMessages(1_000);
@@ -94,7 +101,12 @@ describe('local queue', () => {
     expect(queue.depth()).toEqual({ visible: 0, delayed: 0, inFlight: 0 });
     expect(moved).toEqual([poison.id]);
     const [parked] = dlq.receive(10);
-    expect(parked).toMatchObject({ id: poison.id, body: 'poison', attributes: { reason: { DataType: 'String', StringValue: 'x' } }, sentAt: poison.sentAt });
+    expect(parked).toMatchObject({
+      id: poison.id,
+      body: 'poison',
+      attributes: { reason: { DataType: 'String', StringValue: 'x' } },
+      sentAt: poison.sentAt,
+    });
   });
 
   it('keeps every unacknowledged message across a crash: a new instance on the same journal sees them', () => {
@@ -115,9 +127,18 @@ describe('local queue', () => {
     const visible = reopened.receive(10);
     // In flight at the crash: visible again at once. Failed: still within its visibility timeout.
     expect(visible.map((m) => m.id).sort()).toEqual([inFlight.id, waiting.id].sort());
-    expect(visible.find((m) => m.id === inFlight.id)).toMatchObject({ body: 'in flight', attributes: { k: { DataType: 'Number', StringValue: '7' } }, receiveCount: 2 });
+    expect(visible.find((m) => m.id === inFlight.id)).toMatchObject({
+      body: 'in flight',
+      attributes: { k: { DataType: 'Number', StringValue: '7' } },
+      receiveCount: 2,
+    });
     expect(reopened.depth()).toEqual({ visible: 0, delayed: 2, inFlight: 2 });
-    expect(reopened.messages().map((m) => m.id).sort()).toEqual([inFlight.id, failed.id, waiting.id, delayed.id].sort());
+    expect(
+      reopened
+        .messages()
+        .map((m) => m.id)
+        .sort(),
+    ).toEqual([inFlight.id, failed.id, waiting.id, delayed.id].sort());
   });
 
   it('keeps receive counts across restarts, so a message that keeps crashing the process is still redriven', () => {

@@ -21,8 +21,16 @@ async function until(condition: () => boolean, timeoutMs: number, what: string):
 }
 
 async function invoke(runtime: Runtime, name: string, payload: unknown) {
-  const response = await fetch(`${runtime.url}/2015-03-31/functions/${name}/invocations`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(payload) });
-  return { status: response.status, functionError: response.headers.get('x-amz-function-error'), json: (await response.json()) as Record<string, unknown> };
+  const response = await fetch(`${runtime.url}/2015-03-31/functions/${name}/invocations`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(payload),
+  });
+  return {
+    status: response.status,
+    functionError: response.headers.get('x-amz-function-error'),
+    json: (await response.json()) as Record<string, unknown>,
+  };
 }
 
 async function subscribe(runtime: Runtime, url: string): Promise<string> {
@@ -41,7 +49,14 @@ describe('local runtime (in process)', () => {
     dir = mkdtempSync(join(tmpdir(), 'local-runtime-'));
     receiver = await startReceiver();
     runtime = await startRuntime({
-      env: { PORT: '0', DATA_DIR: dir, RETRY_BASE_DELAY_MS: '200', ATTEMPT_TIMEOUT_MS: '1000', SUBSCRIPTION_CACHE_MS: '0', MAX_ATTEMPTS: '2' },
+      env: {
+        PORT: '0',
+        DATA_DIR: dir,
+        RETRY_BASE_DELAY_MS: '200',
+        ATTEMPT_TIMEOUT_MS: '1000',
+        SUBSCRIPTION_CACHE_MS: '0',
+        MAX_ATTEMPTS: '2',
+      },
       log: silentLog,
     });
     sqs = new SQSClient({ endpoint: runtime.url, region: 'local', credentials });
@@ -98,13 +113,25 @@ describe('local runtime (in process)', () => {
   });
 
   it('refuses on POST /events a body that is not an event, with the reason, and an empty body', async () => {
-    const response = await fetch(`${runtime.url}/events`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: 'not json' });
+    const response = await fetch(`${runtime.url}/events`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: 'not json',
+    });
     expect(response.status).toBe(400);
     expect(await response.json()).toEqual({ message: 'not an event: body is not valid JSON' });
-    const untyped = await fetch(`${runtime.url}/events`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"id": 5}' });
+    const untyped = await fetch(`${runtime.url}/events`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{"id": 5}',
+    });
     expect(untyped.status).toBe(400);
     expect(await untyped.json()).toEqual({ message: 'not an event: event has no `type`: it must be a non-empty string' });
-    const notUtf8 = await fetch(`${runtime.url}/events`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: Buffer.from([0x7b, 0x22, 0xff, 0x22, 0x7d]) });
+    const notUtf8 = await fetch(`${runtime.url}/events`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: Buffer.from([0x7b, 0x22, 0xff, 0x22, 0x7d]),
+    });
     expect(notUtf8.status).toBe(400);
     expect(await notUtf8.json()).toEqual({ message: 'the request body is not UTF-8 text; an event must be UTF-8 JSON' });
     expect(runtime.queues.events.messages()).toEqual([]);

@@ -100,11 +100,15 @@ describe('SQS endpoint, driven by the real SQSClient', () => {
 
   it('computes attribute digests that match published reference values', () => {
     // Values from other SQS implementations' tests (sqslite, localstack, sqs-md5-validator).
-    expect(md5OfMessageAttributes({ ordinal: { DataType: 'Number', StringValue: '1' }, category: { DataType: 'String', StringValue: 'test' } })).toBe(
-      'd21ae90c49061e927f57df5f5d72be1f',
+    expect(
+      md5OfMessageAttributes({ ordinal: { DataType: 'Number', StringValue: '1' }, category: { DataType: 'String', StringValue: 'test' } }),
+    ).toBe('d21ae90c49061e927f57df5f5d72be1f');
+    expect(md5OfMessageAttributes({ timestamp: { DataType: 'Number', StringValue: '1493147359900' } })).toBe(
+      '235c5c510d26fb653d073faed50ae77c',
     );
-    expect(md5OfMessageAttributes({ timestamp: { DataType: 'Number', StringValue: '1493147359900' } })).toBe('235c5c510d26fb653d073faed50ae77c');
-    expect(md5OfMessageAttributes({ SellerName: { DataType: 'String', StringValue: 'Example Store' } })).toBe('cd28f3b68aeee4b2eac9c66f2f694b58');
+    expect(md5OfMessageAttributes({ SellerName: { DataType: 'String', StringValue: 'Example Store' } })).toBe(
+      'cd28f3b68aeee4b2eac9c66f2f694b58',
+    );
     expect(md5OfMessageAttributes({})).toBeUndefined();
   });
 
@@ -123,23 +127,39 @@ describe('SQS endpoint, driven by the real SQSClient', () => {
       ['a', md5('{"id":1,"type":"donation"}')],
       ['c', md5('{"id":2,"type":"contact_update"}')],
     ]);
-    expect(result.Failed).toEqual([{ Id: 'b', SenderFault: true, Code: 'InvalidMessageContents', Message: expect.stringMatching(/characters/) }]);
+    expect(result.Failed).toEqual([
+      { Id: 'b', SenderFault: true, Code: 'InvalidMessageContents', Message: expect.stringMatching(/characters/) },
+    ]);
     expect(events.receive(10).map((m) => m.body)).toEqual(['{"id":1,"type":"donation"}', '{"id":2,"type":"contact_update"}']);
   });
 
   it('refuses batches SQS would refuse', async () => {
     const entries = Array.from({ length: 11 }, (_, i) => ({ Id: `e${i}`, MessageBody: 'x' }));
-    await expect(sqs.send(new SendMessageBatchCommand({ QueueUrl: queueUrl, Entries: entries }))).rejects.toBeInstanceOf(TooManyEntriesInBatchRequest);
+    await expect(sqs.send(new SendMessageBatchCommand({ QueueUrl: queueUrl, Entries: entries }))).rejects.toBeInstanceOf(
+      TooManyEntriesInBatchRequest,
+    );
     await expect(
-      sqs.send(new SendMessageBatchCommand({ QueueUrl: queueUrl, Entries: [{ Id: 'same', MessageBody: 'x' }, { Id: 'same', MessageBody: 'y' }] })),
+      sqs.send(
+        new SendMessageBatchCommand({
+          QueueUrl: queueUrl,
+          Entries: [
+            { Id: 'same', MessageBody: 'x' },
+            { Id: 'same', MessageBody: 'y' },
+          ],
+        }),
+      ),
     ).rejects.toThrow(/same Id/);
     expect(events.depth().visible).toBe(0);
   });
 
   it('refuses a send to an unknown queue URL, an empty body and a delay beyond 900 s', async () => {
-    await expect(sqs.send(new SendMessageCommand({ QueueUrl: `${http.url}/000000000000/nope`, MessageBody: 'x' }))).rejects.toBeInstanceOf(QueueDoesNotExist);
+    await expect(sqs.send(new SendMessageCommand({ QueueUrl: `${http.url}/000000000000/nope`, MessageBody: 'x' }))).rejects.toBeInstanceOf(
+      QueueDoesNotExist,
+    );
     await expect(sqs.send(new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: '' }))).rejects.toThrow(/non-empty MessageBody/);
-    await expect(sqs.send(new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: 'x', DelaySeconds: 901 }))).rejects.toThrow(/DelaySeconds/);
+    await expect(sqs.send(new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: 'x', DelaySeconds: 901 }))).rejects.toThrow(
+      /DelaySeconds/,
+    );
     expect(events.depth()).toEqual({ visible: 0, delayed: 0, inFlight: 0 });
   });
 
@@ -149,7 +169,10 @@ describe('SQS endpoint, driven by the real SQSClient', () => {
 
     const missing = await post('AmazonSQS.GetQueueUrl', '{"QueueName":"nope"}');
     expect(missing.status).toBe(400);
-    expect(await missing.json()).toEqual({ __type: 'com.amazonaws.sqs#QueueDoesNotExist', message: expect.stringMatching(/does not exist/) });
+    expect(await missing.json()).toEqual({
+      __type: 'com.amazonaws.sqs#QueueDoesNotExist',
+      message: expect.stringMatching(/does not exist/),
+    });
 
     const unknown = await post('AmazonSQS.ReceiveMessage', JSON.stringify({ QueueUrl: queueUrl }));
     expect(unknown.status).toBe(400);

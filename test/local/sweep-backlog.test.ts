@@ -45,7 +45,10 @@ describe('sweeper and the local deliveries queue', () => {
     const metrics: Metrics = { count: (name, value) => counted.push([name, value]), milliseconds: () => undefined };
 
     const result = await sweepOverdue({
-      deliveries: { listOverdue: async () => [overdue(waiting, 0), overdue(delayed, 2), overdue(handled, 0), overdue(lost, 1)], watchUnsettled: async () => [] },
+      deliveries: {
+        listOverdue: async () => [overdue(waiting, 0), overdue(delayed, 2), overdue(handled, 0), overdue(lost, 1)],
+        watchUnsettled: async () => [],
+      },
       fanoutLog: { eventIdsOf: async () => [], sweptUntil: async () => undefined, setSweptUntil: async () => undefined },
       wakeups,
       queued: wakeups,

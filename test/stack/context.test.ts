@@ -78,14 +78,19 @@ describe('context overrides', () => {
 
   it('caps the sender and ingest concurrency at the configured values', () => {
     const mappingOf = (fn: IConstruct) =>
-      Object.values(ofType(s.resources, 'AWS::Lambda::EventSourceMapping')).find((m: Json) => m.Properties.FunctionName.Ref === s.logicalId(fn));
+      Object.values(ofType(s.resources, 'AWS::Lambda::EventSourceMapping')).find(
+        (m: Json) => m.Properties.FunctionName.Ref === s.logicalId(fn),
+      );
     expect(mappingOf(s.stack.functions.byId.sender).Properties.ScalingConfig).toEqual({ MaximumConcurrency: 50 });
     expect(mappingOf(s.stack.functions.byId.ingest).Properties.ScalingConfig).toEqual({ MaximumConcurrency: 4 });
   });
 
   it('warns at synth about an allowlist entry that covers a metadata range', () => {
     const warnings = Annotations.fromStack(s.stack).findWarning('*', Match.stringLikeRegexp('targetAllowlist'));
-    expect(warnings.map((w) => w.entry.data)).toEqual([expect.stringMatching(/"fd00::\/8" is very wide/), expect.stringMatching(/"fd00::\/8" covers fd00:ec2::\/32/)]);
+    expect(warnings.map((w) => w.entry.data)).toEqual([
+      expect.stringMatching(/"fd00::\/8" is very wide/),
+      expect.stringMatching(/"fd00::\/8" covers fd00:ec2::\/32/),
+    ]);
   });
 
   it('refuses a metadata range in targetAllowlist, naming the key', () => {
@@ -179,7 +184,7 @@ describe('bad context values', () => {
     expect(() => buildStack({ [key]: value })).toThrow(new RegExp(`invalid CDK context .*"${key}": expected`));
   });
 
-  it('rejects a targetAllowlist entry that is not a CIDR with parseAllowlist\'s message, naming the key', () => {
+  it("rejects a targetAllowlist entry that is not a CIDR with parseAllowlist's message, naming the key", () => {
     const message = (() => {
       try {
         parseAllowlist('10.0.0.0/33');

@@ -47,7 +47,11 @@ function logs(id: string): Record<string, string[]> {
 function merge(...maps: Record<string, string[]>[]): Record<string, string[]> {
   const merged: Record<string, string[]> = {};
   for (const map of maps) for (const [action, resources] of Object.entries(map)) (merged[action] ??= []).push(...resources);
-  return Object.fromEntries(Object.keys(merged).sort().map((action) => [action, [...new Set(merged[action])].sort()]));
+  return Object.fromEntries(
+    Object.keys(merged)
+      .sort()
+      .map((action) => [action, [...new Set(merged[action])].sort()]),
+  );
 }
 
 function scheduleArn(): string {
@@ -56,7 +60,7 @@ function scheduleArn(): string {
 }
 
 describe('function permissions', () => {
-  it('ingest: logs the batch, stores the event, stores paused deliveries and reads an event\'s deliveries, reads active subscriptions, enqueues, dead-letters', () => {
+  it("ingest: logs the batch, stores the event, stores paused deliveries and reads an event's deliveries, reads active subscriptions, enqueues, dead-letters", () => {
     expect(permissionMap(statementsOf('ingest'), names)).toEqual(
       merge(
         {
@@ -76,31 +80,34 @@ describe('function permissions', () => {
   it.each([
     ['sender', 'queue:deliveries'],
     ['slowSender', 'queue:slowDeliveries'],
-  ] as const)('%s: claims and updates the delivery, reads the event, reads and disables the subscription, moves its circuit, keeps the subscriptions\' limits, notifies support through the encrypted topic, records the attempt, schedules retries, wakes either lane', (id, queue) => {
-    expect(permissionMap(statementsOf(id), names)).toEqual(
-      merge(
-        {
-          'dynamodb:GetItem': ['table:deliveries', 'table:events', 'table:limits', 'table:subscriptions'],
-          // The subscription: failingSince and the circuit (UpdateItem), disabled after 410 Gone or days of failures (PutItem).
-          // The limits: slot leases and lines of send times (UpdateItem), a slot given back (DeleteItem).
-          'dynamodb:UpdateItem': ['table:deliveries', 'table:limits', 'table:subscriptions'],
-          'dynamodb:DeleteItem': ['table:limits'],
-          'dynamodb:PutItem': ['table:attempts', 'table:subscriptions'],
-          'sns:Publish': ['topic:notifications'],
-          // SNS encrypts what the sender publishes with a data key made under the sender's identity.
-          'kms:GenerateDataKey*': ['key:notifications'],
-          // The subscription's sealed secrets: opened to send, sealed again when it disables one.
-          'kms:GenerateDataKey': ['key:secrets'],
-          'kms:Decrypt': ['key:notifications', 'key:secrets'],
-          'sqs:SendMessage': ['queue:deliveries', 'queue:slowDeliveries'],
-          'scheduler:CreateSchedule': [scheduleArn()],
-          'iam:PassRole': ['role:scheduler'],
-        },
-        consumes(queue),
-        logs(id),
-      ),
-    );
-  });
+  ] as const)(
+    "%s: claims and updates the delivery, reads the event, reads and disables the subscription, moves its circuit, keeps the subscriptions' limits, notifies support through the encrypted topic, records the attempt, schedules retries, wakes either lane",
+    (id, queue) => {
+      expect(permissionMap(statementsOf(id), names)).toEqual(
+        merge(
+          {
+            'dynamodb:GetItem': ['table:deliveries', 'table:events', 'table:limits', 'table:subscriptions'],
+            // The subscription: failingSince and the circuit (UpdateItem), disabled after 410 Gone or days of failures (PutItem).
+            // The limits: slot leases and lines of send times (UpdateItem), a slot given back (DeleteItem).
+            'dynamodb:UpdateItem': ['table:deliveries', 'table:limits', 'table:subscriptions'],
+            'dynamodb:DeleteItem': ['table:limits'],
+            'dynamodb:PutItem': ['table:attempts', 'table:subscriptions'],
+            'sns:Publish': ['topic:notifications'],
+            // SNS encrypts what the sender publishes with a data key made under the sender's identity.
+            'kms:GenerateDataKey*': ['key:notifications'],
+            // The subscription's sealed secrets: opened to send, sealed again when it disables one.
+            'kms:GenerateDataKey': ['key:secrets'],
+            'kms:Decrypt': ['key:notifications', 'key:secrets'],
+            'sqs:SendMessage': ['queue:deliveries', 'queue:slowDeliveries'],
+            'scheduler:CreateSchedule': [scheduleArn()],
+            'iam:PassRole': ['role:scheduler'],
+          },
+          consumes(queue),
+          logs(id),
+        ),
+      );
+    },
+  );
 
   it('sender may pass the scheduler role to the Scheduler only', () => {
     const passRole = statementsOf('sender').filter((st) => asArray(st.Action).includes('iam:PassRole'));
@@ -190,7 +197,9 @@ describe('function permissions', () => {
   });
 
   it('gives every function a role of its own that only Lambda may assume', () => {
-    const roleIds = Object.values(s.stack.functions.byId).map((fn) => s.resources[s.logicalId(fn)].Properties.Role['Fn::GetAtt'][0] as string);
+    const roleIds = Object.values(s.stack.functions.byId).map(
+      (fn) => s.resources[s.logicalId(fn)].Properties.Role['Fn::GetAtt'][0] as string,
+    );
     expect(new Set(roleIds).size).toBe(8);
     for (const roleId of roleIds) {
       expect(s.resources[roleId].Properties.AssumeRolePolicyDocument.Statement).toEqual([
@@ -256,12 +265,16 @@ describe('support topic policy', () => {
     expect(sourceArns).toEqual(expect.arrayContaining(alarmIds.map((id) => ({ 'Fn::GetAtt': [id, 'Arn'] }))));
   });
 
-  it('grants SNS actions to no role but the senders\'', () => {
+  it("grants SNS actions to no role but the senders'", () => {
     const roles = Object.keys(ofType(s.resources, 'AWS::IAM::Role'));
     const publishers = roles.filter((roleId) =>
-      statementsOfRole(s.resources, roleId).some((st) => st.Effect === 'Allow' && (asArray(st.Action) as string[]).some((a) => a.startsWith('sns:'))),
+      statementsOfRole(s.resources, roleId).some(
+        (st) => st.Effect === 'Allow' && (asArray(st.Action) as string[]).some((a) => a.startsWith('sns:')),
+      ),
     );
-    const senderRoles = (['sender', 'slowSender'] as const).map((id) => s.resources[s.logicalId(s.stack.functions.byId[id])].Properties.Role['Fn::GetAtt'][0] as string);
+    const senderRoles = (['sender', 'slowSender'] as const).map(
+      (id) => s.resources[s.logicalId(s.stack.functions.byId[id])].Properties.Role['Fn::GetAtt'][0] as string,
+    );
     expect(publishers.sort()).toEqual(senderRoles.sort());
   });
 });
@@ -292,7 +305,7 @@ describe('support topic key', () => {
     ]);
   });
 
-  it('grants KMS actions on it to no role but the senders\'', () => {
+  it("grants KMS actions on it to no role but the senders'", () => {
     const roles = Object.keys(ofType(s.resources, 'AWS::IAM::Role'));
     const kmsStatements = roles.flatMap((roleId) =>
       statementsOfRole(s.resources, roleId)
@@ -300,7 +313,9 @@ describe('support topic key', () => {
         .filter((st) => JSON.stringify(st.Resource).includes(keyId()))
         .map((st) => ({ roleId, resources: asArray(st.Resource) })),
     );
-    const senderRoles = (['sender', 'slowSender'] as const).map((id) => s.resources[s.logicalId(s.stack.functions.byId[id])].Properties.Role['Fn::GetAtt'][0] as string);
+    const senderRoles = (['sender', 'slowSender'] as const).map(
+      (id) => s.resources[s.logicalId(s.stack.functions.byId[id])].Properties.Role['Fn::GetAtt'][0] as string,
+    );
     expect(kmsStatements.sort((a, b) => a.roleId.localeCompare(b.roleId))).toEqual(
       senderRoles.sort().map((roleId) => ({ roleId, resources: [{ 'Fn::GetAtt': [keyId(), 'Arn'] }] })),
     );
@@ -333,15 +348,21 @@ describe('secrets key', () => {
       roleId,
       actions: ['kms:Decrypt', 'kms:GenerateDataKey'],
       resources: [{ 'Fn::GetAtt': [keyId(), 'Arn'] }],
-      condition: { StringEquals: { 'kms:EncryptionContext:service': 'crm-webhooks', 'kms:EncryptionContext:purpose': 'subscription-secrets' } },
+      condition: {
+        StringEquals: { 'kms:EncryptionContext:service': 'crm-webhooks', 'kms:EncryptionContext:purpose': 'subscription-secrets' },
+      },
     });
-    expect(grants).toEqual(expect.arrayContaining([expected(roleOf('sender')), expected(roleOf('slowSender')), expected(roleOf('subscriptions'))]));
+    expect(grants).toEqual(
+      expect.arrayContaining([expected(roleOf('sender')), expected(roleOf('slowSender')), expected(roleOf('subscriptions'))]),
+    );
     expect(grants).toHaveLength(3);
   });
 
-  it('lets ingest read the subscriptions table\'s version item and nothing else of it', () => {
+  it("lets ingest read the subscriptions table's version item and nothing else of it", () => {
     const subscriptionsTable = s.logicalId(s.stack.tables.byId.subscriptions);
-    const reads = statementsOf('ingest').filter((st) => asArray(st.Action).includes('dynamodb:GetItem') && JSON.stringify(st.Resource).includes(subscriptionsTable));
+    const reads = statementsOf('ingest').filter(
+      (st) => asArray(st.Action).includes('dynamodb:GetItem') && JSON.stringify(st.Resource).includes(subscriptionsTable),
+    );
     expect(reads).toHaveLength(1);
     expect(reads[0].Condition).toEqual({ 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': ['#version'] } });
   });
@@ -369,14 +390,18 @@ describe('every policy in the template', () => {
   }
 
   /** The key policy's administration statement: KMS's default, without which no IAM policy could use the key. */
-  const isKeyAdministration = (st: Json) => st.Action === 'kms:*' && st.Principal?.AWS !== undefined && JSON.stringify(st.Principal.AWS).includes(':root');
+  const isKeyAdministration = (st: Json) =>
+    st.Action === 'kms:*' && st.Principal?.AWS !== undefined && JSON.stringify(st.Principal.AWS).includes(':root');
   /** What SNS documents for publishing to an encrypted topic: the sender's and CloudWatch's, on the topic key. */
-  const isPublishDataKeys = (st: Json) => JSON.stringify(asArray(st.Action).sort()) === JSON.stringify(['kms:Decrypt', 'kms:GenerateDataKey*']);
+  const isPublishDataKeys = (st: Json) =>
+    JSON.stringify(asArray(st.Action).sort()) === JSON.stringify(['kms:Decrypt', 'kms:GenerateDataKey*']);
 
-  it('allows no wildcard action but the account\'s administration of the topic key and the publishers\' data keys', () => {
+  it("allows no wildcard action but the account's administration of the topic key and the publishers' data keys", () => {
     const statements = allStatements();
     expect(statements.length).toBeGreaterThan(10);
-    const wildcardAllows = statements.filter((st) => st.Effect === 'Allow' && (asArray(st.Action) as string[]).some((a) => a.includes('*')));
+    const wildcardAllows = statements.filter(
+      (st) => st.Effect === 'Allow' && (asArray(st.Action) as string[]).some((a) => a.includes('*')),
+    );
     // The topic key and the secrets key.
     expect(wildcardAllows.filter(isKeyAdministration)).toHaveLength(2);
     // The senders' roles (both lanes) and CloudWatch in the key policy.
@@ -413,7 +438,7 @@ describe('every policy in the template', () => {
     expect(denials).toEqual(expect.arrayContaining(expected));
   });
 
-  it('uses a wildcard action only in the queues\' TLS-only denials, the key\'s administration and the publishers\' data keys', () => {
+  it("uses a wildcard action only in the queues' TLS-only denials, the key's administration and the publishers' data keys", () => {
     const wildcard = allStatements().filter((st) => (asArray(st.Action) as string[]).some((action) => action.includes('*')));
     expect(wildcard).toHaveLength(queueIds().length + 5);
     expect(wildcard).toEqual(expect.arrayContaining(queueIds().map(queueTlsOnly)));
@@ -422,7 +447,7 @@ describe('every policy in the template', () => {
     expect(wildcard.filter(isPublishDataKeys)).toHaveLength(3);
   });
 
-  it('attaches no managed policy: each function role writes its own log group instead of AWSLambdaBasicExecutionRole\'s every one', () => {
+  it("attaches no managed policy: each function role writes its own log group instead of AWSLambdaBasicExecutionRole's every one", () => {
     const managed = Object.values(ofType(s.resources, 'AWS::IAM::Role')).flatMap((role) => asArray(role.Properties.ManagedPolicyArns));
     expect(managed).toEqual([]);
   });

@@ -31,7 +31,9 @@ afterAll(() => removeAssembly(built));
 /** One line per finding, readable in a failed assertion. */
 function findings(r: PolicyValidationPluginReport): string[] {
   return r.violations.flatMap((v) =>
-    v.violatingResources.map((resource) => `${v.severity ?? 'error'} ${v.ruleName} at ${resource.constructPath ?? resource.resourceLogicalId}: ${v.description}`),
+    v.violatingResources.map(
+      (resource) => `${v.severity ?? 'error'} ${v.ruleName} at ${resource.constructPath ?? resource.resourceLogicalId}: ${v.description}`,
+    ),
   );
 }
 

@@ -27,18 +27,106 @@ const serviceDimension = [{ Name: 'service', Value: 'crm-webhooks' }];
 
 /** Every alarm: what it reads, and when it fires with the default configuration. */
 const expectedAlarms: Record<AlarmId, () => Json> = {
-  eventsDlq: () => ({ Namespace: 'AWS/SQS', MetricName: 'ApproximateNumberOfMessagesVisible', Dimensions: queueDimension('eventsDlq'), Statistic: 'Maximum', Period: 300, Threshold: 1, ComparisonOperator: 'GreaterThanOrEqualToThreshold' }),
-  deliveriesDlq: () => ({ Namespace: 'AWS/SQS', MetricName: 'ApproximateNumberOfMessagesVisible', Dimensions: queueDimension('deliveriesDlq'), Statistic: 'Maximum', Period: 300, Threshold: 1, ComparisonOperator: 'GreaterThanOrEqualToThreshold' }),
-  eventsQueueAge: () => ({ Namespace: 'AWS/SQS', MetricName: 'ApproximateAgeOfOldestMessage', Dimensions: queueDimension('events'), Statistic: 'Maximum', Period: 300, Threshold: 600, ComparisonOperator: 'GreaterThanThreshold' }),
+  eventsDlq: () => ({
+    Namespace: 'AWS/SQS',
+    MetricName: 'ApproximateNumberOfMessagesVisible',
+    Dimensions: queueDimension('eventsDlq'),
+    Statistic: 'Maximum',
+    Period: 300,
+    Threshold: 1,
+    ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+  }),
+  deliveriesDlq: () => ({
+    Namespace: 'AWS/SQS',
+    MetricName: 'ApproximateNumberOfMessagesVisible',
+    Dimensions: queueDimension('deliveriesDlq'),
+    Statistic: 'Maximum',
+    Period: 300,
+    Threshold: 1,
+    ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+  }),
+  eventsQueueAge: () => ({
+    Namespace: 'AWS/SQS',
+    MetricName: 'ApproximateAgeOfOldestMessage',
+    Dimensions: queueDimension('events'),
+    Statistic: 'Maximum',
+    Period: 300,
+    Threshold: 600,
+    ComparisonOperator: 'GreaterThanThreshold',
+  }),
   // Above the longest SQS delay (15 min) a retry wake-up waits in this queue, with room for a redelivery.
-  deliveriesQueueAge: () => ({ Namespace: 'AWS/SQS', MetricName: 'ApproximateAgeOfOldestMessage', Dimensions: queueDimension('deliveries'), Statistic: 'Maximum', Period: 300, Threshold: 1800, ComparisonOperator: 'GreaterThanThreshold' }),
-  deliveriesFailed: () => ({ Namespace: 'CrmWebhooks', MetricName: 'DeliveriesFailed', Dimensions: serviceDimension, Statistic: 'Sum', Period: 3600, Threshold: 1, ComparisonOperator: 'GreaterThanOrEqualToThreshold' }),
-  sweeperBehind: () => ({ Namespace: 'CrmWebhooks', MetricName: 'SweeperBacklogMinutes', Dimensions: serviceDimension, Statistic: 'Maximum', Period: 300, Threshold: 10, ComparisonOperator: 'GreaterThanOrEqualToThreshold' }),
-  ingestErrors: () => ({ Namespace: 'AWS/Lambda', MetricName: 'Errors', Dimensions: functionDimension('ingest'), Statistic: 'Sum', Period: 300, Threshold: 1, ComparisonOperator: 'GreaterThanOrEqualToThreshold' }),
-  senderErrors: () => ({ Namespace: 'AWS/Lambda', MetricName: 'Errors', Dimensions: functionDimension('sender'), Statistic: 'Sum', Period: 300, Threshold: 1, ComparisonOperator: 'GreaterThanOrEqualToThreshold' }),
-  sweeperErrors: () => ({ Namespace: 'AWS/Lambda', MetricName: 'Errors', Dimensions: functionDimension('sweeper'), Statistic: 'Sum', Period: 300, Threshold: 1, ComparisonOperator: 'GreaterThanOrEqualToThreshold' }),
-  ingestThrottles: () => ({ Namespace: 'AWS/Lambda', MetricName: 'Throttles', Dimensions: functionDimension('ingest'), Statistic: 'Sum', Period: 300, Threshold: 1, ComparisonOperator: 'GreaterThanOrEqualToThreshold' }),
-  senderThrottles: () => ({ Namespace: 'AWS/Lambda', MetricName: 'Throttles', Dimensions: functionDimension('sender'), Statistic: 'Sum', Period: 300, Threshold: 1, ComparisonOperator: 'GreaterThanOrEqualToThreshold' }),
+  deliveriesQueueAge: () => ({
+    Namespace: 'AWS/SQS',
+    MetricName: 'ApproximateAgeOfOldestMessage',
+    Dimensions: queueDimension('deliveries'),
+    Statistic: 'Maximum',
+    Period: 300,
+    Threshold: 1800,
+    ComparisonOperator: 'GreaterThanThreshold',
+  }),
+  deliveriesFailed: () => ({
+    Namespace: 'CrmWebhooks',
+    MetricName: 'DeliveriesFailed',
+    Dimensions: serviceDimension,
+    Statistic: 'Sum',
+    Period: 3600,
+    Threshold: 1,
+    ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+  }),
+  sweeperBehind: () => ({
+    Namespace: 'CrmWebhooks',
+    MetricName: 'SweeperBacklogMinutes',
+    Dimensions: serviceDimension,
+    Statistic: 'Maximum',
+    Period: 300,
+    Threshold: 10,
+    ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+  }),
+  ingestErrors: () => ({
+    Namespace: 'AWS/Lambda',
+    MetricName: 'Errors',
+    Dimensions: functionDimension('ingest'),
+    Statistic: 'Sum',
+    Period: 300,
+    Threshold: 1,
+    ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+  }),
+  senderErrors: () => ({
+    Namespace: 'AWS/Lambda',
+    MetricName: 'Errors',
+    Dimensions: functionDimension('sender'),
+    Statistic: 'Sum',
+    Period: 300,
+    Threshold: 1,
+    ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+  }),
+  sweeperErrors: () => ({
+    Namespace: 'AWS/Lambda',
+    MetricName: 'Errors',
+    Dimensions: functionDimension('sweeper'),
+    Statistic: 'Sum',
+    Period: 300,
+    Threshold: 1,
+    ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+  }),
+  ingestThrottles: () => ({
+    Namespace: 'AWS/Lambda',
+    MetricName: 'Throttles',
+    Dimensions: functionDimension('ingest'),
+    Statistic: 'Sum',
+    Period: 300,
+    Threshold: 1,
+    ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+  }),
+  senderThrottles: () => ({
+    Namespace: 'AWS/Lambda',
+    MetricName: 'Throttles',
+    Dimensions: functionDimension('sender'),
+    Statistic: 'Sum',
+    Period: 300,
+    Threshold: 1,
+    ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+  }),
 };
 
 const alarmNames: Record<AlarmId, string> = {
@@ -59,7 +147,9 @@ const alarmIds = Object.keys(expectedAlarms) as AlarmId[];
 
 describe('alarms', () => {
   it('has exactly these eleven alarms', () => {
-    expect(Object.keys(ofType(s.resources, 'AWS::CloudWatch::Alarm')).sort()).toEqual(alarmIds.map((id) => s.logicalId(s.stack.alarms.byId[id])).sort());
+    expect(Object.keys(ofType(s.resources, 'AWS::CloudWatch::Alarm')).sort()).toEqual(
+      alarmIds.map((id) => s.logicalId(s.stack.alarms.byId[id])).sort(),
+    );
   });
 
   it.each(alarmIds)('%s reads its metric, fires at its default threshold and notifies the support topic only', (id) => {
@@ -140,11 +230,22 @@ describe('dashboard', () => {
   });
 
   it('graphs events ingested and rejected, deliveries by fate, and attempts by outcome', () => {
-    expect(lines('Events: ingested, rejected (to the DLQ), repeated')).toEqual(service(['EventsIngested', 'EventsRejected', 'EventsRepeated']));
-    expect(lines('Deliveries: created, delivered, failed (given up), paused, resent, deferred')).toEqual(
-      service(['DeliveriesCreated', 'DeliveriesDelivered', 'DeliveriesFailed', 'DeliveriesPaused', 'DeliveriesResent', 'DeliveriesDeferred']),
+    expect(lines('Events: ingested, rejected (to the DLQ), repeated')).toEqual(
+      service(['EventsIngested', 'EventsRejected', 'EventsRepeated']),
     );
-    expect(lines('Attempts by outcome')).toEqual(service(['AttemptsDelivered', 'AttemptsHttpStatus', 'AttemptsTimeout', 'AttemptsNetwork', 'AttemptsBlocked']));
+    expect(lines('Deliveries: created, delivered, failed (given up), paused, resent, deferred')).toEqual(
+      service([
+        'DeliveriesCreated',
+        'DeliveriesDelivered',
+        'DeliveriesFailed',
+        'DeliveriesPaused',
+        'DeliveriesResent',
+        'DeliveriesDeferred',
+      ]),
+    );
+    expect(lines('Attempts by outcome')).toEqual(
+      service(['AttemptsDelivered', 'AttemptsHttpStatus', 'AttemptsTimeout', 'AttemptsNetwork', 'AttemptsBlocked']),
+    );
     expect(graph('Attempts by outcome').properties.stacked).toBe(true);
   });
 
@@ -179,11 +280,32 @@ describe('dashboard', () => {
     );
     // Typed by MetricName: a metric added to the domain without updating this list fails to compile.
     const written: Record<MetricName, true> = {
-      EventsIngested: true, EventsRejected: true, EventsRepeated: true, DeliveriesCreated: true, DeliveriesDelivered: true,
-      DeliveriesFailed: true, DeliveriesPaused: true, DeliveriesResent: true, DeliveriesDeferred: true, AttemptsDelivered: true, AttemptsHttpStatus: true,
-      AttemptsTimeout: true, AttemptsNetwork: true, AttemptsBlocked: true, AttemptLatency: true, RetriesQueued: true,
-      RetriesScheduled: true, SweeperRecoveries: true, SweeperBacklogMinutes: true, SweeperWakeupsHeld: true, WakeupsDuplicate: true,
-      SubscriptionsDisabled: true, CircuitsOpened: true, CircuitsClosed: true, CircuitProbes: true, DeliveriesToSlowLane: true,
+      EventsIngested: true,
+      EventsRejected: true,
+      EventsRepeated: true,
+      DeliveriesCreated: true,
+      DeliveriesDelivered: true,
+      DeliveriesFailed: true,
+      DeliveriesPaused: true,
+      DeliveriesResent: true,
+      DeliveriesDeferred: true,
+      AttemptsDelivered: true,
+      AttemptsHttpStatus: true,
+      AttemptsTimeout: true,
+      AttemptsNetwork: true,
+      AttemptsBlocked: true,
+      AttemptLatency: true,
+      RetriesQueued: true,
+      RetriesScheduled: true,
+      SweeperRecoveries: true,
+      SweeperBacklogMinutes: true,
+      SweeperWakeupsHeld: true,
+      WakeupsDuplicate: true,
+      SubscriptionsDisabled: true,
+      CircuitsOpened: true,
+      CircuitsClosed: true,
+      CircuitProbes: true,
+      DeliveriesToSlowLane: true,
     };
     expect([...graphed].sort()).toEqual(Object.keys(written).sort());
   });

@@ -33,7 +33,11 @@ function queue(name: 'events' | 'eventsDlq' | 'deliveries' | 'slowDeliveries' | 
 describe('queues', () => {
   it('has five queues: events, deliveries and the slow lane, redriving to a DLQ after 5 receives (the two lanes share one)', () => {
     expect(Object.keys(ofType(resources, 'AWS::SQS::Queue'))).toHaveLength(5);
-    for (const [work, dlq] of [['events', 'eventsDlq'], ['deliveries', 'deliveriesDlq'], ['slowDeliveries', 'deliveriesDlq']] as const) {
+    for (const [work, dlq] of [
+      ['events', 'eventsDlq'],
+      ['deliveries', 'deliveriesDlq'],
+      ['slowDeliveries', 'deliveriesDlq'],
+    ] as const) {
       expect(queue(work).Properties.RedrivePolicy).toEqual({
         deadLetterTargetArn: { 'Fn::GetAtt': [s.logicalId(s.stack.queues[dlq]), 'Arn'] },
         maxReceiveCount: 5,
@@ -126,7 +130,6 @@ describe('support notifications', () => {
       Condition: { Bool: { 'aws:SecureTransport': 'false' } },
     });
   });
-
 });
 
 describe('tables', () => {
@@ -178,7 +181,7 @@ describe('functions', () => {
     'dead-letters': { Timeout: 60, MemorySize: 256 },
   };
 
-  it('has exactly eight functions (the slow lane\'s sender runs the sender\'s code), all Node.js 24 on arm64', () => {
+  it("has exactly eight functions (the slow lane's sender runs the sender's code), all Node.js 24 on arm64", () => {
     const functions = Object.values(ofType(resources, 'AWS::Lambda::Function'));
     expect(functions).toHaveLength(8);
     for (const f of functions) {
@@ -198,7 +201,16 @@ describe('functions', () => {
     // The sender is capped by its queue trigger instead (triggers below): a reservation would also
     // hold back concurrency it does not use.
     const reserved = Object.fromEntries(functionIds.map((id) => [id, fn(id).Properties.ReservedConcurrentExecutions]));
-    expect(reserved).toEqual({ ingest: undefined, sender: undefined, slowSender: 5, resend: 5, subscriptions: 5, sweeper: 1, deliveries: 5, 'dead-letters': 5 });
+    expect(reserved).toEqual({
+      ingest: undefined,
+      sender: undefined,
+      slowSender: 5,
+      resend: 5,
+      subscriptions: 5,
+      sweeper: 1,
+      deliveries: 5,
+      'dead-letters': 5,
+    });
   });
 
   it.each(functionIds)('%s gets the full environment with the default configuration', (id) => {
@@ -309,8 +321,12 @@ describe('triggers', () => {
   it('gives resend, subscriptions and deliveries no trigger', () => {
     for (const id of ['resend', 'subscriptions', 'deliveries'] as const) {
       const fnId = s.logicalId(s.stack.functions.byId[id]);
-      expect(Object.values(ofType(resources, 'AWS::Lambda::EventSourceMapping')).map((m) => m.Properties.FunctionName.Ref)).not.toContain(fnId);
-      expect(Object.values(ofType(resources, 'AWS::Lambda::Permission')).map((p) => p.Properties.FunctionName['Fn::GetAtt']?.[0])).not.toContain(fnId);
+      expect(Object.values(ofType(resources, 'AWS::Lambda::EventSourceMapping')).map((m) => m.Properties.FunctionName.Ref)).not.toContain(
+        fnId,
+      );
+      expect(
+        Object.values(ofType(resources, 'AWS::Lambda::Permission')).map((p) => p.Properties.FunctionName['Fn::GetAtt']?.[0]),
+      ).not.toContain(fnId);
     }
   });
 
@@ -361,7 +377,12 @@ describe('outputs', () => {
       DashboardUrl: {
         'Fn::Join': [
           '',
-          ['https://console.aws.amazon.com/cloudwatch/home?region=', { Ref: 'AWS::Region' }, '#dashboards/dashboard/', ref(s.stack.dashboard.dashboard)],
+          [
+            'https://console.aws.amazon.com/cloudwatch/home?region=',
+            { Ref: 'AWS::Region' },
+            '#dashboards/dashboard/',
+            ref(s.stack.dashboard.dashboard),
+          ],
         ],
       },
     });

@@ -71,7 +71,11 @@ describe('the synthesized sender bundle', () => {
     bundleFile = path.join(s.app.outdir, assetPath, 'index.js');
     kms = await startFakeKms();
     // The subscription is sealed as the subscriptions function seals it on AWS: under a KMS key.
-    const kmsClient = new KMSClient({ endpoint: kms.url, region: 'eu-central-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+    const kmsClient = new KMSClient({
+      endpoint: kms.url,
+      region: 'eu-central-1',
+      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+    });
     const secretBox = new EnvelopeSecretBox(new KmsDataKeys({ kms: kmsClient, keyId: kms.keyArn }));
     [h, receiver] = await Promise.all([startHarness({ SECRETS_KEY_ARN: kms.keyArn }, { secretBox }), startReceiver()]);
   }, 120_000);
@@ -87,7 +91,10 @@ describe('the synthesized sender bundle', () => {
   it('POSTs a stored event, signed, to a host name resolved through the target guard, and records it delivered', async () => {
     const sample = sampleEvents().find((e) => e.type === 'donation')!;
     // localhost, not 127.0.0.1: a host name goes through the guard's lookup in undici's connector.
-    const { subscription } = (await h.subscriptions({ action: 'create', url: `http://localhost:${receiver.port}/hook?secret=s3cr3t-bundle` })) as {
+    const { subscription } = (await h.subscriptions({
+      action: 'create',
+      url: `http://localhost:${receiver.port}/hook?secret=s3cr3t-bundle`,
+    })) as {
       subscription: SubscriptionView;
     };
     expect((await h.ingest(sqsEvent([sample.body]))).batchItemFailures).toEqual([]);
@@ -121,13 +128,22 @@ describe('the synthesized sender bundle', () => {
     expect(req.headers.host).toBe(`localhost:${receiver.port}`);
     expect(req.body.equals(Buffer.from(sample.body, 'utf8'))).toBe(true);
     expect(req.headers['webhook-id']).toBe(deliveryId);
-    const signed = { 'webhook-id': deliveryId, 'webhook-timestamp': req.headers['webhook-timestamp']!, 'webhook-signature': req.headers['webhook-signature']! };
+    const signed = {
+      'webhook-id': deliveryId,
+      'webhook-timestamp': req.headers['webhook-timestamp']!,
+      'webhook-signature': req.headers['webhook-signature']!,
+    };
     expect(new StandardWebhook(subscription.signingSecrets![0]!.secret).verify(sample.body, signed)).toEqual(JSON.parse(sample.body));
 
     expect(await h.deliveries.get(deliveryId)).toMatchObject({ status: 'delivered', attemptCount: 1 });
-    expect(await h.deliveries.listAttempts(deliveryId)).toEqual([expect.objectContaining({ number: 1, outcome: 'delivered', statusCode: 200 })]);
+    expect(await h.deliveries.listAttempts(deliveryId)).toEqual([
+      expect.objectContaining({ number: 1, outcome: 'delivered', statusCode: 200 }),
+    ]);
     // The function's own output (Powertools EMF metrics and logs, on stdout) counted it, without the URL secret.
-    const emf = run.stdout.split('\n').filter((line) => line.startsWith('{"_aws"')).map((line) => JSON.parse(line) as Record<string, unknown>);
+    const emf = run.stdout
+      .split('\n')
+      .filter((line) => line.startsWith('{"_aws"'))
+      .map((line) => JSON.parse(line) as Record<string, unknown>);
     expect(emf).toEqual([expect.objectContaining({ DeliveriesDelivered: 1, AttemptsDelivered: 1 })]);
     expect(run.stdout).not.toContain('s3cr3t-bundle');
     // The data key the subscriptions side made is unwrapped by the bundle's own KMS client.

@@ -126,7 +126,11 @@ export function permissionMap(statements: Json[], names: Map<string, string>): R
       }
     }
   }
-  return Object.fromEntries(Object.keys(map).sort().map((action) => [action, [...map[action]!].sort()]));
+  return Object.fromEntries(
+    Object.keys(map)
+      .sort()
+      .map((action) => [action, [...map[action]!].sort()]),
+  );
 }
 
 export function asArray<T>(value: T | T[] | undefined): T[] {

@@ -25,7 +25,6 @@ function deliveries(count: number) {
   return Array.from({ length: count }, () => newDelivery(eventId, newSubscriptionId()));
 }
 
-
 describe('getMany under throttling', () => {
   it('reads the unprocessed keys again and answers in the order asked', async () => {
     const list = deliveries(3);

@@ -67,17 +67,33 @@ describe('DynamoCircuitRepository', () => {
     expect(await circuits.close(id, after(1))).toBe(false);
     await circuits.takeProbe(id, after(30_000), after(65_000));
     expect(await circuits.reopen(id, after(31_000), 60_000)).toBe(true);
-    expect((await subscriptions.get(id))?.circuit).toMatchObject({ state: 'open', since: t0.toISOString(), probeAt: after(91_000).toISOString(), backoffMs: 60_000, waiting: 2 });
+    expect((await subscriptions.get(id))?.circuit).toMatchObject({
+      state: 'open',
+      since: t0.toISOString(),
+      probeAt: after(91_000).toISOString(),
+      backoffMs: 60_000,
+      waiting: 2,
+    });
     await circuits.takeProbe(id, after(91_000), after(126_000));
     expect(await circuits.close(id, after(92_000))).toBe(true);
-    expect((await subscriptions.get(id))?.circuit).toEqual({ state: 'closed', since: after(92_000).toISOString(), failures: 0, waiting: 0 });
+    expect((await subscriptions.get(id))?.circuit).toEqual({
+      state: 'closed',
+      since: after(92_000).toISOString(),
+      failures: 0,
+      waiting: 0,
+    });
   });
 
   it('marks a subscription slow, never shortening the mark', async () => {
     const { id } = await created();
     await circuits.markSlow(id, after(600_000));
     await circuits.markSlow(id, after(300_000));
-    expect((await subscriptions.get(id))?.circuit).toEqual({ state: 'closed', failures: 0, waiting: 0, slowUntil: after(600_000).toISOString() });
+    expect((await subscriptions.get(id))?.circuit).toEqual({
+      state: 'closed',
+      failures: 0,
+      waiting: 0,
+      slowUntil: after(600_000).toISOString(),
+    });
   });
 
   it('writes nothing for an unknown subscription', async () => {

@@ -43,7 +43,14 @@ describe('ensureTables', () => {
   });
 
   it('creates a missing table set next to an existing one', async () => {
-    const other = { subscriptions: 'subscriptions-2', events: 'events-2', deliveries: 'deliveries-2', attempts: 'attempts-2', fanouts: 'fanouts-2', limits: 'limits-2' };
+    const other = {
+      subscriptions: 'subscriptions-2',
+      events: 'events-2',
+      deliveries: 'deliveries-2',
+      attempts: 'attempts-2',
+      fanouts: 'fanouts-2',
+      limits: 'limits-2',
+    };
     await ensureTables(dynamo.client, other);
     const names = (await dynamo.client.send(new ListTablesCommand({}))).TableNames ?? [];
     expect(names).toEqual(expect.arrayContaining([...Object.values(other), ...Object.values(dynamo.tableNames)]));

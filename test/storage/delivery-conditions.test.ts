@@ -91,11 +91,18 @@ describe('delivery lifecycle: predicates and storage conditions agree', () => {
     it(`${name}: the condition expression holds on exactly the items the predicate allows`, async () => {
       const eventId = newEventId();
       const cases: Case[] = PARAMS[name as keyof typeof PARAMS].flatMap((params) =>
-        states().map((state) => ({ key: { eventId, subscriptionId: newSubscriptionId() }, state, params, expected: transition.can(state, params) })),
+        states().map((state) => ({
+          key: { eventId, subscriptionId: newSubscriptionId() },
+          state,
+          params,
+          expected: transition.can(state, params),
+        })),
       );
       await writeItems(cases);
       const held = await mapLimited(cases, 8, (c) => conditionHolds(c.key, transition.condition(c.params)));
-      const disagreements = cases.flatMap((c, i) => (held[i] === c.expected ? [] : [{ state: c.state, params: c.params, predicate: c.expected }]));
+      const disagreements = cases.flatMap((c, i) =>
+        held[i] === c.expected ? [] : [{ state: c.state, params: c.params, predicate: c.expected }],
+      );
       expect(disagreements).toEqual([]);
       // Both answers occur, so the comparison says something about this transition.
       expect(new Set(held)).toEqual(new Set([true, false]));

@@ -226,7 +226,13 @@ describe('deferClaimed', () => {
     const claimed = await claim(delivery, 3, 1);
     expect(await repo.deferClaimed(claimed, at(30), 'circuit open', at(1.1))).toBe(true);
     const deferred = await repo.get(delivery.deliveryId);
-    expect(deferred).toEqual({ ...delivery, nextAttemptAt: at(30), updatedAt: at(1.1), deferredSince: at(1.1), deferReason: 'circuit open' });
+    expect(deferred).toEqual({
+      ...delivery,
+      nextAttemptAt: at(30),
+      updatedAt: at(1.1),
+      deferredSince: at(1.1),
+      deferReason: 'circuit open',
+    });
     expect((await item(delivery))?.pendingShard).toBe(pendingShardOf(delivery.deliveryId, PENDING_SHARDS));
     expect(await repo.claimAttempt({ deliveryId: delivery.deliveryId, attempt: 3 }, at(29), at(29.5))).toBeUndefined();
 
@@ -239,7 +245,14 @@ describe('deferClaimed', () => {
     const delivery = await stored();
     await repo.deferClaimed(await claim(delivery, 1, 1), at(5), 'at its limit', at(1.1));
     const claimed = await claim(delivery, 1, 5);
-    const attempt = { deliveryId: delivery.deliveryId, number: 1, trigger: 'initial' as const, startedAt: at(5), durationMs: 5, outcome: 'timeout' as const };
+    const attempt = {
+      deliveryId: delivery.deliveryId,
+      number: 1,
+      trigger: 'initial' as const,
+      startedAt: at(5),
+      durationMs: 5,
+      outcome: 'timeout' as const,
+    };
     expect(await repo.completeAttempt(claimed, attempt, { status: 'pending', nextAttemptAt: at(10) }, at(5.1))).toBe(true);
     const raw = await item(delivery);
     expect(raw).not.toHaveProperty('deferredSince');

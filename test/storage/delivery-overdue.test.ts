@@ -80,9 +80,7 @@ describe('listOverdue', () => {
     await repo.completeAttempt(claimed as Delivery, attempt, { status: 'pending', nextAttemptAt: at(30) }, at(1.1));
 
     expect(await repo.listOverdue(at(30), 10)).toEqual([]);
-    expect((await repo.listOverdue(at(31), 10)).map((d) => [d.deliveryId, d.nextTrigger])).toEqual([
-      [delivery.deliveryId, 'retry'],
-    ]);
+    expect((await repo.listOverdue(at(31), 10)).map((d) => [d.deliveryId, d.nextTrigger])).toEqual([[delivery.deliveryId, 'retry']]);
   });
 
   it('re-checks candidates against the table, ignoring index entries that are out of date', async () => {

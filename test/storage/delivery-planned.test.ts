@@ -9,7 +9,16 @@ import type { DeliveryOrigin } from '../../lambdas/domain/ports';
 import type { Attempt, Delivery, EventRecord } from '../../lambdas/domain/types';
 import { PENDING_SHARDS } from '../../lambdas/storage/tables';
 import type { LocalDynamo } from '../support/dynalite';
-import { at, epochSecondsAfterRetention, newDelivery, newEventId, newSubscriptionId, rawItem, RETENTION_DAYS, useStorage } from './fixtures';
+import {
+  at,
+  epochSecondsAfterRetention,
+  newDelivery,
+  newEventId,
+  newSubscriptionId,
+  rawItem,
+  RETENTION_DAYS,
+  useStorage,
+} from './fixtures';
 
 let dynamo: LocalDynamo;
 let doc: DynamoDBDocumentClient;
@@ -297,8 +306,18 @@ describe('completeAttempt and the inline delivered attempt', () => {
     const attempt = failed(deliveryId, 1);
     expect(await repo.completeAttempt(claimed, attempt, { status: 'failed' }, at(1.1))).toBe(true);
 
-    expect(await attemptRow(deliveryId, 1)).toMatchObject({ outcome: 'http_status', statusCode: 500, expiresAt: epochSecondsAfterRetention(at(1)) });
-    expect((await item(deliveryId))?.lastAttempt).toEqual({ number: 1, outcome: 'http_status', statusCode: 500, startedAt: at(1), error: 'HTTP 500' });
+    expect(await attemptRow(deliveryId, 1)).toMatchObject({
+      outcome: 'http_status',
+      statusCode: 500,
+      expiresAt: epochSecondsAfterRetention(at(1)),
+    });
+    expect((await item(deliveryId))?.lastAttempt).toEqual({
+      number: 1,
+      outcome: 'http_status',
+      statusCode: 500,
+      startedAt: at(1),
+      error: 'HTTP 500',
+    });
     expect(await repo.listAttempts(deliveryId)).toEqual([attempt]);
   });
 
@@ -354,7 +373,15 @@ describe('restartBudget', () => {
     const event = await storedEvent(2, 5);
     const before = planned(event, 0);
     const restarted = await repo.restartBudget(before, at(50));
-    expect(restarted).toEqual({ ...before, attemptCount: 0, budgetStart: 0, nextAttemptAt: at(50), nextTrigger: 'manual', updatedAt: at(50), budgetStartedAt: at(50) });
+    expect(restarted).toEqual({
+      ...before,
+      attemptCount: 0,
+      budgetStart: 0,
+      nextAttemptAt: at(50),
+      nextTrigger: 'manual',
+      updatedAt: at(50),
+      budgetStartedAt: at(50),
+    });
     expect(await repo.get(before.deliveryId)).toEqual(restarted);
 
     const raw = await item(before.deliveryId);
@@ -403,7 +430,9 @@ describe('watchUnsettled', () => {
     expect(await repo.completeAttempt(done, delivered(idOf(event, 2), 1), { status: 'delivered' }, at(1.1))).toBe(true);
     await storePaused(event, 3);
     const retrying = await claimFirst(event, 4, 1);
-    expect(await repo.completeAttempt(retrying, failed(idOf(event, 4), 1), { status: 'pending', nextAttemptAt: at(6) }, at(1.2))).toBe(true);
+    expect(await repo.completeAttempt(retrying, failed(idOf(event, 4), 1), { status: 'pending', nextAttemptAt: at(6) }, at(1.2))).toBe(
+      true,
+    );
     expect(await repo.restartBudget(planned(event, 5), at(2))).toBeDefined();
     const untouched = await Promise.all([2, 3, 4, 5].map((index) => item(idOf(event, index))));
 
@@ -505,7 +534,9 @@ describe('restartBudget guards', () => {
     const attempt = (restarted?.attemptCount ?? 1) + 1;
     if (restarted) {
       const next = await claim(deliveryId, attempt, 2);
-      expect(await repo.completeAttempt(next, delivered(deliveryId, attempt, { startedAt: at(2) }), { status: 'delivered' }, at(2.1))).toBe(true);
+      expect(await repo.completeAttempt(next, delivered(deliveryId, attempt, { startedAt: at(2) }), { status: 'delivered' }, at(2.1))).toBe(
+        true,
+      );
     }
     expect((await repo.listAttempts(deliveryId)).map((a) => a.number)).toContain(1);
   });
@@ -529,13 +560,16 @@ describe('writes that must not lose what a sender did', () => {
       get(target, prop, receiver) {
         if (prop !== 'send') return Reflect.get(target, prop, receiver);
         return async (command: { input?: { UpdateExpression?: string } }) => {
-          if (command.input?.UpdateExpression?.includes('completedAt')) throw Object.assign(new Error('timed out'), { name: 'TimeoutError' });
+          if (command.input?.UpdateExpression?.includes('completedAt'))
+            throw Object.assign(new Error('timed out'), { name: 'TimeoutError' });
           return (target.send as (c: unknown) => Promise<unknown>)(command);
         };
       },
     });
     const failingRepo = new DynamoDeliveryRepository({ doc: failing, tables: dynamo.tableNames, retentionDays: RETENTION_DAYS });
-    await expect(failingRepo.completeAttempt(claimed, delivered(deliveryId, 1), { status: 'delivered' }, at(1.1))).rejects.toThrow('timed out');
+    await expect(failingRepo.completeAttempt(claimed, delivered(deliveryId, 1), { status: 'delivered' }, at(1.1))).rejects.toThrow(
+      'timed out',
+    );
     expect(await attemptRow(deliveryId, 1)).toMatchObject({ outcome: 'delivered', statusCode: 200 });
   });
 });

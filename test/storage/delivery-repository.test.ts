@@ -96,7 +96,6 @@ describe('creating deliveries', () => {
     expect(item).not.toHaveProperty('pendingShard');
     expect(item).not.toHaveProperty('nextAttemptAt');
   });
-
 });
 
 describe('reading deliveries', () => {
@@ -124,12 +123,7 @@ describe('reading deliveries', () => {
     const deliveries = Array.from({ length: 130 }, () => newDelivery(eventId, newSubscriptionId()));
     await repo.storeDeliveries(deliveries);
     const wanted = [...deliveries].reverse();
-    const ids = [
-      deliveryIdOf(newEventId(), newSubscriptionId()),
-      ...wanted.map((d) => d.deliveryId),
-      'malformed',
-      wanted[0]!.deliveryId,
-    ];
+    const ids = [deliveryIdOf(newEventId(), newSubscriptionId()), ...wanted.map((d) => d.deliveryId), 'malformed', wanted[0]!.deliveryId];
     expect(await repo.getMany(ids)).toEqual(wanted);
     expect(await repo.getMany([])).toEqual([]);
   });
@@ -148,12 +142,19 @@ describe('deliveries by subscription and creation time', () => {
   const subscriptionId = newSubscriptionId();
   const statuses = ['failed', 'delivered', 'failed', 'pending', 'failed', 'failed', 'delivered', 'failed'] as const;
   // Minutes 0..70 step 10, created in shuffled order so the index, not the insertion, orders them.
-  const deliveries: Delivery[] = statuses.map((status, i) =>
-    newDelivery(newEventId(), subscriptionId, { createdAt: at(i * 10), status }),
-  );
+  const deliveries: Delivery[] = statuses.map((status, i) => newDelivery(newEventId(), subscriptionId, { createdAt: at(i * 10), status }));
 
   beforeAll(async () => {
-    const shuffled = [deliveries[5], deliveries[0], deliveries[7], deliveries[2], deliveries[6], deliveries[1], deliveries[4], deliveries[3]];
+    const shuffled = [
+      deliveries[5],
+      deliveries[0],
+      deliveries[7],
+      deliveries[2],
+      deliveries[6],
+      deliveries[1],
+      deliveries[4],
+      deliveries[3],
+    ];
     await repo.storeDeliveries(shuffled as Delivery[]);
     // Same window, another subscription: must never show up.
     await repo.storeDeliveries([newDelivery(newEventId(), newSubscriptionId(), { createdAt: at(20) })]);
@@ -195,11 +196,7 @@ describe('deliveries by subscription and creation time', () => {
     const query = { subscriptionId, from: at(0), to: at(70) };
     const first = await repo.listBySubscription(query, 2);
     expect(first.cursor).toBeDefined();
-    const bad = [
-      'not base64 json!',
-      Buffer.from('[1,2]').toString('base64url'),
-      Buffer.from('{"subscriptionId":1}').toString('base64url'),
-    ];
+    const bad = ['not base64 json!', Buffer.from('[1,2]').toString('base64url'), Buffer.from('{"subscriptionId":1}').toString('base64url')];
     for (const cursor of bad) {
       await expect(repo.listBySubscription(query, 2, cursor)).rejects.toThrow(new ValidationError('cursor is invalid'));
     }

@@ -13,7 +13,12 @@ useStorage('file', (storage) => ({ dynamo, doc } = storage));
 
 /** A log whose shard choices are `randoms`, in order (then 0). */
 function logWith(...randoms: number[]): DynamoFanoutLog {
-  return new DynamoFanoutLog({ doc, tableName: dynamo.tableNames.fanouts, retentionDays: RETENTION_DAYS, random: () => randoms.shift() ?? 0 });
+  return new DynamoFanoutLog({
+    doc,
+    tableName: dynamo.tableNames.fanouts,
+    retentionDays: RETENTION_DAYS,
+    random: () => randoms.shift() ?? 0,
+  });
 }
 
 function date(minutes: number): Date {

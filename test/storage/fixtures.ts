@@ -96,7 +96,12 @@ export function useStorage(scope: 'file' | 'test', use: (storage: Storage) => vo
     dynamo = await startDynalite();
     const doc = documentClient(dynamo.client);
     const options = { doc, tables: dynamo.tableNames, retentionDays: RETENTION_DAYS };
-    use({ dynamo, doc, deliveries: new DynamoDeliveryRepository(options), subscriptions: new DynamoSubscriptionRepository({ ...options, secrets: testSecretBox() }) });
+    use({
+      dynamo,
+      doc,
+      deliveries: new DynamoDeliveryRepository(options),
+      subscriptions: new DynamoSubscriptionRepository({ ...options, secrets: testSecretBox() }),
+    });
   });
   (scope === 'file' ? afterAll : afterEach)(async () => {
     await dynamo?.close();

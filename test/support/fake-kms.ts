@@ -14,7 +14,9 @@ export interface FakeKms {
   close(): Promise<void>;
 }
 
-export async function startFakeKms(keyArn = 'arn:aws:kms:eu-central-1:123456789012:key/00000000-0000-4000-8000-000000000000'): Promise<FakeKms> {
+export async function startFakeKms(
+  keyArn = 'arn:aws:kms:eu-central-1:123456789012:key/00000000-0000-4000-8000-000000000000',
+): Promise<FakeKms> {
   const keys = new LocalDataKeys(randomBytes(32));
   const calls: string[] = [];
   const server = createServer((req, res) => {
@@ -23,7 +25,11 @@ export async function startFakeKms(keyArn = 'arn:aws:kms:eu-central-1:1234567890
     req.on('end', () => {
       const operation = String(req.headers['x-amz-target'] ?? '').replace('TrentService.', '');
       calls.push(operation);
-      const input = JSON.parse(Buffer.concat(chunks).toString('utf8')) as { KeyId?: string; CiphertextBlob?: string; EncryptionContext?: Record<string, string> };
+      const input = JSON.parse(Buffer.concat(chunks).toString('utf8')) as {
+        KeyId?: string;
+        CiphertextBlob?: string;
+        EncryptionContext?: Record<string, string>;
+      };
       const reply = (status: number, body: unknown) => {
         res.writeHead(status, { 'content-type': 'application/x-amz-json-1.1' });
         res.end(JSON.stringify(body));
@@ -34,9 +40,13 @@ export async function startFakeKms(keyArn = 'arn:aws:kms:eu-central-1:1234567890
       }
       const answer =
         operation === 'GenerateDataKey'
-          ? keys.newDataKey().then((k) => ({ KeyId: keyArn, Plaintext: k.plaintext.toString('base64'), CiphertextBlob: k.wrapped.toString('base64') }))
+          ? keys
+              .newDataKey()
+              .then((k) => ({ KeyId: keyArn, Plaintext: k.plaintext.toString('base64'), CiphertextBlob: k.wrapped.toString('base64') }))
           : operation === 'Decrypt'
-            ? keys.unwrap(Buffer.from(input.CiphertextBlob ?? '', 'base64')).then((k) => ({ KeyId: keyArn, Plaintext: k.toString('base64') }))
+            ? keys
+                .unwrap(Buffer.from(input.CiphertextBlob ?? '', 'base64'))
+                .then((k) => ({ KeyId: keyArn, Plaintext: k.toString('base64') }))
             : Promise.reject(new Error(`unsupported ${operation}`));
       answer.then(
         (body) => reply(200, body),

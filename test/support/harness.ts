@@ -136,7 +136,13 @@ export async function startHarness(overrides: Env = {}, extras: { metrics?: Metr
   const log = new RecordingLog();
   const doc = createDocumentClient(dynamo.client);
   const secretBox = extras.secretBox ?? testSecretBox();
-  const infra = { clients: { doc, sqs: sqsClient, scheduler: schedulerClient, sns: snsClient }, log, clock, metrics: extras.metrics, secretBox };
+  const infra = {
+    clients: { doc, sqs: sqsClient, scheduler: schedulerClient, sns: snsClient },
+    log,
+    clock,
+    metrics: extras.metrics,
+    secretBox,
+  };
   const deliveries = new DynamoDeliveryRepository({
     doc,
     tables: { events: env.EVENTS_TABLE!, deliveries: env.DELIVERIES_TABLE!, attempts: env.ATTEMPTS_TABLE! },
@@ -164,7 +170,12 @@ export async function startHarness(overrides: Env = {}, extras: { metrics?: Metr
     queued() {
       const out: Array<DeliveryWakeup & { delaySeconds?: number }> = [];
       for (const call of sqs.calls()) {
-        const input = call.args[0].input as { QueueUrl?: string; Entries?: SendMessageBatchRequestEntry[]; MessageBody?: string; DelaySeconds?: number };
+        const input = call.args[0].input as {
+          QueueUrl?: string;
+          Entries?: SendMessageBatchRequestEntry[];
+          MessageBody?: string;
+          DelaySeconds?: number;
+        };
         if (input.QueueUrl !== QUEUE_URL) continue;
         if (input.Entries) for (const e of input.Entries) out.push(JSON.parse(e.MessageBody!));
         else if (input.MessageBody) out.push({ ...JSON.parse(input.MessageBody), delaySeconds: input.DelaySeconds });

@@ -43,7 +43,11 @@ export class ServiceError extends Error {}
 export async function call<T>(fn: FunctionName, payload: unknown): Promise<T> {
   let response: Response;
   try {
-    response = await fetch('/api/invoke', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ function: fn, payload }) });
+    response = await fetch('/api/invoke', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ function: fn, payload }),
+    });
   } catch {
     throw new ServiceError('the console is not running any more: start `crm-webhooks console` again');
   }

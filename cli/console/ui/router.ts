@@ -11,7 +11,13 @@ export interface Route {
 function current(): Route {
   const hash = location.hash.replace(/^#\/?/, '');
   const [path = '', search = ''] = hash.split('?');
-  return { parts: path.split('/').filter((p) => p !== '').map(decodeURIComponent), query: new URLSearchParams(search) };
+  return {
+    parts: path
+      .split('/')
+      .filter((p) => p !== '')
+      .map(decodeURIComponent),
+    query: new URLSearchParams(search),
+  };
 }
 
 export function useRoute(): Route {

@@ -36,7 +36,9 @@ export class EnvelopeSecretBox implements SecretBox {
     const cipher = createCipheriv('aes-256-gcm', key.plaintext, iv);
     cipher.setAAD(Buffer.from(context, 'utf8'));
     const ciphertext = Buffer.concat([cipher.update(plaintext, 'utf8'), cipher.final()]);
-    return [VERSION, key.wrapped, iv, ciphertext, cipher.getAuthTag()].map((p) => (typeof p === 'string' ? p : p.toString('base64url'))).join('.');
+    return [VERSION, key.wrapped, iv, ciphertext, cipher.getAuthTag()]
+      .map((p) => (typeof p === 'string' ? p : p.toString('base64url')))
+      .join('.');
   }
 
   async open(sealed: string, context: string): Promise<string> {

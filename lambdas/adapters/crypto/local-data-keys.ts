@@ -45,6 +45,7 @@ export function openKeyFile(path: string): Buffer {
   }
   if ((statSync(path).mode & 0o077) !== 0) chmodSync(path, 0o600);
   const key = readFileSync(path);
-  if (key.length !== KEY_BYTES) throw new Error(`${path}: the secrets key file must hold ${KEY_BYTES} bytes, it holds ${key.length}; restore it from a backup`);
+  if (key.length !== KEY_BYTES)
+    throw new Error(`${path}: the secrets key file must hold ${KEY_BYTES} bytes, it holds ${key.length}; restore it from a backup`);
   return key;
 }

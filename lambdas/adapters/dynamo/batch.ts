@@ -25,9 +25,7 @@ export async function batchGet(doc: DynamoDBDocumentClient, tableName: string, k
       for (let tries = 0; remaining.length > 0; tries++) {
         if (tries === MAX_TRIES) throw new Error(`BatchGetItem on ${tableName} left ${remaining.length} keys unprocessed`);
         if (tries > 0) await backoff(tries - 1);
-        const out = await doc.send(
-          new BatchGetCommand({ RequestItems: { [tableName]: { Keys: remaining, ConsistentRead: true } } }),
-        );
+        const out = await doc.send(new BatchGetCommand({ RequestItems: { [tableName]: { Keys: remaining, ConsistentRead: true } } }));
         found.push(...(out.Responses?.[tableName] ?? []));
         remaining = out.UnprocessedKeys?.[tableName]?.Keys ?? [];
       }

@@ -24,7 +24,12 @@ type Update = Omit<UpdateCommandInput, 'TableName' | 'Key'>;
 export class DynamoCircuitRepository implements CircuitRepository {
   constructor(private readonly options: { doc: DynamoDBDocumentClient; tables: { subscriptions: string } }) {}
 
-  async countFailure(id: string, threshold: number, now: Date, firstProbeMs: number): Promise<{ circuit: Circuit; opened: boolean } | undefined> {
+  async countFailure(
+    id: string,
+    threshold: number,
+    now: Date,
+    firstProbeMs: number,
+  ): Promise<{ circuit: Circuit; opened: boolean } | undefined> {
     const counted = await this.update(id, {
       UpdateExpression: 'SET #failures = if_not_exists(#failures, :zero) + :one',
       ConditionExpression: IS_CLOSED,
@@ -111,7 +116,9 @@ export class DynamoCircuitRepository implements CircuitRepository {
 
   /** The item after the update (with ReturnValues), `{}` without; undefined when the condition failed. */
   private async update(id: string, update: Update): Promise<Record<string, unknown> | undefined> {
-    const names = Object.fromEntries(Object.entries(NAMES).filter(([k]) => `${update.UpdateExpression} ${update.ConditionExpression}`.includes(k)));
+    const names = Object.fromEntries(
+      Object.entries(NAMES).filter(([k]) => `${update.UpdateExpression} ${update.ConditionExpression}`.includes(k)),
+    );
     try {
       const out = await this.options.doc.send(
         new UpdateCommand({ TableName: this.options.tables.subscriptions, Key: { id }, ExpressionAttributeNames: names, ...update }),

@@ -61,9 +61,7 @@ async function describe(client: DynamoDBClient, tableName: string): Promise<Tabl
 }
 
 function isActive(table: TableDescription | undefined): boolean {
-  return (
-    table?.TableStatus === 'ACTIVE' && (table.GlobalSecondaryIndexes ?? []).every((index) => index.IndexStatus === 'ACTIVE')
-  );
+  return table?.TableStatus === 'ACTIVE' && (table.GlobalSecondaryIndexes ?? []).every((index) => index.IndexStatus === 'ACTIVE');
 }
 
 async function ensureTable(client: DynamoDBClient, def: TableDefinition, tableName: string): Promise<void> {

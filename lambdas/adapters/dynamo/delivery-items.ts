@@ -1,15 +1,7 @@
 // Mapping between the domain's events, deliveries and attempts and the items of their tables.
 import { deliveryIdOf, pendingShardOf } from '../../domain/delivery-id';
 import type { DeliveryState } from '../../domain/delivery-lifecycle';
-import type {
-  Attempt,
-  AttemptOutcome,
-  AttemptSummary,
-  AttemptTrigger,
-  Delivery,
-  DeliveryStatus,
-  EventRecord,
-} from '../../domain/types';
+import type { Attempt, AttemptOutcome, AttemptSummary, AttemptTrigger, Delivery, DeliveryStatus, EventRecord } from '../../domain/types';
 import { PENDING_SHARDS, TTL_ATTRIBUTE } from '../../storage/tables';
 import { compact, expiresAtOf, optionalNumber, optionalString, type Item } from './item';
 

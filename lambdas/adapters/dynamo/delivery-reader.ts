@@ -52,7 +52,6 @@ export class DeliveryReader {
     return items.map(deliveryFromItem);
   }
 
-
   /**
    * One page of the subscription's deliveries created in [from, to], oldest first. `limit` bounds the
    * deliveries read; the status filter applies after, so a page may hold fewer (even none) while a

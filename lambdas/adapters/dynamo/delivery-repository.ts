@@ -1,10 +1,4 @@
-import {
-  GetCommand,
-  PutCommand,
-  UpdateCommand,
-  type DynamoDBDocumentClient,
-  type UpdateCommandInput,
-} from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient, type UpdateCommandInput } from '@aws-sdk/lib-dynamodb';
 import { deliveryIdOf } from '../../domain/delivery-id';
 import { canWatch, hasLiveLease, pauseCondition } from '../../domain/delivery-lifecycle';
 import { mapLimited } from '../../domain/map-limited';
@@ -199,7 +193,13 @@ export class DynamoDeliveryRepository implements DeliveryRepository {
         return undefined;
       }
       const origin = { eventType: delivery.eventType, createdAt: delivery.createdAt };
-      const update = restartUpdate(this.tables.deliveries, key, this.creation(delivery.deliveryId, origin), now, stored?.updatedAt as string | undefined);
+      const update = restartUpdate(
+        this.tables.deliveries,
+        key,
+        this.creation(delivery.deliveryId, origin),
+        now,
+        stored?.updatedAt as string | undefined,
+      );
       const item = await this.tryUpdate(update);
       if (item) return deliveryFromItem(item);
     }

@@ -126,12 +126,16 @@ export function closeUpdate(
   return {
     TableName: tableName,
     Key: { eventId: delivery.eventId, subscriptionId: delivery.subscriptionId },
-    ...conditioned(closeCondition(heldLease(delivery, delivery.attemptCount)), { '#status': 'status' }, {
-      ':prev': delivery.attemptCount - 1,
-      ':status': status,
-      ':reason': reason,
-      ':now': now,
-    }),
+    ...conditioned(
+      closeCondition(heldLease(delivery, delivery.attemptCount)),
+      { '#status': 'status' },
+      {
+        ':prev': delivery.attemptCount - 1,
+        ':status': status,
+        ':reason': reason,
+        ':now': now,
+      },
+    ),
     // No HTTP attempt happened, so the claimed attempt number is given back.
     UpdateExpression:
       'SET #status = :status, statusReason = :reason, completedAt = :now, updatedAt = :now, attemptCount = :prev ' +
@@ -148,13 +152,17 @@ export function deferUpdate(tableName: string, delivery: Delivery, until: string
   return {
     TableName: tableName,
     Key: { eventId: delivery.eventId, subscriptionId: delivery.subscriptionId },
-    ...conditioned(deferCondition(heldLease(delivery, delivery.attemptCount)), {}, {
-      ':prev': delivery.attemptCount - 1,
-      ':until': until,
-      ':shard': pendingShard(delivery.deliveryId),
-      ':reason': reason,
-      ':now': now,
-    }),
+    ...conditioned(
+      deferCondition(heldLease(delivery, delivery.attemptCount)),
+      {},
+      {
+        ':prev': delivery.attemptCount - 1,
+        ':until': until,
+        ':shard': pendingShard(delivery.deliveryId),
+        ':reason': reason,
+        ':now': now,
+      },
+    ),
     UpdateExpression:
       'SET attemptCount = :prev, nextAttemptAt = :until, pendingShard = :shard, updatedAt = :now, ' +
       'deferredSince = if_not_exists(deferredSince, :now), deferReason = :reason REMOVE leaseUntil',
@@ -165,7 +173,13 @@ export function deferUpdate(tableName: string, delivery: Delivery, until: string
  * `seenUpdatedAt`: the item as the caller read it (every claim and completion changes `updatedAt`),
  * so nothing concluded in between is overwritten; undefined when the caller read no item.
  */
-export function restartUpdate(tableName: string, key: DeliveryKey, creation: Creation, now: string, seenUpdatedAt: string | undefined): UpdateCommandInput {
+export function restartUpdate(
+  tableName: string,
+  key: DeliveryKey,
+  creation: Creation,
+  now: string,
+  seenUpdatedAt: string | undefined,
+): UpdateCommandInput {
   const values: Record<string, unknown> = {
     ':pending': 'pending',
     ':manual': 'manual',

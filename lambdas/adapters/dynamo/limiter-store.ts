@@ -72,7 +72,11 @@ export class DynamoLimiterStore implements LimiterStore {
       const granted = fit(end);
       if (granted <= 0) return { first: end, granted: 0, nextFree: end };
       // The line is ahead of now: append to it, as long as the last time still fits.
-      const appended = await this.moveLine(subscriptionId, 'tat', { add: granted * intervalMs, from: now, upTo: latest - (granted - 1) * intervalMs });
+      const appended = await this.moveLine(subscriptionId, 'tat', {
+        add: granted * intervalMs,
+        from: now,
+        upTo: latest - (granted - 1) * intervalMs,
+      });
       if (appended.moved) return this.reserved(subscriptionId, appended.old ?? end, granted, intervalMs);
       end = appended.old;
     }
@@ -117,7 +121,12 @@ export class DynamoLimiterStore implements LimiterStore {
         : {
             UpdateExpression: 'SET #end = #end + :add, #ttl = :ttl',
             ConditionExpression: move.upTo === undefined ? '#end >= :from' : '#end BETWEEN :from AND :upTo',
-            ExpressionAttributeValues: { ':add': move.add, ':from': move.from, ':ttl': expiry(move.from + 3_600_000), ...(move.upTo === undefined ? {} : { ':upTo': move.upTo }) },
+            ExpressionAttributeValues: {
+              ':add': move.add,
+              ':from': move.from,
+              ':ttl': expiry(move.from + 3_600_000),
+              ...(move.upTo === undefined ? {} : { ':upTo': move.upTo }),
+            },
           };
     const result = await this.conditionalUpdate(key, { ...update, ExpressionAttributeNames: names }, 'ALL_OLD');
     if (result.written) return { moved: true, old: numberOf(result.old?.[attribute]) };
@@ -128,12 +137,23 @@ export class DynamoLimiterStore implements LimiterStore {
   /** Written (with the item as it was, when asked), or not, with the item as the store said it was (if it said). */
   private async conditionalUpdate(
     key: Item,
-    update: { UpdateExpression: string; ConditionExpression: string; ExpressionAttributeNames: Record<string, string>; ExpressionAttributeValues: Record<string, unknown> },
+    update: {
+      UpdateExpression: string;
+      ConditionExpression: string;
+      ExpressionAttributeNames: Record<string, string>;
+      ExpressionAttributeValues: Record<string, unknown>;
+    },
     returnValues?: 'ALL_OLD',
   ): Promise<{ written: true; old?: Item } | { written: false; item?: Item }> {
     try {
       const out = await this.options.doc.send(
-        new UpdateCommand({ TableName: this.options.tableName, Key: key, ...update, ReturnValues: returnValues, ReturnValuesOnConditionCheckFailure: 'ALL_OLD' }),
+        new UpdateCommand({
+          TableName: this.options.tableName,
+          Key: key,
+          ...update,
+          ReturnValues: returnValues,
+          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+        }),
       );
       return { written: true, old: out.Attributes };
     } catch (error) {
@@ -154,6 +174,7 @@ export class DynamoLimiterStore implements LimiterStore {
  */
 function numberOf(value: unknown): number | undefined {
   if (typeof value === 'number') return value;
-  if (value !== null && typeof value === 'object' && typeof (value as { N?: unknown }).N === 'string') return Number((value as { N: string }).N);
+  if (value !== null && typeof value === 'object' && typeof (value as { N?: unknown }).N === 'string')
+    return Number((value as { N: string }).N);
   return undefined;
 }

@@ -21,7 +21,12 @@ export const SEALED_SECRETS = 'sealedSecrets';
 export const VERSION_ITEM_ID = '#version';
 
 export function secretFieldsOf(subscription: Subscription): SubscriptionSecrets {
-  return compact({ url: subscription.url, basicAuth: subscription.basicAuth, headers: subscription.headers, signingSecrets: subscription.signingSecrets });
+  return compact({
+    url: subscription.url,
+    basicAuth: subscription.basicAuth,
+    headers: subscription.headers,
+    signingSecrets: subscription.signingSecrets,
+  });
 }
 
 /**
@@ -83,5 +88,10 @@ export function subscriptionFromItem(item: Item, secrets: SubscriptionSecrets): 
 }
 
 export function fanoutTargetFromItem(item: Item): FanoutTarget {
-  return compact({ id: item.id as string, status: item.status as SubscriptionStatus, eventTypes: item.eventTypes as string[] | undefined, circuit: circuitFromItem(item) });
+  return compact({
+    id: item.id as string,
+    status: item.status as SubscriptionStatus,
+    eventTypes: item.eventTypes as string[] | undefined,
+    circuit: circuitFromItem(item),
+  });
 }

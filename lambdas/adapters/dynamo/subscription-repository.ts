@@ -104,7 +104,9 @@ export class DynamoSubscriptionRepository implements SubscriptionRepository {
           Key: { id },
           UpdateExpression: replacing === undefined ? 'SET failingSince = :since' : 'SET failingSince = :since REMOVE runDeliveredAt',
           ConditionExpression:
-            replacing === undefined ? 'attribute_exists(id) AND attribute_not_exists(failingSince)' : 'attribute_exists(id) AND failingSince = :replacing',
+            replacing === undefined
+              ? 'attribute_exists(id) AND attribute_not_exists(failingSince)'
+              : 'attribute_exists(id) AND failingSince = :replacing',
           ExpressionAttributeValues: replacing === undefined ? { ':since': since } : { ':since': since, ':replacing': replacing },
         }),
       );
@@ -186,7 +188,10 @@ export class DynamoSubscriptionRepository implements SubscriptionRepository {
 
   private async fromItem(item: Item): Promise<Subscription> {
     const sealed = item[SEALED_SECRETS];
-    const secrets = typeof sealed === 'string' ? (JSON.parse(await this.box().open(sealed, item.id as string)) as SubscriptionSecrets) : plainSecretsOf(item);
+    const secrets =
+      typeof sealed === 'string'
+        ? (JSON.parse(await this.box().open(sealed, item.id as string)) as SubscriptionSecrets)
+        : plainSecretsOf(item);
     return subscriptionFromItem(item, secrets);
   }
 

@@ -81,7 +81,12 @@ export class Exchange implements Dispatcher.DispatchHandler {
     if (refusal) return this.settle(blocked(refusal, this.elapsed()));
     const code = errorCodeOf(error);
     if (code !== undefined && TIMEOUT_CODES.has(code)) return this.settle(this.timeout());
-    this.settle({ kind: 'network', durationMs: this.elapsed(), error: describeError(error, this.webhook), ...(code === undefined ? {} : { code }) });
+    this.settle({
+      kind: 'network',
+      durationMs: this.elapsed(),
+      error: describeError(error, this.webhook),
+      ...(code === undefined ? {} : { code }),
+    });
   }
 
   /** The whole-response limit passed: settle now, and stop the request wherever it is. */
@@ -100,12 +105,22 @@ export class Exchange implements Dispatcher.DispatchHandler {
   }
 
   private response(): HttpResult {
-    return { kind: 'response', statusCode: this.statusCode, headers: flattenHeaders(this.headers), body: this.excerpt.text(), durationMs: this.elapsed() };
+    return {
+      kind: 'response',
+      statusCode: this.statusCode,
+      headers: flattenHeaders(this.headers),
+      body: this.excerpt.text(),
+      durationMs: this.elapsed(),
+    };
   }
 
   private timeout(): HttpResult {
     const phase = this.statusCode === 0 ? 'headers' : 'body';
-    return { kind: 'timeout', durationMs: this.elapsed(), error: `no complete response within ${this.webhook.timeoutMs} ms (waiting for the response ${phase})` };
+    return {
+      kind: 'timeout',
+      durationMs: this.elapsed(),
+      error: `no complete response within ${this.webhook.timeoutMs} ms (waiting for the response ${phase})`,
+    };
   }
 
   private elapsed(): number {

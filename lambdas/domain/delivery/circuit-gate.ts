@@ -40,7 +40,8 @@ async function takeProbe(deps: GateDeps, ready: Ready, now: Date): Promise<boole
 
 async function defer(deps: GateDeps, ready: Ready, circuit: Circuit, until: Date): Promise<Stop> {
   // Counted once per delivery and opening: a delivery deferred again behind the same circuit is not new.
-  const firstTime = circuit.since !== undefined && (ready.delivery.deferredSince === undefined || ready.delivery.deferredSince < circuit.since);
+  const firstTime =
+    circuit.since !== undefined && (ready.delivery.deferredSince === undefined || ready.delivery.deferredSince < circuit.since);
   const wakers = { ...deps, wakeups: queueOf({ main: deps.wakeups, slow: deps.slowWakeups }, 'slow') };
   const outcome = await deferDelivery(wakers, ready.delivery, until, `circuit ${circuit.state}`);
   if (outcome.kind === 'deferred' && firstTime) await deps.circuits.countWaiting(ready.subscription.id, circuit.since!);

@@ -14,7 +14,11 @@ export async function updateCircuit(deps: UpdateDeps, concluded: Concluded): Pro
   const { subscription, attempt } = concluded;
   const now = deps.clock.now();
   const circuit = circuitOf(subscription);
-  if (!concluded.slowMarked && isSlow(attempt.outcome, attempt.durationMs, deps.circuitPolicy) && needsSlowMark(circuit, now, deps.circuitPolicy)) {
+  if (
+    !concluded.slowMarked &&
+    isSlow(attempt.outcome, attempt.durationMs, deps.circuitPolicy) &&
+    needsSlowMark(circuit, now, deps.circuitPolicy)
+  ) {
     await markSlow(deps, subscription.id, now);
   }
   const change = changeAfter(circuit, verdictOf(attempt.outcome, attempt.statusCode), concluded.probe === true, deps.circuitPolicy);
@@ -29,32 +33,58 @@ export async function updateCircuit(deps: UpdateDeps, concluded: Concluded): Pro
       const counted = await deps.circuits.countFailure(id, deps.circuitPolicy.failureThreshold, now, deps.circuitPolicy.firstProbeMs);
       if (!counted?.opened) return;
       (deps.metrics ?? noMetrics).count('CircuitsOpened');
-      await tell(deps, concluded, 'circuit-opened', `${deps.circuitPolicy.failureThreshold} attempts in a row failed (last: ${attempt.error ?? attempt.outcome}); deliveries wait for a probe at ${counted.circuit.probeAt}`);
+      await tell(
+        deps,
+        concluded,
+        'circuit-opened',
+        `${deps.circuitPolicy.failureThreshold} attempts in a row failed (last: ${attempt.error ?? attempt.outcome}); deliveries wait for a probe at ${counted.circuit.probeAt}`,
+      );
       break;
     }
     case 'close':
       if (!(await deps.circuits.close(id, now))) return;
       (deps.metrics ?? noMetrics).count('CircuitsClosed');
-      await tell(deps, concluded, 'circuit-closed', `the probe was answered (${attempt.statusCode ?? attempt.outcome}); waiting deliveries are released`);
+      await tell(
+        deps,
+        concluded,
+        'circuit-closed',
+        `the probe was answered (${attempt.statusCode ?? attempt.outcome}); waiting deliveries are released`,
+      );
       break;
     case 'reopen':
       if (!(await deps.circuits.reopen(id, now, change.backoffMs))) return;
-      deps.log.info('circuit probe failed; circuit open again', { ...concluded.fields, nextProbeInMs: change.backoffMs, outcome: attempt.outcome });
+      deps.log.info('circuit probe failed; circuit open again', {
+        ...concluded.fields,
+        nextProbeInMs: change.backoffMs,
+        outcome: attempt.outcome,
+      });
       break;
   }
   deps.subscriptions.forget(id);
 }
 
 /** Keeps the subscription in the slow lane for `slowForMs` from now; drops the cached copy so the lane takes effect here at once. */
-export async function markSlow(deps: Pick<UpdateDeps, 'circuits' | 'circuitPolicy' | 'subscriptions'>, id: string, now: Date): Promise<void> {
+export async function markSlow(
+  deps: Pick<UpdateDeps, 'circuits' | 'circuitPolicy' | 'subscriptions'>,
+  id: string,
+  now: Date,
+): Promise<void> {
   await deps.circuits.markSlow(id, new Date(now.getTime() + deps.circuitPolicy.slowForMs));
   deps.subscriptions.forget(id);
 }
 
 /** One notice when a circuit opens and one when it closes, never one per failure. A lost notice is logged, not retried. */
 async function tell(deps: UpdateDeps, concluded: Concluded, kind: CircuitNotice['kind'], detail: string): Promise<void> {
-  const notice: CircuitNotice = { kind, subscriptionId: concluded.subscription.id, url: redactUrl(concluded.subscription.url), at: deps.clock.now().toISOString(), detail };
-  deps.log.warn(kind === 'circuit-opened' ? 'circuit opened: deliveries wait for probes' : 'circuit closed: receiver answers again', { ...notice });
+  const notice: CircuitNotice = {
+    kind,
+    subscriptionId: concluded.subscription.id,
+    url: redactUrl(concluded.subscription.url),
+    at: deps.clock.now().toISOString(),
+    detail,
+  };
+  deps.log.warn(kind === 'circuit-opened' ? 'circuit opened: deliveries wait for probes' : 'circuit closed: receiver answers again', {
+    ...notice,
+  });
   try {
     await deps.notifier.notify(notice);
   } catch (error) {

@@ -25,7 +25,12 @@ export async function claimOrRecover(deps: ClaimDeps, wakeup: DeliveryWakeup, co
   const origin = planned ? { eventType: event.type, createdAt: event.receivedAt } : undefined;
   const delivery = await deps.deliveries.claimAttempt(wakeup, claimedAt.toISOString(), lease.toISOString(), origin);
   if (!delivery) return stop(await recoverUnclaimed(deps, wakeup, context, claimedAt));
-  const fields = { deliveryId: delivery.deliveryId, eventId: delivery.eventId, subscriptionId: delivery.subscriptionId, attempt: wakeup.attempt };
+  const fields = {
+    deliveryId: delivery.deliveryId,
+    eventId: delivery.eventId,
+    subscriptionId: delivery.subscriptionId,
+    attempt: wakeup.attempt,
+  };
   return { wakeup, delivery, event, fields };
 }
 

@@ -19,7 +19,8 @@ export function classifyAndScrub(posted: Posted): Classified {
     statusCode: classified.statusCode,
     error: classified.error === undefined ? undefined : scrub(classified.error, secrets),
     // Scrubbed before it is cut, so no secret straddling the cut survives in part.
-    responseBody: classified.responseBody === undefined ? undefined : scrubbedExcerpt(classified.responseBody, secrets, RESPONSE_EXCERPT_BYTES),
+    responseBody:
+      classified.responseBody === undefined ? undefined : scrubbedExcerpt(classified.responseBody, secrets, RESPONSE_EXCERPT_BYTES),
   };
   return { ...ready, delivery, wakeup, attempt, endedAt, retryAfterMs: classified.retryAfterMs };
 }

@@ -20,7 +20,11 @@ export async function keepToLane(deps: LaneDeps, wakeup: DeliveryWakeup): Promis
   if (laneOf(subscription, deps.clock.now()) === 'main') return undefined;
   await deps.slowWakeups.sendDelayed(wakeup, 0);
   (deps.metrics ?? noMetrics).count('DeliveriesToSlowLane');
-  deps.log.debug('wake-up moved to the slow lane', { deliveryId: wakeup.deliveryId, attempt: wakeup.attempt, subscriptionId: key.subscriptionId });
+  deps.log.debug('wake-up moved to the slow lane', {
+    deliveryId: wakeup.deliveryId,
+    attempt: wakeup.attempt,
+    subscriptionId: key.subscriptionId,
+  });
   return stop({ kind: 'skipped', reason: 'moved to the slow lane' });
 }
 
@@ -29,8 +33,14 @@ export async function keepToLane(deps: LaneDeps, wakeup: DeliveryWakeup): Promis
  * attempt was slow. (A wait over 15 minutes is a schedule, which always targets the main lane; the
  * main lane then moves it over if the subscription is still degraded.)
  */
-export function retryLane<D extends Pick<SendDeps, 'wakeups' | 'slowWakeups' | 'circuitPolicy' | 'clock'>>(deps: D, concluded: Concluded): D {
+export function retryLane<D extends Pick<SendDeps, 'wakeups' | 'slowWakeups' | 'circuitPolicy' | 'clock'>>(
+  deps: D,
+  concluded: Concluded,
+): D {
   const { subscription, attempt } = concluded;
-  const slow = concluded.slowMarked === true || isSlow(attempt.outcome, attempt.durationMs, deps.circuitPolicy) || laneOf(subscription, deps.clock.now()) === 'slow';
+  const slow =
+    concluded.slowMarked === true ||
+    isSlow(attempt.outcome, attempt.durationMs, deps.circuitPolicy) ||
+    laneOf(subscription, deps.clock.now()) === 'slow';
   return slow ? { ...deps, wakeups: queueOf({ main: deps.wakeups, slow: deps.slowWakeups }, 'slow') } : deps;
 }

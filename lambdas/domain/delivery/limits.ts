@@ -5,7 +5,8 @@ import { deferDelivery, type DeferDeps } from '../deferral';
 import { postAttempt } from './post';
 import { stop, type Posted, type Ready, type SendDeps, type Stop } from './steps';
 
-type LimitDeps = DeferDeps & Pick<SendDeps, 'webhook' | 'userAgent' | 'attemptTimeoutMs' | 'limits' | 'circuits' | 'circuitPolicy' | 'subscriptions'>;
+type LimitDeps = DeferDeps &
+  Pick<SendDeps, 'webhook' | 'userAgent' | 'attemptTimeoutMs' | 'limits' | 'circuits' | 'circuitPolicy' | 'subscriptions'>;
 
 export async function postWithinLimits(deps: LimitDeps, ready: Ready): Promise<Posted | Stop> {
   if (!deps.limits) return postAttempt(deps, ready);

@@ -24,7 +24,12 @@ const REPORTS: Record<AttemptConclusion['status'], Report> = {
   pending: (metrics, log, concluded, plan) => {
     metrics.count(plan?.kind === 'queue' ? 'RetriesQueued' : 'RetriesScheduled');
     const nextAttemptAt = concluded.conclusion.status === 'pending' ? concluded.conclusion.nextAttemptAt : undefined;
-    log.info('attempt failed; retry arranged', { ...attemptLogFields(concluded), nextAttemptAt, wakeup: plan?.kind, error: concluded.attempt.error });
+    log.info('attempt failed; retry arranged', {
+      ...attemptLogFields(concluded),
+      nextAttemptAt,
+      wakeup: plan?.kind,
+      error: concluded.attempt.error,
+    });
   },
   failed: (metrics, log, concluded) => {
     metrics.count('DeliveriesFailed');

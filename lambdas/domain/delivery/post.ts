@@ -3,7 +3,10 @@ import { webhookRequest } from '../webhook-request';
 import { watchSlow } from './slow-watch';
 import type { Posted, Ready, SendDeps } from './steps';
 
-type PostDeps = Pick<SendDeps, 'webhook' | 'clock' | 'userAgent' | 'attemptTimeoutMs' | 'circuits' | 'circuitPolicy' | 'subscriptions' | 'log'>;
+type PostDeps = Pick<
+  SendDeps,
+  'webhook' | 'clock' | 'userAgent' | 'attemptTimeoutMs' | 'circuits' | 'circuitPolicy' | 'subscriptions' | 'log'
+>;
 
 export async function postAttempt(deps: PostDeps, ready: Ready): Promise<Posted> {
   const startedAt = deps.clock.now();

@@ -19,7 +19,10 @@ export function watchSlow(deps: WatchDeps, ready: Ready): SlowWatch {
     if (!needsSlowMark(circuitOf(ready.subscription), deps.clock.now(), deps.circuitPolicy)) return;
     marking = markSlow(deps, ready.subscription.id, deps.clock.now()).then(
       () => {
-        deps.log.info('attempt slow; the subscription takes the slow lane', { ...ready.fields, slowAfterMs: deps.circuitPolicy.slowAfterMs });
+        deps.log.info('attempt slow; the subscription takes the slow lane', {
+          ...ready.fields,
+          slowAfterMs: deps.circuitPolicy.slowAfterMs,
+        });
         return true;
       },
       (error: unknown) => {

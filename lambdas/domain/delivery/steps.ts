@@ -5,7 +5,15 @@ import type { LimitGate } from '../limit-gate';
 import type { CircuitPolicy } from '../circuit';
 import type { Lane } from '../lanes';
 import type { Metrics } from '../metrics';
-import type { AttemptConclusion, CircuitRepository, DeliveryRepository, HttpResult, WakeupQueue, WakeupScheduler, WebhookClient } from '../ports';
+import type {
+  AttemptConclusion,
+  CircuitRepository,
+  DeliveryRepository,
+  HttpResult,
+  WakeupQueue,
+  WakeupScheduler,
+  WebhookClient,
+} from '../ports';
 import type { RetryPolicy } from '../retry-policy';
 import type { HealthDeps } from '../subscription-health';
 import type { SubscriptionLookup } from '../subscription-lookup';

@@ -2,12 +2,28 @@ import { SqsDeadLetters } from '../../adapters/sqs/sqs-dead-letters';
 import { loadConfig } from '../../config';
 import { FanoutTargets } from '../../domain/fanout-targets';
 import type { IngestDeps } from '../../domain/ingest';
-import { deliveryRepository, fanoutLog, required, storageKeys, subscriptionRepository, systemClock, type Env, type Infrastructure } from '../common';
+import {
+  deliveryRepository,
+  fanoutLog,
+  required,
+  storageKeys,
+  subscriptionRepository,
+  systemClock,
+  type Env,
+  type Infrastructure,
+} from '../common';
 import { createIngestHandler } from '../../handlers/ingest';
 import { lambdaHandler } from '../lambda-handler';
 import { slowWakeupQueue, wakeupQueue } from '../wakeups';
 
-const ingestKeys = [...storageKeys, 'DELIVERIES_QUEUE_URL', 'EVENTS_DLQ_URL', 'SUBSCRIPTION_CACHE_MS', 'MAX_EVENT_BYTES', 'SLOW_DELIVERIES_QUEUE_URL'] as const;
+const ingestKeys = [
+  ...storageKeys,
+  'DELIVERIES_QUEUE_URL',
+  'EVENTS_DLQ_URL',
+  'SUBSCRIPTION_CACHE_MS',
+  'MAX_EVENT_BYTES',
+  'SLOW_DELIVERIES_QUEUE_URL',
+] as const;
 
 export function buildIngestDeps(env: Env, infra: Infrastructure): IngestDeps {
   const config = loadConfig(env, ingestKeys);

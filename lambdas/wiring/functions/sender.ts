@@ -9,7 +9,16 @@ import type { Notifier, WakeupScheduler } from '../../domain/ports';
 import { LimitGate } from '../../domain/limit-gate';
 import type { SendDeps } from '../../domain/send-attempt';
 import { SubscriptionLookup } from '../../domain/subscription-lookup';
-import { deliveryRepository, required, storageKeys, subscriptionRepository, systemClock, USER_AGENT, type Env, type Infrastructure } from '../common';
+import {
+  deliveryRepository,
+  required,
+  storageKeys,
+  subscriptionRepository,
+  systemClock,
+  USER_AGENT,
+  type Env,
+  type Infrastructure,
+} from '../common';
 import { createSenderHandler } from '../../handlers/sender';
 import { lambdaHandler } from '../lambda-handler';
 import { targetAllowlist } from '../target-allowlist';

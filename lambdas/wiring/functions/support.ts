@@ -18,7 +18,13 @@ import { targetAllowlist } from '../target-allowlist';
 
 export function buildResendDeps(env: Env, infra: Infrastructure): ResendDeps & { log: Log } {
   const config = loadConfig(env, [...storageKeys, 'DELIVERIES_QUEUE_URL']);
-  return { deliveries: deliveryRepository(config, infra), wakeups: wakeupQueue(config, infra), clock: infra.clock ?? systemClock, log: infra.log, metrics: infra.metrics };
+  return {
+    deliveries: deliveryRepository(config, infra),
+    wakeups: wakeupQueue(config, infra),
+    clock: infra.clock ?? systemClock,
+    log: infra.log,
+    metrics: infra.metrics,
+  };
 }
 
 export function buildDeliveryQueryDeps(env: Env, infra: Infrastructure): DeliveryQueryDeps & { log: Log } {
@@ -27,7 +33,14 @@ export function buildDeliveryQueryDeps(env: Env, infra: Infrastructure): Deliver
 }
 
 export function buildSubscriptionDeps(env: Env, infra: Infrastructure): SubscriptionDeps {
-  const config = loadConfig(env, [...storageKeys, 'DELIVERIES_QUEUE_URL', 'ALLOW_HTTP', 'SIGNING_SECRET_GRACE_MS', 'TARGET_ALLOWLIST', 'MAX_EVENT_BYTES']);
+  const config = loadConfig(env, [
+    ...storageKeys,
+    'DELIVERIES_QUEUE_URL',
+    'ALLOW_HTTP',
+    'SIGNING_SECRET_GRACE_MS',
+    'TARGET_ALLOWLIST',
+    'MAX_EVENT_BYTES',
+  ]);
   const allowlist = targetAllowlist(config.TARGET_ALLOWLIST, infra.log);
   return {
     repository: subscriptionRepository(config, infra),

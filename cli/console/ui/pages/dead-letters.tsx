@@ -38,7 +38,12 @@ function ParkedTable(props: { messages: Summary[]; selected: string[]; toggle(id
         {props.messages.map((m) => (
           <tr>
             <td>
-              <input type="checkbox" aria-label={`Select ${m.messageId}`} checked={props.selected.includes(m.messageId)} onChange={() => props.toggle(m.messageId)} />
+              <input
+                type="checkbox"
+                aria-label={`Select ${m.messageId}`}
+                checked={props.selected.includes(m.messageId)}
+                onChange={() => props.toggle(m.messageId)}
+              />
             </td>
             <td>
               <button type="button" class="link" onClick={() => props.show(m.messageId)}>
@@ -106,7 +111,8 @@ export function DeadLettersPage(props: { query: URLSearchParams }) {
       setSelected([]);
       setRound((r) => r + 1);
     });
-  const show = (id: string) => action.run(async () => setBody((await call<Shown>('dead-letters', { action: 'show', queue, messageId: id })).message));
+  const show = (id: string) =>
+    action.run(async () => setBody((await call<Shown>('dead-letters', { action: 'show', queue, messageId: id })).message));
   const pick = (q: string) => (setSelected([]), setBody(undefined), navigate(href(['dead-letters'], { queue: q })));
   return (
     <section aria-labelledby="dl-title">
@@ -127,7 +133,9 @@ export function DeadLettersPage(props: { query: URLSearchParams }) {
           <p class="muted" aria-live="polite">
             {plural(listed.data.depth, 'message')} in the {queue} dead-letter queue
           </p>
-          {listed.data.messages.length > 0 ? <ParkedTable messages={listed.data.messages} selected={selected} toggle={toggle} show={show} /> : null}
+          {listed.data.messages.length > 0 ? (
+            <ParkedTable messages={listed.data.messages} selected={selected} toggle={toggle} show={show} />
+          ) : null}
           <Changes count={selected.length} busy={action.busy} change={change} refresh={() => setRound((r) => r + 1)} />
         </>
       ) : null}

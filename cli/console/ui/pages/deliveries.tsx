@@ -17,11 +17,21 @@ function queryOf(q: URLSearchParams): Record<string, string> {
 
 async function load(q: Record<string, string>): Promise<Page | undefined> {
   if (q.event) {
-    const page = await call<Page>('deliveries', { action: 'list', eventId: q.event, ...(q.subscription ? { subscriptionId: q.subscription } : {}) });
+    const page = await call<Page>('deliveries', {
+      action: 'list',
+      eventId: q.event,
+      ...(q.subscription ? { subscriptionId: q.subscription } : {}),
+    });
     return { deliveries: page.deliveries.filter((d) => !q.status || d.status === q.status) };
   }
   if (!q.subscription || !q.from || !q.to) return undefined;
-  const payload: Record<string, unknown> = { action: 'list', subscriptionId: q.subscription, from: isoFromLocalInput(q.from), to: isoFromLocalInput(q.to), limit: PAGE };
+  const payload: Record<string, unknown> = {
+    action: 'list',
+    subscriptionId: q.subscription,
+    from: isoFromLocalInput(q.from),
+    to: isoFromLocalInput(q.to),
+    limit: PAGE,
+  };
   if (q.status) payload.status = q.status;
   if (q.cursor) payload.cursor = q.cursor;
   return call<Page>('deliveries', payload);
@@ -31,7 +41,8 @@ export function DeliveriesPage(props: { query: URLSearchParams }) {
   const q = queryOf(props.query);
   const [form, setForm] = useState(q);
   const result = useLoad(() => load(q), JSON.stringify(q));
-  const set = (key: string) => (e: { currentTarget: HTMLInputElement | HTMLSelectElement }) => setForm({ ...form, [key]: e.currentTarget.value });
+  const set = (key: string) => (e: { currentTarget: HTMLInputElement | HTMLSelectElement }) =>
+    setForm({ ...form, [key]: e.currentTarget.value });
   const submit = (e: Event) => {
     e.preventDefault();
     navigate(href(['deliveries'], { ...form, cursor: undefined }));
@@ -66,7 +77,9 @@ export function DeliveriesPage(props: { query: URLSearchParams }) {
         </div>
       </form>
       <ErrorBox error={result.error} />
-      {!result.data && !result.loading && !result.error ? <p class="muted">Give an event id, or a subscription with a time window.</p> : null}
+      {!result.data && !result.loading && !result.error ? (
+        <p class="muted">Give an event id, or a subscription with a time window.</p>
+      ) : null}
       {result.loading ? <p>Loading…</p> : null}
       {result.data ? <DeliveryList page={result.data} query={q} /> : null}
     </section>

@@ -6,7 +6,10 @@ import { href } from '../router';
 import { AttemptsTable } from './attempts';
 
 export function DeliveryPage(props: { id: string }) {
-  const shown = useLoad(() => call<{ delivery: Delivery; attempts: Attempt[] }>('deliveries', { action: 'show', deliveryId: props.id }), props.id);
+  const shown = useLoad(
+    () => call<{ delivery: Delivery; attempts: Attempt[] }>('deliveries', { action: 'show', deliveryId: props.id }),
+    props.id,
+  );
   const d = shown.data?.delivery;
   return (
     <section aria-labelledby="delivery-title">

@@ -5,8 +5,20 @@ import { Field } from '../components';
 
 /** Fields with their own inputs or not editable at all. */
 const NOT_EXTRA = new Set([
-  'id', 'url', 'status', 'disabledReason', 'failingSince', 'runDeliveredAt', 'circuit', 'eventTypes', 'headers',
-  'basicAuth', 'signingSecrets', 'description', 'createdAt', 'updatedAt',
+  'id',
+  'url',
+  'status',
+  'disabledReason',
+  'failingSince',
+  'runDeliveredAt',
+  'circuit',
+  'eventTypes',
+  'headers',
+  'basicAuth',
+  'signingSecrets',
+  'description',
+  'createdAt',
+  'updatedAt',
 ]);
 
 export type ExtraValues = Record<string, string>;
@@ -57,14 +69,28 @@ export function ExtraFields(props: { original: Record<string, unknown>; values: 
         if (typeof original === 'number') {
           return (
             <Field label={key} id={id} hint="Empty clears it.">
-              <input id={id} name={key} type="number" value={props.values[key]} onInput={(e) => set(e.currentTarget.value)} aria-describedby={`${id}-hint`} />
+              <input
+                id={id}
+                name={key}
+                type="number"
+                value={props.values[key]}
+                onInput={(e) => set(e.currentTarget.value)}
+                aria-describedby={`${id}-hint`}
+              />
             </Field>
           );
         }
         if (typeof original === 'object' && original !== null) {
           return (
             <Field label={`${key} (JSON)`} id={id} hint="Empty clears it.">
-              <textarea id={id} name={key} rows={2} value={props.values[key]} onInput={(e) => set(e.currentTarget.value)} aria-describedby={`${id}-hint`} />
+              <textarea
+                id={id}
+                name={key}
+                rows={2}
+                value={props.values[key]}
+                onInput={(e) => set(e.currentTarget.value)}
+                aria-describedby={`${id}-hint`}
+              />
             </Field>
           );
         }

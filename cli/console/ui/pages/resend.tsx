@@ -16,8 +16,15 @@ function ids(text: string): string[] {
 
 function dryRunPayload(mode: Mode, f: Record<string, string>): Record<string, unknown> {
   if (mode === 'delivery') return { deliveryIds: ids(f.delivery ?? ''), dryRun: true };
-  if (mode === 'event') return { eventIds: ids(f.event ?? ''), ...(f.subscription ? { subscriptionId: f.subscription } : {}), dryRun: true };
-  return { subscriptionId: f.subscription, from: isoFromLocalInput(f.from ?? ''), to: isoFromLocalInput(f.to ?? ''), ...(f.status ? { status: f.status } : {}), dryRun: true };
+  if (mode === 'event')
+    return { eventIds: ids(f.event ?? ''), ...(f.subscription ? { subscriptionId: f.subscription } : {}), dryRun: true };
+  return {
+    subscriptionId: f.subscription,
+    from: isoFromLocalInput(f.from ?? ''),
+    to: isoFromLocalInput(f.to ?? ''),
+    ...(f.status ? { status: f.status } : {}),
+    dryRun: true,
+  };
 }
 
 function Summary(props: { result: ResendResult }) {
@@ -26,7 +33,9 @@ function Summary(props: { result: ResendResult }) {
     <>
       {r.skipped.length > 0 ? <p>Skipped (attempt in flight): {r.skipped.map((s) => s.deliveryId).join(', ')}</p> : null}
       {r.notFound.length > 0 ? <p class="warning">Not found: {r.notFound.join(', ')}</p> : null}
-      {(r.notToSubscription ?? []).length > 0 ? <p class="warning">No delivery to that subscription (the event exists): {r.notToSubscription!.join(', ')}</p> : null}
+      {(r.notToSubscription ?? []).length > 0 ? (
+        <p class="warning">No delivery to that subscription (the event exists): {r.notToSubscription!.join(', ')}</p>
+      ) : null}
     </>
   );
 }
@@ -47,7 +56,8 @@ function useResend() {
   const [final, setFinal] = useState<ResendResult>();
   const action = useAction();
   const reset = () => (setCounted(undefined), setFinal(undefined));
-  const count = (mode: Mode, form: Form) => action.run(async () => (reset(), setCounted(await call<ResendResult>('resend', dryRunPayload(mode, form)))));
+  const count = (mode: Mode, form: Form) =>
+    action.run(async () => (reset(), setCounted(await call<ResendResult>('resend', dryRunPayload(mode, form)))));
   const resend = () =>
     action.run(async () => {
       const all = counted!.deliveryIds;
@@ -120,7 +130,8 @@ function DryRun(props: { counted: ResendResult; busy: boolean; onResend(): void 
       <Summary result={counted} />
       {n > CONFIRM_ABOVE ? (
         <label class="check">
-          <input type="checkbox" checked={confirmed} onChange={(e) => setConfirmed(e.currentTarget.checked)} /> Yes, resend {plural(n, 'delivery', 'deliveries')}
+          <input type="checkbox" checked={confirmed} onChange={(e) => setConfirmed(e.currentTarget.checked)} /> Yes, resend{' '}
+          {plural(n, 'delivery', 'deliveries')}
         </label>
       ) : null}
       {n > 0 ? (
@@ -133,8 +144,12 @@ function DryRun(props: { counted: ResendResult; busy: boolean; onResend(): void 
 }
 
 export function ResendPage(props: { query: URLSearchParams }) {
-  const initial = Object.fromEntries(['delivery', 'event', 'subscription', 'from', 'to', 'status'].map((k) => [k, props.query.get(k) ?? '']));
-  const [mode, setMode] = useState<Mode>(initial.delivery ? 'delivery' : initial.event ? 'event' : initial.subscription ? 'window' : 'delivery');
+  const initial = Object.fromEntries(
+    ['delivery', 'event', 'subscription', 'from', 'to', 'status'].map((k) => [k, props.query.get(k) ?? '']),
+  );
+  const [mode, setMode] = useState<Mode>(
+    initial.delivery ? 'delivery' : initial.event ? 'event' : initial.subscription ? 'window' : 'delivery',
+  );
   const [form, setForm] = useState<Form>(initial);
   const run = useResend();
   const set: Setter = (key) => (e) => (setForm({ ...form, [key]: e.currentTarget.value }), run.reset());

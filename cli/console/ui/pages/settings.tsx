@@ -4,7 +4,22 @@ import type { SubscriptionView } from '../api';
 import { when } from '../format';
 import { healthText } from './health';
 
-const SHOWN = new Set(['id', 'url', 'status', 'disabledReason', 'failingSince', 'runDeliveredAt', 'circuit', 'eventTypes', 'headers', 'basicAuth', 'signingSecrets', 'description', 'createdAt', 'updatedAt']);
+const SHOWN = new Set([
+  'id',
+  'url',
+  'status',
+  'disabledReason',
+  'failingSince',
+  'runDeliveredAt',
+  'circuit',
+  'eventTypes',
+  'headers',
+  'basicAuth',
+  'signingSecrets',
+  'description',
+  'createdAt',
+  'updatedAt',
+]);
 
 export function Settings(props: { s: SubscriptionView }) {
   const { s } = props;
@@ -14,12 +29,28 @@ export function Settings(props: { s: SubscriptionView }) {
     ['Status', s.disabledReason ? `${s.status} (${s.disabledReason})` : s.status],
     ['Health', healthText(s)],
     ['Event types', s.eventTypes ? s.eventTypes.join(', ') : 'all'],
-    ['Headers', s.headers ? Object.entries(s.headers).map(([k, v]) => `${k}: ${v}`).join('\n') : 'none'],
+    [
+      'Headers',
+      s.headers
+        ? Object.entries(s.headers)
+            .map(([k, v]) => `${k}: ${v}`)
+            .join('\n')
+        : 'none',
+    ],
     ['Basic auth', s.basicAuth ? `${s.basicAuth.username} / ${s.basicAuth.password}` : 'none'],
-    ['Signing secrets', (s.signingSecrets ?? []).map((k) => `${k.secret} (created ${when(k.createdAt)}${k.expiresAt ? `, stops signing ${when(k.expiresAt)}` : ''})`).join('\n')],
+    [
+      'Signing secrets',
+      (s.signingSecrets ?? [])
+        .map((k) => `${k.secret} (created ${when(k.createdAt)}${k.expiresAt ? `, stops signing ${when(k.expiresAt)}` : ''})`)
+        .join('\n'),
+    ],
     ['Description', s.description ?? ''],
   ];
-  if (s.circuit) rows.push(['Circuit', `${s.circuit.state}${s.circuit.since ? ` since ${when(s.circuit.since)}` : ''}${s.circuit.waiting !== undefined ? `; ${s.circuit.waiting} deliveries waiting` : ''}`]);
+  if (s.circuit)
+    rows.push([
+      'Circuit',
+      `${s.circuit.state}${s.circuit.since ? ` since ${when(s.circuit.since)}` : ''}${s.circuit.waiting !== undefined ? `; ${s.circuit.waiting} deliveries waiting` : ''}`,
+    ]);
   for (const [key, value] of Object.entries(s)) {
     if (!SHOWN.has(key) && value !== undefined) rows.push([key, typeof value === 'string' ? value : JSON.stringify(value)]);
   }

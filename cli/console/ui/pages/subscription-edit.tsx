@@ -20,10 +20,23 @@ interface Form {
   signingSecret: string;
 }
 
-const EMPTY: Form = { url: '', eventTypes: '', headers: '', clearHeaders: false, username: '', password: '', clearBasicAuth: false, description: '', signingSecret: '' };
+const EMPTY: Form = {
+  url: '',
+  eventTypes: '',
+  headers: '',
+  clearHeaders: false,
+  username: '',
+  password: '',
+  clearBasicAuth: false,
+  description: '',
+  signingSecret: '',
+};
 
 function typesOf(text: string): string[] | null {
-  const types = text.split(',').map((t) => t.trim()).filter((t) => t !== '');
+  const types = text
+    .split(',')
+    .map((t) => t.trim())
+    .filter((t) => t !== '');
   return types.length > 0 ? types : null;
 }
 
@@ -74,8 +87,8 @@ function Saved(props: { done: One; editing: boolean }) {
       {!props.editing ? (
         <Notice>
           <p>
-            <strong>Shown only now</strong>: the signing secret <code class="secret">{s.signingSecrets?.[0]?.secret}</code> and the URL <code>{s.url}</code>. Later views
-            mask them.
+            <strong>Shown only now</strong>: the signing secret <code class="secret">{s.signingSecrets?.[0]?.secret}</code> and the URL{' '}
+            <code>{s.url}</code>. Later views mask them.
           </p>
         </Notice>
       ) : null}
@@ -95,8 +108,20 @@ function TargetFields(props: { form: Form; set: Setter; current?: SubscriptionVi
   const { form, set, current } = props;
   return (
     <>
-      <Field label={current ? 'URL (empty: keep it)' : 'URL'} id="f-url" hint={current ? `Now: ${current.url}` : 'https://…; a secret may sit in the query or path, Basic auth as user:pass@'}>
-        <input id="f-url" type="url" required={!current} value={form.url} onInput={set('url')} aria-describedby="f-url-hint" autoComplete="off" />
+      <Field
+        label={current ? 'URL (empty: keep it)' : 'URL'}
+        id="f-url"
+        hint={current ? `Now: ${current.url}` : 'https://…; a secret may sit in the query or path, Basic auth as user:pass@'}
+      >
+        <input
+          id="f-url"
+          type="url"
+          required={!current}
+          value={form.url}
+          onInput={set('url')}
+          aria-describedby="f-url-hint"
+          autoComplete="off"
+        />
       </Field>
       <Field label="Event types (comma-separated; empty: every event)" id="f-types" hint="e.g. donation, contact_update">
         <input id="f-types" value={form.eventTypes} onInput={set('eventTypes')} aria-describedby="f-types-hint" />
@@ -146,7 +171,10 @@ function OtherFields(props: { form: Form; set: Setter; current?: SubscriptionVie
 
 export function SubscriptionEditPage(props: { id?: string }) {
   const editing = props.id !== undefined;
-  const loaded = useLoad(() => (props.id ? call<One>('subscriptions', { action: 'get', id: props.id }) : Promise.resolve(undefined)), props.id ?? 'new');
+  const loaded = useLoad(
+    () => (props.id ? call<One>('subscriptions', { action: 'get', id: props.id }) : Promise.resolve(undefined)),
+    props.id ?? 'new',
+  );
   const current = loaded.data?.subscription;
   const [form, setForm] = useState<Form>(EMPTY);
   const [extras, setExtras] = useState<ExtraValues>({});
@@ -158,7 +186,10 @@ export function SubscriptionEditPage(props: { id?: string }) {
     setExtras(extraFieldsOf(current));
   }, [current]);
   const set: Setter = (key) => (e) =>
-    setForm({ ...form, [key]: e.currentTarget.type === 'checkbox' ? (e.currentTarget as HTMLInputElement).checked : e.currentTarget.value });
+    setForm({
+      ...form,
+      [key]: e.currentTarget.type === 'checkbox' ? (e.currentTarget as HTMLInputElement).checked : e.currentTarget.value,
+    });
   const submit = (e: Event) => {
     e.preventDefault();
     void action.run(async () => {

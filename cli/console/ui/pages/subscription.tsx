@@ -28,7 +28,12 @@ function DeleteBox(props: { id: string; onDone(): void }) {
       <Field label={`Type ${props.id} to confirm`} id="delete-confirm">
         <input id="delete-confirm" value={typed} onInput={(e) => setTyped(e.currentTarget.value)} autoComplete="off" />
       </Field>
-      <button type="button" class="danger" disabled={typed !== props.id || action.busy} onClick={() => action.run(async () => (await call('subscriptions', { action: 'delete', id: props.id }), props.onDone()))}>
+      <button
+        type="button"
+        class="danger"
+        disabled={typed !== props.id || action.busy}
+        onClick={() => action.run(async () => (await call('subscriptions', { action: 'delete', id: props.id }), props.onDone()))}
+      >
         Delete subscription
       </button>{' '}
       <button type="button" onClick={() => setOpen(false)}>
@@ -43,7 +48,8 @@ function DeleteBox(props: { id: string; onDone(): void }) {
 function Actions(props: { s: SubscriptionView; reload(): void; onRotated(secret?: string): void }) {
   const { s } = props;
   const action = useAction();
-  const act = (name: 'disable' | 'enable') => action.run(async () => (await call('subscriptions', { action: name, id: s.id }), props.reload()));
+  const act = (name: 'disable' | 'enable') =>
+    action.run(async () => (await call('subscriptions', { action: name, id: s.id }), props.reload()));
   const rotate = () =>
     action.run(async () => {
       props.onRotated((await call<One>('subscriptions', { action: 'rotate-secret', id: s.id })).signingSecret);

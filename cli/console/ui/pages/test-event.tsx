@@ -62,9 +62,17 @@ export function TestEvent(props: { id: string; active: boolean }) {
   return (
     <section aria-labelledby="test-title" class="panel">
       <h2 id="test-title">Send a test event</h2>
-      <p class="muted">To this subscription only, recorded in its attempt log. Without a sample it is a documented <code>webhook.test</code> event.</p>
+      <p class="muted">
+        To this subscription only, recorded in its attempt log. Without a sample it is a documented <code>webhook.test</code> event.
+      </p>
       <Field label="Sample event (optional JSON; its id is replaced by a test id)" id="test-sample">
-        <textarea id="test-sample" rows={3} value={sample} onInput={(e) => setSample(e.currentTarget.value)} placeholder='{"type": "donation", "amount": "10.00 EUR"}' />
+        <textarea
+          id="test-sample"
+          rows={3}
+          value={sample}
+          onInput={(e) => setSample(e.currentTarget.value)}
+          placeholder='{"type": "donation", "amount": "10.00 EUR"}'
+        />
       </Field>
       <button type="button" onClick={send} disabled={action.busy || !props.active}>
         {action.busy ? 'Sending…' : 'Send test event'}
