@@ -1,5 +1,5 @@
 // A resend wider than one chunk (100 delivery ids per call) and a publish wider than one SQS batch
-// (10 messages), as a real process against the local runtime.
+// (10 messages), in process against the local runtime.
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,7 +10,7 @@ import { cliAt, startLocalService, type LocalService } from './cli-process';
 
 const EVENTS = 120;
 
-describe('crm-webhooks publish and resend in bulk (real process, local runtime)', () => {
+describe('crm-webhooks publish and resend in bulk (local runtime)', () => {
   let service: LocalService;
   let receiver: Receiver;
   let dir: string;

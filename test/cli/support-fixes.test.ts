@@ -1,4 +1,4 @@
-// The support CLI as a newcomer meets it (real processes against the local runtime): a test event to
+// The support CLI as a newcomer meets it (in process against the local runtime; the target from the environment as the binary itself): a test event to
 // one subscription, the target from the environment, publish naming its events and repeats, warnings
 // and refusals at setup, and the messages that used to mislead.
 import { execFile } from 'node:child_process';
@@ -10,7 +10,7 @@ import { banner } from '../../local/banner';
 import { readLocalSettings } from '../../local/config';
 import { startReceiver, type Receiver } from '../support/receiver';
 import { sampleEventsDir } from '../support/samples';
-import { cliAt, oneErrorLine, repoRoot, runCli, startLocalService, type LocalService } from './cli-process';
+import { cliAt, oneErrorLine, repoRoot, runCli, spawnCli, startLocalService, until, type LocalService } from './cli-process';
 
 const donation = join(sampleEventsDir, 'donation.json');
 
@@ -28,7 +28,7 @@ async function answering(handler: Parameters<typeof createServer>[1]): Promise<{
   return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, server };
 }
 
-describe('crm-webhooks support fixes (real process, local runtime)', () => {
+describe('crm-webhooks support fixes (local runtime)', () => {
   let service: LocalService;
   let cli: ReturnType<typeof cliAt>;
   let first: Receiver;
@@ -48,6 +48,8 @@ describe('crm-webhooks support fixes (real process, local runtime)', () => {
   it('publish prints each event id, and says when that id was ingested before', async () => {
     const fresh = await cli.ok('publish', donation);
     expect(fresh).toMatch(/│ .*donation\.json │ 182\s+│ [\w-]+ │ new /);
+    // Ingested once the events queue is empty: ingest deletes its message after the fan-out is stored.
+    await until(() => service.runtime.queues.events.messages().length === 0, 10_000, 'the ingest of the first publish');
     const table = await cli.ok('publish', donation);
     expect(table).toMatch(/already ingested .* \(to 0 subscriptions then\): delivers nothing new/);
     expect(table).toContain('subscriptions test ID --event FILE');
@@ -151,9 +153,9 @@ describe('crm-webhooks support fixes (real process, local runtime)', () => {
 
   it('takes the endpoint from CRM_WEBHOOKS_ENDPOINT, a flag still winning, and refuses two targets from the environment', async () => {
     const [fromEnv, flagWins, both] = await Promise.all([
-      runCli(['--json', 'subscriptions', 'list'], { env: { CRM_WEBHOOKS_ENDPOINT: service.runtime.url } }),
-      runCli(['--endpoint', service.runtime.url, 'subscriptions', 'list'], { env: { CRM_WEBHOOKS_STACK: 'CrmWebhooks' } }),
-      runCli(['subscriptions', 'list'], { env: { CRM_WEBHOOKS_ENDPOINT: service.runtime.url, CRM_WEBHOOKS_STACK: 'CrmWebhooks' } }),
+      spawnCli(['--json', 'subscriptions', 'list'], { env: { CRM_WEBHOOKS_ENDPOINT: service.runtime.url } }),
+      spawnCli(['--endpoint', service.runtime.url, 'subscriptions', 'list'], { env: { CRM_WEBHOOKS_STACK: 'CrmWebhooks' } }),
+      spawnCli(['subscriptions', 'list'], { env: { CRM_WEBHOOKS_ENDPOINT: service.runtime.url, CRM_WEBHOOKS_STACK: 'CrmWebhooks' } }),
     ]);
     expect(fromEnv.code).toBe(0);
     expect(JSON.parse(fromEnv.stdout).subscriptions.map((s: { id: string }) => s.id)).toContain(ids.first);
@@ -164,7 +166,7 @@ describe('crm-webhooks support fixes (real process, local runtime)', () => {
   });
 });
 
-describe.concurrent('crm-webhooks messages that used to mislead (real process)', () => {
+describe.concurrent('crm-webhooks messages that used to mislead', () => {
   it('an endpoint that is not this service: not JSON, or an error without a word', async () => {
     const text = await answering((_req, res) => res.writeHead(200, { 'content-type': 'text/plain' }).end('ok\n'));
     const html = await answering((_req, res) => res.writeHead(404, { 'content-type': 'text/html' }).end('<html>nope</html>'));
