@@ -5,8 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { scheduleNameOf } from '../../lambdas/domain/delivery-id';
 import { silentLog } from '../../lambdas/domain/log';
 import { LocalScheduler } from '../../local/scheduler';
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+import { sleep, until } from '../support/wait';
 
 /** Records what the scheduler sends, with the time it was sent. */
 function recordingTarget() {
@@ -18,14 +17,6 @@ function recordingTarget() {
       return { id: String(sent.length), body, attributes: {}, sentAt: Date.now() };
     },
   };
-}
-
-async function until(condition: () => boolean, timeoutMs = 2_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await sleep(10);
-  }
 }
 
 describe('local scheduler', () => {
