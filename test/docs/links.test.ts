@@ -3,6 +3,8 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { configSchema } from '../../lambdas/config';
+import { localKeys, serviceKeys } from '../../local/config';
 
 const root = resolve(__dirname, '../..');
 const README_MAX_BYTES = 10 * 1024;
@@ -79,5 +81,23 @@ describe('the documentation', () => {
       'docs/page.md: missing.md does not exist',
       'docs/page.md: ../../elsewhere.md leaves the repository',
     ]);
+  });
+});
+
+describe('the reference pages', () => {
+  const page = (name: string) => readFileSync(join(root, 'docs', name), 'utf8');
+  const unnamed = (text: string, names: readonly string[]) => names.filter((name) => !text.includes(`\`${name}\``));
+
+  it('name every variable of the local runtime, and every function variable', () => {
+    expect(unnamed(page('local-runtime.md'), [...localKeys, ...serviceKeys, 'TARGET_ALLOWLIST'])).toEqual([]);
+    expect(unnamed(page('operations.md'), Object.keys(configSchema))).toEqual([]);
+  });
+
+  it('list every metric the service writes', () => {
+    const source = readFileSync(join(root, 'lambdas/domain/metrics.ts'), 'utf8');
+    const union = source.slice(source.indexOf('export type MetricName'), source.indexOf(';', source.indexOf('export type MetricName')));
+    const metrics = [...union.matchAll(/\|\s*'(\w+)'/g)].map((m) => m[1] ?? '');
+    expect(metrics.length).toBeGreaterThan(20);
+    expect(unnamed(page('operations.md'), metrics)).toEqual([]);
   });
 });
