@@ -50,7 +50,7 @@ export function banner(url: string, settings: LocalSettings): string {
     `     export CRM_WEBHOOKS_ENDPOINT=${url}`,
     `     npx crm-webhooks subscriptions create --url ${RECEIVER_URL}`,
     '     npx crm-webhooks subscriptions test sub_...      one test event to that subscription only',
-    '     npx crm-webhooks publish ../shared/events/form_submission.json',
+    '     npx crm-webhooks publish docs/events/form_submission.json',
     '     npx crm-webhooks console                          the support console in the browser',
     '',
     'The same with the AWS CLI v2 (AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_KEY=local; AWS CLI v1 has no --cli-binary-format, leave it out there):',
