@@ -566,10 +566,7 @@ function runPowertoolsChild(port: number, endpoint: string, askConnections: () =
     }, 150_000);
     child.on('message', (message: { type?: string; summaries?: Summary[] }) => {
       if (message.type === 'connections?') {
-        askConnections().then(
-          (connections) => child.send({ type: 'connections', connections }),
-          (error: unknown) => reject(error),
-        );
+        askConnections().then((connections) => child.send({ type: 'connections', connections }), reject);
       } else if (message.type === 'done') {
         clearTimeout(timer);
         child.disconnect();

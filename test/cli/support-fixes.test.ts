@@ -156,7 +156,8 @@ describe('crm-webhooks support fixes (real process, local runtime)', () => {
       runCli(['subscriptions', 'list'], { env: { CRM_WEBHOOKS_ENDPOINT: service.runtime.url, CRM_WEBHOOKS_STACK: 'CrmWebhooks' } }),
     ]);
     expect(fromEnv.code).toBe(0);
-    expect(JSON.parse(fromEnv.stdout).subscriptions.map((s: { id: string }) => s.id)).toContain(ids.first);
+    const listed = JSON.parse(fromEnv.stdout) as { subscriptions: { id: string }[] };
+    expect(listed.subscriptions.map((s) => s.id)).toContain(ids.first);
     expect(flagWins.code).toBe(0);
     expect(oneErrorLine(both)).toBe(
       'crm-webhooks: both CRM_WEBHOOKS_ENDPOINT and CRM_WEBHOOKS_STACK are set: unset one, or give --endpoint or --stack',

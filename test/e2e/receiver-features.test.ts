@@ -141,7 +141,8 @@ describe('e2e: receiver features', () => {
     it('sends a subscription with eventTypes ["donation"] only the donation sample', () => {
       expect(donations.requests).toHaveLength(1);
       expect(donations.requests[0].body.equals(Buffer.from(samples.find((s) => s.type === 'donation')!.body, 'utf8'))).toBe(true);
-      expect(withHeaders.requests.map((r) => JSON.parse(r.body.toString('utf8')).type).sort()).toEqual(['contact_update', 'donation']);
+      const types = withHeaders.requests.map((r) => (JSON.parse(r.body.toString('utf8')) as { type: string }).type);
+      expect(types.sort()).toEqual(['contact_update', 'donation']);
     });
 
     it('sends static custom headers with every request, and redacts them (and the URL secret) when support reads the subscription', async () => {

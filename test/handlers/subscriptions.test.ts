@@ -396,11 +396,7 @@ describe('subscriptions handler', () => {
       const { id } = await create();
       const internals =
         'Requested resource not found: Table: subscriptions-deadbeef not found (arn:aws:dynamodb:eu-central-1:123456789012)';
-      vi.spyOn(h.doc, 'send').mockImplementation((() => {
-        const error = new Error(internals);
-        error.name = 'ResourceNotFoundException';
-        return Promise.reject(error);
-      }) as typeof h.doc.send);
+      vi.spyOn(h.doc, 'send').mockRejectedValue(Object.assign(new Error(internals), { name: 'ResourceNotFoundException' }));
       for (const input of [
         { action: 'get', id },
         { action: 'list' },
