@@ -162,7 +162,8 @@ export function createSqsEndpoint(options: SqsEndpointOptions): SqsEndpoint {
       if (!(OPERATIONS as readonly string[]).includes(operation)) {
         throw new SqsError(
           'UnsupportedOperation',
-          `${target || '(no x-amz-target)'} is not supported by the local runtime; supported: ${OPERATIONS.map((o) => SQS_TARGET_PREFIX + o).join(', ')}.`,
+          `${target || '(no x-amz-target)'} is not supported by the local runtime; ` +
+            `supported: ${OPERATIONS.map((o) => SQS_TARGET_PREFIX + o).join(', ')}.`,
         );
       }
       let input: unknown;
