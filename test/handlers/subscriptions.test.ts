@@ -155,7 +155,7 @@ describe('subscriptions handler', () => {
   });
 
   describe('redaction in every response but the create response', () => {
-    it('masks query values, secret path segments and the Basic auth password in get, list, update, disable, enable and delete', async () => {
+    it('masks query values, secret path segments and the Basic auth password in get, list, update, disable, enable, delete', async () => {
       const pathSecret = 'p4th-s3cr3t-segment';
       const created = await create({
         url: `https://example.com/hooks/${pathSecret}?token=${SECRET}&v=2`,
