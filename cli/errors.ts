@@ -72,7 +72,7 @@ function findNetworkCode(e: ErrorLike, depth = 0): string | undefined {
   const nested: unknown[] = [e.cause, ...(Array.isArray(e.errors) ? (e.errors as unknown[]) : [])];
   for (const inner of nested) {
     if (typeof inner === 'object' && inner !== null) {
-      const code = findNetworkCode(inner as ErrorLike, depth + 1);
+      const code = findNetworkCode(inner, depth + 1);
       if (code) return code;
     }
   }
