@@ -1,5 +1,5 @@
 // The alarms, each notifying the support topic. Every alarm says what it means and what to do; the
-// README's "Operating" section is the longer runbook. Thresholds come from CDK context
+// runbook in docs/operations.md (Alarms) is the longer version. Thresholds come from CDK context
 // (lib/stack-config.ts). Missing data is never a breach: SQS stops reporting an idle queue, Lambda
 // reports nothing for a function that was not invoked, and the service's own metrics are only
 // written when something happened.

@@ -1,5 +1,5 @@
 // `crm-webhooks subscriptions ...`: one subcommand per action of the subscriptions function, each
-// sending exactly the console payload of README "Support operations".
+// sending exactly the console payload of docs/support.md, "Lambda console payloads".
 import { Option, type Command } from 'commander';
 import type { SubscriptionsResponse, SubscriptionView } from '../../lambdas/domain/subscriptions';
 import { CliError } from '../errors';

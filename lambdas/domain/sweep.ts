@@ -125,7 +125,7 @@ export async function sweepOverdue(deps: SweepDeps): Promise<Pick<SweepResult, '
   const now = deps.clock.now();
   const dueBefore = new Date(now.getTime() - deps.graceMs).toISOString();
   const due = (await deps.deliveries.listOverdue(dueBefore, deps.limit ?? 1000)).filter((d) => isDueForWakeup(d, now));
-  const queued = deps.queued && due.length > 0 ? await deps.queued.stillQueued(due.map((d) => d.deliveryId)) : new Set<string>();
+  const queued = deps.queued && due.length > 0 ? await deps.queued.stillQueued(due) : new Set<string>();
   const overdue = due.filter((d) => !queued.has(d.deliveryId));
   const unsent = overdue.length === 0 ? [] : await deps.wakeups.sendNow(overdue.map(resumingWakeup));
   const result = { overdue: due.length, held: due.length - overdue.length, woken: overdue.length - unsent.length, failed: unsent.length };

@@ -1,4 +1,4 @@
-import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { CreateScheduleCommand } from '@aws-sdk/client-scheduler';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi, type MockInstance } from 'vitest';
 import { closedPort, startReceiver, type Receiver } from '../support/receiver';
@@ -299,5 +299,24 @@ describe('sender handler', () => {
       statusReason: 'subscription deleted',
       attemptCount: 0,
     });
+  });
+  it('reports how late it took its wake-ups off the queue, for the sweeper (the largest lateness of the batch)', async () => {
+    const first = await deliveryTo(`${receiver.url}/hook`);
+    const second = await deliveryTo(`${receiver.url}/hook`);
+    const event = wakeupEvent([first.wakeup, second.wakeup]);
+    const now = Date.now();
+    const [sentNow, delayed] = event.Records;
+    // Sent 90 s ago with no delay; and sent 10 minutes ago, due (its wakeAt) 20 s ago.
+    sentNow.attributes = { ...sentNow.attributes, SentTimestamp: String(now - 90_000), ApproximateFirstReceiveTimestamp: String(now) };
+    delayed.attributes = { ...delayed.attributes, SentTimestamp: String(now - 600_000), ApproximateFirstReceiveTimestamp: String(now) };
+    delayed.messageAttributes = { wakeAt: { dataType: 'Number', stringValue: String(now - 20_000) } };
+    // Past the half minute since any earlier batch's report.
+    h.clock.advance(MIN);
+
+    expect((await h.sender(event)).batchItemFailures).toEqual([]);
+    const { Item } = await h.doc.send(
+      new GetCommand({ TableName: h.dynamo.tableNames.fanouts, Key: { bucket: 'queue-lag', batchId: 'main' }, ConsistentRead: true }),
+    );
+    expect(Item).toMatchObject({ lagMs: 90_000, at: h.clock.now().toISOString() });
   });
 });

@@ -83,7 +83,7 @@ describe('function permissions', () => {
   ] as const)(
     '%s: claims and updates the delivery, reads the event, reads and disables the subscription, moves its circuit, ' +
       "keeps the subscriptions' limits, notifies support through the encrypted topic, records the attempt, schedules retries, " +
-      'wakes either lane',
+      'wakes either lane, reports its lateness',
     (id, queue) => {
       expect(permissionMap(statementsOf(id), names)).toEqual(
         merge(
@@ -91,7 +91,8 @@ describe('function permissions', () => {
             'dynamodb:GetItem': ['table:deliveries', 'table:events', 'table:limits', 'table:subscriptions'],
             // The subscription: failingSince and the circuit (UpdateItem), disabled after 410 Gone or days of failures (PutItem).
             // The limits: slot leases and lines of send times (UpdateItem), a slot given back (DeleteItem).
-            'dynamodb:UpdateItem': ['table:deliveries', 'table:limits', 'table:subscriptions'],
+            // The fan-out log table: its queue-lag items only (see below).
+            'dynamodb:UpdateItem': ['table:deliveries', 'table:fanouts', 'table:limits', 'table:subscriptions'],
             'dynamodb:DeleteItem': ['table:limits'],
             'dynamodb:PutItem': ['table:attempts', 'table:subscriptions'],
             'sns:Publish': ['topic:notifications'],
@@ -367,6 +368,15 @@ describe('secrets key', () => {
     );
     expect(reads).toHaveLength(1);
     expect(reads[0].Condition).toEqual({ 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': ['#version'] } });
+  });
+
+  it("lets the senders write the fan-out log table's queue-lag items and nothing else of it", () => {
+    const fanoutsTable = s.logicalId(s.stack.tables.byId.fanouts);
+    for (const id of ['sender', 'slowSender'] as const) {
+      const writes = statementsOf(id).filter((st) => JSON.stringify(st.Resource).includes(fanoutsTable));
+      expect(writes).toHaveLength(1);
+      expect(writes[0].Condition).toEqual({ 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': ['queue-lag'] } });
+    }
   });
 
   it('is named to every function by SECRETS_KEY_ARN', () => {

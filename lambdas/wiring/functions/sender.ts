@@ -8,10 +8,11 @@ import { LEASE_MARGIN_MS } from '../../domain/delivery/claim';
 import { PROBE_ANSWER_MARGIN_MS } from '../../domain/circuit';
 import type { Notifier, WakeupScheduler } from '../../domain/ports';
 import { LimitGate } from '../../domain/limit-gate';
-import type { SendDeps } from '../../domain/send-attempt';
+import { LagReporter } from '../../domain/queue-lag';
 import { SubscriptionLookup } from '../../domain/subscription-lookup';
 import {
   deliveryRepository,
+  queueLagStore,
   required,
   storageKeys,
   subscriptionRepository,
@@ -20,7 +21,7 @@ import {
   type Env,
   type Infrastructure,
 } from '../common';
-import { createSenderHandler } from '../../handlers/sender';
+import { createSenderHandler, type SenderHandlerDeps } from '../../handlers/sender';
 import { lambdaHandler } from '../lambda-handler';
 import { targetAllowlist } from '../target-allowlist';
 import { slowWakeupQueue, wakeupQueue } from '../wakeups';
@@ -43,7 +44,7 @@ const senderKeys = [
 ] as const;
 type SenderConfig = Config<(typeof senderKeys)[number]>;
 
-export function buildSendDeps(env: Env, infra: Infrastructure): SendDeps {
+export function buildSendDeps(env: Env, infra: Infrastructure): SenderHandlerDeps {
   const config = loadConfig(env, senderKeys);
   const clock = infra.clock ?? systemClock;
   const subscriptions = subscriptionRepository(config, infra);
@@ -88,6 +89,9 @@ export function buildSendDeps(env: Env, infra: Infrastructure): SendDeps {
     },
     lane: config.SENDER_LANE,
     slowWakeups: slowWakeupQueue(config, infra),
+    queueLag: infra.queuedWakeups
+      ? undefined
+      : new LagReporter({ store: queueLagStore(config, infra), clock, log: infra.log }, config.SENDER_LANE),
   };
 }
 
@@ -105,6 +109,6 @@ function schedulerOf(config: SenderConfig, infra: Infrastructure): WakeupSchedul
 }
 
 /** The sender function's entry point; `deps` when the caller keeps them (the local runtime closes the webhook client). */
-export function senderFunction(env: Env, infra: Infrastructure, deps: SendDeps = buildSendDeps(env, infra)) {
+export function senderFunction(env: Env, infra: Infrastructure, deps: SenderHandlerDeps = buildSendDeps(env, infra)) {
   return lambdaHandler(createSenderHandler(deps), infra);
 }
