@@ -81,7 +81,10 @@ async function ingestedBefore(session: Session, events: EventFile[]): Promise<Ma
 
 function noteOf(p: Published): string {
   if (p.alreadyIngested)
-    return `already ingested ${p.alreadyIngested.receivedAt} (to ${p.alreadyIngested.subscriptions} subscriptions then): delivers nothing new`;
+    return (
+      `already ingested ${p.alreadyIngested.receivedAt} ` +
+      `(to ${p.alreadyIngested.subscriptions} subscriptions then): delivers nothing new`
+    );
   return 'new';
 }
 

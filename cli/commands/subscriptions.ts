@@ -149,7 +149,8 @@ export function addSubscriptionsCommand(parent: Command): void {
         if (options.clearRateLimit) payload.rateLimit = null;
         if (Object.keys(payload).length === 2) {
           throw new CliError(
-            'update changes nothing: give at least one of --url, --event-type, --header, --basic-auth, --description, --max-concurrency, --rate-limit or a --clear-... option',
+            'update changes nothing: give at least one of --url, --event-type, --header, --basic-auth, --description, ' +
+              '--max-concurrency, --rate-limit or a --clear-... option',
           );
         }
         show(session, await call(session, payload));

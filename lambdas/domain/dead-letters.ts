@@ -143,7 +143,8 @@ export function reasonOf(name: DeadLetterQueueName, message: Pick<ParkedMessage,
   const given = message.attributes.reason;
   if (given !== undefined && given !== '') return given;
   const what = name === 'events' ? 'ingest' : 'the sender';
-  return `${what} failed on it ${message.receiveCount > 0 ? `${message.receiveCount} times` : 'repeatedly'} (moved here by the queue); see the ${name === 'events' ? 'ingest' : 'sender'} log`;
+  const times = message.receiveCount > 0 ? `${message.receiveCount} times` : 'repeatedly';
+  return `${what} failed on it ${times} (moved here by the queue); see the ${name === 'events' ? 'ingest' : 'sender'} log`;
 }
 
 function summaryOf(name: DeadLetterQueueName, message: ParkedMessage): DeadLetterSummary {

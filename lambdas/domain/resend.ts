@@ -65,7 +65,8 @@ export function parseResendRequest(input: unknown): ResendRequest {
   if (typeof input !== 'object' || input === null || Array.isArray(input))
     throw new ValidationError('resend request must be a JSON object');
   throw new ValidationError(
-    'resend request needs one selector: `deliveryIds`, `eventIds` (optionally with `subscriptionId`), or `subscriptionId` with `from` and `to` (optionally `status`)',
+    'resend request needs one selector: `deliveryIds`, `eventIds` (optionally with `subscriptionId`), ' +
+      'or `subscriptionId` with `from` and `to` (optionally `status`)',
   );
 }
 

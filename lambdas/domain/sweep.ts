@@ -67,14 +67,14 @@ const NO_BUDGET: SweepBudget = { remainingMs: () => Number.POSITIVE_INFINITY };
  */
 export async function sweep(deps: SweepDeps, budget: SweepBudget = NO_BUDGET): Promise<SweepResult> {
   let fanouts: Pick<SweepResult, 'events' | 'watched'> = { events: 0, watched: 0 };
-  let failure: unknown;
+  let failure: { error: unknown } | undefined;
   try {
     fanouts = await sweepFanouts(deps, budget);
   } catch (error) {
-    failure = error;
+    failure = { error };
   }
   const overdue = await sweepOverdue(deps);
-  if (failure !== undefined) throw failure;
+  if (failure) throw failure.error;
   return { ...fanouts, ...overdue };
 }
 

@@ -36,7 +36,10 @@ export interface Subscription {
   status: SubscriptionStatus;
   /** Why it is disabled: `manual` (support), `gone` (the receiver answered 410), `failing` (nothing delivered for days). */
   disabledReason?: DisabledReason;
-  /** Start of the current run of failed attempts; absent while healthy. Deliveries in a run's first hour do not end it (subscription-health.ts). */
+  /**
+   * Start of the current run of failed attempts; absent while healthy. Deliveries in a run's first
+   * hour do not end it (subscription-health.ts).
+   */
   failingSince?: string;
   /**
    * A delivery that came in the current run's first hour (which did not end the run), recorded once

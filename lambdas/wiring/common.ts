@@ -1,7 +1,8 @@
 // What every function's wiring shares: the injected infrastructure, the repositories and the
 // wake-up queue. Each function reads its configuration once, every key it uses (so a cold start
-// names every bad variable at once), and hands the parts to these builders. Each function has its own wiring module (./functions), so that its Lambda bundle
-// holds only the clients and adapters that function uses.
+// names every bad variable at once), and hands the parts to these builders. Each function has its
+// own wiring module (./functions), so that its Lambda bundle holds only the clients and adapters
+// that function uses.
 import { DynamoQueueLagStore } from '../adapters/dynamo/queue-lag-store';
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { SchedulerClient } from '@aws-sdk/client-scheduler';

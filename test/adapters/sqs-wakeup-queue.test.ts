@@ -31,7 +31,7 @@ describe('SqsWakeupQueue.sendNow', () => {
       expect(new Set(chunk.map((entry) => entry.Id)).size).toBe(chunk.length);
       return chunk;
     });
-    expect(entries.map((entry) => JSON.parse(entry.MessageBody ?? ''))).toEqual(wakeups);
+    expect(entries.map((entry) => JSON.parse(entry.MessageBody ?? '') as unknown)).toEqual(wakeups);
     expect(entries[0].MessageBody).toBe('{"deliveryId":"evt-0.sub_aaaaaaaaaaaaaaaaaaaa","attempt":1}');
   });
 

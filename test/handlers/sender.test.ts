@@ -1,6 +1,6 @@
 import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { CreateScheduleCommand } from '@aws-sdk/client-scheduler';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi, type MockInstance } from 'vitest';
 import { closedPort, startReceiver, type Receiver } from '../support/receiver';
 import { sampleEvents } from '../support/samples';
 import { sqsEvent, startHarness, wakeupEvent, type Harness } from '../support/harness';
@@ -209,14 +209,16 @@ describe('sender handler', () => {
     const { wakeup: ok } = await deliveryTo(`${receiver.url}/ok`);
     const { wakeup: broken } = await deliveryTo(`${receiver.url}/broken`);
     const send = h.doc.send.bind(h.doc) as (command: unknown) => Promise<unknown>;
-    vi.spyOn(h.doc, 'send').mockImplementation(((command: unknown) => {
+    // Only send's promise form is used, so the stub implements that one signature.
+    const spy = vi.spyOn(h.doc, 'send') as unknown as MockInstance<(command: unknown) => Promise<unknown>>;
+    spy.mockImplementation((command) => {
       if (command instanceof UpdateCommand && command.input.Key?.eventId === broken.deliveryId.split('.')[0]) {
         const error = new Error('Throughput exceeds the current capacity');
         error.name = 'ProvisionedThroughputExceededException';
         return Promise.reject(error);
       }
       return send(command);
-    }) as typeof h.doc.send);
+    });
     const event = wakeupEvent([ok, broken]);
     const res = await h.sender(event);
     expect(res.batchItemFailures).toEqual([{ itemIdentifier: event.Records[1].messageId }]);

@@ -60,7 +60,7 @@ function scheduleArn(): string {
 }
 
 describe('function permissions', () => {
-  it("ingest: logs the batch, stores the event, stores paused deliveries and reads an event's deliveries, reads active subscriptions, enqueues, dead-letters", () => {
+  it('ingest: logs the batch; stores events, paused deliveries; reads deliveries, active subscriptions; enqueues, dead-letters', () => {
     expect(permissionMap(statementsOf('ingest'), names)).toEqual(
       merge(
         {
@@ -81,7 +81,9 @@ describe('function permissions', () => {
     ['sender', 'queue:deliveries'],
     ['slowSender', 'queue:slowDeliveries'],
   ] as const)(
-    "%s: claims and updates the delivery, reads the event, reads and disables the subscription, moves its circuit, keeps the subscriptions' limits, notifies support through the encrypted topic, records the attempt, schedules retries, wakes either lane, reports its lateness",
+    '%s: claims and updates the delivery, reads the event, reads and disables the subscription, moves its circuit, ' +
+      "keeps the subscriptions' limits, notifies support through the encrypted topic, records the attempt, schedules retries, " +
+      'wakes either lane, reports its lateness',
     (id, queue) => {
       expect(permissionMap(statementsOf(id), names)).toEqual(
         merge(
@@ -133,7 +135,7 @@ describe('function permissions', () => {
     );
   });
 
-  it('subscriptions: reads, writes and lists subscriptions, sealing and opening their secrets; a test event: stores it, logs its fan-out and enqueues it', () => {
+  it('subscriptions: reads, writes, lists them, seals and opens secrets; a test event: stores it, logs its fan-out, enqueues it', () => {
     expect(permissionMap(statementsOf('subscriptions'), names)).toEqual(
       merge(
         {
@@ -151,7 +153,7 @@ describe('function permissions', () => {
     );
   });
 
-  it('sweeper: reads the fan-out log and its checkpoint, the events and their deliveries, watches unsettled ones, reads the pending index, and enqueues', () => {
+  it('sweeper: reads the fan-out log, its checkpoint, events, deliveries and the pending index; watches unsettled ones; enqueues', () => {
     expect(permissionMap(statementsOf('sweeper'), names)).toEqual(
       merge(
         {

@@ -28,7 +28,10 @@ export interface SubscriptionView {
   [field: string]: unknown;
 }
 
-/** The fields of SubscriptionView above: shown and edited by their own parts of the pages; any other field is shown and edited generically. */
+/**
+ * The fields of SubscriptionView above: shown and edited by their own parts of the pages; any other
+ * field is shown and edited generically.
+ */
 export const KNOWN_FIELDS: ReadonlySet<string> = new Set([
   'id',
   'url',

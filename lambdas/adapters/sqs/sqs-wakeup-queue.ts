@@ -46,7 +46,8 @@ export class SqsWakeupQueue implements WakeupQueue {
         failed.push(...batch);
       }
     }
-    if (firstError !== undefined && !anySent) throw firstError;
+    // No call succeeded although there was something to send: every call threw.
+    if (!anySent && wakeups.length > 0) throw firstError;
     return failed;
   }
 

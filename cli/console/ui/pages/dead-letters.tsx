@@ -56,7 +56,7 @@ function ParkedTable(props: { messages: Summary[]; selected: string[]; toggle(id
 }
 
 /** Redrive or purge the selected messages; purging asks once more. */
-function Changes(props: { count: number; busy: boolean; change(kind: 'redrive' | 'purge'): void; refresh(): void }) {
+function Changes(props: { count: number; busy: boolean; change: (kind: 'redrive' | 'purge') => void; refresh: () => void }) {
   const [purging, setPurging] = useState(false);
   const none = props.count === 0 || props.busy;
   return (

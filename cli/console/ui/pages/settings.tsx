@@ -32,7 +32,8 @@ export function Settings(props: { s: SubscriptionView }) {
   if (s.circuit)
     rows.push([
       'Circuit',
-      `${s.circuit.state}${s.circuit.since ? ` since ${when(s.circuit.since)}` : ''}${s.circuit.waiting !== undefined ? `; ${s.circuit.waiting} deliveries waiting` : ''}`,
+      `${s.circuit.state}${s.circuit.since ? ` since ${when(s.circuit.since)}` : ''}` +
+        (s.circuit.waiting !== undefined ? `; ${s.circuit.waiting} deliveries waiting` : ''),
     ]);
   for (const [key, value] of Object.entries(s)) {
     if (!KNOWN_FIELDS.has(key) && value !== undefined) rows.push([key, typeof value === 'string' ? value : JSON.stringify(value)]);
