@@ -127,7 +127,7 @@ export async function startE2eRuntime(env: Record<string, string> = {}, log: Log
           return last?.status === status;
         },
         timeoutMs,
-        `delivery ${deliveryId} to be ${status} (last seen: ${JSON.stringify(last?.status)})`,
+        () => `delivery ${deliveryId} to be ${status} (last seen: ${JSON.stringify(last?.status)})`,
       );
       return last!;
     },

@@ -15,6 +15,7 @@ import type { SecretBox } from '../../lambdas/domain/secret-box';
 import { testSecretBox } from './secret-box';
 import type { Clock } from '../../lambdas/domain/ports';
 import type { DeliveryWakeup } from '../../lambdas/domain/types';
+import { parseWakeup } from '../../lambdas/domain/wakeup-message';
 import type { DeliveryQueryResponse } from '../../lambdas/domain/delivery-queries';
 import type { ResendResult } from '../../lambdas/domain/resend';
 import type { SubscriptionsResponse } from '../../lambdas/domain/subscriptions';
@@ -177,8 +178,8 @@ export async function startHarness(overrides: Env = {}, extras: { metrics?: Metr
           DelaySeconds?: number;
         };
         if (input.QueueUrl !== QUEUE_URL) continue;
-        if (input.Entries) for (const e of input.Entries) out.push(JSON.parse(e.MessageBody!));
-        else if (input.MessageBody) out.push({ ...JSON.parse(input.MessageBody), delaySeconds: input.DelaySeconds });
+        if (input.Entries) for (const e of input.Entries) out.push(parseWakeup(e.MessageBody!));
+        else if (input.MessageBody) out.push({ ...parseWakeup(input.MessageBody), delaySeconds: input.DelaySeconds });
       }
       return out;
     },

@@ -2,6 +2,7 @@ import { SendMessageBatchCommand, SendMessageCommand, type SQSClient } from '@aw
 import { chunk } from '../../domain/chunk';
 import type { WakeupQueue } from '../../domain/ports';
 import type { DeliveryWakeup } from '../../domain/types';
+import { WAKE_AT_ATTRIBUTE } from '../../domain/queue-lag';
 import { formatWakeup } from '../../domain/wakeup-message';
 import { MAX_QUEUE_DELAY_MS } from '../../domain/wakeup-plan';
 
@@ -45,7 +46,8 @@ export class SqsWakeupQueue implements WakeupQueue {
         failed.push(...batch);
       }
     }
-    if (firstError !== undefined && !anySent) throw firstError;
+    // No call succeeded although there was something to send: every call threw.
+    if (!anySent && wakeups.length > 0) throw firstError;
     return failed;
   }
 
@@ -60,6 +62,8 @@ export class SqsWakeupQueue implements WakeupQueue {
         QueueUrl: this.queueUrl,
         MessageBody: formatWakeup(wakeup),
         DelaySeconds: delaySeconds,
+        // When it is due, for the sender's report of how late wake-ups are taken (queue-lag.ts).
+        MessageAttributes: { [WAKE_AT_ATTRIBUTE]: { DataType: 'Number', StringValue: String(Date.now() + delaySeconds * 1000) } },
       }),
     );
   }
