@@ -1,6 +1,7 @@
-// The support CLI as a newcomer meets it (in process against the local runtime; the target from the environment as the binary itself): a test event to
-// one subscription, the target from the environment, publish naming its events and repeats, warnings
-// and refusals at setup, and the messages that used to mislead.
+// The support CLI as a newcomer meets it (in process against the local runtime; the target from the
+// environment as the binary itself): a test event to one subscription, the target from the
+// environment, publish naming its events and repeats, warnings and refusals at setup, and the
+// messages that used to mislead.
 import { execFile } from 'node:child_process';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -204,12 +205,13 @@ describe.concurrent('crm-webhooks messages that used to mislead', () => {
     expect(help).toMatchObject({ code: 0, stderr: '' });
     expect(help.stdout).toMatch(/^usage: npm run receiver -- \[--port 4001\] \[--fail N\]\n/);
 
-    const port = String(40_000 + Math.floor(Math.random() * 10_000));
-    const receiver = execFile(process.execPath, ['--import', 'tsx', 'local/receiver.ts', '--port', port, '--fail', '1'], { cwd: repoRoot });
+    // Port 0: the system picks a free one, which the receiver's first line names.
+    const receiver = execFile(process.execPath, ['--import', 'tsx', 'local/receiver.ts', '--port', '0', '--fail', '1'], { cwd: repoRoot });
     try {
-      let ready = false;
-      receiver.stdout!.on('data', () => (ready = true));
-      while (!ready) await new Promise((r) => setTimeout(r, 50));
+      let banner = '';
+      receiver.stdout!.on('data', (chunk: Buffer) => (banner += chunk.toString('utf8')));
+      await until(() => /listening on http:\/\/127\.0\.0\.1:\d+\//.test(banner), 20_000, 'the receiver to listen');
+      const port = /127\.0\.0\.1:(\d+)\//.exec(banner)![1];
       const post = (id: string) =>
         fetch(`http://127.0.0.1:${port}/hook`, { method: 'POST', headers: { 'webhook-id': id }, body: '{}' }).then((r) => r.status);
       expect([await post('1.sub_a'), await post('2.sub_a'), await post('1.sub_a'), await post('2.sub_a')]).toEqual([500, 500, 200, 200]);
