@@ -163,7 +163,8 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
     const sender = invoker(senderFunction(env, senderInfra, sendDeps), 'sender');
     // The slow lane's sender: the same handler on its own queue, as the stack's slow sender function.
     const slowSender = invoker(senderFunction(env, senderInfra, { ...sendDeps, lane: 'slow' }), 'slowSender');
-    const sweeper = invoker(sweeperFunction(env, infraOf()), 'sweeper');
+    const sweepHandler = sweeperFunction(env, infraOf());
+    const sweeper = (stop: AbortSignal) => invoker(sweepHandler, 'sweeper', undefined, stop)({});
     const health = (): Health => healthOf(queues, scheduler.size);
     http.setRoutes({
       sqs: createSqsEndpoint({ queues: { events: queues.events, 'events-dlq': queues['events-dlq'] }, baseUrl: () => http.url }),
@@ -201,7 +202,7 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
     ];
     for (const poller of parts.pollers) poller.start();
     scheduler.start();
-    parts.sweeps = new PeriodicSweep(() => sweeper({}), settings.sweepIntervalMs, log);
+    parts.sweeps = new PeriodicSweep(sweeper, settings.sweepIntervalMs, log);
     parts.sweeps.start();
 
     let stopping: Promise<void> | undefined;
@@ -288,13 +289,18 @@ function openQueues(settings: LocalSettings, log: Log): Record<QueueName, LocalQ
   return queues;
 }
 
-/** The sweeper at start and then every `intervalMs`, never two runs at once. */
+/**
+ * The sweeper at start and then every `intervalMs`, never two runs at once. A stop ends the run in
+ * progress early (its invocation has no time left), as a first run after a restart may read an hour
+ * of the fan-out log; what it did not reach, the next start's run does.
+ */
 class PeriodicSweep {
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
+  private readonly stopping = new AbortController();
 
   constructor(
-    private readonly sweep: () => Promise<unknown>,
+    private readonly sweep: (stop: AbortSignal) => Promise<unknown>,
     private readonly intervalMs: number,
     private readonly log: Log,
   ) {}
@@ -311,11 +317,12 @@ class PeriodicSweep {
   async stop(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
     this.timer = undefined;
+    this.stopping.abort();
     await this.running;
   }
 
   private runOnce(): Promise<void> {
-    this.running ??= this.sweep()
+    this.running ??= this.sweep(this.stopping.signal)
       .then(() => undefined)
       .catch((error: unknown) => this.log.error('sweep failed; the next run tries again', { error: String(error) }))
       .finally(() => {
