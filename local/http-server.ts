@@ -82,7 +82,6 @@ async function handle(state: ServerState, req: IncomingMessage, res: ServerRespo
   send(res, await route(state.routes, req, body));
 }
 
-<<<<<<< HEAD
 async function route(r: Routes, req: IncomingMessage, body: Buffer): Promise<HttpReply> {
   const path = pathOf(req);
   const method = req.method ?? 'GET';
@@ -95,27 +94,6 @@ async function route(r: Routes, req: IncomingMessage, body: Buffer): Promise<Htt
       functionName: invoke[1],
       body: body.toString('utf8'),
       invocationType: typeof type === 'string' ? type : undefined,
-=======
-  async function route(r: Routes, req: IncomingMessage, body: Buffer): Promise<HttpReply> {
-    const path = pathOf(req);
-    const method = req.method ?? 'GET';
-    const target = req.headers['x-amz-target'];
-    if (method === 'POST' && path === '/' && typeof target === 'string') return r.sqs(target, body.toString('utf8'));
-    const invoke = INVOKE_PATH.exec(path);
-    if (invoke && method === 'POST') {
-      const type = req.headers['x-amz-invocation-type'];
-      return r.lambda({
-        functionName: invoke[1],
-        body: body.toString('utf8'),
-        invocationType: typeof type === 'string' ? type : undefined,
-      });
-    }
-    if (path === '/events' && method === 'POST') return publish(r, body);
-    if (path === '/health' && method === 'GET') return jsonReply(200, r.health());
-    if (path === '/notifications' && method === 'GET') return jsonReply(200, r.notifications());
-    return jsonReply(404, {
-      message: `no local endpoint for ${method} ${path}; try POST /events, GET /health, GET /notifications, the SQS API (POST / with x-amz-target) or POST /2015-03-31/functions/{name}/invocations`,
->>>>>>> main
     });
   }
   if (path === '/events' && method === 'POST') return publish(r, body);
