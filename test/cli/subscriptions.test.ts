@@ -51,7 +51,7 @@ describe('crm-webhooks subscriptions (real process, local runtime)', () => {
     ]);
     expect(listed).toMatch(
       new RegExp(
-        `│ ${id} │ active │ http://127\\.0\\.0\\.1:4999/hook\\?secret=\\*\\*\\* +│ donation, contact_update │ Donations to the ERP │ \\d{4}-\\d\\d-\\d\\dT`,
+        `│ ${id} │ active │ closed +│ 10 in flight +│ http://127\\.0\\.0\\.1:4999/hook\\?secret=\\*\\*\\* +│ donation, contact_update │ Donations to the ERP │ \\d{4}-\\d\\d-\\d\\dT`,
       ),
     );
     expect(listed).toContain('1 subscription');
