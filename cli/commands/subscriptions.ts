@@ -169,7 +169,8 @@ function updatePayload(id: string, options: UpdateOptions): Record<string, unkno
   if (options.clearRateLimit) payload.rateLimit = null;
   if (Object.keys(payload).length === 2) {
     throw new CliError(
-      'update changes nothing: give at least one of --url, --event-type, --header, --basic-auth, --description, --max-concurrency, --rate-limit or a --clear-... option',
+      'update changes nothing: give at least one of --url, --event-type, --header, --basic-auth, --description, ' +
+        '--max-concurrency, --rate-limit or a --clear-... option',
     );
   }
   return payload;
