@@ -142,7 +142,8 @@ function deadLetterAlarms(queues: AlarmsProps['queues']): Pick<Record<AlarmId, A
         'Events are waiting in the events dead-letter queue: the CRM published events that could not be accepted. ' +
         'Invalid events (not JSON, too large, no `type`, a bad `id`) are parked there by ingest with a "reason" message attribute; ' +
         'an event that failed ingest 5 times lands there without one (ingest was failing: see its errors). ' +
-        'Do: read the messages and their reasons in the SQS console (Poll for messages). Invalid events: tell the CRM team and delete them. ' +
+        'Do: read the messages and their reasons in the SQS console (Poll for messages). ' +
+        'Invalid events: tell the CRM team and delete them. ' +
         'Events that failed for a reason of ours: after the fix, start a DLQ redrive to the events queue; re-ingesting is idempotent.',
     },
     // Both lanes' wake-ups fail over to this one queue: the slow lane has no DLQ of its own.
