@@ -5,6 +5,9 @@
 import * as z from 'zod';
 import { parseInput } from './input';
 import { NotFoundError, ValidationError } from './errors';
+import type { DeadLetterSummary } from './types';
+
+export type { DeadLetterSummary };
 
 export const DEAD_LETTER_QUEUES = ['events', 'deliveries'] as const;
 export type DeadLetterQueueName = (typeof DEAD_LETTER_QUEUES)[number];
@@ -66,18 +69,6 @@ const change = z
     message: 'give either messageIds or "all": true',
     path: ['messageIds'],
   });
-
-export interface DeadLetterSummary {
-  messageId: string;
-  reason: string;
-  sentAt: string;
-  /** When ingest rejected it (events refused as invalid); absent for messages the queue moved. */
-  rejectedAt?: string;
-  receiveCount: number;
-  bytes: number;
-  /** The body's first bytes (up to 200), cut on a character boundary. */
-  excerpt: string;
-}
 
 export type DeadLetterResponse =
   | { queue: DeadLetterQueueName; depth: number; messages: DeadLetterSummary[] }

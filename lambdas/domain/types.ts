@@ -127,3 +127,31 @@ export interface DeliveryWakeup {
   deliveryId: string;
   attempt: number;
 }
+
+/** What the resend function answers (the console and the CLI show it). */
+export interface ResendResult {
+  dryRun: boolean;
+  matched: number;
+  resent: number;
+  /** The resent deliveries, or with dryRun the ones that would be. */
+  deliveryIds: string[];
+  /** Matched but not resent, e.g. an attempt is in flight right now. */
+  skipped: Array<{ deliveryId: string; reason: string }>;
+  /** Ids given that name no stored delivery or event. */
+  notFound: string[];
+  /** Event ids given with `subscriptionId` that exist but were not fanned out to that subscription. */
+  notToSubscription?: string[];
+}
+
+/** One message parked in a dead-letter queue, as the dead-letters function lists it. */
+export interface DeadLetterSummary {
+  messageId: string;
+  reason: string;
+  sentAt: string;
+  /** When ingest rejected it (events refused as invalid); absent for messages the queue moved. */
+  rejectedAt?: string;
+  receiveCount: number;
+  bytes: number;
+  /** The body's first bytes (up to 200), cut on a character boundary. */
+  excerpt: string;
+}

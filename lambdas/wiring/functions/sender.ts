@@ -5,6 +5,7 @@ import { SnsNotifier } from '../../adapters/sns/sns-notifier';
 import { DynamoCircuitRepository } from '../../adapters/dynamo/circuit-repository';
 import { circuitKeys, loadConfig, retryKeys, type Config } from '../../config';
 import { LEASE_MARGIN_MS } from '../../domain/delivery/claim';
+import { PROBE_ANSWER_MARGIN_MS } from '../../domain/circuit';
 import type { Notifier, WakeupScheduler } from '../../domain/ports';
 import { LimitGate } from '../../domain/limit-gate';
 import type { SendDeps } from '../../domain/send-attempt';
@@ -81,6 +82,7 @@ export function buildSendDeps(env: Env, infra: Infrastructure): SendDeps {
       maxProbeMs: Math.max(config.CIRCUIT_MAX_PROBE_MS, config.CIRCUIT_FIRST_PROBE_MS),
       // A probe holds the circuit as long as a claim holds its delivery.
       probeLeaseMs: config.ATTEMPT_TIMEOUT_MS + LEASE_MARGIN_MS,
+      probeAnswerMs: config.ATTEMPT_TIMEOUT_MS + PROBE_ANSWER_MARGIN_MS,
       slowAfterMs: config.SLOW_ATTEMPT_MS,
       slowForMs: config.SLOW_LANE_MS,
     },
