@@ -72,7 +72,10 @@ export interface StackConfig {
   alarmSlowDeliveriesQueueAgeSeconds: number;
   /** alarmDeliveriesFailed: the given-up alarm fires at this many deliveries failed (all attempts used) within one hour. Default 1. */
   alarmDeliveriesFailed: number;
-  /** alarmFunctionErrors: an errors alarm fires at this many errors of ingest, sender, slow sender or sweeper within 5 minutes. Default 1. */
+  /**
+   * alarmFunctionErrors: an errors alarm fires at this many errors of ingest, the sender, the slow
+   * sender or the sweeper within 5 minutes. Default 1.
+   */
   alarmFunctionErrors: number;
   /**
    * alarmFunctionThrottles: a throttles alarm fires at this many throttled invocations of ingest, the

@@ -72,7 +72,8 @@ function parseRequest(target: string, body: string): { operation: Operation; inp
   if (!(OPERATIONS as readonly string[]).includes(operation)) {
     throw new SqsError(
       'UnsupportedOperation',
-      `${target || '(no x-amz-target)'} is not supported by the local runtime; supported: ${OPERATIONS.map((o) => SQS_TARGET_PREFIX + o).join(', ')}.`,
+      `${target || '(no x-amz-target)'} is not supported by the local runtime; ` +
+        `supported: ${OPERATIONS.map((o) => SQS_TARGET_PREFIX + o).join(', ')}.`,
     );
   }
   let input: unknown;
