@@ -51,10 +51,11 @@ describe('crm-webhooks subscriptions (local runtime)', () => {
       cli.ok('subscriptions', 'get', id!),
       cli.json<{ subscription: SubscriptionView }>('subscriptions', 'get', id!),
     ]);
+    const createdAt = '\\d{4}-\\d\\d-\\d\\dT';
     expect(listed).toMatch(
       new RegExp(
-        `│ ${id} │ active │ http://127\\.0\\.0\\.1:4999/hook\\?secret=\\*\\*\\* +│ donation, ` +
-          `contact_update │ Donations to the ERP │ \\d{4}-\\d\\d-\\d\\dT`,
+        `│ ${id} │ active │ closed +│ 10 in flight +│ http://127\\.0\\.0\\.1:4999/hook\\?secret=\\*\\*\\* +│ ` +
+          `donation, contact_update │ Donations to the ERP │ ${createdAt}`,
       ),
     );
     expect(listed).toContain('1 subscription');
