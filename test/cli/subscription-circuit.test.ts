@@ -1,5 +1,5 @@
 // What support sees of a subscription's circuit and limits in the tables of `subscriptions list` and
-// `subscriptions get`, and of the circuit in `deliveries show` (real process, local runtime): a
+// `subscriptions get`, and of the circuit in `deliveries show` (in process, local runtime): a
 // receiver that keeps failing gets its circuit opened, and the tables say since when and how many
 // deliveries wait behind it, next to a healthy one.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
