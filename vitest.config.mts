@@ -13,8 +13,8 @@ export default defineConfig({
     hookTimeout: 30_000,
     pool: 'forks',
     // Vitest's default on 2 cores is one file at a time. Most files wait (on retry waits, receivers,
-    // child processes) far more than they compute, so three at once keep both cores busy; the longest
-    // files start first (vitest orders by the last run's durations).
-    maxWorkers: 3,
+    // child processes) far more than they compute, so two at once keep both cores busy; three made the
+    // e2e files that measure retry waits miss them by more than their margins on a 2-core runner.
+    maxWorkers: 2,
   },
 });

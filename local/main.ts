@@ -7,7 +7,7 @@
 // between full collections, and a steady load would see RSS swing by a third (bench/RESULTS.md).
 import { ConfigError } from '../lambdas/config';
 import { banner } from './banner';
-import { startRuntime } from './runtime';
+import { startRuntime, type Runtime } from './runtime';
 
 /** A stop waits for attempts in flight (up to their timeout) but no longer than this. */
 const STOP_DEADLINE_MS = 4_000;
@@ -17,16 +17,9 @@ async function main(): Promise<void> {
   process.umask(0o077);
   // The SDK's multi-line notice that its 2027 releases need Node 22 says nothing about this run.
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
-  let runtime;
-  try {
-    runtime = await startRuntime();
-  } catch (error) {
-    const message = error instanceof ConfigError ? error.message : `could not start: ${(error as Error).message}`;
-    process.stderr.write(`crm-webhooks: ${message}\n`);
-    process.exit(1);
-  }
-  process.stdout.write(`${banner(runtime.url, runtime.settings)}\n`);
-
+  // Listening before anything starts: a supervisor may signal as soon as it sees the banner (or
+  // earlier), and a signal with no listener would end the process without a clean stop.
+  let runtime: Runtime | undefined;
   let stopping = false;
   const onSignal = (signal: NodeJS.Signals): void => {
     if (stopping) {
@@ -35,27 +28,41 @@ async function main(): Promise<void> {
     }
     stopping = true;
     process.stderr.write(`crm-webhooks: ${signal}, finishing the batches in progress and stopping...\n`);
-    // Supervisors wait a while before SIGKILL (systemd 90 s, docker stop 10 s); this stays well within.
-    setTimeout(() => {
-      process.stderr.write(
-        `crm-webhooks: not stopped after ${STOP_DEADLINE_MS} ms (a slow receiver); ` +
-          'exiting, the attempts cut short resume at the next start\n',
-      );
-      process.exit(0);
-    }, STOP_DEADLINE_MS).unref();
-    runtime.stop().then(
-      () => {
-        process.stderr.write('crm-webhooks: stopped\n');
-        process.exit(0);
-      },
-      (error: unknown) => {
-        process.stderr.write(`crm-webhooks: unclean stop: ${String(error)}\n`);
-        process.exit(1);
-      },
-    );
+    // Otherwise the start in progress stops it once it is up.
+    if (runtime) stopWithin(runtime, STOP_DEADLINE_MS);
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
+  try {
+    runtime = await startRuntime();
+  } catch (error) {
+    const message = error instanceof ConfigError ? error.message : `could not start: ${(error as Error).message}`;
+    process.stderr.write(`crm-webhooks: ${message}\n`);
+    process.exit(1);
+  }
+  if (stopping) return stopWithin(runtime, STOP_DEADLINE_MS);
+  process.stdout.write(`${banner(runtime.url, runtime.settings)}\n`);
+}
+
+/** Stops the runtime and exits; past `deadlineMs` it exits anyway. */
+function stopWithin(runtime: Runtime, deadlineMs: number): void {
+  // Supervisors wait a while before SIGKILL (systemd 90 s, docker stop 10 s); this stays well within.
+  setTimeout(() => {
+    process.stderr.write(
+      `crm-webhooks: not stopped after ${deadlineMs} ms (a slow receiver); ` + 'exiting, the attempts cut short resume at the next start\n',
+    );
+    process.exit(0);
+  }, deadlineMs).unref();
+  runtime.stop().then(
+    () => {
+      process.stderr.write('crm-webhooks: stopped\n');
+      process.exit(0);
+    },
+    (error: unknown) => {
+      process.stderr.write(`crm-webhooks: unclean stop: ${String(error)}\n`);
+      process.exit(1);
+    },
+  );
 }
 
 void main();
