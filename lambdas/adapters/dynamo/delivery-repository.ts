@@ -4,7 +4,7 @@ import { canWatch, hasLiveLease, pauseCondition } from '../../domain/delivery-li
 import { mapLimited } from '../../domain/map-limited';
 import { plannedDelivery } from '../../domain/planned-delivery';
 import type { AttemptConclusion, DeliveryOrigin, DeliveryQuery, DeliveryRepository, Page } from '../../domain/ports';
-import type { Attempt, Delivery, DeliveryWakeup, EventRecord } from '../../domain/types';
+import type { Attempt, Delivery, DeliveryWakeup, EventBody, EventRecord } from '../../domain/types';
 import { isConditionalCheckFailed } from './aws-errors';
 import { queryAll } from './query-all';
 import {
@@ -62,6 +62,26 @@ export class DynamoDeliveryRepository implements DeliveryRepository {
   async getEvent(eventId: string): Promise<EventRecord | undefined> {
     const out = await this.doc.send(new GetCommand({ TableName: this.tables.events, Key: { eventId }, ConsistentRead: true }));
     return out.Item ? eventFromItem(out.Item) : undefined;
+  }
+
+  /**
+   * Eventually consistent first (half the read units; an event item never changes once written),
+   * strongly consistent only when that read comes too soon after the write to see the item.
+   */
+  async getEventBody(eventId: string): Promise<EventBody | undefined> {
+    const input = { TableName: this.tables.events, Key: { eventId }, ProjectionExpression: 'eventId, #type, body, receivedAt' };
+    const names = { ExpressionAttributeNames: { '#type': 'type' } };
+    const item =
+      (await this.doc.send(new GetCommand({ ...input, ...names }))).Item ??
+      (await this.doc.send(new GetCommand({ ...input, ...names, ConsistentRead: true }))).Item;
+    return (
+      item && {
+        eventId: item.eventId as string,
+        type: item.type as string,
+        body: item.body as string,
+        receivedAt: item.receivedAt as string,
+      }
+    );
   }
 
   async storeDeliveries(deliveries: Delivery[]): Promise<void> {
