@@ -111,13 +111,13 @@ function main(): void {
     const samples = files.map((): number[] => []);
     const plain = files.map((): number[] => []);
     for (let run = 0; run < RUNS; run++) {
-      files.forEach((file, i) => samples[i]!.push(initTime(file, true)));
-      files.forEach((file, i) => plain[i]!.push(initTime(file, false)));
+      files.forEach((file, i) => samples[i].push(initTime(file, true)));
+      files.forEach((file, i) => plain[i].push(initTime(file, false)));
     }
     const [baselineMs, ...initMedians] = samples.map(median) as [number, ...number[]];
     const plainMedians = plain.slice(1).map(median);
     const results = bundles.map((b, i) => {
-      const initMs = initMedians[i]!;
+      const initMs = initMedians[i];
       rows.push([
         b.name,
         b.bytes,
@@ -126,9 +126,9 @@ function main(): void {
         fmt(initMs, 1),
         fmt(initMs / INIT_TARGET_MS, 2),
         fmt(initMs / Math.max(baselineMs, 0.01), 0),
-        fmt(plainMedians[i]!, 1),
+        fmt(plainMedians[i], 1),
       ]);
-      return { name: b.name, bytes: b.bytes, initMs, initMsWithoutSourceMaps: plainMedians[i]! };
+      return { name: b.name, bytes: b.bytes, initMs, initMsWithoutSourceMaps: plainMedians[i] };
     });
     console.log(
       `Lambda bundles (cdk synth, minified, AWS SDK bundled), cold init median of ${RUNS} fresh processes, Node ${process.version}`,

@@ -306,10 +306,10 @@ async function main(): Promise<void> {
   const t3 = totals(threeLines);
   const byComponent = new Map<string, number>();
   for (const l of base) {
-    const group = l.component.startsWith('DynamoDB WRU') ? 'DynamoDB writes' : l.component.split(':')[0]!.replace(/^\(\+\) /, '');
+    const group = l.component.startsWith('DynamoDB WRU') ? 'DynamoDB writes' : l.component.split(':')[0].replace(/^\(\+\) /, '');
     byComponent.set(group, (byComponent.get(group) ?? 0) + perMillion(l));
   }
-  const [topName, topUsd] = [...byComponent].sort((a, b) => b[1] - a[1])[0]!;
+  const [topName, topUsd] = [...byComponent].sort((a, b) => b[1] - a[1])[0];
   console.log(
     `\nper million successful deliveries: $${fmt(t.core, 2)} (SQS, Lambda, DynamoDB request units, Scheduler), $${fmt(t.all, 2)} with storage, logs and data transfer`,
   );

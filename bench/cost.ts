@@ -258,7 +258,7 @@ function requestTable(results: Array<[string, SimulationResult]>): void {
   const rows: Array<Array<string | number>> = [
     ['per delivery (counting fake)', ...results.map(([n]) => n), 'per failed attempt + its retry'],
   ];
-  const [first, three] = [results[0]![1], results[1]![1]];
+  const [first, three] = [results[0][1], results[1][1]];
   const failed = (a: number, b: number) => fmt((b / three.deliveries - a / first.deliveries) / 2, 3);
   for (const k of keys)
     rows.push([k, ...results.map(([, r]) => per(r, r.requests[k] ?? 0)), failed(first.requests[k] ?? 0, three.requests[k] ?? 0)]);

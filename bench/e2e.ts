@@ -94,7 +94,7 @@ async function pool<T>(items: readonly T[], limit: number, work: (item: T) => Pr
   let next = 0;
   await Promise.all(
     Array.from({ length: Math.min(limit, items.length) }, async () => {
-      for (let i = next++; i < items.length; i = next++) await work(items[i]!);
+      for (let i = next++; i < items.length; i = next++) await work(items[i]);
     }),
   );
 }

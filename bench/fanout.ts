@@ -107,7 +107,7 @@ async function scenario(subscriptions: number, eventsPerInvocation: number): Pro
 
   // The same first event again (a redelivered message, or the CRM publishing it twice).
   const deliveriesBefore = world.dynamo.items('deliveries').length;
-  const repeated = await invoke(world, handler, [firstBatch[0]!]);
+  const repeated = await invoke(world, handler, [firstBatch[0]]);
   const deliveriesAfter = world.dynamo.items('deliveries').length;
   if (deliveriesAfter !== deliveriesBefore) throw new Error(`a repeated event created ${deliveriesAfter - deliveriesBefore} deliveries`);
   if (repeated.conditionalFailures !== 1 || repeated.requests['DynamoDB.BatchWriteItem']) {
@@ -116,7 +116,7 @@ async function scenario(subscriptions: number, eventsPerInvocation: number): Pro
 
   for (const list of [cold, warm]) {
     for (const inv of list) {
-      if (!sameCounts(inv.requests, list[0]!.requests)) throw new Error('request counts differ between repeats of the same invocation');
+      if (!sameCounts(inv.requests, list[0].requests)) throw new Error('request counts differ between repeats of the same invocation');
       if (inv.wakeups !== subscriptions * eventsPerInvocation)
         throw new Error(`${inv.wakeups} wake-ups for ${subscriptions * eventsPerInvocation} deliveries`);
       // Idempotency of fan-out: one conditional write per event (its item); no delivery item at fan-out.
@@ -186,7 +186,7 @@ async function main(): Promise<void> {
       row(
         'cold',
         s,
-        s.cold[0]!,
+        s.cold[0],
         s.cold.map((i) => i.ms),
       ),
     );
@@ -194,7 +194,7 @@ async function main(): Promise<void> {
       row(
         'warm',
         s,
-        s.warm[0]!,
+        s.warm[0],
         s.warm.map((i) => i.ms),
       ),
     );
@@ -210,10 +210,10 @@ async function main(): Promise<void> {
       .map(([k, v]) => `${k} ${v}`)
       .join(', ');
   console.log(
-    `\nrepeated event (1000 subscriptions): ${repeatedOps(scenarios[2]!)}; no delivery created, the due ones re-woken (the sender's claim drops the extra wake-ups)`,
+    `\nrepeated event (1000 subscriptions): ${repeatedOps(scenarios[2])}; no delivery created, the due ones re-woken (the sender's claim drops the extra wake-ups)`,
   );
   const thousand = scenarios.find((s) => s.subscriptions === 1000 && s.eventsPerInvocation === 1)!;
-  const worst = total(thousand.cold[0]!.requests);
+  const worst = total(thousand.cold[0].requests);
   console.log(
     `deliveries planned per event at 1000 subscriptions (the event item's plan; each item is created by its first claim): ${thousand.deliveriesPerEvent}`,
   );
@@ -240,8 +240,8 @@ async function main(): Promise<void> {
     scenarios: scenarios.map((s) => ({
       subscriptions: s.subscriptions,
       eventsPerInvocation: s.eventsPerInvocation,
-      cold: { requests: s.cold[0]!.requests, units: s.cold[0]!.units, medianMs: median(s.cold.map((i) => i.ms)) },
-      warm: { requests: s.warm[0]!.requests, units: s.warm[0]!.units, medianMs: median(s.warm.map((i) => i.ms)) },
+      cold: { requests: s.cold[0].requests, units: s.cold[0].units, medianMs: median(s.cold.map((i) => i.ms)) },
+      warm: { requests: s.warm[0].requests, units: s.warm[0].units, medianMs: median(s.warm.map((i) => i.ms)) },
       repeated: { requests: s.repeated.requests, units: s.repeated.units, ms: s.repeated.ms },
     })),
   });

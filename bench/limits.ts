@@ -90,7 +90,7 @@ function mostInOneSecond(times: number[]): number {
   const sorted = [...times].sort((a, b) => a - b);
   let most = 0;
   for (let i = 0, j = 0; i < sorted.length; i += 1) {
-    while (sorted[i]! - sorted[j]! >= 1000) j += 1;
+    while (sorted[i] - sorted[j] >= 1000) j += 1;
     most = Math.max(most, i - j + 1);
   }
   return most;
@@ -119,7 +119,7 @@ async function neighbourEvents(sqs: SQSClient, queueUrl: string, neighbour: Coun
   const deadline = Date.now() + 120_000;
   const mine = () => neighbour.arrivals.filter((a) => a.id.startsWith(`${tag}-`));
   while (mine().length < published.size && Date.now() < deadline) await sleep(100);
-  return mine().map((a) => a.at - published.get(a.id.split('.')[0]!)!);
+  return mine().map((a) => a.at - published.get(a.id.split('.')[0])!);
 }
 
 async function main(): Promise<void> {

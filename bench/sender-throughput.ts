@@ -159,7 +159,7 @@ async function rawStorageRun(sink: SinkHandle, storage: Storage, concurrency: nu
   const deps = buildSendDeps(world.env, world.infra(silentLog));
   const warm = concurrency * 4;
   const seeded = await seedDeliveries(deps.deliveries, {
-    subscriptionIds: [subscriptionId!],
+    subscriptionIds: [subscriptionId],
     events: warm + count,
     sample: body,
     type: EVENT_TYPE,
@@ -169,7 +169,7 @@ async function rawStorageRun(sink: SinkHandle, storage: Storage, concurrency: nu
   const url = new URL(sink.url);
   let next = 0;
   const deliver = async () => {
-    const delivery = seeded.deliveries[next++]!;
+    const delivery = seeded.deliveries[next++];
     const event = await deps.deliveries.getEvent(delivery.eventId);
     const now = new Date().toISOString();
     const lease = new Date(Date.now() + 60_000).toISOString();
@@ -219,7 +219,7 @@ async function senderRun(
   const handler = invoker(lambdaHandler(senderHandler, { log: options.log, metrics: options.metrics }), 'sender');
   const warm = concurrency * 4;
   const seeded = await seedDeliveries(deps.deliveries, {
-    subscriptionIds: [subscriptionId!],
+    subscriptionIds: [subscriptionId],
     events: warm + count,
     sample: body,
     type: EVENT_TYPE,
@@ -230,7 +230,7 @@ async function senderRun(
   const warmEvents = warm / options.batch;
   const invocations = Math.max(1, concurrency / options.batch);
   const invoke = async (i: number) => {
-    const out = await handler(events[i]!);
+    const out = await handler(events[i]);
     if (out.batchItemFailures.length > 0) throw new Error(`sender reported ${out.batchItemFailures.length} failed records`);
   };
   try {
@@ -319,14 +319,14 @@ function summarize(concurrency: number, results: Map<Mode, RunResult[]>): Summar
   const rawCpu = median(raw.map((r) => r.cpuUsPerDelivery));
   const floor = results.get('raw+storage');
   return [...results].map(([mode, list]) => ({
-    pairedToFloor: floor ? median(list.map((r, i) => r.perSecond / floor[i]!.perSecond)) : undefined,
+    pairedToFloor: floor ? median(list.map((r, i) => r.perSecond / floor[i].perSecond)) : undefined,
     concurrency,
     mode,
     medianPerSecond: median(list.map((r) => r.perSecond)),
     runs: list.map((r) => Math.round(r.perSecond)),
     ratioToRaw: median(list.map((r) => r.perSecond)) / rawMedian,
     // Each run against the raw run of the same round: robust to drift between rounds.
-    pairedRatio: median(list.map((r, i) => r.perSecond / raw[i]!.perSecond)),
+    pairedRatio: median(list.map((r, i) => r.perSecond / raw[i].perSecond)),
     cpuUsPerDelivery: median(list.map((r) => r.cpuUsPerDelivery)),
     cpuRatio: rawCpu / median(list.map((r) => r.cpuUsPerDelivery)),
     connections: median(list.map((r) => r.connections)),
@@ -346,10 +346,10 @@ async function powertoolsChild(): Promise<void> {
   let bytes = 0;
   const write = process.stdout.write.bind(process.stdout) as (chunk: string | Uint8Array, ...rest: unknown[]) => boolean;
   // Counting only; every byte still goes to the real stdout (/dev/null) through the original write.
-  process.stdout.write = ((chunk: string | Uint8Array, ...rest: unknown[]) => {
+  process.stdout.write = (chunk: string | Uint8Array, ...rest: unknown[]) => {
     bytes += typeof chunk === 'string' ? Buffer.byteLength(chunk) : chunk.byteLength;
     return write(chunk, ...rest);
-  }) as typeof process.stdout.write;
+  };
   let pending: ((n: number) => void) | undefined;
   process.on('message', (m: { type?: string; connections?: number }) => {
     if (m.type === 'connections') pending?.(m.connections ?? 0);
@@ -411,7 +411,7 @@ async function storageCpu(
   const [subscriptionId] = await world.createSubscriptions(1, 'http://127.0.0.1:9/hook', silentLog);
   const deps = buildSendDeps(world.env, world.infra(silentLog));
   const seeded = await seedDeliveries(deps.deliveries, {
-    subscriptionIds: [subscriptionId!],
+    subscriptionIds: [subscriptionId],
     events: count * 5,
     sample: body,
     type: EVENT_TYPE,
@@ -420,7 +420,7 @@ async function storageCpu(
   let next = 0;
   const otherBefore = await otherCpu();
   const cpuUs = await cpuPerCall(count, async () => {
-    const delivery = seeded.deliveries[next++]!;
+    const delivery = seeded.deliveries[next++];
     const now = new Date().toISOString();
     const event = await deps.deliveries.getEvent(delivery.eventId);
     const origin = { eventType: event!.type, createdAt: event!.receivedAt };
@@ -483,10 +483,10 @@ async function breakdown(sink: SinkHandle, storage: Storage, dynamoCpu: () => Pr
   const world = new World();
   const [subscriptionId] = await world.createSubscriptions(1, sink.url, silentLog);
   const deps = buildSendDeps(world.env, world.infra(silentLog));
-  const subscription = (await deps.subscriptions.get(subscriptionId!))!;
+  const subscription = (await deps.subscriptions.get(subscriptionId))!;
   const count = PART_CALLS;
   const seeded = await seedDeliveries(deps.deliveries, {
-    subscriptionIds: [subscriptionId!],
+    subscriptionIds: [subscriptionId],
     events: count,
     sample: body,
     type: EVENT_TYPE,
@@ -494,11 +494,11 @@ async function breakdown(sink: SinkHandle, storage: Storage, dynamoCpu: () => Pr
   });
   await (deps.webhook as UndiciWebhookClient).close();
   const sentAt = new Date();
-  const id = seeded.deliveries[0]!.deliveryId;
+  const id = seeded.deliveries[0].deliveryId;
   const parts: Part[] = [];
   parts.push({
     part: 'parseWakeup (JSON + zod)',
-    cpuUs: await cpuPerCall(count, (i) => parseWakeup(seeded.wakeups[i]!)),
+    cpuUs: await cpuPerCall(count, (i) => parseWakeup(seeded.wakeups[i])),
     note: 'per record',
   });
   const request0 = webhookRequest({ subscription, deliveryId: id, body, sentAt, userAgent: USER_AGENT, timeoutMs: 5_000 });
@@ -514,7 +514,7 @@ async function breakdown(sink: SinkHandle, storage: Storage, dynamoCpu: () => Pr
     cpuUs: await cpuPerCall(count, () => signatureHeader(subscription.signingSecrets!, id, sentAt, body)),
     note: '',
   });
-  const library = new Webhook(subscription.signingSecrets![0]!.secret);
+  const library = new Webhook(subscription.signingSecrets![0].secret);
   parts.push({
     part: '  the same signature with the standardwebhooks library',
     cpuUs: await cpuPerCall(count, () => library.sign(id, sentAt, body)),

@@ -109,7 +109,7 @@ async function drained(limitMs: number): Promise<boolean> {
   while (Date.now() < deadline) {
     const h = await health();
     const held = h
-      ? ['events', 'deliveries'].reduce((n, q) => n + h.queues[q]!.visible + h.queues[q]!.delayed + h.queues[q]!.inFlight, 0) + h.schedules
+      ? ['events', 'deliveries'].reduce((n, q) => n + h.queues[q].visible + h.queues[q].delayed + h.queues[q].inFlight, 0) + h.schedules
       : 1;
     quiet = held === 0 ? quiet + 1 : 0;
     if (quiet >= 3) return true;

@@ -46,5 +46,5 @@ export function refusal(headers: IncomingHttpHeaders, port: number, door: Door):
 
 function mediaTypeOf(header: string | undefined): string | null {
   if (header === undefined) return null;
-  return header.split(';')[0]!.trim().toLowerCase();
+  return header.split(';')[0].trim().toLowerCase();
 }

@@ -78,7 +78,7 @@ export async function startHttpServer(port: number, log: Log): Promise<HttpServe
     if (invoke && method === 'POST') {
       const type = req.headers['x-amz-invocation-type'];
       return r.lambda({
-        functionName: invoke[1]!,
+        functionName: invoke[1],
         body: body.toString('utf8'),
         invocationType: typeof type === 'string' ? type : undefined,
       });
@@ -143,7 +143,7 @@ export async function startHttpServer(port: number, log: Log): Promise<HttpServe
 const STRICT_UTF8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
 function pathOf(req: IncomingMessage): string {
-  return (req.url ?? '/').split('?')[0]!;
+  return (req.url ?? '/').split('?')[0];
 }
 
 /** Which door a request knocks on, for the checks in doors.ts (routing proper happens after). */

@@ -18,8 +18,8 @@ export class MinHeap<T> {
     let i = items.length - 1;
     while (i > 0) {
       const parent = (i - 1) >> 1;
-      if (!this.less(items[i]!, items[parent]!)) break;
-      [items[i], items[parent]] = [items[parent]!, items[i]!];
+      if (!this.less(items[i], items[parent])) break;
+      [items[i], items[parent]] = [items[parent], items[i]];
       i = parent;
     }
   }
@@ -35,10 +35,10 @@ export class MinHeap<T> {
       const left = 2 * i + 1;
       const right = left + 1;
       let smallest = i;
-      if (left < items.length && this.less(items[left]!, items[smallest]!)) smallest = left;
-      if (right < items.length && this.less(items[right]!, items[smallest]!)) smallest = right;
+      if (left < items.length && this.less(items[left], items[smallest])) smallest = left;
+      if (right < items.length && this.less(items[right], items[smallest])) smallest = right;
       if (smallest === i) break;
-      [items[i], items[smallest]] = [items[smallest]!, items[i]!];
+      [items[i], items[smallest]] = [items[smallest], items[i]];
       i = smallest;
     }
     return top;

@@ -158,7 +158,7 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
     // closed at stop so that no keep-alive socket outlives the runtime.
     const senderInfra = infraOf();
     const sendDeps = buildSendDeps(env, senderInfra);
-    parts.webhook = sendDeps.webhook as WebhookClient & { close?: () => Promise<void> };
+    parts.webhook = sendDeps.webhook;
     const sender = invoker(senderFunction(env, senderInfra, sendDeps), 'sender');
     // The slow lane's sender: the same handler on its own queue, as the stack's slow sender function.
     const slowSender = invoker(senderFunction(env, senderInfra, { ...sendDeps, lane: 'slow' }), 'slowSender');

@@ -24,7 +24,7 @@ export function md5OfMessageAttributes(attributes: MessageAttributes): string | 
     hash.update(bytes);
   };
   for (const name of names) {
-    const attribute = attributes[name]!;
+    const attribute = attributes[name];
     field(Buffer.from(name, 'utf8'));
     field(Buffer.from(attribute.DataType, 'utf8'));
     if (attribute.BinaryValue !== undefined) {

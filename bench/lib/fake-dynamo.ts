@@ -328,7 +328,7 @@ export class FakeDynamo {
     const tables = Object.keys(requestItems).map((name) => this.table(name));
     this.counts.count('BatchWriteItem', tables.map((t) => t.id).join('+'));
     for (const table of tables) {
-      for (const request of requestItems[table.name]!) {
+      for (const request of requestItems[table.name]) {
         if (request.PutRequest) {
           const item = clone(request.PutRequest.Item);
           const key = this.keyString(table, item);
@@ -350,7 +350,7 @@ export class FakeDynamo {
     this.counts.count('BatchGetItem', tables.map((t) => t.id).join('+'));
     const responses: Record<string, Item[]> = {};
     for (const table of tables) {
-      const request = requestItems[table.name]!;
+      const request = requestItems[table.name];
       if (request.ProjectionExpression !== undefined) throw new Error('fake DynamoDB: ProjectionExpression is not implemented');
       const found: Item[] = [];
       for (const k of request.Keys) {
@@ -401,7 +401,7 @@ export class FakeDynamo {
     let bytes = 0;
     let i = start;
     for (; i < matches.length && page.length < limit && bytes < MAX_PAGE_BYTES; i += 1) {
-      const entry = matches[i]!;
+      const entry = matches[i];
       // Index entries are read at their index size (keys, projection and 100 bytes); items at theirs.
       bytes += itemSize(entry) + (index ? 100 : 0);
       page.push(project(clone(entry), input));
@@ -409,7 +409,7 @@ export class FakeDynamo {
     bump(this.counts.rru, unit, readUnits(bytes, !index && input.ConsistentRead === true));
     const out: Item = { Items: page, Count: page.length, ScannedCount: page.length };
     if (i < matches.length && page.length > 0) {
-      const last = page[page.length - 1]!;
+      const last = page[page.length - 1];
       const keyAttributes = [...table.keys, ...(index ? [index.partitionKey, ...(index.sortKey ? [index.sortKey] : [])] : [])];
       out.LastEvaluatedKey = Object.fromEntries(keyAttributes.map((k) => [k, last[k]]));
     }

@@ -41,7 +41,7 @@ function listen(): Promise<Server> {
       const at = wallNow();
       requests += 1;
       bytes += `${req.method} ${req.url} HTTP/1.1\r\n`.length + bodyBytes + 2;
-      for (let i = 0; i < req.rawHeaders.length; i += 2) bytes += req.rawHeaders[i]!.length + 2 + req.rawHeaders[i + 1]!.length + 2;
+      for (let i = 0; i < req.rawHeaders.length; i += 2) bytes += req.rawHeaders[i].length + 2 + req.rawHeaders[i + 1].length + 2;
       const id = String(req.headers['webhook-id'] ?? '');
       const entry = deliveries.get(id) ?? { arrivals: 0, afterSuccess: 0 };
       deliveries.set(id, entry);

@@ -26,7 +26,7 @@ async function roundCpu(world: World, url: string, sample: string, batch: number
   const deps = buildSendDeps(world.env, world.infra(silentLog));
   const handler = createSenderHandler(deps);
   const seeded = await seedDeliveries(deps.deliveries, {
-    subscriptionIds: [subscriptionId!],
+    subscriptionIds: [subscriptionId],
     events: records,
     sample,
     type: 'form_submission',

@@ -35,7 +35,7 @@ export async function seedDeliveries(
   for (let i = 0; i < events.length; i += SEED_IN_FLIGHT) {
     const created = await Promise.all(events.slice(i, i + SEED_IN_FLIGHT).map((event) => repository.putEventIfAbsent(event)));
     const taken = created.indexOf(false);
-    if (taken >= 0) throw new Error(`event ${events[i + taken]!.eventId} exists already`);
+    if (taken >= 0) throw new Error(`event ${events[i + taken].eventId} exists already`);
   }
   const deliveries: Delivery[] = events.flatMap((event) =>
     options.subscriptionIds.map((subscriptionId) => plannedDelivery(event, subscriptionId)),

@@ -120,12 +120,12 @@ function captureStdout(): { current: { fn: Fn | undefined }; bytes: Record<Fn, n
   const bytes: Record<Fn, number> = { ingest: 0, sender: 0 };
   const current: { fn: Fn | undefined } = { fn: undefined };
   const original = process.stdout.write;
-  process.stdout.write = ((chunk: string | Uint8Array, ...rest: unknown[]) => {
+  process.stdout.write = (chunk: string | Uint8Array, ...rest: unknown[]) => {
     if (current.fn) bytes[current.fn] += typeof chunk === 'string' ? Buffer.byteLength(chunk) : chunk.byteLength;
     const callback = rest.find((r): r is () => void => typeof r === 'function');
     callback?.();
     return true;
-  }) as typeof process.stdout.write;
+  };
   return { current, bytes, restore: () => void (process.stdout.write = original) };
 }
 
@@ -229,7 +229,7 @@ export async function simulate(options: SimulationOptions): Promise<SimulationRe
       if (batch.length > 0) {
         esm.senderReceives += 1;
         esm.senderDeletes += 1;
-        const sender = senders[nextSender++ % senders.length]!;
+        const sender = senders[nextSender++ % senders.length];
         await run(
           'sender',
           sender,

@@ -10,14 +10,14 @@ export function percentile(values: readonly number[], p: number): number {
   if (values.length === 0) return Number.NaN;
   const sorted = [...values].sort((a, b) => a - b);
   const rank = Math.ceil((p / 100) * sorted.length);
-  return sorted[Math.min(sorted.length - 1, Math.max(0, rank - 1))]!;
+  return sorted[Math.min(sorted.length - 1, Math.max(0, rank - 1))];
 }
 
 /** Percentiles of an already sorted array (large latency samples: sort once). */
 export function sortedPercentile(sorted: readonly number[], p: number): number {
   if (sorted.length === 0) return Number.NaN;
   const rank = Math.ceil((p / 100) * sorted.length);
-  return sorted[Math.min(sorted.length - 1, Math.max(0, rank - 1))]!;
+  return sorted[Math.min(sorted.length - 1, Math.max(0, rank - 1))];
 }
 
 export function sum(values: readonly number[]): number {
@@ -39,7 +39,7 @@ export function table(rows: ReadonlyArray<ReadonlyArray<string | number>>): stri
   for (const row of cells) row.forEach((c, i) => (widths[i] = Math.max(widths[i] ?? 0, c.length)));
   const line = (row: string[]) =>
     row
-      .map((c, i) => (/^[-+$]?[\d,.]+( ?[%x])?$/.test(c) ? c.padStart(widths[i]!) : c.padEnd(widths[i]!)))
+      .map((c, i) => (/^[-+$]?[\d,.]+( ?[%x])?$/.test(c) ? c.padStart(widths[i]) : c.padEnd(widths[i])))
       .join('  ')
       .trimEnd();
   const [head, ...body] = cells;

@@ -12,7 +12,6 @@ import type { Session } from '../session';
 import { addSubscriptionTestCommand } from './subscription-test';
 
 type One = { subscription: SubscriptionView; signingSecret?: string; warnings?: string[] };
-type Many = { subscriptions: SubscriptionView[] };
 
 interface TargetOptions {
   url?: string;
@@ -68,7 +67,7 @@ function show(session: Session, response: SubscriptionsResponse, note?: string):
   // `--json` output stays the function's answer.
   for (const warning of (response as One).warnings ?? []) process.stderr.write(`${PROGRAM_NAME}: warning: ${warning}\n`);
   if (session.json) return print(jsonText(response));
-  if ('subscriptions' in response) return print(subscriptionList((response as Many).subscriptions));
+  if ('subscriptions' in response) return print(subscriptionList(response.subscriptions));
   const one = response as One;
   print(subscriptionDetail(one.subscription));
   if (note) print(note);

@@ -14,7 +14,7 @@ export function coalesced<R, T>(serve: Serve<R, T>): (key: string, request: R) =
         key,
         batch.map((b) => b.request),
       );
-      batch.forEach((b, i) => b.resolve(results[i]!));
+      batch.forEach((b, i) => b.resolve(results[i]));
     } catch (error) {
       for (const b of batch) b.reject(error);
     }

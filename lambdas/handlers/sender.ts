@@ -25,7 +25,7 @@ export function createSenderHandler(deps: SendDeps) {
     const settled = await Promise.allSettled(records.map(handleRecord));
     const batchItemFailures: SQSBatchResponse['batchItemFailures'] = [];
     settled.forEach((outcome, i) => {
-      if (outcome.status === 'rejected') batchItemFailures.push({ itemIdentifier: records[i]!.messageId });
+      if (outcome.status === 'rejected') batchItemFailures.push({ itemIdentifier: records[i].messageId });
     });
     return { batchItemFailures };
   };

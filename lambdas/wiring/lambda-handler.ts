@@ -43,7 +43,7 @@ export function lambdaHandler<E, R>(
   // Order: middy runs `before` in this order and `after`/`onError` in reverse, so the context is
   // on the log lines of the error mapping, and metrics are flushed last.
   if (tools.logger) wrapped.use(injectLambdaContext(tools.logger, { resetKeys: true }));
-  if (tools.metrics) wrapped.use(flushMetrics(tools.metrics) as MiddlewareObj<E, R, Error, Context>);
+  if (tools.metrics) wrapped.use(flushMetrics(tools.metrics));
   if (options.callerErrorsOf) wrapped.use(callerErrors(tools.log, options.callerErrorsOf) as MiddlewareObj<E, R, Error, Context>);
   return wrapped;
 }

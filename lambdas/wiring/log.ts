@@ -1,6 +1,6 @@
 // Powertools Logger as the domain's Log: structured JSON lines with the fields merged in.
 import { Logger } from '@aws-lambda-powertools/logger';
-import type { LogAttributes, LogLevel } from '@aws-lambda-powertools/logger/types';
+import type { LogLevel } from '@aws-lambda-powertools/logger/types';
 import type { Log, LogFields } from '../domain/log';
 
 /**
@@ -12,8 +12,7 @@ export function createLogger(logLevel?: LogLevel): Logger {
 }
 
 export function logOf(logger: Logger): Log {
-  // Powertools types its attributes more narrowly than `unknown`; the values are plain JSON here.
-  const fields = (f?: LogFields) => (f ?? {}) as LogAttributes;
+  const fields = (f?: LogFields) => f ?? {};
   return {
     debug: (message, f) => logger.debug(message, fields(f)),
     info: (message, f) => logger.info(message, fields(f)),

@@ -34,8 +34,8 @@ describe('EnvelopeSecretBox', () => {
   it('does not open an altered envelope, nor with another key', async () => {
     const sealed = await box.seal(SECRET, 'ctx');
     const parts = sealed.split('.');
-    const flipped = Buffer.from(parts[3]!, 'base64url');
-    flipped[0] = flipped[0]! ^ 1;
+    const flipped = Buffer.from(parts[3], 'base64url');
+    flipped[0] = flipped[0] ^ 1;
     await expect(box.open([...parts.slice(0, 3), flipped.toString('base64url'), parts[4]].join('.'), 'ctx')).rejects.toThrow();
     await expect(new EnvelopeSecretBox(new LocalDataKeys(randomBytes(32))).open(sealed, 'ctx')).rejects.toThrow();
     await expect(box.open('plain text', 'ctx')).rejects.toThrow('not a sealed secret');
@@ -63,13 +63,13 @@ describe('KmsDataKeys', () => {
     const box = new EnvelopeSecretBox(new KmsDataKeys({ kms: new KMSClient({ region: 'eu-central-1' }), keyId: KEY_ARN }));
     const sealed = await Promise.all(['a', 'b', 'c'].map((id) => box.seal(SECRET, id)));
     expect(kms.commandCalls(GenerateDataKeyCommand)).toHaveLength(1);
-    expect(kms.commandCalls(GenerateDataKeyCommand)[0]!.args[0].input).toEqual({
+    expect(kms.commandCalls(GenerateDataKeyCommand)[0].args[0].input).toEqual({
       KeyId: KEY_ARN,
       KeySpec: 'AES_256',
       EncryptionContext: SECRETS_ENCRYPTION_CONTEXT,
     });
     // Its own envelopes open without asking KMS again.
-    expect(await box.open(sealed[1]!, 'b')).toBe(SECRET);
+    expect(await box.open(sealed[1], 'b')).toBe(SECRET);
     expect(kms.commandCalls(DecryptCommand)).toHaveLength(0);
   });
 
@@ -81,7 +81,7 @@ describe('KmsDataKeys', () => {
     expect(await reader.open(sealed, 'a')).toBe(SECRET);
     expect(await reader.open(sealed, 'a')).toBe(SECRET);
     expect(kms.commandCalls(DecryptCommand)).toHaveLength(1);
-    expect(kms.commandCalls(DecryptCommand)[0]!.args[0].input).toMatchObject({
+    expect(kms.commandCalls(DecryptCommand)[0].args[0].input).toMatchObject({
       KeyId: KEY_ARN,
       EncryptionContext: SECRETS_ENCRYPTION_CONTEXT,
     });

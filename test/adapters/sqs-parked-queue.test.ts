@@ -59,7 +59,7 @@ describe('SqsParkedQueue', () => {
         { messageId: 'm3' },
       ],
     });
-    const receive = sqsMock.commandCalls(ReceiveMessageCommand)[0]!.args[0].input;
+    const receive = sqsMock.commandCalls(ReceiveMessageCommand)[0].args[0].input;
     expect(receive).toMatchObject({ QueueUrl: DLQ_URL, WaitTimeSeconds: 1, MessageAttributeNames: ['All'] });
     const released = sqsMock.commandCalls(ChangeMessageVisibilityBatchCommand).flatMap((c) => c.args[0].input.Entries ?? []);
     expect(released.map((e) => [e.ReceiptHandle, e.VisibilityTimeout])).toEqual([

@@ -103,7 +103,7 @@ describe('support console in Chromium', () => {
     await watch.locator('.badge-delivered').first().waitFor({ timeout: 15_000 });
     expect(await watch.textContent()).toMatch(/Test event test-[0-9a-f-]+ \(webhook\.test\)/);
     const [request] = await healthy.waitForRequests(1);
-    expect(JSON.parse(request!.body.toString('utf8'))).toMatchObject({ type: 'webhook.test', subscriptionId: created.healthy });
+    expect(JSON.parse(request.body.toString('utf8'))).toMatchObject({ type: 'webhook.test', subscriptionId: created.healthy });
     await shot('04-subscription-test-delivered');
   });
 
@@ -220,7 +220,7 @@ describe('support console in Chromium', () => {
     await page.getByRole('button', { name: 'Delete…' }).click();
     const remove = page.getByRole('button', { name: 'Delete subscription' });
     expect(await remove.isDisabled()).toBe(true);
-    await page.getByLabel(`Type ${created.failing} to confirm`).fill(created.failing!);
+    await page.getByLabel(`Type ${created.failing} to confirm`).fill(created.failing);
     await shot('15-subscription-delete');
     await remove.click();
     await page.getByRole('heading', { name: 'Subscriptions' }).waitFor();

@@ -49,10 +49,10 @@ export function cliAt(endpoint: string) {
 /** What every failure must look like: exactly one line, naming the program, no stack trace. */
 export function oneErrorLine(run: CliRun): string {
   const lines = run.stderr.split('\n').filter((line) => line !== '');
-  if (lines.length !== 1 || !lines[0]!.startsWith('crm-webhooks: ') || /\n\s+at /.test(run.stderr)) {
+  if (lines.length !== 1 || !lines[0].startsWith('crm-webhooks: ') || /\n\s+at /.test(run.stderr)) {
     throw new Error(`expected one line "crm-webhooks: ..." on stderr, got:\n${run.stderr}`);
   }
-  return lines[0]!;
+  return lines[0];
 }
 
 export interface LocalService {

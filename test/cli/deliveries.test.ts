@@ -50,7 +50,7 @@ describe('crm-webhooks publish, deliveries and resend (real process, local runti
     const published = await cli.ok('publish', join(sampleEventsDir, donation.file));
     expect(published).toMatch(new RegExp(`│ .*${donation.file} +│ ${donation.id} +│ [0-9a-f-]{36} │ new +│`));
     const [first] = await receiver.waitForRequests(1);
-    expect(first!.body.equals(Buffer.from(donation.body, 'utf8'))).toBe(true);
+    expect(first.body.equals(Buffer.from(donation.body, 'utf8'))).toBe(true);
     await settled([`${donation.id}.${subscriptionId}`]);
   });
 

@@ -79,7 +79,7 @@ describe('crm-webhooks support fixes (real process, local runtime)', () => {
       'donation',
       '--event-type',
       'webhook.test',
-      ids.first!,
+      ids.first,
     );
     expect(updated.subscription.eventTypes).toEqual(['donation', 'webhook.test']);
   });
@@ -88,26 +88,26 @@ describe('crm-webhooks support fixes (real process, local runtime)', () => {
     ids.second = (
       await cli.json<{ subscription: { id: string } }>('subscriptions', 'create', '--url', `${second.url}/hook`)
     ).subscription.id;
-    const out = await cli.ok('subscriptions', 'test', ids.first!, '--wait');
+    const out = await cli.ok('subscriptions', 'test', ids.first, '--wait');
     expect(out).toMatch(
       new RegExp(
         `^Test event (test-[0-9a-f-]+) \\(webhook\\.test\\) sent to ${ids.first} only: delivery test-[0-9a-f-]+\\.${ids.first}\\nAttempt 1: delivered 200 in \\d+`,
       ),
     );
     const [request] = await first.waitForRequests(1);
-    expect(JSON.parse(request!.body.toString('utf8'))).toMatchObject({ type: 'webhook.test', subscriptionId: ids.first });
+    expect(JSON.parse(request.body.toString('utf8'))).toMatchObject({ type: 'webhook.test', subscriptionId: ids.first });
     expect(second.requests).toHaveLength(0);
 
     const sample = await cli.json<{ test: { eventId: string; deliveryId: string }; attempts: Array<{ outcome: string }> }>(
       'subscriptions',
       'test',
-      ids.first!,
+      ids.first,
       '--event',
       donation,
       '--wait',
     );
     expect(sample.attempts.map((a) => a.outcome)).toEqual(['delivered']);
-    const body = JSON.parse(first.requests[1]!.body.toString('utf8')) as Record<string, unknown>;
+    const body = JSON.parse(first.requests[1].body.toString('utf8')) as Record<string, unknown>;
     expect(body).toMatchObject({ id: sample.test.eventId, type: 'donation', amount: '10.00 EUR' });
     expect(Object.keys(body)[0]).toBe('id');
     expect(await cli.ok('deliveries', 'show', sample.test.deliveryId)).toMatch(/│ 1 │ initial │ .* │ delivered\s+│ 200 /);
@@ -120,7 +120,7 @@ describe('crm-webhooks support fixes (real process, local runtime)', () => {
   });
 
   it('resend by event and subscription tells an event the subscription never got from an unknown event', async () => {
-    const out = await cli.ok('resend', '--event', '182', '999999', '--subscription', ids.first!, '--dry-run');
+    const out = await cli.ok('resend', '--event', '182', '999999', '--subscription', ids.first, '--dry-run');
     expect(out).toContain('Not found (1): 999999');
     expect(out).toContain('No delivery to that subscription (1): 182 (the event exists; it was not fanned out to it)');
   });
@@ -130,7 +130,7 @@ describe('crm-webhooks support fixes (real process, local runtime)', () => {
       'deliveries',
       'list',
       '--subscription',
-      ids.first!,
+      ids.first,
       '--from',
       '2026-01-01',
       '--to',
@@ -138,13 +138,13 @@ describe('crm-webhooks support fixes (real process, local runtime)', () => {
     );
     expect(json.deliveries.length).toBe(2);
     expect(
-      oneErrorLine(await cli.run('deliveries', 'list', '--subscription', ids.first!, '--from', '2026-02-31', '--to', '2100-01-01')),
+      oneErrorLine(await cli.run('deliveries', 'list', '--subscription', ids.first, '--from', '2026-02-31', '--to', '2100-01-01')),
     ).toContain('not a calendar date');
   });
 
   it('a deleted subscription says so', async () => {
-    await cli.ok('subscriptions', 'delete', ids.second!);
-    expect(oneErrorLine(await cli.run('subscriptions', 'delete', ids.second!))).toMatch(
+    await cli.ok('subscriptions', 'delete', ids.second);
+    expect(oneErrorLine(await cli.run('subscriptions', 'delete', ids.second))).toMatch(
       new RegExp(`^crm-webhooks: id: subscription ${ids.second} was deleted \\(\\d{4}-.*\\); create a new one$`),
     );
   });
@@ -171,13 +171,13 @@ describe.concurrent('crm-webhooks messages that used to mislead (real process)',
     const empty = await answering((_req, res) => res.writeHead(500).end());
     try {
       const [a, b, c] = await Promise.all([text, html, empty].map((s) => runCli(['--endpoint', s.url, 'subscriptions', 'list'])));
-      expect(oneErrorLine(a!)).toBe(
+      expect(oneErrorLine(a)).toBe(
         `crm-webhooks: ${text.url} answered the subscriptions function's call with something that is not JSON: is it the crm-webhooks local runtime (npm start) or a stack (--stack NAME)?`,
       );
-      expect(oneErrorLine(b!)).toBe(
+      expect(oneErrorLine(b)).toBe(
         `crm-webhooks: ${html.url} answered HTTP 404 with something that is not JSON: is it the crm-webhooks local runtime (npm start) or a stack (--stack NAME)?`,
       );
-      expect(oneErrorLine(c!)).toBe(
+      expect(oneErrorLine(c)).toBe(
         `crm-webhooks: ${empty.url} answered HTTP 500 without saying why: is it the crm-webhooks local runtime (npm start) or a stack (--stack NAME)?`,
       );
     } finally {

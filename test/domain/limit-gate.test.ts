@@ -40,7 +40,7 @@ function mostInOneSecond(times: number[]): number {
   const sorted = [...times].sort((a, b) => a - b);
   let most = 0;
   for (let i = 0, j = 0; i < sorted.length; i += 1) {
-    while (sorted[i]! - sorted[j]! >= 1000) j += 1;
+    while (sorted[i] - sorted[j] >= 1000) j += 1;
     most = Math.max(most, i - j + 1);
   }
   return most;
@@ -129,7 +129,7 @@ describe('limit gate: rate', () => {
     // As many as fit within the horizon an instance waits for a send time.
     expect(permits).toHaveLength(Math.floor(LOCAL_WAIT_MS / sendIntervalMs(20)) + 1);
     const starts = [...w.starts].sort((x, y) => x - y);
-    starts.slice(1).forEach((t, i) => expect(t - starts[i]!).toBeGreaterThanOrEqual(sendIntervalMs(20) - 1e-9));
+    starts.slice(1).forEach((t, i) => expect(t - starts[i]).toBeGreaterThanOrEqual(sendIntervalMs(20) - 1e-9));
     expect(mostInOneSecond(starts)).toBeLessThanOrEqual(20);
     for (const d of admissions.filter((x) => x.kind === 'defer')) {
       expect(d.reason).toBe('subscription at its rate limit (20/s)');
@@ -160,7 +160,7 @@ describe('limit gate: rate', () => {
     );
     const untils = admissions.flatMap((x) => (x.kind === 'defer' ? [x.until.getTime()] : [])).sort((x, y) => x - y);
     expect(untils).toHaveLength(40 - (Math.floor(LOCAL_WAIT_MS / sendIntervalMs(10)) + 1));
-    untils.slice(1).forEach((t, i) => expect(t - untils[i]!).toBeCloseTo(sendIntervalMs(10), 6));
+    untils.slice(1).forEach((t, i) => expect(t - untils[i]).toBeCloseTo(sendIntervalMs(10), 6));
     expect(untils[0]).toBeGreaterThanOrEqual(T0 + 1000);
   });
 });

@@ -106,7 +106,7 @@ describe('signing (Standard Webhooks)', () => {
     expect(header.split(' ')).toHaveLength(2);
     // After the grace period only the new secret signs.
     const later = new Date('2026-11-28T10:00:00.001Z');
-    expect(validSecrets(rotated, later).map((s) => s.secret)).toEqual([rotated[0]!.secret]);
+    expect(validSecrets(rotated, later).map((s) => s.secret)).toEqual([rotated[0].secret]);
   });
 
   it('accepts a secret brought by the receiver only in the whsec_ format', () => {

@@ -42,15 +42,15 @@ async function startChild(dataDir: string): Promise<{ process: ChildProcess; url
   });
   cleanups.push(() => void (child.exitCode === null && child.signalCode === null && child.kill('SIGKILL')));
   let output = '';
-  child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
   const url = await new Promise<string>((ready, fail) => {
     const timer = setTimeout(() => fail(new Error(`runtime did not start within 30 s:\n${output}`)), 30_000);
-    child.stdout!.on('data', (chunk: Buffer) => {
+    child.stdout.on('data', (chunk: Buffer) => {
       output += chunk.toString();
       const match = /local runtime on (http:\/\/127\.0\.0\.1:\d+)/.exec(output);
       if (!match) return;
       clearTimeout(timer);
-      ready(match[1]!);
+      ready(match[1]);
     });
   });
   return { process: child, url };

@@ -45,8 +45,8 @@ describe('e2e: every sample event reaches every subscription', () => {
 
     const startedAt = Math.floor(Date.now() / 1000);
     const [first, second, ...rest] = samples;
-    await e2e.publish(first!.body);
-    await e2e.publish(second!.body);
+    await e2e.publish(first.body);
+    await e2e.publish(second.body);
     await e2e.publishBatch(rest.map((s) => s.body));
 
     await Promise.all([basic.waitForRequests(samples.length, 10_000), secret.waitForRequests(samples.length, 10_000)]);
@@ -55,7 +55,7 @@ describe('e2e: every sample event reaches every subscription', () => {
       { receiver: secret, id: viaQuery.id, path: '/hook?secret=s3cr3t', authorization: undefined },
     ];
     for (const { receiver, id, path, authorization } of subscriptions) {
-      const byWebhookId = new Map<string, ReceivedRequest>(receiver.requests.map((r) => [r.headers['webhook-id']!, r]));
+      const byWebhookId = new Map<string, ReceivedRequest>(receiver.requests.map((r) => [r.headers['webhook-id'], r]));
       for (const sample of samples) {
         const request = byWebhookId.get(`${sample.id}.${id}`);
         expect(request, `${sample.file} at ${id}`).toBeDefined();

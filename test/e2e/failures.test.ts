@@ -57,9 +57,9 @@ describe('e2e: retries with doubling waits', () => {
     // Waits of 0.8, 1.6 and 3.2 s (no jitter here), measured where the receiver sees them.
     const measured = gaps(requests.map((r) => r.receivedAt));
     const expected = [TIMING_BASE_MS, 2 * TIMING_BASE_MS, 4 * TIMING_BASE_MS];
-    measured.forEach((gap, i) => expect(gap, `gap ${i + 1} of ${JSON.stringify(measured)}`).toBeGreaterThanOrEqual(0.9 * expected[i]!));
+    measured.forEach((gap, i) => expect(gap, `gap ${i + 1} of ${JSON.stringify(measured)}`).toBeGreaterThanOrEqual(0.9 * expected[i]));
     for (let i = 1; i < measured.length; i += 1) {
-      const ratio = measured[i]! / measured[i - 1]!;
+      const ratio = measured[i] / measured[i - 1];
       expect(ratio, `ratio of gaps ${JSON.stringify(measured)}`).toBeGreaterThanOrEqual(1.4);
       expect(ratio, `ratio of gaps ${JSON.stringify(measured)}`).toBeLessThanOrEqual(2.7);
     }
@@ -79,7 +79,7 @@ describe('e2e: retries with doubling waits', () => {
     }
     // The log's start times show the same doubling as the receiver's clock.
     const logged = gaps(attempts.map((a) => Date.parse(a.startedAt)));
-    logged.forEach((gap, i) => expect(gap).toBeGreaterThanOrEqual(0.9 * expected[i]!));
+    logged.forEach((gap, i) => expect(gap).toBeGreaterThanOrEqual(0.9 * expected[i]));
     expect(await e2e.delivery(deliveryId)).toMatchObject({
       status: 'delivered',
       attemptCount: N + 1,
@@ -171,7 +171,7 @@ describe('e2e: budgets running out, resend, and the ways a receiver fails', () =
           for (const a of attempts) expect(a.durationMs).toBeGreaterThanOrEqual(TIMEOUT_MS - 50);
           for (const a of attempts) expect(a.durationMs).toBeLessThan(TIMEOUT_MS + 600);
         }
-        if (outcome === 'network') expect(attempts[0]!.error).toMatch(/refused|ECONNREFUSED/i);
+        if (outcome === 'network') expect(attempts[0].error).toMatch(/refused|ECONNREFUSED/i);
       }
       expect(slow.requests).toHaveLength(MAX_ATTEMPTS);
       expect(redirecting.requests).toHaveLength(MAX_ATTEMPTS);

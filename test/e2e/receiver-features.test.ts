@@ -132,15 +132,15 @@ describe('e2e: receiver features', () => {
     it('signs with a secret brought at creation', () => {
       expect(ownSecret.signingSecret).toBe(broughtSecret);
       const [request] = donations.requests;
-      expect(new StandardWebhook(broughtSecret).verify(request!.body.toString('utf8'), request!.headers)).toMatchObject({
+      expect(new StandardWebhook(broughtSecret).verify(request.body.toString('utf8'), request.headers)).toMatchObject({
         type: 'donation',
       });
-      expect(new SvixWebhook(broughtSecret).verify(request!.body.toString('utf8'), request!.headers)).toMatchObject({ type: 'donation' });
+      expect(new SvixWebhook(broughtSecret).verify(request.body.toString('utf8'), request.headers)).toMatchObject({ type: 'donation' });
     });
 
     it('sends a subscription with eventTypes ["donation"] only the donation sample', () => {
       expect(donations.requests).toHaveLength(1);
-      expect(donations.requests[0]!.body.equals(Buffer.from(samples.find((s) => s.type === 'donation')!.body, 'utf8'))).toBe(true);
+      expect(donations.requests[0].body.equals(Buffer.from(samples.find((s) => s.type === 'donation')!.body, 'utf8'))).toBe(true);
       expect(withHeaders.requests.map((r) => JSON.parse(r.body.toString('utf8')).type).sort()).toEqual(['contact_update', 'donation']);
     });
 
@@ -176,19 +176,19 @@ describe('e2e: receiver features', () => {
     // Newest first; the old one expires after the grace period (24 h by default); both masked.
     expect(subscription.signingSecrets).toHaveLength(2);
     expect(subscription.signingSecrets.map((s) => s.secret)).toEqual(['whsec_***', 'whsec_***']);
-    expect(subscription.signingSecrets[0]!.expiresAt).toBeUndefined();
-    expect(Date.parse(subscription.signingSecrets[1]!.expiresAt!) - Date.now()).toBeGreaterThan(23 * 3_600_000);
+    expect(subscription.signingSecrets[0].expiresAt).toBeUndefined();
+    expect(Date.parse(subscription.signingSecrets[1].expiresAt) - Date.now()).toBeGreaterThan(23 * 3_600_000);
 
     await e2e.publish(testEvent('rotation-1', 'e2e-rotation'));
     const [request] = await hook.waitForRequests(1);
-    const signatures = request!.headers['webhook-signature']!.split(' ');
+    const signatures = request.headers['webhook-signature'].split(' ');
     expect(signatures).toHaveLength(2);
-    const body = request!.body.toString('utf8');
+    const body = request.body.toString('utf8');
     for (const secret of [newSecret, sub.signingSecret]) {
-      expect(new StandardWebhook(secret).verify(body, request!.headers)).toMatchObject({ id: 'rotation-1' });
-      expect(new SvixWebhook(secret).verify(body, request!.headers)).toMatchObject({ id: 'rotation-1' });
+      expect(new StandardWebhook(secret).verify(body, request.headers)).toMatchObject({ id: 'rotation-1' });
+      expect(new SvixWebhook(secret).verify(body, request.headers)).toMatchObject({ id: 'rotation-1' });
     }
-    expect(signatures).toEqual([expectedSignature(newSecret, request!), expectedSignature(sub.signingSecret, request!)]);
+    expect(signatures).toEqual([expectedSignature(newSecret, request), expectedSignature(sub.signingSecret, request)]);
   });
 
   it('honours Retry-After on 429 and 503, clamped between the policy wait and twice it', async () => {
@@ -206,11 +206,11 @@ describe('e2e: receiver features', () => {
     await Promise.all(subs.map((s) => e2e.settled(`retry-after-1.${s.id}`, 'delivered')));
 
     for (const [i, c] of cases.entries()) {
-      const [gap] = gaps(hooks[i]!.requests.map((r) => r.receivedAt));
-      expect(hooks[i]!.requests).toHaveLength(2);
+      const [gap] = gaps(hooks[i].requests.map((r) => r.receivedAt));
+      expect(hooks[i].requests).toHaveLength(2);
       expect(gap, `${c.status} Retry-After: ${c.retryAfter}`).toBeGreaterThanOrEqual(Math.max(BASE_MS, c.expectedMs) - 30);
       expect(gap, `${c.status} Retry-After: ${c.retryAfter}`).toBeLessThanOrEqual(Math.min(2 * BASE_MS, c.expectedMs) + 400);
-      const attempts = await e2e.attempts(`retry-after-1.${subs[i]!.id}`);
+      const attempts = await e2e.attempts(`retry-after-1.${subs[i].id}`);
       expect(attempts.map((a) => [a.outcome, a.statusCode])).toEqual([
         ['http_status', c.status],
         ['delivered', 200],
@@ -383,7 +383,7 @@ describe('e2e: SSRF guard of the local runtime with an allowlist that does not c
             [1, 'blocked', undefined],
             [2, 'blocked', undefined],
           ]);
-          expect(attempts[0]!.error).toMatch(/loopback/);
+          expect(attempts[0].error).toMatch(/loopback/);
         }
       } finally {
         session.close();

@@ -60,17 +60,17 @@ async function startChild(dataDir: string): Promise<Child> {
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((done) =>
     child.once('exit', (code, signal) => done({ code, signal })),
   );
-  child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
   const url = await new Promise<string>((ready, fail) => {
     const timer = setTimeout(() => fail(new Error(`runtime did not start within 20 s:\n${output}`)), 20_000);
     const check = () => {
       const match = /local runtime on (http:\/\/127\.0\.0\.1:\d+)/.exec(output);
       if (!match) return;
       clearTimeout(timer);
-      ready(match[1]!);
+      ready(match[1]);
     };
-    child.stdout!.on('data', check);
+    child.stdout.on('data', check);
     void exited.then(({ code, signal }) => {
       clearTimeout(timer);
       fail(new Error(`runtime exited (${code ?? signal}) before it started:\n${output}`));
@@ -93,7 +93,7 @@ async function invoke(lambda: LambdaClient, name: string, payload: unknown): Pro
 /** Requests per webhook-id at a receiver. */
 function countByWebhookId(receiver: Receiver): Map<string, number> {
   const counts = new Map<string, number>();
-  for (const r of receiver.requests) counts.set(r.headers['webhook-id']!, (counts.get(r.headers['webhook-id']!) ?? 0) + 1);
+  for (const r of receiver.requests) counts.set(r.headers['webhook-id'], (counts.get(r.headers['webhook-id']) ?? 0) + 1);
   return counts;
 }
 

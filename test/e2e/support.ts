@@ -111,7 +111,7 @@ export async function startE2eRuntime(env: Record<string, string> = {}, log: Log
           ...request,
         },
       );
-      return { id: created.subscription.id, signingSecret: created.subscription.signingSecrets[0]!.secret, view: created.subscription };
+      return { id: created.subscription.id, signingSecret: created.subscription.signingSecrets[0].secret, view: created.subscription };
     },
     async publish(body, delaySeconds) {
       const sent = await sqs.send(new SendMessageCommand({ QueueUrl: eventsQueueUrl, MessageBody: body, DelaySeconds: delaySeconds }));
@@ -162,7 +162,7 @@ export function testEvent(id: string, type: string, extra: Record<string, unknow
 
 /** Milliseconds between consecutive timestamps. */
 export function gaps(times: number[]): number[] {
-  return times.slice(1).map((t, i) => t - times[i]!);
+  return times.slice(1).map((t, i) => t - times[i]);
 }
 
 /** Starts receivers and remembers them, so a suite closes every one it started in afterAll. */

@@ -35,7 +35,7 @@ describe('deliveries handler (support queries)', () => {
       [2, 'retry', 'http_status', 500],
       [3, 'retry', 'delivered', 200],
     ]);
-    expect(res.attempts[0]!.responseBody).toBe('try later?***');
+    expect(res.attempts[0].responseBody).toBe('try later?***');
     expect(JSON.stringify(res)).not.toContain('s3cr3t-value');
   });
 
@@ -68,7 +68,7 @@ describe('deliveries handler (support queries)', () => {
       deliveries: Delivery[];
     };
     expect(second.deliveries).toHaveLength(1);
-    expect(second.deliveries[0]!.deliveryId).not.toBe(first.deliveries[0]!.deliveryId);
+    expect(second.deliveries[0].deliveryId).not.toBe(first.deliveries[0].deliveryId);
   });
 
   it.each([

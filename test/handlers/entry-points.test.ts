@@ -12,10 +12,10 @@ type LogLine = Record<string, unknown>;
 
 async function linesOf(fn: () => Promise<unknown>): Promise<LogLine[]> {
   const lines: string[] = [];
-  const spy = vi.spyOn(process.stdout, 'write').mockImplementation(((chunk: string | Uint8Array) => {
+  const spy = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
     lines.push(String(chunk));
     return true;
-  }) as typeof process.stdout.write);
+  });
   try {
     await fn();
   } finally {
@@ -43,8 +43,8 @@ describe('entry points', () => {
       ['handled', 1, 'ingest', true],
       ['handled', 2, 'ingest', false],
     ]);
-    expect(lines[0]!.function_request_id).toMatch(/^[0-9a-f-]{36}$/);
-    expect(lines[1]!.function_request_id).not.toBe(lines[0]!.function_request_id);
+    expect(lines[0].function_request_id).toMatch(/^[0-9a-f-]{36}$/);
+    expect(lines[1].function_request_id).not.toBe(lines[0].function_request_id);
   });
 
   it('keep the request ids of concurrent invocations apart (the local runtime runs several at once)', async () => {

@@ -46,7 +46,7 @@ function wakeupsOf(deliveryIds: string[]) {
 
 /** The same SQS record handed out again, as SQS does after a visibility timeout. */
 function redelivery(event: SQSEvent, index = 0, receiveCount = 2): SQSEvent {
-  const record = event.Records[index]!;
+  const record = event.Records[index];
   return sqsEvent([{ body: record.body, messageId: record.messageId, receiveCount }]);
 }
 
@@ -197,7 +197,7 @@ describe('ingest handler: repeated events', () => {
     // Without an `id` the event id is the message id, so the re-delivery must map onto it too.
     const first = sqsEvent([JSON.stringify({ id: 77, type: 'donation' }), JSON.stringify({ type: 'donation' })]);
     expect((await h.ingest(first)).batchItemFailures).toEqual([]);
-    const before = [...(await h.deliveries.listByEvent('77')), ...(await h.deliveries.listByEvent(first.Records[1]!.messageId))];
+    const before = [...(await h.deliveries.listByEvent('77')), ...(await h.deliveries.listByEvent(first.Records[1].messageId))];
     expect(before).toHaveLength(4);
 
     h.clock.advance(1_000);
@@ -205,7 +205,7 @@ describe('ingest handler: repeated events', () => {
       const res = await h.ingest(redelivery(first, index));
       expect(res.batchItemFailures).toEqual([]);
     }
-    const after = [...(await h.deliveries.listByEvent('77')), ...(await h.deliveries.listByEvent(first.Records[1]!.messageId))];
+    const after = [...(await h.deliveries.listByEvent('77')), ...(await h.deliveries.listByEvent(first.Records[1].messageId))];
     expect(byId(after)).toEqual(byId(before));
     expect(new Set(after.map((d) => d.subscriptionId))).toEqual(new Set([a, b]));
   });
@@ -229,8 +229,8 @@ describe('ingest handler: repeated events', () => {
     await h.ingest(event);
     const [wakeup] = h.queued();
     // The first attempt fails (500): attempt 1 recorded, the retry due in 5 minutes.
-    expect((await h.sender(wakeupEvent([wakeup!]))).batchItemFailures).toEqual([]);
-    const inProgress = await h.deliveries.get(wakeup!.deliveryId);
+    expect((await h.sender(wakeupEvent([wakeup]))).batchItemFailures).toEqual([]);
+    const inProgress = await h.deliveries.get(wakeup.deliveryId);
     expect(inProgress).toMatchObject({ status: 'pending', attemptCount: 1, nextTrigger: 'retry' });
 
     h.sqs.resetHistory();
@@ -239,13 +239,13 @@ describe('ingest handler: repeated events', () => {
     h.clock.advance(LATER_MS);
     expect((await h.ingest(sqsEvent([JSON.stringify({ id: 501, type: 'donation' })]))).batchItemFailures).toEqual([]);
 
-    const after = await h.deliveries.get(wakeup!.deliveryId);
+    const after = await h.deliveries.get(wakeup.deliveryId);
     expect(after).toEqual(inProgress);
     expect(after?.attemptCount).toBe(1);
     expect(after?.nextAttemptAt).toBe(inProgress?.nextAttemptAt);
     // Its retry is already arranged; the repeat must not wake it early.
     expect(h.queued()).toEqual([]);
-    expect(await h.deliveries.listAttempts(wakeup!.deliveryId)).toHaveLength(1);
+    expect(await h.deliveries.listAttempts(wakeup.deliveryId)).toHaveLength(1);
   });
 
   it('stores paused deliveries of disabled subscriptions at once, and completes a fan-out that died half-way on the repeat', async () => {
@@ -258,7 +258,7 @@ describe('ingest handler: repeated events', () => {
     const deliveriesTable = h.env.DELIVERIES_TABLE;
     failNext(h, (command) => command instanceof PutCommand && command.input.TableName === deliveriesTable);
     const event = sqsEvent([JSON.stringify({ id: 600, type: 'donation' })]);
-    const messageId = event.Records[0]!.messageId;
+    const messageId = event.Records[0].messageId;
     expect(failedIds(await h.ingest(event))).toEqual([messageId]);
     expect((await h.deliveries.getEvent('600'))?.subscriptionIds.sort()).toEqual([a, b].sort());
     expect(h.queued()).toEqual([]);
@@ -280,7 +280,7 @@ describe('ingest handler: repeated events', () => {
     const sub = await subscribe(h, 'https://a.example.com/hook');
     const body = JSON.stringify({ id: 700, type: 'donation' });
     const event = sqsEvent([body, body]);
-    expect(failedIds(await h.ingest(event))).toEqual([event.Records[1]!.messageId]);
+    expect(failedIds(await h.ingest(event))).toEqual([event.Records[1].messageId]);
     expect((await h.deliveries.listByEvent('700')).map((d) => d.deliveryId)).toEqual([`700.${sub}`]);
 
     h.clock.advance(1_000);
@@ -315,7 +315,7 @@ describe('ingest handler: invalid events', () => {
 
     const parked = h.deadLettered();
     expect(parked.map((p) => p.body)).toEqual(invalid.map(([body]) => body));
-    parked.forEach((p, i) => expect(p.reason).toMatch(invalid[i]![1]));
+    parked.forEach((p, i) => expect(p.reason).toMatch(invalid[i][1]));
     const warnings = h.log.lines.filter((l) => l.level === 'warn' && /rejected/.test(l.message));
     expect(warnings.map((w) => w.fields?.reason)).toEqual(parked.map((p) => p.reason));
 
@@ -330,7 +330,7 @@ describe('ingest handler: invalid events', () => {
     h.sqs.resetHistory();
     h.sqs.on(SendMessageCommand).rejectsOnce(Object.assign(new Error('Service unavailable'), { name: 'ServiceUnavailable' }));
     const event = sqsEvent(['not json']);
-    expect(failedIds(await h.ingest(event))).toEqual([event.Records[0]!.messageId]);
+    expect(failedIds(await h.ingest(event))).toEqual([event.Records[0].messageId]);
     expect(h.log.lines.some((l) => l.level === 'error' && /could not park/.test(l.message))).toBe(true);
 
     const calls = h.deadLettered().length;
@@ -370,7 +370,7 @@ describe('ingest handler: infrastructure errors', () => {
       };
     });
     const event = sqsEvent([JSON.stringify({ id: 910, type: 'donation' }), JSON.stringify({ id: 911, type: 'donation' })]);
-    expect(failedIds(await h.ingest(event))).toEqual([event.Records[1]!.messageId]);
+    expect(failedIds(await h.ingest(event))).toEqual([event.Records[1].messageId]);
 
     const sentBefore = h.queued().length;
     h.clock.advance(LATER_MS);
@@ -386,14 +386,14 @@ describe('ingest handler: infrastructure errors', () => {
     failNext(h, (command) => command instanceof QueryCommand && command.input.TableName === subscriptionsTable);
     const event = sqsEvent([JSON.stringify({ id: 920, type: 'donation' }), 'not json', JSON.stringify({ id: 921, type: 'donation' })]);
     const res = await h.ingest(event);
-    expect(failedIds(res).sort()).toEqual([event.Records[0]!.messageId, event.Records[2]!.messageId].sort());
+    expect(failedIds(res).sort()).toEqual([event.Records[0].messageId, event.Records[2].messageId].sort());
     expect(h.deadLettered()).toEqual([{ body: 'not json', reason: expect.stringMatching(/not valid JSON/) }]);
     expect(await h.deliveries.getEvent('920')).toBeUndefined();
     expect(await h.deliveries.getEvent('921')).toBeUndefined();
     expect(h.queued()).toEqual([]);
 
     // Once the table answers again the retry goes through as a first ingest.
-    const retry = sqsEvent([0, 2].map((i) => ({ body: event.Records[i]!.body, messageId: event.Records[i]!.messageId, receiveCount: 2 })));
+    const retry = sqsEvent([0, 2].map((i) => ({ body: event.Records[i].body, messageId: event.Records[i].messageId, receiveCount: 2 })));
     expect((await h.ingest(retry)).batchItemFailures).toEqual([]);
     expect(await h.deliveries.listByEvent('920')).toHaveLength(1);
     expect(await h.deliveries.listByEvent('921')).toHaveLength(1);

@@ -26,9 +26,9 @@ describe('metrics of a delivery', () => {
     // The harness's entry points flush the metrics they were given when each invocation ends.
     const emf = await emfOf(() => h.ingest(sqsEvent([JSON.stringify({ id: 900, type: 'donation' }), 'not json'])));
     expect(emf).toHaveLength(1);
-    const doc = emf[0]!;
-    expect(doc._aws.CloudWatchMetrics[0]!.Namespace).toBe(METRICS_NAMESPACE);
-    expect(doc._aws.CloudWatchMetrics[0]!.Dimensions).toEqual([['service']]);
+    const doc = emf[0];
+    expect(doc._aws.CloudWatchMetrics[0].Namespace).toBe(METRICS_NAMESPACE);
+    expect(doc._aws.CloudWatchMetrics[0].Dimensions).toEqual([['service']]);
     expect(doc).toMatchObject({ service: 'crm-webhooks', EventsIngested: 1, EventsRejected: 1, EventsRepeated: 0, DeliveriesCreated: 1 });
 
     // A failed attempt, then the retry that delivers.
@@ -36,12 +36,12 @@ describe('metrics of a delivery', () => {
     const failed = await emfOf(() => h.sender(wakeupEvent([{ deliveryId, attempt: 1 }])));
     expect(failed[0]).toMatchObject({ AttemptsHttpStatus: 1, RetriesQueued: 1 });
     expect(failed[0]).not.toHaveProperty('DeliveriesDelivered');
-    expect(typeof failed[0]!.AttemptLatency).toBe('number');
+    expect(typeof failed[0].AttemptLatency).toBe('number');
 
     h.clock.advance(5 * 60_000);
     const delivered = await emfOf(() => h.sender(wakeupEvent([{ deliveryId, attempt: 2 }])));
     expect(delivered[0]).toMatchObject({ AttemptsDelivered: 1, DeliveriesDelivered: 1 });
-    const units = Object.fromEntries(delivered[0]!._aws.CloudWatchMetrics[0]!.Metrics.map((m) => [m.Name, m.Unit]));
+    const units = Object.fromEntries(delivered[0]._aws.CloudWatchMetrics[0].Metrics.map((m) => [m.Name, m.Unit]));
     expect(units).toEqual({ AttemptsDelivered: 'Count', AttemptLatency: 'Milliseconds', DeliveriesDelivered: 'Count' });
   });
 

@@ -55,9 +55,9 @@ async function publish(h: Harness, subscriptionId: string, body?: string) {
 
 function verifyHeaders(req: ReceivedRequest) {
   return {
-    'webhook-id': req.headers['webhook-id']!,
-    'webhook-timestamp': req.headers['webhook-timestamp']!,
-    'webhook-signature': req.headers['webhook-signature']!,
+    'webhook-id': req.headers['webhook-id'],
+    'webhook-timestamp': req.headers['webhook-timestamp'],
+    'webhook-signature': req.headers['webhook-signature'],
   };
 }
 
@@ -65,11 +65,11 @@ describe('signatures', () => {
   it('signs every request so that the standardwebhooks and svix verifiers accept it', async () => {
     const h = await harness();
     const { subscription } = await create(h, { url: `${receiver.url}/signed` });
-    const secret = subscription.signingSecrets![0]!.secret;
+    const secret = subscription.signingSecrets![0].secret;
     expect(secret).toMatch(/^whsec_/);
     const wakeup = await publish(h, subscription.id);
     await h.sender(wakeupEvent([wakeup]));
-    const req = receiver.requests[0]!;
+    const req = receiver.requests[0];
     const body = req.body.toString('utf8');
     expect(req.headers['webhook-signature']).toMatch(/^v1,[A-Za-z0-9+/]+=*$/);
     // The clock of the harness is real time, so the verifiers' 5-minute tolerance holds.
@@ -104,8 +104,8 @@ describe('signatures', () => {
     expect(rotated.subscription.signingSecrets!.map((s) => s.secret)).toEqual(['whsec_***', 'whsec_***']);
 
     await h.sender(wakeupEvent([await publish(h, subscription.id)]));
-    const during = receiver.requests[0]!;
-    expect(during.headers['webhook-signature']!.split(' ')).toHaveLength(2);
+    const during = receiver.requests[0];
+    expect(during.headers['webhook-signature'].split(' ')).toHaveLength(2);
     const body = during.body.toString('utf8');
     // A receiver holding either secret accepts the request.
     expect(new StandardWebhook(own).verify(body, verifyHeaders(during))).toBeTruthy();
@@ -113,8 +113,8 @@ describe('signatures', () => {
 
     h.clock.advance(61 * MIN);
     await h.sender(wakeupEvent([await publish(h, subscription.id)]));
-    const after = receiver.requests[1]!;
-    expect(after.headers['webhook-signature']!.split(' ')).toHaveLength(1);
+    const after = receiver.requests[1];
+    expect(after.headers['webhook-signature'].split(' ')).toHaveLength(1);
   });
 
   it('refuses a malformed secret with a message naming the field', async () => {
@@ -129,9 +129,9 @@ describe('custom headers', () => {
     const { subscription } = await create(h, { url: `${receiver.url}/headers`, headers: { 'X-Api-Key': 'k3y-v4lue-123' } });
     expect(subscription.headers).toEqual({ 'X-Api-Key': 'k3y-v4lue-123' });
     await h.sender(wakeupEvent([await publish(h, subscription.id)]));
-    expect(receiver.requests[0]!.headers['x-api-key']).toBe('k3y-v4lue-123');
+    expect(receiver.requests[0].headers['x-api-key']).toBe('k3y-v4lue-123');
     const listed = (await h.subscriptions({ action: 'list' })) as { subscriptions: SubscriptionView[] };
-    expect(listed.subscriptions[0]!.headers).toEqual({ 'X-Api-Key': '***' });
+    expect(listed.subscriptions[0].headers).toEqual({ 'X-Api-Key': '***' });
     expect(h.log.text()).not.toContain('k3y-v4lue-123');
   });
 
@@ -163,8 +163,8 @@ describe('SSRF guard', () => {
     expect(receiver.requests).toHaveLength(0);
     const [attempt] = await h.deliveries.listAttempts(wakeup.deliveryId);
     expect(attempt).toMatchObject({ outcome: 'blocked' });
-    expect(attempt!.error).toMatch(/address 127\.0\.0\.1 is loopback/);
-    expect(attempt!.error).not.toContain('s3cr3t-value');
+    expect(attempt.error).toMatch(/address 127\.0\.0\.1 is loopback/);
+    expect(attempt.error).not.toContain('s3cr3t-value');
     expect(await h.deliveries.get(wakeup.deliveryId)).toMatchObject({ status: 'pending', nextTrigger: 'retry' });
     expect(h.queued().at(-1)).toEqual({ deliveryId: wakeup.deliveryId, attempt: 2, delaySeconds: 300 });
   });

@@ -56,7 +56,7 @@ describe('resend handler', () => {
   }
 
   async function resend(input: unknown): Promise<ResendAnswer> {
-    return (await h.resend(input)) as ResendAnswer;
+    return await h.resend(input);
   }
 
   async function get(deliveryId: string): Promise<Delivery> {

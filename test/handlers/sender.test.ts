@@ -61,7 +61,7 @@ describe('sender handler', () => {
     const res = await h.sender(wakeupEvent([wakeup]));
     expect(res.batchItemFailures).toEqual([]);
     expect(receiver.requests).toHaveLength(1);
-    const req = receiver.requests[0]!;
+    const req = receiver.requests[0];
     expect(req.method).toBe('POST');
     expect(req.path).toBe('/hook?secret=s3cr3t-value');
     expect(req.body.equals(Buffer.from(body, 'utf8'))).toBe(true);
@@ -123,7 +123,7 @@ describe('sender handler', () => {
   it('sends Basic auth from URL userinfo as a header, never in the URL', async () => {
     const { wakeup } = await deliveryTo(`${receiver.url.replace('http://', 'http://crm:pa55word@')}/basic`);
     await h.sender(wakeupEvent([wakeup]));
-    const req = receiver.requests[0]!;
+    const req = receiver.requests[0];
     expect(req.headers.authorization).toBe(`Basic ${Buffer.from('crm:pa55word').toString('base64')}`);
     expect(req.path).toBe('/basic');
     expect(h.log.text()).not.toContain('pa55word');
@@ -151,7 +151,7 @@ describe('sender handler', () => {
     expect(Date.now() - started).toBeLessThan(1500);
     const [attempt] = await h.deliveries.listAttempts(wakeup.deliveryId);
     expect(attempt).toMatchObject({ outcome: 'timeout' });
-    expect(attempt!.durationMs).toBeGreaterThanOrEqual(350);
+    expect(attempt.durationMs).toBeGreaterThanOrEqual(350);
     expect((await h.deliveries.get(wakeup.deliveryId))?.status).toBe('pending');
   });
 
@@ -161,7 +161,7 @@ describe('sender handler', () => {
     await h.sender(wakeupEvent([wakeup]));
     const [attempt] = await h.deliveries.listAttempts(wakeup.deliveryId);
     expect(attempt).toMatchObject({ outcome: 'network' });
-    expect(attempt!.error).toMatch(/ECONNREFUSED/);
+    expect(attempt.error).toMatch(/ECONNREFUSED/);
   });
 
   it('does not follow a redirect: the attempt fails and the redirect target gets nothing', async () => {
@@ -172,7 +172,7 @@ describe('sender handler', () => {
       await h.sender(wakeupEvent([wakeup]));
       const [attempt] = await h.deliveries.listAttempts(wakeup.deliveryId);
       expect(attempt).toMatchObject({ outcome: 'http_status', statusCode: 302 });
-      expect(attempt!.error).toMatch(/redirect not followed/);
+      expect(attempt.error).toMatch(/redirect not followed/);
       expect(target.requests).toHaveLength(0);
     } finally {
       await target.close();
@@ -202,7 +202,7 @@ describe('sender handler', () => {
     const scheduled = h.scheduled();
     expect(scheduled).toHaveLength(1);
     expect(scheduled[0]).toMatchObject({ deliveryId: wakeup.deliveryId, attempt: 4 });
-    const input = h.scheduler.commandCalls(CreateScheduleCommand)[0]!.args[0].input;
+    const input = h.scheduler.commandCalls(CreateScheduleCommand)[0].args[0].input;
     expect(input).toMatchObject({ ActionAfterCompletion: 'DELETE', GroupName: 'crm-webhooks', FlexibleTimeWindow: { Mode: 'OFF' } });
     const due = new Date(Date.parse((await h.deliveries.get(wakeup.deliveryId))!.nextAttemptAt!));
     expect(input.ScheduleExpression).toBe(`at(${new Date(Math.ceil(due.getTime() / 1000) * 1000).toISOString().slice(0, 19)})`);
@@ -262,7 +262,7 @@ describe('sender handler', () => {
     }) as typeof h.doc.send);
     const event = wakeupEvent([ok, broken]);
     const res = await h.sender(event);
-    expect(res.batchItemFailures).toEqual([{ itemIdentifier: event.Records[1]!.messageId }]);
+    expect(res.batchItemFailures).toEqual([{ itemIdentifier: event.Records[1].messageId }]);
     expect((await h.deliveries.get(ok.deliveryId))?.status).toBe('delivered');
     vi.restoreAllMocks();
     // The retry of the failed record goes through once storage is back.
@@ -296,7 +296,7 @@ describe('sender handler', () => {
     const third = { deliveryId: wakeup.deliveryId, attempt: 3 };
     const event = wakeupEvent([third]);
     const res = await h.sender(event);
-    expect(res.batchItemFailures).toEqual([{ itemIdentifier: event.Records[0]!.messageId }]);
+    expect(res.batchItemFailures).toEqual([{ itemIdentifier: event.Records[0].messageId }]);
     expect(receiver.requests).toHaveLength(1);
     // SQS hands the message out again: no second POST, but the missing schedule is created.
     const again = await h.sender(wakeupEvent([third], 2));
@@ -305,7 +305,7 @@ describe('sender handler', () => {
     // The refused call and its repeat: the same deterministic name, so a repeat can never double up.
     const scheduled = h.scheduled();
     expect(scheduled).toHaveLength(2);
-    expect(scheduled[1]).toMatchObject({ deliveryId: wakeup.deliveryId, attempt: 4, name: scheduled[0]!.name });
+    expect(scheduled[1]).toMatchObject({ deliveryId: wakeup.deliveryId, attempt: 4, name: scheduled[0].name });
   });
 
   it('sends an unreadable wake-up message to the queue for retry (and so the DLQ), never dropping it silently', async () => {
@@ -327,7 +327,7 @@ describe('sender handler', () => {
     const bad = sqsEvent(['not json']);
     const [goodRes, badRes] = await Promise.all([h.sender(good), h.sender(bad)]);
     expect(goodRes.batchItemFailures).toEqual([]);
-    expect(badRes.batchItemFailures).toEqual([{ itemIdentifier: bad.Records[0]!.messageId }]);
+    expect(badRes.batchItemFailures).toEqual([{ itemIdentifier: bad.Records[0].messageId }]);
   });
 
   it('closes a delivery whose subscription was deleted without attempting it', async () => {

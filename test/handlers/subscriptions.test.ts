@@ -414,9 +414,9 @@ describe('subscriptions handler', () => {
         expect(error.stack ?? '').not.toContain(internals);
         const errors = h.log.lines.slice(logged).filter((l) => l.level === 'error');
         expect(errors).toHaveLength(1);
-        expect(errors[0]!.message).toBe('subscriptions failed');
-        expect(String(errors[0]!.fields?.error)).toContain(internals);
-        expect(String(errors[0]!.fields?.stack)).toContain('ResourceNotFoundException');
+        expect(errors[0].message).toBe('subscriptions failed');
+        expect(String(errors[0].fields?.error)).toContain(internals);
+        expect(String(errors[0].fields?.stack)).toContain('ResourceNotFoundException');
       }
       expect(h.log.text()).not.toContain(SECRET);
     });

@@ -68,7 +68,7 @@ describe('sweeper handler', () => {
     h.clock.advance(SETTLED - 2000);
     expect(await h.sweeper()).toEqual(nothing);
     expect(h.queued()).toEqual([]);
-    expect(await h.deliveries.get(deliveryId!)).toMatchObject({ status: 'pending', attemptCount: 0 });
+    expect(await h.deliveries.get(deliveryId)).toMatchObject({ status: 'pending', attemptCount: 0 });
 
     h.clock.advance(2000);
     expect(await h.sweeper()).toEqual({ events: 1, watched: 1, overdue: 1, held: 0, woken: 1, failed: 0 });
@@ -78,7 +78,7 @@ describe('sweeper handler', () => {
 
     // The woken delivery goes through, and is not swept again after that.
     expect((await h.sender(wakeupEvent(h.queued()))).batchItemFailures).toEqual([]);
-    expect(await h.deliveries.get(deliveryId!)).toMatchObject({ status: 'delivered', attemptCount: 1 });
+    expect(await h.deliveries.get(deliveryId)).toMatchObject({ status: 'delivered', attemptCount: 1 });
     h.sqs.resetHistory();
     h.clock.advance(60 * MIN);
     expect(await h.sweeper()).toEqual(nothing);
@@ -114,7 +114,7 @@ describe('sweeper handler', () => {
     // A sender claimed attempt 1 and died before recording anything.
     const claimedAt = h.clock.now();
     const claimed = await h.deliveries.claimAttempt(
-      { deliveryId: deliveryId!, attempt: 1 },
+      { deliveryId: deliveryId, attempt: 1 },
       claimedAt.toISOString(),
       new Date(claimedAt.getTime() + 5_000).toISOString(),
       { eventType: 'donation', createdAt: claimedAt.toISOString() },
@@ -128,8 +128,8 @@ describe('sweeper handler', () => {
 
     expect((await h.sender(wakeupEvent(queued))).batchItemFailures).toEqual([]);
     expect(receiver.requests).toHaveLength(1);
-    expect(await h.deliveries.get(deliveryId!)).toMatchObject({ status: 'delivered', attemptCount: 1 });
-    expect((await h.deliveries.listAttempts(deliveryId!)).map((a) => [a.number, a.trigger, a.outcome])).toEqual([
+    expect(await h.deliveries.get(deliveryId)).toMatchObject({ status: 'delivered', attemptCount: 1 });
+    expect((await h.deliveries.listAttempts(deliveryId)).map((a) => [a.number, a.trigger, a.outcome])).toEqual([
       [1, 'initial', 'delivered'],
     ]);
   });
@@ -138,7 +138,7 @@ describe('sweeper handler', () => {
     const [deliveryId] = await lostDeliveries();
     const claimedAt = h.clock.now();
     await h.deliveries.claimAttempt(
-      { deliveryId: deliveryId!, attempt: 1 },
+      { deliveryId: deliveryId, attempt: 1 },
       claimedAt.toISOString(),
       new Date(claimedAt.getTime() + 10 * MIN).toISOString(),
       { eventType: 'donation', createdAt: claimedAt.toISOString() },
@@ -160,8 +160,8 @@ describe('sweeper handler', () => {
   it('re-queues a lost retry wake-up only once it is overdue by the grace period, as the next attempt', async () => {
     receiver.respondWith(() => ({ status: 500 }));
     const [deliveryId] = await lostDeliveries();
-    expect((await h.sender(wakeupEvent([{ deliveryId: deliveryId!, attempt: 1 }]))).batchItemFailures).toEqual([]);
-    const failed = await h.deliveries.get(deliveryId!);
+    expect((await h.sender(wakeupEvent([{ deliveryId: deliveryId, attempt: 1 }]))).batchItemFailures).toEqual([]);
+    const failed = await h.deliveries.get(deliveryId);
     expect(failed).toMatchObject({ status: 'pending', attemptCount: 1, nextTrigger: 'retry' });
     const dueAt = Date.parse(failed!.nextAttemptAt!);
     expect(dueAt - h.clock.now().getTime()).toBe(5 * MIN);
@@ -183,8 +183,8 @@ describe('sweeper handler', () => {
 
     receiver.respondWith(() => ({ status: 200 }));
     expect((await h.sender(wakeupEvent(queued))).batchItemFailures).toEqual([]);
-    expect(await h.deliveries.get(deliveryId!)).toMatchObject({ status: 'delivered', attemptCount: 2 });
-    expect((await h.deliveries.listAttempts(deliveryId!)).map((a) => [a.number, a.trigger])).toEqual([
+    expect(await h.deliveries.get(deliveryId)).toMatchObject({ status: 'delivered', attemptCount: 2 });
+    expect((await h.deliveries.listAttempts(deliveryId)).map((a) => [a.number, a.trigger])).toEqual([
       [1, 'initial'],
       [2, 'retry'],
     ]);
@@ -254,7 +254,7 @@ describe('sweeper handler', () => {
     for (let hour = 0; hour < 3; hour += 1) {
       const id = `ev-${(eventCounter += 1)}`;
       expect((await h.ingest(sqsEvent([JSON.stringify({ id, type: 'donation' })]))).batchItemFailures).toEqual([]);
-      later.push(`${id}.${first!.split('.')[1]}`);
+      later.push(`${id}.${first.split('.')[1]}`);
       h.sqs.resetHistory();
       h.clock.advance(60 * MIN);
     }

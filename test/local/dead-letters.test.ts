@@ -79,7 +79,7 @@ describe('dead letters on the local runtime', () => {
         sentAt: expect.any(String),
       }),
     ]);
-    const shown = await invoke({ action: 'show', queue: 'events', messageId: messages[0]!.messageId });
+    const shown = await invoke({ action: 'show', queue: 'events', messageId: messages[0].messageId });
     expect(shown.json.message).toMatchObject({
       body: '{"type": "donation", "id": 7, oops',
       attributes: { reason: 'body is not valid JSON' },
@@ -88,8 +88,8 @@ describe('dead letters on the local runtime', () => {
 
   it('purges by id, and answers a function error naming the field for a bad request', async () => {
     const [parked] = runtime.queues['events-dlq'].messages();
-    const purged = await invoke({ action: 'purge', queue: 'events', messageIds: [parked!.id, 'no-such-id'] });
-    expect(purged.json).toEqual({ queue: 'events', purged: [parked!.id], notFound: ['no-such-id'], remaining: 0 });
+    const purged = await invoke({ action: 'purge', queue: 'events', messageIds: [parked.id, 'no-such-id'] });
+    expect(purged.json).toEqual({ queue: 'events', purged: [parked.id], notFound: ['no-such-id'], remaining: 0 });
     expect((await health()).status).toBe('ok');
 
     const bad = await invoke({ action: 'redrive', queue: 'eventz', all: true });
@@ -112,7 +112,7 @@ describe('dead letters on the local runtime', () => {
     expect(message).toMatchObject({ receiveCount: 5, reason: expect.stringContaining('the sender failed on it 5 times') });
 
     const redriven = await invoke({ action: 'redrive', queue: 'deliveries', all: true });
-    expect(redriven.json).toEqual({ queue: 'deliveries', redriven: [message!.messageId], notFound: [], remaining: 0 });
+    expect(redriven.json).toEqual({ queue: 'deliveries', redriven: [message.messageId], notFound: [], remaining: 0 });
     // The wake-up names an unknown delivery: the sender takes it and lets it go.
     await until(() => (runtime.queues.deliveries.messages().length === 0 ? true : undefined), 'the sender to take the wake-up');
     expect(runtime.queues['deliveries-dlq'].messages()).toEqual([]);

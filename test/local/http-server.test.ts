@@ -187,7 +187,7 @@ describe("the local runtime's doors", () => {
   it('keeps the bytes of POST /events: valid UTF-8 arrives unchanged (a byte order mark too), anything else is refused', async () => {
     const text = '\ufeff{"type":"donation","name":"Zoë 🎉","escaped":"\\u00e9"}';
     expect((await send('/events', { 'content-type': 'application/json' }, text)).status).toBe(202);
-    expect(Buffer.from(published[0]!, 'utf8').equals(Buffer.from(text, 'utf8'))).toBe(true);
+    expect(Buffer.from(published[0], 'utf8').equals(Buffer.from(text, 'utf8'))).toBe(true);
     const latin1 = await send(
       '/events',
       { 'content-type': 'application/json' },

@@ -120,8 +120,8 @@ describe('local runtime killed with SIGKILL', () => {
       runtime = await startRuntime({ env: { ...env, PORT: '0' }, log: silentLog });
       const requests = await receiver.waitForRequests(2, 10_000);
       expect(Date.now() - restartedAt).toBeLessThan(10_000);
-      expect(requests[1]!.body.toString()).toBe(body);
-      await until(async () => (await runtime!.deliveries.get(requests[1]!.headers['webhook-id']!))?.status === 'delivered', 5_000);
+      expect(requests[1].body.toString()).toBe(body);
+      await until(async () => (await runtime!.deliveries.get(requests[1].headers['webhook-id']))?.status === 'delivered', 5_000);
     } finally {
       if (child && child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
       await runtime?.stop();

@@ -56,7 +56,7 @@ describe('queue poller (the SQS event source mapping)', () => {
       return { batchItemFailures: [] };
     });
     await until(() => events.length === 1 && queue.messages().length === 0);
-    const [record] = events[0]!.Records;
+    const [record] = events[0].Records;
     expect(record).toMatchObject({
       messageId: sent.id,
       body: '{"id":1}',
@@ -102,7 +102,7 @@ describe('queue poller (the SQS event source mapping)', () => {
       ['good', '1'],
       ['bad', '2'],
     ]);
-    expect(seen[2]!.at - seen[0]!.at).toBeGreaterThanOrEqual(140);
+    expect(seen[2].at - seen[0].at).toBeGreaterThanOrEqual(140);
     expect(queue.messages().find((m) => m.id === bad.id)).toBeUndefined();
   });
 
@@ -168,7 +168,7 @@ describe('queue poller (the SQS event source mapping)', () => {
       const done: string[] = [];
       pollRecords(async (event) => {
         expect(event.Records).toHaveLength(1);
-        const body = event.Records[0]!.body;
+        const body = event.Records[0].body;
         if (body === 'hang') await hanging;
         done.push(body);
       });
@@ -198,7 +198,7 @@ describe('queue poller (the SQS event source mapping)', () => {
       queue.send('bad');
       const seen: string[] = [];
       pollRecords(async (event) => {
-        const record = event.Records[0]!;
+        const record = event.Records[0];
         seen.push(`${record.body}#${record.attributes.ApproximateReceiveCount}`);
         return { batchItemFailures: record.body === 'bad' && seen.length < 3 ? [{ itemIdentifier: record.messageId }] : [] };
       });

@@ -38,7 +38,7 @@ describe('local queue', () => {
     expect(queue.receive(10)).toEqual([]);
     expect(queue.depth()).toEqual({ visible: 0, delayed: 0, inFlight: 12 });
     expect(first[0]).toMatchObject({ receiveCount: 1, attributes: {} });
-    expect(first[0]!.sentAt).toBeLessThanOrEqual(Date.now());
+    expect(first[0].sentAt).toBeLessThanOrEqual(Date.now());
   });
 
   it('holds a delayed message back until its delay has passed', async () => {

@@ -75,10 +75,10 @@ describe('local runtime (in process)', () => {
     await sqs.send(new SendMessageCommand({ QueueUrl, MessageBody: sample.body }));
 
     const [request] = await receiver.waitForRequests(1);
-    expect(request!.method).toBe('POST');
-    expect(request!.path).toBe('/hook?secret=s3cr3t');
-    expect(request!.body.equals(Buffer.from(sample.body, 'utf8'))).toBe(true);
-    expect(request!.headers).toMatchObject({
+    expect(request.method).toBe('POST');
+    expect(request.path).toBe('/hook?secret=s3cr3t');
+    expect(request.body.equals(Buffer.from(sample.body, 'utf8'))).toBe(true);
+    expect(request.headers).toMatchObject({
       'content-type': 'application/json',
       'webhook-id': `${sample.id}.${subscriptionId}`,
       'user-agent': expect.stringMatching(/^crm-webhooks\//),
@@ -97,7 +97,7 @@ describe('local runtime (in process)', () => {
       expect(published.status).toBe(202);
       const attempts = await failing.waitForRequests(2);
       // The wait is 200 ms, give or take the retry jitter.
-      expect(attempts[1]!.receivedAt - attempts[0]!.receivedAt).toBeGreaterThanOrEqual(150);
+      expect(attempts[1].receivedAt - attempts[0].receivedAt).toBeGreaterThanOrEqual(150);
       await sleep(400);
       expect(failing.requests).toHaveLength(2);
 
@@ -106,7 +106,7 @@ describe('local runtime (in process)', () => {
       expect(resent.functionError).toBeNull();
       expect(resent.json).toMatchObject({ matched: 1, resent: 1 });
       const all = await failing.waitForRequests(3);
-      expect(all[2]!.body.toString()).toBe(body);
+      expect(all[2].body.toString()).toBe(body);
     } finally {
       await failing.close();
     }
@@ -145,10 +145,10 @@ describe('local runtime (in process)', () => {
     const { MessageId: messageId } = await sqs.send(new SendMessageCommand({ QueueUrl, MessageBody: 'not json' }));
     await until(() => runtime.queues['events-dlq'].messages().length > 0, 3_000, 'the dead letter');
     const [parked] = runtime.queues['events-dlq'].messages();
-    expect(parked!.body).toBe('not json');
-    expect(parked!.attributes.reason?.StringValue).toMatch(/JSON/i);
-    expect(parked!.attributes.sourceMessageId?.StringValue).toBe(messageId);
-    runtime.queues['events-dlq'].delete([parked!.id]);
+    expect(parked.body).toBe('not json');
+    expect(parked.attributes.reason?.StringValue).toMatch(/JSON/i);
+    expect(parked.attributes.sourceMessageId?.StringValue).toBe(messageId);
+    runtime.queues['events-dlq'].delete([parked.id]);
   });
 
   it('answers a bad console payload with a function error naming the field', async () => {
@@ -209,9 +209,9 @@ describe('local runtime restart', () => {
       second = await startRuntime({ env, log: silentLog });
       expect(second.health().queues.deliveries.delayed + second.health().queues.deliveries.visible).toBe(1);
       const requests = await receiver.waitForRequests(2, 5_000);
-      expect(requests[1]!.body.toString()).toBe(body);
+      expect(requests[1].body.toString()).toBe(body);
       // 1.5 s, give or take the retry jitter: the retry kept its time across the restart.
-      expect(requests[1]!.receivedAt - requests[0]!.receivedAt).toBeGreaterThanOrEqual(1_100);
+      expect(requests[1].receivedAt - requests[0].receivedAt).toBeGreaterThanOrEqual(1_100);
     } finally {
       await first?.stop();
       await second?.stop();

@@ -58,8 +58,8 @@ describe('local scheduler', () => {
     expect(target.sent).toEqual([]);
 
     await until(() => target.sent.length > 0);
-    expect(target.sent[0]!.at).toBeGreaterThanOrEqual(at);
-    expect(JSON.parse(target.sent[0]!.body)).toEqual(wakeup);
+    expect(target.sent[0].at).toBeGreaterThanOrEqual(at);
+    expect(JSON.parse(target.sent[0].body)).toEqual(wakeup);
     expect(readdirSync(dir)).toEqual([]);
     expect(scheduler.size).toBe(0);
   });
@@ -89,7 +89,7 @@ describe('local scheduler', () => {
     const second = start();
     expect(second.scheduler.size).toBe(2);
     await until(() => second.target.sent.length > 0);
-    expect(JSON.parse(second.target.sent[0]!.body)).toEqual(wakeup);
+    expect(JSON.parse(second.target.sent[0].body)).toEqual(wakeup);
     await sleep(50);
     expect(second.target.sent).toHaveLength(1);
     expect(readdirSync(dir)).toEqual([`${scheduleNameOf(wakeup.deliveryId, 4)}.json`]);

@@ -168,7 +168,7 @@ describe('alarms', () => {
     const description = alarmProps(id).AlarmDescription as string;
     expect(description.length).toBeLessThanOrEqual(1024);
     const [meaning, action] = description.split(' Do: ');
-    expect(meaning!.length, 'what it means').toBeGreaterThan(60);
+    expect(meaning.length, 'what it means').toBeGreaterThan(60);
     expect(action?.length ?? 0, 'what to do').toBeGreaterThan(60);
   });
 
@@ -188,12 +188,12 @@ describe('the service metrics the stack reads are the ones the functions write',
       metrics.flush();
     });
     expect(emf).toHaveLength(1);
-    const [directive] = emf[0]!._aws.CloudWatchMetrics;
+    const [directive] = emf[0]._aws.CloudWatchMetrics;
     // CloudWatch files each value under the namespace and every dimension set of the directive.
-    const written = directive!.Dimensions.map((set) => ({
-      Namespace: directive!.Namespace,
+    const written = directive.Dimensions.map((set) => ({
+      Namespace: directive.Namespace,
       MetricName: 'DeliveriesFailed',
-      Dimensions: set.map((name) => ({ Name: name, Value: emf[0]![name] })),
+      Dimensions: set.map((name) => ({ Name: name, Value: emf[0][name] })),
     }));
     const alarm = alarmProps('deliveriesFailed');
     expect(written).toContainEqual({ Namespace: alarm.Namespace, MetricName: alarm.MetricName, Dimensions: alarm.Dimensions });
@@ -214,7 +214,7 @@ describe('dashboard', () => {
   /** A graph's metrics as `namespace name dimension=value stat`. */
   const lines = (title: string) =>
     (graph(title).properties.metrics as Json[][]).map((m) => {
-      const options = m[m.length - 1] as Json;
+      const options = m[m.length - 1];
       const dimensions = m.slice(2, -1);
       const pairs: string[] = [];
       for (let i = 0; i < dimensions.length; i += 2) pairs.push(`${dimensions[i]}=${dimensions[i + 1]}`);

@@ -275,7 +275,7 @@ describe('functions', () => {
     const builtin = (name: string) => name.startsWith('node:') || isBuiltin(name);
     const nestedClient = (name: string) => name.startsWith('@aws-sdk/nested-clients/');
     const leftOut = new Set<string>(['@aws-sdk/signature-v4-crt', ...UNDICI_FILES_NEVER_LOADED]);
-    const required = [...code.matchAll(/require\("([^"]+)"\)/g)].map((m) => m[1]!);
+    const required = [...code.matchAll(/require\("([^"]+)"\)/g)].map((m) => m[1]);
     expect(required.filter((name) => !builtin(name) && !leftOut.has(name) && !nestedClient(name))).toEqual([]);
     expect(code).toContain('sourceMappingURL=index.js.map');
     expect(existsSync(path.join(bundle, 'index.js.map'))).toBe(true);
@@ -334,7 +334,7 @@ describe('triggers', () => {
     const sweeperId = s.logicalId(s.stack.functions.byId.sweeper);
     const rules = ofType(resources, 'AWS::Events::Rule');
     expect(Object.values(rules)).toHaveLength(1);
-    const [ruleId, rule] = Object.entries(rules)[0]!;
+    const [ruleId, rule] = Object.entries(rules)[0];
     expect(rule.Properties.ScheduleExpression).toBe('rate(5 minutes)');
     expect(rule.Properties.State).toBe('ENABLED');
     expect(rule.Properties.Targets).toEqual([expect.objectContaining({ Arn: { 'Fn::GetAtt': [sweeperId, 'Arn'] } })]);

@@ -122,7 +122,7 @@ describe('the synthesized sender bundle', () => {
     expect(run.error, run.stderr).toBeUndefined();
     expect(run.result).toEqual({ batchItemFailures: [] });
     expect(receiver.requests).toHaveLength(1);
-    const req = receiver.requests[0]!;
+    const req = receiver.requests[0];
     expect(req.method).toBe('POST');
     expect(req.path).toBe('/hook?secret=s3cr3t-bundle');
     expect(req.headers.host).toBe(`localhost:${receiver.port}`);
@@ -130,10 +130,10 @@ describe('the synthesized sender bundle', () => {
     expect(req.headers['webhook-id']).toBe(deliveryId);
     const signed = {
       'webhook-id': deliveryId,
-      'webhook-timestamp': req.headers['webhook-timestamp']!,
-      'webhook-signature': req.headers['webhook-signature']!,
+      'webhook-timestamp': req.headers['webhook-timestamp'],
+      'webhook-signature': req.headers['webhook-signature'],
     };
-    expect(new StandardWebhook(subscription.signingSecrets![0]!.secret).verify(sample.body, signed)).toEqual(JSON.parse(sample.body));
+    expect(new StandardWebhook(subscription.signingSecrets![0].secret).verify(sample.body, signed)).toEqual(JSON.parse(sample.body));
 
     expect(await h.deliveries.get(deliveryId)).toMatchObject({ status: 'delivered', attemptCount: 1 });
     expect(await h.deliveries.listAttempts(deliveryId)).toEqual([

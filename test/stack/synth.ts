@@ -129,7 +129,7 @@ export function permissionMap(statements: Json[], names: Map<string, string>): R
   return Object.fromEntries(
     Object.keys(map)
       .sort()
-      .map((action) => [action, [...map[action]!].sort()]),
+      .map((action) => [action, [...map[action]].sort()]),
   );
 }
 
@@ -142,7 +142,7 @@ export function asArray<T>(value: T | T[] | undefined): T[] {
  * `{ Ref: X }` as `X`, `{ 'Fn::GetAtt': [X, 'Arn'] }` as `X.Arn`.
  */
 export function dashboardBody(s: Synthesized): Json {
-  const body = s.resources[s.logicalId(s.stack.dashboard.dashboard)].Properties.DashboardBody as Json;
+  const body = s.resources[s.logicalId(s.stack.dashboard.dashboard)].Properties.DashboardBody;
   const parts: Json[] = body['Fn::Join'] ? body['Fn::Join'][1] : [body];
   const text = parts
     .map((part) => {

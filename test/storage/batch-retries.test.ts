@@ -32,10 +32,10 @@ describe('getMany under throttling', () => {
     docMock
       .on(BatchGetCommand)
       .resolvesOnce({
-        Responses: { deliveries: [c!] },
-        UnprocessedKeys: { deliveries: { Keys: [a!, b!].map((i) => ({ eventId: i.eventId, subscriptionId: i.subscriptionId })) } },
+        Responses: { deliveries: [c] },
+        UnprocessedKeys: { deliveries: { Keys: [a, b].map((i) => ({ eventId: i.eventId, subscriptionId: i.subscriptionId })) } },
       })
-      .resolves({ Responses: { deliveries: [b!, a!] } });
+      .resolves({ Responses: { deliveries: [b, a] } });
 
     expect(await repo.getMany(list.map((d) => d.deliveryId))).toEqual(list);
     expect(docMock.commandCalls(BatchGetCommand)).toHaveLength(2);
@@ -43,8 +43,8 @@ describe('getMany under throttling', () => {
 
   it('fails rather than answer "not found" for keys that stay unprocessed', async () => {
     const list = deliveries(1);
-    const key = { eventId: list[0]!.eventId, subscriptionId: list[0]!.subscriptionId };
+    const key = { eventId: list[0].eventId, subscriptionId: list[0].subscriptionId };
     docMock.on(BatchGetCommand).resolves({ Responses: { deliveries: [] }, UnprocessedKeys: { deliveries: { Keys: [key] } } });
-    await expect(repo.getMany([list[0]!.deliveryId])).rejects.toThrow(/unprocessed/);
+    await expect(repo.getMany([list[0].deliveryId])).rejects.toThrow(/unprocessed/);
   });
 });

@@ -123,7 +123,7 @@ describe('reading deliveries', () => {
     const deliveries = Array.from({ length: 130 }, () => newDelivery(eventId, newSubscriptionId()));
     await repo.storeDeliveries(deliveries);
     const wanted = [...deliveries].reverse();
-    const ids = [deliveryIdOf(newEventId(), newSubscriptionId()), ...wanted.map((d) => d.deliveryId), 'malformed', wanted[0]!.deliveryId];
+    const ids = [deliveryIdOf(newEventId(), newSubscriptionId()), ...wanted.map((d) => d.deliveryId), 'malformed', wanted[0].deliveryId];
     expect(await repo.getMany(ids)).toEqual(wanted);
     expect(await repo.getMany([])).toEqual([]);
   });
@@ -155,7 +155,7 @@ describe('deliveries by subscription and creation time', () => {
       deliveries[4],
       deliveries[3],
     ];
-    await repo.storeDeliveries(shuffled as Delivery[]);
+    await repo.storeDeliveries(shuffled);
     // Same window, another subscription: must never show up.
     await repo.storeDeliveries([newDelivery(newEventId(), newSubscriptionId(), { createdAt: at(20) })]);
   });

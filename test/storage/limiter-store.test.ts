@@ -56,20 +56,20 @@ describe('limiter store: send times and the wait line', () => {
     const interval = sendIntervalMs(20);
     const stores = [store(), store(), store()];
     const results = await Promise.all(
-      Array.from({ length: 15 }, (_, i) => stores[i % 3]!.reserveSends(sub, 1 + (i % 4), interval, NOW + i, NOW + i + 1000)),
+      Array.from({ length: 15 }, (_, i) => stores[i % 3].reserveSends(sub, 1 + (i % 4), interval, NOW + i, NOW + i + 1000)),
     );
     const times = results.flatMap((r) => Array.from({ length: r.granted }, (_, k) => r.first + k * interval)).sort((x, y) => x - y);
     expect(times.length).toBeGreaterThan(0);
     expect(times.length).toBeLessThanOrEqual(21);
-    times.slice(1).forEach((t, i) => expect(t - times[i]!).toBeGreaterThanOrEqual(interval - 1e-6));
+    times.slice(1).forEach((t, i) => expect(t - times[i]).toBeGreaterThanOrEqual(interval - 1e-6));
   });
 
   it('hands out wake-ups one interval apart from `earliest`, also to racing stores', async () => {
     const sub = newSubscriptionId();
     const stores = [store(), store()];
-    const times = await Promise.all(Array.from({ length: 10 }, (_, i) => stores[i % 2]!.reserveWakeups(sub, 1, 250, NOW + 1000)));
+    const times = await Promise.all(Array.from({ length: 10 }, (_, i) => stores[i % 2].reserveWakeups(sub, 1, 250, NOW + 1000)));
     expect([...times].sort((x, y) => x - y)).toEqual(Array.from({ length: 10 }, (_, i) => NOW + 1000 + i * 250));
-    expect(await stores[0]!.reserveWakeups(sub, 3, 250, NOW + 60_000)).toBe(NOW + 60_000);
+    expect(await stores[0].reserveWakeups(sub, 3, 250, NOW + 60_000)).toBe(NOW + 60_000);
   });
 });
 
@@ -99,12 +99,12 @@ describe('limit gates over dynalite as two sender instances', () => {
         return;
       }
     };
-    await Promise.all(Array.from({ length: 40 }, (_, i) => post(gates[i % 2]!)));
+    await Promise.all(Array.from({ length: 40 }, (_, i) => post(gates[i % 2])));
     expect(most).toBeLessThanOrEqual(2);
     const sorted = starts.sort((x, y) => x - y);
     let perSecond = 0;
     for (let i = 0, j = 0; i < sorted.length; i += 1) {
-      while (sorted[i]! - sorted[j]! >= 1000) j += 1;
+      while (sorted[i] - sorted[j] >= 1000) j += 1;
       perSecond = Math.max(perSecond, i - j + 1);
     }
     expect(perSecond).toBeLessThanOrEqual(22);

@@ -9,10 +9,10 @@ export interface EmfLine {
 /** Runs `fn` and returns the EMF lines written to stdout meanwhile (other output is swallowed). */
 export async function emfOf(fn: () => unknown): Promise<EmfLine[]> {
   const lines: string[] = [];
-  const spy = vi.spyOn(process.stdout, 'write').mockImplementation(((chunk: string | Uint8Array) => {
+  const spy = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
     lines.push(String(chunk));
     return true;
-  }) as typeof process.stdout.write);
+  });
   try {
     await fn();
   } finally {

@@ -46,7 +46,7 @@ export class EnvelopeSecretBox implements SecretBox {
     if (parts.length !== 5 || parts[0] !== VERSION) throw new Error(`not a sealed secret (expected a ${VERSION} envelope)`);
     const [wrapped, iv, ciphertext, tag] = parts.slice(1).map((p) => Buffer.from(p, 'base64url')) as [Buffer, Buffer, Buffer, Buffer];
     if (iv.length !== IV_BYTES || tag.length !== TAG_BYTES) throw new Error('not a sealed secret (bad iv or tag length)');
-    const key = await this.unwrap(parts[1]!, wrapped);
+    const key = await this.unwrap(parts[1], wrapped);
     const decipher = createDecipheriv('aes-256-gcm', key, iv);
     decipher.setAAD(Buffer.from(context, 'utf8'));
     decipher.setAuthTag(tag);

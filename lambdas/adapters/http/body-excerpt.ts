@@ -21,7 +21,7 @@ export class BodyExcerpt {
   /** The kept bytes as text, cut on a character boundary. */
   text(): string {
     if (this.keptBytes === 0) return '';
-    const bytes = this.kept.length === 1 ? this.kept[0]! : Buffer.concat(this.kept, this.keptBytes);
+    const bytes = this.kept.length === 1 ? this.kept[0] : Buffer.concat(this.kept, this.keptBytes);
     return utf8Prefix(bytes, this.maxBytes);
   }
 }

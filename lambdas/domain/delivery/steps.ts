@@ -46,10 +46,9 @@ export type SendOutcome =
   /** Not attempted now (the circuit is open): the attempt was handed back and wakes at `until`. */
   | { kind: 'deferred'; until: string; reason: string }
   | { kind: 'closed'; status: 'failed' | 'paused'; reason: string }
-  | { kind: 'skipped'; reason: string }
-  /** Not attempted now (the subscription is at its limits): handed back, woken again at `until`. */
-  | { kind: 'deferred'; until: string; reason: string };
+  | { kind: 'skipped'; reason: string };
 
+/** Not attempted now (the subscription is at its limits): handed back, woken again at `until`. */
 export interface WakeupContext {
   /** The queue has handed this message out before: an earlier try may have stopped half-way. */
   redelivered: boolean;
