@@ -253,7 +253,7 @@ describe('sender handler', () => {
     const { wakeup: broken } = await deliveryTo(`${receiver.url}/broken`);
     const send = h.doc.send.bind(h.doc) as (command: unknown) => Promise<unknown>;
     vi.spyOn(h.doc, 'send').mockImplementation(((command: unknown) => {
-      if (command instanceof UpdateCommand && command.input.Key?.eventId === broken.deliveryId.split('.')[0]) {
+      if (command instanceof UpdateCommand && command.input.Key?.deliveryId === broken.deliveryId) {
         const error = new Error('Throughput exceeds the current capacity');
         error.name = 'ProvisionedThroughputExceededException';
         return Promise.reject(error);
@@ -278,12 +278,14 @@ describe('sender handler', () => {
     await h.doc.send(
       new UpdateCommand({
         TableName: h.env.DELIVERIES_TABLE,
-        Key: { eventId: wakeup.deliveryId.split('.')[0], subscriptionId: wakeup.deliveryId.split('.')[1] },
+        Key: { deliveryId: wakeup.deliveryId },
         // The delivery as two failed attempts leave it (attempt 1 would have stored it).
         UpdateExpression:
-          'SET attemptCount = :two, #status = :pending, budgetStart = :zero, eventType = :type, createdAt = :now, nextAttemptAt = :now',
+          'SET eventId = :e, subscriptionId = :s, attemptCount = :two, #status = :pending, budgetStart = :zero, eventType = :type, createdAt = :now, nextAttemptAt = :now',
         ExpressionAttributeNames: { '#status': 'status' },
         ExpressionAttributeValues: {
+          ':e': wakeup.deliveryId.split('.')[0],
+          ':s': wakeup.deliveryId.split('.')[1],
           ':two': 2,
           ':zero': 0,
           ':pending': 'pending',
