@@ -1,7 +1,8 @@
 // Lint with type information (typescript-eslint's recommended, type-checked rules) over everything
 // TypeScript in the repository; formatting is Prettier's (eslint-config-prettier turns off the
-// rules that would fight it). `npm run lint` runs both; `npm test` runs it first.
+// rules that would fight it). `npm run lint` runs both; CI (.ci/run) runs it after `npm test`.
 import js from '@eslint/js';
+import stylistic from '@stylistic/eslint-plugin';
 import prettier from 'eslint-config-prettier';
 import tseslint from 'typescript-eslint';
 
@@ -33,6 +34,12 @@ export default tseslint.config(
       // Adapters and test doubles implement Promise-returning ports; `async` without an await is the
       // plain way to do that (and turns a synchronous throw into a rejection, as callers expect).
       '@typescript-eslint/require-await': 'off',
+      // `import x = require('...')` is TypeScript's typed import of a CommonJS `export =` module
+      // (undici's internal files, dynalite); plain `require()` stays forbidden.
+      '@typescript-eslint/no-require-imports': ['error', { allowAsImport: true }],
+      // A `let` declared before a cleanup closure that reads it, and assigned once later, cannot be
+      // a `const`: the cleanup must also run when the assignment never happened.
+      'prefer-const': ['error', { ignoreReadBeforeAssign: true }],
     },
   },
   {
@@ -52,7 +59,16 @@ export default tseslint.config(
     rules: {
       // vitest's expect(fn).rejects and test doubles pass methods around unbound on purpose.
       '@typescript-eslint/unbound-method': 'off',
+      // vitest's asymmetric matchers (expect.any, expect.stringMatching, ...) are typed `any` so that
+      // they stand in for a field of any type; every expected object that uses one would be a finding.
+      '@typescript-eslint/no-unsafe-assignment': 'off',
     },
   },
   prettier,
+  {
+    // After eslint-config-prettier, which turns max-len off: Prettier wraps code at 140 columns but
+    // leaves long strings and comments as they are, and this rule catches those.
+    plugins: { '@stylistic': stylistic },
+    rules: { '@stylistic/max-len': ['error', { code: 140, tabWidth: 2 }] },
+  },
 );

@@ -81,7 +81,10 @@ function synthesize(outDir: string): FunctionBundle[] {
  * the bundle's source map at load.
  */
 function initTime(file: string, sourceMaps: boolean): number {
-  const script = `const t=process.hrtime.bigint();const m=require(${JSON.stringify(file)});if(typeof m.handler!=='function')throw new Error('no handler');process.stdout.write(String(Number(process.hrtime.bigint()-t)/1e6));`;
+  const script =
+    `const t=process.hrtime.bigint();const m=require(${JSON.stringify(file)});` +
+    "if(typeof m.handler!=='function')throw new Error('no handler');" +
+    'process.stdout.write(String(Number(process.hrtime.bigint()-t)/1e6));';
   const args = sourceMaps ? ['--enable-source-maps', '-e', script] : ['-e', script];
   const out = execFileSync(process.execPath, args, { env: { ...process.env, ...functionEnv }, encoding: 'utf8' });
   return Number(out);

@@ -175,9 +175,12 @@ function totals(ls: Line[]): { core: number; all: number } {
 function printScenario(name: string, r: SimulationResult): Line[] {
   const ls = lines(r);
   console.log(
-    `\n${name}: ${r.options.events} events x ${r.options.subscriptions} subscriptions = ${r.deliveries} deliveries, ${r.delivered} delivered, ` +
-      `${r.attempts} attempts, ${r.invocations.filter((i) => i.fn === 'sender').length} sender and ${r.invocations.filter((i) => i.fn === 'ingest').length} ingest invocations, ` +
-      `${fmt(r.simulatedMinutes, 1)} simulated minutes, ${r.sweeps} sweeper runs (deliveries it had to put under watch: ${r.sweeperWatched})`,
+    `\n${name}: ${r.options.events} events x ${r.options.subscriptions} subscriptions = ${r.deliveries} deliveries, ` +
+      `${r.delivered} delivered, ` +
+      `${r.attempts} attempts, ${r.invocations.filter((i) => i.fn === 'sender').length} sender and ` +
+      `${r.invocations.filter((i) => i.fn === 'ingest').length} ingest invocations, ` +
+      `${fmt(r.simulatedMinutes, 1)} simulated minutes, ${r.sweeps} sweeper runs (deliveries it had to put under watch: ` +
+      `${r.sweeperWatched})`,
   );
   const rows: Array<Array<string | number>> = [['component', 'per delivery', 'unit price (USD)', 'USD per million deliveries', 'source']];
   for (const l of ls) {
@@ -281,8 +284,10 @@ async function main(): Promise<void> {
 
   console.log(`cost per million deliveries, ${PRICES_REGION} on-demand prices of ${PRICES_AS_OF}`);
   console.log(
-    `assumptions (not measurable with in-memory fakes): ${ASSUMPTIONS.awsRequestMs} ms per AWS request, receiver answers in ${ASSUMPTIONS.receiverMs} ms, ` +
-      `${ASSUMPTIONS.platformLogBytesPerInvocation} B of Lambda platform log lines per invocation; event source mapping: 1 ReceiveMessage + 1 DeleteMessageBatch per batch, idle polling not included`,
+    `assumptions (not measurable with in-memory fakes): ${ASSUMPTIONS.awsRequestMs} ms per AWS request, ` +
+      `receiver answers in ${ASSUMPTIONS.receiverMs} ms, ` +
+      `${ASSUMPTIONS.platformLogBytesPerInvocation} B of Lambda platform log lines per invocation; event source mapping: ` +
+      `1 ReceiveMessage + 1 DeleteMessageBatch per batch, idle polling not included`,
   );
   const base = printScenario('successful deliveries (first attempt)', success);
   const threeLines = printScenario('deliveries that need three attempts (two 503s, retried after ~5 and ~10 min)', three);
@@ -311,14 +316,16 @@ async function main(): Promise<void> {
   }
   const [topName, topUsd] = [...byComponent].sort((a, b) => b[1] - a[1])[0];
   console.log(
-    `\nper million successful deliveries: $${fmt(t.core, 2)} (SQS, Lambda, DynamoDB request units, Scheduler), $${fmt(t.all, 2)} with storage, logs and data transfer`,
+    `\nper million successful deliveries: $${fmt(t.core, 2)} (SQS, Lambda, DynamoDB request units, Scheduler), ` +
+      `$${fmt(t.all, 2)} with storage, logs and data transfer`,
   );
   console.log(
     `per million deliveries needing three attempts: $${fmt(t3.core, 2)} ($${fmt(t3.all, 2)} with storage, logs and data transfer)`,
   );
   console.log(`largest component: ${topName} ($${fmt(topUsd, 2)} per million, ${fmt((topUsd / t.all) * 100, 0)} %)`);
   console.log(
-    `Target <= $${TARGET_USD_PER_MILLION} per million successful deliveries: ${t.core <= TARGET_USD_PER_MILLION ? 'met' : 'MISSED'} (core), ${t.all <= TARGET_USD_PER_MILLION ? 'met' : 'MISSED'} (all)`,
+    `Target <= $${TARGET_USD_PER_MILLION} per million successful deliveries: ` +
+      `${t.core <= TARGET_USD_PER_MILLION ? 'met' : 'MISSED'} (core), ${t.all <= TARGET_USD_PER_MILLION ? 'met' : 'MISSED'} (all)`,
   );
   console.log(`total ${Math.round((Date.now() - started) / 1000)} s`);
   writeResult('cost-limits', {
@@ -362,11 +369,13 @@ function limitsReport(before: SimulationResult, after: SimulationResult, atLimit
   const change = core(after) / core(before) - 1;
   const met = Math.abs(change) <= LIMITS_TARGET_CHANGE;
   console.log(
-    `healthy delivery within its limits: $${fmt(core(before), 3)} -> $${fmt(core(after), 3)} per million (${change >= 0 ? '+' : ''}${fmt(change * 100, 2)} %); ` +
+    `healthy delivery within its limits: $${fmt(core(before), 3)} -> $${fmt(core(after), 3)} per million ` +
+      `(${change >= 0 ? '+' : ''}${fmt(change * 100, 2)} %); ` +
       `target <= ${LIMITS_TARGET_CHANGE * 100} %: ${met ? 'met' : 'MISSED'}`,
   );
   console.log(
-    `a delivery to a subscription at its limits: $${fmt(core(atLimit), 3)} per million (${fmt(core(atLimit) / core(before), 2)}x a healthy one)`,
+    `a delivery to a subscription at its limits: $${fmt(core(atLimit), 3)} per million (${fmt(core(atLimit) / core(before), 2)}x a ` +
+      `healthy one)`,
   );
   return {
     before: core(before),

@@ -69,7 +69,10 @@ const sumValues = (record: Record<string, number>) => Object.values(record).redu
 /** CPU time stretches by this much on Lambda at `memoryMb` (a fraction of a vCPU). */
 const cpuStretch = (memoryMb: number) => Math.max(1, ASSUMPTIONS.fullVcpuMb / memoryMb);
 
-/** Billed GB-s of one function. Sender: the calibrated real-SDK CPU per record (all records of a batch share the CPU) plus one record's waits. */
+/**
+ * Billed GB-s of one function. Sender: the calibrated real-SDK CPU per record (all records of a
+ * batch share the CPU) plus one record's waits.
+ */
 function lambdaGbSeconds(r: SimulationResult, fn: 'ingest' | 'sender', calibration: Calibration, receiverMs: number): number {
   const memory = functionSpecs[fn].memorySize;
   const senderCpuMs = (calibration.cpuUsPerRecord.get(r.options.batchSize) ?? Math.min(...calibration.cpuUsPerRecord.values())) / 1000;
@@ -108,13 +111,17 @@ function lines(r: SimulationResult, calibration: Calibration, receiverMs = ASSUM
       component: `Lambda GB-s: ingest (${functionSpecs.ingest.memorySize} MB)`,
       perDelivery: lambdaGbSeconds(r, 'ingest', calibration, 0) / n,
       price: 'lambdaGbSecondArm',
-      how: `CPU ms on the fake (no SDK: low) x ${fmt(cpuStretch(functionSpecs.ingest.memorySize), 1)} + ${ASSUMPTIONS.awsRequestMs} ms per sequential AWS request`,
+      how:
+        `CPU ms on the fake (no SDK: low) x ${fmt(cpuStretch(functionSpecs.ingest.memorySize), 1)} + ${ASSUMPTIONS.awsRequestMs} ms ` +
+        `per sequential AWS request`,
     },
     {
       component: `Lambda GB-s: sender (${functionSpecs.sender.memorySize} MB)`,
       perDelivery: lambdaGbSeconds(r, 'sender', calibration, receiverMs) / n,
       price: 'lambdaGbSecondArm',
-      how: `real-SDK CPU per record x ${fmt(cpuStretch(functionSpecs.sender.memorySize), 1)} + ${ASSUMPTIONS.awsRequestMs} ms per sequential request + ${receiverMs} ms receiver`,
+      how:
+        `real-SDK CPU per record x ${fmt(cpuStretch(functionSpecs.sender.memorySize), 1)} + ${ASSUMPTIONS.awsRequestMs} ms per ` +
+        `sequential request + ${receiverMs} ms receiver`,
     },
   ];
   for (const [name, wru] of Object.entries(r.tableWru))
@@ -159,8 +166,10 @@ const share = (ls: Line[], test: (l: Line) => boolean) => ls.filter(test).reduce
 
 function printLines(title: string, r: SimulationResult, ls: Line[]): void {
   console.log(
-    `\n${title}: ${r.options.events} events x ${r.options.subscriptions} subscriptions = ${r.deliveries} deliveries, ${r.delivered} delivered, ${r.attempts} attempts, ` +
-      `${r.invocations.filter((i) => i.fn === 'sender').length} sender and ${r.invocations.filter((i) => i.fn === 'ingest').length} ingest invocations, ${fmt(r.simulatedMinutes, 1)} simulated minutes`,
+    `\n${title}: ${r.options.events} events x ${r.options.subscriptions} subscriptions = ${r.deliveries} deliveries, ` +
+      `${r.delivered} delivered, ${r.attempts} attempts, ` +
+      `${r.invocations.filter((i) => i.fn === 'sender').length} sender and ${r.invocations.filter((i) => i.fn === 'ingest').length} ` +
+      `ingest invocations, ${fmt(r.simulatedMinutes, 1)} simulated minutes`,
   );
   const rows: Array<Array<string | number>> = [['component', 'per delivery', 'unit price (USD)', 'USD per million deliveries', 'source']];
   for (const l of ls) {
@@ -297,7 +306,10 @@ function verdicts(cells: Cell[]): string[] {
   return TARGETS.map((t) => {
     const cell = cells.find((c) => c.batch === t.batch && c.eventBytes === t.eventBytes && c.responseBytes === t.responseBytes)!;
     const verdict = cell.total <= t.usd ? 'met' : 'MISSED';
-    return `batch ${t.batch}, ${t.eventBytes} B event, ${t.responseBytes} B responses: $${fmt(cell.total, 2)} per million, all in (target <= $${fmt(t.usd, 2)}): ${verdict}`;
+    return (
+      `batch ${t.batch}, ${t.eventBytes} B event, ${t.responseBytes} B responses: $${fmt(cell.total, 2)} per million, ` +
+      `all in (target <= $${fmt(t.usd, 2)}): ${verdict}`
+    );
   });
 }
 
@@ -331,13 +343,17 @@ async function main(): Promise<void> {
 
   console.log(`cost per million deliveries, ${PRICES_REGION} on-demand prices of ${PRICES_AS_OF}`);
   console.log(
-    `assumptions: ${ASSUMPTIONS.awsRequestMs} ms per AWS request, receiver answers in ${ASSUMPTIONS.receiverMs} ms, ${ASSUMPTIONS.platformLogBytesPerInvocation} B of Lambda platform log lines per invocation, ` +
-      `Lambda CPU share = memory / ${ASSUMPTIONS.fullVcpuMb} MB (sender ${functionSpecs.sender.memorySize} MB: CPU time x ${fmt(cpuStretch(functionSpecs.sender.memorySize), 2)}), arm64 as fast per core as this machine; ` +
-      `event source mapping: 1 ReceiveMessage + 1 DeleteMessageBatch per batch, idle polling not included; ingest gets the same batch size as the sender`,
+    `assumptions: ${ASSUMPTIONS.awsRequestMs} ms per AWS request, receiver answers in ${ASSUMPTIONS.receiverMs} ms, ` +
+      `${ASSUMPTIONS.platformLogBytesPerInvocation} B of Lambda platform log lines per invocation, ` +
+      `Lambda CPU share = memory / ${ASSUMPTIONS.fullVcpuMb} MB (sender ${functionSpecs.sender.memorySize} MB: ` +
+      `CPU time x ${fmt(cpuStretch(functionSpecs.sender.memorySize), 2)}), arm64 as fast per core as this machine; ` +
+      `event source mapping: 1 ReceiveMessage + 1 DeleteMessageBatch per batch, idle polling not included; ` +
+      `ingest gets the same batch size as the sender`,
   );
   const cpuRows = [...calibration.cpuUsPerRecord].map(([b, us]) => `batch ${b}: ${fmt(us, 0)} µs`).join(', ');
   console.log(
-    `sender CPU per record, real AWS SDK over HTTP against dynalite (median of ${calibration.rounds} rounds of ${calibration.recordsPerRound} records, this machine): ${cpuRows}`,
+    `sender CPU per record, real AWS SDK over HTTP against dynalite (median of ${calibration.rounds} rounds of ` +
+      `${calibration.recordsPerRound} records, this machine): ${cpuRows}`,
   );
   printMatrix(cells);
   const full = cells.find((c) => c.batch === 10 && c.eventBytes === 985 && c.responseBytes === 600)!;
@@ -346,7 +362,8 @@ async function main(): Promise<void> {
   printLines('batch 1, 985 B event, 600 B responses', single.result, single.lines);
   const slow = lines(full.result, calibration, 1_000);
   console.log(
-    `\nthe same at receivers answering in 1 s: batch 10 $${fmt(total(slow), 2)}, batch 1 $${fmt(total(lines(single.result, calibration, 1_000)), 2)} per million, all in`,
+    `\nthe same at receivers answering in 1 s: batch 10 $${fmt(total(slow), 2)}, ` +
+      `batch 1 $${fmt(total(lines(single.result, calibration, 1_000)), 2)} per million, all in`,
   );
   await retries(calibration, full);
   crossCheck(full.result);

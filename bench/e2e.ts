@@ -345,7 +345,8 @@ function print(results: PhaseResult[]): void {
     const allDone = r.outcome.delivered + r.outcome.predictedFailed === r.deliveries && r.outcome.failed === r.outcome.predictedFailed;
     console.log(
       `${r.phase}: every delivery ended ${r.outcome.predictedFailed === 0 ? 'delivered' : 'as predicted'}: ${allDone ? 'yes' : 'NO'}; ` +
-        `attempts ${r.attempts.receiver} = predicted ${r.attempts.predicted}: ${r.attempts.receiver === r.attempts.predicted ? 'yes' : 'NO'} ` +
+        `attempts ${r.attempts.receiver} = predicted ${r.attempts.predicted}: ` +
+        `${r.attempts.receiver === r.attempts.predicted ? 'yes' : 'NO'} ` +
         `(policy expectation ${fmt(r.attempts.analytical, 0)}, i.e. ${fmt(1 / (1 - r.failRate), 3)} per delivery)`,
     );
   }
@@ -354,7 +355,8 @@ function print(results: PhaseResult[]): void {
 async function main(): Promise<void> {
   const started = Date.now();
   console.log(
-    `end to end through the local runtime: ${EVENTS} events x ${SUBSCRIPTIONS} subscriptions, SENDER_CONCURRENCY ${SENDER_CONCURRENCY}, seed ${SEED}`,
+    `end to end through the local runtime: ${EVENTS} events x ${SUBSCRIPTIONS} subscriptions, SENDER_CONCURRENCY ${SENDER_CONCURRENCY}, ` +
+      `seed ${SEED}`,
   );
   const results = [await phase('healthy', 0)];
   console.log(`  healthy done (${Math.round((Date.now() - started) / 1000)} s)`);

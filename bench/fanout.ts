@@ -81,7 +81,8 @@ function hotKeyBaseline(s: Scenario): string {
   const rru = readUnits(s.eventItemBytes, true);
   const perKey = rru * s.deliveriesPerEvent;
   return (
-    `per-key baseline (counting fake): the event item at ${s.subscriptions} subscriptions is ${fmt(s.eventItemBytes)} B, ${rru} RRU per strongly consistent read; ` +
+    `per-key baseline (counting fake): the event item at ${s.subscriptions} subscriptions is ${fmt(s.eventItemBytes)} B, ` +
+    `${rru} RRU per strongly consistent read; ` +
     `its ${s.deliveriesPerEvent} first attempts read it ${s.deliveriesPerEvent} times = ${fmt(perKey)} RRU on one key ` +
     `(${fmt(perKey / 3_000, 1)} s of one partition's 3,000 RCU/s; all its deliveries share one deliveries-table partition key)`
   );
@@ -202,7 +203,8 @@ async function main(): Promise<void> {
   }
   console.log(`fan-out through the ingest handler, ${REPEATS} repeats per line (medians)`);
   console.log(
-    'produced by: the counting fake (bench/lib/fake-dynamo.ts, fake-aws.ts): counts and request units; its handler ms leave out the AWS SDK\n',
+    'produced by: the counting fake (bench/lib/fake-dynamo.ts, fake-aws.ts): counts and request units; ' +
+      'its handler ms leave out the AWS SDK\n',
   );
   console.log(table(rows));
   const repeatedOps = (s: Scenario) =>
@@ -210,18 +212,22 @@ async function main(): Promise<void> {
       .map(([k, v]) => `${k} ${v}`)
       .join(', ');
   console.log(
-    `\nrepeated event (1000 subscriptions): ${repeatedOps(scenarios[2])}; no delivery created, the due ones re-woken (the sender's claim drops the extra wake-ups)`,
+    `\nrepeated event (1000 subscriptions): ${repeatedOps(scenarios[2])}; no delivery created, ` +
+      `the due ones re-woken (the sender's claim drops the extra wake-ups)`,
   );
   const thousand = scenarios.find((s) => s.subscriptions === 1000 && s.eventsPerInvocation === 1)!;
   const worst = total(thousand.cold[0].requests);
   console.log(
-    `deliveries planned per event at 1000 subscriptions (the event item's plan; each item is created by its first claim): ${thousand.deliveriesPerEvent}`,
+    `deliveries planned per event at 1000 subscriptions (the event item's plan; each item is created by its first claim): ` +
+      `${thousand.deliveriesPerEvent}`,
   );
   console.log(
-    `Target <= ${TARGET_REQUESTS_AT_1000} AWS requests for one event to 1000 subscriptions (cold instance): ${worst} -> ${worst <= TARGET_REQUESTS_AT_1000 ? 'met' : 'MISSED'}`,
+    `Target <= ${TARGET_REQUESTS_AT_1000} AWS requests for one event to 1000 subscriptions (cold instance): ` +
+      `${worst} -> ${worst <= TARGET_REQUESTS_AT_1000 ? 'met' : 'MISSED'}`,
   );
   console.log(
-    `Idempotency: 1 conditional PutItem per event (+1 fan-out log put per invocation), wake-ups only after it succeeded, no delivery item written at fan-out, a repeated event creates 0 deliveries: checked`,
+    `Idempotency: 1 conditional PutItem per event (+1 fan-out log put per invocation), wake-ups only after it succeeded, ` +
+      `no delivery item written at fan-out, a repeated event creates 0 deliveries: checked`,
   );
   console.log(hotKeyBaseline(thousand));
   const timings = await sdkTimings(

@@ -142,13 +142,15 @@ async function main(): Promise<void> {
         fmt(Math.max(...list), 1),
       ]);
     console.log(
-      `idle latency publish -> delivered on npm start (port ${PORT}, one subscription, receiver on 127.0.0.1, ${GAP_MS} ms between events, after ${10} warm-up events)`,
+      `idle latency publish -> delivered on npm start (port ${PORT}, one subscription, receiver on 127.0.0.1, ` +
+        `${GAP_MS} ms between events, after ${10} warm-up events)`,
     );
     console.log(table(rows));
     const all = [...results.values()].flat();
     const p50 = percentile(all, 50);
     console.log(
-      `both paths: p50 ${fmt(p50, 1)} ms, p95 ${fmt(percentile(all, 95), 1)} ms, p99 ${fmt(percentile(all, 99), 1)} ms; goal p50 <= ${GOAL_P50_MS} ms: ${p50 <= GOAL_P50_MS ? 'met' : 'MISSED'}`,
+      `both paths: p50 ${fmt(p50, 1)} ms, p95 ${fmt(percentile(all, 95), 1)} ms, p99 ${fmt(percentile(all, 99), 1)} ms; ` +
+        `goal p50 <= ${GOAL_P50_MS} ms: ${p50 <= GOAL_P50_MS ? 'met' : 'MISSED'}`,
     );
     console.log(`total ${Math.round((Date.now() - started) / 1000)} s`);
     writeResult('latency', { gapMs: GAP_MS, results: Object.fromEntries(results) });

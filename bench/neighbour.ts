@@ -269,7 +269,8 @@ async function main(): Promise<void> {
   );
 
   console.log(
-    `\n(b) simulated AWS sender pool: ${mainInstances} main + ${slowInstances} slow-lane instances, batches of 10, 5 s timeout, ${poolEvents} events x 100 subscriptions, ${poolSeconds} s each`,
+    `\n(b) simulated AWS sender pool: ${mainInstances} main + ${slowInstances} slow-lane instances, batches of 10, 5 s timeout, ` +
+      `${poolEvents} events x 100 subscriptions, ${poolSeconds} s each`,
   );
   const healthy = await senderPool(false, poolEvents, poolSeconds, mainInstances, slowInstances);
   const bad = await senderPool(true, poolEvents, poolSeconds, mainInstances, slowInstances);

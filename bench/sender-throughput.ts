@@ -566,10 +566,7 @@ function runPowertoolsChild(port: number, endpoint: string, askConnections: () =
     }, 150_000);
     child.on('message', (message: { type?: string; summaries?: Summary[] }) => {
       if (message.type === 'connections?') {
-        askConnections().then(
-          (connections) => child.send({ type: 'connections', connections }),
-          (error: unknown) => reject(error),
-        );
+        askConnections().then((connections) => child.send({ type: 'connections', connections }), reject);
       } else if (message.type === 'done') {
         clearTimeout(timer);
         child.disconnect();
@@ -618,20 +615,23 @@ function report(summaries: Summary[], counted: RunResult, parts: Part[], seconds
   console.log('\nproduced by: the real AWS SDK over HTTP against dynalite in its own process (CPU = this process only)');
   console.log(table(rows));
   console.log(
-    `\nproduced by: the counting fake (one run, sender, concurrency 10, batch of 1, ${counted.count} deliveries): requests and request units per successful first attempt`,
+    `\nproduced by: the counting fake (one run, sender, concurrency 10, batch of 1, ${counted.count} deliveries): ` +
+      `requests and request units per successful first attempt`,
   );
   console.log(table([['request', 'per delivery'], ...Object.entries(counted.requestsPerDelivery ?? {}).map(([op, n]) => [op, fmt(n, 3)])]));
   const logged = summaries.filter((s) => s.logBytesPerDelivery !== undefined);
   if (logged.length > 0)
     console.log(
-      `\nPowertools log + EMF bytes written to stdout per delivery: ${logged.map((s) => `${fmt(s.logBytesPerDelivery!, 0)} (c=${s.concurrency})`).join(', ')}`,
+      `\nPowertools log + EMF bytes written to stdout per delivery: ` +
+        `${logged.map((s) => `${fmt(s.logBytesPerDelivery!, 0)} (c=${s.concurrency})`).join(', ')}`,
     );
   console.log('\nWhere the CPU of one delivery goes (µs, medians, measured one part at a time):');
   console.log(table([['part', 'CPU µs', 'note'], ...parts.map((p) => [p.part, fmt(p.cpuUs, 1), p.note])]));
   const target = summaries.filter((s) => s.mode === 'sender');
   const worst = Math.min(...target.map((s) => s.cpuRatio));
   console.log(
-    `sender (batch of 1, silent log), CPU per delivery relative to raw dispatch(): worst ${fmt(worst, 2)}; the earlier goal >= 0.80 of raw: ${worst >= 0.8 ? 'met' : 'MISSED'}`,
+    `sender (batch of 1, silent log), CPU per delivery relative to raw dispatch(): worst ${fmt(worst, 2)}; ` +
+      `the earlier goal >= 0.80 of raw: ${worst >= 0.8 ? 'met' : 'MISSED'}`,
   );
   console.log(`total ${seconds} s`);
   writeResult('sender-throughput', { summaries, counted, parts });
@@ -649,7 +649,8 @@ async function main(): Promise<void> {
   try {
     const sink = await connectSink(sinkProcess.first.port, askConnections);
     console.log(
-      `sender throughput: ${RUNS} runs of ~${RUN_MS} ms per mode and concurrency; sink pid ${sinkProcess.process.pid}, dynalite pid ${dynamo.process.pid} (${storage.endpoint})`,
+      `sender throughput: ${RUNS} runs of ~${RUN_MS} ms per mode and concurrency; sink pid ${sinkProcess.process.pid}, ` +
+        `dynalite pid ${dynamo.process.pid} (${storage.endpoint})`,
     );
     const summaries: Summary[] = [];
     for (const concurrency of CONCURRENCIES) {

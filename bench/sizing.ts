@@ -50,13 +50,17 @@ function main(): void {
   const duration = (b: number, receiverMs: number) => b * cpuMs(b) * stretch + STORAGE_REQUESTS * AWS_REQUEST_MS + receiverMs;
   console.log(`measured (${result.at}, npm run bench:sender, real AWS SDK over HTTP against dynalite, this machine):`);
   console.log(
-    `  one sender instance (one invocation of 10 records at a time): ${fmt(instance.medianPerSecond)} deliveries/s, ${fmt(instance.cpuUsPerDelivery, 0)} µs CPU per delivery`,
+    `  one sender instance (one invocation of 10 records at a time): ${fmt(instance.medianPerSecond)} deliveries/s, ` +
+      `${fmt(instance.cpuUsPerDelivery, 0)} µs CPU per delivery`,
   );
   console.log(
-    `  batches of 1, ${single.concurrency} invocation(s) in flight: ${fmt(single.medianPerSecond)} deliveries/s, ${fmt(single.cpuUsPerDelivery, 0)} µs CPU per delivery`,
+    `  batches of 1, ${single.concurrency} invocation(s) in flight: ${fmt(single.medianPerSecond)} deliveries/s, ` +
+      `${fmt(single.cpuUsPerDelivery, 0)} µs CPU per delivery`,
   );
   console.log(
-    `model: D(b) = b x CPU x ${fmt(stretch, 2)} (Lambda at ${functionSpecs.sender.memorySize} MB has ${functionSpecs.sender.memorySize}/${FULL_VCPU_MB} of a vCPU) + ${STORAGE_REQUESTS} x ${AWS_REQUEST_MS} ms DynamoDB + receiver; N = rate / b x D(b)`,
+    `model: D(b) = b x CPU x ${fmt(stretch, 2)} (Lambda at ${functionSpecs.sender.memorySize} MB has ` +
+      `${functionSpecs.sender.memorySize}/${FULL_VCPU_MB} of a vCPU) + ${STORAGE_REQUESTS} x ${AWS_REQUEST_MS} ms DynamoDB + receiver; ` +
+      `N = rate / b x D(b)`,
   );
   const rows: Array<Array<string | number>> = [
     ['deliveries/s', 'receiver answers in', 'batch', 'invocation ms D(b)', 'concurrent sender instances'],
@@ -82,7 +86,8 @@ function main(): void {
     }
   }
   console.log(
-    `\ndrain of a backlog: full batches of 10, the trigger at its cap the whole time (ramp-up ignored), every delivery succeeding at its first attempt`,
+    `\ndrain of a backlog: full batches of 10, the trigger at its cap the whole time (ramp-up ignored), ` +
+      `every delivery succeeding at its first attempt`,
   );
   console.log(table(drain));
   writeResult('sizing', { instance, single, stretch, awsRequestMs: AWS_REQUEST_MS, rows, drain });

@@ -69,10 +69,10 @@ function httpStatusOf(e: ErrorLike): number | undefined {
 function findNetworkCode(e: ErrorLike, depth = 0): string | undefined {
   if (depth > 3) return undefined;
   if (typeof e.code === 'string' && e.code in NETWORK_REASONS) return e.code;
-  const nested = [e.cause, ...(Array.isArray(e.errors) ? e.errors : [])];
+  const nested: unknown[] = [e.cause, ...(Array.isArray(e.errors) ? (e.errors as unknown[]) : [])];
   for (const inner of nested) {
     if (typeof inner === 'object' && inner !== null) {
-      const code = findNetworkCode(inner as ErrorLike, depth + 1);
+      const code = findNetworkCode(inner, depth + 1);
       if (code) return code;
     }
   }

@@ -21,7 +21,8 @@ export async function invokeFunction(
     return JSON.parse(text) as unknown;
   } catch {
     throw new CliError(
-      `${where} answered the ${functionName} function's call with something that is not JSON: is it the crm-webhooks local runtime (npm start) or a stack (--stack NAME)?`,
+      `${where} answered the ${functionName} function's call with something that is not JSON: ` +
+        'is it the crm-webhooks local runtime (npm start) or a stack (--stack NAME)?',
     );
   }
 }

@@ -18,7 +18,7 @@ export const defaults = {
   maxAttempts: 10,
   retentionDays: 30,
   // A wake-up lost with a crashed sender is sent again at most grace + the sweeper's 5-minute
-  // interval after it was due: 5 + 5 keeps that worst case near 10 minutes (README, Operating).
+  // interval after it was due: 5 + 5 keeps that worst case near 10 minutes (docs/operations.md, After a crash).
   sweepGraceMs: 5 * 60_000,
   subscriptionCacheMs: 30_000,
   maxEventBytes: 256 * 1024,

@@ -1,5 +1,5 @@
 // The alarms, each notifying the support topic. Every alarm says what it means and what to do; the
-// README's "Operating" section is the longer runbook. Thresholds come from CDK context
+// runbook in docs/operations.md (Alarms) is the longer version. Thresholds come from CDK context
 // (lib/stack-config.ts). Missing data is never a breach: SQS stops reporting an idle queue, Lambda
 // reports nothing for a function that was not invoked, and the service's own metrics are only
 // written when something happened.
@@ -151,7 +151,8 @@ function alarmSpecs({ queues, functions, thresholds }: AlarmsProps): Record<Alar
         'Events are waiting in the events dead-letter queue: the CRM published events that could not be accepted. ' +
         'Invalid events (not JSON, too large, no `type`, a bad `id`) are parked there by ingest with a "reason" message attribute; ' +
         'an event that failed ingest 5 times lands there without one (ingest was failing: see its errors). ' +
-        'Do: read the messages and their reasons in the SQS console (Poll for messages). Invalid events: tell the CRM team and delete them. ' +
+        'Do: read the messages and their reasons in the SQS console (Poll for messages). ' +
+        'Invalid events: tell the CRM team and delete them. ' +
         'Events that failed for a reason of ours: after the fix, start a DLQ redrive to the events queue; re-ingesting is idempotent.',
     },
     deliveriesDlq: {
@@ -183,7 +184,8 @@ function alarmSpecs({ queues, functions, thresholds }: AlarmsProps): Record<Alar
       comparisonOperator: ABOVE,
       description:
         `A wake-up has waited more than ${deliveriesAgeMinutes} minutes in the deliveries queue, longer than any retry wait it ` +
-        'spends there as a delayed message (15 minutes at most): the sender is not keeping up or not consuming, and webhooks go out late. ' +
+        'spends there as a delayed message (15 minutes at most): the sender is not keeping up or not consuming, ' +
+        'and webhooks go out late. ' +
         'Do: check the sender errors and throttles alarms and its log; check its trigger is enabled; if the sender runs at its ' +
         'cap (dashboard: concurrency) on slow receivers, raise senderMaxConcurrency. State is in DynamoDB: nothing is lost.',
     },

@@ -75,7 +75,7 @@ export class OperationsDashboard extends Construct {
       new cloudwatch.TextWidget({
         markdown:
           '# crm-webhooks\nService metrics (namespace `CrmWebhooks`, dimension `service`), queues and functions. ' +
-          'What each alarm means and what to do: its description, and the README section "Operating".',
+          'What each alarm means and what to do: its description, and docs/operations.md in the repository.',
         width: 24,
         height: 2,
       }),

@@ -22,7 +22,10 @@ export interface EnvironmentSources {
   secretsKey: kms.IKey;
 }
 
-/** ALLOW_HTTP stays unset in AWS: webhook targets there must be https. SENDER_LANE is the slow sender's own (functions.ts). Every other setting is set. */
+/**
+ * ALLOW_HTTP stays unset in AWS: webhook targets there must be https. SENDER_LANE is the slow
+ * sender's own (functions.ts). Every other setting is set.
+ */
 type StackSettings = Record<Exclude<SettingKey, 'ALLOW_HTTP' | 'SENDER_LANE'>, string>;
 
 export function functionEnvironment({

@@ -9,6 +9,7 @@ import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { SECRETS_ENCRYPTION_CONTEXT } from '../lambdas/adapters/crypto/kms-data-keys';
+import { QUEUE_LAG_BUCKET } from '../lambdas/adapters/dynamo/queue-lag-store';
 import { VERSION_ITEM_ID } from '../lambdas/adapters/dynamo/subscription-items';
 import { DELIVERIES_BY_SUBSCRIPTION, DELIVERIES_PENDING, SUBSCRIPTIONS_BY_STATUS } from '../lambdas/storage/tables';
 import type { FunctionId } from './functions';
@@ -69,6 +70,10 @@ export function grantFunctionPermissions(functions: Record<FunctionId, lambda.IF
     // is given back with a conditional delete, and read back where a failed condition did not say.
     allow(sender, ['dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:GetItem'], [limits.tableArn]);
     allow(sender, ['sqs:SendMessage'], [deliveriesQueue, slowQueue]);
+    // How late it takes wake-ups, for the sweeper (queue-lag.ts): those items of the fan-out log table only.
+    allow(sender, ['dynamodb:UpdateItem'], [fanouts.tableArn], {
+      'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': [QUEUE_LAG_BUCKET] },
+    });
     allow(sender, ['scheduler:CreateSchedule'], [targets.scheduler.schedulesArn]);
     // Creating a schedule passes the scheduler role; it may be passed to the Scheduler and nothing else.
     allow(sender, ['iam:PassRole'], [targets.scheduler.role.roleArn], {
@@ -104,7 +109,7 @@ export function grantFunctionPermissions(functions: Record<FunctionId, lambda.IF
   allow(sweeper, ['dynamodb:Query'], [indexArn(deliveries, DELIVERIES_PENDING)]);
   allow(sweeper, ['dynamodb:BatchGetItem', 'dynamodb:Query', 'dynamodb:UpdateItem'], [deliveries.tableArn]);
   allow(sweeper, ['dynamodb:GetItem'], [events.tableArn]);
-  // The fan-out log: minutes read once, and the checkpoint of the minutes done.
+  // The fan-out log: minutes read once, the checkpoint of the minutes done, and the senders' lateness.
   allow(sweeper, ['dynamodb:Query', 'dynamodb:GetItem', 'dynamodb:PutItem'], [fanouts.tableArn]);
   allow(sweeper, ['sqs:SendMessage'], [deliveriesQueue]);
 

@@ -24,19 +24,31 @@ export interface StackConfig {
   senderMaxConcurrency: number;
   /** ingestMaxConcurrency: most ingest instances the events queue trigger runs at once. Default 10. */
   ingestMaxConcurrency: number;
-  /** sweepGraceMs: how long past its due time a pending delivery waits before the sweeper re-enqueues it (SWEEP_GRACE_MS). Default 300000 (5 min). */
+  /**
+   * sweepGraceMs: how long past its due time a pending delivery waits before the sweeper re-enqueues
+   * it (SWEEP_GRACE_MS). Default 300000 (5 min).
+   */
   sweepGraceMs: number;
   /** retryJitter: each retry wait is spread by up to this fraction either way (RETRY_JITTER). Default 0.1 (±10 %). */
   retryJitter: number;
   /** signingSecretGraceMs: how long a rotated-out signing secret keeps signing (SIGNING_SECRET_GRACE_MS). Default 86400000 (24 h). */
   signingSecretGraceMs: number;
-  /** failingDisableAfterMs: a subscription failing this long without a delivery is disabled (FAILING_DISABLE_AFTER_MS). Default 432000000 (5 days). */
+  /**
+   * failingDisableAfterMs: a subscription failing this long without a delivery is disabled
+   * (FAILING_DISABLE_AFTER_MS). Default 432000000 (5 days).
+   */
   failingDisableAfterMs: number;
   /** slowSenderConcurrency: reserved concurrency of the slow lane's sender (degraded subscriptions). Default 5. */
   slowSenderConcurrency: number;
-  /** circuitFailureThreshold: timeouts, connection failures or 5xx in a row that open a subscription's circuit (CIRCUIT_FAILURE_THRESHOLD). Default 5. */
+  /**
+   * circuitFailureThreshold: timeouts, connection failures or 5xx in a row that open a subscription's
+   * circuit (CIRCUIT_FAILURE_THRESHOLD). Default 5.
+   */
   circuitFailureThreshold: number;
-  /** circuitFirstProbeMs: wait from a circuit's opening to its first probe (CIRCUIT_FIRST_PROBE_MS). Default 30000; doubles per failed probe. */
+  /**
+   * circuitFirstProbeMs: wait from a circuit's opening to its first probe (CIRCUIT_FIRST_PROBE_MS).
+   * Default 30000; doubles per failed probe.
+   */
   circuitFirstProbeMs: number;
   /** circuitMaxProbeMs: longest wait between probes (CIRCUIT_MAX_PROBE_MS). Default 1800000 (30 min). */
   circuitMaxProbeMs: number;
@@ -65,7 +77,10 @@ export interface StackConfig {
   alarmDeliveriesFailed: number;
   /** alarmFunctionErrors: an errors alarm fires at this many errors of ingest, sender or sweeper within 5 minutes. Default 1. */
   alarmFunctionErrors: number;
-  /** alarmFunctionThrottles: a throttles alarm fires at this many throttled invocations of ingest or the sender within 5 minutes. Default 1. */
+  /**
+   * alarmFunctionThrottles: a throttles alarm fires at this many throttled invocations of ingest or
+   * the sender within 5 minutes. Default 1.
+   */
   alarmFunctionThrottles: number;
 }
 

@@ -1,5 +1,5 @@
 // The crm-webhooks service: queues, tables, the seven functions, their triggers and permissions, the
-// alarms and the dashboard. Each part is built in its own file here; the README describes the
+// alarms and the dashboard. Each part is built in its own file here; docs/architecture.md describes the
 // architecture.
 import { Annotations, CfnOutput, Fn, Stack, type StackProps } from 'aws-cdk-lib';
 import { Construct } from 'constructs';

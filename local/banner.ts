@@ -30,7 +30,8 @@ export function banner(url: string, settings: LocalSettings): string {
     `${s.ATTEMPT_TIMEOUT_MS} ms per attempt`;
   return [
     `crm-webhooks local runtime on ${url} (data in ${settings.dataDir})`,
-    `  retries:  ${retries}${s.RETRY_BASE_DELAY_MS === String(defaults.retryBaseDelayMs) ? ' (shorten with e.g. RETRY_BASE_DELAY_MS=2000)' : ''}`,
+    `  retries:  ${retries}` +
+      (s.RETRY_BASE_DELAY_MS === String(defaults.retryBaseDelayMs) ? ' (shorten with e.g. RETRY_BASE_DELAY_MS=2000)' : ''),
     '',
     'Endpoints',
     `  POST ${url}/events                                   publish one event (the body, as the CRM would)`,
@@ -50,14 +51,17 @@ export function banner(url: string, settings: LocalSettings): string {
     `     export CRM_WEBHOOKS_ENDPOINT=${url}`,
     `     npx crm-webhooks subscriptions create --url ${RECEIVER_URL}`,
     '     npx crm-webhooks subscriptions test sub_...      one test event to that subscription only',
-    '     npx crm-webhooks publish ../shared/events/form_submission.json',
+    '     npx crm-webhooks publish docs/events/form_submission.json',
     '     npx crm-webhooks console                          the support console in the browser',
     '',
-    'The same with the AWS CLI v2 (AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_KEY=local; AWS CLI v1 has no --cli-binary-format, leave it out there):',
-    `     aws --endpoint-url ${url} --region ${LOCAL_REGION} sqs send-message --queue-url ${eventsQueue} --message-body ${sh(SAMPLE_EVENT)}`,
-    `     aws --endpoint-url ${url} --region ${LOCAL_REGION} lambda invoke --function-name subscriptions --cli-binary-format raw-in-base64-out --payload ${sh('{"action":"list"}')} /dev/stdout`,
-    'and from code: new SQSClient({ endpoint: ' +
-      `'${url}', region: '${LOCAL_REGION}', credentials: { accessKeyId: '${LOCAL_CREDENTIALS.accessKeyId}', secretAccessKey: '${LOCAL_CREDENTIALS.secretAccessKey}' } })`,
+    'The same with the AWS CLI v2 (AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_KEY=local; ' +
+      'AWS CLI v1 has no --cli-binary-format, leave it out there):',
+    `     aws --endpoint-url ${url} --region ${LOCAL_REGION} sqs send-message ` +
+      `--queue-url ${eventsQueue} --message-body ${sh(SAMPLE_EVENT)}`,
+    `     aws --endpoint-url ${url} --region ${LOCAL_REGION} lambda invoke --function-name subscriptions ` +
+      `--cli-binary-format raw-in-base64-out --payload ${sh('{"action":"list"}')} /dev/stdout`,
+    `and from code: new SQSClient({ endpoint: '${url}', region: '${LOCAL_REGION}', ` +
+      `credentials: { accessKeyId: '${LOCAL_CREDENTIALS.accessKeyId}', secretAccessKey: '${LOCAL_CREDENTIALS.secretAccessKey}' } })`,
     '',
     'Ctrl-C stops cleanly; accepted events and pending retries resume at the next start.',
   ].join('\n');

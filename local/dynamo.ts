@@ -2,7 +2,6 @@
 // the data folder, with the service's tables created from the one table definition the stack uses.
 // It listens on a free loopback port that only the runtime's own clients use.
 import { mkdirSync } from 'node:fs';
-import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { ensureTables } from '../lambdas/adapters/dynamo/create-tables';
@@ -10,17 +9,8 @@ import type { TableNames } from '../lambdas/adapters/dynamo/table-names';
 import { createAwsClients } from '../lambdas/wiring/aws-clients';
 import { LOCAL_CREDENTIALS, LOCAL_REGION, localTableNames } from './config';
 import { closeLevelIteratorsOnReturn } from './level-iterators';
-
-interface DynaliteOptions {
-  /** LevelDB folder; in memory without it. */
-  path?: string;
-  createTableMs?: number;
-  deleteTableMs?: number;
-  updateTableMs?: number;
-}
-
-// dynalite ships no type declarations; this is the one function of it we call.
-const dynalite = require('dynalite') as (options: DynaliteOptions) => Server;
+// Typed by ./dynalite.d.ts.
+import dynalite = require('dynalite');
 
 export interface LocalDynamo {
   endpoint: string;
@@ -65,6 +55,6 @@ export async function startDynamo(dataDir: string): Promise<LocalDynamo> {
   try {
     return await serveDynalite(localTableNames, path);
   } catch (error) {
-    throw new Error(`could not open the local DynamoDB store in ${path}: ${(error as Error).message}`);
+    throw new Error(`could not open the local DynamoDB store in ${path}: ${(error as Error).message}`, { cause: error });
   }
 }

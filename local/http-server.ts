@@ -87,7 +87,9 @@ export async function startHttpServer(port: number, log: Log): Promise<HttpServe
     if (path === '/health' && method === 'GET') return jsonReply(200, r.health());
     if (path === '/notifications' && method === 'GET') return jsonReply(200, r.notifications());
     return jsonReply(404, {
-      message: `no local endpoint for ${method} ${path}; try POST /events, GET /health, GET /notifications, the SQS API (POST / with x-amz-target) or POST /2015-03-31/functions/{name}/invocations`,
+      message:
+        `no local endpoint for ${method} ${path}; try POST /events, GET /health, GET /notifications, ` +
+        'the SQS API (POST / with x-amz-target) or POST /2015-03-31/functions/{name}/invocations',
     });
   }
 

@@ -38,7 +38,8 @@ async function main(): Promise<void> {
     // Supervisors wait a while before SIGKILL (systemd 90 s, docker stop 10 s); this stays well within.
     setTimeout(() => {
       process.stderr.write(
-        `crm-webhooks: not stopped after ${STOP_DEADLINE_MS} ms (a slow receiver); exiting, the attempts cut short resume at the next start\n`,
+        `crm-webhooks: not stopped after ${STOP_DEADLINE_MS} ms (a slow receiver); ` +
+          'exiting, the attempts cut short resume at the next start\n',
       );
       process.exit(0);
     }, STOP_DEADLINE_MS).unref();

@@ -67,7 +67,9 @@ server.on('error', (error) => {
 server.listen(port, '127.0.0.1', () => {
   const where = `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`;
   process.stdout.write(
-    `receiver listening on ${where}${failFirst > 0 ? `, answering 500 to the first ${failFirst} attempts of each delivery` : ''} (Ctrl-C to stop)\n`,
+    `receiver listening on ${where}` +
+      (failFirst > 0 ? `, answering 500 to the first ${failFirst} attempts of each delivery` : '') +
+      ' (Ctrl-C to stop)\n',
   );
 });
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {

@@ -1,7 +1,8 @@
 // The whole service in one process: the unchanged entry points of lambdas/ (middy-wrapped handlers,
-// invoked with a Lambda-like context), wired by the same builders as in Lambda, over dynalite, in-process queues and scheduler, behind one HTTP server
-// with SQS- and Lambda-compatible endpoints. Tests start it in process (port 0, a temp data folder);
-// `npm start` runs it from local/main.ts.
+// invoked with a Lambda-like context), wired by the same builders as in Lambda, over dynalite,
+// in-process queues and scheduler, behind one HTTP server with SQS- and Lambda-compatible
+// endpoints. Tests start it in process (port 0, a temp data folder); `npm start` runs it from
+// local/main.ts.
 import { chmodSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { EnvelopeSecretBox } from '../lambdas/adapters/crypto/envelope-secret-box';

@@ -131,7 +131,7 @@ export function createSqsEndpoint(options: SqsEndpointOptions): SqsEndpoint {
       }
       if (new Set(ids).size !== ids.length)
         throw new SqsError('BatchEntryIdsNotDistinct', 'Two or more batch entries in the request have the same Id.');
-      const total = entries.reduce(
+      const total = entries.reduce<number>(
         (sum: number, e: { MessageBody?: unknown }) =>
           sum + (typeof e.MessageBody === 'string' ? Buffer.byteLength(e.MessageBody, 'utf8') : 0),
         0,
@@ -162,7 +162,8 @@ export function createSqsEndpoint(options: SqsEndpointOptions): SqsEndpoint {
       if (!(OPERATIONS as readonly string[]).includes(operation)) {
         throw new SqsError(
           'UnsupportedOperation',
-          `${target || '(no x-amz-target)'} is not supported by the local runtime; supported: ${OPERATIONS.map((o) => SQS_TARGET_PREFIX + o).join(', ')}.`,
+          `${target || '(no x-amz-target)'} is not supported by the local runtime; ` +
+            `supported: ${OPERATIONS.map((o) => SQS_TARGET_PREFIX + o).join(', ')}.`,
         );
       }
       let input: unknown;

@@ -97,7 +97,8 @@ function checkAttributeName(name: string): void {
   if (!valid) {
     throw new SqsError(
       'InvalidParameterValue',
-      `Message attribute name '${name}' is invalid: use up to ${MAX_ATTRIBUTE_NAME} of A-Z a-z 0-9 _ - ., no leading, trailing or double period, no AWS. or Amazon. prefix.`,
+      `Message attribute name '${name}' is invalid: use up to ${MAX_ATTRIBUTE_NAME} of A-Z a-z 0-9 _ - ., ` +
+        'no leading, trailing or double period, no AWS. or Amazon. prefix.',
     );
   }
 }

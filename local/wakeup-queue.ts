@@ -1,7 +1,7 @@
 // WakeupQueue over the in-process deliveries queue. Unlike SQS (whole seconds, at most 900 s), the
 // local queue delays to the millisecond, so a retry is woken exactly when it is due.
 import type { QueuedWakeups, WakeupQueue } from '../lambdas/domain/ports';
-import type { DeliveryWakeup } from '../lambdas/domain/types';
+import type { Delivery, DeliveryWakeup } from '../lambdas/domain/types';
 import { formatWakeup, parseWakeup } from '../lambdas/domain/wakeup-message';
 import type { LocalQueue } from './queue';
 
@@ -9,8 +9,8 @@ export class LocalWakeupQueue implements WakeupQueue, QueuedWakeups {
   constructor(private readonly queue: Pick<LocalQueue, 'send' | 'messages'>) {}
 
   /** Every message held counts: waiting, delayed, or being handled by the sender right now. */
-  async stillQueued(deliveryIds: string[]): Promise<Set<string>> {
-    const wanted = new Set(deliveryIds);
+  async stillQueued(deliveries: Array<Pick<Delivery, 'deliveryId'>>): Promise<Set<string>> {
+    const wanted = new Set(deliveries.map((d) => d.deliveryId));
     const queued = new Set<string>();
     for (const message of this.queue.messages()) {
       const deliveryId = deliveryIdOf(message.body);

@@ -3,14 +3,12 @@
 // process and are counted there; the storage work runs here, on the other core. In memory, bound to
 // 127.0.0.1 on a free port, with the benchmark tables (bench/lib/world.ts TABLES) created from the
 // stack's table definitions. Talks to the parent over IPC only.
-import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { ensureTables } from '../../lambdas/adapters/dynamo/create-tables';
 import { TABLES } from './world';
-
-// dynalite ships no type declarations; this is the one function of it we call.
-const dynalite = require('dynalite') as (options: { createTableMs?: number; deleteTableMs?: number; updateTableMs?: number }) => Server;
+// Typed by local/dynalite.d.ts.
+import dynalite = require('dynalite');
 
 async function main(): Promise<void> {
   if (!process.send) throw new Error('dynalite-process must be forked (it reports its endpoint over IPC)');

@@ -74,7 +74,7 @@ async function main(): Promise<void> {
   });
   process.on('disconnect', () => {
     for (const server of servers) server.closeAllConnections();
-    Promise.all(servers.map((s) => new Promise((resolve) => s.close(resolve)))).then(() => process.exit(0));
+    void Promise.all(servers.map((s) => new Promise((resolve) => s.close(resolve)))).then(() => process.exit(0));
   });
   process.send({ type: 'ready', ports: servers.map((s) => (s.address() as AddressInfo).port) });
 }

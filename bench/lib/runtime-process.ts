@@ -4,7 +4,10 @@
 import type { Log } from '../../lambdas/domain/log';
 import { startRuntime } from '../../local/runtime';
 
-/** BENCH_RUNTIME_LOG=stdout: Powertools JSON lines as `npm start` writes them; otherwise counted by level and message (errors also printed). */
+/**
+ * BENCH_RUNTIME_LOG=stdout: Powertools JSON lines as `npm start` writes them; otherwise counted by
+ * level and message (errors also printed).
+ */
 const counts: Record<string, number> = {};
 const count = (level: string) => (message: string, fields?: Record<string, unknown>) => {
   const key = `${level}: ${message}`;

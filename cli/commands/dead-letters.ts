@@ -30,7 +30,8 @@ function listText(result: ListResult): string {
     truncate(singleLine(m.excerpt), 50),
   ]);
   const more = result.depth > result.messages.length ? `\n${result.depth - result.messages.length} more not shown (--limit)` : '';
-  return `${listTable(['message id', 'time', 'reason', 'bytes', 'first bytes'], rows)}\n${plural(result.depth, 'message')} in the ${result.queue} dead-letter queue${more}`;
+  const table = listTable(['message id', 'time', 'reason', 'bytes', 'first bytes'], rows);
+  return `${table}\n${plural(result.depth, 'message')} in the ${result.queue} dead-letter queue${more}`;
 }
 
 function showText({ queue, message }: ShowResult): string {
@@ -81,7 +82,9 @@ function addChange(command: Command, action: 'redrive' | 'purge', description: s
         if (session.json) print(jsonText(result));
         else
           print(
-            `${action === 'redrive' ? 'Redriven' : 'Purged'}: ${plural(done.length, 'message')}${result.notFound.length > 0 ? `; not found: ${result.notFound.join(', ')}` : ''}; ${result.remaining} left in the ${options.queue} dead-letter queue`,
+            `${action === 'redrive' ? 'Redriven' : 'Purged'}: ${plural(done.length, 'message')}` +
+              (result.notFound.length > 0 ? `; not found: ${result.notFound.join(', ')}` : '') +
+              `; ${result.remaining} left in the ${options.queue} dead-letter queue`,
           );
         if (result.notFound.length > 0) throw new CliError(`not in the ${options.queue} dead-letter queue: ${result.notFound.join(', ')}`);
       }),

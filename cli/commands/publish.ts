@@ -81,7 +81,10 @@ async function ingestedBefore(session: Session, events: EventFile[]): Promise<Ma
 
 function noteOf(p: Published): string {
   if (p.alreadyIngested)
-    return `already ingested ${p.alreadyIngested.receivedAt} (to ${p.alreadyIngested.subscriptions} subscriptions then): delivers nothing new`;
+    return (
+      `already ingested ${p.alreadyIngested.receivedAt} ` +
+      `(to ${p.alreadyIngested.subscriptions} subscriptions then): delivers nothing new`
+    );
   return 'new';
 }
 
@@ -119,7 +122,7 @@ export function addPublishCommand(parent: Command): void {
   parent
     .command('publish')
     .description('send events (JSON files, sent byte for byte) to the events queue, as the CRM does')
-    .argument('<file...>', 'event files, e.g. ../shared/events/donation.json')
+    .argument('<file...>', 'event files, e.g. docs/events/donation.json')
     .action(async (files: string[], _options: object, cmd: Command) =>
       withSession(cmd, async (session) => {
         // Every file is read before anything is sent: a typo in the last name publishes nothing.

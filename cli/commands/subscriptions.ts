@@ -1,5 +1,5 @@
 // `crm-webhooks subscriptions ...`: one subcommand per action of the subscriptions function, each
-// sending exactly the console payload of README "Support operations".
+// sending exactly the console payload of docs/support.md, "Lambda console payloads".
 import { Option, type Command } from 'commander';
 import type { SubscriptionsResponse, SubscriptionView } from '../../lambdas/domain/subscriptions';
 import { CliError } from '../errors';
@@ -149,7 +149,8 @@ export function addSubscriptionsCommand(parent: Command): void {
         if (options.clearRateLimit) payload.rateLimit = null;
         if (Object.keys(payload).length === 2) {
           throw new CliError(
-            'update changes nothing: give at least one of --url, --event-type, --header, --basic-auth, --description, --max-concurrency, --rate-limit or a --clear-... option',
+            'update changes nothing: give at least one of --url, --event-type, --header, --basic-auth, --description, ' +
+              '--max-concurrency, --rate-limit or a --clear-... option',
           );
         }
         show(session, await call(session, payload));

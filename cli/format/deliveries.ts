@@ -68,7 +68,8 @@ export function responseBodies(attempts: Attempt[]): string {
   return withBody
     .map(
       (a) =>
-        `--- attempt #${a.number} response body${a.statusCode === undefined ? '' : ` (${a.statusCode})`} ---\n${printable((a.responseBody ?? '').trimEnd())}`,
+        `--- attempt #${a.number} response body${a.statusCode === undefined ? '' : ` (${a.statusCode})`} ---\n` +
+        printable((a.responseBody ?? '').trimEnd()),
     )
     .join('\n');
 }

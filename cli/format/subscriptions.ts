@@ -40,12 +40,16 @@ export function subscriptionList(subscriptions: SubscriptionView[]): string {
     s.description === undefined ? '' : truncate(singleLine(s.description), 40),
     s.createdAt,
   ]);
-  return `${listTable(['id', 'status', 'url', 'event types', 'description', 'created'], rows)}\n${subscriptions.length} subscription${subscriptions.length === 1 ? '' : 's'}`;
+  const count = `${subscriptions.length} subscription${subscriptions.length === 1 ? '' : 's'}`;
+  return `${listTable(['id', 'status', 'url', 'event types', 'description', 'created'], rows)}\n${count}`;
 }
 
 /** After create: the one response with every secret in clear. */
 export const CREATED_NOTE = 'Shown only now: later responses mask the URL secret, Basic auth password, header values and signing secret.';
 
 export function rotatedNote(secret: string): string {
-  return `New signing secret (shown only now): ${secret}\nThe previous secrets keep signing until the time shown, so the receiver can switch at its pace.`;
+  return (
+    `New signing secret (shown only now): ${secret}\n` +
+    'The previous secrets keep signing until the time shown, so the receiver can switch at its pace.'
+  );
 }

@@ -1,8 +1,9 @@
 // Text that reaches the terminal. Error texts and response bodies come from receivers, so control
 // characters are made visible instead of being sent to the terminal (no escape-sequence tricks).
 
-const CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g;
-const CONTROL_AND_BREAKS = /[\u0000-\u001f\u007f-\u009f]/g;
+// Cc, the control characters: U+0000-U+001F and U+007F-U+009F; CONTROL leaves out tab and line feed.
+const CONTROL = /[^\P{Cc}\t\n]/gu;
+const CONTROL_AND_BREAKS = /\p{Cc}/gu;
 
 const visible = (c: string): string => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`;
 

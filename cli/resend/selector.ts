@@ -1,4 +1,4 @@
-// The resend options as one of the resend function's selectors (README "resend"): delivery ids,
+// The resend options as one of the resend function's selectors (docs/support.md, "resend"): delivery ids,
 // event ids (optionally of one subscription), or a subscription's time window (optionally a status).
 import { chunk } from '../../lambdas/domain/chunk';
 import { CliError } from '../errors';

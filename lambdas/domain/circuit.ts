@@ -38,6 +38,8 @@ export interface CircuitPolicy {
   maxProbeMs: number;
   /** How long a probe may go without reporting before another delivery may probe (the attempt timeout and a margin). */
   probeLeaseMs: number;
+  /** From taking the probe until its answer is in: the attempt timeout and a moment for the circuit's write. */
+  probeAnswerMs: number;
   /** An attempt in flight or answered after this long makes the subscription slow. */
   slowAfterMs: number;
   /** How long a slow subscription stays in the slow lane after its last slow attempt. */
@@ -51,6 +53,9 @@ export const defaultCircuitPolicy = {
   slowAfterMs: 1_000,
   slowForMs: 10 * 60_000,
 } as const;
+
+/** After a probe's time limit, how long its circuit write may take before the waiting deliveries look again. */
+export const PROBE_ANSWER_MARGIN_MS = 2_000;
 
 export const CLOSED: Circuit = { state: 'closed', failures: 0, waiting: 0 };
 
@@ -73,11 +78,25 @@ export function verdictOf(outcome: AttemptOutcome, statusCode: number | undefine
 /** What the sender does with a due attempt, by the circuit. */
 export type Gate = { kind: 'pass' } | { kind: 'probe' } | { kind: 'defer'; until: Date };
 
-export function gateOf(circuit: Circuit, now: Date): Gate {
+export function gateOf(circuit: Circuit, now: Date, policy: Pick<CircuitPolicy, 'probeLeaseMs' | 'probeAnswerMs'>): Gate {
   if (circuit.state === 'closed') return { kind: 'pass' };
   const due = circuit.probeAt === undefined || Date.parse(circuit.probeAt) <= now.getTime();
   if (due) return { kind: 'probe' };
-  return { kind: 'defer', until: new Date(Date.parse(circuit.probeAt!)) };
+  const probeAt = new Date(Date.parse(circuit.probeAt!));
+  if (circuit.state === 'open') return { kind: 'defer', until: probeAt };
+  return { kind: 'defer', until: behindProbe(probeAt, now, policy) };
+}
+
+/**
+ * A delivery that finds a probe in flight wakes when the probe's answer is in, not when its lease
+ * ends: after a failed probe the next one is due within the backoff (as short as a second), and
+ * only an awake delivery can take it. Once the answer is overdue (its write is late, or the probe's
+ * sender died) it looks again every `probeAnswerMs` until the lease lets it take over.
+ */
+export function behindProbe(leaseEnd: Date, now: Date, policy: Pick<CircuitPolicy, 'probeLeaseMs' | 'probeAnswerMs'>): Date {
+  const answered = leaseEnd.getTime() - policy.probeLeaseMs + policy.probeAnswerMs;
+  const at = answered > now.getTime() ? answered : Math.min(leaseEnd.getTime(), now.getTime() + policy.probeAnswerMs);
+  return new Date(at);
 }
 
 /**

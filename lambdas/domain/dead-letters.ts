@@ -5,6 +5,9 @@
 import * as z from 'zod';
 import { parseInput } from './input';
 import { NotFoundError, ValidationError } from './errors';
+import type { DeadLetterSummary } from './types';
+
+export type { DeadLetterSummary };
 
 export const DEAD_LETTER_QUEUES = ['events', 'deliveries'] as const;
 export type DeadLetterQueueName = (typeof DEAD_LETTER_QUEUES)[number];
@@ -66,18 +69,6 @@ const change = z
     message: 'give either messageIds or "all": true',
     path: ['messageIds'],
   });
-
-export interface DeadLetterSummary {
-  messageId: string;
-  reason: string;
-  sentAt: string;
-  /** When ingest rejected it (events refused as invalid); absent for messages the queue moved. */
-  rejectedAt?: string;
-  receiveCount: number;
-  bytes: number;
-  /** The body's first bytes (up to 200), cut on a character boundary. */
-  excerpt: string;
-}
 
 export type DeadLetterResponse =
   | { queue: DeadLetterQueueName; depth: number; messages: DeadLetterSummary[] }
@@ -152,7 +143,8 @@ export function reasonOf(name: DeadLetterQueueName, message: Pick<ParkedMessage,
   const given = message.attributes.reason;
   if (given !== undefined && given !== '') return given;
   const what = name === 'events' ? 'ingest' : 'the sender';
-  return `${what} failed on it ${message.receiveCount > 0 ? `${message.receiveCount} times` : 'repeatedly'} (moved here by the queue); see the ${name === 'events' ? 'ingest' : 'sender'} log`;
+  const times = message.receiveCount > 0 ? `${message.receiveCount} times` : 'repeatedly';
+  return `${what} failed on it ${times} (moved here by the queue); see the ${name === 'events' ? 'ingest' : 'sender'} log`;
 }
 
 function summaryOf(name: DeadLetterQueueName, message: ParkedMessage): DeadLetterSummary {

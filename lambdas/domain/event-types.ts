@@ -23,7 +23,10 @@ export function unknownEventTypeWarnings(types: readonly string[] | null | undef
     .map((type) => {
       const near = closest(type);
       const hint = near ? `did you mean ${near}? ` : '';
-      return `eventTypes: ${JSON.stringify(type)} is not a type the CRM is known to publish (${hint}known: ${KNOWN_EVENT_TYPES.join(', ')}); events of other types never match it`;
+      return (
+        `eventTypes: ${JSON.stringify(type)} is not a type the CRM is known to publish ` +
+        `(${hint}known: ${KNOWN_EVENT_TYPES.join(', ')}); events of other types never match it`
+      );
     });
 }
 

@@ -4,10 +4,11 @@
 // the invocation that wrote it (a fresh event) wakes the sender for attempt 1 of each delivery of
 // an active subscription; the delivery item is created by that attempt's claim, so fan-out costs
 // one write per event, not per delivery. Deliveries of disabled subscriptions are stored paused
-// (conditional puts: a concurrent repeat of the event may have had one stored by its first claim). A repeated event (re-delivered message or
-// re-published id) re-wakes the deliveries of its stored plan that are still due; the sender's
-// conditional claim makes an extra wake-up harmless. Before any of it, the batch's event ids go to
-// the fan-out log, from which the sweeper checks every event once after its grace period.
+// (conditional puts: a concurrent repeat of the event may have had one stored by its first
+// claim). A repeated event (re-delivered message or re-published id) re-wakes the deliveries of
+// its stored plan that are still due; the sender's conditional claim makes an extra wake-up
+// harmless. Before any of it, the batch's event ids go to the fan-out log, from which the sweeper
+// checks every event once after its grace period.
 import { deliveryKeyOf } from './delivery-id';
 import { wantsEventType, type FanoutTargets } from './fanout-targets';
 import { laneOf, sendNowByLane, type Lane } from './lanes';

@@ -166,11 +166,12 @@ export interface WakeupQueue {
 }
 
 /**
- * Where the queue can be looked into (the local runtime's in-process queue; SQS cannot be): which
- * deliveries still have a wake-up waiting there or being handled, so the sweeper does not add another.
+ * Which overdue deliveries still have a wake-up waiting in the queue or being handled, so the sweeper
+ * does not add another: the local runtime looks into its in-process queue; on SQS, which cannot be
+ * looked into, the senders' reported lateness tells (queue-lag.ts).
  */
 export interface QueuedWakeups {
-  stillQueued(deliveryIds: string[]): Promise<Set<string>>;
+  stillQueued(deliveries: Array<Pick<Delivery, 'deliveryId' | 'nextAttemptAt'>>): Promise<Set<string>>;
 }
 
 export interface WakeupScheduler {

@@ -9,7 +9,9 @@ import { mapLimited } from './map-limited';
 import { noMetrics, type Metrics } from './metrics';
 import type { Clock, DeliveryRepository, WakeupQueue } from './ports';
 import { ValidationError } from './errors';
-import type { Delivery, DeliveryWakeup } from './types';
+import type { Delivery, DeliveryWakeup, ResendResult } from './types';
+
+export type { ResendResult };
 
 const IN_FLIGHT = 'an attempt is in flight; try again in a minute';
 
@@ -63,7 +65,8 @@ export function parseResendRequest(input: unknown): ResendRequest {
   if (typeof input !== 'object' || input === null || Array.isArray(input))
     throw new ValidationError('resend request must be a JSON object');
   throw new ValidationError(
-    'resend request needs one selector: `deliveryIds`, `eventIds` (optionally with `subscriptionId`), or `subscriptionId` with `from` and `to` (optionally `status`)',
+    'resend request needs one selector: `deliveryIds`, `eventIds` (optionally with `subscriptionId`), ' +
+      'or `subscriptionId` with `from` and `to` (optionally `status`)',
   );
 }
 
@@ -73,20 +76,6 @@ export interface ResendDeps {
   clock: Clock;
   log: Log;
   metrics?: Metrics;
-}
-
-export interface ResendResult {
-  dryRun: boolean;
-  matched: number;
-  resent: number;
-  /** The resent deliveries, or with dryRun the ones that would be. */
-  deliveryIds: string[];
-  /** Matched but not resent, e.g. an attempt is in flight right now. */
-  skipped: Array<{ deliveryId: string; reason: string }>;
-  /** Ids given that name no stored delivery or event. */
-  notFound: string[];
-  /** Event ids given with `subscriptionId` that exist but were not fanned out to that subscription. */
-  notToSubscription?: string[];
 }
 
 export async function resend(deps: ResendDeps, input: unknown): Promise<ResendResult> {

@@ -103,7 +103,8 @@ async function update(deps: SubscriptionDeps, req: Request<'update'>, now: strin
   const changes = Object.keys(req).filter((k) => k !== 'action' && k !== 'id');
   if (changes.length === 0) {
     throw new ValidationError(
-      'update request changes nothing: give at least one of `url`, `basicAuth`, `eventTypes`, `headers`, `description`, `maxConcurrency`, `rateLimit`',
+      'update request changes nothing: give at least one of ' +
+        '`url`, `basicAuth`, `eventTypes`, `headers`, `description`, `maxConcurrency`, `rateLimit`',
     );
   }
   const current = await load(deps, req.id);

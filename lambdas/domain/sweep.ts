@@ -67,14 +67,14 @@ const NO_BUDGET: SweepBudget = { remainingMs: () => Number.POSITIVE_INFINITY };
  */
 export async function sweep(deps: SweepDeps, budget: SweepBudget = NO_BUDGET): Promise<SweepResult> {
   let fanouts: Pick<SweepResult, 'events' | 'watched'> = { events: 0, watched: 0 };
-  let failure: unknown;
+  let failure: { error: unknown } | undefined;
   try {
     fanouts = await sweepFanouts(deps, budget);
   } catch (error) {
-    failure = error;
+    failure = { error };
   }
   const overdue = await sweepOverdue(deps);
-  if (failure !== undefined) throw failure;
+  if (failure) throw failure.error;
   return { ...fanouts, ...overdue };
 }
 
@@ -125,7 +125,7 @@ export async function sweepOverdue(deps: SweepDeps): Promise<Pick<SweepResult, '
   const now = deps.clock.now();
   const dueBefore = new Date(now.getTime() - deps.graceMs).toISOString();
   const due = (await deps.deliveries.listOverdue(dueBefore, deps.limit ?? 1000)).filter((d) => isDueForWakeup(d, now));
-  const queued = deps.queued && due.length > 0 ? await deps.queued.stillQueued(due.map((d) => d.deliveryId)) : new Set<string>();
+  const queued = deps.queued && due.length > 0 ? await deps.queued.stillQueued(due) : new Set<string>();
   const overdue = due.filter((d) => !queued.has(d.deliveryId));
   const unsent = overdue.length === 0 ? [] : await deps.wakeups.sendNow(overdue.map(resumingWakeup));
   const result = { overdue: due.length, held: due.length - overdue.length, woken: overdue.length - unsent.length, failed: unsent.length };

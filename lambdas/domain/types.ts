@@ -36,7 +36,10 @@ export interface Subscription {
   status: SubscriptionStatus;
   /** Why it is disabled: `manual` (support), `gone` (the receiver answered 410), `failing` (nothing delivered for days). */
   disabledReason?: DisabledReason;
-  /** Start of the current run of failed attempts; absent while healthy. Deliveries in a run's first hour do not end it (subscription-health.ts). */
+  /**
+   * Start of the current run of failed attempts; absent while healthy. Deliveries in a run's first
+   * hour do not end it (subscription-health.ts).
+   */
   failingSince?: string;
   /**
    * A delivery that came in the current run's first hour (which did not end the run), recorded once
@@ -143,4 +146,32 @@ export interface WakeupEvent {
   receivedAt: string;
   /** The event as published; absent when it did not fit into the message (the sender reads it from the events table). */
   body?: string;
+}
+
+/** What the resend function answers (the console and the CLI show it). */
+export interface ResendResult {
+  dryRun: boolean;
+  matched: number;
+  resent: number;
+  /** The resent deliveries, or with dryRun the ones that would be. */
+  deliveryIds: string[];
+  /** Matched but not resent, e.g. an attempt is in flight right now. */
+  skipped: Array<{ deliveryId: string; reason: string }>;
+  /** Ids given that name no stored delivery or event. */
+  notFound: string[];
+  /** Event ids given with `subscriptionId` that exist but were not fanned out to that subscription. */
+  notToSubscription?: string[];
+}
+
+/** One message parked in a dead-letter queue, as the dead-letters function lists it. */
+export interface DeadLetterSummary {
+  messageId: string;
+  reason: string;
+  sentAt: string;
+  /** When ingest rejected it (events refused as invalid); absent for messages the queue moved. */
+  rejectedAt?: string;
+  receiveCount: number;
+  bytes: number;
+  /** The body's first bytes (up to 200), cut on a character boundary. */
+  excerpt: string;
 }

@@ -2,11 +2,22 @@
 // attempt is not a failure here (it is recorded and retried by schedule); only an error thrown by
 // storage or scheduling fails the record, so SQS hands it out again (partial batch response).
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import { latenessOf, WAKE_AT_ATTRIBUTE, type LagReporter } from '../domain/queue-lag';
 import { sendAttempt, type SendDeps } from '../domain/send-attempt';
 import { parseWakeup } from '../domain/wakeup-message';
 
-export function createSenderHandler(deps: SendDeps) {
+export interface SenderHandlerDeps extends SendDeps {
+  /** Reports how late wake-ups are taken off the queue (on SQS; the local runtime's sweeper looks into its queue). */
+  queueLag?: Pick<LagReporter, 'observe' | 'flush'>;
+}
+
+export function createSenderHandler(deps: SenderHandlerDeps) {
+  const observeLateness = (record: SQSRecord): void => {
+    const lateness = latenessOf(record.attributes ?? {}, record.messageAttributes?.[WAKE_AT_ATTRIBUTE]?.stringValue);
+    if (lateness !== undefined) deps.queueLag?.observe(lateness);
+  };
   const handleRecord = async (record: SQSRecord): Promise<void> => {
+    observeLateness(record);
     try {
       const wakeup = parseWakeup(record.body);
       await sendAttempt(deps, wakeup, { redelivered: Number(record.attributes?.ApproximateReceiveCount ?? '1') > 1 });
@@ -23,6 +34,7 @@ export function createSenderHandler(deps: SendDeps) {
     // One version check per batch: a subscription changed before this batch began applies to it.
     await deps.subscriptions.refresh();
     const settled = await Promise.allSettled(records.map(handleRecord));
+    await deps.queueLag?.flush();
     const batchItemFailures: SQSBatchResponse['batchItemFailures'] = [];
     settled.forEach((outcome, i) => {
       if (outcome.status === 'rejected') batchItemFailures.push({ itemIdentifier: records[i].messageId });

@@ -1,7 +1,9 @@
 // What every function's wiring shares: the injected infrastructure, the repositories and the
 // wake-up queue. Each function reads its configuration once, every key it uses (so a cold start
-// names every bad variable at once), and hands the parts to these builders. Each function has its own wiring module (./functions), so that its Lambda bundle
-// holds only the clients and adapters that function uses.
+// names every bad variable at once), and hands the parts to these builders. Each function has its
+// own wiring module (./functions), so that its Lambda bundle holds only the clients and adapters
+// that function uses.
+import { DynamoQueueLagStore } from '../adapters/dynamo/queue-lag-store';
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { SchedulerClient } from '@aws-sdk/client-scheduler';
 import type { SNSClient } from '@aws-sdk/client-sns';
@@ -29,7 +31,10 @@ export interface Infrastructure {
   clock?: Clock;
   /** Replacements for the SQS and Scheduler adapters (the local runtime wakes the sender in process). */
   wakeups?: WakeupQueue;
-  /** Where the queue can be looked into (the local runtime): the sweeper does not re-wake what is still queued. */
+  /**
+   * Where the queue can be looked into (the local runtime): the sweeper does not re-wake what is still
+   * queued. Without it (SQS) the senders report their lateness and the sweeper goes by that.
+   */
   queuedWakeups?: QueuedWakeups;
   /** The slow lane's queue, in process. */
   slowWakeups?: WakeupQueue;
@@ -84,6 +89,10 @@ export function fanoutLog(config: StorageConfig, infra: Infrastructure): DynamoF
     retentionDays: config.RETENTION_DAYS,
     random: infra.random,
   });
+}
+
+export function queueLagStore(config: StorageConfig, infra: Infrastructure): DynamoQueueLagStore {
+  return new DynamoQueueLagStore({ doc: infra.clients.doc, tableName: config.FANOUTS_TABLE });
 }
 
 export function subscriptionRepository(config: StorageConfig, infra: Infrastructure): DynamoSubscriptionRepository {

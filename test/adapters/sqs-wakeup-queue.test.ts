@@ -32,7 +32,7 @@ describe('SqsWakeupQueue.sendNow', () => {
       expect(new Set(chunk.map((entry) => entry.Id)).size).toBe(chunk.length);
       return chunk;
     });
-    expect(entries.map((entry) => JSON.parse(entry.MessageBody ?? ''))).toEqual(wakeups);
+    expect(entries.map((entry) => JSON.parse(entry.MessageBody ?? '') as unknown)).toEqual(wakeups);
     expect(entries[0].MessageBody).toBe('{"deliveryId":"evt-0.sub_aaaaaaaaaaaaaaaaaaaa","attempt":1}');
   });
 
@@ -83,7 +83,11 @@ describe('SqsWakeupQueue.sendDelayed', () => {
       QueueUrl: QUEUE_URL,
       MessageBody: '{"deliveryId":"evt-1.sub_bbbbbbbbbbbbbbbbbbbb","attempt":2}',
       DelaySeconds: 600,
+      MessageAttributes: { wakeAt: { DataType: 'Number', StringValue: expect.stringMatching(/^\d+$/) } },
     });
+    // When it is due, so that the sender can tell how late it took the wake-up.
+    const wakeAt = Number(call.args[0].input.MessageAttributes!.wakeAt.StringValue);
+    expect(Math.abs(wakeAt - (Date.now() + 600_000))).toBeLessThan(5_000);
   });
 
   it.each([

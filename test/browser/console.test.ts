@@ -167,7 +167,19 @@ describe('support console in Chromium', () => {
   });
 
   it('asks for a confirmation above 10 deliveries, then resends them all', async () => {
-    await Promise.all(Array.from({ length: 11 }, () => session.invoke('subscriptions', { action: 'test', id: created.failing })));
+    const tests = await Promise.all(
+      Array.from({ length: 11 }, () =>
+        session.invoke<{ test: { deliveryId: string } }>('subscriptions', { action: 'test', id: created.failing }),
+      ),
+    );
+    // Settled first: the dry run leaves out a delivery whose attempt is still in flight.
+    const statusOf = async (deliveryId: string) =>
+      (await session.invoke<{ delivery: { status: string } }>('deliveries', { action: 'show', deliveryId })).delivery.status;
+    await expect
+      .poll(async () => (await Promise.all(tests.map((t) => statusOf(t.test.deliveryId)))).every((s) => s === 'delivered'), {
+        timeout: 15_000,
+      })
+      .toBe(true);
     const from = new Date(Date.now() - 3_600_000).toISOString().slice(0, 16);
     const to = new Date(Date.now() + 3_600_000).toISOString().slice(0, 16);
     await page.goto(`${server.url}/#/resend?subscription=${created.failing}&from=${from}&to=${to}`);

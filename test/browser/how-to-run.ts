@@ -8,7 +8,8 @@ export default function setup(): () => void {
     process.stdout.write(
       existsSync(CHROMIUM)
         ? `\nNot run by npm test: the console's browser tests. Chromium is at ${CHROMIUM}: run them with \`npm run test:browser\`.\n`
-        : `\nNot run by npm test: the console's browser tests, which need Chromium (not found at ${CHROMIUM}): ${INSTALL}, then \`npm run test:browser\`.\n`,
+        : `\nNot run by npm test: the console's browser tests, which need Chromium (not found at ${CHROMIUM}): ${INSTALL}, ` +
+            `then \`npm run test:browser\`.\n`,
     );
   };
 }

@@ -97,7 +97,8 @@ describe.concurrent('crm-webhooks errors (real process)', () => {
       ]);
       expect(run.code).toBe(1);
       expect(oneErrorLine(run)).toBe(
-        `crm-webhooks: nothing published: 2 of 3 not an event: ${join(dir, 'broken.json')} (body is not valid JSON); ${join(dir, 'untyped.json')} (event has no \`type\`: it must be a non-empty string)`,
+        `crm-webhooks: nothing published: 2 of 3 not an event: ${join(dir, 'broken.json')} (body is not valid JSON); ` +
+          `${join(dir, 'untyped.json')} (event has no \`type\`: it must be a non-empty string)`,
       );
     } finally {
       rmSync(dir, { recursive: true, force: true });

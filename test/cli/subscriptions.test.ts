@@ -51,7 +51,8 @@ describe('crm-webhooks subscriptions (real process, local runtime)', () => {
     ]);
     expect(listed).toMatch(
       new RegExp(
-        `│ ${id} │ active │ http://127\\.0\\.0\\.1:4999/hook\\?secret=\\*\\*\\* +│ donation, contact_update │ Donations to the ERP │ \\d{4}-\\d\\d-\\d\\dT`,
+        `│ ${id} │ active │ http://127\\.0\\.0\\.1:4999/hook\\?secret=\\*\\*\\* +│ donation, ` +
+          `contact_update │ Donations to the ERP │ \\d{4}-\\d\\d-\\d\\dT`,
       ),
     );
     expect(listed).toContain('1 subscription');
@@ -111,7 +112,8 @@ describe('crm-webhooks subscriptions (real process, local runtime)', () => {
     const run = await cli.run('subscriptions', 'update', 'sub_aaaaaaaaaaaaaaaaaaaa');
     expect(run.code).toBe(1);
     expect(oneErrorLine(run)).toBe(
-      'crm-webhooks: update changes nothing: give at least one of --url, --event-type, --header, --basic-auth, --description, --max-concurrency, --rate-limit or a --clear-... option',
+      'crm-webhooks: update changes nothing: give at least one of --url, --event-type, --header, --basic-auth, --description, ' +
+        '--max-concurrency, --rate-limit or a --clear-... option',
     );
   });
 

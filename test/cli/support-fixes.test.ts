@@ -91,7 +91,8 @@ describe('crm-webhooks support fixes (real process, local runtime)', () => {
     const out = await cli.ok('subscriptions', 'test', ids.first, '--wait');
     expect(out).toMatch(
       new RegExp(
-        `^Test event (test-[0-9a-f-]+) \\(webhook\\.test\\) sent to ${ids.first} only: delivery test-[0-9a-f-]+\\.${ids.first}\\nAttempt 1: delivered 200 in \\d+`,
+        `^Test event (test-[0-9a-f-]+) \\(webhook\\.test\\) sent to ${ids.first} only: ` +
+          `delivery test-[0-9a-f-]+\\.${ids.first}\\nAttempt 1: delivered 200 in \\d+`,
       ),
     );
     const [request] = await first.waitForRequests(1);
@@ -156,7 +157,8 @@ describe('crm-webhooks support fixes (real process, local runtime)', () => {
       runCli(['subscriptions', 'list'], { env: { CRM_WEBHOOKS_ENDPOINT: service.runtime.url, CRM_WEBHOOKS_STACK: 'CrmWebhooks' } }),
     ]);
     expect(fromEnv.code).toBe(0);
-    expect(JSON.parse(fromEnv.stdout).subscriptions.map((s: { id: string }) => s.id)).toContain(ids.first);
+    const listed = JSON.parse(fromEnv.stdout) as { subscriptions: { id: string }[] };
+    expect(listed.subscriptions.map((s) => s.id)).toContain(ids.first);
     expect(flagWins.code).toBe(0);
     expect(oneErrorLine(both)).toBe(
       'crm-webhooks: both CRM_WEBHOOKS_ENDPOINT and CRM_WEBHOOKS_STACK are set: unset one, or give --endpoint or --stack',
@@ -172,13 +174,16 @@ describe.concurrent('crm-webhooks messages that used to mislead (real process)',
     try {
       const [a, b, c] = await Promise.all([text, html, empty].map((s) => runCli(['--endpoint', s.url, 'subscriptions', 'list'])));
       expect(oneErrorLine(a)).toBe(
-        `crm-webhooks: ${text.url} answered the subscriptions function's call with something that is not JSON: is it the crm-webhooks local runtime (npm start) or a stack (--stack NAME)?`,
+        `crm-webhooks: ${text.url} answered the subscriptions function's call with something that is not JSON: ` +
+          `is it the crm-webhooks local runtime (npm start) or a stack (--stack NAME)?`,
       );
       expect(oneErrorLine(b)).toBe(
-        `crm-webhooks: ${html.url} answered HTTP 404 with something that is not JSON: is it the crm-webhooks local runtime (npm start) or a stack (--stack NAME)?`,
+        `crm-webhooks: ${html.url} answered HTTP 404 with something that is not JSON: is it the crm-webhooks local runtime (npm start) ` +
+          `or a stack (--stack NAME)?`,
       );
       expect(oneErrorLine(c)).toBe(
-        `crm-webhooks: ${empty.url} answered HTTP 500 without saying why: is it the crm-webhooks local runtime (npm start) or a stack (--stack NAME)?`,
+        `crm-webhooks: ${empty.url} answered HTTP 500 without saying why: is it the crm-webhooks local runtime (npm start) ` +
+          `or a stack (--stack NAME)?`,
       );
     } finally {
       for (const s of [text, html, empty]) s.server.close();
@@ -218,7 +223,8 @@ describe.concurrent('crm-webhooks messages that used to mislead (real process)',
     });
     expect(synth.code).toBe(1);
     expect(synth.stderr).toBe(
-      'invalid CDK context "maxAttempts": expected a value MAX_ATTEMPTS accepts (Invalid input: expected number, received NaN), got "abc" (set in cdk.json or with -c key=value)\n',
+      'invalid CDK context "maxAttempts": expected a value MAX_ATTEMPTS accepts (Invalid input: expected number, received NaN), ' +
+        'got "abc" (set in cdk.json or with -c key=value)\n',
     );
   });
 });

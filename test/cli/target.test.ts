@@ -54,16 +54,14 @@ describe('--stack: names from the stack outputs (DescribeStacks)', () => {
   });
 
   it('says a stack that does not exist is not found in the region', async () => {
-    cfMock
-      .on(DescribeStacksCommand)
-      .rejects(
-        new CloudFormationServiceException({
-          name: 'ValidationError',
-          $fault: 'client',
-          $metadata: {},
-          message: 'Stack with id Nope does not exist',
-        }),
-      );
+    cfMock.on(DescribeStacksCommand).rejects(
+      new CloudFormationServiceException({
+        name: 'ValidationError',
+        $fault: 'client',
+        $metadata: {},
+        message: 'Stack with id Nope does not exist',
+      }),
+    );
     await expect(stackTarget('Nope', cloudFormation, 'eu-west-1')).rejects.toThrow(new CliError('stack Nope not found in eu-west-1'));
   });
 

@@ -14,7 +14,8 @@ import {
   type Circuit,
 } from '../../lambdas/domain/circuit';
 
-const policy = { ...defaultCircuitPolicy, probeLeaseMs: 35_000 };
+// An attempt timeout of 5 s: the probe's lease is 35 s, its answer is in within 7 s.
+const policy = { ...defaultCircuitPolicy, probeLeaseMs: 35_000, probeAnswerMs: 7_000 };
 const t0 = new Date('2026-11-30T10:00:00.000Z');
 const after = (ms: number) => new Date(t0.getTime() + ms);
 const open: Circuit = { failures: 0, waiting: 3, ...opened(t0, policy) };
@@ -64,15 +65,19 @@ describe('circuit transitions', () => {
 
 describe('circuit gate', () => {
   it('passes while closed, defers until the probe is due while open, then lets one probe', () => {
-    expect(gateOf(CLOSED, t0)).toEqual({ kind: 'pass' });
-    expect(gateOf(open, after(29_999))).toEqual({ kind: 'defer', until: after(30_000) });
-    expect(gateOf(open, after(30_000))).toEqual({ kind: 'probe' });
+    expect(gateOf(CLOSED, t0, policy)).toEqual({ kind: 'pass' });
+    expect(gateOf(open, after(29_999), policy)).toEqual({ kind: 'defer', until: after(30_000) });
+    expect(gateOf(open, after(30_000), policy)).toEqual({ kind: 'probe' });
   });
 
-  it('defers behind a live probe, and lets a stalled probe be taken over once its lease ends', () => {
+  it('defers behind a live probe until its answer is in, and lets a stalled probe be taken over once its lease ends', () => {
+    // Taken at 30 s: its lease ends at 65 s, its answer is in by 37 s.
     const probing: Circuit = { ...open, state: 'probing', probeAt: after(65_000).toISOString() };
-    expect(gateOf(probing, after(40_000))).toEqual({ kind: 'defer', until: after(65_000) });
-    expect(gateOf(probing, after(65_000))).toEqual({ kind: 'probe' });
+    expect(gateOf(probing, after(31_000), policy)).toEqual({ kind: 'defer', until: after(37_000) });
+    // The answer is overdue (a late write, or the probe's sender died): look again every 7 s, never past the lease.
+    expect(gateOf(probing, after(40_000), policy)).toEqual({ kind: 'defer', until: after(47_000) });
+    expect(gateOf(probing, after(60_000), policy)).toEqual({ kind: 'defer', until: after(65_000) });
+    expect(gateOf(probing, after(65_000), policy)).toEqual({ kind: 'probe' });
   });
 
   it('spreads deferred deliveries over a tenth of the wait, at least a second', () => {

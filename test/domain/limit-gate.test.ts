@@ -47,7 +47,7 @@ function mostInOneSecond(times: number[]): number {
 }
 
 describe('limit gate: concurrency', () => {
-  it('keeps at most maxConcurrency POSTs in flight over three instances: a second POST queues briefly in its instance, a third instance defers', async () => {
+  it('keeps at most maxConcurrency POSTs in flight over 3 instances: a 2nd POST queues in its instance, a 3rd defers', async () => {
     const w = world();
     const [a, b, c] = [w.gate(), w.gate(), w.gate()];
     const limited = sub({ maxConcurrency: 2 });
@@ -119,7 +119,7 @@ describe('limit gate: concurrency', () => {
 });
 
 describe('limit gate: rate', () => {
-  it('reserves send times over two instances at least 1.05/rate apart, at most the rate in any second; the rest is deferred past them', async () => {
+  it('reserves send times over 2 instances >= 1.05/rate apart, at most the rate in any second; defers the rest past them', async () => {
     const w = world();
     const [a, b] = [w.gate(), w.gate()];
     const limited = sub({ maxConcurrency: 100, rateLimit: 20 });

@@ -37,7 +37,7 @@ describe('e2e: every sample event reaches every subscription', () => {
     ]);
   });
 
-  it('POSTs each event byte-identical with content-type, user-agent, webhook-id, -timestamp and -signature, authenticated as set up', async () => {
+  it('POSTs each event byte-identical with content-type, user-agent, webhook-id, -timestamp, -signature and the auth set up', async () => {
     const viaUserinfo = await e2e.subscribe({ url: `http://crm:pa55word@127.0.0.1:${basic.port}/hook`, description: 'basic auth' });
     const viaQuery = await e2e.subscribe({ url: `${secret.url}/hook?secret=s3cr3t` });
     // Userinfo became Basic auth and left the URL.

@@ -70,7 +70,9 @@ describe('a hanging receiver next to healthy ones', () => {
     // Healthy records waiting behind hanging ones would take up to the attempt timeout (3 s) longer,
     // every one of them once the main lane's slots were full. The margin is for this machine's noise
     // (shared CPUs: the baseline alone varies by seconds under load), and stays under that timeout.
-    const report = `healthy p50/p95 alone ${percentile(baseline, 50)}/${percentile(baseline, 95)} ms, next to a hanging receiver ${percentile(next, 50)}/${percentile(next, 95)} ms`;
+    const report =
+      `healthy p50/p95 alone ${percentile(baseline, 50)}/${percentile(baseline, 95)} ms, ` +
+      `next to a hanging receiver ${percentile(next, 50)}/${percentile(next, 95)} ms`;
     expect(percentile(next, 50), report).toBeLessThanOrEqual(1.5 * percentile(baseline, 50) + 1_000);
     expect(percentile(next, 95), report).toBeLessThanOrEqual(1.5 * percentile(baseline, 95) + 1_000);
     expect(hanging.requests.length).toBeGreaterThan(0);

@@ -141,10 +141,11 @@ describe('e2e: receiver features', () => {
     it('sends a subscription with eventTypes ["donation"] only the donation sample', () => {
       expect(donations.requests).toHaveLength(1);
       expect(donations.requests[0].body.equals(Buffer.from(samples.find((s) => s.type === 'donation')!.body, 'utf8'))).toBe(true);
-      expect(withHeaders.requests.map((r) => JSON.parse(r.body.toString('utf8')).type).sort()).toEqual(['contact_update', 'donation']);
+      const types = withHeaders.requests.map((r) => (JSON.parse(r.body.toString('utf8')) as { type: string }).type);
+      expect(types.sort()).toEqual(['contact_update', 'donation']);
     });
 
-    it('sends static custom headers with every request, and redacts them (and the URL secret) when support reads the subscription', async () => {
+    it('sends static custom headers on every request; redacts them and the URL secret when support reads the subscription', async () => {
       for (const request of withHeaders.requests) {
         expect(request.headers['x-api-key']).toBe('k3y-value');
         expect(request.headers['x-tenant']).toBe('acme');
@@ -220,7 +221,8 @@ describe('e2e: receiver features', () => {
 
   // These three measure no waits and use event types of their own: they run side by side.
   it.concurrent(
-    'on 410 Gone pauses the delivery, disables the subscription (reason gone), notifies support and attempts nothing more; enable + resend by window delivers',
+    'on 410 Gone pauses the delivery, disables the subscription (reason gone), notifies support and attempts nothing more; ' +
+      'enable + resend by window delivers',
     async () => {
       const windowFrom = new Date(Date.now() - 1_000).toISOString();
       const hook = await receiver(() => ({ status: 410 }));
@@ -272,7 +274,8 @@ describe('e2e: receiver features', () => {
   );
 
   it.concurrent(
-    'disables a subscription whose attempts have all failed for FAILING_DISABLE_AFTER_MS (reason failing), notifies support, and pauses the rest',
+    'disables a subscription whose attempts have all failed for FAILING_DISABLE_AFTER_MS (reason failing), notifies support, ' +
+      'and pauses the rest',
     async () => {
       const hook = await receiver(() => ({ status: 500 }));
       const { id } = await e2e.subscribe({ url: `${hook.url}/hook`, eventTypes: ['e2e-failing'] });
@@ -354,7 +357,7 @@ describe('e2e: SSRF guard of the local runtime with an allowlist that does not c
     }
   });
 
-  it('blocks a loopback receiver set up before the allowlist was narrowed: outcome `blocked`, retried like any failure, no connection made', async () => {
+  it('blocks a loopback receiver set up before the allowlist narrowed: outcome `blocked`, retried, no connection made', async () => {
     // Set up while the local default allowlist (loopback) applied, on the same data; then restarted narrowed.
     const dataDir = mkdtempSync(join(tmpdir(), 'ssrf-'));
     const env = { ...fastEnv, PORT: '0', DATA_DIR: dataDir, MAX_ATTEMPTS: '2', RETRY_BASE_DELAY_MS: '200' };

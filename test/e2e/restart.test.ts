@@ -18,9 +18,10 @@ const repoRoot = resolve(__dirname, '../..');
 const sum = (values: number[]) => values.reduce((a, b) => a + b, 0);
 const MAX_ATTEMPTS = 3;
 const env = {
-  // Long enough that the first retries are still waiting when the runtime is stopped; no doubling
-  // (nothing is timed here), so that the last retries after the restart come soon.
-  RETRY_BASE_DELAY_MS: '2000',
+  // Long enough that the first retries are still waiting when the runtime is stopped, even on a
+  // loaded machine; no doubling (nothing is timed here), so that the last retries after the restart
+  // come soon.
+  RETRY_BASE_DELAY_MS: '6000',
   RETRY_MULTIPLIER: '1',
   RETRY_JITTER: '0',
   MAX_ATTEMPTS: String(MAX_ATTEMPTS),
@@ -139,7 +140,8 @@ async function scenario(signal: 'SIGINT' | 'SIGKILL'): Promise<void> {
       const lanes = [h.queues.deliveries, h.queues['deliveries-slow']];
       return sum(lanes.map((q) => q.delayed)) === 2 * early.length && sum(lanes.map((q) => q.inFlight + q.visible)) === 0;
     },
-    3_000,
+    // Within the retry wait: after it, the retries would go out before the stop.
+    5_000,
     'the retries to be queued',
   );
   // Accepted, but still waiting in the events queue when the runtime stops.
@@ -171,7 +173,7 @@ async function scenario(signal: 'SIGINT' | 'SIGKILL'): Promise<void> {
       deliveries = await Promise.all(deliveryIds.map(async (id) => (await started.deliveries.get(id))!));
       return deliveries.every((d) => d !== undefined && (d.status === 'delivered' || d.status === 'failed'));
     },
-    20_000,
+    30_000,
     'every delivery to settle after the restart',
   );
 
@@ -202,7 +204,7 @@ describe('e2e: restart of `npm start` while retries are pending', () => {
     async () => {
       await scenario('SIGINT');
     },
-    45_000,
+    60_000,
   );
 
   it.concurrent(
@@ -210,6 +212,6 @@ describe('e2e: restart of `npm start` while retries are pending', () => {
     async () => {
       await scenario('SIGKILL');
     },
-    45_000,
+    60_000,
   );
 });

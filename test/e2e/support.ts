@@ -24,11 +24,18 @@ export const fastEnv: Record<string, string> = {
   QUEUE_VISIBILITY_TIMEOUT_MS: '500',
 };
 
-/** Polls `condition` every 20 ms until it holds; fails naming `what` after `timeoutMs`. */
-export async function until(condition: () => boolean | Promise<boolean>, timeoutMs: number, what = 'a condition'): Promise<void> {
+/**
+ * Polls `condition` every 20 ms until it holds; fails naming `what` after `timeoutMs` (a function
+ * is asked at the timeout, so it can tell the last state seen).
+ */
+export async function until(
+  condition: () => boolean | Promise<boolean>,
+  timeoutMs: number,
+  what: string | (() => string) = 'a condition',
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${typeof what === 'string' ? what : what()}`);
     await sleep(20);
   }
 }
@@ -134,7 +141,7 @@ export async function startE2eRuntime(env: Record<string, string> = {}, log: Log
           return last?.status === status;
         },
         timeoutMs,
-        `delivery ${deliveryId} to be ${status} (last seen: ${JSON.stringify(last?.status)})`,
+        () => `delivery ${deliveryId} to be ${status} (last seen: ${JSON.stringify(last?.status)})`,
       );
       return last!;
     },

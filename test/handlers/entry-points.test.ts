@@ -70,7 +70,7 @@ describe('entry points', () => {
       await first;
     });
     const idsOf = (n: number) => new Set(lines.filter((l) => l.n === n).map((l) => l.function_request_id));
-    expect(lines.map((l) => `${l.message} ${l.n}`)).toEqual(['before 1', 'before 2', 'after 2', 'after 1']);
+    expect(lines.map((l) => `${String(l.message)} ${String(l.n)}`)).toEqual(['before 1', 'before 2', 'after 2', 'after 1']);
     expect(idsOf(1).size).toBe(1);
     expect(idsOf(2).size).toBe(1);
     expect([...idsOf(1)][0]).not.toBe([...idsOf(2)][0]);

@@ -64,8 +64,9 @@ describe('input edges', () => {
 
   it('stores and sends headers named constructor and __proto__ like any other', async () => {
     // As the Lambda console and the CLI hand it over: parsed JSON, where `__proto__` is an own key.
-    const input = JSON.parse(
-      `{"action":"create","url":"${receiver.url}/proto","headers":{"constructor":"c0nstructor-value","__proto__":"pr0to-value","X-Other":"0ther-value"}}`,
+    const input: unknown = JSON.parse(
+      `{"action":"create","url":"${receiver.url}/proto",` +
+        '"headers":{"constructor":"c0nstructor-value","__proto__":"pr0to-value","X-Other":"0ther-value"}}',
     );
     const created = (await h.subscriptions(input)) as { subscription: { id: string; headers: Record<string, string> } };
     expect(Object.entries(created.subscription.headers)).toEqual([

@@ -198,7 +198,7 @@ describe('Retry-After', () => {
 });
 
 describe('410 Gone', () => {
-  it('pauses the delivery, disables the subscription (reason gone), notifies support; resend by window replays after enabling', async () => {
+  it('pauses the delivery, disables the subscription (reason gone), notifies support; resend by window replays once enabled', async () => {
     const h = await harness();
     receiver.respondWith(() => ({ status: 410 }));
     const { subscription } = await create(h, { url: `${receiver.url}/gone?secret=s3cr3t-value` });

@@ -431,8 +431,7 @@ describe('resend handler', () => {
 
     it('answers an InternalError without internals and logs the full error', async () => {
       const internals = 'Requested resource not found: Table: deliveries-deadbeef not found';
-      vi.spyOn(h.doc, 'send').mockImplementation((() =>
-        Promise.reject(Object.assign(new Error(internals), { name: 'ResourceNotFoundException' }))) as typeof h.doc.send);
+      vi.spyOn(h.doc, 'send').mockRejectedValue(Object.assign(new Error(internals), { name: 'ResourceNotFoundException' }));
       const logged = h.log.lines.length;
       const error = await refusal({ eventIds: ['1'] });
       expect(error.name).toBe('InternalError');

@@ -1,6 +1,6 @@
-import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { CreateScheduleCommand } from '@aws-sdk/client-scheduler';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi, type MockInstance } from 'vitest';
 import { closedPort, startReceiver, type Receiver } from '../support/receiver';
 import { sampleEvents } from '../support/samples';
 import { sqsEvent, startHarness, wakeupEvent, type Harness } from '../support/harness';
@@ -252,14 +252,16 @@ describe('sender handler', () => {
     const { wakeup: ok } = await deliveryTo(`${receiver.url}/ok`);
     const { wakeup: broken } = await deliveryTo(`${receiver.url}/broken`);
     const send = h.doc.send.bind(h.doc) as (command: unknown) => Promise<unknown>;
-    vi.spyOn(h.doc, 'send').mockImplementation(((command: unknown) => {
+    // Only send's promise form is used, so the stub implements that one signature.
+    const spy = vi.spyOn(h.doc, 'send') as unknown as MockInstance<(command: unknown) => Promise<unknown>>;
+    spy.mockImplementation((command) => {
       if (command instanceof UpdateCommand && command.input.Key?.deliveryId === broken.deliveryId) {
         const error = new Error('Throughput exceeds the current capacity');
         error.name = 'ProvisionedThroughputExceededException';
         return Promise.reject(error);
       }
       return send(command);
-    }) as typeof h.doc.send);
+    });
     const event = wakeupEvent([ok, broken]);
     const res = await h.sender(event);
     expect(res.batchItemFailures).toEqual([{ itemIdentifier: event.Records[1].messageId }]);
@@ -342,5 +344,24 @@ describe('sender handler', () => {
       statusReason: 'subscription deleted',
       attemptCount: 0,
     });
+  });
+  it('reports how late it took its wake-ups off the queue, for the sweeper (the largest lateness of the batch)', async () => {
+    const first = await deliveryTo(`${receiver.url}/hook`);
+    const second = await deliveryTo(`${receiver.url}/hook`);
+    const event = wakeupEvent([first.wakeup, second.wakeup]);
+    const now = Date.now();
+    const [sentNow, delayed] = event.Records;
+    // Sent 90 s ago with no delay; and sent 10 minutes ago, due (its wakeAt) 20 s ago.
+    sentNow.attributes = { ...sentNow.attributes, SentTimestamp: String(now - 90_000), ApproximateFirstReceiveTimestamp: String(now) };
+    delayed.attributes = { ...delayed.attributes, SentTimestamp: String(now - 600_000), ApproximateFirstReceiveTimestamp: String(now) };
+    delayed.messageAttributes = { wakeAt: { dataType: 'Number', stringValue: String(now - 20_000) } };
+    // Past the half minute since any earlier batch's report.
+    h.clock.advance(MIN);
+
+    expect((await h.sender(event)).batchItemFailures).toEqual([]);
+    const { Item } = await h.doc.send(
+      new GetCommand({ TableName: h.dynamo.tableNames.fanouts, Key: { bucket: 'queue-lag', batchId: 'main' }, ConsistentRead: true }),
+    );
+    expect(Item).toMatchObject({ lagMs: 90_000, at: h.clock.now().toISOString() });
   });
 });

@@ -155,7 +155,7 @@ describe('subscriptions handler', () => {
   });
 
   describe('redaction in every response but the create response', () => {
-    it('masks query values, secret path segments and the Basic auth password in get, list, update, disable, enable and delete', async () => {
+    it('masks query values, secret path segments and the Basic auth password in get, list, update, disable, enable, delete', async () => {
       const pathSecret = 'p4th-s3cr3t-segment';
       const created = await create({
         url: `https://example.com/hooks/${pathSecret}?token=${SECRET}&v=2`,
@@ -396,11 +396,7 @@ describe('subscriptions handler', () => {
       const { id } = await create();
       const internals =
         'Requested resource not found: Table: subscriptions-deadbeef not found (arn:aws:dynamodb:eu-central-1:123456789012)';
-      vi.spyOn(h.doc, 'send').mockImplementation((() => {
-        const error = new Error(internals);
-        error.name = 'ResourceNotFoundException';
-        return Promise.reject(error);
-      }) as typeof h.doc.send);
+      vi.spyOn(h.doc, 'send').mockRejectedValue(Object.assign(new Error(internals), { name: 'ResourceNotFoundException' }));
       for (const input of [
         { action: 'get', id },
         { action: 'list' },

@@ -122,7 +122,7 @@ describe("the local runtime's doors", () => {
       const host = raw.replace('PORT', String(http.port));
       const reply = await send('/events', { host, 'content-type': 'application/json' }, EVENT);
       expect(reply.status).toBe(421);
-      expect(JSON.parse(reply.body).message).toContain(
+      expect((JSON.parse(reply.body) as { message: string }).message).toContain(
         `is not this runtime: use 127.0.0.1:${http.port}, localhost:${http.port}, [::1]:${http.port}`,
       );
       expect((await send('/health', { host }, '', 'GET')).status).toBe(421);
@@ -141,7 +141,7 @@ describe("the local runtime's doors", () => {
     const create = JSON.stringify({ action: 'create', url: 'https://evil.example/hook' });
     const invoke = await send('/2015-03-31/functions/subscriptions/invocations', { 'content-type': 'application/json', ...marks }, create);
     expect(invoke.status).toBe(403);
-    expect(JSON.parse(invoke.body).message).toBe(
+    expect((JSON.parse(invoke.body) as { message: string }).message).toBe(
       'requests from web pages are refused: the local runtime answers programs on this machine only',
     );
     expect((await send('/events', { 'content-type': 'application/json', ...marks }, EVENT)).status).toBe(403);
@@ -164,7 +164,7 @@ describe("the local runtime's doors", () => {
   ])('refuses %s with content-type %s (what a page can send without asking) with 415', async (path, type) => {
     const reply = await send(path, type ? { 'content-type': type } : {}, EVENT);
     expect(reply.status).toBe(415);
-    expect(JSON.parse(reply.body).message).toMatch(/is not accepted here: send /);
+    expect((JSON.parse(reply.body) as { message: string }).message).toMatch(/is not accepted here: send /);
     expect(published).toEqual([]);
     expect(invoked).toEqual([]);
   });

@@ -60,7 +60,7 @@ function scheduleArn(): string {
 }
 
 describe('function permissions', () => {
-  it("ingest: logs the batch, stores the event, stores paused deliveries and reads an event's deliveries, reads active subscriptions, enqueues, dead-letters", () => {
+  it('ingest: logs the batch; stores events, paused deliveries; reads deliveries, active subscriptions; enqueues, dead-letters', () => {
     expect(permissionMap(statementsOf('ingest'), names)).toEqual(
       merge(
         {
@@ -81,7 +81,9 @@ describe('function permissions', () => {
     ['sender', 'queue:deliveries'],
     ['slowSender', 'queue:slowDeliveries'],
   ] as const)(
-    "%s: claims and updates the delivery, reads the event, reads and disables the subscription, moves its circuit, keeps the subscriptions' limits, notifies support through the encrypted topic, records the attempt, schedules retries, wakes either lane",
+    '%s: claims and updates the delivery, reads the event, reads and disables the subscription, moves its circuit, ' +
+      "keeps the subscriptions' limits, notifies support through the encrypted topic, records the attempt, schedules retries, " +
+      'wakes either lane, reports its lateness',
     (id, queue) => {
       expect(permissionMap(statementsOf(id), names)).toEqual(
         merge(
@@ -89,7 +91,8 @@ describe('function permissions', () => {
             'dynamodb:GetItem': ['table:deliveries', 'table:events', 'table:limits', 'table:subscriptions'],
             // The subscription: failingSince and the circuit (UpdateItem), disabled after 410 Gone or days of failures (PutItem).
             // The limits: slot leases and lines of send times (UpdateItem), a slot given back (DeleteItem).
-            'dynamodb:UpdateItem': ['table:deliveries', 'table:limits', 'table:subscriptions'],
+            // The fan-out log table: its queue-lag items only (see below).
+            'dynamodb:UpdateItem': ['table:deliveries', 'table:fanouts', 'table:limits', 'table:subscriptions'],
             'dynamodb:DeleteItem': ['table:limits'],
             'dynamodb:PutItem': ['table:attempts', 'table:subscriptions'],
             'sns:Publish': ['topic:notifications'],
@@ -132,7 +135,7 @@ describe('function permissions', () => {
     );
   });
 
-  it('subscriptions: reads, writes and lists subscriptions, sealing and opening their secrets; a test event: stores it, logs its fan-out and enqueues it', () => {
+  it('subscriptions: reads, writes, lists them, seals and opens secrets; a test event: stores it, logs its fan-out, enqueues it', () => {
     expect(permissionMap(statementsOf('subscriptions'), names)).toEqual(
       merge(
         {
@@ -150,7 +153,7 @@ describe('function permissions', () => {
     );
   });
 
-  it('sweeper: reads the fan-out log and its checkpoint, the events and their deliveries, watches unsettled ones, reads the pending index, and enqueues', () => {
+  it('sweeper: reads the fan-out log, its checkpoint, events, deliveries and the pending index; watches unsettled ones; enqueues', () => {
     expect(permissionMap(statementsOf('sweeper'), names)).toEqual(
       merge(
         {
@@ -365,6 +368,15 @@ describe('secrets key', () => {
     );
     expect(reads).toHaveLength(1);
     expect(reads[0].Condition).toEqual({ 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': ['#version'] } });
+  });
+
+  it("lets the senders write the fan-out log table's queue-lag items and nothing else of it", () => {
+    const fanoutsTable = s.logicalId(s.stack.tables.byId.fanouts);
+    for (const id of ['sender', 'slowSender'] as const) {
+      const writes = statementsOf(id).filter((st) => JSON.stringify(st.Resource).includes(fanoutsTable));
+      expect(writes).toHaveLength(1);
+      expect(writes[0].Condition).toEqual({ 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': ['queue-lag'] } });
+    }
   });
 
   it('is named to every function by SECRETS_KEY_ARN', () => {

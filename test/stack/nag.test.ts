@@ -74,7 +74,9 @@ describe('AwsSolutions checks', () => {
       ['sender', 'slowSender'].flatMap((fn) => [
         {
           path: `CrmWebhooks/Functions/${fn}-role`,
-          id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:scheduler:<AWS::Region>:<AWS::AccountId>:schedule/${built.stack.scheduler.group.scheduleGroupName}/*]`,
+          id:
+            'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:scheduler:<AWS::Region>:<AWS::AccountId>:' +
+            `schedule/${built.stack.scheduler.group.scheduleGroupName}/*]`,
         },
         { path: `CrmWebhooks/Functions/${fn}-role`, id: 'AwsSolutions-IAM5[Action::kms:GenerateDataKey*]' },
       ]),

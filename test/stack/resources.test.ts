@@ -197,7 +197,7 @@ describe('functions', () => {
     expect(resources[logGroupId].Properties.RetentionInDays).toBe(30);
   });
 
-  it('runs one sweep at a time, caps each support function and the slow lane at 5, and leaves ingest and the sender to the account pool', () => {
+  it('runs one sweep at a time, caps every support function and the slow lane at 5, leaves ingest and sender to the account pool', () => {
     // The sender is capped by its queue trigger instead (triggers below): a reservation would also
     // hold back concurrency it does not use.
     const reserved = Object.fromEntries(functionIds.map((id) => [id, fn(id).Properties.ReservedConcurrentExecutions]));

@@ -11,7 +11,7 @@ import { WebhooksStack } from '../../lib/webhooks-stack';
 const repoRoot = path.join(__dirname, '..', '..');
 
 /** The JSON of a CloudFormation template or a part of it: shapes vary by resource type. */
-// any: CloudFormation JSON is untyped, and the tests assert its shape themselves.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- CloudFormation JSON is untyped, and the tests assert its shape themselves.
 export type Json = any;
 
 export interface Synthesized {

@@ -509,7 +509,7 @@ describe('restartBudget guards', () => {
     let raced = false;
     const racing = new Proxy(doc, {
       get(target, prop, receiver) {
-        if (prop !== 'send') return Reflect.get(target, prop, receiver);
+        if (prop !== 'send') return Reflect.get(target, prop, receiver) as unknown;
         return async (command: unknown) => {
           const out = await (target.send as (c: unknown) => Promise<unknown>)(command);
           if (!raced && command instanceof GetCommand && command.input.TableName === dynamo.tableNames.deliveries) {
@@ -552,7 +552,7 @@ describe('writes that must not lose what a sender did', () => {
     const claimed = await claimFirst(event, 0, 1);
     const failing = new Proxy(doc, {
       get(target, prop, receiver) {
-        if (prop !== 'send') return Reflect.get(target, prop, receiver);
+        if (prop !== 'send') return Reflect.get(target, prop, receiver) as unknown;
         return async (command: { input?: { UpdateExpression?: string } }) => {
           if (command.input?.UpdateExpression?.includes('completedAt'))
             throw Object.assign(new Error('timed out'), { name: 'TimeoutError' });

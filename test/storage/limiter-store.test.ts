@@ -41,7 +41,7 @@ describe('limiter store: slot leases', () => {
 });
 
 describe('limiter store: send times and the wait line', () => {
-  it('starts the line at now, appends to it while it is ahead, grants only what fits before `latest`, and says when it is free', async () => {
+  it('starts the line at now, appends to it while it is ahead, grants only what fits before `latest`, says when it is free', async () => {
     const s = store();
     const sub = newSubscriptionId();
     expect(await s.reserveSends(sub, 3, 100, NOW, NOW + 1000)).toEqual({ first: NOW, granted: 3, nextFree: NOW });

@@ -99,7 +99,7 @@ describe('DynamoSubscriptionRepository', () => {
     expect(item).not.toHaveProperty('expiresAt');
   });
 
-  it('keeps a failing run: starts it once, remembers one early delivery, starts a new one only from the run it replaces, and clears both', async () => {
+  it('a failing run: starts once, records one early delivery, a new one starts only over the run it replaces, both clear', async () => {
     const subscription = newSubscription();
     await repo.create(subscription);
     expect(await repo.markFailing(subscription.id, at(1))).toBe(true);

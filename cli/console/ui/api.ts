@@ -1,9 +1,9 @@
 // The console's one way to the service: a console payload to a support function, through this
 // console's server (which invokes it with the operator's credentials). Errors come back as the
 // function's own one-line message.
-import type { Attempt, Delivery } from '../../../lambdas/domain/types';
+import type { Attempt, DeadLetterSummary, Delivery, ResendResult } from '../../../lambdas/domain/types';
 
-export type { Attempt, Delivery };
+export type { Attempt, DeadLetterSummary, Delivery, ResendResult };
 export type FunctionName = 'subscriptions' | 'resend' | 'deliveries' | 'dead-letters';
 
 /**
@@ -28,15 +28,26 @@ export interface SubscriptionView {
   [field: string]: unknown;
 }
 
-export interface ResendResult {
-  dryRun: boolean;
-  matched: number;
-  resent: number;
-  deliveryIds: string[];
-  skipped: Array<{ deliveryId: string; reason: string }>;
-  notFound: string[];
-  notToSubscription?: string[];
-}
+/**
+ * The fields of SubscriptionView above: shown and edited by their own parts of the pages; any other
+ * field is shown and edited generically.
+ */
+export const KNOWN_FIELDS: ReadonlySet<string> = new Set([
+  'id',
+  'url',
+  'status',
+  'disabledReason',
+  'failingSince',
+  'runDeliveredAt',
+  'circuit',
+  'eventTypes',
+  'headers',
+  'basicAuth',
+  'signingSecrets',
+  'description',
+  'createdAt',
+  'updatedAt',
+]);
 
 export class ServiceError extends Error {}
 

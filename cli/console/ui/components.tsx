@@ -54,7 +54,7 @@ export interface Loaded<T> {
   data?: T;
   error?: string;
   loading: boolean;
-  reload(): void;
+  reload: () => void;
 }
 
 /** Runs `load` now and whenever `key` changes; `reload` runs it again. */
@@ -77,20 +77,19 @@ export function useLoad<T>(load: () => Promise<T>, key: string): Loaded<T> {
   return { ...state, reload };
 }
 
-/** A button's action: busy while it runs, its error shown next to it. */
-export function useAction(): { busy: boolean; error?: string; run(action: () => Promise<void>): Promise<void>; clear(): void } {
+/**
+ * A button's action: busy while it runs, its error shown next to it. `run` returns nothing, as an
+ * event handler does: every failure of the action is caught here and shown.
+ */
+export function useAction(): { busy: boolean; error?: string; run: (action: () => Promise<void>) => void; clear: () => void } {
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string>();
-  const run = async (action: () => Promise<void>) => {
+  const run = (action: () => Promise<void>) => {
     setBusy(true);
     setError(undefined);
-    try {
-      await action();
-    } catch (e) {
-      setError((e as Error).message);
-    } finally {
-      setBusy(false);
-    }
+    void action()
+      .catch((e: unknown) => setError((e as Error).message))
+      .finally(() => setBusy(false));
   };
   return { busy, error, run, clear: () => setError(undefined) };
 }

@@ -73,13 +73,15 @@ export function allowlistWarnings(cidrs: readonly Cidr[]): string[] {
     const kind = cidr[0].kind();
     if (cidr[1] < WIDE_PREFIX[kind]) {
       warnings.push(
-        `webhook target allowlist: "${text}" is very wide (wider than /${WIDE_PREFIX[kind]}): it lets webhooks reach far more than one receiver's network`,
+        `webhook target allowlist: "${text}" is very wide (wider than /${WIDE_PREFIX[kind]}): ` +
+          "it lets webhooks reach far more than one receiver's network",
       );
     }
     const covered = METADATA_RANGES.filter(([network, prefix]) => network.kind() === kind && prefix >= cidr[1] && network.match(cidr));
     if (covered.length > 0) {
       warnings.push(
-        `webhook target allowlist: "${text}" covers ${covered.map((c) => c.map(String).join('/')).join(', ')}; metadata addresses stay refused`,
+        `webhook target allowlist: "${text}" covers ${covered.map((c) => c.map(String).join('/')).join(', ')}; ` +
+          'metadata addresses stay refused',
       );
     }
   }
@@ -128,7 +130,8 @@ function parseCidrEntry(entry: string): Cidr {
   }
   if (isMetadataAddress(cidr[0])) {
     throw new Error(
-      `webhook target allowlist: "${entry}" lies in a cloud metadata range (169.254.0.0/16, fd00:ec2::/32, 100.100.100.200); these are never webhook targets`,
+      `webhook target allowlist: "${entry}" lies in a cloud metadata range ` +
+        '(169.254.0.0/16, fd00:ec2::/32, 100.100.100.200); these are never webhook targets',
     );
   }
   return cidr;

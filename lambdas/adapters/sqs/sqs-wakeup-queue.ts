@@ -1,12 +1,15 @@
 import { SendMessageBatchCommand, SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import type { WakeupQueue } from '../../domain/ports';
 import type { DeliveryWakeup } from '../../domain/types';
+import { WAKE_AT_ATTRIBUTE } from '../../domain/queue-lag';
 import { formatWakeup, SQS_MESSAGE_MAX_BYTES } from '../../domain/wakeup-message';
 import { MAX_QUEUE_DELAY_MS } from '../../domain/wakeup-plan';
 
 /** SQS's limits: entries per SendMessageBatch, the longest DelaySeconds; a batch's bodies together are one message's limit. */
 const BATCH_SIZE = 10;
 const BATCH_MAX_BYTES = SQS_MESSAGE_MAX_BYTES;
+/** A message's body may take SQS's limit but for room for its attributes (the due time of a delayed one). */
+const BODY_MAX_BYTES = SQS_MESSAGE_MAX_BYTES - 1024;
 const MAX_DELAY_SECONDS = MAX_QUEUE_DELAY_MS / 1000;
 
 export class SqsWakeupQueue implements WakeupQueue {
@@ -45,7 +48,8 @@ export class SqsWakeupQueue implements WakeupQueue {
         failed.push(...batch.map((sent) => sent.wakeup));
       }
     }
-    if (firstError !== undefined && !anySent) throw firstError;
+    // No call succeeded although there was something to send: every call threw.
+    if (!anySent && wakeups.length > 0) throw firstError;
     return failed;
   }
 
@@ -58,8 +62,10 @@ export class SqsWakeupQueue implements WakeupQueue {
     await this.sqs.send(
       new SendMessageCommand({
         QueueUrl: this.queueUrl,
-        MessageBody: formatWakeup(wakeup),
+        MessageBody: formatWakeup(wakeup, BODY_MAX_BYTES),
         DelaySeconds: delaySeconds,
+        // When it is due, for the sender's report of how late wake-ups are taken (queue-lag.ts).
+        MessageAttributes: { [WAKE_AT_ATTRIBUTE]: { DataType: 'Number', StringValue: String(Date.now() + delaySeconds * 1000) } },
       }),
     );
   }
@@ -76,7 +82,7 @@ function batchesOf(wakeups: DeliveryWakeup[]): Formatted[][] {
   let batch: Formatted[] = [];
   let bytes = 0;
   for (const wakeup of wakeups) {
-    const body = formatWakeup(wakeup);
+    const body = formatWakeup(wakeup, BODY_MAX_BYTES);
     const size = Buffer.byteLength(body, 'utf8');
     if (batch.length === BATCH_SIZE || (batch.length > 0 && bytes + size > BATCH_MAX_BYTES)) {
       batches.push(batch);

@@ -2,7 +2,7 @@
 // open, the claimed attempt is not made but deferred (handed back, not counted) to the next probe;
 // the first delivery to come once the probe is due takes it (a conditional write, so one at a time)
 // and is POSTed as the probe. Deferred wake-ups go to the slow lane.
-import { circuitOf, deferredUntil, gateOf, type Circuit } from '../circuit';
+import { behindProbe, circuitOf, deferredUntil, gateOf, type Circuit } from '../circuit';
 import { deferDelivery } from '../deferral';
 import { queueOf } from '../lanes';
 import { noMetrics } from '../metrics';
@@ -14,7 +14,7 @@ type GateDeps = SendDeps;
 export async function gateByCircuit(deps: GateDeps, ready: Ready): Promise<Ready | Stop> {
   const now = deps.clock.now();
   let circuit = circuitOf(ready.subscription);
-  let gate = gateOf(circuit, now);
+  let gate = gateOf(circuit, now, deps.circuitPolicy);
   if (gate.kind === 'pass') return ready;
   if (gate.kind === 'probe') {
     if (await takeProbe(deps, ready, now)) return { ...ready, probe: true };
@@ -22,10 +22,12 @@ export async function gateByCircuit(deps: GateDeps, ready: Ready): Promise<Ready
     deps.subscriptions.forget(ready.subscription.id);
     const fresh = await deps.subscriptions.get(ready.subscription.id);
     circuit = fresh ? circuitOf(fresh) : circuit;
-    gate = gateOf(circuit, now);
+    gate = gateOf(circuit, now, deps.circuitPolicy);
     if (gate.kind === 'pass') return fresh ? { ...ready, subscription: fresh } : ready;
   }
-  const until = gate.kind === 'defer' ? gate.until : new Date(now.getTime() + deps.circuitPolicy.probeLeaseMs);
+  // Still due after another delivery took the probe: a read from before its write; it was taken just now.
+  const justTaken = () => behindProbe(new Date(now.getTime() + deps.circuitPolicy.probeLeaseMs), now, deps.circuitPolicy);
+  const until = gate.kind === 'defer' ? gate.until : justTaken();
   return defer(deps, ready, circuit, deferredUntil(until, circuit, deps.random ?? Math.random));
 }
 

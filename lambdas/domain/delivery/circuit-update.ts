@@ -37,7 +37,8 @@ export async function updateCircuit(deps: UpdateDeps, concluded: Concluded): Pro
         deps,
         concluded,
         'circuit-opened',
-        `${deps.circuitPolicy.failureThreshold} attempts in a row failed (last: ${attempt.error ?? attempt.outcome}); deliveries wait for a probe at ${counted.circuit.probeAt}`,
+        `${deps.circuitPolicy.failureThreshold} attempts in a row failed (last: ${attempt.error ?? attempt.outcome}); ` +
+          `deliveries wait for a probe at ${counted.circuit.probeAt}`,
       );
       break;
     }

@@ -5,12 +5,14 @@ import { SnsNotifier } from '../../adapters/sns/sns-notifier';
 import { DynamoCircuitRepository } from '../../adapters/dynamo/circuit-repository';
 import { circuitKeys, loadConfig, retryKeys, type Config } from '../../config';
 import { LEASE_MARGIN_MS } from '../../domain/delivery/claim';
+import { PROBE_ANSWER_MARGIN_MS } from '../../domain/circuit';
 import type { Notifier, WakeupScheduler } from '../../domain/ports';
 import { LimitGate } from '../../domain/limit-gate';
-import type { SendDeps } from '../../domain/send-attempt';
+import { LagReporter } from '../../domain/queue-lag';
 import { SubscriptionLookup } from '../../domain/subscription-lookup';
 import {
   deliveryRepository,
+  queueLagStore,
   required,
   storageKeys,
   subscriptionRepository,
@@ -19,7 +21,7 @@ import {
   type Env,
   type Infrastructure,
 } from '../common';
-import { createSenderHandler } from '../../handlers/sender';
+import { createSenderHandler, type SenderHandlerDeps } from '../../handlers/sender';
 import { lambdaHandler } from '../lambda-handler';
 import { targetAllowlist } from '../target-allowlist';
 import { slowWakeupQueue, wakeupQueue } from '../wakeups';
@@ -42,7 +44,7 @@ const senderKeys = [
 ] as const;
 type SenderConfig = Config<(typeof senderKeys)[number]>;
 
-export function buildSendDeps(env: Env, infra: Infrastructure): SendDeps {
+export function buildSendDeps(env: Env, infra: Infrastructure): SenderHandlerDeps {
   const config = loadConfig(env, senderKeys);
   const clock = infra.clock ?? systemClock;
   const subscriptions = subscriptionRepository(config, infra);
@@ -81,11 +83,15 @@ export function buildSendDeps(env: Env, infra: Infrastructure): SendDeps {
       maxProbeMs: Math.max(config.CIRCUIT_MAX_PROBE_MS, config.CIRCUIT_FIRST_PROBE_MS),
       // A probe holds the circuit as long as a claim holds its delivery.
       probeLeaseMs: config.ATTEMPT_TIMEOUT_MS + LEASE_MARGIN_MS,
+      probeAnswerMs: config.ATTEMPT_TIMEOUT_MS + PROBE_ANSWER_MARGIN_MS,
       slowAfterMs: config.SLOW_ATTEMPT_MS,
       slowForMs: config.SLOW_LANE_MS,
     },
     lane: config.SENDER_LANE,
     slowWakeups: slowWakeupQueue(config, infra),
+    queueLag: infra.queuedWakeups
+      ? undefined
+      : new LagReporter({ store: queueLagStore(config, infra), clock, log: infra.log }, config.SENDER_LANE),
   };
 }
 
@@ -103,6 +109,6 @@ function schedulerOf(config: SenderConfig, infra: Infrastructure): WakeupSchedul
 }
 
 /** The sender function's entry point; `deps` when the caller keeps them (the local runtime closes the webhook client). */
-export function senderFunction(env: Env, infra: Infrastructure, deps: SendDeps = buildSendDeps(env, infra)) {
+export function senderFunction(env: Env, infra: Infrastructure, deps: SenderHandlerDeps = buildSendDeps(env, infra)) {
   return lambdaHandler(createSenderHandler(deps), infra);
 }

@@ -7,10 +7,20 @@ import { createSubscriptionsHandler } from '../../handlers/subscriptions';
 import { createSweeperHandler } from '../../handlers/sweeper';
 import type { DeliveryQueryDeps } from '../../domain/delivery-queries';
 import type { Log } from '../../domain/log';
+import { LaggingQueues } from '../../domain/queue-lag';
 import type { ResendDeps } from '../../domain/resend';
 import type { SubscriptionDeps } from '../../domain/subscriptions';
 import type { SweepDeps } from '../../domain/sweep';
-import { deliveryRepository, fanoutLog, storageKeys, subscriptionRepository, systemClock, type Env, type Infrastructure } from '../common';
+import {
+  deliveryRepository,
+  fanoutLog,
+  queueLagStore,
+  storageKeys,
+  subscriptionRepository,
+  systemClock,
+  type Env,
+  type Infrastructure,
+} from '../common';
 import { lambdaHandler } from '../lambda-handler';
 import { classifyAddress } from '../../adapters/http/target-guard';
 import { wakeupQueue } from '../wakeups';
@@ -63,7 +73,7 @@ export function buildSweepDeps(env: Env, infra: Infrastructure): SweepDeps {
     deliveries: deliveryRepository(config, infra),
     fanoutLog: fanoutLog(config, infra),
     wakeups: wakeupQueue(config, infra),
-    queued: infra.queuedWakeups,
+    queued: infra.queuedWakeups ?? new LaggingQueues({ store: queueLagStore(config, infra), clock: infra.clock ?? systemClock }),
     clock: infra.clock ?? systemClock,
     log: infra.log,
     metrics: infra.metrics,

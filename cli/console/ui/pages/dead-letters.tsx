@@ -1,20 +1,12 @@
 // Dead letters: what the events and deliveries dead-letter queues hold and why, one message's body,
 // and redrive (back to its work queue) or purge, by selection. Purging asks first.
 import { useState } from 'preact/hooks';
-import { call } from '../api';
+import { call, type DeadLetterSummary } from '../api';
 import { ErrorBox, Field, Notice, TableBox, useAction, useLoad } from '../components';
 import { plural, when } from '../format';
 import { href, navigate } from '../router';
 
-interface Summary {
-  messageId: string;
-  reason: string;
-  sentAt: string;
-  rejectedAt?: string;
-  receiveCount: number;
-  bytes: number;
-  excerpt: string;
-}
+type Summary = DeadLetterSummary;
 type Listed = { queue: string; depth: number; messages: Summary[] };
 type Shown = { queue: string; message: Summary & { body: string } };
 type Changed = { redriven?: string[]; purged?: string[]; notFound: string[]; remaining: number };
@@ -64,7 +56,7 @@ function ParkedTable(props: { messages: Summary[]; selected: string[]; toggle(id
 }
 
 /** Redrive or purge the selected messages; purging asks once more. */
-function Changes(props: { count: number; busy: boolean; change(kind: 'redrive' | 'purge'): void; refresh(): void }) {
+function Changes(props: { count: number; busy: boolean; change: (kind: 'redrive' | 'purge') => void; refresh: () => void }) {
   const [purging, setPurging] = useState(false);
   const none = props.count === 0 || props.busy;
   return (

@@ -1,32 +1,15 @@
 // Settings this console has no form field for (per-subscription limits, and whatever the service
 // adds next): each gets an input by the type of its current value, and goes into an update only when
 // changed. So a new setting is editable here as soon as the service shows and accepts it.
+import { KNOWN_FIELDS } from '../api';
 import { Field } from '../components';
-
-/** Fields with their own inputs or not editable at all. */
-const NOT_EXTRA = new Set([
-  'id',
-  'url',
-  'status',
-  'disabledReason',
-  'failingSince',
-  'runDeliveredAt',
-  'circuit',
-  'eventTypes',
-  'headers',
-  'basicAuth',
-  'signingSecrets',
-  'description',
-  'createdAt',
-  'updatedAt',
-]);
 
 export type ExtraValues = Record<string, string>;
 
 export function extraFieldsOf(view: Record<string, unknown>): ExtraValues {
   const values: ExtraValues = {};
   for (const [key, value] of Object.entries(view)) {
-    if (NOT_EXTRA.has(key) || value === undefined) continue;
+    if (KNOWN_FIELDS.has(key) || value === undefined) continue;
     values[key] = typeof value === 'string' ? value : JSON.stringify(value);
   }
   return values;

@@ -8,7 +8,8 @@ export function healthText(s: SubscriptionView): string {
   const parts: string[] = [];
   if (s.circuit)
     parts.push(
-      `circuit ${s.circuit.state}${s.circuit.since ? ` since ${when(s.circuit.since)}` : ''}${s.circuit.waiting !== undefined ? `, ${s.circuit.waiting} waiting` : ''}`,
+      `circuit ${s.circuit.state}${s.circuit.since ? ` since ${when(s.circuit.since)}` : ''}` +
+        (s.circuit.waiting !== undefined ? `, ${s.circuit.waiting} waiting` : ''),
     );
   if (s.failingSince) parts.push(`failing since ${when(s.failingSince)}`);
   return parts.length > 0 ? parts.join('; ') : 'healthy';

@@ -117,7 +117,7 @@ function SelectorFields(props: { mode: Mode; form: Form; set: Setter }) {
 }
 
 /** The count, and the button that resends exactly it: behind a confirmation above CONFIRM_ABOVE. */
-function DryRun(props: { counted: ResendResult; busy: boolean; onResend(): void }) {
+function DryRun(props: { counted: ResendResult; busy: boolean; onResend: () => void }) {
   const [confirmed, setConfirmed] = useState(false);
   const { counted } = props;
   const n = counted.deliveryIds.length;

@@ -1,25 +1,8 @@
 // A subscription's settings as a definition list, secrets exactly as the service shows them (masked).
 // Fields this console does not know are listed too, as the service sent them.
-import type { SubscriptionView } from '../api';
+import { KNOWN_FIELDS, type SubscriptionView } from '../api';
 import { when } from '../format';
 import { healthText } from './health';
-
-const SHOWN = new Set([
-  'id',
-  'url',
-  'status',
-  'disabledReason',
-  'failingSince',
-  'runDeliveredAt',
-  'circuit',
-  'eventTypes',
-  'headers',
-  'basicAuth',
-  'signingSecrets',
-  'description',
-  'createdAt',
-  'updatedAt',
-]);
 
 export function Settings(props: { s: SubscriptionView }) {
   const { s } = props;
@@ -49,10 +32,11 @@ export function Settings(props: { s: SubscriptionView }) {
   if (s.circuit)
     rows.push([
       'Circuit',
-      `${s.circuit.state}${s.circuit.since ? ` since ${when(s.circuit.since)}` : ''}${s.circuit.waiting !== undefined ? `; ${s.circuit.waiting} deliveries waiting` : ''}`,
+      `${s.circuit.state}${s.circuit.since ? ` since ${when(s.circuit.since)}` : ''}` +
+        (s.circuit.waiting !== undefined ? `; ${s.circuit.waiting} deliveries waiting` : ''),
     ]);
   for (const [key, value] of Object.entries(s)) {
-    if (!SHOWN.has(key) && value !== undefined) rows.push([key, typeof value === 'string' ? value : JSON.stringify(value)]);
+    if (!KNOWN_FIELDS.has(key) && value !== undefined) rows.push([key, typeof value === 'string' ? value : JSON.stringify(value)]);
   }
   rows.push(['Created', when(s.createdAt)], ['Updated', when(s.updatedAt)]);
   return (

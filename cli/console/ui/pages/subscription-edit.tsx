@@ -192,7 +192,7 @@ export function SubscriptionEditPage(props: { id?: string }) {
     });
   const submit = (e: Event) => {
     e.preventDefault();
-    void action.run(async () => {
+    action.run(async () => {
       const payload = current ? updatePayload(current, form, extras) : createPayload(form);
       if (current && Object.keys(payload).length === 2) throw new Error('Nothing changed.');
       setDone(await call<One>('subscriptions', payload));

@@ -45,7 +45,7 @@ function DeleteBox(props: { id: string; onDone(): void }) {
 }
 
 /** Edit, disable or enable, rotate, see its deliveries, delete; `onRotated` gets the new secret. */
-function Actions(props: { s: SubscriptionView; reload(): void; onRotated(secret?: string): void }) {
+function Actions(props: { s: SubscriptionView; reload: () => void; onRotated: (secret?: string) => void }) {
   const { s } = props;
   const action = useAction();
   const act = (name: 'disable' | 'enable') =>
