@@ -102,8 +102,19 @@ export class DynamoDeliveryRepository implements DeliveryRepository {
     const stored = await this.reader.getMany(deliveryIds);
     const found = new Set(stored.map((delivery) => delivery.deliveryId));
     const missing = [...new Set(deliveryIds)].filter((id) => !found.has(id));
-    // Rare (a delivery not attempted yet, or a wrong id): one event read each.
-    const planned = (await Promise.all(missing.map((id) => this.plannedOf(id)))).flatMap((delivery) => delivery ?? []);
+    // Rare (a delivery not attempted yet, or a wrong id): each event read once, its plan may be large.
+    const byEvent = new Map<string, string[]>();
+    for (const id of missing) {
+      const pair = parsedDeliveryKeyOf(id);
+      if (pair) byEvent.set(pair.eventId, [...(byEvent.get(pair.eventId) ?? []), pair.subscriptionId]);
+    }
+    const planned = (
+      await mapLimited([...byEvent], WRITE_CONCURRENCY, async ([eventId, subscriptionIds]) => {
+        const event = await this.getEvent(eventId);
+        const plan = new Set(event?.subscriptionIds);
+        return event ? subscriptionIds.filter((id) => plan.has(id)).map((id) => plannedDelivery(event, id)) : [];
+      })
+    ).flat();
     const byId = new Map([...stored, ...planned].map((delivery) => [delivery.deliveryId, delivery]));
     return [...new Set(deliveryIds)].flatMap((id) => byId.get(id) ?? []);
   }
