@@ -256,7 +256,8 @@ function print(phases: Phase[]): Row[] {
   for (const r of rows) {
     const share = `${(r.share * 100).toFixed(1)} %`;
     console.log(
-      `${r.scenario.padEnd(66)}  ${r.phase.padEnd(36)}  ${r.kind.padEnd(5)}  ${r.perSecond.toFixed(1).padStart(7)}  ${share.padStart(8)}  ${r.ceiling}`,
+      `${r.scenario.padEnd(66)}  ${r.phase.padEnd(36)}  ${r.kind.padEnd(5)}  ` +
+        `${r.perSecond.toFixed(1).padStart(7)}  ${share.padStart(8)}  ${r.ceiling}`,
     );
   }
   return rows;

@@ -284,7 +284,7 @@ export class FakeDynamo {
     bump(this.counts.tableWru, table.id, writeUnits(before ? itemSize(before) : 0));
     bump(
       this.counts.keyWru,
-      `${table.id} ${String((input.Key as Item | undefined)?.[table.partitionKey] ?? (input.Item as Item | undefined)?.[table.partitionKey])}`,
+      `${table.id} ${String(((input.Key ?? input.Item) as Item | undefined)?.[table.partitionKey])}`,
       writeUnits(before ? itemSize(before) : 0),
     );
     // As DynamoDB does when asked, the item comes with the error (the limiter store learns from it).

@@ -283,7 +283,8 @@ describe('sender handler', () => {
         Key: { deliveryId: wakeup.deliveryId },
         // The delivery as two failed attempts leave it (attempt 1 would have stored it).
         UpdateExpression:
-          'SET eventId = :e, subscriptionId = :s, attemptCount = :two, #status = :pending, budgetStart = :zero, eventType = :type, createdAt = :now, nextAttemptAt = :now',
+          'SET eventId = :e, subscriptionId = :s, attemptCount = :two, #status = :pending, budgetStart = :zero, ' +
+          'eventType = :type, createdAt = :now, nextAttemptAt = :now',
         ExpressionAttributeNames: { '#status': 'status' },
         ExpressionAttributeValues: {
           ':e': wakeup.deliveryId.split('.')[0],
