@@ -11,7 +11,10 @@ export default defineConfig({
     // The SDK's notice that its 2027 releases need Node 22 would repeat in every worker's output.
     env: { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
     hookTimeout: 30_000,
-    // The CDK synth tests bundle five functions with esbuild; spread files over both cores.
     pool: 'forks',
+    // Vitest's default on 2 cores is one file at a time. Most files wait (on retry waits, receivers,
+    // child processes) far more than they compute, so three at once keep both cores busy; the longest
+    // files start first (vitest orders by the last run's durations).
+    maxWorkers: 3,
   },
 });

@@ -1,7 +1,7 @@
 // The `crm-webhooks` command tree. Global options (where to talk to, output format) apply to every
 // subcommand; errors of commander itself (unknown command, missing option) come out as the same
 // one-line `crm-webhooks: ...` as the commands' own.
-import { Command, Option } from 'commander';
+import { Command, CommanderError, Option } from 'commander';
 import { version } from '../package.json';
 import { addDeadLettersCommand } from './commands/dead-letters';
 import { addConsoleCommand } from './commands/console';
@@ -9,7 +9,7 @@ import { addDeliveriesCommand } from './commands/deliveries';
 import { addPublishCommand } from './commands/publish';
 import { addResendCommand } from './commands/resend';
 import { addSubscriptionsCommand } from './commands/subscriptions';
-import { oneLine } from './errors';
+import { describeError, oneLine } from './errors';
 import { PROGRAM_NAME } from './names';
 import { ENDPOINT_VARIABLE, STACK_VARIABLE } from './session';
 import { DEFAULT_ENDPOINT } from './target';
@@ -40,4 +40,21 @@ export function buildProgram(): Command {
   addDeadLettersCommand(program);
   addConsoleCommand(program);
   return program;
+}
+
+/**
+ * Runs one command line (`argv` as in process.argv: node, script, arguments) and gives its exit
+ * status: 0 on success, else 1 (or commander's own status) after one line on stderr.
+ */
+export async function runProgram(argv: string[]): Promise<number> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync(argv);
+    return 0;
+  } catch (error) {
+    // Commander has already printed its own message (through outputError) or the help.
+    if (error instanceof CommanderError) return error.exitCode;
+    process.stderr.write(`${PROGRAM_NAME}: ${describeError(error, 'the service')}\n`);
+    return 1;
+  }
 }

@@ -19,34 +19,38 @@ import type { StackConfig } from './stack-config';
 /**
  * Functions whose throttling is never by design. The sweeper (reserved concurrency 1) and the
  * support functions (capped; the caller sees the throttle) are throttled on purpose, and the
- * sender's queue trigger caps it below throttling; a throttle of ingest or the sender means the
- * account's concurrency ran out.
+ * senders' queue triggers cap them below throttling; a throttle of ingest or the sender means the
+ * account's concurrency ran out, one of the slow sender that its reserved concurrency was taken away.
  */
-export const THROTTLE_WATCHED = ['ingest', 'sender'] as const satisfies readonly FunctionId[];
+export const THROTTLE_WATCHED = ['ingest', 'sender', 'slowSender'] as const satisfies readonly FunctionId[];
 /** Functions whose errors are never the caller's: support functions answer bad input with an error. */
-export const ERROR_WATCHED = ['ingest', 'sender', 'sweeper'] as const satisfies readonly FunctionId[];
+export const ERROR_WATCHED = ['ingest', 'sender', 'slowSender', 'sweeper'] as const satisfies readonly FunctionId[];
+type ErrorWatched = (typeof ERROR_WATCHED)[number];
+type ThrottleWatched = (typeof THROTTLE_WATCHED)[number];
 
 export type AlarmId =
   | 'eventsDlq'
   | 'deliveriesDlq'
   | 'eventsQueueAge'
   | 'deliveriesQueueAge'
+  | 'slowDeliveriesQueueAge'
   | 'deliveriesFailed'
   | 'sweeperBehind'
-  | `${(typeof ERROR_WATCHED)[number]}Errors`
-  | `${(typeof THROTTLE_WATCHED)[number]}Throttles`;
+  | `${ErrorWatched}Errors`
+  | `${ThrottleWatched}Throttles`;
 
 export type AlarmThresholds = Pick<
   StackConfig,
   | 'alarmEventsQueueAgeSeconds'
   | 'alarmDeliveriesQueueAgeSeconds'
+  | 'alarmSlowDeliveriesQueueAgeSeconds'
   | 'alarmDeliveriesFailed'
   | 'alarmFunctionErrors'
   | 'alarmFunctionThrottles'
 >;
 
 export interface AlarmsProps {
-  queues: { events: sqs.IQueue; deliveries: sqs.IQueue; eventsDlq: sqs.IQueue; deliveriesDlq: sqs.IQueue };
+  queues: { events: sqs.IQueue; deliveries: sqs.IQueue; slowDeliveries: sqs.IQueue; eventsDlq: sqs.IQueue; deliveriesDlq: sqs.IQueue };
   functions: Record<FunctionId, lambda.IFunction>;
   thresholds: AlarmThresholds;
   /** Where alarms notify support. */
@@ -115,32 +119,19 @@ export class Alarms extends Construct {
   }
 }
 
-function alarmSpecs({ queues, functions, thresholds }: AlarmsProps): Record<AlarmId, AlarmSpec> {
-  const maxOver = (metric: cloudwatch.Metric) => metric.with({ period: PERIOD, statistic: cloudwatch.Stats.MAXIMUM });
-  const eventsAgeMinutes = thresholds.alarmEventsQueueAgeSeconds / 60;
-  const deliveriesAgeMinutes = thresholds.alarmDeliveriesQueueAgeSeconds / 60;
-  const errors = (id: (typeof ERROR_WATCHED)[number], meaning: string): AlarmSpec => ({
-    name: `${id}-errors`,
-    metric: functions[id].metricErrors({ period: PERIOD, statistic: cloudwatch.Stats.SUM }),
-    threshold: thresholds.alarmFunctionErrors,
-    comparisonOperator: AT_LEAST,
-    description:
-      `The ${id} function failed ${thresholds.alarmFunctionErrors} or more invocations within 5 minutes: it crashed, ran out of time ` +
-      `or memory, or could not start (a bad setting fails every cold start). ${meaning} ` +
-      `Do: read the ${id} function's log group for the error and its stack trace, and the dashboard's function graphs. ` +
-      `After the fix the queues retry and the sweeper re-enqueues overdue deliveries; only messages a DLQ alarm reported need a redrive.`,
-  });
-  const throttles = (id: (typeof THROTTLE_WATCHED)[number], meaning: string): AlarmSpec => ({
-    name: `${id}-throttles`,
-    metric: functions[id].metricThrottles({ period: PERIOD, statistic: cloudwatch.Stats.SUM }),
-    threshold: thresholds.alarmFunctionThrottles,
-    comparisonOperator: AT_LEAST,
-    description:
-      `Lambda refused ${thresholds.alarmFunctionThrottles} or more invocations of the ${id} function within 5 minutes: the account's ` +
-      `concurrency in this region ran out (other functions, or a burst). ${meaning} ` +
-      `Do: compare ConcurrentExecutions of the account with its quota (Service Quotas, "Concurrent executions"); find the function ` +
-      `using it; lower senderMaxConcurrency or request a higher quota. Throttled messages stay queued and are retried.`,
-  });
+function alarmSpecs(props: AlarmsProps): Record<AlarmId, AlarmSpec> {
+  return {
+    ...deadLetterAlarms(props.queues),
+    ...queueAgeAlarms(props),
+    ...serviceAlarms(props.thresholds),
+    ...errorAlarms(props),
+    ...throttleAlarms(props),
+  };
+}
+
+const maxOver = (metric: cloudwatch.Metric) => metric.with({ period: PERIOD, statistic: cloudwatch.Stats.MAXIMUM });
+
+function deadLetterAlarms(queues: AlarmsProps['queues']): Pick<Record<AlarmId, AlarmSpec>, 'eventsDlq' | 'deliveriesDlq'> {
   return {
     eventsDlq: {
       name: 'events-dlq',
@@ -155,40 +146,70 @@ function alarmSpecs({ queues, functions, thresholds }: AlarmsProps): Record<Alar
         'Invalid events: tell the CRM team and delete them. ' +
         'Events that failed for a reason of ours: after the fix, start a DLQ redrive to the events queue; re-ingesting is idempotent.',
     },
+    // Both lanes' wake-ups fail over to this one queue: the slow lane has no DLQ of its own.
     deliveriesDlq: {
       name: 'deliveries-dlq',
       metric: maxOver(queues.deliveriesDlq.metricApproximateNumberOfMessagesVisible()),
       threshold: 1,
       comparisonOperator: AT_LEAST,
       description:
-        'Wake-up messages are waiting in the deliveries dead-letter queue: the sender failed on them 5 times (an error of its own, ' +
-        'not a failed HTTP attempt, which it records and retries). The deliveries themselves are safe in DynamoDB and stay pending. ' +
-        'Do: find the error in the sender function log and the sender errors alarm; after the fix, start a DLQ redrive to the ' +
-        'deliveries queue (a repeated wake-up makes no second attempt), or purge it and let the sweeper re-enqueue them.',
+        'Wake-ups are waiting in the deliveries dead-letter queue: the sender or the slow sender (slow lane) failed on them 5 times ' +
+        '(an error of its own, not a failed HTTP attempt, which it records and retries). The deliveries themselves are safe in ' +
+        'DynamoDB and stay pending. Do: find the error in the log of the sender or the slow sender and their errors alarms; after ' +
+        'the fix, start a DLQ redrive to the source queues (a repeated wake-up makes no second attempt), or purge it and let the ' +
+        'sweeper re-enqueue them.',
     },
-    eventsQueueAge: {
-      name: 'events-queue-age',
-      metric: maxOver(queues.events.metricApproximateAgeOfOldestMessage()),
-      threshold: thresholds.alarmEventsQueueAgeSeconds,
-      comparisonOperator: ABOVE,
-      description:
-        `An event has waited more than ${eventsAgeMinutes} minutes in the events queue: ingest is not keeping up or not consuming ` +
-        '(failing, throttled, or its trigger disabled), so new events reach nobody. ' +
+  };
+}
+
+function queueAgeAlarms({ queues, thresholds }: AlarmsProps): Pick<Record<AlarmId, AlarmSpec>, QueueAgeAlarm> {
+  const minutes = (seconds: number) => seconds / 60;
+  const age = (queue: sqs.IQueue, name: string, threshold: number, description: string): AlarmSpec => ({
+    name,
+    metric: maxOver(queue.metricApproximateAgeOfOldestMessage()),
+    threshold,
+    comparisonOperator: ABOVE,
+    description,
+  });
+  return {
+    eventsQueueAge: age(
+      queues.events,
+      'events-queue-age',
+      thresholds.alarmEventsQueueAgeSeconds,
+      `An event has waited more than ${minutes(thresholds.alarmEventsQueueAgeSeconds)} minutes in the events queue: ingest is not ` +
+        'keeping up or not consuming (failing, throttled, or its trigger disabled), so new events reach nobody. ' +
         'Do: check the ingest errors and throttles alarms and its log; check the trigger (Lambda console, ingest, Configuration, ' +
         'Triggers) is enabled; watch the queue depth on the dashboard drain. Nothing is lost while events wait (14 days).',
-    },
-    deliveriesQueueAge: {
-      name: 'deliveries-queue-age',
-      metric: maxOver(queues.deliveries.metricApproximateAgeOfOldestMessage()),
-      threshold: thresholds.alarmDeliveriesQueueAgeSeconds,
-      comparisonOperator: ABOVE,
-      description:
-        `A wake-up has waited more than ${deliveriesAgeMinutes} minutes in the deliveries queue, longer than any retry wait it ` +
-        'spends there as a delayed message (15 minutes at most): the sender is not keeping up or not consuming, ' +
-        'and webhooks go out late. ' +
-        'Do: check the sender errors and throttles alarms and its log; check its trigger is enabled; if the sender runs at its ' +
-        'cap (dashboard: concurrency) on slow receivers, raise senderMaxConcurrency. State is in DynamoDB: nothing is lost.',
-    },
+    ),
+    deliveriesQueueAge: age(
+      queues.deliveries,
+      'deliveries-queue-age',
+      thresholds.alarmDeliveriesQueueAgeSeconds,
+      `A wake-up has waited more than ${minutes(thresholds.alarmDeliveriesQueueAgeSeconds)} minutes in the deliveries queue, longer ` +
+        'than any retry wait it spends there as a delayed message (15 minutes at most): the sender is not keeping up or not ' +
+        'consuming, and webhooks go out late. Do: check the sender errors and throttles alarms and its log; check its trigger is ' +
+        'enabled; if the sender runs at its cap (dashboard: concurrency) on slow receivers, raise senderMaxConcurrency. ' +
+        'State is in DynamoDB: nothing is lost.',
+    ),
+    slowDeliveriesQueueAge: age(
+      queues.slowDeliveries,
+      'slow-deliveries-queue-age',
+      thresholds.alarmSlowDeliveriesQueueAgeSeconds,
+      `A wake-up has waited more than ${minutes(thresholds.alarmSlowDeliveriesQueueAgeSeconds)} minutes in the slow lane's queue ` +
+        '(deliveries-slow), longer than any wait it spends there as a delayed message (15 minutes at most): the slow sender is not ' +
+        'consuming, or the subscriptions that are slow or whose circuit is open need more than its reserved concurrency. Their ' +
+        'webhooks go out late; other subscriptions are not affected. Do: check the slow sender errors and throttles alarms and ' +
+        'its log; check its trigger is enabled; on the dashboard, see the slow lane graphs and its concurrency: at its cap, raise ' +
+        'slowSenderConcurrency, or ask the owners of the slow receivers (crm-webhooks subscriptions list, circuit column) to fix ' +
+        'them. State is in DynamoDB: nothing is lost.',
+    ),
+  };
+}
+
+type QueueAgeAlarm = 'eventsQueueAge' | 'deliveriesQueueAge' | 'slowDeliveriesQueueAge';
+
+function serviceAlarms(thresholds: AlarmThresholds): Pick<Record<AlarmId, AlarmSpec>, 'deliveriesFailed' | 'sweeperBehind'> {
+  return {
     deliveriesFailed: {
       name: 'deliveries-given-up',
       metric: serviceMetric('DeliveriesFailed', { period: DELIVERIES_FAILED_PERIOD }),
@@ -212,13 +233,83 @@ function alarmSpecs({ queues, functions, thresholds }: AlarmsProps): Record<Alar
         'Do: read the sweeper log (fan-out log not swept... lines, and errors); check DynamoDB throttling on the deliveries ' +
         'and fanouts tables; if it keeps timing out, raise its timeout or memory (lib/functions.ts).',
     },
-    ingestErrors: errors(
-      'ingest',
-      'Events in its batches go back to the queue and are retried; after 5 failures they reach the events DLQ.',
-    ),
-    senderErrors: errors('sender', 'Its wake-ups go back to the queue and are retried; after 5 failures they reach the deliveries DLQ.'),
-    sweeperErrors: errors('sweeper', 'While it fails, deliveries whose wake-up was lost are not recovered.'),
-    ingestThrottles: throttles('ingest', 'Events wait in the events queue meanwhile.'),
-    senderThrottles: throttles('sender', 'Deliveries go out late meanwhile.'),
+  };
+}
+
+/** How a function is named in alarm names and texts. */
+const displayName: Record<ErrorWatched | ThrottleWatched, { name: string; text: string }> = {
+  ingest: { name: 'ingest', text: 'ingest' },
+  sender: { name: 'sender', text: 'sender' },
+  slowSender: { name: 'slow-sender', text: 'slow sender (slow lane)' },
+  sweeper: { name: 'sweeper', text: 'sweeper' },
+};
+
+/** What a failed invocation of each function leaves behind. */
+const errorMeaning: Record<ErrorWatched, string> = {
+  ingest: 'Events in its batches go back to the queue and are retried; after 5 failures they reach the events DLQ.',
+  sender: 'Its wake-ups go back to the queue and are retried; after 5 failures they reach the deliveries DLQ.',
+  slowSender:
+    "Its wake-ups (deliveries of subscriptions that are slow or whose circuit is open) go back to the slow lane's queue and are " +
+    'retried; after 5 failures they reach the deliveries DLQ.',
+  sweeper: 'While it fails, deliveries whose wake-up was lost are not recovered.',
+};
+
+function errorAlarms({ functions, thresholds }: AlarmsProps): Pick<Record<AlarmId, AlarmSpec>, `${ErrorWatched}Errors`> {
+  const errors = (id: ErrorWatched): AlarmSpec => ({
+    name: `${displayName[id].name}-errors`,
+    metric: functions[id].metricErrors({ period: PERIOD, statistic: cloudwatch.Stats.SUM }),
+    threshold: thresholds.alarmFunctionErrors,
+    comparisonOperator: AT_LEAST,
+    description:
+      `The ${displayName[id].text} function failed ${thresholds.alarmFunctionErrors} or more invocations within 5 minutes: it ` +
+      `crashed, ran out of time or memory, or could not start (a bad setting fails every cold start). ${errorMeaning[id]} ` +
+      `Do: read the ${displayName[id].text} function's log group for the error and its stack trace, and the dashboard's function ` +
+      'graphs. After the fix the queues retry and the sweeper re-enqueues overdue deliveries; only messages a DLQ alarm reported ' +
+      'need a redrive.',
+  });
+  return {
+    ingestErrors: errors('ingest'),
+    senderErrors: errors('sender'),
+    slowSenderErrors: errors('slowSender'),
+    sweeperErrors: errors('sweeper'),
+  };
+}
+
+/** A throttle of a function without reserved concurrency: the account's concurrency ran out. */
+function accountConcurrencyRanOut(meanwhile: string): string {
+  return (
+    `the account's concurrency in this region ran out (other functions, or a burst). ${meanwhile} Do: compare ` +
+    'ConcurrentExecutions of the account with its quota (Service Quotas, "Concurrent executions"); find the function using it; ' +
+    'lower senderMaxConcurrency or request a higher quota. Throttled messages stay queued and are retried.'
+  );
+}
+
+/** Why each watched function may be throttled, what it means meanwhile, and what to do. */
+const throttleCause: Record<ThrottleWatched, string> = {
+  ingest: accountConcurrencyRanOut('Events wait in the events queue meanwhile.'),
+  sender: accountConcurrencyRanOut('Deliveries go out late meanwhile.'),
+  // Reserved concurrency shields it from the account's other functions, and its trigger never asks for more.
+  slowSender:
+    'it has reserved concurrency (slowSenderConcurrency) and its trigger asks for no more, so its reserved concurrency was ' +
+    'lowered outside the stack, or something else invokes it. Deliveries of slow or failing subscriptions go out late meanwhile. ' +
+    "Do: compare the function's reserved concurrency (Lambda console, Configuration, Concurrency) with slowSenderConcurrency and " +
+    'deploy the stack again to restore it; look in CloudTrail for Invoke calls not made by its trigger. Throttled messages stay ' +
+    'queued and are retried.',
+};
+
+function throttleAlarms({ functions, thresholds }: AlarmsProps): Pick<Record<AlarmId, AlarmSpec>, `${ThrottleWatched}Throttles`> {
+  const throttles = (id: ThrottleWatched): AlarmSpec => ({
+    name: `${displayName[id].name}-throttles`,
+    metric: functions[id].metricThrottles({ period: PERIOD, statistic: cloudwatch.Stats.SUM }),
+    threshold: thresholds.alarmFunctionThrottles,
+    comparisonOperator: AT_LEAST,
+    description:
+      `Lambda refused ${thresholds.alarmFunctionThrottles} or more invocations of the ${displayName[id].text} function within ` +
+      `5 minutes: ${throttleCause[id]}`,
+  });
+  return {
+    ingestThrottles: throttles('ingest'),
+    senderThrottles: throttles('sender'),
+    slowSenderThrottles: throttles('slowSender'),
   };
 }

@@ -59,7 +59,7 @@ export interface DashboardProps {
   functions: Record<FunctionId, lambda.IFunction>;
   queues: { events: sqs.IQueue; deliveries: sqs.IQueue; slowDeliveries: sqs.IQueue; eventsDlq: sqs.IQueue; deliveriesDlq: sqs.IQueue };
   alarms: cloudwatch.IAlarm[];
-  thresholds: Pick<AlarmThresholds, 'alarmEventsQueueAgeSeconds' | 'alarmDeliveriesQueueAgeSeconds'>;
+  thresholds: Pick<AlarmThresholds, 'alarmEventsQueueAgeSeconds' | 'alarmDeliveriesQueueAgeSeconds' | 'alarmSlowDeliveriesQueueAgeSeconds'>;
 }
 
 const HEIGHT = 6;
@@ -105,7 +105,7 @@ function serviceGraph(graph: ServiceGraph, width: number): cloudwatch.GraphWidge
 }
 
 /** The slow lane's queue: how many degraded subscriptions' deliveries wait, and how old the oldest is. */
-function slowLaneGraph({ queues }: DashboardProps): cloudwatch.GraphWidget {
+function slowLaneGraph({ queues, thresholds }: DashboardProps): cloudwatch.GraphWidget {
   return new cloudwatch.GraphWidget({
     title: 'Slow lane: wake-ups waiting, in flight; oldest (s, right)',
     left: [
@@ -114,6 +114,7 @@ function slowLaneGraph({ queues }: DashboardProps): cloudwatch.GraphWidget {
       queues.slowDeliveries.metricApproximateNumberOfMessagesNotVisible({ label: 'slow lane: in flight' }),
     ],
     right: [queues.slowDeliveries.metricApproximateAgeOfOldestMessage({ label: 'slow lane: oldest' })],
+    rightAnnotations: [{ value: thresholds.alarmSlowDeliveriesQueueAgeSeconds, label: 'slow lane alarm' }],
     width: 12,
     height: HEIGHT,
   });

@@ -38,7 +38,7 @@ export interface StackConfig {
    * (FAILING_DISABLE_AFTER_MS). Default 432000000 (5 days).
    */
   failingDisableAfterMs: number;
-  /** slowSenderConcurrency: reserved concurrency of the slow lane's sender (degraded subscriptions). Default 5. */
+  /** slowSenderConcurrency: reserved concurrency of the slow lane's sender (degraded subscriptions). Default 5, at least 2. */
   slowSenderConcurrency: number;
   /**
    * circuitFailureThreshold: timeouts, connection failures or 5xx in a row that open a subscription's
@@ -73,13 +73,25 @@ export interface StackConfig {
    * failed receive (6 min visibility timeout) of a fully delayed message pass without an alarm.
    */
   alarmDeliveriesQueueAgeSeconds: number;
+  /**
+   * alarmSlowDeliveriesQueueAgeSeconds: the slow lane's queue alarm fires when its oldest message is
+   * older than this, in seconds. Default 3600 (1 h), at least 960 like the deliveries queue's (its
+   * wake-ups wait there as delayed messages too). Longer than the main lane's by default: the slow
+   * lane serves receivers that are slow or down with a small reserved concurrency, so its wake-ups
+   * may queue a while by design; at the default 5 senders, batches of 10 and a 5 s attempt timeout
+   * it drains at least 10 wake-ups a second, so an hour behind is a stopped or far outgrown lane.
+   */
+  alarmSlowDeliveriesQueueAgeSeconds: number;
   /** alarmDeliveriesFailed: the given-up alarm fires at this many deliveries failed (all attempts used) within one hour. Default 1. */
   alarmDeliveriesFailed: number;
-  /** alarmFunctionErrors: an errors alarm fires at this many errors of ingest, sender or sweeper within 5 minutes. Default 1. */
+  /**
+   * alarmFunctionErrors: an errors alarm fires at this many errors of ingest, the sender, the slow
+   * sender or the sweeper within 5 minutes. Default 1.
+   */
   alarmFunctionErrors: number;
   /**
-   * alarmFunctionThrottles: a throttles alarm fires at this many throttled invocations of ingest or
-   * the sender within 5 minutes. Default 1.
+   * alarmFunctionThrottles: a throttles alarm fires at this many throttled invocations of ingest, the
+   * sender or the slow sender within 5 minutes. Default 1.
    */
   alarmFunctionThrottles: number;
 }
@@ -120,8 +132,9 @@ const settings: Record<NumericKey, Setting> = {
   retryJitter: { variable: 'RETRY_JITTER' },
   signingSecretGraceMs: { variable: 'SIGNING_SECRET_GRACE_MS' },
   failingDisableAfterMs: { variable: 'FAILING_DISABLE_AFTER_MS' },
-  // Reserved concurrency of 1 is allowed; the trigger still asks for Lambda's least, 2.
-  slowSenderConcurrency: { fallback: SLOW_SENDER_CONCURRENCY, min: 1, max: 1000, integer: true },
+  // At least 2: its trigger asks for as much, and Lambda's least maximum concurrency on an SQS source
+  // is 2, so a reservation of 1 would throttle the slow sender by design (and fire its alarm).
+  slowSenderConcurrency: { fallback: SLOW_SENDER_CONCURRENCY, min: 2, max: 1000, integer: true },
   circuitFailureThreshold: { variable: 'CIRCUIT_FAILURE_THRESHOLD' },
   circuitFirstProbeMs: { variable: 'CIRCUIT_FIRST_PROBE_MS' },
   circuitMaxProbeMs: { variable: 'CIRCUIT_MAX_PROBE_MS' },
@@ -132,6 +145,12 @@ const settings: Record<NumericKey, Setting> = {
   alarmDeliveriesQueueAgeSeconds: {
     fallback: 1800,
     min: SQS_MAX_DELAY.toSeconds() + functionSpecs.sender.timeout.toSeconds(),
+    max: 86_400,
+    integer: true,
+  },
+  alarmSlowDeliveriesQueueAgeSeconds: {
+    fallback: 3600,
+    min: SQS_MAX_DELAY.toSeconds() + functionSpecs.slowSender.timeout.toSeconds(),
     max: 86_400,
     integer: true,
   },

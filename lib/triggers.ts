@@ -46,8 +46,8 @@ export class Triggers extends Construct {
       new sources.SqsEventSource(props.queues.slowDeliveries, {
         batchSize: SQS_BATCH_SIZE,
         reportBatchItemFailures: true,
-        // Lambda's least maximum concurrency on an SQS source is 2.
-        maxConcurrency: Math.max(2, props.slowSenderConcurrency),
+        // As much as its reserved concurrency (at least 2, Lambda's least here): it is never throttled.
+        maxConcurrency: props.slowSenderConcurrency,
       }),
     );
     new events.Rule(this, 'Sweep', {

@@ -44,33 +44,7 @@ export class WebhooksStack extends Stack {
     this.tables = new Tables(this, 'Tables');
     this.secretsKey = new SecretsKey(this, 'SecretsKey');
     this.scheduler = new RetryScheduler(this, 'RetryScheduler', { deliveriesQueue: this.queues.deliveries });
-
-    const environment = functionEnvironment({
-      config: this.config,
-      tables: this.tables.byId,
-      queues: this.queues,
-      scheduler: this.scheduler,
-      notifications: this.notifications.topic,
-      secretsKey: this.secretsKey.key,
-    });
-    this.functions = new Functions(this, 'Functions', {
-      environment,
-      reservedConcurrency: { slowSender: this.config.slowSenderConcurrency },
-    });
-    grantFunctionPermissions(this.functions.byId, {
-      tables: this.tables.byId,
-      queues: this.queues,
-      scheduler: this.scheduler,
-      notifications: this.notifications,
-      secretsKey: this.secretsKey.key,
-    });
-    new Triggers(this, 'Triggers', {
-      functions: this.functions.byId,
-      queues: this.queues,
-      senderMaxConcurrency: this.config.senderMaxConcurrency,
-      ingestMaxConcurrency: this.config.ingestMaxConcurrency,
-      slowSenderConcurrency: this.config.slowSenderConcurrency,
-    });
+    this.functions = this.wireFunctions();
 
     this.alarms = new Alarms(this, 'Alarms', {
       queues: this.queues,
@@ -85,38 +59,66 @@ export class WebhooksStack extends Stack {
       thresholds: this.config,
     });
     acknowledgeNagFindings(this);
-
-    const output = (name: string, value: string, description: string) => new CfnOutput(this, name, { value, description });
-    output('EventsQueueUrl', this.queues.events.queueUrl, 'The CRM publishes events here (SQS SendMessage)');
-    output('EventsQueueArn', this.queues.events.queueArn, 'Grant the CRM sqs:SendMessage on this queue');
-    output('EventsDlqUrl', this.queues.eventsDlq.queueUrl, 'Invalid or undeliverable events, with the reason');
-    output('DeliveriesQueueUrl', this.queues.deliveries.queueUrl, 'Wakes the sender; DynamoDB holds the state');
-    output(
-      'DeliveriesDlqUrl',
-      this.queues.deliveriesDlq.queueUrl,
-      'Wake-ups the sender failed on five times (the deliveries stay in DynamoDB)',
-    );
-    output(
-      'SlowDeliveriesQueueUrl',
-      this.queues.slowDeliveries.queueUrl,
-      'The slow lane: wakes the slow sender for degraded subscriptions',
-    );
-    output('ResendFunctionName', this.functions.byId.resend.functionName, 'Invoke with a resend payload');
-    output('SubscriptionsFunctionName', this.functions.byId.subscriptions.functionName, 'Invoke with a subscriptions payload');
-    output('DeliveriesFunctionName', this.functions.byId.deliveries.functionName, 'Invoke with a deliveries query (list, show)');
-    output(
-      'DeadLettersFunctionName',
-      this.functions.byId['dead-letters'].functionName,
-      'Invoke with a dead-letters request (list, show, redrive, purge)',
-    );
-    output('NotificationsTopicArn', this.notifications.topic.topicArn, 'Subscribe support here: disabled subscriptions and alarms');
-    output('ScheduleGroupName', this.scheduler.group.scheduleGroupName, 'One-time schedules of long retry waits');
-    const dashboardName = this.dashboard.dashboard.dashboardName;
-    output('DashboardName', dashboardName, 'The operations dashboard: alarms, service metrics, queues, functions');
-    output(
-      'DashboardUrl',
-      Fn.join('', [`https://console.aws.amazon.com/cloudwatch/home?region=${this.region}#dashboards/dashboard/`, dashboardName]),
-      'The operations dashboard in the CloudWatch console',
-    );
+    addOutputs(this);
   }
+
+  /** The functions with their environment, their permissions and their triggers. */
+  private wireFunctions(): Functions {
+    const environment = functionEnvironment({
+      config: this.config,
+      tables: this.tables.byId,
+      queues: this.queues,
+      scheduler: this.scheduler,
+      notifications: this.notifications.topic,
+      secretsKey: this.secretsKey.key,
+    });
+    const functions = new Functions(this, 'Functions', {
+      environment,
+      reservedConcurrency: { slowSender: this.config.slowSenderConcurrency },
+    });
+    grantFunctionPermissions(functions.byId, {
+      tables: this.tables.byId,
+      queues: this.queues,
+      scheduler: this.scheduler,
+      notifications: this.notifications,
+      secretsKey: this.secretsKey.key,
+    });
+    new Triggers(this, 'Triggers', {
+      functions: functions.byId,
+      queues: this.queues,
+      senderMaxConcurrency: this.config.senderMaxConcurrency,
+      ingestMaxConcurrency: this.config.ingestMaxConcurrency,
+      slowSenderConcurrency: this.config.slowSenderConcurrency,
+    });
+    return functions;
+  }
+}
+
+/** What the CRM, support and on-call need to know about a deployment. */
+function addOutputs(stack: WebhooksStack): void {
+  const { queues, functions, notifications, scheduler, dashboard } = stack;
+  const output = (name: string, value: string, description: string) => new CfnOutput(stack, name, { value, description });
+  output('EventsQueueUrl', queues.events.queueUrl, 'The CRM publishes events here (SQS SendMessage)');
+  output('EventsQueueArn', queues.events.queueArn, 'Grant the CRM sqs:SendMessage on this queue');
+  output('EventsDlqUrl', queues.eventsDlq.queueUrl, 'Invalid or undeliverable events, with the reason');
+  output('DeliveriesQueueUrl', queues.deliveries.queueUrl, 'Wakes the sender; DynamoDB holds the state');
+  output('DeliveriesDlqUrl', queues.deliveriesDlq.queueUrl, 'Wake-ups the sender failed on five times (the deliveries stay in DynamoDB)');
+  output('SlowDeliveriesQueueUrl', queues.slowDeliveries.queueUrl, 'The slow lane: wakes the slow sender for degraded subscriptions');
+  output('ResendFunctionName', functions.byId.resend.functionName, 'Invoke with a resend payload');
+  output('SubscriptionsFunctionName', functions.byId.subscriptions.functionName, 'Invoke with a subscriptions payload');
+  output('DeliveriesFunctionName', functions.byId.deliveries.functionName, 'Invoke with a deliveries query (list, show)');
+  output(
+    'DeadLettersFunctionName',
+    functions.byId['dead-letters'].functionName,
+    'Invoke with a dead-letters request (list, show, redrive, purge)',
+  );
+  output('NotificationsTopicArn', notifications.topic.topicArn, 'Subscribe support here: disabled subscriptions and alarms');
+  output('ScheduleGroupName', scheduler.group.scheduleGroupName, 'One-time schedules of long retry waits');
+  const dashboardName = dashboard.dashboard.dashboardName;
+  output('DashboardName', dashboardName, 'The operations dashboard: alarms, service metrics, queues, functions');
+  output(
+    'DashboardUrl',
+    Fn.join('', [`https://console.aws.amazon.com/cloudwatch/home?region=${stack.region}#dashboards/dashboard/`, dashboardName]),
+    'The operations dashboard in the CloudWatch console',
+  );
 }

@@ -1,7 +1,7 @@
 // The runtime's one HTTP server on 127.0.0.1: the SQS endpoint (POST / with x-amz-target), Lambda
 // Invoke, POST /events for curl, GET /health and GET /notifications. It only routes and does the I/O; the endpoints are
 // plain functions.
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Log } from '../lambdas/domain/log';
 import { jsonReply, type HttpReply } from './http-reply';
@@ -41,80 +41,95 @@ const CLOSE_GRACE_MS = 5_000;
 class RequestTooLarge extends Error {}
 
 export async function startHttpServer(port: number, log: Log): Promise<HttpServer> {
-  let routes: Routes | undefined;
-  // Known once listening; no request is handled before that.
-  let actualPort = (): number => port;
-
+  // Both known only later: the port once listening (no request is handled before that), the routes once set.
+  const state: ServerState = { routes: undefined, port };
   const server = createServer((req, res) => {
-    handle(req, res).catch((error: unknown) => {
+    handle(state, req, res).catch((error: unknown) => {
       log.error('local endpoint failed', { method: req.method, path: req.url, error: String(error) });
       if (!res.headersSent) send(res, jsonReply(500, { message: 'internal error of the local runtime, see its log' }));
       else res.destroy();
     });
   });
+  state.port = await listen(server, port);
+  return {
+    port: state.port,
+    url: `http://127.0.0.1:${state.port}`,
+    setRoutes(r) {
+      state.routes = r;
+    },
+    close: () => closeServer(server),
+  };
+}
 
-  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    // Checked before the body is read: a refused request costs nothing.
-    const refused = refusal(req.headers, actualPort(), doorOf(req));
-    if (refused) return send(res, refused, true);
-    let body: Buffer;
-    try {
-      body = await readBody(req);
-    } catch (error) {
-      if (error instanceof RequestTooLarge)
-        return send(res, jsonReply(413, { message: `request body larger than ${MAX_REQUEST_BYTES} bytes` }), true);
-      throw error;
-    }
-    if (!routes) return send(res, jsonReply(503, { message: 'starting, try again in a moment' }));
-    send(res, await route(routes, req, body));
+interface ServerState {
+  routes: Routes | undefined;
+  port: number;
+}
+
+async function handle(state: ServerState, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  // Checked before the body is read: a refused request costs nothing.
+  const refused = refusal(req.headers, state.port, doorOf(req));
+  if (refused) return send(res, refused, true);
+  let body: Buffer;
+  try {
+    body = await readBody(req);
+  } catch (error) {
+    if (error instanceof RequestTooLarge)
+      return send(res, jsonReply(413, { message: `request body larger than ${MAX_REQUEST_BYTES} bytes` }), true);
+    throw error;
   }
+  if (!state.routes) return send(res, jsonReply(503, { message: 'starting, try again in a moment' }));
+  send(res, await route(state.routes, req, body));
+}
 
-  async function route(r: Routes, req: IncomingMessage, body: Buffer): Promise<HttpReply> {
-    const path = pathOf(req);
-    const method = req.method ?? 'GET';
-    const target = req.headers['x-amz-target'];
-    if (method === 'POST' && path === '/' && typeof target === 'string') return r.sqs(target, body.toString('utf8'));
-    const invoke = INVOKE_PATH.exec(path);
-    if (invoke && method === 'POST') {
-      const type = req.headers['x-amz-invocation-type'];
-      return r.lambda({
-        functionName: invoke[1],
-        body: body.toString('utf8'),
-        invocationType: typeof type === 'string' ? type : undefined,
-      });
-    }
-    if (path === '/events' && method === 'POST') return publish(r, body);
-    if (path === '/health' && method === 'GET') return jsonReply(200, r.health());
-    if (path === '/notifications' && method === 'GET') return jsonReply(200, r.notifications());
-    return jsonReply(404, {
-      message:
-        `no local endpoint for ${method} ${path}; try POST /events, GET /health, GET /notifications, ` +
-        'the SQS API (POST / with x-amz-target) or POST /2015-03-31/functions/{name}/invocations',
+async function route(r: Routes, req: IncomingMessage, body: Buffer): Promise<HttpReply> {
+  const path = pathOf(req);
+  const method = req.method ?? 'GET';
+  const target = req.headers['x-amz-target'];
+  if (method === 'POST' && path === '/' && typeof target === 'string') return r.sqs(target, body.toString('utf8'));
+  const invoke = INVOKE_PATH.exec(path);
+  if (invoke && method === 'POST') {
+    const type = req.headers['x-amz-invocation-type'];
+    return r.lambda({
+      functionName: invoke[1],
+      body: body.toString('utf8'),
+      invocationType: typeof type === 'string' ? type : undefined,
     });
   }
+  if (path === '/events' && method === 'POST') return publish(r, body);
+  if (path === '/health' && method === 'GET') return jsonReply(200, r.health());
+  if (path === '/notifications' && method === 'GET') return jsonReply(200, r.notifications());
+  return jsonReply(404, {
+    message:
+      `no local endpoint for ${method} ${path}; try POST /events, GET /health, GET /notifications, ` +
+      'the SQS API (POST / with x-amz-target) or POST /2015-03-31/functions/{name}/invocations',
+  });
+}
 
-  /**
-   * The body's bytes become the event unchanged, so they must be UTF-8 (an SQS message is text):
-   * anything else is refused rather than altered. What is not an event (a JSON object with a
-   * `type`) is refused with the reason, here where the caller sees it; the SQS path parks it in the
-   * events DLQ instead, as in AWS.
-   */
-  function publish(r: Routes, bytes: Buffer): HttpReply {
-    let body: string;
-    try {
-      body = STRICT_UTF8.decode(bytes);
-      checkBody(body, 'the request body');
-      checkSize(body, {});
-    } catch (error) {
-      if (error instanceof TypeError) return jsonReply(400, { message: 'the request body is not UTF-8 text; an event must be UTF-8 JSON' });
-      if (error instanceof SqsError) return jsonReply(400, { message: error.message });
-      throw error;
-    }
-    const published = r.publish(body);
-    if ('refused' in published) return jsonReply(400, { message: `not an event: ${published.refused}` });
-    return jsonReply(202, published);
+/**
+ * The body's bytes become the event unchanged, so they must be UTF-8 (an SQS message is text):
+ * anything else is refused rather than altered. What is not an event (a JSON object with a
+ * `type`) is refused with the reason, here where the caller sees it; the SQS path parks it in the
+ * events DLQ instead, as in AWS.
+ */
+function publish(r: Routes, bytes: Buffer): HttpReply {
+  let body: string;
+  try {
+    body = STRICT_UTF8.decode(bytes);
+    checkBody(body, 'the request body');
+    checkSize(body, {});
+  } catch (error) {
+    if (error instanceof TypeError) return jsonReply(400, { message: 'the request body is not UTF-8 text; an event must be UTF-8 JSON' });
+    if (error instanceof SqsError) return jsonReply(400, { message: error.message });
+    throw error;
   }
+  const published = r.publish(body);
+  if ('refused' in published) return jsonReply(400, { message: `not an event: ${published.refused}` });
+  return jsonReply(202, published);
+}
 
+/** Listens on 127.0.0.1; resolves with the port taken (the one asked for, or a free one for 0). */
+async function listen(server: Server, port: number): Promise<number> {
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, '127.0.0.1', () => {
@@ -122,23 +137,15 @@ export async function startHttpServer(port: number, log: Log): Promise<HttpServe
       resolve();
     });
   });
-  const actual = (server.address() as AddressInfo).port;
-  actualPort = () => actual;
+  return (server.address() as AddressInfo).port;
+}
 
-  return {
-    port: actual,
-    url: `http://127.0.0.1:${actual}`,
-    setRoutes(r) {
-      routes = r;
-    },
-    async close() {
-      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-      server.closeIdleConnections();
-      const force = setTimeout(() => server.closeAllConnections(), CLOSE_GRACE_MS);
-      await closed;
-      clearTimeout(force);
-    },
-  };
+async function closeServer(server: Server): Promise<void> {
+  const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+  server.closeIdleConnections();
+  const force = setTimeout(() => server.closeAllConnections(), CLOSE_GRACE_MS);
+  await closed;
+  clearTimeout(force);
 }
 
 /** Fatal on bad bytes, and keeping a byte order mark: the text is exactly the bytes, or nothing. */

@@ -15,7 +15,8 @@ const CONCURRENT_ENVIRONMENT = 'AWS_LAMBDA_MAX_CONCURRENCY';
 process.env.AWS_LAMBDA_INITIALIZATION_TYPE ??= 'on-demand';
 const DEFAULT_TIMEOUT_MS = 60_000;
 
-export function lambdaContext(functionName: string, timeoutMs = DEFAULT_TIMEOUT_MS): Context {
+/** `stop`: once aborted, the invocation has no time left (the runtime is stopping), as if it timed out. */
+export function lambdaContext(functionName: string, timeoutMs = DEFAULT_TIMEOUT_MS, stop?: AbortSignal): Context {
   const deadline = Date.now() + timeoutMs;
   const unsupported = () => {
     throw new Error('callback-style completion is not used by these handlers');
@@ -29,7 +30,7 @@ export function lambdaContext(functionName: string, timeoutMs = DEFAULT_TIMEOUT_
     awsRequestId: randomUUID(),
     logGroupName: `/aws/lambda/${functionName}`,
     logStreamName: 'local',
-    getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
+    getRemainingTimeInMillis: () => (stop?.aborted ? 0 : Math.max(0, deadline - Date.now())),
     done: unsupported,
     fail: unsupported,
     succeed: unsupported,
@@ -49,9 +50,10 @@ export function invoker<E, R>(
   handler: (event: E, context: Context) => Promise<R>,
   functionName: string,
   timeoutMs?: number,
+  stop?: AbortSignal,
 ): (event: E) => Promise<R> {
   return async (event: E) => {
-    const context = lambdaContext(functionName, timeoutMs);
+    const context = lambdaContext(functionName, timeoutMs, stop);
     const scope = await invokeStore();
     return scope.run({ [InvokeStoreBase.PROTECTED_KEYS.REQUEST_ID]: context.awsRequestId }, () => handler(event, context));
   };

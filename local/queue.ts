@@ -7,6 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { systemClock, type Clock } from './clock';
 import { Journal } from './journal';
 import { MinHeap } from './min-heap';
 
@@ -59,6 +60,8 @@ export interface LocalQueueOptions {
   redrive?: { deadLetterQueue: LocalQueue; maxReceiveCount: number };
   /** Called when a message moves to the dead-letter queue. */
   onDeadLetter?: (message: ReceivedMessage, queue: string) => void;
+  /** What delays and visibility timeouts are measured on; default the system clock. */
+  clock?: Clock;
 }
 
 type JournalRecord =
@@ -118,6 +121,7 @@ export class LocalQueue {
   private pushes = 0;
   private readonly waiters = new Set<() => void>();
   private closed = false;
+  private readonly clock: Clock;
 
   private constructor(
     private readonly options: LocalQueueOptions,
@@ -125,6 +129,7 @@ export class LocalQueue {
   ) {
     this.name = options.name;
     this.journal = journal;
+    this.clock = options.clock ?? systemClock;
   }
 
   /** Opens the queue on its journal: replays it, makes in-flight messages visible again, compacts it. */
@@ -150,7 +155,7 @@ export class LocalQueue {
     this.assertOpen();
     const delayMs = options.delayMs ?? 0;
     if (!Number.isFinite(delayMs) || delayMs < 0) throw new RangeError(`delay must be a non-negative number of ms, got ${delayMs}`);
-    const now = Date.now();
+    const now = this.clock.now();
     const entry: Entry = {
       id: options.id ?? randomUUID(),
       body,
@@ -172,7 +177,7 @@ export class LocalQueue {
   /** Up to `max` visible messages, which stay invisible until deleted or released. */
   receive(max: number): ReceivedMessage[] {
     if (this.closed) return [];
-    const now = Date.now();
+    const now = this.clock.now();
     const batch: Entry[] = [];
     const redrive = this.options.redrive;
     while (batch.length < max) {
@@ -210,7 +215,7 @@ export class LocalQueue {
    * so a slow batch must not make its failures come back at once.
    */
   release(ids: string[]): void {
-    const visibleAt = Date.now() + this.options.visibilityTimeoutMs;
+    const visibleAt = this.clock.now() + this.options.visibilityTimeoutMs;
     const back = ids.map((id) => this.entries.get(id)).filter((e): e is Entry => e !== undefined && e.inFlight);
     if (back.length === 0) return;
     this.journal.append(...back.map((e): JournalRecord => ({ op: 'return', id: e.id, visibleAt })));
@@ -229,26 +234,26 @@ export class LocalQueue {
   waitForMessages(maxWaitMs: number, signal?: AbortSignal): Promise<void> {
     if (this.closed || signal?.aborted) return Promise.resolve();
     const top = this.liveTop();
-    const now = Date.now();
+    const now = this.clock.now();
     if (top && top.visibleAt <= now) return Promise.resolve();
-    // One millisecond more: timers run on a monotonic clock and may fire just before Date.now()
+    // One millisecond more: timers run on a monotonic clock and may fire just before the wall clock
     // reaches the visibility time.
     const waitMs = Math.min(maxWaitMs, top ? top.visibleAt - now + 1 : Number.POSITIVE_INFINITY);
     return new Promise((resolve) => {
       const done = (): void => {
-        clearTimeout(timer);
+        cancel();
         this.waiters.delete(done);
         signal?.removeEventListener('abort', done);
         resolve();
       };
-      const timer = setTimeout(done, waitMs);
+      const cancel = this.clock.after(waitMs, done);
       this.waiters.add(done);
       signal?.addEventListener('abort', done, { once: true });
     });
   }
 
   depth(): QueueDepth {
-    const now = Date.now();
+    const now = this.clock.now();
     const depth: QueueDepth = { visible: 0, delayed: 0, inFlight: 0 };
     for (const entry of this.entries.values()) {
       if (entry.inFlight) depth.inFlight += 1;
@@ -315,7 +320,7 @@ export class LocalQueue {
     });
     this.delete([entry.id]);
     this.options.onDeadLetter?.(
-      { ...messageOf(entry), receiveCount: entry.receiveCount, firstReceivedAt: entry.firstReceivedAt ?? Date.now() },
+      { ...messageOf(entry), receiveCount: entry.receiveCount, firstReceivedAt: entry.firstReceivedAt ?? this.clock.now() },
       this.name,
     );
   }

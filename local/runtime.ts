@@ -115,8 +115,9 @@ async function shutdown(parts: Parts): Promise<void> {
 }
 
 export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtime> {
-  const settings = readLocalSettings(options.env ?? process.env);
-  const log = options.log ?? logOf(createLogger(localLogLevel(options.env ?? process.env)));
+  const env = options.env ?? process.env;
+  const settings = readLocalSettings(env);
+  const log = options.log ?? logOf(createLogger(localLogLevel(env)));
   // The folder holds the subscriptions (and their key file): the user's alone, whatever the umask.
   mkdirSync(settings.dataDir, { recursive: true, mode: 0o700 });
   chmodSync(settings.dataDir, 0o700);
@@ -124,51 +125,15 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
   // Taken before anything opens a file in the folder, and outside the try: a refused lock is not ours to release.
   const parts: Parts = { lock: await lockDataDir(settings.dataDir) };
   try {
-    const queues = (parts.queues = openQueues(settings, log));
-    const scheduler = (parts.scheduler = new LocalScheduler({ dir: join(settings.dataDir, 'schedules'), target: queues.deliveries, log }));
-    const http = (parts.http = await startHttpServer(settings.port, log));
-    const dynamo = (parts.dynamo = await startDynamo(settings.dataDir));
-    // The SQS client is what ingest's dead-letter adapter sends through; it points at this runtime's
-    // own SQS endpoint, where the events DLQ is one of the queues served.
-    const clients = (parts.clients = createAwsClients({
-      region: LOCAL_REGION,
-      endpoints: { dynamodb: dynamo.endpoint, sqs: http.url },
-      credentials: LOCAL_CREDENTIALS,
-    }));
-
-    const env = functionEnv(settings, http.url);
+    const opened = await openParts(parts, settings, log);
+    const { queues, scheduler, http } = opened;
     const notifier = new LocalNotifier(log);
-    const wakeups = new LocalWakeupQueue(queues.deliveries);
-    const infra: Infrastructure = {
-      clients,
-      log,
-      wakeups,
-      queuedWakeups: wakeups,
-      slowWakeups: new LocalWakeupQueue(queues['deliveries-slow']),
-      scheduler,
-      notifier,
-      deadLetters: new LocalDeadLetters(queues['events-dlq']),
-      // The subscriptions' secrets are sealed under a key file beside the data, as under KMS on AWS.
-      secretBox: new EnvelopeSecretBox(new LocalDataKeys(openKeyFile(join(settings.dataDir, SECRETS_KEY_FILE)))),
-      instanceId: `local-runtime:${settings.dataDir}`,
-    };
-    // Each function gets its own logger, as each Lambda function has its own environment (its own
-    // cold start); a log given by the caller (tests) is shared.
-    const infraOf = (): Infrastructure => (options.log ? infra : { ...infra, ...functionLogger(options.env ?? process.env) });
-    const ingest = invoker(ingestFunction(env, infraOf()), 'ingest');
-    // The webhook client is the one deps.ts builds (its target guard configured as in AWS); it is
-    // closed at stop so that no keep-alive socket outlives the runtime.
-    const senderInfra = infraOf();
-    const sendDeps = buildSendDeps(env, senderInfra);
-    parts.webhook = sendDeps.webhook;
-    const sender = invoker(senderFunction(env, senderInfra, sendDeps), 'sender');
-    // The slow lane's sender: the same handler on its own queue, as the stack's slow sender function.
-    const slowSender = invoker(senderFunction(env, senderInfra, { ...sendDeps, lane: 'slow' }), 'slowSender');
-    const sweeper = invoker(sweeperFunction(env, infraOf()), 'sweeper');
+    const wired = wireFunctions(functionEnv(settings, http.url), localInfrastructure(opened, settings, notifier, log), queues, options);
+    parts.webhook = wired.sendDeps.webhook;
     const health = (): Health => healthOf(queues, scheduler.size);
     http.setRoutes({
       sqs: createSqsEndpoint({ queues: { events: queues.events, 'events-dlq': queues['events-dlq'] }, baseUrl: () => http.url }),
-      lambda: createLambdaEndpoint(supportFunctions(env, infraOf, queues)),
+      lambda: createLambdaEndpoint(wired.support),
       publish: (body) => {
         const parsed = parseEvent(body, 'local', Number(settings.service.MAX_EVENT_BYTES));
         return parsed.ok ? { messageId: queues.events.send(body).id } : { refused: parsed.reason };
@@ -176,34 +141,7 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
       health,
       notifications: () => notifier.list(),
     });
-
-    // Before the senders take the recovered wake-ups, of both lanes: their attempts' leases died with the old process.
-    const interrupted = [...queues.deliveries.recovered.inFlight, ...queues['deliveries-slow'].recovered.inFlight];
-    await endInterruptedAttempts(interrupted, sendDeps.deliveries, log);
-    const common = { batchSize: SQS_BATCH_SIZE, region: LOCAL_REGION, log };
-    parts.pollers = [
-      new QueuePoller({ ...common, queue: queues.events, handler: ingest, concurrency: 1, queueArn: queueArnOf('events') }),
-      new QueuePoller({
-        ...common,
-        queue: queues.deliveries,
-        handler: sender,
-        concurrency: settings.senderConcurrency,
-        queueArn: queueArnOf('deliveries'),
-        recordsAsSlotsFree: true,
-      }),
-      new QueuePoller({
-        ...common,
-        queue: queues['deliveries-slow'],
-        handler: slowSender,
-        concurrency: settings.slowSenderConcurrency,
-        queueArn: queueArnOf('deliveries-slow'),
-        recordsAsSlotsFree: true,
-      }),
-    ];
-    for (const poller of parts.pollers) poller.start();
-    scheduler.start();
-    parts.sweeps = new PeriodicSweep(() => sweeper({}), settings.sweepIntervalMs, log);
-    parts.sweeps.start();
+    await startWork(parts, opened, wired, settings, log);
 
     let stopping: Promise<void> | undefined;
     return {
@@ -211,7 +149,7 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
       port: http.port,
       settings,
       queues,
-      deliveries: sendDeps.deliveries,
+      deliveries: wired.sendDeps.deliveries,
       health,
       stop: () => (stopping ??= shutdown(parts)),
     };
@@ -221,6 +159,83 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
     );
     throw error;
   }
+}
+
+type OpenedParts = Required<Pick<Parts, 'queues' | 'scheduler' | 'http' | 'dynamo' | 'clients'>>;
+
+/** The stores, the scheduler, the HTTP server and the AWS clients, each recorded in `parts` as soon as it is open. */
+async function openParts(parts: Parts, settings: LocalSettings, log: Log): Promise<OpenedParts> {
+  const queues = (parts.queues = openQueues(settings, log));
+  const scheduler = (parts.scheduler = new LocalScheduler({ dir: join(settings.dataDir, 'schedules'), target: queues.deliveries, log }));
+  const http = (parts.http = await startHttpServer(settings.port, log));
+  const dynamo = (parts.dynamo = await startDynamo(settings.dataDir));
+  // The SQS client is what ingest's dead-letter adapter sends through; it points at this runtime's
+  // own SQS endpoint, where the events DLQ is one of the queues served.
+  const clients = (parts.clients = createAwsClients({
+    region: LOCAL_REGION,
+    endpoints: { dynamodb: dynamo.endpoint, sqs: http.url },
+    credentials: LOCAL_CREDENTIALS,
+  }));
+  return { queues, scheduler, http, dynamo, clients };
+}
+
+/** What the functions run on locally: the in-process queues and scheduler in place of SQS and EventBridge Scheduler. */
+function localInfrastructure(opened: OpenedParts, settings: LocalSettings, notifier: LocalNotifier, log: Log): Infrastructure {
+  const { queues, scheduler, clients } = opened;
+  const wakeups = new LocalWakeupQueue(queues.deliveries);
+  return {
+    clients,
+    log,
+    wakeups,
+    queuedWakeups: wakeups,
+    slowWakeups: new LocalWakeupQueue(queues['deliveries-slow']),
+    scheduler,
+    notifier,
+    deadLetters: new LocalDeadLetters(queues['events-dlq']),
+    // The subscriptions' secrets are sealed under a key file beside the data, as under KMS on AWS.
+    secretBox: new EnvelopeSecretBox(new LocalDataKeys(openKeyFile(join(settings.dataDir, SECRETS_KEY_FILE)))),
+    instanceId: `local-runtime:${settings.dataDir}`,
+  };
+}
+
+type WiredFunctions = ReturnType<typeof wireFunctions>;
+
+/** Every function's entry point, wired by the builders Lambda uses. */
+function wireFunctions(env: Env, infra: Infrastructure, queues: Record<QueueName, LocalQueue>, options: RuntimeOptions) {
+  // Each function gets its own logger, as each Lambda function has its own environment (its own
+  // cold start); a log given by the caller (tests) is shared.
+  const infraOf = (): Infrastructure => (options.log ? infra : { ...infra, ...functionLogger(options.env ?? process.env) });
+  const ingest = invoker(ingestFunction(env, infraOf()), 'ingest');
+  // The webhook client is the one deps.ts builds (its target guard configured as in AWS); it is
+  // closed at stop so that no keep-alive socket outlives the runtime.
+  const senderInfra = infraOf();
+  const sendDeps = buildSendDeps(env, senderInfra);
+  const sender = invoker(senderFunction(env, senderInfra, sendDeps), 'sender');
+  // The slow lane's sender: the same handler on its own queue, as the stack's slow sender function.
+  const slowSender = invoker(senderFunction(env, senderInfra, { ...sendDeps, lane: 'slow' }), 'slowSender');
+  const sweepHandler = sweeperFunction(env, infraOf());
+  const sweeper = (stop: AbortSignal) => invoker(sweepHandler, 'sweeper', undefined, stop)({});
+  return { ingest, sender, slowSender, sweeper, support: supportFunctions(env, infraOf, queues), sendDeps };
+}
+
+/** Ends the attempts a crash interrupted, then starts the pollers, the scheduler and the periodic sweep. */
+async function startWork(parts: Parts, opened: OpenedParts, wired: WiredFunctions, settings: LocalSettings, log: Log): Promise<void> {
+  const { queues, scheduler } = opened;
+  // Before the senders take the recovered wake-ups, of both lanes: their attempts' leases died with the old process.
+  const interrupted = [...queues.deliveries.recovered.inFlight, ...queues['deliveries-slow'].recovered.inFlight];
+  await endInterruptedAttempts(interrupted, wired.sendDeps.deliveries, log);
+  const common = { batchSize: SQS_BATCH_SIZE, region: LOCAL_REGION, log };
+  const senderPoller = (queue: 'deliveries' | 'deliveries-slow', handler: WiredFunctions['sender'], concurrency: number) =>
+    new QueuePoller({ ...common, queue: queues[queue], handler, concurrency, queueArn: queueArnOf(queue), recordsAsSlotsFree: true });
+  parts.pollers = [
+    new QueuePoller({ ...common, queue: queues.events, handler: wired.ingest, concurrency: 1, queueArn: queueArnOf('events') }),
+    senderPoller('deliveries', wired.sender, settings.senderConcurrency),
+    senderPoller('deliveries-slow', wired.slowSender, settings.slowSenderConcurrency),
+  ];
+  for (const poller of parts.pollers) poller.start();
+  scheduler.start();
+  parts.sweeps = new PeriodicSweep(wired.sweeper, settings.sweepIntervalMs, log);
+  parts.sweeps.start();
 }
 
 /** The functions support invokes, wired as in Lambda; the dead letters are the in-process queues. */
@@ -289,13 +304,18 @@ function openQueues(settings: LocalSettings, log: Log): Record<QueueName, LocalQ
   return queues;
 }
 
-/** The sweeper at start and then every `intervalMs`, never two runs at once. */
+/**
+ * The sweeper at start and then every `intervalMs`, never two runs at once. A stop ends the run in
+ * progress early (its invocation has no time left), as a first run after a restart may read an hour
+ * of the fan-out log; what it did not reach, the next start's run does.
+ */
 class PeriodicSweep {
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
+  private readonly stopping = new AbortController();
 
   constructor(
-    private readonly sweep: () => Promise<unknown>,
+    private readonly sweep: (stop: AbortSignal) => Promise<unknown>,
     private readonly intervalMs: number,
     private readonly log: Log,
   ) {}
@@ -312,11 +332,12 @@ class PeriodicSweep {
   async stop(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
     this.timer = undefined;
+    this.stopping.abort();
     await this.running;
   }
 
   private runOnce(): Promise<void> {
-    this.running ??= this.sweep()
+    this.running ??= this.sweep(this.stopping.signal)
       .then(() => undefined)
       .catch((error: unknown) => this.log.error('sweep failed; the next run tries again', { error: String(error) }))
       .finally(() => {

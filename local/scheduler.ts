@@ -9,6 +9,7 @@ import type { Log } from '../lambdas/domain/log';
 import type { WakeupScheduler } from '../lambdas/domain/ports';
 import type { DeliveryWakeup } from '../lambdas/domain/types';
 import { formatWakeup } from '../lambdas/domain/wakeup-message';
+import { systemClock, type Clock } from './clock';
 import type { LocalQueue } from './queue';
 
 interface StoredSchedule {
@@ -29,14 +30,19 @@ export interface LocalSchedulerOptions {
   /** Where due schedules send their input. */
   target: Pick<LocalQueue, 'send'>;
   log: Log;
+  /** What schedule times are compared with; default the system clock. */
+  clock?: Clock;
 }
 
 export class LocalScheduler implements WakeupScheduler {
   private readonly schedules = new Map<string, StoredSchedule>();
-  private timer: NodeJS.Timeout | undefined;
+  /** Cancels the armed timer, if any. */
+  private cancelTimer: (() => void) | undefined;
   private running = false;
+  private readonly clock: Clock;
 
   constructor(private readonly options: LocalSchedulerOptions) {
+    this.clock = options.clock ?? systemClock;
     mkdirSync(options.dir, { recursive: true });
     for (const file of readdirSync(options.dir)) {
       const path = join(options.dir, file);
@@ -54,8 +60,8 @@ export class LocalScheduler implements WakeupScheduler {
 
   stop(): void {
     this.running = false;
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = undefined;
+    this.cancelTimer?.();
+    this.cancelTimer = undefined;
   }
 
   get size(): number {
@@ -106,18 +112,18 @@ export class LocalScheduler implements WakeupScheduler {
 
   private arm(): void {
     if (!this.running) return;
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = undefined;
+    this.cancelTimer?.();
+    this.cancelTimer = undefined;
     let next = Number.POSITIVE_INFINITY;
     for (const schedule of this.schedules.values()) next = Math.min(next, schedule.at);
     if (next === Number.POSITIVE_INFINITY) return;
-    const delay = Math.min(MAX_TIMER_MS, Math.max(0, next - Date.now()));
-    this.timer = setTimeout(() => this.fireDue(), delay);
+    const delay = Math.min(MAX_TIMER_MS, Math.max(0, next - this.clock.now()));
+    this.cancelTimer = this.clock.after(delay, () => this.fireDue());
   }
 
   private fireDue(): void {
-    this.timer = undefined;
-    const now = Date.now();
+    this.cancelTimer = undefined;
+    const now = this.clock.now();
     for (const schedule of [...this.schedules.values()]) {
       if (schedule.at > now) continue;
       try {
@@ -125,7 +131,7 @@ export class LocalScheduler implements WakeupScheduler {
         this.options.target.send(schedule.input);
       } catch (error) {
         this.options.log.error('due schedule could not be sent; retrying', { schedule: schedule.name, error: String(error) });
-        if (this.running) this.timer = setTimeout(() => this.fireDue(), RETRY_MS);
+        if (this.running) this.cancelTimer = this.clock.after(RETRY_MS, () => this.fireDue());
         return;
       }
       const path = this.pathOf(schedule.name);

@@ -1,5 +1,6 @@
 // `crm-webhooks deliveries list|show`: the deliveries function's read-only queries.
 import { Option, type Command } from 'commander';
+import type { CircuitView } from '../../lambdas/domain/circuit';
 import { deliveryStatuses, type Attempt, type Delivery } from '../../lambdas/domain/types';
 import { CliError } from '../errors';
 import { deliveryList, deliveryShow } from '../format/deliveries';
@@ -91,8 +92,11 @@ export function addDeliveriesCommand(parent: Command): void {
     .option('--bodies', 'also print the response body excerpt of each attempt')
     .action(async (deliveryId: string, options: { bodies?: boolean }, cmd: Command) =>
       withSession(cmd, async (session) => {
-        const result = await session.invoke<{ delivery: Delivery; attempts: Attempt[] }>('deliveries', { action: 'show', deliveryId });
-        print(session.json ? jsonText(result) : deliveryShow(result.delivery, result.attempts, options.bodies === true));
+        const result = await session.invoke<{ delivery: Delivery; attempts: Attempt[]; circuit?: CircuitView }>('deliveries', {
+          action: 'show',
+          deliveryId,
+        });
+        print(session.json ? jsonText(result) : deliveryShow(result.delivery, result.attempts, options.bodies === true, result.circuit));
       }),
     );
 }

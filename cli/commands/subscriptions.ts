@@ -76,7 +76,16 @@ function show(session: Session, response: SubscriptionsResponse, note?: string):
 /** Added with `parent.command()`, so the subcommands inherit the program's output and exit settings. */
 export function addSubscriptionsCommand(parent: Command): void {
   const command = parent.command('subscriptions').description('set up and look at webhook subscriptions');
+  addCreateCommand(command);
+  addListCommand(command);
+  addGetCommand(command);
+  addUpdateCommand(command);
+  addStatusCommands(command);
+  addRotateSecretCommand(command);
+  addSubscriptionTestCommand(command);
+}
 
+function addCreateCommand(command: Command): void {
   addFieldOptions(
     command
       .command('create')
@@ -99,25 +108,31 @@ export function addSubscriptionsCommand(parent: Command): void {
       show(session, await call(session, payload), CREATED_NOTE);
     }),
   );
+}
 
+function addListCommand(command: Command): void {
   command
     .command('list')
-    .description('list subscriptions (active and disabled, or one status)')
+    .description('list subscriptions (active and disabled, or one status), with their circuits and limits')
     .addOption(new Option('--status <status>', 'only this status').choices(['active', 'disabled', 'deleted']))
     .action(async (options: { status?: string }, cmd: Command) =>
       withSession(cmd, async (session) =>
         show(session, await call(session, { action: 'list', ...(options.status ? { status: options.status } : {}) })),
       ),
     );
+}
 
+function addGetCommand(command: Command): void {
   command
     .command('get')
-    .description('show one subscription (secrets masked)')
+    .description('show one subscription (secrets masked), with its circuit and limits')
     .argument(...ID_ARGUMENT)
     .action(async (id: string, _options: object, cmd: Command) =>
       withSession(cmd, async (session) => show(session, await call(session, { action: 'get', id }))),
     );
+}
 
+function addUpdateCommand(command: Command): void {
   addFieldOptions(
     command
       .command('update')
@@ -133,30 +148,35 @@ export function addSubscriptionsCommand(parent: Command): void {
     .addOption(new Option('--default-max-concurrency', 'back to the default concurrency limit').conflicts('maxConcurrency'))
     .addOption(new Option('--clear-rate-limit', 'no rate limit').conflicts('rateLimit'))
     .action(async (id: string, options: UpdateOptions, cmd: Command) =>
-      withSession(cmd, async (session) => {
-        const payload: Record<string, unknown> = { action: 'update', id };
-        if (options.url !== undefined) payload.url = options.url;
-        if (options.eventType) payload.eventTypes = options.eventType;
-        if (options.clearEventTypes) payload.eventTypes = null;
-        if (options.header) payload.headers = headersObject(options.header);
-        if (options.clearHeaders) payload.headers = null;
-        if (options.basicAuth) payload.basicAuth = options.basicAuth;
-        if (options.clearBasicAuth) payload.basicAuth = null;
-        if (options.description !== undefined) payload.description = options.description;
-        if (options.clearDescription) payload.description = null;
-        addLimits(payload, options);
-        if (options.defaultMaxConcurrency) payload.maxConcurrency = null;
-        if (options.clearRateLimit) payload.rateLimit = null;
-        if (Object.keys(payload).length === 2) {
-          throw new CliError(
-            'update changes nothing: give at least one of --url, --event-type, --header, --basic-auth, --description, ' +
-              '--max-concurrency, --rate-limit or a --clear-... option',
-          );
-        }
-        show(session, await call(session, payload));
-      }),
+      withSession(cmd, async (session) => show(session, await call(session, updatePayload(id, options)))),
     );
+}
 
+/** The update payload: each option given sets its field, each --clear-... option clears one. */
+function updatePayload(id: string, options: UpdateOptions): Record<string, unknown> {
+  const payload: Record<string, unknown> = { action: 'update', id };
+  if (options.url !== undefined) payload.url = options.url;
+  if (options.eventType) payload.eventTypes = options.eventType;
+  if (options.clearEventTypes) payload.eventTypes = null;
+  if (options.header) payload.headers = headersObject(options.header);
+  if (options.clearHeaders) payload.headers = null;
+  if (options.basicAuth) payload.basicAuth = options.basicAuth;
+  if (options.clearBasicAuth) payload.basicAuth = null;
+  if (options.description !== undefined) payload.description = options.description;
+  if (options.clearDescription) payload.description = null;
+  addLimits(payload, options);
+  if (options.defaultMaxConcurrency) payload.maxConcurrency = null;
+  if (options.clearRateLimit) payload.rateLimit = null;
+  if (Object.keys(payload).length === 2) {
+    throw new CliError(
+      'update changes nothing: give at least one of --url, --event-type, --header, --basic-auth, --description, ' +
+        '--max-concurrency, --rate-limit or a --clear-... option',
+    );
+  }
+  return payload;
+}
+
+function addStatusCommands(command: Command): void {
   for (const [action, description] of [
     ['disable', 'stop attempts; deliveries are paused (kept, resendable)'],
     ['enable', 'resume attempts (resends nothing by itself)'],
@@ -170,7 +190,9 @@ export function addSubscriptionsCommand(parent: Command): void {
         withSession(cmd, async (session) => show(session, await call(session, { action, id }))),
       );
   }
+}
 
+function addRotateSecretCommand(command: Command): void {
   command
     .command('rotate-secret')
     .description('add a new signing secret (shown this once); the old ones keep signing for a grace period')
@@ -186,6 +208,4 @@ export function addSubscriptionsCommand(parent: Command): void {
         show(session, response, response.signingSecret ? rotatedNote(response.signingSecret) : undefined);
       }),
     );
-
-  addSubscriptionTestCommand(command);
 }

@@ -1,6 +1,8 @@
 // Deliveries and attempt logs as support reads them. Attempt errors and response bodies come from
 // receivers: they are shown with control characters made visible, errors cut to fit the table.
+import type { CircuitView } from '../../lambdas/domain/circuit';
 import type { Attempt, AttemptSummary, Delivery } from '../../lambdas/domain/types';
+import { circuitText } from './subscriptions';
 import { detailTable, listTable } from './table';
 import { durationText, plural, printable, singleLine, truncate } from './text';
 
@@ -29,12 +31,14 @@ export function deliveryList(deliveries: Delivery[], more: boolean): string {
   return `${table}\n${footer}`;
 }
 
-export function deliverySummary(d: Delivery): string {
+/** `circuit`: the subscription's, which decides whether a pending delivery is POSTed or waits for a probe. */
+export function deliverySummary(d: Delivery, circuit?: CircuitView): string {
   return detailTable([
     ['delivery', d.deliveryId],
     ['event', d.eventId],
     ['type', singleLine(d.eventType)],
     ['subscription', d.subscriptionId],
+    ['circuit', circuitText(circuit, 'detail')],
     ['status', d.statusReason ? `${d.status} (${singleLine(d.statusReason)})` : d.status],
     ['attempts', d.budgetStart > 0 ? `${d.attemptCount} (${d.attemptCount - d.budgetStart} since the last resend)` : d.attemptCount],
     [
@@ -74,8 +78,8 @@ export function responseBodies(attempts: Attempt[]): string {
     .join('\n');
 }
 
-export function deliveryShow(delivery: Delivery, attempts: Attempt[], bodies: boolean): string {
-  const parts = [deliverySummary(delivery), `Attempts (${attempts.length}):`, attemptTable(attempts)];
+export function deliveryShow(delivery: Delivery, attempts: Attempt[], bodies: boolean, circuit?: CircuitView): string {
+  const parts = [deliverySummary(delivery, circuit), `Attempts (${attempts.length}):`, attemptTable(attempts)];
   if (bodies) parts.push(responseBodies(attempts));
   return parts.join('\n');
 }

@@ -1,8 +1,31 @@
 // Subscriptions as support reads them. Secrets appear exactly as the function returned them: masked,
 // except in the create and rotate-secret responses, which show them this once.
+import type { CircuitView } from '../../lambdas/domain/circuit';
 import type { SubscriptionView } from '../../lambdas/domain/subscription-view';
 import { detailTable, listTable } from './table';
-import { singleLine, truncate } from './text';
+import { plural, singleLine, truncate } from './text';
+
+/**
+ * The circuit in one line: `closed`, or since when it is open and how many deliveries wait behind it.
+ * Probing is still open (one delivery is trying the receiver), so it says since when it is open too.
+ * The detail view also says when a closed circuit last closed, and spells the waiting out.
+ */
+export function circuitText(circuit: CircuitView | undefined, view: 'list' | 'detail'): string | undefined {
+  if (!circuit) return undefined;
+  if (circuit.state === 'closed') return view === 'detail' && circuit.since ? `closed since ${circuit.since}` : 'closed';
+  const since = circuit.since ? `open since ${circuit.since}` : 'open';
+  const waiting = view === 'list' ? `${circuit.waiting} waiting` : `${plural(circuit.waiting, 'delivery', 'deliveries')} waiting`;
+  return `${circuit.state === 'probing' ? `probing, ${since}` : since}, ${waiting}`;
+}
+
+/** The limits in force: requests in flight at once, and requests per second if rate-limited. */
+function limitsText(s: Pick<SubscriptionView, 'maxConcurrency' | 'rateLimit'>): string {
+  const parts = [
+    s.maxConcurrency === undefined ? undefined : `${s.maxConcurrency} in flight`,
+    s.rateLimit === undefined ? undefined : `${s.rateLimit}/s`,
+  ];
+  return parts.filter((part) => part !== undefined).join(', ');
+}
 
 export function subscriptionDetail(s: SubscriptionView): string {
   return detailTable([
@@ -10,6 +33,9 @@ export function subscriptionDetail(s: SubscriptionView): string {
     ['url', singleLine(s.url)],
     ['status', s.disabledReason ? `${s.status} (${s.disabledReason})` : s.status],
     ['failing since', s.failingSince],
+    ['circuit', circuitText(s.circuit, 'detail')],
+    ['max concurrency', s.maxConcurrency === undefined ? undefined : `${plural(s.maxConcurrency, 'request')} in flight at once`],
+    ['rate limit', s.rateLimit === undefined ? 'none' : `${plural(s.rateLimit, 'request')} per second`],
     ['event types', s.eventTypes ? s.eventTypes.map(singleLine).join(', ') : 'all'],
     [
       'headers',
@@ -35,13 +61,15 @@ export function subscriptionList(subscriptions: SubscriptionView[]): string {
   const rows = subscriptions.map((s) => [
     s.id,
     s.disabledReason ? `${s.status} (${s.disabledReason})` : s.status,
+    circuitText(s.circuit, 'list'),
+    limitsText(s),
     truncate(singleLine(s.url), 60),
     s.eventTypes ? truncate(s.eventTypes.map(singleLine).join(', '), 40) : 'all',
     s.description === undefined ? '' : truncate(singleLine(s.description), 40),
     s.createdAt,
   ]);
-  const count = `${subscriptions.length} subscription${subscriptions.length === 1 ? '' : 's'}`;
-  return `${listTable(['id', 'status', 'url', 'event types', 'description', 'created'], rows)}\n${count}`;
+  const head = ['id', 'status', 'circuit', 'limits', 'url', 'event types', 'description', 'created'];
+  return `${listTable(head, rows)}\n${subscriptions.length} subscription${subscriptions.length === 1 ? '' : 's'}`;
 }
 
 /** After create: the one response with every secret in clear. */

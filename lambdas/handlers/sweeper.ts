@@ -8,7 +8,8 @@ const FANOUT_PASS_SHARE = 0.5;
 export function createSweeperHandler(deps: SweepDeps) {
   return async (_event?: unknown, context?: Pick<Context, 'getRemainingTimeInMillis'>): Promise<SweepResult> => {
     if (!context) return sweep(deps);
-    const stopAt = Date.now() + context.getRemainingTimeInMillis() * FANOUT_PASS_SHARE;
-    return sweep(deps, { remainingMs: () => stopAt - Date.now() });
+    // Asked again each time: an invocation may end early (the local runtime stopping).
+    const keepForPass2Ms = context.getRemainingTimeInMillis() * (1 - FANOUT_PASS_SHARE);
+    return sweep(deps, { remainingMs: () => context.getRemainingTimeInMillis() - keepForPass2Ms });
   };
 }

@@ -1,11 +1,15 @@
-// Runs the CLI as a real process through bin/crm-webhooks.js, exactly what `npx crm-webhooks` runs
-// (tsx registered in process: half the start-up cost of the tsx command, which starts a second
-// node), and captures what it prints and its exit status. Asynchronous on purpose: the local runtime the CLI talks to runs in
-// the test's own process and must keep serving while the CLI waits for it.
+// Runs the CLI and captures what it prints and its exit status: in this process through the program
+// object (runCli: the same command tree and error handling as the binary, without a process and
+// tsx start per run), or as a real process through bin/crm-webhooks.js (spawnCli: exactly what
+// `npx crm-webhooks` runs, for the few tests that prove the binary itself works). Asynchronous on
+// purpose: the local runtime the CLI talks to runs in the test's own process and must keep serving
+// while the CLI waits for it.
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { runProgram } from '../../cli/program';
 import { silentLog } from '../../lambdas/domain/log';
 import { startRuntime, type Runtime } from '../../local/runtime';
 
@@ -18,7 +22,37 @@ export interface CliRun {
   stderr: string;
 }
 
-export function runCli(args: string[], options: { env?: Record<string, string> } = {}): Promise<CliRun> {
+/** What one in-process run has printed so far; runs may overlap (describe.concurrent), each keeps its own. */
+const output = new AsyncLocalStorage<{ stdout: string; stderr: string }>();
+
+/** Routes writes made inside a run to that run's output; every other write goes through as before. */
+function captureWrites(name: 'stdout' | 'stderr'): void {
+  const stream = process[name];
+  const write = stream.write.bind(stream) as (...args: unknown[]) => boolean;
+  stream.write = (chunk: string | Uint8Array, ...rest: unknown[]): boolean => {
+    const run = output.getStore();
+    if (!run) return write(chunk, ...rest);
+    run[name] += typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8');
+    const callback = rest.find((arg): arg is () => void => typeof arg === 'function');
+    if (callback) process.nextTick(callback);
+    return true;
+  };
+}
+captureWrites('stdout');
+captureWrites('stderr');
+// As under the spawned binary (stdin and stderr pipes): no terminal, so no prompt, whatever runs the tests.
+process.stdin.isTTY = false;
+process.stderr.isTTY = false;
+
+/** The CLI in this process: `crm-webhooks ...args`, its exit status and output. */
+export async function runCli(args: string[]): Promise<CliRun> {
+  const run = { stdout: '', stderr: '' };
+  const code = await output.run(run, () => runProgram([process.execPath, bin, ...args]));
+  return { code, ...run };
+}
+
+/** The CLI as a real process, through bin/crm-webhooks.js; `env` adds to this process's environment. */
+export function spawnCli(args: string[], options: { env?: Record<string, string> } = {}): Promise<CliRun> {
   return new Promise((done) => {
     const child = execFile(
       process.execPath,
@@ -34,9 +68,12 @@ export function runCli(args: string[], options: { env?: Record<string, string> }
   });
 }
 
-/** `runCli` against one endpoint; fails the test with the CLI's stderr when it exits non-zero. */
-export function cliAt(endpoint: string) {
-  const run = (...args: string[]) => runCli(['--endpoint', endpoint, ...args]);
+/**
+ * The CLI against one endpoint, in process unless `through` is spawnCli; `ok` and `json` fail the test
+ * with the CLI's stderr when it exits non-zero.
+ */
+export function cliAt(endpoint: string, through: (args: string[]) => Promise<CliRun> = runCli) {
+  const run = (...args: string[]) => through(['--endpoint', endpoint, ...args]);
   const ok = async (...args: string[]): Promise<string> => {
     const result = await run(...args);
     if (result.code !== 0) throw new Error(`crm-webhooks ${args.join(' ')} exited ${result.code}: ${result.stderr}`);
@@ -79,12 +116,4 @@ export async function startLocalService(env: Record<string, string> = {}): Promi
   };
 }
 
-export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
-
-export async function until(condition: () => boolean | Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await sleep(25);
-  }
-}
+export { until } from '../support/wait';

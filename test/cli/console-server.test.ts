@@ -122,7 +122,7 @@ describe('crm-webhooks console: the server', () => {
     expect(await exited).toBe(0);
 
     const taken = new URL(server.url).port;
-    const run = await runCli(['console', '--port', taken], { env: { CRM_WEBHOOKS_ENDPOINT: service.runtime.url } });
+    const run = await runCli(['--endpoint', service.runtime.url, 'console', '--port', taken]);
     expect(run.code).toBe(1);
     expect(run.stderr).toBe(`crm-webhooks: --port: ${taken} is in use on 127.0.0.1; pick another or leave --port out\n`);
   });

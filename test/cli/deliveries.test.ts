@@ -1,4 +1,4 @@
-// publish, deliveries list/show and resend as a real process against the local runtime and a real
+// publish, deliveries list/show and resend in process against the local runtime and a real
 // receiver that fails the first three requests.
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -11,7 +11,7 @@ import { cliAt, oneErrorLine, startLocalService, until, type LocalService } from
 const FAR_PAST = '2000-01-01T00:00:00Z';
 const FAR_FUTURE = '2100-01-01T00:00:00Z';
 
-describe('crm-webhooks publish, deliveries and resend (real process, local runtime)', () => {
+describe('crm-webhooks publish, deliveries and resend (local runtime)', () => {
   let service: LocalService;
   let receiver: Receiver;
   let cli: ReturnType<typeof cliAt>;

@@ -1,9 +1,10 @@
-// `crm-webhooks subscriptions ...` as a real process against the local runtime.
+// `crm-webhooks subscriptions ...` against the local runtime: in process, the first create also as
+// the binary itself.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SubscriptionView } from '../../lambdas/domain/subscription-view';
-import { cliAt, oneErrorLine, startLocalService, type LocalService } from './cli-process';
+import { cliAt, oneErrorLine, spawnCli, startLocalService, type LocalService } from './cli-process';
 
-describe('crm-webhooks subscriptions (real process, local runtime)', () => {
+describe('crm-webhooks subscriptions (local runtime)', () => {
   let service: LocalService;
   let cli: ReturnType<typeof cliAt>;
 
@@ -14,7 +15,8 @@ describe('crm-webhooks subscriptions (real process, local runtime)', () => {
   afterAll(() => service.stop());
 
   it('creates a subscription, showing its secrets this once, then lists and gets it masked, as tables and as JSON', async () => {
-    const created = await cli.ok(
+    // The binary itself, once: a real process prints the table of a real answer.
+    const created = await cliAt(service.runtime.url, spawnCli).ok(
       'subscriptions',
       'create',
       '--url',
@@ -49,10 +51,11 @@ describe('crm-webhooks subscriptions (real process, local runtime)', () => {
       cli.ok('subscriptions', 'get', id!),
       cli.json<{ subscription: SubscriptionView }>('subscriptions', 'get', id!),
     ]);
+    const createdAt = '\\d{4}-\\d\\d-\\d\\dT';
     expect(listed).toMatch(
       new RegExp(
-        `│ ${id} │ active │ http://127\\.0\\.0\\.1:4999/hook\\?secret=\\*\\*\\* +│ donation, ` +
-          `contact_update │ Donations to the ERP │ \\d{4}-\\d\\d-\\d\\dT`,
+        `│ ${id} │ active │ closed +│ 10 in flight +│ http://127\\.0\\.0\\.1:4999/hook\\?secret=\\*\\*\\* +│ ` +
+          `donation, contact_update │ Donations to the ERP │ ${createdAt}`,
       ),
     );
     expect(listed).toContain('1 subscription');

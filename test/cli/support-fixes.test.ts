@@ -1,6 +1,7 @@
-// The support CLI as a newcomer meets it (real processes against the local runtime): a test event to
-// one subscription, the target from the environment, publish naming its events and repeats, warnings
-// and refusals at setup, and the messages that used to mislead.
+// The support CLI as a newcomer meets it (in process against the local runtime; the target from the
+// environment as the binary itself): a test event to one subscription, the target from the
+// environment, publish naming its events and repeats, warnings and refusals at setup, and the
+// messages that used to mislead.
 import { execFile } from 'node:child_process';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -10,7 +11,7 @@ import { banner } from '../../local/banner';
 import { readLocalSettings } from '../../local/config';
 import { startReceiver, type Receiver } from '../support/receiver';
 import { sampleEventsDir } from '../support/samples';
-import { cliAt, oneErrorLine, repoRoot, runCli, startLocalService, type LocalService } from './cli-process';
+import { cliAt, oneErrorLine, repoRoot, runCli, spawnCli, startLocalService, until, type LocalService } from './cli-process';
 
 const donation = join(sampleEventsDir, 'donation.json');
 
@@ -28,7 +29,7 @@ async function answering(handler: Parameters<typeof createServer>[1]): Promise<{
   return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, server };
 }
 
-describe('crm-webhooks support fixes (real process, local runtime)', () => {
+describe('crm-webhooks support fixes (local runtime)', () => {
   let service: LocalService;
   let cli: ReturnType<typeof cliAt>;
   let first: Receiver;
@@ -48,6 +49,8 @@ describe('crm-webhooks support fixes (real process, local runtime)', () => {
   it('publish prints each event id, and says when that id was ingested before', async () => {
     const fresh = await cli.ok('publish', donation);
     expect(fresh).toMatch(/│ .*donation\.json │ 182\s+│ [\w-]+ │ new /);
+    // Ingested once the events queue is empty: ingest deletes its message after the fan-out is stored.
+    await until(() => service.runtime.queues.events.messages().length === 0, 10_000, 'the ingest of the first publish');
     const table = await cli.ok('publish', donation);
     expect(table).toMatch(/already ingested .* \(to 0 subscriptions then\): delivers nothing new/);
     expect(table).toContain('subscriptions test ID --event FILE');
@@ -152,9 +155,9 @@ describe('crm-webhooks support fixes (real process, local runtime)', () => {
 
   it('takes the endpoint from CRM_WEBHOOKS_ENDPOINT, a flag still winning, and refuses two targets from the environment', async () => {
     const [fromEnv, flagWins, both] = await Promise.all([
-      runCli(['--json', 'subscriptions', 'list'], { env: { CRM_WEBHOOKS_ENDPOINT: service.runtime.url } }),
-      runCli(['--endpoint', service.runtime.url, 'subscriptions', 'list'], { env: { CRM_WEBHOOKS_STACK: 'CrmWebhooks' } }),
-      runCli(['subscriptions', 'list'], { env: { CRM_WEBHOOKS_ENDPOINT: service.runtime.url, CRM_WEBHOOKS_STACK: 'CrmWebhooks' } }),
+      spawnCli(['--json', 'subscriptions', 'list'], { env: { CRM_WEBHOOKS_ENDPOINT: service.runtime.url } }),
+      spawnCli(['--endpoint', service.runtime.url, 'subscriptions', 'list'], { env: { CRM_WEBHOOKS_STACK: 'CrmWebhooks' } }),
+      spawnCli(['subscriptions', 'list'], { env: { CRM_WEBHOOKS_ENDPOINT: service.runtime.url, CRM_WEBHOOKS_STACK: 'CrmWebhooks' } }),
     ]);
     expect(fromEnv.code).toBe(0);
     const listed = JSON.parse(fromEnv.stdout) as { subscriptions: { id: string }[] };
@@ -166,7 +169,7 @@ describe('crm-webhooks support fixes (real process, local runtime)', () => {
   });
 });
 
-describe.concurrent('crm-webhooks messages that used to mislead (real process)', () => {
+describe.concurrent('crm-webhooks messages that used to mislead', () => {
   it('an endpoint that is not this service: not JSON, or an error without a word', async () => {
     const text = await answering((_req, res) => res.writeHead(200, { 'content-type': 'text/plain' }).end('ok\n'));
     const html = await answering((_req, res) => res.writeHead(404, { 'content-type': 'text/html' }).end('<html>nope</html>'));
@@ -202,12 +205,13 @@ describe.concurrent('crm-webhooks messages that used to mislead (real process)',
     expect(help).toMatchObject({ code: 0, stderr: '' });
     expect(help.stdout).toMatch(/^usage: npm run receiver -- \[--port 4001\] \[--fail N\]\n/);
 
-    const port = String(40_000 + Math.floor(Math.random() * 10_000));
-    const receiver = execFile(process.execPath, ['--import', 'tsx', 'local/receiver.ts', '--port', port, '--fail', '1'], { cwd: repoRoot });
+    // Port 0: the system picks a free one, which the receiver's first line names.
+    const receiver = execFile(process.execPath, ['--import', 'tsx', 'local/receiver.ts', '--port', '0', '--fail', '1'], { cwd: repoRoot });
     try {
-      let ready = false;
-      receiver.stdout!.on('data', () => (ready = true));
-      while (!ready) await new Promise((r) => setTimeout(r, 50));
+      let banner = '';
+      receiver.stdout!.on('data', (chunk: Buffer) => (banner += chunk.toString('utf8')));
+      await until(() => /listening on http:\/\/127\.0\.0\.1:\d+\//.test(banner), 20_000, 'the receiver to listen');
+      const port = /127\.0\.0\.1:(\d+)\//.exec(banner)![1];
       const post = (id: string) =>
         fetch(`http://127.0.0.1:${port}/hook`, { method: 'POST', headers: { 'webhook-id': id }, body: '{}' }).then((r) => r.status);
       expect([await post('1.sub_a'), await post('2.sub_a'), await post('1.sub_a'), await post('2.sub_a')]).toEqual([500, 500, 200, 200]);

@@ -32,17 +32,9 @@ describe('parseTargetUrl', () => {
     expect(() => parseTargetUrl(42, strict)).toThrow('url must be a non-empty string');
     expect(() => parseTargetUrl('https://example.com/hook#frag', strict)).toThrow(/fragment/);
     expect(() => parseTargetUrl(`https://example.com/${'a'.repeat(3000)}`, strict)).toThrow(/at most 2048/);
-    const thrown = (() => {
-      try {
-        parseTargetUrl('nope?secret=s3cr3t', strict);
-      } catch (error) {
-        return error as Error;
-      }
-      return undefined;
-    })();
-    expect(thrown).toBeInstanceOf(Error);
-    expect(thrown?.message).toMatch(/^url must be an absolute URL/);
-    expect(thrown?.message).not.toContain('s3cr3t');
+    const withSecret = () => parseTargetUrl('nope?secret=s3cr3t', strict);
+    expect(withSecret).toThrow(/^url must be an absolute URL/);
+    expect(withSecret).not.toThrow(/s3cr3t/);
   });
 });
 

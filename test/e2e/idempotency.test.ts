@@ -2,7 +2,7 @@
 // event id published again, and duplicated wake-ups of the sender each lead to no extra delivery and
 // no extra POST.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { receiverPool, sleep, startE2eRuntime, testEvent, until, type E2eRuntime } from './support';
+import { receiverPool, startE2eRuntime, testEvent, until, type E2eRuntime } from './support';
 
 const BASE_MS = 400;
 
@@ -41,7 +41,8 @@ describe('e2e: idempotency of ingest and sender', () => {
     await Promise.all(subs.map((s) => e2e.settled(`redelivered-1.${s.id}`, 'delivered')));
     e2e.runtime.queues.events.send(body, { id: messageId });
     await until(() => e2e.idle(), 5_000, 'the queues to drain');
-    await sleep(200);
+    // Nothing waits in a queue, in flight or in a schedule: no request can come after this.
+    expect(e2e.runtime.health().schedules).toBe(0);
 
     expect(a.requests).toHaveLength(1);
     expect(b.requests).toHaveLength(1);
@@ -71,7 +72,8 @@ describe('e2e: idempotency of ingest and sender', () => {
     await e2e.publish(body);
     await e2e.publish(testEvent('republished-1', 'e2e-republished', { changed: true }));
     await until(() => e2e.idle(), 5_000, 'the queues to drain');
-    await sleep(200);
+    // Nothing waits in a queue, in flight or in a schedule: no request can come after this.
+    expect(e2e.runtime.health().schedules).toBe(0);
 
     for (const r of [a, b]) {
       expect(r.requests).toHaveLength(2);
@@ -109,7 +111,8 @@ describe('e2e: idempotency of ingest and sender', () => {
     // And stale wake-ups of both attempts after the delivery is done.
     for (const attempt of [1, 2, 3]) e2e.runtime.queues.deliveries.send(JSON.stringify({ deliveryId, attempt }));
     await until(() => e2e.idle(), 5_000, 'the queues to drain');
-    await sleep(200);
+    // Nothing waits in a queue, in flight or in a schedule: no request can come after this.
+    expect(e2e.runtime.health().schedules).toBe(0);
 
     expect(flaky.requests).toHaveLength(2);
     expect((await e2e.attempts(deliveryId)).map((a) => [a.number, a.outcome])).toEqual([

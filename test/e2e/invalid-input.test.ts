@@ -5,7 +5,7 @@ import { InvalidRequestContentException, InvokeCommand } from '@aws-sdk/client-l
 import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startReceiver, type Receiver } from '../support/receiver';
-import { sleep, startE2eRuntime, until, type E2eRuntime } from './support';
+import { startE2eRuntime, until, type E2eRuntime } from './support';
 
 describe('e2e: invalid input', () => {
   let e2e: E2eRuntime;
@@ -52,7 +52,9 @@ describe('e2e: invalid input', () => {
       expect(await e2e.runtime.deliveries.getEvent(id)).toBeUndefined();
       expect(await e2e.runtime.deliveries.listByEvent(id)).toEqual([]);
     }
-    await sleep(200);
+    // Nothing waits in a queue, in flight or in a schedule: no request can come after this.
+    await until(() => e2e.idle(), 5_000, 'the queues to drain');
+    expect(e2e.runtime.health().schedules).toBe(0);
     expect(everything.requests).toHaveLength(0);
     expect(e2e.runtime.health().queues.deliveries).toEqual({ visible: 0, delayed: 0, inFlight: 0 });
   });

@@ -10,9 +10,9 @@ import { silentLog, type Log } from '../../lambdas/domain/log';
 import type { Attempt, Delivery } from '../../lambdas/domain/types';
 import { startRuntime, type Runtime } from '../../local/runtime';
 import { startReceiver, type Receiver } from '../support/receiver';
+import { sleep, until } from '../support/wait';
 
 export const credentials = { accessKeyId: 'local', secretAccessKey: 'local' };
-export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /** Short waits for tests; RETRY_JITTER 0 so that waits can be measured. Override per suite. */
 export const fastEnv: Record<string, string> = {
@@ -24,21 +24,7 @@ export const fastEnv: Record<string, string> = {
   QUEUE_VISIBILITY_TIMEOUT_MS: '500',
 };
 
-/**
- * Polls `condition` every 20 ms until it holds; fails naming `what` after `timeoutMs` (a function
- * is asked at the timeout, so it can tell the last state seen).
- */
-export async function until(
-  condition: () => boolean | Promise<boolean>,
-  timeoutMs: number,
-  what: string | (() => string) = 'a condition',
-): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${typeof what === 'string' ? what : what()}`);
-    await sleep(20);
-  }
-}
+export { sleep, until };
 
 export interface InvokeResult {
   /** The function's result, or Lambda's error object ({errorType, errorMessage}) on a function error. */

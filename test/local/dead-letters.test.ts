@@ -9,19 +9,9 @@ import { GetQueueUrlCommand, SendMessageCommand, SQSClient } from '@aws-sdk/clie
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { silentLog } from '../../lambdas/domain/log';
 import { startRuntime, type Runtime } from '../../local/runtime';
+import { until } from '../support/wait';
 
 const credentials = { accessKeyId: 'local', secretAccessKey: 'local' };
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-async function until<T>(read: () => T | undefined, what: string, timeoutMs = 10_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = read();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(20);
-  }
-}
 
 describe('dead letters on the local runtime', () => {
   let dir: string;
@@ -60,7 +50,7 @@ describe('dead letters on the local runtime', () => {
   it('lists an invalid event with its reason, time and first bytes; /health warns; show gives it whole', async () => {
     expect((await health()).status).toBe('ok');
     await publish('{"type": "donation", "id": 7, oops');
-    await until(() => (runtime.queues['events-dlq'].messages().length === 1 ? true : undefined), 'the event in the DLQ');
+    await until(() => runtime.queues['events-dlq'].messages().length === 1, 10_000, 'the event in the DLQ');
 
     expect(await health()).toMatchObject({
       status: 'warning',
@@ -114,7 +104,7 @@ describe('dead letters on the local runtime', () => {
     const redriven = await invoke({ action: 'redrive', queue: 'deliveries', all: true });
     expect(redriven.json).toEqual({ queue: 'deliveries', redriven: [message.messageId], notFound: [], remaining: 0 });
     // The wake-up names an unknown delivery: the sender takes it and lets it go.
-    await until(() => (runtime.queues.deliveries.messages().length === 0 ? true : undefined), 'the sender to take the wake-up');
+    await until(() => runtime.queues.deliveries.messages().length === 0, 10_000, 'the sender to take the wake-up');
     expect(runtime.queues['deliveries-dlq'].messages()).toEqual([]);
   });
 
@@ -124,7 +114,7 @@ describe('dead letters on the local runtime', () => {
     }).id;
     const redriven = await invoke({ action: 'redrive', queue: 'events', messageIds: [id] });
     expect(redriven.json).toMatchObject({ redriven: [id], notFound: [] });
-    await until(() => (runtime.queues.events.messages().length === 0 ? true : undefined), 'ingest to take the event');
+    await until(() => runtime.queues.events.messages().length === 0, 10_000, 'ingest to take the event');
     expect(runtime.queues['events-dlq'].messages()).toEqual([]);
     expect(await runtime.deliveries.getEvent('redriven-1')).toMatchObject({ type: 'donation' });
   });

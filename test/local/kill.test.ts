@@ -10,16 +10,9 @@ import { silentLog } from '../../lambdas/domain/log';
 import { startRuntime, type Health, type Runtime } from '../../local/runtime';
 import { closedPort, startReceiver } from '../support/receiver';
 import { runtimeStarted } from '../support/runtime-process';
+import { until } from '../support/wait';
 
 const repoRoot = resolve(__dirname, '../..');
-
-async function until(condition: () => Promise<boolean>, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
 
 /** Starts local/main.ts in one node process (tsx as a loader, so the pid is the runtime's own). */
 async function startChild(env: Record<string, string>): Promise<ChildProcess> {

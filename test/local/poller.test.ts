@@ -7,16 +7,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { silentLog } from '../../lambdas/domain/log';
 import { QueuePoller, type SqsHandler } from '../../local/poller';
 import { LocalQueue } from '../../local/queue';
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-async function until(condition: () => boolean, timeoutMs = 3_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await sleep(10);
-  }
-}
+import { sleep, until } from '../support/wait';
 
 describe('queue poller (the SQS event source mapping)', () => {
   let dir: string;

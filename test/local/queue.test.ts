@@ -3,8 +3,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { LocalQueue, type LocalQueueOptions } from '../../local/queue';
+import { ManualClock } from '../support/manual-clock';
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+/** Whether `promise` has settled once pending callbacks have run (a timer never fires on a ManualClock by itself). */
+async function settled(promise: Promise<unknown>): Promise<boolean> {
+  let done = false;
+  void promise.then(() => (done = true));
+  await new Promise((resolve) => setImmediate(resolve));
+  return done;
+}
 
 describe('local queue', () => {
   let dir: string;
@@ -41,30 +48,48 @@ describe('local queue', () => {
     expect(first[0].sentAt).toBeLessThanOrEqual(Date.now());
   });
 
-  it('holds a delayed message back until its delay has passed', async () => {
-    const queue = open();
-    const sent = Date.now();
-    queue.send('later', { delayMs: 150 });
+  it('holds a delayed message back until its delay has passed, and wakes a waiting consumer then', async () => {
+    const clock = new ManualClock();
+    const queue = open({ clock });
+    const sent = queue.send('later', { delayMs: 150 });
     expect(queue.receive(10)).toEqual([]);
     expect(queue.depth()).toMatchObject({ delayed: 1 });
-    await queue.waitForMessages(1_000);
+    const waiting = queue.waitForMessages(1_000);
+    clock.advance(149);
+    expect(queue.receive(10)).toEqual([]);
+    expect(await settled(waiting)).toBe(false);
+    clock.advance(2);
+    expect(await settled(waiting)).toBe(true);
     const [message] = queue.receive(10);
     expect(message?.body).toBe('later');
-    expect(Date.now() - sent).toBeGreaterThanOrEqual(145);
+    expect(message.sentAt).toBe(sent.sentAt);
   });
 
-  it('wakes a waiting consumer as soon as a message is sent', async () => {
-    const queue = open();
-    const started = Date.now();
+  it('wakes a waiting consumer as soon as a message is sent, before its wait is up', async () => {
+    const clock = new ManualClock();
+    const queue = open({ clock });
     const waiting = queue.waitForMessages(5_000);
-    setTimeout(() => queue.send('now'), 30);
-    await waiting;
-    expect(Date.now() - started).toBeLessThan(1_000);
+    expect(await settled(waiting)).toBe(false);
+    queue.send('now');
+    // No time passes on this clock: only the send can have ended the wait.
+    expect(await settled(waiting)).toBe(true);
     expect(queue.receive(1)[0]?.body).toBe('now');
   });
 
-  it('deletes processed messages and brings failed ones back after the visibility timeout, counting receives', async () => {
-    const queue = open({ visibilityTimeoutMs: 120 });
+  it('ends a wait after its longest wait when nothing comes', async () => {
+    const clock = new ManualClock();
+    const queue = open({ clock });
+    const waiting = queue.waitForMessages(5_000);
+    clock.advance(4_999);
+    expect(await settled(waiting)).toBe(false);
+    clock.advance(1);
+    expect(await settled(waiting)).toBe(true);
+    expect(clock.timers).toBe(0);
+  });
+
+  it('deletes processed messages and brings failed ones back after the visibility timeout, counting receives', () => {
+    const clock = new ManualClock();
+    const queue = open({ visibilityTimeoutMs: 120, clock });
     const ok = queue.send('ok');
     const bad = queue.send('bad');
     queue.receive(10);
@@ -72,9 +97,9 @@ describe('local queue', () => {
     queue.release([bad.id]);
     expect(queue.receive(10)).toEqual([]);
     expect(queue.depth()).toEqual({ visible: 0, delayed: 1, inFlight: 0 });
-    await sleep(60);
+    clock.advance(119);
     expect(queue.receive(10)).toEqual([]);
-    await sleep(90);
+    clock.advance(1);
     const again = queue.receive(10);
     expect(again).toHaveLength(1);
     expect(again[0]).toMatchObject({ id: bad.id, body: 'bad', receiveCount: 2 });

@@ -8,17 +8,9 @@ import { localLogLevel } from '../../local/config';
 import { startRuntime, type Runtime } from '../../local/runtime';
 import { startReceiver, type Receiver } from '../support/receiver';
 import { sampleEvents } from '../support/samples';
+import { sleep, until } from '../support/wait';
 
 const credentials = { accessKeyId: 'local', secretAccessKey: 'local' };
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-async function until(condition: () => boolean, timeoutMs: number, what: string): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(20);
-  }
-}
 
 async function invoke(runtime: Runtime, name: string, payload: unknown) {
   const response = await fetch(`${runtime.url}/2015-03-31/functions/${name}/invocations`, {

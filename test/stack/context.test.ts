@@ -25,6 +25,7 @@ describe('context overrides', () => {
     targetAllowlist: '10.0.0.0/8, fd00::/8',
     alarmEventsQueueAgeSeconds: '900',
     alarmDeliveriesQueueAgeSeconds: 3600,
+    alarmSlowDeliveriesQueueAgeSeconds: '7200',
     alarmDeliveriesFailed: '25',
     alarmFunctionErrors: 3,
     alarmFunctionThrottles: '10',
@@ -105,24 +106,30 @@ describe('context overrides', () => {
     expect({
       eventsQueueAge: threshold('eventsQueueAge'),
       deliveriesQueueAge: threshold('deliveriesQueueAge'),
+      slowDeliveriesQueueAge: threshold('slowDeliveriesQueueAge'),
       deliveriesFailed: threshold('deliveriesFailed'),
       ingestErrors: threshold('ingestErrors'),
       senderErrors: threshold('senderErrors'),
+      slowSenderErrors: threshold('slowSenderErrors'),
       sweeperErrors: threshold('sweeperErrors'),
       ingestThrottles: threshold('ingestThrottles'),
       senderThrottles: threshold('senderThrottles'),
+      slowSenderThrottles: threshold('slowSenderThrottles'),
       // Not configurable: one message in a DLQ always needs a person.
       eventsDlq: threshold('eventsDlq'),
       deliveriesDlq: threshold('deliveriesDlq'),
     }).toEqual({
       eventsQueueAge: 900,
       deliveriesQueueAge: 3600,
+      slowDeliveriesQueueAge: 7200,
       deliveriesFailed: 25,
       ingestErrors: 3,
       senderErrors: 3,
+      slowSenderErrors: 3,
       sweeperErrors: 3,
       ingestThrottles: 10,
       senderThrottles: 10,
+      slowSenderThrottles: 10,
       eventsDlq: 1,
       deliveriesDlq: 1,
     });
@@ -133,6 +140,7 @@ describe('context overrides', () => {
       s.resources[s.logicalId(s.stack.alarms.byId[alarm])].Properties.AlarmDescription as string;
     expect(description('eventsQueueAge')).toContain('more than 15 minutes');
     expect(description('deliveriesQueueAge')).toContain('more than 60 minutes');
+    expect(description('slowDeliveriesQueueAge')).toContain('more than 120 minutes');
     expect(description('deliveriesFailed')).toMatch(/^25 or more deliveries/);
     expect(description('senderErrors')).toContain('3 or more invocations');
     expect(description('ingestThrottles')).toContain('10 or more invocations');
@@ -141,6 +149,10 @@ describe('context overrides', () => {
       { value: 900, label: 'events alarm', yAxis: 'left' },
       { value: 3600, label: 'deliveries alarm', yAxis: 'left' },
     ]);
+    const slowGraph = (dashboardBody(s).widgets as Json[]).find(
+      (w) => w.properties.title === 'Slow lane: wake-ups waiting, in flight; oldest (s, right)',
+    );
+    expect(slowGraph.properties.annotations.horizontal).toEqual([{ value: 7200, label: 'slow lane alarm', yAxis: 'right' }]);
   });
 });
 
@@ -172,6 +184,10 @@ describe('bad context values', () => {
     // Below the longest SQS delay plus the sender's timeout, healthy retry waits would alarm.
     ['alarmDeliveriesQueueAgeSeconds', 900],
     ['alarmDeliveriesQueueAgeSeconds', '1200.5'],
+    ['alarmSlowDeliveriesQueueAgeSeconds', 900],
+    ['alarmSlowDeliveriesQueueAgeSeconds', 86_401],
+    // Below Lambda's least trigger concurrency (2), the slow sender would be throttled by design.
+    ['slowSenderConcurrency', 1],
     ['alarmDeliveriesFailed', 0],
     ['alarmDeliveriesFailed', 'many'],
     ['alarmFunctionErrors', 0],

@@ -239,7 +239,7 @@ describe('support topic policy', () => {
   it('lets CloudWatch publish for each alarm of this stack only, and refuses publishing without TLS', () => {
     const topicId = s.logicalId(s.stack.notifications.topic);
     const alarmIds = Object.keys(ofType(s.resources, 'AWS::CloudWatch::Alarm'));
-    expect(alarmIds).toHaveLength(11);
+    expect(alarmIds).toHaveLength(14);
     expect(alarmIds.sort()).toEqual(s.stack.alarms.all.map((alarm) => s.logicalId(alarm)).sort());
     const policies = Object.values(ofType(s.resources, 'AWS::SNS::TopicPolicy'));
     expect(policies).toHaveLength(1);

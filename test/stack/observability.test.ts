@@ -11,7 +11,7 @@ let s: Synthesized;
 let alarmProps: (id: AlarmId) => Json;
 
 type AlarmId = keyof Synthesized['stack']['alarms']['byId'];
-type QueueName = 'events' | 'eventsDlq' | 'deliveries' | 'deliveriesDlq';
+type QueueName = 'events' | 'eventsDlq' | 'deliveries' | 'slowDeliveries' | 'deliveriesDlq';
 type FunctionName = keyof Synthesized['stack']['functions']['byId'];
 
 beforeAll(() => {
@@ -64,6 +64,17 @@ const expectedAlarms: Record<AlarmId, () => Json> = {
     Threshold: 1800,
     ComparisonOperator: 'GreaterThanThreshold',
   }),
+  // The slow lane: longer than the main lane's by default (its receivers are slow or down, served by a
+  // small reserved concurrency), and still above its own longest delay (15 min) plus a redelivery.
+  slowDeliveriesQueueAge: () => ({
+    Namespace: 'AWS/SQS',
+    MetricName: 'ApproximateAgeOfOldestMessage',
+    Dimensions: queueDimension('slowDeliveries'),
+    Statistic: 'Maximum',
+    Period: 300,
+    Threshold: 3600,
+    ComparisonOperator: 'GreaterThanThreshold',
+  }),
   deliveriesFailed: () => ({
     Namespace: 'CrmWebhooks',
     MetricName: 'DeliveriesFailed',
@@ -100,6 +111,15 @@ const expectedAlarms: Record<AlarmId, () => Json> = {
     Threshold: 1,
     ComparisonOperator: 'GreaterThanOrEqualToThreshold',
   }),
+  slowSenderErrors: () => ({
+    Namespace: 'AWS/Lambda',
+    MetricName: 'Errors',
+    Dimensions: functionDimension('slowSender'),
+    Statistic: 'Sum',
+    Period: 300,
+    Threshold: 1,
+    ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+  }),
   sweeperErrors: () => ({
     Namespace: 'AWS/Lambda',
     MetricName: 'Errors',
@@ -127,6 +147,15 @@ const expectedAlarms: Record<AlarmId, () => Json> = {
     Threshold: 1,
     ComparisonOperator: 'GreaterThanOrEqualToThreshold',
   }),
+  slowSenderThrottles: () => ({
+    Namespace: 'AWS/Lambda',
+    MetricName: 'Throttles',
+    Dimensions: functionDimension('slowSender'),
+    Statistic: 'Sum',
+    Period: 300,
+    Threshold: 1,
+    ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+  }),
 };
 
 const alarmNames: Record<AlarmId, string> = {
@@ -134,19 +163,22 @@ const alarmNames: Record<AlarmId, string> = {
   deliveriesDlq: 'CrmWebhooks-deliveries-dlq',
   eventsQueueAge: 'CrmWebhooks-events-queue-age',
   deliveriesQueueAge: 'CrmWebhooks-deliveries-queue-age',
+  slowDeliveriesQueueAge: 'CrmWebhooks-slow-deliveries-queue-age',
   deliveriesFailed: 'CrmWebhooks-deliveries-given-up',
   ingestErrors: 'CrmWebhooks-ingest-errors',
   senderErrors: 'CrmWebhooks-sender-errors',
+  slowSenderErrors: 'CrmWebhooks-slow-sender-errors',
   sweeperErrors: 'CrmWebhooks-sweeper-errors',
   sweeperBehind: 'CrmWebhooks-sweeper-behind',
   ingestThrottles: 'CrmWebhooks-ingest-throttles',
   senderThrottles: 'CrmWebhooks-sender-throttles',
+  slowSenderThrottles: 'CrmWebhooks-slow-sender-throttles',
 };
 
 const alarmIds = Object.keys(expectedAlarms) as AlarmId[];
 
 describe('alarms', () => {
-  it('has exactly these eleven alarms', () => {
+  it('has exactly these fourteen alarms', () => {
     expect(Object.keys(ofType(s.resources, 'AWS::CloudWatch::Alarm')).sort()).toEqual(
       alarmIds.map((id) => s.logicalId(s.stack.alarms.byId[id])).sort(),
     );
@@ -176,7 +208,27 @@ describe('alarms', () => {
     const watched = Object.values(ofType(s.resources, 'AWS::CloudWatch::Alarm'))
       .filter((a) => a.Properties.MetricName === 'Errors')
       .map((a) => a.Properties.Dimensions[0].Value.Ref);
-    expect(watched.sort()).toEqual((['ingest', 'sender', 'sweeper'] as const).map((f) => s.logicalId(s.stack.functions.byId[f])).sort());
+    expect(watched.sort()).toEqual(
+      (['ingest', 'sender', 'slowSender', 'sweeper'] as const).map((f) => s.logicalId(s.stack.functions.byId[f])).sort(),
+    );
+  });
+
+  it('watches the slow lane as the main lane: its sender errors and throttles, its queue age; its DLQ is the deliveries DLQ', () => {
+    const slowQueue = s.logicalId(s.stack.queues.slowDeliveries);
+    const redrive = s.resources[slowQueue].Properties.RedrivePolicy;
+    expect(redrive.deadLetterTargetArn).toEqual({ 'Fn::GetAtt': [s.logicalId(s.stack.queues.deliveriesDlq), 'Arn'] });
+    expect(alarmProps('deliveriesDlq').AlarmDescription).toMatch(/slow sender \(slow lane\)/);
+    // Never by design: the slow sender's trigger asks for no more than its reserved concurrency.
+    const slow = s.resources[s.logicalId(s.stack.functions.byId.slowSender)].Properties;
+    const mapping = Object.values(ofType(s.resources, 'AWS::Lambda::EventSourceMapping')).find(
+      (m: Json) => m.Properties.FunctionName.Ref === s.logicalId(s.stack.functions.byId.slowSender),
+    );
+    expect(mapping.Properties.ScalingConfig.MaximumConcurrency).toBe(slow.ReservedConcurrentExecutions);
+    expect(alarmProps('slowSenderThrottles').AlarmDescription).toMatch(/reserved concurrency \(slowSenderConcurrency\)/);
+    // Above the longest delay a wake-up spends there (15 min) plus the slow sender's timeout, and not under the main lane's.
+    const slowAge = alarmProps('slowDeliveriesQueueAge').Threshold as number;
+    expect(slowAge).toBeGreaterThanOrEqual(15 * 60 + slow.Timeout);
+    expect(slowAge).toBeGreaterThanOrEqual(alarmProps('deliveriesQueueAge').Threshold as number);
   });
 });
 
@@ -267,6 +319,9 @@ describe('dashboard', () => {
       `AWS/SQS ApproximateNumberOfMessagesDelayed QueueName=${slow} Maximum`,
       `AWS/SQS ApproximateNumberOfMessagesNotVisible QueueName=${slow} Maximum`,
       `AWS/SQS ApproximateAgeOfOldestMessage QueueName=${slow} Maximum`,
+    ]);
+    expect(graph('Slow lane: wake-ups waiting, in flight; oldest (s, right)').properties.annotations.horizontal).toEqual([
+      { value: 3600, label: 'slow lane alarm', yAxis: 'right' },
     ]);
   });
 

@@ -1,26 +1,22 @@
 // The stack's resources, as CloudFormation will create them: queues, tables, functions, triggers,
 // the retry scheduler, the support topic and the outputs. (Alarms and the dashboard:
 // observability.test.ts.)
-import { existsSync, readFileSync } from 'node:fs';
-import { isBuiltin } from 'node:module';
-import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { defaults } from '../../lambdas/config';
 import { tableDefinitions, type KeyDefinition } from '../../lambdas/storage/tables';
-import { UNDICI_FILES_NEVER_LOADED } from '../../lib/functions';
-import { ofType, removeAssembly, synth, type Json, type Synthesized } from './synth';
+import { functionIds, ofType, removeAssembly, synth, type Json, type Synthesized } from './synth';
 
 let s: Synthesized;
 let resources: Record<string, Json>;
 
+// Unbundled: the template is the same but for the code assets' hashes. The bundles themselves are
+// checked in bundles.test.ts, which pays for the one bundled synth of the suite.
 beforeAll(() => {
-  s = synth();
+  s = synth({}, { bundle: false });
   resources = s.resources;
 }, 120_000);
 
 afterAll(() => removeAssembly(s));
-
-const functionIds = ['ingest', 'sender', 'slowSender', 'resend', 'subscriptions', 'sweeper', 'deliveries', 'dead-letters'] as const;
 
 function fn(id: (typeof functionIds)[number]): Json {
   return resources[s.logicalId(s.stack.functions.byId[id])];
@@ -258,27 +254,6 @@ describe('functions', () => {
       POWERTOOLS_SERVICE_NAME: 'crm-webhooks',
       NODE_OPTIONS: '--enable-source-maps',
     });
-  });
-
-  it.each(functionIds)('%s is bundled by esbuild with the AWS SDK inside and a source map', (id) => {
-    // The assertions template drops metadata; the synthesized file keeps where each asset was staged.
-    const synthesized = JSON.parse(readFileSync(path.join(s.app.outdir, s.stack.templateFile), 'utf8'));
-    const assetPath = synthesized.Resources[s.logicalId(s.stack.functions.byId[id])].Metadata['aws:asset:path'] as string;
-    const bundle = path.join(s.app.outdir, assetPath);
-    const code = readFileSync(path.join(bundle, 'index.js'), 'utf8');
-    // Nothing is loaded from outside the bundle but Node's own modules: the SDK runs at the tested
-    // version, not the one the Lambda runtime ships. The CRT signer is an optional require (SigV4a
-    // only, inside a try) that the SDK falls back from; none of our clients needs it. The undici
-    // files left out are required only on paths the sender never takes, and the SDK's nested clients
-    // only by credential sources Lambda never uses (lib/functions.ts).
-    // `node:` names count as built in even where this Node lacks them (node:sqlite is Node 22+).
-    const builtin = (name: string) => name.startsWith('node:') || isBuiltin(name);
-    const nestedClient = (name: string) => name.startsWith('@aws-sdk/nested-clients/');
-    const leftOut = new Set<string>(['@aws-sdk/signature-v4-crt', ...UNDICI_FILES_NEVER_LOADED]);
-    const required = [...code.matchAll(/require\("([^"]+)"\)/g)].map((m) => m[1]);
-    expect(required.filter((name) => !builtin(name) && !leftOut.has(name) && !nestedClient(name))).toEqual([]);
-    expect(code).toContain('sourceMappingURL=index.js.map');
-    expect(existsSync(path.join(bundle, 'index.js.map'))).toBe(true);
   });
 });
 

@@ -65,6 +65,17 @@ export function synth(context: Record<string, unknown> = {}, options: BuildOptio
   return { app, stack, template, resources: template.toJSON().Resources as Record<string, Json>, logicalId };
 }
 
+/** The stack's functions, by their id in `stack.functions.byId`. */
+export const functionIds = ['ingest', 'sender', 'slowSender', 'resend', 'subscriptions', 'sweeper', 'deliveries', 'dead-letters'] as const;
+
+/** The folder where a bundled synth staged a function's code (index.js and its source map). */
+export function bundleDir(s: Synthesized, id: (typeof functionIds)[number]): string {
+  // The assertions template drops metadata; the synthesized file keeps where each asset was staged.
+  const synthesized = JSON.parse(readFileSync(path.join(s.app.outdir, s.stack.templateFile), 'utf8'));
+  const assetPath = synthesized.Resources[s.logicalId(s.stack.functions.byId[id])].Metadata['aws:asset:path'] as string;
+  return path.join(s.app.outdir, assetPath);
+}
+
 /** Every resource of a type, by logical id. */
 export function ofType(resources: Record<string, Json>, type: string): Record<string, Json> {
   return Object.fromEntries(Object.entries(resources).filter(([, r]) => r.Type === type));

@@ -17,47 +17,12 @@ export function DeliveryPage(props: { id: string }) {
       <ErrorBox error={shown.error} />
       {d ? (
         <>
-          <dl class="settings">
-            <div>
-              <dt>Status</dt>
-              <dd>
-                <Badge value={d.status} /> {d.statusReason ?? ''}
-              </dd>
-            </div>
-            <div>
-              <dt>Event</dt>
-              <dd>
-                <a href={href(['deliveries'], { event: d.eventId })}>{d.eventId}</a> ({d.eventType})
-              </dd>
-            </div>
-            <div>
-              <dt>Subscription</dt>
-              <dd>
-                <a href={href(['subscriptions', d.subscriptionId])}>{d.subscriptionId}</a>
-              </dd>
-            </div>
-            <div>
-              <dt>Attempts</dt>
-              <dd>
-                {d.attemptCount} (this budget from attempt {d.budgetStart + 1})
-              </dd>
-            </div>
-            {d.nextAttemptAt ? (
-              <div>
-                <dt>Next attempt</dt>
-                <dd>{when(d.nextAttemptAt)}</dd>
-              </div>
-            ) : null}
-            <div>
-              <dt>Created</dt>
-              <dd>{when(d.createdAt)}</dd>
-            </div>
-          </dl>
+          <DeliveryFacts d={d} />
           <div class="actions">
             <a class="button" href={href(['resend'], { delivery: d.deliveryId })}>
               Resend…
             </a>
-            <button type="button" onClick={shown.reload}>
+            <button type="button" onClick={() => shown.reload()}>
               Refresh
             </button>
           </div>
@@ -66,5 +31,47 @@ export function DeliveryPage(props: { id: string }) {
         </>
       ) : null}
     </section>
+  );
+}
+
+/** Where the delivery stands: status, event, subscription, attempts, next attempt, creation. */
+function DeliveryFacts({ d }: { d: Delivery }) {
+  return (
+    <dl class="settings">
+      <div>
+        <dt>Status</dt>
+        <dd>
+          <Badge value={d.status} /> {d.statusReason ?? ''}
+        </dd>
+      </div>
+      <div>
+        <dt>Event</dt>
+        <dd>
+          <a href={href(['deliveries'], { event: d.eventId })}>{d.eventId}</a> ({d.eventType})
+        </dd>
+      </div>
+      <div>
+        <dt>Subscription</dt>
+        <dd>
+          <a href={href(['subscriptions', d.subscriptionId])}>{d.subscriptionId}</a>
+        </dd>
+      </div>
+      <div>
+        <dt>Attempts</dt>
+        <dd>
+          {d.attemptCount} (this budget from attempt {d.budgetStart + 1})
+        </dd>
+      </div>
+      {d.nextAttemptAt ? (
+        <div>
+          <dt>Next attempt</dt>
+          <dd>{when(d.nextAttemptAt)}</dd>
+        </div>
+      ) : null}
+      <div>
+        <dt>Created</dt>
+        <dd>{when(d.createdAt)}</dd>
+      </div>
+    </dl>
   );
 }
