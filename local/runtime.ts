@@ -96,16 +96,15 @@ interface Parts {
 }
 
 /**
- * The endpoints stop accepting first, then work stops (schedules, then sweeps and pollers together,
- * each after what it has in flight) while the stores are still there for it, and the stores close last. Whatever
+ * The endpoints stop accepting first, then work stops (sweeps, schedules, then pollers after their
+ * batches in flight) while the stores are still there for it, and the stores close last. Whatever
  * was accepted is in a queue journal or a schedule file, and resumes at the next start.
  */
 async function shutdown(parts: Parts): Promise<void> {
   await parts.http?.close();
+  await parts.sweeps?.stop();
   parts.scheduler?.stop();
-  // The pollers stop taking work while a sweep in progress finishes (it may take seconds: a first
-  // sweep looks back over the fan-out log), so nothing new starts during the stop.
-  await Promise.all([parts.sweeps?.stop(), ...(parts.pollers ?? []).map((poller) => poller.stop())]);
+  await Promise.all((parts.pollers ?? []).map((poller) => poller.stop()));
   await parts.webhook?.close?.();
   if (parts.clients)
     for (const client of [parts.clients.dynamodb, parts.clients.sqs, parts.clients.scheduler, parts.clients.sns]) client.destroy();
