@@ -49,8 +49,8 @@ function grantIngest(ingest: lambda.IFunction, targets: PermissionTargets): void
   const { subscriptions, events, deliveries, fanouts } = targets.tables;
   allow(ingest, ['dynamodb:PutItem', 'dynamodb:GetItem'], [events.tableArn]);
   // Deliveries are stored by their first claim; ingest writes only those of disabled subscriptions
-  // (paused, conditional puts) and reads an event's deliveries when the event comes again.
-  allow(ingest, ['dynamodb:PutItem', 'dynamodb:Query'], [deliveries.tableArn]);
+  // (paused, conditional puts) and reads an event's deliveries by id when the event comes again.
+  allow(ingest, ['dynamodb:PutItem', 'dynamodb:BatchGetItem'], [deliveries.tableArn]);
   allow(ingest, ['dynamodb:PutItem'], [fanouts.tableArn]);
   // Fan-out reads ids, statuses and event types from the index, and the subscriptions' version item,
   // that item only: ingest never reads a subscription's (sealed) secrets, and holds no key to open them.

@@ -38,6 +38,12 @@ export class DynamoCounts {
   readonly indexWru = new Map<string, number>();
   /** Table id (or `table.index`) -> read request units. */
   readonly rru = new Map<string, number>();
+  /**
+   * Request units by partition key: `<table> <key value>` for a table, `<table>.<index> <key value>`
+   * for an index (AWS's limits hold per partition key: 1,000 WCU and 3,000 RCU a second).
+   */
+  readonly keyWru = new Map<string, number>();
+  readonly keyRru = new Map<string, number>();
   /** Writes that carried a ConditionExpression, and how many of them failed it. */
   conditionalWrites = 0;
   conditionalFailures = 0;
@@ -60,7 +66,7 @@ export class DynamoCounts {
   }
 
   reset(): void {
-    for (const map of [this.requests, this.byTable, this.tableWru, this.indexWru, this.rru]) map.clear();
+    for (const map of [this.requests, this.byTable, this.tableWru, this.indexWru, this.rru, this.keyWru, this.keyRru]) map.clear();
     this.conditionalWrites = 0;
     this.conditionalFailures = 0;
   }
@@ -242,7 +248,9 @@ export class FakeDynamo {
     const table = this.table(input.TableName);
     const item = table.items.get(this.keyString(table, input.Key as Item));
     this.counts.count('GetItem', table.id);
-    bump(this.counts.rru, table.id, readUnits(item ? itemSize(item) : 0, input.ConsistentRead === true));
+    const units = readUnits(item ? itemSize(item) : 0, input.ConsistentRead === true);
+    bump(this.counts.rru, table.id, units);
+    bump(this.counts.keyRru, `${table.id} ${String((input.Key as Item)[table.partitionKey])}`, units);
     return item ? { Item: project(clone(item), input) } : {};
   }
 
@@ -250,10 +258,19 @@ export class FakeDynamo {
   private write(table: TableShape, key: string, before: Item | undefined, after: Item | undefined): void {
     if (after) table.items.set(key, after);
     else table.items.delete(key);
-    bump(this.counts.tableWru, table.id, writeUnits(Math.max(before ? itemSize(before) : 0, after ? itemSize(after) : 0)));
+    const units = writeUnits(Math.max(before ? itemSize(before) : 0, after ? itemSize(after) : 0));
+    bump(this.counts.tableWru, table.id, units);
+    bump(this.counts.keyWru, `${table.id} ${String((after ?? before)?.[table.partitionKey])}`, units);
     for (const index of table.indexes) {
-      const units = indexWriteUnits(before, after, index, table.keys);
-      if (units > 0) bump(this.counts.indexWru, `${table.id}.${index.name}`, units);
+      const indexUnits = indexWriteUnits(before, after, index, table.keys);
+      if (indexUnits === 0) continue;
+      bump(this.counts.indexWru, `${table.id}.${index.name}`, indexUnits);
+      // A moved entry is a delete in its old partition and a put in its new one.
+      const partitions = [before, after].flatMap((image) =>
+        indexEntry(image, index, table.keys) ? [String(image![index.partitionKey])] : [],
+      );
+      const distinct = [...new Set(partitions)];
+      for (const partition of distinct) bump(this.counts.keyWru, `${table.id}.${index.name} ${partition}`, indexUnits / distinct.length);
     }
   }
 
@@ -265,6 +282,11 @@ export class FakeDynamo {
     if (evaluateCondition(expression, before, input.ExpressionAttributeNames as Names, input.ExpressionAttributeValues as Values)) return;
     this.counts.conditionalFailures += 1;
     bump(this.counts.tableWru, table.id, writeUnits(before ? itemSize(before) : 0));
+    bump(
+      this.counts.keyWru,
+      `${table.id} ${String(((input.Key ?? input.Item) as Item | undefined)?.[table.partitionKey])}`,
+      writeUnits(before ? itemSize(before) : 0),
+    );
     // As DynamoDB does when asked, the item comes with the error (the limiter store learns from it).
     throw Object.assign(
       conditionFailed(),
@@ -355,7 +377,9 @@ export class FakeDynamo {
       const found: Item[] = [];
       for (const k of request.Keys) {
         const item = table.items.get(this.keyString(table, k));
-        bump(this.counts.rru, table.id, readUnits(item ? itemSize(item) : 0, request.ConsistentRead === true));
+        const units = readUnits(item ? itemSize(item) : 0, request.ConsistentRead === true);
+        bump(this.counts.rru, table.id, units);
+        bump(this.counts.keyRru, `${table.id} ${String(k[table.partitionKey])}`, units);
         if (item) found.push(clone(item));
       }
       responses[table.name] = found;
@@ -406,7 +430,10 @@ export class FakeDynamo {
       bytes += itemSize(entry) + (index ? 100 : 0);
       page.push(project(clone(entry), input));
     }
-    bump(this.counts.rru, unit, readUnits(bytes, !index && input.ConsistentRead === true));
+    const units = readUnits(bytes, !index && input.ConsistentRead === true);
+    bump(this.counts.rru, unit, units);
+    const partitionKey = index ? index.partitionKey : table.partitionKey;
+    if (matches.length > 0) bump(this.counts.keyRru, `${unit} ${String(matches[0][partitionKey])}`, units);
     const out: Item = { Items: page, Count: page.length, ScannedCount: page.length };
     if (i < matches.length && page.length > 0) {
       const last = page[page.length - 1];

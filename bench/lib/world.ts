@@ -114,12 +114,12 @@ export class World {
   }
 
   /** Active subscriptions created through the real subscriptions function, as support would. */
-  /** `limits`: the subscriptions' maxConcurrency and rateLimit, when not the defaults. */
+  /** `limits`: the subscriptions' maxConcurrency and rateLimit, when not the defaults, and their event types. */
   async createSubscriptions(
     count: number,
     url: string,
     log: Log,
-    limits: { maxConcurrency?: number; rateLimit?: number } = {},
+    limits: { maxConcurrency?: number; rateLimit?: number; eventTypes?: string[] } = {},
   ): Promise<string[]> {
     const handler = createSubscriptionsHandler(buildSubscriptionDeps(this.env, this.infra(log)));
     const ids: string[] = [];

@@ -5,7 +5,7 @@
 import type { Clock, DeliveryRepository } from './ports';
 import { noMetrics, type Metrics } from './metrics';
 import { retryHorizonMs, type RetryPolicy } from './retry-policy';
-import type { Delivery } from './types';
+import type { Delivery, WakeupEvent } from './types';
 import { wakeAt, type Wakers, type WakeupPlan } from './wakeup-plan';
 import type { Log } from './log';
 
@@ -32,7 +32,14 @@ export function horizonOf(delivery: Pick<Delivery, 'createdAt' | 'budgetStartedA
  * Hands the claimed attempt of `delivery` back and wakes it at `until`, or at its horizon if that
  * comes first; a delivery whose horizon has passed is concluded `failed` instead.
  */
-export async function deferDelivery(deps: DeferDeps, delivery: Delivery, until: Date, reason: string): Promise<DeferOutcome> {
+export async function deferDelivery(
+  deps: DeferDeps,
+  delivery: Delivery,
+  until: Date,
+  reason: string,
+  /** Carried by the wake-up, so that the deferred attempt needs no read of the event. */
+  event?: WakeupEvent,
+): Promise<DeferOutcome> {
   const now = deps.clock.now();
   const horizon = horizonOf(delivery, deps.policy);
   const fields = { deliveryId: delivery.deliveryId, attempt: delivery.attemptCount, reason };
@@ -49,7 +56,7 @@ export async function deferDelivery(deps: DeferDeps, delivery: Delivery, until: 
     return { kind: 'skipped', reason: 'lease lost' };
   // The wake-up is arranged after the write: if it is lost, the pending index has the new due time
   // and the sweeper wakes the delivery.
-  const plan = await wakeAt(deps, { deliveryId: delivery.deliveryId, attempt: delivery.attemptCount }, now, at);
+  const plan = await wakeAt(deps, { deliveryId: delivery.deliveryId, attempt: delivery.attemptCount, event }, now, at);
   (deps.metrics ?? noMetrics).count('DeliveriesDeferred');
   deps.log.info('attempt deferred', { ...fields, until: at.toISOString(), wakeup: plan.kind });
   return { kind: 'deferred', until: at.toISOString(), wakeup: plan.kind };

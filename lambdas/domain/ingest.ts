@@ -16,7 +16,7 @@ import { parseEvent } from './event-parsing';
 import { pausedDelivery, plannedDelivery } from './planned-delivery';
 import type { Log } from './log';
 import { noMetrics, type Metrics } from './metrics';
-import { isDueForWakeup, resumingWakeup } from './wakeup-plan';
+import { carriedEvent, isDueForWakeup, resumingWakeup } from './wakeup-plan';
 import type { Clock, DeadLetters, DeliveryRepository, FanoutLog, WakeupQueue } from './ports';
 import type { Delivery, DeliveryWakeup, EventRecord } from './types';
 
@@ -191,9 +191,14 @@ async function fanOut(
     }
   }
 
-  const wakeups = all
-    .filter((d) => d.status === 'pending' && !failedEvents.has(d.eventId))
-    .map((d) => ({ deliveryId: d.deliveryId, attempt: 1 }));
+  // Each wake-up carries its event, so that the first attempt reads nothing but its own claim.
+  const wakeups = fresh
+    .filter((f) => !failedEvents.has(f.event.eventId))
+    .flatMap((f) =>
+      f.deliveries
+        .filter((d) => d.status === 'pending')
+        .map((d) => ({ deliveryId: d.deliveryId, attempt: 1, event: carriedEvent(f.event) })),
+    );
   let unsent: DeliveryWakeup[];
   try {
     unsent = await sendNowByLane({ main: deps.wakeups, slow: deps.slowWakeups }, wakeups, laneOfWakeup);
@@ -235,7 +240,7 @@ async function resumeRepeatedEvent(deps: IngestDeps, incoming: EventRecord, now:
     });
   }
   const due = (await deps.deliveries.listByEvent(stored.eventId, stored)).filter((d) => isDueForWakeup(d, now));
-  const unsent = await deps.wakeups.sendNow(due.map(resumingWakeup));
+  const unsent = await deps.wakeups.sendNow(due.map((d) => ({ ...resumingWakeup(d), event: carriedEvent(stored) })));
   deps.log.info('repeated event: fan-out completed', { eventId: stored.eventId, woken: due.length - unsent.length });
   return unsent.length === 0;
 }

@@ -7,6 +7,7 @@ import type {
   Delivery,
   DeliveryStatus,
   DeliveryWakeup,
+  EventBody,
   EventRecord,
   FanoutTarget,
   Subscription,
@@ -77,7 +78,10 @@ export interface DeliveryOrigin {
 export interface DeliveryRepository {
   /** Conditional put: false (and nothing written) when an event with that id is already stored. */
   putEventIfAbsent(event: EventRecord): Promise<boolean>;
+  /** The event with its whole plan (which may take more than one read). */
   getEvent(eventId: string): Promise<EventRecord | undefined>;
+  /** The event without its plan: what an attempt whose wake-up did not carry the body reads. */
+  getEventBody(eventId: string): Promise<EventBody | undefined>;
 
   /**
    * Stores deliveries before any attempt (those paused at fan-out), each with a conditional put:

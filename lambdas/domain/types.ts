@@ -68,6 +68,9 @@ export interface EventRecord {
   subscriptionIds: string[];
 }
 
+/** What an attempt needs of its event: the body to POST, and the type and receipt. */
+export type EventBody = Pick<EventRecord, 'eventId' | 'type' | 'body' | 'receivedAt'>;
+
 /** Every status a delivery can have: the console's and the CLI's choices come from this list. */
 export const deliveryStatuses = ['pending', 'delivered', 'failed', 'paused'] as const;
 export type DeliveryStatus = (typeof deliveryStatuses)[number];
@@ -125,10 +128,24 @@ export interface Attempt {
   responseBody?: string;
 }
 
-/** The message that wakes the sender for one attempt. Queue messages and schedules carry nothing else. */
+/**
+ * The message that wakes the sender for one attempt. State stays in DynamoDB; the message only says
+ * which attempt to try, and, when the waker knows it, the event: its type and receipt (what the first
+ * claim creates the delivery item from) and its body, byte for byte, when it fits into the message
+ * (wakeup-message.ts), so that the sender does not read the event item.
+ */
 export interface DeliveryWakeup {
   deliveryId: string;
   attempt: number;
+  event?: WakeupEvent;
+}
+
+/** What a wake-up carries of its event. */
+export interface WakeupEvent {
+  type: string;
+  receivedAt: string;
+  /** The event as published; absent when it did not fit into the message (the sender reads it from the events table). */
+  body?: string;
 }
 
 /** What the resend function answers (the console and the CLI show it). */

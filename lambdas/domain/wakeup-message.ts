@@ -1,27 +1,63 @@
 // The body of a deliveries-queue message (and of a schedule's input). A malformed one is an error:
 // the message is retried and ends in the deliveries DLQ, where the alarm shows it.
+//
+// The event's body rides along as the last member, raw: `{"deliveryId":…,"attempt":1,"eventType":…,
+// "receivedAt":…,"body":<the event as published>}`. Raw rather than as a JSON string, so that it is
+// neither escaped (larger) nor re-serialised: the sender slices out the very bytes the CRM published,
+// which receivers verify signatures over. The whole message stays valid JSON (the event is a JSON
+// object), readable in the dead-letter queue. A body that would make the message too large for its
+// transport is left out, and the sender reads it from the events table.
 import * as z from 'zod';
 import { describeIssues } from './input';
 import { ValidationError } from './errors';
 import type { DeliveryWakeup } from './types';
 
+/** SQS's largest message (body and attributes): 256 KiB. Wake-ups carry no attributes. */
+export const SQS_MESSAGE_MAX_BYTES = 256 * 1024;
+
+/**
+ * The largest schedule input that carries the body: EventBridge Scheduler bills every 64 KB of
+ * payload as one more invocation, so a larger event is read from the table when the retry comes.
+ */
+export const SCHEDULE_INPUT_MAX_BYTES = 64 * 1024;
+
+/** Where the raw body begins. Inside a JSON string every `"` is escaped, so the first match is this member. */
+const BODY_MEMBER = ',"body":';
+
 const wakeupSchema = z.object({
   deliveryId: z.string().min(1),
   attempt: z.number().int().min(1),
+  eventType: z.string().min(1).optional(),
+  receivedAt: z.string().min(1).optional(),
 });
 
-export function parseWakeup(body: string): DeliveryWakeup {
+export function parseWakeup(message: string): DeliveryWakeup {
+  const at = message.indexOf(BODY_MEMBER);
+  const head = at < 0 ? message : `${message.slice(0, at)}}`;
   let value: unknown;
   try {
-    value = JSON.parse(body);
+    value = JSON.parse(head);
   } catch {
     throw new ValidationError('wake-up message is not JSON');
   }
   const parsed = wakeupSchema.safeParse(value);
   if (!parsed.success) throw new ValidationError(`wake-up message is invalid: ${describeIssues(parsed.error.issues)}`);
-  return parsed.data;
+  const { deliveryId, attempt, eventType, receivedAt } = parsed.data;
+  if (eventType === undefined || receivedAt === undefined) {
+    if (at >= 0) throw new ValidationError('wake-up message is invalid: a body without eventType and receivedAt');
+    return { deliveryId, attempt };
+  }
+  if (at < 0) return { deliveryId, attempt, event: { type: eventType, receivedAt } };
+  if (!message.endsWith('}')) throw new ValidationError('wake-up message is invalid: its body is not closed');
+  return { deliveryId, attempt, event: { type: eventType, receivedAt, body: message.slice(at + BODY_MEMBER.length, -1) } };
 }
 
-export function formatWakeup(wakeup: DeliveryWakeup): string {
-  return JSON.stringify({ deliveryId: wakeup.deliveryId, attempt: wakeup.attempt });
+/** The message for `wakeup`, with the event's body when the whole message stays within `maxBytes`. */
+export function formatWakeup(wakeup: DeliveryWakeup, maxBytes = SQS_MESSAGE_MAX_BYTES): string {
+  const { deliveryId, attempt, event } = wakeup;
+  if (!event) return JSON.stringify({ deliveryId, attempt });
+  const head = JSON.stringify({ deliveryId, attempt, eventType: event.type, receivedAt: event.receivedAt });
+  if (event.body === undefined) return head;
+  const withBody = `${head.slice(0, -1)}${BODY_MEMBER}${event.body}}`;
+  return Buffer.byteLength(withBody, 'utf8') <= maxBytes ? withBody : head;
 }

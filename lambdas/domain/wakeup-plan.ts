@@ -1,7 +1,7 @@
 // How to wake the sender at a given time. SQS can hold a message back for at most 15 minutes;
 // anything later becomes a one-time EventBridge Scheduler schedule.
 import type { WakeupQueue, WakeupScheduler } from './ports';
-import type { Delivery, DeliveryWakeup } from './types';
+import type { Delivery, DeliveryWakeup, EventBody, WakeupEvent } from './types';
 
 /** The longest delay SQS gives a message (900 s): the stack, the SQS adapter and the local queue use this one. */
 export const MAX_QUEUE_DELAY_MS = 900_000;
@@ -41,4 +41,9 @@ export async function wakeAt(wakers: Wakers, wakeup: DeliveryWakeup, now: Date, 
   if (plan.kind === 'queue') await wakers.wakeups.sendDelayed(wakeup, plan.delayMs);
   else await wakers.scheduler.scheduleAt(wakeup, plan.at);
   return plan;
+}
+
+/** What a later wake-up of an attempt that had `event` carries: all of it, so that it needs no read either. */
+export function carriedEvent(event: EventBody): WakeupEvent {
+  return { type: event.type, receivedAt: event.receivedAt, body: event.body };
 }

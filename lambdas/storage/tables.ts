@@ -28,8 +28,18 @@ export interface TableDefinition {
 
 export const TTL_ATTRIBUTE = 'expiresAt';
 
-/** Number of partitions of the pending index, so that no single index partition takes every write. */
-export const PENDING_SHARDS = 8;
+/**
+ * Partitions of the pending index: every retry, deferral and resend moves an entry, and each index
+ * partition key takes at most 1,000 write units a second, so 32 of them take 32,000 (docs/architecture.md).
+ */
+export const PENDING_SHARDS = 32;
+
+/**
+ * Partitions of each subscription in the `bySubscription` index: one subscription may get thousands
+ * of new deliveries a second (a burst, a backlog drained), more than one index partition key takes
+ * (1,000 write units a second). A time window is read from all of them, merged in order.
+ */
+export const SUBSCRIPTION_SHARDS = 10;
 
 export const SUBSCRIPTIONS_BY_STATUS = 'byStatus';
 export const DELIVERIES_BY_SUBSCRIPTION = 'bySubscription';
@@ -50,7 +60,12 @@ export const subscriptionsTable: TableDefinition = {
   ttlAttribute: TTL_ATTRIBUTE,
 };
 
-/** One item per accepted event: its body (stored once, not per delivery) and the fan-out plan. */
+/**
+ * One item per accepted event: its body (stored once, not per delivery) and the fan-out plan. A plan
+ * too large for one item (at most 400 KB: about 15,000 subscription ids) lies in plan chunk items
+ * of the same table, each under a key of its own, `<eventId> <planId> <n>` (event ids have no
+ * spaces), so that no key takes more than one chunk's writes.
+ */
 export const eventsTable: TableDefinition = {
   id: 'events',
   partitionKey: { name: 'eventId', type: 'S' },
@@ -59,18 +74,20 @@ export const eventsTable: TableDefinition = {
 };
 
 /**
- * Deliveries keyed by (eventId, subscriptionId): "by id" is a GetItem on the pair the id encodes and
- * "by event" is a Query, so neither needs an index.
+ * Deliveries keyed by their id (`<eventId>.<subscriptionId>`): "by id" is a GetItem, and the
+ * deliveries of one event, each under its own key, spread over the table's partitions however many
+ * subscriptions the event has. "By event" is the event's plan and a BatchGetItem of its ids.
  */
 export const deliveriesTable: TableDefinition = {
   id: 'deliveries',
-  partitionKey: { name: 'eventId', type: 'S' },
-  sortKey: { name: 'subscriptionId', type: 'S' },
+  partitionKey: { name: 'deliveryId', type: 'S' },
   indexes: [
     {
+      // `<subscriptionId>#<shard>` and `<createdAt>#<deliveryId>`: a subscription's deliveries over
+      // SUBSCRIPTION_SHARDS partition keys, in creation order within each, with a unique sort key.
       indexName: DELIVERIES_BY_SUBSCRIPTION,
-      partitionKey: { name: 'subscriptionId', type: 'S' },
-      sortKey: { name: 'createdAt', type: 'S' },
+      partitionKey: { name: 'subscriptionShard', type: 'S' },
+      sortKey: { name: 'createdKey', type: 'S' },
       projection: 'KEYS_ONLY',
     },
     {

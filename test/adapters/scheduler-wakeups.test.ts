@@ -4,6 +4,7 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { atExpression } from '../../lambdas/adapters/scheduler/at-expression';
 import { EventBridgeWakeupScheduler } from '../../lambdas/adapters/scheduler/scheduler-wakeups';
 import { scheduleNameOf } from '../../lambdas/domain/delivery-id';
+import { parseWakeup, SCHEDULE_INPUT_MAX_BYTES } from '../../lambdas/domain/wakeup-message';
 
 const QUEUE_ARN = 'arn:aws:sqs:eu-central-1:123456789012:deliveries';
 const ROLE_ARN = 'arn:aws:iam::123456789012:role/scheduler-to-deliveries';
@@ -78,5 +79,20 @@ describe('EventBridgeWakeupScheduler', () => {
     const denied = Object.assign(new Error('not authorized'), { name: 'AccessDeniedException' });
     schedulerMock.on(CreateScheduleCommand).rejects(denied);
     await expect(scheduler.scheduleAt(wakeup, new Date('2026-11-28T01:00:00Z'))).rejects.toThrow('not authorized');
+  });
+});
+
+describe('EventBridgeWakeupScheduler: the event in the schedule', () => {
+  const event = { type: 'donation', receivedAt: '2026-11-27T13:00:00.000Z' };
+
+  it('carries a body of up to 64 KB of input, and leaves a larger one to be read from the table', async () => {
+    const small = '{"type":"donation","id":179}';
+    const large = `{"type":"donation","pad":"${'x'.repeat(SCHEDULE_INPUT_MAX_BYTES)}"}`;
+    await scheduler.scheduleAt({ ...wakeup, event: { ...event, body: small } }, new Date('2026-11-27T14:00:00Z'));
+    await scheduler.scheduleAt({ ...wakeup, attempt: 5, event: { ...event, body: large } }, new Date('2026-11-27T15:00:00Z'));
+    const inputs = schedulerMock.commandCalls(CreateScheduleCommand).map((call) => call.args[0].input.Target!.Input!);
+    expect(parseWakeup(inputs[0])).toEqual({ ...wakeup, event: { ...event, body: small } });
+    expect(parseWakeup(inputs[1])).toEqual({ ...wakeup, attempt: 5, event });
+    expect(Buffer.byteLength(inputs[1])).toBeLessThan(200);
   });
 });

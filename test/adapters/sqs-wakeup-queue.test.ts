@@ -3,6 +3,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { SqsWakeupQueue } from '../../lambdas/adapters/sqs/sqs-wakeup-queue';
 import type { DeliveryWakeup } from '../../lambdas/domain/types';
+import { parseWakeup } from '../../lambdas/domain/wakeup-message';
 
 const QUEUE_URL = 'https://sqs.eu-central-1.amazonaws.com/123456789012/deliveries';
 const sqsMock = mockClient(SQSClient);
@@ -104,5 +105,34 @@ describe('SqsWakeupQueue.sendDelayed', () => {
   it.each([-1, 900_001, Number.NaN])('refuses the delay %d ms without calling SQS', async (delay) => {
     await expect(queue.sendDelayed(wakeups[0], delay)).rejects.toThrow(RangeError);
     expect(sqsMock.calls()).toHaveLength(0);
+  });
+});
+
+describe('SqsWakeupQueue: wake-ups that carry their event', () => {
+  const event = { type: 'form_submission', receivedAt: '2026-11-27T13:00:00.000Z' };
+  const bodyOf = (kib: number) => `{"type":"form_submission","pad":"${'x'.repeat(kib * 1024)}"}`;
+
+  it('keeps each SendMessageBatch within 256 KiB, and each body byte for byte', async () => {
+    sqsMock.on(SendMessageBatchCommand).resolves({ Successful: [], Failed: [] });
+    const large = Array.from({ length: 5 }, (_, i) => ({
+      deliveryId: `big-${i}.sub_aaaaaaaaaaaaaaaaaaaa`,
+      attempt: 1,
+      event: { ...event, body: bodyOf(100) },
+    }));
+    expect(await queue.sendNow(large)).toEqual([]);
+    const calls = sqsMock.commandCalls(SendMessageBatchCommand).map((call) => call.args[0].input.Entries ?? []);
+    expect(calls.map((entries) => entries.length)).toEqual([2, 2, 1]);
+    for (const entries of calls) {
+      expect(entries.reduce((sum, entry) => sum + Buffer.byteLength(entry.MessageBody ?? ''), 0)).toBeLessThanOrEqual(256 * 1024);
+    }
+    expect(calls.flat().map((entry) => parseWakeup(entry.MessageBody ?? ''))).toEqual(large);
+  });
+
+  it('leaves out a body that would make the message larger than 256 KiB: the sender reads it from the table', async () => {
+    sqsMock.on(SendMessageCommand).resolves({});
+    const wakeup = { deliveryId: 'huge.sub_aaaaaaaaaaaaaaaaaaaa', attempt: 2, event: { ...event, body: bodyOf(256) } };
+    await queue.sendDelayed(wakeup, 1000);
+    const body = sqsMock.commandCalls(SendMessageCommand)[0].args[0].input.MessageBody ?? '';
+    expect(parseWakeup(body)).toEqual({ deliveryId: wakeup.deliveryId, attempt: 2, event });
   });
 });

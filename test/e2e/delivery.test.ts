@@ -3,6 +3,7 @@
 // URL secret, and each refuses requests without its credential.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { basicAuthorization } from '../../lambdas/domain/target';
+import { formatWakeup, parseWakeup } from '../../lambdas/domain/wakeup-message';
 import { startReceiver, type ReceivedRequest, type Receiver } from '../support/receiver';
 import { sampleEvents } from '../support/samples';
 import { startE2eRuntime, until, type E2eRuntime } from './support';
@@ -82,6 +83,33 @@ describe('e2e: every sample event reaches every subscription', () => {
         expect(JSON.stringify(attempts)).not.toMatch(/pa55word|s3cr3t/);
       }
     }
+  });
+
+  it('POSTs the same bytes whether the wake-up carried the event or the event was too large for it and read from the table', async () => {
+    const hook = await e2e.subscribe({ url: `${secret.url}/carried?secret=s3cr3t`, eventTypes: ['e2e-carried'] });
+    // Escapes, non-ASCII text and odd spacing: bytes a re-serialisation would change.
+    const tricky = (id: string, pad: number) =>
+      `{ "id" : "${id}", "type":"e2e-carried", "note":"caf\\u00e9 é ☃ \\"q\\"", "pad": "${'p'.repeat(pad)}" }\n`;
+    const small = tricky('carried-small', 10);
+    // Within MAX_EVENT_BYTES (256 KiB), but with the wake-up's own fields more than an SQS message holds.
+    const large = tricky('carried-large', 256 * 1024 - 200);
+    const largeWakeup = {
+      deliveryId: `carried-large.${hook.id}`,
+      attempt: 1,
+      event: { type: 'e2e-carried', receivedAt: new Date().toISOString(), body: large },
+    };
+    expect(Buffer.byteLength(large)).toBeLessThanOrEqual(256 * 1024);
+    expect(parseWakeup(formatWakeup(largeWakeup)).event?.body).toBeUndefined();
+    expect(parseWakeup(formatWakeup({ ...largeWakeup, event: { ...largeWakeup.event, body: small } })).event?.body).toBe(small);
+    const before = secret.requests.length;
+    await e2e.publish(small);
+    await e2e.publish(large);
+    // The first test's subscription (every event type) gets them too: wait for this one's two.
+    const ids = [`carried-small.${hook.id}`, `carried-large.${hook.id}`];
+    await until(() => ids.every((id) => secret.requests.some((r) => r.headers['webhook-id'] === id)), 10_000, 'both deliveries');
+    const byWebhookId = new Map(secret.requests.slice(before).map((r) => [r.headers['webhook-id'], r]));
+    expect(byWebhookId.get(`carried-small.${hook.id}`)?.body.equals(Buffer.from(small, 'utf8'))).toBe(true);
+    expect(byWebhookId.get(`carried-large.${hook.id}`)?.body.equals(Buffer.from(large, 'utf8'))).toBe(true);
   });
 
   it('counts the receivers’ refusals of a wrong password or a missing URL secret as failed attempts (the checks are real)', async () => {

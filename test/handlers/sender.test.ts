@@ -4,6 +4,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi, t
 import { closedPort, startReceiver, type Receiver } from '../support/receiver';
 import { sampleEvents } from '../support/samples';
 import { sqsEvent, startHarness, wakeupEvent, type Harness } from '../support/harness';
+import type { DeliveryWakeup } from '../../lambdas/domain/types';
 
 const MIN = 60_000;
 
@@ -42,14 +43,14 @@ describe('sender handler', () => {
     const res = await h.ingest(sqsEvent([eventBody]));
     expect(res.batchItemFailures).toEqual([]);
     const wakeup = h
-      .queued()
+      .carried()
       .slice(before)
       .find((w) => w.deliveryId.endsWith(subscriptionId));
     expect(wakeup).toBeDefined();
     // Later events fan out to this subscription too, but only the wake-ups a test passes to the
     // sender are attempted. Forget the ingest's sends so assertions see only the sender's.
     h.sqs.resetHistory();
-    return { subscriptionId, wakeup: { deliveryId: wakeup!.deliveryId, attempt: 1 }, body: eventBody };
+    return { subscriptionId, wakeup: { deliveryId: wakeup!.deliveryId, attempt: 1, event: wakeup!.event }, body: eventBody };
   }
 
   it('POSTs the stored body byte for byte with the documented headers, and marks the delivery delivered', async () => {
@@ -75,6 +76,48 @@ describe('sender handler', () => {
     expect(attempts).toEqual([expect.objectContaining({ number: 1, trigger: 'initial', outcome: 'delivered', statusCode: 200 })]);
     expect(h.queued()).toEqual([]);
     expect(h.log.text()).not.toContain('s3cr3t-value');
+  });
+
+  /** The DynamoDB commands sent to the events and deliveries tables while `run` runs, by name. */
+  async function dynamoCommandsOf(run: () => Promise<unknown>): Promise<string[]> {
+    const send = vi.spyOn(h.doc, 'send');
+    await run();
+    const tables = new Set([h.env.EVENTS_TABLE, h.env.DELIVERIES_TABLE]);
+    const names = send.mock.calls
+      .map(([command]) => command as { constructor: { name: string }; input: { TableName?: string } })
+      .filter((command) => tables.has(command.input.TableName))
+      .map((command) => command.constructor.name);
+    send.mockRestore();
+    return names;
+  }
+
+  it('makes a first attempt whose wake-up carries the event with two DynamoDB requests: the claim and the completion', async () => {
+    const { wakeup, body } = await deliveryTo(`${receiver.url}/two-requests`);
+    expect(wakeup.event).toMatchObject({ type: 'donation', body });
+    const commands = await dynamoCommandsOf(() => h.sender(wakeupEvent([wakeup])));
+    // Beside these, only the subscription's (cached) read and its concurrency slot, kept across deliveries.
+    expect(commands).toEqual(['UpdateCommand', 'UpdateCommand']);
+    expect(receiver.requests[0].body.equals(Buffer.from(body, 'utf8'))).toBe(true);
+    expect(await h.deliveries.get(wakeup.deliveryId)).toMatchObject({ status: 'delivered', attemptCount: 1 });
+  });
+
+  it('reads the event when its wake-up did not carry the body, and POSTs the same bytes', async () => {
+    const { wakeup, body } = await deliveryTo(`${receiver.url}/read-body`);
+    const { body: _body, ...withoutBody } = wakeup.event!;
+    const commands = await dynamoCommandsOf(() => h.sender(wakeupEvent([{ ...wakeup, event: withoutBody }])));
+    expect(commands.filter((name) => name === 'GetCommand').length).toBeGreaterThanOrEqual(1);
+    expect(receiver.requests[0].body.equals(Buffer.from(body, 'utf8'))).toBe(true);
+  });
+
+  it('carries the event byte for byte in the retry wake-up of a failed attempt', async () => {
+    receiver.respondWith(() => ({ status: 503 }));
+    // Escapes, non-ASCII text, odd spacing and a trailing newline: bytes a re-serialisation would change.
+    const body = `{"type":"donation","id":${(eventCounter += 1)},"note":"caf\\u00e9 é ☃ \\"q\\"",  "x" : [1, 2]}` + '\n';
+    const { wakeup } = await deliveryTo(`${receiver.url}/retry-carries`, body);
+    expect(wakeup.event?.body).toBe(body);
+    await h.sender(wakeupEvent([wakeup]));
+    const [retry] = h.carried();
+    expect(retry).toMatchObject({ deliveryId: wakeup.deliveryId, attempt: 2, event: { type: 'donation', body: wakeup.event!.body } });
   });
 
   it('sends Basic auth from URL userinfo as a header, never in the URL', async () => {
@@ -149,7 +192,7 @@ describe('sender handler', () => {
     receiver.respondWith(() => ({ status: 503 }));
     const { wakeup } = await deliveryTo(`${receiver.url}/long`);
     // Fail attempts 1..3 (waits 5, 10, 20 min): the wait after the third is 20 min, past SQS's 15.
-    let current = wakeup;
+    let current: DeliveryWakeup = wakeup;
     for (let attempt = 1; attempt <= 3; attempt += 1) {
       if (attempt > 1) h.clock.advance(5 * MIN * 2 ** (attempt - 2));
       await h.sender(wakeupEvent([current]));
@@ -212,7 +255,7 @@ describe('sender handler', () => {
     // Only send's promise form is used, so the stub implements that one signature.
     const spy = vi.spyOn(h.doc, 'send') as unknown as MockInstance<(command: unknown) => Promise<unknown>>;
     spy.mockImplementation((command) => {
-      if (command instanceof UpdateCommand && command.input.Key?.eventId === broken.deliveryId.split('.')[0]) {
+      if (command instanceof UpdateCommand && command.input.Key?.deliveryId === broken.deliveryId) {
         const error = new Error('Throughput exceeds the current capacity');
         error.name = 'ProvisionedThroughputExceededException';
         return Promise.reject(error);
@@ -237,12 +280,15 @@ describe('sender handler', () => {
     await h.doc.send(
       new UpdateCommand({
         TableName: h.env.DELIVERIES_TABLE,
-        Key: { eventId: wakeup.deliveryId.split('.')[0], subscriptionId: wakeup.deliveryId.split('.')[1] },
+        Key: { deliveryId: wakeup.deliveryId },
         // The delivery as two failed attempts leave it (attempt 1 would have stored it).
         UpdateExpression:
-          'SET attemptCount = :two, #status = :pending, budgetStart = :zero, eventType = :type, createdAt = :now, nextAttemptAt = :now',
+          'SET eventId = :e, subscriptionId = :s, attemptCount = :two, #status = :pending, budgetStart = :zero, ' +
+          'eventType = :type, createdAt = :now, nextAttemptAt = :now',
         ExpressionAttributeNames: { '#status': 'status' },
         ExpressionAttributeValues: {
+          ':e': wakeup.deliveryId.split('.')[0],
+          ':s': wakeup.deliveryId.split('.')[1],
           ':two': 2,
           ':zero': 0,
           ':pending': 'pending',

@@ -67,7 +67,8 @@ describe('function permissions', () => {
           'dynamodb:PutItem': ['table:deliveries', 'table:events', 'table:fanouts'],
           // On the subscriptions table: the version item only (see below).
           'dynamodb:GetItem': ['table:events', 'table:subscriptions'],
-          'dynamodb:Query': ['table:deliveries', 'table:subscriptions/index/byStatus'],
+          'dynamodb:Query': ['table:subscriptions/index/byStatus'],
+          'dynamodb:BatchGetItem': ['table:deliveries'],
           // Fan-out sends degraded subscriptions' first wake-ups to the slow lane.
           'sqs:SendMessage': ['queue:deliveries', 'queue:eventsDlq', 'queue:slowDeliveries'],
         },

@@ -19,7 +19,7 @@ describe('createTableInput', () => {
     const input = createTableInput(deliveriesTable, 'd');
     expect(input.BillingMode).toBe('PAY_PER_REQUEST');
     expect(input.AttributeDefinitions?.map((a) => a.AttributeName).sort()).toEqual(
-      ['createdAt', 'eventId', 'nextAttemptAt', 'pendingShard', 'subscriptionId'].sort(),
+      ['createdKey', 'deliveryId', 'nextAttemptAt', 'pendingShard', 'subscriptionShard'].sort(),
     );
     expect(input.GlobalSecondaryIndexes?.map((i) => [i.IndexName, i.Projection?.ProjectionType])).toEqual([
       ['bySubscription', 'KEYS_ONLY'],

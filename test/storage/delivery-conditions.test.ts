@@ -9,6 +9,7 @@ import { deliveryTransitions, type DeliveryState, type StorageCondition, type Tr
 import type { DeliveryStatus } from '../../lambdas/domain/types';
 import type { LocalDynamo } from '../support/dynalite';
 import { at, newEventId, newSubscriptionId, useStorage } from './fixtures';
+import { deliveryIdOf } from '../../lambdas/domain/delivery-id';
 
 let dynamo: LocalDynamo;
 let doc: DynamoDBDocumentClient;
@@ -52,7 +53,7 @@ interface Case {
 
 function itemOf(key: Case['key'], state: DeliveryState): Record<string, unknown> {
   const { watched, ...attributes } = state;
-  return { ...key, ...attributes, ...(watched ? { pendingShard: '0' } : {}) };
+  return { deliveryId: deliveryIdOf(key.eventId, key.subscriptionId), ...key, ...attributes, ...(watched ? { pendingShard: '0' } : {}) };
 }
 
 /** Writes every stored state of the cases, 25 items a request. */
@@ -72,7 +73,7 @@ async function conditionHolds(key: Case['key'], condition: StorageCondition): Pr
     await doc.send(
       new UpdateCommand({
         TableName: dynamo.tableNames.deliveries,
-        Key: key,
+        Key: { deliveryId: deliveryIdOf(key.eventId, key.subscriptionId) },
         ConditionExpression: condition.expression,
         UpdateExpression: 'SET probe = :probe',
         ExpressionAttributeNames: names,

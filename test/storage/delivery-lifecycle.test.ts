@@ -20,7 +20,7 @@ async function stored(overrides: Partial<Delivery> = {}): Promise<Delivery> {
 }
 
 function item(delivery: Delivery) {
-  return rawItem(doc, dynamo.tableNames.deliveries, { eventId: delivery.eventId, subscriptionId: delivery.subscriptionId });
+  return rawItem(doc, dynamo.tableNames.deliveries, { deliveryId: delivery.deliveryId });
 }
 
 function attemptOf(delivery: Delivery, number: number, overrides: Partial<Attempt> = {}): Attempt {

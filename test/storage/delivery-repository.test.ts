@@ -5,7 +5,9 @@ import { DynamoDeliveryRepository } from '../../lambdas/adapters/dynamo/delivery
 import { deliveryIdOf, pendingShardOf } from '../../lambdas/domain/delivery-id';
 import { ValidationError } from '../../lambdas/domain/errors';
 import type { Delivery, EventRecord } from '../../lambdas/domain/types';
-import { PENDING_SHARDS } from '../../lambdas/storage/tables';
+import { PENDING_SHARDS, SUBSCRIPTION_SHARDS } from '../../lambdas/storage/tables';
+import { subscriptionShard } from '../../lambdas/adapters/dynamo/delivery-items';
+import { PLAN_CHUNK_IDS, planChunkKey } from '../../lambdas/adapters/dynamo/event-plan';
 import type { LocalDynamo } from '../support/dynalite';
 import { at, epochSecondsAfterRetention, newDelivery, newEventId, newSubscriptionId, rawItem, useStorage } from './fixtures';
 
@@ -57,7 +59,9 @@ describe('events', () => {
 describe('creating deliveries', () => {
   it('writes 60 deliveries (more than one batch) and lists them by event, ordered by subscription', async () => {
     const eventId = newEventId();
-    const deliveries = Array.from({ length: 60 }, () => newDelivery(eventId, newSubscriptionId()));
+    const deliveries = Array.from({ length: 60 }, () => newDelivery(eventId, newSubscriptionId(), { status: 'paused' }));
+    // The event's plan names its deliveries: listing by event reads them by id.
+    await repo.putEventIfAbsent(newEvent({ eventId, receivedAt: at(0), subscriptionIds: deliveries.map((d) => d.subscriptionId) }));
     await repo.storeDeliveries(deliveries);
 
     const listed = await repo.listByEvent(eventId);
@@ -72,10 +76,7 @@ describe('creating deliveries', () => {
   it('stores the delivery id, an expiry and, while pending, its pending shard', async () => {
     const delivery = newDelivery(newEventId(), newSubscriptionId(), { createdAt: at(15) });
     await repo.storeDeliveries([delivery]);
-    const item = await rawItem(doc, dynamo.tableNames.deliveries, {
-      eventId: delivery.eventId,
-      subscriptionId: delivery.subscriptionId,
-    });
+    const item = await rawItem(doc, dynamo.tableNames.deliveries, { deliveryId: delivery.deliveryId });
     expect(item?.deliveryId).toBe(delivery.deliveryId);
     expect(item?.expiresAt).toBe(epochSecondsAfterRetention(at(15)));
     expect(item?.pendingShard).toBe(pendingShardOf(delivery.deliveryId, PENDING_SHARDS));
@@ -89,10 +90,7 @@ describe('creating deliveries', () => {
       completedAt: at(1),
     });
     await repo.storeDeliveries([delivery]);
-    const item = await rawItem(doc, dynamo.tableNames.deliveries, {
-      eventId: delivery.eventId,
-      subscriptionId: delivery.subscriptionId,
-    });
+    const item = await rawItem(doc, dynamo.tableNames.deliveries, { deliveryId: delivery.deliveryId });
     expect(item).not.toHaveProperty('pendingShard');
     expect(item).not.toHaveProperty('nextAttemptAt');
   });
@@ -131,6 +129,7 @@ describe('reading deliveries', () => {
   it('lists the deliveries of an event whose id contains dots', async () => {
     const eventId = 'crm.contact.179';
     const deliveries = [newDelivery(eventId, newSubscriptionId()), newDelivery(eventId, newSubscriptionId())];
+    await repo.putEventIfAbsent(newEvent({ eventId, receivedAt: at(0), subscriptionIds: deliveries.map((d) => d.subscriptionId) }));
     await repo.storeDeliveries(deliveries);
     const listed = await repo.listByEvent(eventId);
     expect(listed.map((d) => d.deliveryId).sort()).toEqual(deliveries.map((d) => d.deliveryId).sort());
@@ -208,5 +207,78 @@ describe('deliveries by subscription and creation time', () => {
 
   it('rejects a limit that is not a positive integer', async () => {
     await expect(repo.listBySubscription({ subscriptionId, from: at(0), to: at(70) }, 0)).rejects.toBeInstanceOf(ValidationError);
+  });
+});
+
+describe('a subscription with many deliveries at one instant, over every shard of its index partition', () => {
+  const subscriptionId = newSubscriptionId();
+  // One ingest batch gives its events one receipt time: 45 deliveries of one subscription at one instant.
+  const deliveries = Array.from({ length: 45 }, (_, i) =>
+    newDelivery(`burst-${String(i).padStart(2, '0')}`, subscriptionId, { createdAt: at(5), status: i % 3 === 0 ? 'failed' : 'delivered' }),
+  );
+  const byKey = [...deliveries].sort((a, b) => (a.deliveryId < b.deliveryId ? -1 : 1));
+
+  beforeAll(async () => {
+    await repo.storeDeliveries(deliveries);
+  });
+
+  it('spreads them over the shards, and pages through all of them once each, in creation then id order', async () => {
+    const shards = new Set(deliveries.map((d) => subscriptionShard(d.deliveryId, subscriptionId)));
+    expect(shards.size).toBeGreaterThan(SUBSCRIPTION_SHARDS / 2);
+    const seen: Delivery[] = [];
+    let cursor: string | undefined;
+    let pages = 0;
+    do {
+      const page = await repo.listBySubscription({ subscriptionId, from: at(5), to: at(5) }, 7, cursor);
+      expect(page.items.length).toBeLessThanOrEqual(7);
+      seen.push(...page.items);
+      cursor = page.cursor;
+      pages += 1;
+    } while (cursor !== undefined && pages < 20);
+    expect(pages).toBe(7);
+    expect(seen).toEqual(byKey);
+  });
+
+  it('filters by status across the shards', async () => {
+    const page = await repo.listBySubscription({ subscriptionId, from: at(0), to: at(10), status: 'failed' }, 100);
+    expect(page.items).toEqual(byKey.filter((d) => d.status === 'failed'));
+    expect(page.cursor).toBeUndefined();
+  });
+});
+
+describe('an event to 50,000 subscriptions: its plan in chunk items', () => {
+  const subscriptionIds = Array.from({ length: 50_000 }, () => newSubscriptionId());
+  const event = newEvent({ subscriptionIds });
+
+  beforeAll(async () => {
+    expect(await repo.putEventIfAbsent(event)).toBe(true);
+  });
+
+  it('stores the plan whole, in order, with every item far under the 400 KB item limit and each chunk under a key of its own', async () => {
+    expect(await repo.getEvent(event.eventId)).toEqual(event);
+    const stored = await rawItem(doc, dynamo.tableNames.events, { eventId: event.eventId });
+    expect(stored).toMatchObject({ planChunks: Math.ceil(50_000 / PLAN_CHUNK_IDS), planSize: 50_000, body: event.body });
+    expect(stored).not.toHaveProperty('subscriptionIds');
+    expect(JSON.stringify(stored).length).toBeLessThan(2_000);
+    const chunk = await rawItem(doc, dynamo.tableNames.events, { eventId: planChunkKey(event.eventId, stored!.planId as string, 49) });
+    expect(chunk?.subscriptionIds).toEqual(subscriptionIds.slice(49_000));
+    expect(JSON.stringify(chunk).length).toBeLessThan(30_000);
+    expect(chunk?.expiresAt).toBe(stored?.expiresAt);
+  });
+
+  it('keeps the first plan when the event comes again with another one', async () => {
+    expect(await repo.putEventIfAbsent({ ...event, subscriptionIds: subscriptionIds.slice(0, 20_000).reverse() })).toBe(false);
+    expect((await repo.getEvent(event.eventId))?.subscriptionIds).toEqual(subscriptionIds);
+  });
+
+  it('reads a planned delivery of it by id, and gives the event body alone to an attempt', async () => {
+    const last = deliveryIdOf(event.eventId, subscriptionIds[49_999]);
+    expect(await repo.get(last)).toMatchObject({ deliveryId: last, status: 'pending', attemptCount: 0 });
+    expect(await repo.getEventBody(event.eventId)).toEqual({
+      eventId: event.eventId,
+      type: event.type,
+      body: event.body,
+      receivedAt: event.receivedAt,
+    });
   });
 });

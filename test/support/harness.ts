@@ -15,7 +15,7 @@ import type { SecretBox } from '../../lambdas/domain/secret-box';
 import { testSecretBox } from './secret-box';
 import type { Clock } from '../../lambdas/domain/ports';
 import type { DeliveryWakeup } from '../../lambdas/domain/types';
-import { parseWakeup } from '../../lambdas/domain/wakeup-message';
+import { formatWakeup, parseWakeup } from '../../lambdas/domain/wakeup-message';
 import type { DeliveryQueryResponse } from '../../lambdas/domain/delivery-queries';
 import type { ResendResult } from '../../lambdas/domain/resend';
 import type { SubscriptionsResponse } from '../../lambdas/domain/subscriptions';
@@ -89,6 +89,8 @@ export interface Harness {
   query: (input: unknown) => Promise<DeliveryQueryResponse>;
   /** Wake-ups sent to the deliveries queue so far (batches and single delayed messages), in order. */
   queued(): Array<DeliveryWakeup & { delaySeconds?: number }>;
+  /** The same with the event each wake-up carries. */
+  carried(): Array<DeliveryWakeup & { delaySeconds?: number }>;
   /** Wake-ups handed to the Scheduler so far. */
   scheduled(): Array<DeliveryWakeup & { name: string; expression: string }>;
   /** Notices published to the support topic, parsed. */
@@ -151,6 +153,21 @@ export async function startHarness(overrides: Env = {}, extras: { metrics?: Metr
   });
 
   const sendDeps = buildSendDeps(env, infra);
+  const carried = () => {
+    const out: Array<DeliveryWakeup & { delaySeconds?: number }> = [];
+    for (const call of sqs.calls()) {
+      const input = call.args[0].input as {
+        QueueUrl?: string;
+        Entries?: SendMessageBatchRequestEntry[];
+        MessageBody?: string;
+        DelaySeconds?: number;
+      };
+      if (input.QueueUrl !== QUEUE_URL) continue;
+      if (input.Entries) for (const e of input.Entries) out.push(parseWakeup(e.MessageBody!));
+      else if (input.MessageBody) out.push({ ...parseWakeup(input.MessageBody), delaySeconds: input.DelaySeconds });
+    }
+    return out;
+  };
   return {
     dynamo,
     doc,
@@ -169,23 +186,13 @@ export async function startHarness(overrides: Env = {}, extras: { metrics?: Metr
     sweeper: invoker(sweeperFunction(env, infra), 'sweeper'),
     query: invoker(deliveriesFunction(env, infra), 'deliveries'),
     queued() {
-      const out: Array<DeliveryWakeup & { delaySeconds?: number }> = [];
-      for (const call of sqs.calls()) {
-        const input = call.args[0].input as {
-          QueueUrl?: string;
-          Entries?: SendMessageBatchRequestEntry[];
-          MessageBody?: string;
-          DelaySeconds?: number;
-        };
-        if (input.QueueUrl !== QUEUE_URL) continue;
-        if (input.Entries) for (const e of input.Entries) out.push(parseWakeup(e.MessageBody!));
-        else if (input.MessageBody) out.push({ ...parseWakeup(input.MessageBody), delaySeconds: input.DelaySeconds });
-      }
-      return out;
+      // What each wake-up asks for; `carried()` has the event each carries as well.
+      return carried().map(withoutEvent);
     },
+    carried,
     scheduled() {
       return scheduler.commandCalls(CreateScheduleCommand).map((call) => ({
-        ...(JSON.parse(call.args[0].input.Target!.Input!) as DeliveryWakeup),
+        ...withoutEvent(parseWakeup(call.args[0].input.Target!.Input!)),
         name: call.args[0].input.Name!,
         expression: call.args[0].input.ScheduleExpression!,
       }));
@@ -240,5 +247,9 @@ export function sqsEvent(bodies: Array<string | { body: string; messageId?: stri
 
 /** The SQS event that delivers these wake-ups to the sender. */
 export function wakeupEvent(wakeups: DeliveryWakeup[], receiveCount = 1): SQSEvent {
-  return sqsEvent(wakeups.map((w) => ({ body: JSON.stringify({ deliveryId: w.deliveryId, attempt: w.attempt }), receiveCount })));
+  return sqsEvent(wakeups.map((w) => ({ body: formatWakeup(w), receiveCount })));
+}
+
+function withoutEvent<W extends DeliveryWakeup>({ event: _event, ...wakeup }: W): Omit<W, 'event'> {
+  return wakeup;
 }

@@ -13,11 +13,11 @@ function backoff(retry: number): Promise<void> {
 }
 
 /**
- * Strongly consistent reads of the given keys (no duplicates), in no particular order; keys that
- * name no item are simply missing. Throws when keys stay unprocessed, since a partial answer would
- * pass for "not found".
+ * Reads of the given keys (no duplicates), strongly consistent unless `consistent` is false, in no
+ * particular order; keys that name no item are simply missing. Throws when keys stay unprocessed,
+ * since a partial answer would pass for "not found".
  */
-export async function batchGet(doc: DynamoDBDocumentClient, tableName: string, keys: readonly Item[]): Promise<Item[]> {
+export async function batchGet(doc: DynamoDBDocumentClient, tableName: string, keys: readonly Item[], consistent = true): Promise<Item[]> {
   const parts = await Promise.all(
     chunk(keys, GET_BATCH).map(async (part) => {
       const found: Item[] = [];
@@ -25,7 +25,7 @@ export async function batchGet(doc: DynamoDBDocumentClient, tableName: string, k
       for (let tries = 0; remaining.length > 0; tries++) {
         if (tries === MAX_TRIES) throw new Error(`BatchGetItem on ${tableName} left ${remaining.length} keys unprocessed`);
         if (tries > 0) await backoff(tries - 1);
-        const out = await doc.send(new BatchGetCommand({ RequestItems: { [tableName]: { Keys: remaining, ConsistentRead: true } } }));
+        const out = await doc.send(new BatchGetCommand({ RequestItems: { [tableName]: { Keys: remaining, ConsistentRead: consistent } } }));
         found.push(...(out.Responses?.[tableName] ?? []));
         remaining = out.UnprocessedKeys?.[tableName]?.Keys ?? [];
       }

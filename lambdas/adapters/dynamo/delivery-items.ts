@@ -1,42 +1,43 @@
 // Mapping between the domain's events, deliveries and attempts and the items of their tables.
-import { deliveryIdOf, pendingShardOf } from '../../domain/delivery-id';
+import { deliveryIdOf, deliveryKeyOf as parsedDeliveryKeyOf, pendingShardOf } from '../../domain/delivery-id';
 import type { DeliveryState } from '../../domain/delivery-lifecycle';
 import type { Attempt, AttemptOutcome, AttemptSummary, AttemptTrigger, Delivery, DeliveryStatus, EventRecord } from '../../domain/types';
-import { PENDING_SHARDS, TTL_ATTRIBUTE } from '../../storage/tables';
+import { PENDING_SHARDS, SUBSCRIPTION_SHARDS, TTL_ATTRIBUTE } from '../../storage/tables';
 import { compact, expiresAtOf, optionalNumber, optionalString, type Item } from './item';
 
 /** Primary key of a delivery item. */
 export type DeliveryKey = {
-  eventId: string;
-  subscriptionId: string;
+  deliveryId: string;
 };
 
-export { deliveryKeyOf } from '../../domain/delivery-id';
+/** The key of the delivery `deliveryId` names, or undefined when it names none (it does not parse). */
+export function deliveryKeyOf(deliveryId: string): DeliveryKey | undefined {
+  return parsedDeliveryKeyOf(deliveryId) ? { deliveryId } : undefined;
+}
 
 export function pendingShard(deliveryId: string): string {
   return pendingShardOf(deliveryId, PENDING_SHARDS);
 }
 
-export function eventToItem(event: EventRecord, retentionDays: number): Item {
-  return {
-    eventId: event.eventId,
-    type: event.type,
-    body: event.body,
-    receivedAt: event.receivedAt,
-    sourceMessageId: event.sourceMessageId,
-    subscriptionIds: [...event.subscriptionIds],
-    [TTL_ATTRIBUTE]: expiresAtOf(event.receivedAt, retentionDays),
-  };
+/** The `bySubscription` index's partition key of a delivery: its subscription and one of that subscription's shards. */
+export function subscriptionShard(deliveryId: string, subscriptionId: string): string {
+  return `${subscriptionId}#${pendingShardOf(deliveryId, SUBSCRIPTION_SHARDS)}`;
 }
 
-export function eventFromItem(item: Item): EventRecord {
+/** The `bySubscription` index's sort key: creation time, then the id, so that every entry's key is unique and ordered. */
+export function createdKey(createdAt: string, deliveryId: string): string {
+  return `${createdAt}#${deliveryId}`;
+}
+
+/** The event item as the domain sees it, with its plan (read from its chunks when it has them). */
+export function eventFromItem(item: Item, subscriptionIds: string[]): EventRecord {
   return {
     eventId: item.eventId as string,
     type: item.type as string,
     body: item.body as string,
     receivedAt: item.receivedAt as string,
     sourceMessageId: item.sourceMessageId as string,
-    subscriptionIds: (item.subscriptionIds as string[] | undefined) ?? [],
+    subscriptionIds,
   };
 }
 
@@ -99,6 +100,8 @@ export function deliveryToItem(delivery: Delivery, retentionDays: number): Item 
     eventId: delivery.eventId,
     subscriptionId: delivery.subscriptionId,
     deliveryId: delivery.deliveryId,
+    subscriptionShard: subscriptionShard(delivery.deliveryId, delivery.subscriptionId),
+    createdKey: createdKey(delivery.createdAt, delivery.deliveryId),
     eventType: delivery.eventType,
     status: delivery.status,
     createdAt: delivery.createdAt,

@@ -1,22 +1,26 @@
-// The read access patterns of the deliveries table: by id, by event, by subscription and creation
-// time, and overdue pending ones (the sweeper). Both indexes are KEYS_ONLY, so index queries yield
-// keys and the items are then read from the table, strongly consistent.
+// The read access patterns of the deliveries table: by id, by subscription and creation time, and
+// overdue pending ones (the sweeper); by event is the event's plan (delivery-repository.ts). Both
+// indexes are KEYS_ONLY, so index queries yield keys and the items are then read from the table,
+// strongly consistent.
 import { GetCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { deliveryIdOf } from '../../domain/delivery-id';
 import type { DeliveryQuery, Page } from '../../domain/ports';
 import { ValidationError } from '../../domain/errors';
 import type { Delivery } from '../../domain/types';
-import { DELIVERIES_BY_SUBSCRIPTION, DELIVERIES_PENDING, PENDING_SHARDS } from '../../storage/tables';
+import { DELIVERIES_BY_SUBSCRIPTION, DELIVERIES_PENDING, PENDING_SHARDS, SUBSCRIPTION_SHARDS } from '../../storage/tables';
 import { batchGet } from './batch';
-import { queryAll } from './query-all';
 import { decodeCursor, encodeCursor } from './cursor';
-import { deliveryFromItem, deliveryKeyOf, type DeliveryKey } from './delivery-items';
+import { createdKey, deliveryFromItem, deliveryKeyOf, type DeliveryKey } from './delivery-items';
 import type { Item } from './item';
 
-const BY_SUBSCRIPTION_KEY = ['subscriptionId', 'createdAt', 'eventId'] as const;
+/** A page cursor: the subscription, and the index sort key of the last delivery the page read. */
+const CURSOR_KEY = ['subscriptionId', 'after'] as const;
+
+/** Above every character of a delivery id (printable ASCII): the end of the window's last instant. */
+const AFTER_ANY_ID = '\x7f';
 
 function keyOfItem(item: Item): DeliveryKey {
-  return { eventId: item.eventId as string, subscriptionId: item.subscriptionId as string };
+  return { deliveryId: item.deliveryId as string };
 }
 
 function requirePositiveLimit(limit: number): void {
@@ -41,17 +45,6 @@ export class DeliveryReader {
     return this.getByKeys(deliveryIds.flatMap((id) => deliveryKeyOf(id) ?? []));
   }
 
-  async listByEvent(eventId: string): Promise<Delivery[]> {
-    const items = await queryAll(this.doc, {
-      TableName: this.tableName,
-      KeyConditionExpression: 'eventId = :e',
-      ExpressionAttributeValues: { ':e': eventId },
-      ScanIndexForward: true,
-      ConsistentRead: true,
-    });
-    return items.map(deliveryFromItem);
-  }
-
   /**
    * One page of the subscription's deliveries created in [from, to], oldest first. `limit` bounds the
    * deliveries read; the status filter applies after, so a page may hold fewer (even none) while a
@@ -59,20 +52,43 @@ export class DeliveryReader {
    */
   async listBySubscription(query: DeliveryQuery, limit: number, cursor?: string): Promise<Page<Delivery>> {
     requirePositiveLimit(limit);
+    const after = cursor === undefined ? undefined : this.afterOf(query, cursor);
+    // Each shard from the window's start (or the cursor, which its own shard then returns again),
+    // up to `limit` entries: together they hold the next `limit` of the subscription, whichever shards they are in.
+    const shards = Array.from({ length: SUBSCRIPTION_SHARDS }, (_, shard) => `${query.subscriptionId}#${shard}`);
+    const reads = await Promise.all(shards.map((shard) => this.windowKeys(shard, query, after ?? createdKey(query.from, ''), limit)));
+    const merged = reads
+      .flatMap((read) => read.keys)
+      .filter((entry) => entry.createdKey !== after)
+      .sort((a, b) => compare(a.createdKey, b.createdKey));
+    const page = merged.slice(0, limit);
+    const more = merged.length > limit || reads.some((read) => read.more);
+    const deliveries = await this.getByKeys(page.map((entry) => ({ deliveryId: entry.deliveryId })));
+    const items = query.status ? deliveries.filter((delivery) => delivery.status === query.status) : deliveries;
+    const last = page[page.length - 1];
+    return more && last ? { items, cursor: encodeCursor({ subscriptionId: query.subscriptionId, after: last.createdKey }) } : { items };
+  }
+
+  /** Up to `limit` index entries of one shard from `from` (inclusive) to the end of the window, in order. */
+  private async windowKeys(
+    shard: string,
+    query: DeliveryQuery,
+    from: string,
+    limit: number,
+  ): Promise<{ keys: Array<{ deliveryId: string; createdKey: string }>; more: boolean }> {
     const out = await this.doc.send(
       new QueryCommand({
         TableName: this.tableName,
         IndexName: DELIVERIES_BY_SUBSCRIPTION,
-        KeyConditionExpression: 'subscriptionId = :s AND createdAt BETWEEN :from AND :to',
-        ExpressionAttributeValues: { ':s': query.subscriptionId, ':from': query.from, ':to': query.to },
+        KeyConditionExpression: 'subscriptionShard = :s AND createdKey BETWEEN :from AND :to',
+        ExpressionAttributeValues: { ':s': shard, ':from': from, ':to': createdKey(query.to, AFTER_ANY_ID) },
         ScanIndexForward: true,
-        Limit: limit,
-        ExclusiveStartKey: cursor === undefined ? undefined : this.startKeyOf(query, cursor),
+        // One more than a page: the cursor's own entry may be among them.
+        Limit: limit + 1,
       }),
     );
-    const deliveries = await this.getByKeys((out.Items ?? []).map(keyOfItem));
-    const items = query.status ? deliveries.filter((delivery) => delivery.status === query.status) : deliveries;
-    return out.LastEvaluatedKey ? { items, cursor: encodeCursor(out.LastEvaluatedKey) } : { items };
+    const keys = (out.Items ?? []).map((item) => ({ deliveryId: item.deliveryId as string, createdKey: item.createdKey as string }));
+    return { keys, more: out.LastEvaluatedKey !== undefined };
   }
 
   /**
@@ -112,18 +128,19 @@ export class DeliveryReader {
   }
 
   /** A cursor is valid only for the subscription and window of the query that produced it. */
-  private startKeyOf(query: DeliveryQuery, cursor: string): Record<string, string> {
-    const key = decodeCursor(cursor, BY_SUBSCRIPTION_KEY);
-    const createdAt = key.createdAt ?? '';
-    if (key.subscriptionId !== query.subscriptionId || createdAt < query.from || createdAt > query.to) {
+  private afterOf(query: DeliveryQuery, cursor: string): string {
+    const key = decodeCursor(cursor, CURSOR_KEY);
+    const after = key.after ?? '';
+    const createdAt = after.slice(0, after.indexOf('#'));
+    if (key.subscriptionId !== query.subscriptionId || !after.includes('#') || createdAt < query.from || createdAt > query.to) {
       throw new ValidationError('cursor is invalid');
     }
-    return key;
+    return after;
   }
 
   private async getByKeys(keys: DeliveryKey[]): Promise<Delivery[]> {
     const unique = new Map<string, DeliveryKey>();
-    for (const key of keys) unique.set(deliveryIdOf(key.eventId, key.subscriptionId), key);
+    for (const key of keys) unique.set(key.deliveryId, key);
     const found = new Map<string, Delivery>();
     for (const item of await batchGet(this.doc, this.tableName, [...unique.values()])) {
       const delivery = deliveryFromItem(item);

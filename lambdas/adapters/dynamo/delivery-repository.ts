@@ -1,11 +1,13 @@
 import { GetCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient, type UpdateCommandInput } from '@aws-sdk/lib-dynamodb';
-import { deliveryIdOf } from '../../domain/delivery-id';
+import { deliveryIdOf, deliveryKeyOf as parsedDeliveryKeyOf } from '../../domain/delivery-id';
 import { canWatch, hasLiveLease, pauseCondition } from '../../domain/delivery-lifecycle';
 import { mapLimited } from '../../domain/map-limited';
 import { plannedDelivery } from '../../domain/planned-delivery';
 import type { AttemptConclusion, DeliveryOrigin, DeliveryQuery, DeliveryRepository, Page } from '../../domain/ports';
-import type { Attempt, Delivery, DeliveryWakeup, EventRecord } from '../../domain/types';
+import type { Attempt, Delivery, DeliveryWakeup, EventBody, EventRecord } from '../../domain/types';
 import { isConditionalCheckFailed } from './aws-errors';
+import { batchGet } from './batch';
+import { eventItemsOf, planOf, putPlanChunks } from './event-plan';
 import { queryAll } from './query-all';
 import {
   attemptFromItem,
@@ -15,7 +17,6 @@ import {
   deliveryStateOf,
   deliveryToItem,
   eventFromItem,
-  eventToItem,
   fitsOnDelivery,
   inlineAttemptOf,
   type DeliveryKey,
@@ -55,13 +56,36 @@ export class DynamoDeliveryRepository implements DeliveryRepository {
     this.reader = new DeliveryReader(options.doc, options.tables.deliveries);
   }
 
-  putEventIfAbsent(event: EventRecord): Promise<boolean> {
-    return this.putIf(this.tables.events, eventToItem(event, this.retentionDays), 'attribute_not_exists(eventId)');
+  /** A large plan's chunks first: once the event item is there, every chunk it names is too. */
+  async putEventIfAbsent(event: EventRecord): Promise<boolean> {
+    const items = eventItemsOf(event, this.retentionDays);
+    await putPlanChunks(this.doc, this.tables.events, items.chunks);
+    return this.putIf(this.tables.events, items.event, 'attribute_not_exists(eventId)');
   }
 
-  async getEvent(eventId: string): Promise<EventRecord | undefined> {
-    const out = await this.doc.send(new GetCommand({ TableName: this.tables.events, Key: { eventId }, ConsistentRead: true }));
-    return out.Item ? eventFromItem(out.Item) : undefined;
+  async getEvent(eventId: string, consistent = true): Promise<EventRecord | undefined> {
+    const out = await this.doc.send(new GetCommand({ TableName: this.tables.events, Key: { eventId }, ConsistentRead: consistent }));
+    return out.Item ? eventFromItem(out.Item, await planOf(this.doc, this.tables.events, out.Item)) : undefined;
+  }
+
+  /**
+   * Eventually consistent first (half the read units; an event item never changes once written),
+   * strongly consistent only when that read comes too soon after the write to see the item.
+   */
+  async getEventBody(eventId: string): Promise<EventBody | undefined> {
+    const input = { TableName: this.tables.events, Key: { eventId }, ProjectionExpression: 'eventId, #type, body, receivedAt' };
+    const names = { ExpressionAttributeNames: { '#type': 'type' } };
+    const item =
+      (await this.doc.send(new GetCommand({ ...input, ...names }))).Item ??
+      (await this.doc.send(new GetCommand({ ...input, ...names, ConsistentRead: true }))).Item;
+    return (
+      item && {
+        eventId: item.eventId as string,
+        type: item.type as string,
+        body: item.body as string,
+        receivedAt: item.receivedAt as string,
+      }
+    );
   }
 
   async storeDeliveries(deliveries: Delivery[]): Promise<void> {
@@ -78,17 +102,31 @@ export class DynamoDeliveryRepository implements DeliveryRepository {
     const stored = await this.reader.getMany(deliveryIds);
     const found = new Set(stored.map((delivery) => delivery.deliveryId));
     const missing = [...new Set(deliveryIds)].filter((id) => !found.has(id));
-    // Rare (a delivery not attempted yet, or a wrong id): one event read each.
-    const planned = (await Promise.all(missing.map((id) => this.plannedOf(id)))).flatMap((delivery) => delivery ?? []);
+    // Rare (a delivery not attempted yet, or a wrong id): each event read once, its plan may be large.
+    const byEvent = new Map<string, string[]>();
+    for (const id of missing) {
+      const pair = parsedDeliveryKeyOf(id);
+      if (pair) byEvent.set(pair.eventId, [...(byEvent.get(pair.eventId) ?? []), pair.subscriptionId]);
+    }
+    const planned = (
+      await mapLimited([...byEvent], WRITE_CONCURRENCY, async ([eventId, subscriptionIds]) => {
+        const event = await this.getEvent(eventId);
+        const plan = new Set(event?.subscriptionIds);
+        return event ? subscriptionIds.filter((id) => plan.has(id)).map((id) => plannedDelivery(event, id)) : [];
+      })
+    ).flat();
     const byId = new Map([...stored, ...planned].map((delivery) => [delivery.deliveryId, delivery]));
     return [...new Set(deliveryIds)].flatMap((id) => byId.get(id) ?? []);
   }
 
   async listByEvent(eventId: string, known?: EventRecord): Promise<Delivery[]> {
-    const [stored, event] = await Promise.all([this.reader.listByEvent(eventId), known ?? this.getEvent(eventId)]);
-    const have = new Set(stored.map((delivery) => delivery.subscriptionId));
-    const planned = (event?.subscriptionIds ?? []).filter((id) => !have.has(id)).map((id) => plannedDelivery(event!, id));
-    return [...stored, ...planned].sort((a, b) => (a.subscriptionId < b.subscriptionId ? -1 : a.subscriptionId > b.subscriptionId ? 1 : 0));
+    const event = known ?? (await this.getEvent(eventId));
+    if (!event) return [];
+    // Every delivery of an event is in its plan: those stored, and the planned ones not attempted yet.
+    const ids = event.subscriptionIds.map((subscriptionId) => deliveryIdOf(event.eventId, subscriptionId));
+    const stored = new Map((await this.reader.getMany(ids)).map((delivery) => [delivery.subscriptionId, delivery]));
+    const all = event.subscriptionIds.map((id) => stored.get(id) ?? plannedDelivery(event, id));
+    return all.sort((a, b) => (a.subscriptionId < b.subscriptionId ? -1 : a.subscriptionId > b.subscriptionId ? 1 : 0));
   }
 
   listBySubscription(query: DeliveryQuery, limit: number, cursor?: string): Promise<Page<Delivery>> {
@@ -100,25 +138,25 @@ export class DynamoDeliveryRepository implements DeliveryRepository {
   }
 
   async watchUnsettled(eventId: string): Promise<string[]> {
-    const out = await this.doc.send(new GetCommand({ TableName: this.tables.events, Key: { eventId } }));
-    if (!out.Item) return [];
-    const event = eventFromItem(out.Item);
-    const items = await queryAll(this.doc, {
-      TableName: this.tables.deliveries,
-      KeyConditionExpression: 'eventId = :e',
-      ExpressionAttributeValues: { ':e': event.eventId },
-    });
-    const stored = new Map(items.map((item) => [item.subscriptionId as string, item]));
+    const event = await this.getEvent(eventId, false);
+    if (!event) return [];
+    const ids = event.subscriptionIds.map((subscriptionId) => deliveryIdOf(event.eventId, subscriptionId));
+    const items = await batchGet(
+      this.doc,
+      this.tables.deliveries,
+      ids.map((deliveryId) => ({ deliveryId })),
+      false,
+    );
+    const stored = new Map(items.map((item) => [item.deliveryId as string, item]));
     // Settled or already watched deliveries need nothing; the condition re-checks what this read saw.
-    const unwatched = event.subscriptionIds.filter((id) => {
-      const item = stored.get(id);
+    const unwatched = ids.filter((deliveryId) => {
+      const item = stored.get(deliveryId);
       return canWatch(item && deliveryStateOf(item));
     });
     const origin = { eventType: event.type, createdAt: event.receivedAt };
     // A few at a time: after a backlog an event of 1000 subscriptions may need as many updates.
-    const watched = await mapLimited(unwatched, WRITE_CONCURRENCY, async (subscriptionId) => {
-      const deliveryId = deliveryIdOf(event.eventId, subscriptionId);
-      const update = watchUpdate(this.tables.deliveries, { eventId: event.eventId, subscriptionId }, this.creation(deliveryId, origin));
+    const watched = await mapLimited(unwatched, WRITE_CONCURRENCY, async (deliveryId) => {
+      const update = watchUpdate(this.tables.deliveries, { deliveryId }, this.creation(deliveryId, origin));
       return (await this.tryUpdate(update)) !== undefined ? [deliveryId] : [];
     });
     return watched.flat();
@@ -231,9 +269,9 @@ export class DynamoDeliveryRepository implements DeliveryRepository {
 
   /** The delivery its event's plan promises under this id, for when no item is stored for it. */
   private async plannedOf(deliveryId: string): Promise<Delivery | undefined> {
-    const key = deliveryKeyOf(deliveryId);
-    const event = key && (await this.getEvent(key.eventId));
-    return event && key && event.subscriptionIds.includes(key.subscriptionId) ? plannedDelivery(event, key.subscriptionId) : undefined;
+    const pair = parsedDeliveryKeyOf(deliveryId);
+    const event = pair && (await this.getEvent(pair.eventId));
+    return event && pair && event.subscriptionIds.includes(pair.subscriptionId) ? plannedDelivery(event, pair.subscriptionId) : undefined;
   }
 
   private async logAttempt(attempt: Attempt): Promise<void> {

@@ -15,7 +15,8 @@ import {
 import type { AttemptConclusion, DeliveryOrigin } from '../../domain/ports';
 import type { Attempt, Delivery, DeliveryWakeup } from '../../domain/types';
 import { TTL_ATTRIBUTE } from '../../storage/tables';
-import { inlineAttemptToItem, pendingShard, summaryToItem, type DeliveryKey } from './delivery-items';
+import { parseDeliveryId } from '../../domain/delivery-id';
+import { createdKey, inlineAttemptToItem, pendingShard, subscriptionShard, summaryToItem, type DeliveryKey } from './delivery-items';
 
 /** The condition's expression, names and values, merged with those of the update itself. */
 function conditioned(condition: StorageCondition, names: Record<string, string>, values: Record<string, unknown>) {
@@ -41,13 +42,20 @@ export interface Creation {
   expiresAt: number;
 }
 
+/** The id's two halves and the `bySubscription` index's keys are written once, by whichever write creates the item. */
 function creationSets(creation: Creation, values: Record<string, unknown>): string {
-  values[':id'] = creation.deliveryId;
+  const { eventId, subscriptionId } = parseDeliveryId(creation.deliveryId);
+  values[':event'] = eventId;
+  values[':subscription'] = subscriptionId;
+  values[':subShard'] = subscriptionShard(creation.deliveryId, subscriptionId);
+  values[':createdKey'] = createdKey(creation.origin.createdAt, creation.deliveryId);
   values[':type'] = creation.origin.eventType;
   values[':created'] = creation.origin.createdAt;
   values[':expires'] = creation.expiresAt;
   return (
-    'deliveryId = if_not_exists(deliveryId, :id), eventType = if_not_exists(eventType, :type), ' +
+    'eventId = if_not_exists(eventId, :event), subscriptionId = if_not_exists(subscriptionId, :subscription), ' +
+    'subscriptionShard = if_not_exists(subscriptionShard, :subShard), createdKey = if_not_exists(createdKey, :createdKey), ' +
+    'eventType = if_not_exists(eventType, :type), ' +
     `createdAt = if_not_exists(createdAt, :created), ${TTL_ATTRIBUTE} = if_not_exists(${TTL_ATTRIBUTE}, :expires)`
   );
 }
@@ -110,7 +118,7 @@ export function completeUpdate(
   }
   return {
     TableName: tableName,
-    Key: { eventId: delivery.eventId, subscriptionId: delivery.subscriptionId },
+    Key: { deliveryId: delivery.deliveryId },
     ...conditioned(completeCondition(heldLease(delivery, attempt.number)), { '#status': 'status' }, values),
     UpdateExpression: update,
   };
@@ -125,7 +133,7 @@ export function closeUpdate(
 ): UpdateCommandInput {
   return {
     TableName: tableName,
-    Key: { eventId: delivery.eventId, subscriptionId: delivery.subscriptionId },
+    Key: { deliveryId: delivery.deliveryId },
     ...conditioned(
       closeCondition(heldLease(delivery, delivery.attemptCount)),
       { '#status': 'status' },
@@ -151,7 +159,7 @@ export function closeUpdate(
 export function deferUpdate(tableName: string, delivery: Delivery, until: string, reason: string, now: string): UpdateCommandInput {
   return {
     TableName: tableName,
-    Key: { eventId: delivery.eventId, subscriptionId: delivery.subscriptionId },
+    Key: { deliveryId: delivery.deliveryId },
     ...conditioned(
       deferCondition(heldLease(delivery, delivery.attemptCount)),
       {},

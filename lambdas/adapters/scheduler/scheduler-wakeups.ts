@@ -2,7 +2,7 @@ import { CreateScheduleCommand, type SchedulerClient } from '@aws-sdk/client-sch
 import { scheduleNameOf } from '../../domain/delivery-id';
 import type { WakeupScheduler } from '../../domain/ports';
 import type { DeliveryWakeup } from '../../domain/types';
-import { formatWakeup } from '../../domain/wakeup-message';
+import { formatWakeup, SCHEDULE_INPUT_MAX_BYTES } from '../../domain/wakeup-message';
 import { atExpression } from './at-expression';
 
 export interface EventBridgeWakeupSchedulerOptions {
@@ -37,7 +37,7 @@ export class EventBridgeWakeupScheduler implements WakeupScheduler {
           ScheduleExpressionTimezone: 'UTC',
           FlexibleTimeWindow: { Mode: 'OFF' },
           ActionAfterCompletion: 'DELETE',
-          Target: { Arn: this.queueArn, RoleArn: this.roleArn, Input: formatWakeup(wakeup) },
+          Target: { Arn: this.queueArn, RoleArn: this.roleArn, Input: formatWakeup(wakeup, SCHEDULE_INPUT_MAX_BYTES) },
         }),
       );
     } catch (error) {

@@ -7,6 +7,7 @@ import { deferDelivery } from '../deferral';
 import { queueOf } from '../lanes';
 import { noMetrics } from '../metrics';
 import { stop, type Ready, type SendDeps, type Stop } from './steps';
+import { carriedEvent } from '../wakeup-plan';
 
 type GateDeps = SendDeps;
 
@@ -45,7 +46,7 @@ async function defer(deps: GateDeps, ready: Ready, circuit: Circuit, until: Date
   const firstTime =
     circuit.since !== undefined && (ready.delivery.deferredSince === undefined || ready.delivery.deferredSince < circuit.since);
   const wakers = { ...deps, wakeups: queueOf({ main: deps.wakeups, slow: deps.slowWakeups }, 'slow') };
-  const outcome = await deferDelivery(wakers, ready.delivery, until, `circuit ${circuit.state}`);
+  const outcome = await deferDelivery(wakers, ready.delivery, until, `circuit ${circuit.state}`, carriedEvent(ready.event));
   if (outcome.kind === 'deferred' && firstTime) await deps.circuits.countWaiting(ready.subscription.id, circuit.since!);
   if (outcome.kind === 'deferred') return stop({ kind: 'deferred', until: outcome.until, reason: `circuit ${circuit.state}` });
   return stop(outcome);

@@ -3,7 +3,8 @@
 import { deliveryKeyOf } from '../delivery-id';
 import { noMetrics } from '../metrics';
 import { wakeAt } from '../wakeup-plan';
-import type { Delivery, DeliveryWakeup } from '../types';
+import type { DeliveryOrigin } from '../ports';
+import type { Delivery, DeliveryWakeup, EventBody } from '../types';
 import { stop, type Claimed, type SendDeps, type Stop, type WakeupContext } from './steps';
 
 /** How long after the attempt's own time limit a claim stays exclusive. */
@@ -17,13 +18,10 @@ export async function claimOrRecover(deps: ClaimDeps, wakeup: DeliveryWakeup, co
     deps.log.warn('wake-up for an unknown delivery ignored', { deliveryId: wakeup.deliveryId, attempt: wakeup.attempt });
     return stop({ kind: 'skipped', reason: 'unknown delivery' });
   }
-  // The event first: its plan is what lets the first claim create the delivery item.
-  const event = await deps.deliveries.getEvent(key.eventId);
-  const planned = event !== undefined && wakeup.attempt === 1 && event.subscriptionIds.includes(key.subscriptionId);
+  const known = await originOf(deps, wakeup, key);
   const claimedAt = deps.clock.now();
   const lease = new Date(claimedAt.getTime() + deps.attemptTimeoutMs + LEASE_MARGIN_MS);
-  const origin = planned ? { eventType: event.type, createdAt: event.receivedAt } : undefined;
-  const delivery = await deps.deliveries.claimAttempt(wakeup, claimedAt.toISOString(), lease.toISOString(), origin);
+  const delivery = await deps.deliveries.claimAttempt(wakeup, claimedAt.toISOString(), lease.toISOString(), known.origin);
   if (!delivery) return stop(await recoverUnclaimed(deps, wakeup, context, claimedAt));
   const fields = {
     deliveryId: delivery.deliveryId,
@@ -31,7 +29,36 @@ export async function claimOrRecover(deps: ClaimDeps, wakeup: DeliveryWakeup, co
     subscriptionId: delivery.subscriptionId,
     attempt: wakeup.attempt,
   };
+  // The body came with the wake-up, or is read now (it did not fit, or the waker did not have it).
+  const event = known.event ?? (await deps.deliveries.getEventBody(key.eventId));
   return { wakeup, delivery, event, fields };
+}
+
+interface Known {
+  /** What the first claim creates the delivery item from; attempt 1 only. */
+  origin?: DeliveryOrigin;
+  event?: EventBody;
+}
+
+/**
+ * What the wake-up tells of the event. A first wake-up from fan-out carries the event's type and
+ * receipt (fan-out only wakes the deliveries of the event's plan): the claim creates the delivery
+ * from them without a read. A first wake-up without them (sent before they were carried) has the
+ * event's plan read, as only a planned delivery may be created.
+ */
+async function originOf(deps: ClaimDeps, wakeup: DeliveryWakeup, key: { eventId: string; subscriptionId: string }): Promise<Known> {
+  const carried = wakeup.event;
+  if (carried) {
+    const event =
+      carried.body === undefined
+        ? undefined
+        : { eventId: key.eventId, type: carried.type, receivedAt: carried.receivedAt, body: carried.body };
+    return { origin: wakeup.attempt === 1 ? { eventType: carried.type, createdAt: carried.receivedAt } : undefined, event };
+  }
+  if (wakeup.attempt !== 1) return {};
+  const event = await deps.deliveries.getEvent(key.eventId);
+  if (!event?.subscriptionIds.includes(key.subscriptionId)) return { event };
+  return { origin: { eventType: event.type, createdAt: event.receivedAt }, event };
 }
 
 /**
@@ -55,7 +82,7 @@ async function recoverUnclaimed(deps: ClaimDeps, wakeup: DeliveryWakeup, context
     return { kind: 'skipped', reason: 'early' };
   }
   if (context.redelivered && lostItsSuccessor(delivery, wakeup)) {
-    const next = { deliveryId: delivery.deliveryId, attempt: wakeup.attempt + 1 };
+    const next = { deliveryId: delivery.deliveryId, attempt: wakeup.attempt + 1, event: wakeup.event };
     await wakeAt(deps, next, now, nextAt);
     deps.log.info('attempt already recorded; its retry wake-up re-arranged', { ...fields, nextAttemptAt: delivery.nextAttemptAt });
     return { kind: 'skipped', reason: 'retry re-arranged' };

@@ -4,6 +4,7 @@
 import { deferDelivery, type DeferDeps } from '../deferral';
 import { postAttempt } from './post';
 import { stop, type Posted, type Ready, type SendDeps, type Stop } from './steps';
+import { carriedEvent } from '../wakeup-plan';
 
 type LimitDeps = DeferDeps &
   Pick<SendDeps, 'webhook' | 'userAgent' | 'attemptTimeoutMs' | 'limits' | 'circuits' | 'circuitPolicy' | 'subscriptions'>;
@@ -12,7 +13,7 @@ export async function postWithinLimits(deps: LimitDeps, ready: Ready): Promise<P
   if (!deps.limits) return postAttempt(deps, ready);
   const admission = await deps.limits.admit(ready.subscription);
   if (admission.kind === 'defer') {
-    const deferred = await deferDelivery(deps, ready.delivery, admission.until, admission.reason);
+    const deferred = await deferDelivery(deps, ready.delivery, admission.until, admission.reason, carriedEvent(ready.event));
     if (deferred.kind === 'deferred') return stop({ kind: 'deferred', until: deferred.until, reason: admission.reason });
     return stop(deferred);
   }

@@ -2,7 +2,7 @@
 // report (metric and log line) per conclusion.
 import { noMetrics, type Metrics } from '../metrics';
 import type { AttemptConclusion } from '../ports';
-import { wakeAt, type WakeupPlan } from '../wakeup-plan';
+import { carriedEvent, wakeAt, type WakeupPlan } from '../wakeup-plan';
 import { attemptLogFields } from './conclude';
 import type { Concluded, SendDeps } from './steps';
 
@@ -12,7 +12,7 @@ export async function arrangeNextWakeup(deps: NextDeps, concluded: Concluded): P
   const { conclusion, delivery, wakeup, endedAt } = concluded;
   let plan: WakeupPlan | undefined;
   if (conclusion.status === 'pending') {
-    const next = { deliveryId: delivery.deliveryId, attempt: wakeup.attempt + 1 };
+    const next = { deliveryId: delivery.deliveryId, attempt: wakeup.attempt + 1, event: carriedEvent(concluded.event) };
     plan = await wakeAt(deps, next, endedAt, new Date(conclusion.nextAttemptAt));
   }
   REPORTS[conclusion.status](deps.metrics ?? noMetrics, deps.log, concluded, plan);

@@ -17,7 +17,7 @@ import type {
 import type { RetryPolicy } from '../retry-policy';
 import type { HealthDeps } from '../subscription-health';
 import type { SubscriptionLookup } from '../subscription-lookup';
-import type { Attempt, Delivery, DeliveryWakeup, EventRecord, Subscription } from '../types';
+import type { Attempt, Delivery, DeliveryWakeup, EventBody, Subscription } from '../types';
 
 export interface SendDeps extends Omit<HealthDeps, 'forget'> {
   deliveries: DeliveryRepository;
@@ -71,15 +71,15 @@ export function isStop<S extends object>(value: S | Stop): value is Stop {
 export interface Claimed {
   wakeup: DeliveryWakeup;
   delivery: Delivery;
-  /** Undefined when the event is no longer stored (retention expired). */
-  event: EventRecord | undefined;
+  /** From the wake-up, or read; undefined when the event is no longer stored (retention expired). */
+  event: EventBody | undefined;
   /** Ids for every log line of this attempt. */
   fields: LogFields;
 }
 
 /** Claimed, with the event to send and an active subscription to send it to. */
 export interface Ready extends Claimed {
-  event: EventRecord;
+  event: EventBody;
   subscription: Subscription;
   /** This attempt is the circuit's probe (circuit-gate.ts): its outcome closes or re-opens the circuit. */
   probe?: boolean;
