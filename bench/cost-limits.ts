@@ -13,7 +13,8 @@
 // receiver, which the in-memory fakes do not have (ASSUMPTIONS below).
 import { functionSpecs } from '../lib/functions';
 import { PRICES, PRICES_AS_OF, PRICES_REGION, type PriceKey } from './lib/prices';
-import { readResult, writeResult } from './lib/results';
+import { crossCheck } from './lib/cross-check';
+import { writeResult } from './lib/results';
 import { simulate, type SimulationResult } from './lib/simulation';
 import { fmt, table } from './lib/stats';
 import { positive } from './lib/env';
@@ -241,33 +242,6 @@ function sensitivity(r: SimulationResult): void {
       rows.push([`${receiverMs} ms`, batchFill === 1 ? '10 (full batches)' : '1', fmt(totals(ls).core, 3), fmt(lambda, 3)]);
     }
   }
-  console.log(`\n${table(rows)}`);
-}
-
-function crossCheck(success: SimulationResult): void {
-  const e2e = readResult<{ results: Array<{ phase: string; deliveries: number; dynamo: Record<string, number> }> }>('e2e');
-  const healthy = e2e?.results.find((p) => p.phase === 'healthy');
-  if (!healthy) {
-    console.log('\n(no bench/out/e2e.json: run npm run bench:e2e first for the cross-check against the local runtime)');
-    return;
-  }
-  const ops = [
-    ...new Set([
-      ...Object.keys(healthy.dynamo),
-      ...Object.keys(success.requests)
-        .filter((k) => k.startsWith('DynamoDB.'))
-        .map((k) => k.slice(9)),
-    ]),
-  ].sort();
-  const rows: Array<Array<string | number>> = [
-    ['DynamoDB requests per delivery', 'this model (success)', `local runtime e2e, healthy (${e2e!.at})`],
-  ];
-  for (const op of ops)
-    rows.push([
-      op,
-      fmt((success.requests[`DynamoDB.${op}`] ?? 0) / success.deliveries, 3),
-      fmt((healthy.dynamo[op] ?? 0) / healthy.deliveries, 3),
-    ]);
   console.log(`\n${table(rows)}`);
 }
 

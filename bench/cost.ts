@@ -20,7 +20,8 @@ import { defaults } from '../lambdas/config';
 import { eventSizes, RESPONSE_SIZES, type EventSize } from './lib/event-sizes';
 import { positive } from './lib/env';
 import { PRICES, PRICES_AS_OF, PRICES_REGION, type PriceKey } from './lib/prices';
-import { readResult, writeResult } from './lib/results';
+import { crossCheck } from './lib/cross-check';
+import { writeResult } from './lib/results';
 import { calibrateSenderCpu, type Calibration } from './lib/sdk-calibration';
 import { simulate, startReceivers, type SimulationOptions, type SimulationResult } from './lib/simulation';
 import { fmt, table } from './lib/stats';
@@ -275,30 +276,6 @@ function requestTable(results: Array<[string, SimulationResult]>): void {
   rows.push(['DynamoDB WRU (table + GSI)', ...results.map(([, r]) => per(r, wru(r))), failed(wru(first), wru(three))]);
   rows.push(['DynamoDB RRU', ...results.map(([, r]) => per(r, sumValues(r.rru))), failed(sumValues(first.rru), sumValues(three.rru))]);
   rows.push(['conditional writes that failed', ...results.map(([, r]) => per(r, r.conditionalFailures)), '']);
-  console.log(`\n${table(rows)}`);
-}
-
-function crossCheck(success: SimulationResult): void {
-  const e2e = readResult<{ results: Array<{ phase: string; deliveries: number; dynamo: Record<string, number> }> }>('e2e');
-  const healthy = e2e?.results.find((p) => p.phase === 'healthy');
-  if (!healthy) return console.log('\n(no bench/out/e2e.json: run npm run bench:e2e first for the cross-check against the local runtime)');
-  const ops = [
-    ...new Set([
-      ...Object.keys(healthy.dynamo),
-      ...Object.keys(success.requests)
-        .filter((k) => k.startsWith('DynamoDB.'))
-        .map((k) => k.slice(9)),
-    ]),
-  ].sort();
-  const rows: Array<Array<string | number>> = [
-    ['DynamoDB requests per delivery', 'this model (success)', `local runtime e2e, healthy (${e2e!.at})`],
-  ];
-  for (const op of ops)
-    rows.push([
-      op,
-      fmt((success.requests[`DynamoDB.${op}`] ?? 0) / success.deliveries, 3),
-      fmt((healthy.dynamo[op] ?? 0) / healthy.deliveries, 3),
-    ]);
   console.log(`\n${table(rows)}`);
 }
 

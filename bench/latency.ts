@@ -78,6 +78,7 @@ async function startRuntime(dataDir: string): Promise<{ child: ChildProcess; url
 async function createSubscription(url: string, target: string): Promise<string> {
   const response = await fetch(`${url}/2015-03-31/functions/subscriptions/invocations`, {
     method: 'POST',
+    headers: { 'content-type': 'application/json' },
     body: JSON.stringify({ action: 'create', url: target }),
   });
   const out = (await response.json()) as { subscription?: { id: string } };

@@ -99,6 +99,7 @@ function mostInOneSecond(times: number[]): number {
 async function invoke(runtime: Runtime, payload: unknown): Promise<{ subscription: { id: string } }> {
   const response = await fetch(`${runtime.url}/2015-03-31/functions/subscriptions/invocations`, {
     method: 'POST',
+    headers: { 'content-type': 'application/json' },
     body: JSON.stringify(payload),
   });
   const json = (await response.json()) as { subscription: { id: string } };

@@ -93,6 +93,8 @@ function createSubscriptionsInvoker(baseUrl: string) {
   return async (url: string): Promise<void> => {
     const res = await fetch(`${baseUrl}/2015-03-31/functions/subscriptions/invocations`, {
       method: 'POST',
+      // The runtime's doors take the content types the SDK and the CLI send, and no other.
+      headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ action: 'create', url }),
     });
     if (!res.ok) throw new Error(`create failed: ${res.status} ${await res.text()}`);
