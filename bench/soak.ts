@@ -48,6 +48,10 @@ function startRuntime(dir: string): Promise<Runtime> {
         RETRY_BASE_DELAY_MS: String(RETRY_BASE_DELAY_MS),
         MAX_ATTEMPTS: String(MAX_ATTEMPTS),
         RETRY_JITTER: '0',
+        // Scaled down like the retry waits (a 102 s horizon here for about 47 h in production), so that
+        // a delivery waiting behind an open circuit stays within its horizon as it would in production.
+        CIRCUIT_FIRST_PROBE_MS: '200',
+        CIRCUIT_MAX_PROBE_MS: '2000',
         SENDER_CONCURRENCY: '8',
         BENCH_RUNTIME_LOG: 'count',
       },
@@ -102,14 +106,17 @@ async function health(): Promise<Health | undefined> {
   }
 }
 
-/** Queues and schedules empty three checks in a row. */
+/** Queues (both lanes) and schedules empty three checks in a row. */
 async function drained(limitMs: number): Promise<boolean> {
   const deadline = Date.now() + limitMs;
   let quiet = 0;
   while (Date.now() < deadline) {
     const h = await health();
     const held = h
-      ? ['events', 'deliveries'].reduce((n, q) => n + h.queues[q].visible + h.queues[q].delayed + h.queues[q].inFlight, 0) + h.schedules
+      ? ['events', 'deliveries', 'deliveries-slow'].reduce(
+          (n, q) => n + h.queues[q].visible + h.queues[q].delayed + h.queues[q].inFlight,
+          0,
+        ) + h.schedules
       : 1;
     quiet = held === 0 ? quiet + 1 : 0;
     if (quiet >= 3) return true;
