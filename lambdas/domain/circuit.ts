@@ -6,7 +6,9 @@
 //
 // Why a run of 5: one timeout or 502 is a blip (a deploy, a restart) and costs one retry at most; 5
 // in a row from a receiver that otherwise answers is rare (under a 30 % random failure rate it is a
-// 0.2 % chance per run of five), while a receiver that is down produces them within seconds. What a
+// 0.2 % chance per run of five), while a receiver that is down produces them within seconds. At
+// tens of attempts a second that chance still comes every few seconds (bench/RESULTS.md, the soak):
+// a failure rate over a window would tell a busy, flaky receiver from one that is down. What a
 // run of 5 costs before the circuit opens: 5 attempts, each holding a sender for at most the attempt
 // timeout, and those are made in the slow lane once the first timeout marked the subscription slow.
 import type { AttemptOutcome, Subscription } from './types';
