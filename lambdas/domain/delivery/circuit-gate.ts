@@ -42,9 +42,12 @@ async function takeProbe(deps: GateDeps, ready: Ready, now: Date): Promise<boole
 }
 
 async function defer(deps: GateDeps, ready: Ready, circuit: Circuit, until: Date): Promise<Stop> {
-  // Counted once per delivery and opening: a delivery deferred again behind the same circuit is not new.
-  const firstTime =
-    circuit.since !== undefined && (ready.delivery.deferredSince === undefined || ready.delivery.deferredSince < circuit.since);
+  // Counted once per delivery and opening: a delivery deferred again behind the same circuit is not
+  // new. One that waited at the subscription's limits since after the opening is (its wait began then,
+  // but not behind the circuit).
+  const { deferredSince, deferReason } = ready.delivery;
+  const behindThisCircuit = deferredSince !== undefined && deferredSince >= (circuit.since ?? '') && deferReason?.startsWith('circuit');
+  const firstTime = circuit.since !== undefined && !behindThisCircuit;
   const wakers = { ...deps, wakeups: queueOf({ main: deps.wakeups, slow: deps.slowWakeups }, 'slow') };
   const outcome = await deferDelivery(wakers, ready.delivery, until, `circuit ${circuit.state}`, carriedEvent(ready.event));
   if (outcome.kind === 'deferred' && firstTime) await deps.circuits.countWaiting(ready.subscription.id, circuit.since!);
