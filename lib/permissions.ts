@@ -134,8 +134,9 @@ function grantSweeper(sweeper: lambda.IFunction, targets: PermissionTargets): vo
   allow(sweeper, ['dynamodb:Query'], [indexArn(deliveries, DELIVERIES_PENDING)]);
   allow(sweeper, ['dynamodb:BatchGetItem', 'dynamodb:Query', 'dynamodb:UpdateItem'], [deliveries.tableArn]);
   allow(sweeper, ['dynamodb:GetItem'], [events.tableArn]);
-  // The fan-out log: minutes read once, the checkpoint of the minutes done, and the senders' lateness.
-  allow(sweeper, ['dynamodb:Query', 'dynamodb:GetItem', 'dynamodb:PutItem'], [fanouts.tableArn]);
+  // The fan-out log: minutes read once, the checkpoint of the minutes done, the senders' lateness,
+  // and the table's creation time, before which a first run need not look.
+  allow(sweeper, ['dynamodb:Query', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:DescribeTable'], [fanouts.tableArn]);
   allow(sweeper, ['sqs:SendMessage'], [targets.queues.deliveries.queueArn]);
 }
 

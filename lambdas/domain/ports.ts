@@ -154,6 +154,8 @@ export interface FanoutLog {
   eventIdsOf(minute: string): Promise<string[]>;
   /** The first minute the sweeper has not looked at yet, if it ever ran. */
   sweptUntil(): Promise<string | undefined>;
+  /** When the log was created (ISO 8601), if known: nothing can have been recorded before it. */
+  createdAt(): Promise<string | undefined>;
   setSweptUntil(minute: string): Promise<void>;
 }
 

@@ -15,7 +15,7 @@ import { isDueForWakeup, resumingWakeup } from './wakeup-plan';
 
 export interface SweepDeps {
   deliveries: Pick<DeliveryRepository, 'listOverdue' | 'watchUnsettled'>;
-  fanoutLog: Pick<FanoutLog, 'eventIdsOf' | 'sweptUntil' | 'setSweptUntil'>;
+  fanoutLog: Pick<FanoutLog, 'eventIdsOf' | 'sweptUntil' | 'setSweptUntil' | 'createdAt'>;
   wakeups: Pick<WakeupQueue, 'sendNow'>;
   /** Where the queue can be looked into: overdue deliveries whose wake-up is still queued are left to it. */
   queued?: QueuedWakeups;
@@ -45,7 +45,11 @@ export interface SweepResult {
 }
 
 const MINUTE_MS = 60_000;
-/** Where a sweeper with no checkpoint starts: the first run after a deploy looks this far back. */
+/**
+ * Where a sweeper with no checkpoint starts: the first run after a deploy looks this far back, but
+ * not before the log was created (a new store has nothing older, and 8 Queries per empty minute of
+ * an hour are 480 requests that a fresh local runtime would make while its first events arrive).
+ */
 export const FIRST_SWEEP_LOOKBACK_MS = 60 * MINUTE_MS;
 const EVENT_CONCURRENCY = 8;
 
@@ -86,8 +90,7 @@ export async function sweep(deps: SweepDeps, budget: SweepBudget = NO_BUDGET): P
 export async function sweepFanouts(deps: SweepDeps, budget: SweepBudget = NO_BUDGET): Promise<Pick<SweepResult, 'events' | 'watched'>> {
   const now = deps.clock.now();
   const horizon = Date.parse(minuteOf(new Date(now.getTime() - deps.graceMs)));
-  const checkpoint = await deps.fanoutLog.sweptUntil();
-  let minute = checkpoint === undefined ? Date.parse(minuteOf(new Date(horizon - FIRST_SWEEP_LOOKBACK_MS))) : Date.parse(checkpoint);
+  let minute = await firstMinute(deps.fanoutLog, horizon);
   const last = Math.min(horizon, minute + (deps.maxMinutes ?? 120) * MINUTE_MS);
   const result = { events: 0, watched: 0 };
   let saved = minute;
@@ -118,6 +121,16 @@ export async function sweepFanouts(deps: SweepDeps, budget: SweepBudget = NO_BUD
       sweptUntil: new Date(minute).toISOString(),
     });
   return result;
+}
+
+/** The checkpoint, or for a first run the lookback's start, not before the log's creation. */
+async function firstMinute(fanoutLog: SweepDeps['fanoutLog'], horizon: number): Promise<number> {
+  const checkpoint = await fanoutLog.sweptUntil();
+  if (checkpoint !== undefined) return Date.parse(checkpoint);
+  const lookback = horizon - FIRST_SWEEP_LOOKBACK_MS;
+  const created = await fanoutLog.createdAt();
+  const from = created === undefined ? lookback : Math.max(lookback, Date.parse(created));
+  return Date.parse(minuteOf(new Date(from)));
 }
 
 /** Pass 2: watched pending deliveries overdue by more than the grace period. */

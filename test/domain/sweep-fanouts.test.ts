@@ -9,10 +9,11 @@ const MIN = 60_000;
 const GRACE = 10 * MIN;
 const T0 = Date.parse('2026-11-27T12:00:00.000Z');
 
-class MemoryLog implements Pick<FanoutLog, 'eventIdsOf' | 'sweptUntil' | 'setSweptUntil'> {
+class MemoryLog implements Pick<FanoutLog, 'eventIdsOf' | 'sweptUntil' | 'setSweptUntil' | 'createdAt'> {
   readonly byMinute = new Map<string, string[]>();
   readonly read: string[] = [];
   checkpoint: string | undefined;
+  created: string | undefined;
   failOn: string | undefined;
   add(at: number, ...ids: string[]) {
     const minute = minuteOf(new Date(at));
@@ -28,6 +29,9 @@ class MemoryLog implements Pick<FanoutLog, 'eventIdsOf' | 'sweptUntil' | 'setSwe
   }
   async setSweptUntil(minute: string) {
     this.checkpoint = minute;
+  }
+  async createdAt() {
+    return this.created;
   }
 }
 
@@ -69,6 +73,23 @@ describe('sweepFanouts', () => {
     await sweepFanouts(deps(log, now + 300 * MIN));
     expect(log.read).toHaveLength(120);
     expect(log.checkpoint).toBe(new Date(T0 + 120 * MIN).toISOString());
+  });
+
+  it('on its first run, looks back no further than the minute the log was created', async () => {
+    const log = new MemoryLog();
+    log.created = new Date(T0 - 2 * MIN + 30_000).toISOString();
+    log.add(T0 - 2 * MIN + 40_000, 'a');
+    expect(await sweepFanouts(deps(log, T0 + GRACE))).toEqual({ events: 1, watched: 1 });
+    expect(log.read).toEqual([T0 - 2 * MIN, T0 - MIN].map((at) => new Date(at).toISOString()));
+    expect(log.checkpoint).toBe(new Date(T0).toISOString());
+  });
+
+  it('with a checkpoint, resumes there whenever the log was created', async () => {
+    const log = new MemoryLog();
+    log.created = new Date(T0).toISOString();
+    log.checkpoint = new Date(T0 - 3 * MIN).toISOString();
+    await sweepFanouts(deps(log, T0 + GRACE));
+    expect(log.read).toHaveLength(3);
   });
 
   it('after a failure part-way, keeps the minutes done and resumes at the one that failed', async () => {

@@ -28,6 +28,7 @@ describe('sweeper handler time budget', () => {
         },
         sweptUntil: async () => '2026-11-30T10:00:00.000Z',
         setSweptUntil: async () => undefined,
+        createdAt: async () => undefined,
       },
       wakeups: { sendNow: async () => [] },
       clock: { now: () => new Date(now) },

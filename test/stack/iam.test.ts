@@ -154,11 +154,12 @@ describe('function permissions', () => {
     );
   });
 
-  it('sweeper: reads the fan-out log, its checkpoint, events, deliveries and the pending index; watches unsettled ones; enqueues', () => {
+  it('sweeper: reads the fan-out log (its checkpoint, its creation), events, deliveries, the pending index; watches; enqueues', () => {
     expect(permissionMap(statementsOf('sweeper'), names)).toEqual(
       merge(
         {
           'dynamodb:BatchGetItem': ['table:deliveries'],
+          'dynamodb:DescribeTable': ['table:fanouts'],
           'dynamodb:GetItem': ['table:events', 'table:fanouts'],
           'dynamodb:PutItem': ['table:fanouts'],
           'dynamodb:UpdateItem': ['table:deliveries'],

@@ -120,4 +120,13 @@ describe('the sweeper checkpoint', () => {
     expect(await log.eventIdsOf(at(600))).toEqual([]);
     expect(await log.eventIdsOf(at(601))).toEqual([]);
   });
+
+  it('knows when its table was created, so that a first sweep need not look back before it', async () => {
+    const before = Date.now();
+    const created = await logWith().createdAt();
+    expect(created).toBeDefined();
+    // The table was created by this file's setup, within the last minutes, and not in the future.
+    expect(Date.parse(created!)).toBeLessThanOrEqual(Date.now());
+    expect(before - Date.parse(created!)).toBeLessThan(10 * 60_000);
+  });
 });

@@ -1,6 +1,7 @@
 // The fan-out log in DynamoDB: one item per ingest batch under `<minute>#<shard>`, so a minute is
 // read with one Query per shard, and the sweeper's checkpoint as one more item.
 import { randomUUID } from 'node:crypto';
+import { DescribeTableCommand } from '@aws-sdk/client-dynamodb';
 import { GetCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { FanoutLog } from '../../domain/ports';
 import { minuteOf } from '../../domain/sweep';
@@ -52,6 +53,11 @@ export class DynamoFanoutLog implements FanoutLog {
   async sweptUntil(): Promise<string | undefined> {
     const out = await this.options.doc.send(new GetCommand({ TableName: this.options.tableName, Key: CHECKPOINT, ConsistentRead: true }));
     return out.Item?.minute as string | undefined;
+  }
+
+  async createdAt(): Promise<string | undefined> {
+    const out = await this.options.doc.send(new DescribeTableCommand({ TableName: this.options.tableName }));
+    return out.Table?.CreationDateTime?.toISOString();
   }
 
   async setSweptUntil(minute: string): Promise<void> {
