@@ -5,7 +5,7 @@
 import type { Clock, DeliveryRepository } from './ports';
 import { noMetrics, type Metrics } from './metrics';
 import { retryHorizonMs, type RetryPolicy } from './retry-policy';
-import type { Delivery, WakeupEvent } from './types';
+import type { Delivery, DeliveryWakeup, WakeupEvent } from './types';
 import { wakeAt, type Wakers, type WakeupPlan } from './wakeup-plan';
 import type { Log } from './log';
 
@@ -54,10 +54,28 @@ export async function deferDelivery(
   const at = until < horizon ? until : horizon;
   if (!(await deps.deliveries.deferClaimed(delivery, at.toISOString(), reason, now.toISOString())))
     return { kind: 'skipped', reason: 'lease lost' };
-  // The wake-up is arranged after the write: if it is lost, the pending index has the new due time
-  // and the sweeper wakes the delivery.
-  const plan = await wakeAt(deps, { deliveryId: delivery.deliveryId, attempt: delivery.attemptCount, event }, now, at);
+  return wakeDeferred(deps, { deliveryId: delivery.deliveryId, attempt: delivery.attemptCount, event }, reason, now, at);
+}
+
+/**
+ * After the write that handed the attempt back: its wake-up at `at`. Arranged after the write, so
+ * that if it is lost, the pending index has the new due time and the sweeper wakes the delivery.
+ */
+export async function wakeDeferred(
+  deps: Pick<DeferDeps, 'wakeups' | 'scheduler' | 'log' | 'metrics'>,
+  wakeup: DeliveryWakeup,
+  reason: string,
+  now: Date,
+  at: Date,
+): Promise<Extract<DeferOutcome, { kind: 'deferred' }>> {
+  const plan = await wakeAt(deps, wakeup, now, at);
   (deps.metrics ?? noMetrics).count('DeliveriesDeferred');
-  deps.log.info('attempt deferred', { ...fields, until: at.toISOString(), wakeup: plan.kind });
+  deps.log.info('attempt deferred', {
+    deliveryId: wakeup.deliveryId,
+    attempt: wakeup.attempt,
+    reason,
+    until: at.toISOString(),
+    wakeup: plan.kind,
+  });
   return { kind: 'deferred', until: at.toISOString(), wakeup: plan.kind };
 }

@@ -17,6 +17,10 @@ export interface DeliveryState {
   updatedAt: string;
   /** Under the sweeper's watch (in the pending index). */
   watched: boolean;
+  /** The event's receipt: where the first attempt budget starts. */
+  createdAt?: string;
+  /** Where a resend started the current budget. */
+  budgetStartedAt?: string;
 }
 
 /** A condition expression with its placeholders: `#status` for `status`, `:name` for values. */
@@ -65,15 +69,50 @@ export function canClaim(state: DeliveryState | undefined, { attempt, now, creat
   return nextAttempt || takeOver;
 }
 
+/** The three ways `canClaim` allows an attempt on a stored delivery, as ANDs of a flat OR. */
+const CLAIMABLE = [
+  '#status = :pending AND attemptCount = :prev AND nextAttemptAt <= :now AND attribute_not_exists(leaseUntil)',
+  '#status = :pending AND attemptCount = :prev AND nextAttemptAt <= :now AND leaseUntil < :now',
+  '#status = :pending AND attemptCount = :n AND leaseUntil < :now',
+];
+
 export function claimCondition({ attempt, now, creates }: ClaimParams): StorageCondition {
-  const expression =
-    '#status = :pending AND attemptCount = :prev AND nextAttemptAt <= :now AND attribute_not_exists(leaseUntil)' +
-    ' OR #status = :pending AND attemptCount = :prev AND nextAttemptAt <= :now AND leaseUntil < :now' +
-    ' OR #status = :pending AND attemptCount = :n AND leaseUntil < :now';
+  const expression = CLAIMABLE.join(' OR ');
   return {
     expression: creates ? `attribute_not_exists(eventId) OR ${expression}` : expression,
     names: STATUS,
     values: { ':pending': 'pending', ':prev': attempt - 1, ':n': attempt, ':now': now },
+  };
+}
+
+// --- postpone: a sender hands a due attempt back without claiming it (its circuit is open) ---
+
+export interface PostponeParams extends ClaimParams {
+  /** The budget must have started after this (the deferral's end minus the retry horizon), or its horizon comes first. */
+  budgetStartedAfter: string;
+}
+
+/**
+ * What a claim followed by a deferral allows, in one write: the attempt could be claimed now, and
+ * its budget's horizon falls after the deferral (a delivery near its horizon takes the claim path,
+ * which concludes it). A planned delivery is created so only when the caller knows its event's
+ * receipt is recent enough (`creates`).
+ */
+export function canPostpone(state: DeliveryState | undefined, params: PostponeParams): boolean {
+  if (!canClaim(state, params)) return false;
+  if (!state) return true;
+  const start = state.budgetStartedAt ?? state.createdAt;
+  return start !== undefined && start > params.budgetStartedAfter;
+}
+
+export function postponeCondition(params: PostponeParams): StorageCondition {
+  const claim = claimCondition(params);
+  const recent = ['budgetStartedAt > :startedAfter', 'attribute_not_exists(budgetStartedAt) AND createdAt > :startedAfter'];
+  const stored = CLAIMABLE.flatMap((claimable) => recent.map((budget) => `${claimable} AND ${budget}`)).join(' OR ');
+  return {
+    expression: params.creates ? `attribute_not_exists(eventId) OR ${stored}` : stored,
+    names: claim.names,
+    values: { ...claim.values, ':startedAfter': params.budgetStartedAfter },
   };
 }
 
@@ -162,6 +201,7 @@ export function pauseCondition(): StorageCondition {
 /** Every transition, by name: what the storage test runs over the same items. */
 export const deliveryTransitions = {
   claim: { can: canClaim, condition: claimCondition } satisfies Transition<ClaimParams>,
+  postpone: { can: canPostpone, condition: postponeCondition } satisfies Transition<PostponeParams>,
   complete: { can: canComplete, condition: completeCondition } satisfies Transition<HeldLease>,
   close: { can: canClose, condition: closeCondition } satisfies Transition<HeldLease>,
   defer: { can: canDefer, condition: deferCondition } satisfies Transition<HeldLease>,

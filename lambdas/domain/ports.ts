@@ -115,6 +115,18 @@ export interface DeliveryRepository {
    */
   claimAttempt(wakeup: DeliveryWakeup, now: string, leaseUntil: string, origin?: DeliveryOrigin): Promise<Delivery | undefined>;
   /**
+   * Hands attempt `wakeup.attempt` back without claiming it, due again at `until` (a deferral in one
+   * write where a claim and `deferClaimed` take two): allowed when the attempt could be claimed now
+   * and the budget's horizon falls after `until`; with `origin` (attempt 1) a planned delivery is
+   * created so, if its event is recent enough. Returns what the delivery had been deferred for before
+   * (nothing, if it was not or was just created); undefined when it could not be postponed.
+   */
+  postponeAttempt(
+    wakeup: DeliveryWakeup,
+    postponement: Postponement,
+    origin?: DeliveryOrigin,
+  ): Promise<Pick<Delivery, 'deferredSince' | 'deferReason'> | undefined>;
+  /**
    * Ends the lease on attempt `wakeup.attempt` at `now`, so that the attempt may be claimed again
    * at once: for a caller that knows its holder is gone (the local runtime, after a restart, of the
    * attempts its previous process had in flight). False when there was no live lease on it.
@@ -147,6 +159,15 @@ export interface DeliveryRepository {
  * The fan-out log: which events each ingest batch accepted, by the minute it was written, so the
  * sweeper can look at every event once after the grace period.
  */
+/** A deferral of an attempt that was never claimed. */
+export interface Postponement {
+  until: string;
+  reason: string;
+  now: string;
+  /** The budget must have started after this (`until` minus the retry horizon). */
+  budgetStartedAfter: string;
+}
+
 export interface FanoutLog {
   /** Written before the batch's events are stored, so a crash after it loses nothing. */
   record(eventIds: string[], at: Date): Promise<void>;

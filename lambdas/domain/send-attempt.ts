@@ -1,5 +1,5 @@
-// One attempt of one delivery, as a chain of named steps (lambdas/domain/delivery/): keep to the
-// lane -> claim or recover -> check the subscription -> the circuit gate -> post within the
+// One attempt of one delivery, as a chain of named steps (lambdas/domain/delivery/): postpone behind
+// an open circuit, unclaimed -> keep to the lane -> claim or recover -> check the subscription -> the circuit gate -> post within the
 // subscription's limits (or defer) -> classify and scrub -> conclude -> arrange the next wake-up ->
 // health -> the circuit's update. A step may stop the chain with the attempt's outcome; a new step
 // goes in between two others with the same two lines. A failed HTTP attempt is a normal result;
@@ -13,6 +13,7 @@ import { conclude } from './delivery/conclude';
 import { recordHealth } from './delivery/health';
 import { arrangeNextWakeup } from './delivery/next-wakeup';
 import { postWithinLimits } from './delivery/limits';
+import { postponeBehindCircuit } from './delivery/postpone';
 import { isStop, type SendDeps, type SendOutcome, type WakeupContext } from './delivery/steps';
 import { checkSubscription } from './delivery/subscription-check';
 import type { DeliveryWakeup } from './types';
@@ -21,6 +22,9 @@ export { LEASE_MARGIN_MS } from './delivery/claim';
 export type { SendDeps, SendOutcome, WakeupContext } from './delivery/steps';
 
 export async function sendAttempt(deps: SendDeps, wakeup: DeliveryWakeup, context: WakeupContext): Promise<SendOutcome> {
+  // In either lane: a postponed wake-up needs no sender's time, and its next one goes to the slow lane.
+  const postponed = await postponeBehindCircuit(deps, wakeup);
+  if (postponed) return postponed.stop;
   const moved = await keepToLane(deps, wakeup);
   if (moved) return moved.stop;
   const claimed = await claimOrRecover(deps, wakeup, context);

@@ -335,6 +335,66 @@ describe('sender handler', () => {
     expect(badRes.batchItemFailures).toEqual([{ itemIdentifier: bad.Records[0].messageId }]);
   });
 
+  /** Opens the subscription's circuit as the breaker would: now, the first probe due in 30 s. */
+  async function openCircuit(subscriptionId: string): Promise<number> {
+    const probeAt = h.clock.now().getTime() + 30_000;
+    await h.doc.send(
+      new UpdateCommand({
+        TableName: h.env.SUBSCRIPTIONS_TABLE,
+        Key: { id: subscriptionId },
+        UpdateExpression: 'SET circuitState = :open, circuitSince = :since, circuitProbeAt = :probeAt, circuitBackoffMs = :backoff',
+        ExpressionAttributeValues: {
+          ':open': 'open',
+          ':since': h.clock.now().toISOString(),
+          ':probeAt': new Date(probeAt).toISOString(),
+          ':backoff': 30_000,
+        },
+      }),
+    );
+    return probeAt;
+  }
+
+  it('defers a delivery behind an open circuit with one write, unclaimed, to the probe time; then it is the probe', async () => {
+    const { wakeup, subscriptionId, body } = await deliveryTo(`${receiver.url}/down-then-back`);
+    const probeAt = await openCircuit(subscriptionId);
+    const commands = await dynamoCommandsOf(() => h.sender(wakeupEvent([wakeup])));
+    expect(commands).toEqual(['UpdateCommand']);
+    expect(receiver.requests).toHaveLength(0);
+    const deferred = await h.deliveries.get(wakeup.deliveryId);
+    expect(deferred).toMatchObject({ status: 'pending', attemptCount: 0, deferReason: 'circuit open' });
+    expect(deferred?.leaseUntil).toBeUndefined();
+    // Spread over a tenth of the 30 s wait after the probe time.
+    const due = Date.parse(deferred!.nextAttemptAt!);
+    expect(due).toBeGreaterThanOrEqual(probeAt);
+    expect(due).toBeLessThan(probeAt + 3_000);
+    const [next] = h.carried();
+    expect(next).toMatchObject({ deliveryId: wakeup.deliveryId, attempt: 1, event: { body } });
+    expect(next.delaySeconds).toBe(Math.ceil((due - h.clock.now().getTime()) / 1000));
+    const { subscription } = (await h.subscriptions({ action: 'get', id: subscriptionId })) as { subscription: { circuit: unknown } };
+    expect(subscription.circuit).toMatchObject({ state: 'open', waiting: 1 });
+
+    // At its time the same attempt is made, as the circuit's probe: the receiver is back, the circuit closes.
+    h.clock.advance(due - h.clock.now().getTime());
+    await h.sender(wakeupEvent([{ deliveryId: next.deliveryId, attempt: next.attempt, event: next.event }]));
+    expect(receiver.requests).toHaveLength(1);
+    expect(receiver.requests[0].body.equals(Buffer.from(body, 'utf8'))).toBe(true);
+    expect(await h.deliveries.get(wakeup.deliveryId)).toMatchObject({ status: 'delivered', attemptCount: 1 });
+    const after = (await h.subscriptions({ action: 'get', id: subscriptionId })) as { subscription: { circuit: unknown } };
+    expect(after.subscription.circuit).toMatchObject({ state: 'closed' });
+  });
+
+  it('leaves a duplicate wake-up of a postponed delivery to the claim path, which re-arranges it for its time', async () => {
+    const { wakeup, subscriptionId } = await deliveryTo(`${receiver.url}/down`);
+    await openCircuit(subscriptionId);
+    await h.sender(wakeupEvent([wakeup]));
+    const due = (await h.deliveries.get(wakeup.deliveryId))!.nextAttemptAt;
+    h.sqs.resetHistory();
+    await h.sender(wakeupEvent([wakeup]));
+    expect(receiver.requests).toHaveLength(0);
+    expect(await h.deliveries.get(wakeup.deliveryId)).toMatchObject({ status: 'pending', attemptCount: 0, nextAttemptAt: due });
+    expect(h.log.text()).toContain('wake-up came early');
+  });
+
   it('closes a delivery whose subscription was deleted without attempting it', async () => {
     const { wakeup, subscriptionId } = await deliveryTo(`${receiver.url}/gone`);
     await h.subscriptions({ action: 'delete', id: subscriptionId });

@@ -27,15 +27,23 @@ function states(): Array<DeliveryState | undefined> {
   for (const status of ['pending', 'failed'] as DeliveryStatus[])
     for (const attemptCount of [1, 2])
       for (const nextAttemptAt of optional(at(5), at(6)))
-        for (const leaseUntil of optional(at(4), at(5), at(6))) {
-          all.push({ status, attemptCount, nextAttemptAt, leaseUntil, updatedAt: at(1), watched: all.length % 2 === 0 });
-        }
+        for (const leaseUntil of optional(at(4), at(5), at(6)))
+          for (const budgetStartedAt of optional(at(3))) {
+            const watched = all.length % 2 === 0;
+            all.push({ status, attemptCount, nextAttemptAt, leaseUntil, updatedAt: at(1), watched, createdAt: at(1), budgetStartedAt });
+          }
   return all;
 }
 
 /** The parameters each transition is tried with, edges included (equal times, neighbouring attempts). */
 const PARAMS: { [K in keyof typeof deliveryTransitions]: Array<Parameters<(typeof deliveryTransitions)[K]['can']>[1]> } = {
   claim: [1, 2, 3].flatMap((attempt) => [false, true].map((creates) => ({ attempt, now: NOW, creates }))),
+  // Budgets started at(1) (the event) or at(3) (a resend): after at(0), one of them after at(2), neither after at(4).
+  postpone: [1, 2].flatMap((attempt) =>
+    [false, true].flatMap((creates) =>
+      [at(0), at(2), at(4)].map((budgetStartedAfter) => ({ attempt, now: NOW, creates, budgetStartedAfter })),
+    ),
+  ),
   complete: [1, 2].flatMap((attempt) => [at(5), at(6)].map((lease) => ({ attempt, lease }))),
   close: [1, 2].flatMap((attempt) => [at(5), at(6)].map((lease) => ({ attempt, lease }))),
   defer: [1, 2].flatMap((attempt) => [at(5), at(6)].map((lease) => ({ attempt, lease }))),
@@ -52,8 +60,14 @@ interface Case {
 }
 
 function itemOf(key: Case['key'], state: DeliveryState): Record<string, unknown> {
-  const { watched, ...attributes } = state;
-  return { deliveryId: deliveryIdOf(key.eventId, key.subscriptionId), ...key, ...attributes, ...(watched ? { pendingShard: '0' } : {}) };
+  const { watched, budgetStartedAt, ...attributes } = state;
+  return {
+    deliveryId: deliveryIdOf(key.eventId, key.subscriptionId),
+    ...key,
+    ...attributes,
+    ...(watched ? { pendingShard: '0' } : {}),
+    ...(budgetStartedAt === undefined ? {} : { budgetStartedAt }),
+  };
 }
 
 /** Writes every stored state of the cases, 25 items a request. */

@@ -3,7 +3,7 @@ import { deliveryIdOf, deliveryKeyOf as parsedDeliveryKeyOf } from '../../domain
 import { canWatch, hasLiveLease, pauseCondition } from '../../domain/delivery-lifecycle';
 import { mapLimited } from '../../domain/map-limited';
 import { plannedDelivery } from '../../domain/planned-delivery';
-import type { AttemptConclusion, DeliveryOrigin, DeliveryQuery, DeliveryRepository, Page } from '../../domain/ports';
+import type { AttemptConclusion, DeliveryOrigin, DeliveryQuery, DeliveryRepository, Page, Postponement } from '../../domain/ports';
 import type { Attempt, Delivery, DeliveryWakeup, EventBody, EventRecord } from '../../domain/types';
 import { isConditionalCheckFailed } from './aws-errors';
 import { batchGet } from './batch';
@@ -22,8 +22,17 @@ import {
   type DeliveryKey,
 } from './delivery-items';
 import { DeliveryReader } from './delivery-reader';
-import { claimUpdate, closeUpdate, completeUpdate, deferUpdate, restartUpdate, watchUpdate, type Creation } from './delivery-updates';
-import { expiresAtOf, type Item } from './item';
+import {
+  claimUpdate,
+  closeUpdate,
+  completeUpdate,
+  deferUpdate,
+  postponeUpdate,
+  restartUpdate,
+  watchUpdate,
+  type Creation,
+} from './delivery-updates';
+import { compact, expiresAtOf, optionalString, type Item } from './item';
 import type { TableNames } from './table-names';
 
 /** Conditional writes of one call in flight at once (watching an event's deliveries, storing paused ones). */
@@ -168,6 +177,21 @@ export class DynamoDeliveryRepository implements DeliveryRepository {
     const creation = origin && wakeup.attempt === 1 ? this.creation(wakeup.deliveryId, origin) : undefined;
     const item = await this.tryUpdate(claimUpdate(this.tables.deliveries, key, wakeup, now, leaseUntil, creation));
     return item && deliveryFromItem(item);
+  }
+
+  async postponeAttempt(
+    wakeup: DeliveryWakeup,
+    postponement: Postponement,
+    origin?: DeliveryOrigin,
+  ): Promise<Pick<Delivery, 'deferredSince' | 'deferReason'> | undefined> {
+    const key = deliveryKeyOf(wakeup.deliveryId);
+    if (!key) return undefined;
+    // A planned delivery is created only when its event is recent enough for the deferral to end before its horizon.
+    const creates = origin !== undefined && wakeup.attempt === 1 && origin.createdAt > postponement.budgetStartedAfter;
+    const creation = creates ? this.creation(wakeup.deliveryId, origin) : undefined;
+    const before = await this.tryUpdate(postponeUpdate(this.tables.deliveries, key, wakeup, postponement, creation));
+    if (!before) return undefined;
+    return compact({ deferredSince: optionalString(before, 'deferredSince'), deferReason: optionalString(before, 'deferReason') });
   }
 
   async endLease(wakeup: DeliveryWakeup, now: string): Promise<boolean> {

@@ -7,12 +7,13 @@ import {
   closeCondition,
   completeCondition,
   deferCondition,
+  postponeCondition,
   restartCondition,
   watchCondition,
   type HeldLease,
   type StorageCondition,
 } from '../../domain/delivery-lifecycle';
-import type { AttemptConclusion, DeliveryOrigin } from '../../domain/ports';
+import type { AttemptConclusion, DeliveryOrigin, Postponement } from '../../domain/ports';
 import type { Attempt, Delivery, DeliveryWakeup } from '../../domain/types';
 import { TTL_ATTRIBUTE } from '../../storage/tables';
 import { parseDeliveryId } from '../../domain/delivery-id';
@@ -85,6 +86,37 @@ export function claimUpdate(
     ...conditioned(claimCondition({ attempt: wakeup.attempt, now, creates: creation !== undefined }), {}, values),
     UpdateExpression: update,
     ReturnValues: 'ALL_NEW',
+  };
+}
+
+/** A deferral of an unclaimed attempt, leaving the item as a claim and `deferUpdate` would. */
+export function postponeUpdate(
+  tableName: string,
+  key: DeliveryKey,
+  wakeup: DeliveryWakeup,
+  postponement: Postponement,
+  creation?: Creation,
+): UpdateCommandInput {
+  const { until, reason, now, budgetStartedAfter } = postponement;
+  const values: Record<string, unknown> = { ':until': until, ':shard': pendingShard(wakeup.deliveryId), ':reason': reason };
+  let update =
+    'SET attemptCount = :prev, nextAttemptAt = :until, pendingShard = :shard, updatedAt = :now, ' +
+    'deferredSince = if_not_exists(deferredSince, :now), deferReason = :reason';
+  if (creation) {
+    values[':initial'] = 'initial';
+    values[':zero'] = 0;
+    update +=
+      ', #status = :pending, budgetStart = if_not_exists(budgetStart, :zero), nextTrigger = if_not_exists(nextTrigger, :initial), ' +
+      creationSets(creation, values);
+  }
+  const condition = postponeCondition({ attempt: wakeup.attempt, now, creates: creation !== undefined, budgetStartedAfter });
+  return {
+    TableName: tableName,
+    Key: key,
+    ...conditioned(condition, {}, values),
+    UpdateExpression: `${update} REMOVE leaseUntil`,
+    // What it was deferred for before: a delivery newly behind the circuit is counted as waiting.
+    ReturnValues: 'ALL_OLD',
   };
 }
 

@@ -8,6 +8,7 @@ import { queueOf } from '../lanes';
 import { noMetrics } from '../metrics';
 import { stop, type Ready, type SendDeps, type Stop } from './steps';
 import { carriedEvent } from '../wakeup-plan';
+import type { Delivery } from '../types';
 
 type GateDeps = SendDeps;
 
@@ -42,15 +43,23 @@ async function takeProbe(deps: GateDeps, ready: Ready, now: Date): Promise<boole
 }
 
 async function defer(deps: GateDeps, ready: Ready, circuit: Circuit, until: Date): Promise<Stop> {
-  // Counted once per delivery and opening: a delivery deferred again behind the same circuit is not
-  // new. One that waited at the subscription's limits since after the opening is (its wait began then,
-  // but not behind the circuit).
-  const { deferredSince, deferReason } = ready.delivery;
-  const behindThisCircuit = deferredSince !== undefined && deferredSince >= (circuit.since ?? '') && deferReason?.startsWith('circuit');
-  const firstTime = circuit.since !== undefined && !behindThisCircuit;
+  const firstTime = newlyWaiting(circuit, ready.delivery);
   const wakers = { ...deps, wakeups: queueOf({ main: deps.wakeups, slow: deps.slowWakeups }, 'slow') };
   const outcome = await deferDelivery(wakers, ready.delivery, until, `circuit ${circuit.state}`, carriedEvent(ready.event));
   if (outcome.kind === 'deferred' && firstTime) await deps.circuits.countWaiting(ready.subscription.id, circuit.since!);
   if (outcome.kind === 'deferred') return stop({ kind: 'deferred', until: outcome.until, reason: `circuit ${circuit.state}` });
   return stop(outcome);
+}
+
+/**
+ * Whether a deferral behind `circuit` adds a delivery to those waiting behind it: counted once per
+ * delivery and opening, so a delivery deferred again behind the same circuit is not new. One that
+ * waited at the subscription's limits since after the opening is (its wait began then, but not
+ * behind the circuit).
+ */
+export function newlyWaiting(circuit: Circuit, before: Pick<Delivery, 'deferredSince' | 'deferReason'>): boolean {
+  if (circuit.since === undefined) return false;
+  const { deferredSince, deferReason } = before;
+  const behindThisCircuit = deferredSince !== undefined && deferredSince >= circuit.since && deferReason?.startsWith('circuit') === true;
+  return !behindThisCircuit;
 }
