@@ -27,6 +27,8 @@ interface HeldSlot {
   slot: number;
   until: number;
   busy: boolean;
+  /** When the POST on it started, while busy. */
+  since?: number;
 }
 
 interface SubscriptionSlots {
@@ -52,6 +54,7 @@ export class SlotPool {
 
   async take(subscriptionId: string, maxConcurrency: number): Promise<SlotTake> {
     const state = this.stateOf(subscriptionId);
+    let waited = false;
     for (let takes = 0; ;) {
       const now = this.options.clock.now().getTime();
       const free = [...state.held.values()].find((h) => !h.busy && h.slot < maxConcurrency);
@@ -62,9 +65,10 @@ export class SlotPool {
         continue;
       }
       // A short queue on the slots held here first: another slot costs a write, and slots kept idle
-      // here between invocations are slots other instances cannot have.
-      if (this.mayWaitHere(state, maxConcurrency, now)) {
-        await new Promise<void>((resolve) => state.waiters.push(resolve));
+      // here between invocations are slots other instances cannot have. Once only: a delivery that
+      // waited its time here goes on to a slot of its own or to the wait line.
+      if (!waited && this.mayWaitHere(state, maxConcurrency, now)) {
+        waited = !(await this.queueHere(state));
         continue;
       }
       const candidate = takes < MAX_TAKES ? this.candidate(state, maxConcurrency, now, takes) : undefined;
@@ -103,6 +107,7 @@ export class SlotPool {
   }
 
   private granted(subscriptionId: string, state: SubscriptionSlots, held: HeldSlot): SlotTake {
+    held.since = this.options.clock.now().getTime();
     let released = false;
     const release = async (postMs?: number) => {
       if (released) return;
@@ -110,6 +115,7 @@ export class SlotPool {
       const now = this.options.clock.now().getTime();
       if (postMs !== undefined) state.meanMs = 0.8 * state.meanMs + 0.2 * Math.max(1, postMs);
       held.busy = false;
+      held.since = undefined;
       if (state.waiters.length > 0) return this.wakeOne(state);
       if (now < state.contendedUntil || held.until <= now) {
         state.held.delete(held.slot);
@@ -148,7 +154,26 @@ export class SlotPool {
     if (now < state.contendedUntil) return false;
     const usable = [...state.held.values()].filter((h) => h.slot < maxConcurrency).length;
     if (usable === 0) return false;
-    return ((state.waiters.length + 1) * state.meanMs) / usable <= this.options.localWaitMs;
+    return ((state.waiters.length + 1) * paceMs(state, now)) / usable <= this.options.localWaitMs;
+  }
+
+  /**
+   * Queues for a slot held here, for `localWaitMs` at most: the estimate that let it queue cannot
+   * know a POST that is about to hang. True when a slot was handed over in time.
+   */
+  private queueHere(state: SubscriptionSlots): Promise<boolean> {
+    return new Promise((resolve) => {
+      const wake = () => {
+        clearTimeout(timer);
+        resolve(true);
+      };
+      const timer = setTimeout(() => {
+        const at = state.waiters.indexOf(wake);
+        if (at >= 0) state.waiters.splice(at, 1);
+        resolve(false);
+      }, this.options.localWaitMs);
+      state.waiters.push(wake);
+    });
   }
 
   private wakeOne(state: SubscriptionSlots): void {
@@ -164,8 +189,19 @@ export class SlotPool {
     return state;
   }
 
-  /** Mean POST time of the subscription in this instance, in ms. */
+  /** What a POST of the subscription takes in this instance, in ms: see `paceMs`. */
   meanMs(subscriptionId: string): number {
-    return this.stateOf(subscriptionId).meanMs;
+    return paceMs(this.stateOf(subscriptionId), this.options.clock.now().getTime());
   }
+}
+
+/**
+ * The mean of the POSTs that ended here, or the age of the oldest one still in flight when that is
+ * longer: a receiver that stopped answering has no POST ending to tell its mean so, and its slots
+ * would otherwise look free within the mean of its fast days.
+ */
+function paceMs(state: SubscriptionSlots, now: number): number {
+  let pace = state.meanMs;
+  for (const held of state.held.values()) if (held.busy && held.since !== undefined) pace = Math.max(pace, now - held.since);
+  return pace;
 }

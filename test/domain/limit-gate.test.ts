@@ -46,6 +46,48 @@ function mostInOneSecond(times: number[]): number {
   return most;
 }
 
+describe('limit gate: a receiver that stops answering', () => {
+  it('queues nothing behind POSTs in flight for longer than the local wait: the next delivery is deferred at once', async () => {
+    const w = world();
+    const gate = w.gate();
+    const limited = sub({ maxConcurrency: 2 });
+    // Two POSTs that will hang; the mean of earlier POSTs (none) would call the slots free within 50 ms.
+    go(await gate.admit(limited));
+    go(await gate.admit(limited));
+    w.clock.ms += LOCAL_WAIT_MS + 50;
+    expect(await gate.admit(limited)).toMatchObject({ kind: 'defer', reason: 'subscription at its concurrency limit (2)' });
+  });
+
+  it('lets a delivery queued behind a POST that then hangs leave the queue after the local wait, deferred', async () => {
+    const w = world();
+    const gate = w.gate();
+    const limited = sub({ maxConcurrency: 1 });
+    go(await gate.admit(limited));
+    const started = Date.now();
+    const queued = await gate.admit(limited);
+    expect(queued).toMatchObject({ kind: 'defer' });
+    expect(Date.now() - started).toBeGreaterThanOrEqual(LOCAL_WAIT_MS - 5);
+  });
+
+  it('spaces deferrals by how long the POSTs in flight have lasted, not by the mean of the ones that ended', async () => {
+    const w = world();
+    const gate = w.gate();
+    const limited = sub({ maxConcurrency: 2 });
+    go(await gate.admit(limited));
+    go(await gate.admit(limited));
+    w.clock.ms += 2_000;
+    const untils: number[] = [];
+    for (let i = 0; i < 3; i += 1) {
+      const deferred = await gate.admit(limited);
+      if (deferred.kind !== 'defer') throw new Error('expected a deferral');
+      untils.push(deferred.until.getTime());
+    }
+    // Two slots busy for 2 s so far: one a second at most, where the 50 ms of a fast receiver gave 40.
+    expect(untils[1] - untils[0]).toBeGreaterThanOrEqual(1_000);
+    expect(untils[2] - untils[1]).toBeGreaterThanOrEqual(1_000);
+  });
+});
+
 describe('limit gate: concurrency', () => {
   it('keeps at most maxConcurrency POSTs in flight over 3 instances: a 2nd POST queues in its instance, a 3rd defers', async () => {
     const w = world();

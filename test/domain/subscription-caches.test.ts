@@ -136,4 +136,22 @@ describe('SubscriptionLookup', () => {
     expect((await reading)?.url).toBe('https://x.example/old');
     expect((await lookup.get('sub_a'))?.url).toBe('https://x.example/new');
   });
+
+  it('serves refreshes asked together with one version read, and one asked during a read with a read that starts after it', async () => {
+    const clock = new ManualClock();
+    const repo = new FakeSubscriptions();
+    repo.write([sub('sub_a', 'https://x.example/old')]);
+    const lookup = new SubscriptionLookup(repo, clock, 60_000);
+    await Promise.all(Array.from({ length: 10 }, () => lookup.refresh()));
+    expect(repo.reads.version).toBe(1);
+    await lookup.get('sub_a');
+    // A refresh asked while the version is being read must not take that read: the write may come after it started.
+    const first = lookup.refresh();
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    repo.write([sub('sub_a', 'https://x.example/new')]);
+    const second = lookup.refresh();
+    await Promise.all([first, second]);
+    expect(repo.reads.version).toBe(3);
+    expect((await lookup.get('sub_a'))?.url).toBe('https://x.example/new');
+  });
 });

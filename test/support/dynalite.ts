@@ -24,7 +24,7 @@ export async function startDynalite(): Promise<LocalDynamo> {
     fanouts: `fanouts-${suffix}`,
     limits: `limits-${suffix}`,
   };
-  const server = await serveDynalite(tableNames);
+  const server = await serveDynalite(tableNames, { thread: 'caller' });
   const client = new DynamoDBClient({ region: LOCAL_REGION, endpoint: server.endpoint, credentials: LOCAL_CREDENTIALS });
   const close = async () => {
     client.destroy();

@@ -2,6 +2,7 @@
 // support's optimistic check on a subscription is not disturbed by the sender.
 import { UpdateCommand, type DynamoDBDocumentClient, type UpdateCommandInput } from '@aws-sdk/lib-dynamodb';
 import { CLOSED, counted, opened, runOpens, runStartedBy, type Circuit, type CircuitPolicy } from '../../domain/circuit';
+import { coalesced } from '../../domain/coalesce';
 import type { CircuitRepository, CountedFailure } from '../../domain/ports';
 import { isConditionalCheckFailed } from './aws-errors';
 import { circuitFromItem, CIRCUIT_ATTRIBUTES as A } from './circuit-items';
@@ -128,12 +129,25 @@ export class DynamoCircuitRepository implements CircuitRepository {
   }
 
   async countWaiting(id: string, since: string): Promise<void> {
-    await this.update(id, {
-      UpdateExpression: 'SET #waiting = if_not_exists(#waiting, :zero) + :one',
-      ConditionExpression: '#since = :since AND #state <> :closed',
-      ExpressionAttributeValues: { ':zero': 0, ':one': 1, ':since': since, ':closed': 'closed' },
-    });
+    await this.addWaiting(id, since);
   }
+
+  /**
+   * The deliveries of one subscription deferred behind its circuit at about the same moment are
+   * counted with one write: while a circuit is open every new delivery of the subscription is one,
+   * tens a second on a busy subscription, all on its one item.
+   */
+  private readonly addWaiting = coalesced(async (id: string, opened: string[]) => {
+    for (const since of new Set(opened)) {
+      const count = opened.filter((s) => s === since).length;
+      await this.update(id, {
+        UpdateExpression: 'SET #waiting = if_not_exists(#waiting, :zero) + :count',
+        ConditionExpression: '#since = :since AND #state <> :closed',
+        ExpressionAttributeValues: { ':zero': 0, ':count': count, ':since': since, ':closed': 'closed' },
+      });
+    }
+    return opened.map(() => undefined);
+  });
 
   /** The item after the update (with ReturnValues), `{}` without; undefined when the condition failed. */
   private async update(id: string, update: Update): Promise<Record<string, unknown> | undefined> {
