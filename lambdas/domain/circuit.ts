@@ -5,7 +5,7 @@
 // the circuit, a failed one re-opens it with twice the wait.
 //
 // Why a run of 5 that has lasted 10 s: one timeout or 502 is a blip (a deploy, a restart) and costs
-// one retry at most, so one failure never opens it. A count alone cannot tell a receiver that is down
+// one retry at most, so it takes a run to open it. A count alone cannot tell a receiver that is down
 // from a busy, flaky one: under a 30 % random failure rate five given attempts all fail with a 0.24 %
 // chance, so at tens of attempts a second a run of five comes every few seconds to every few tens of
 // seconds; the soak (bench/RESULTS.md) saw circuits opened 119 times in 2.4 minutes, and deliveries
@@ -14,7 +14,7 @@
 // and one of 10 s would take about 300 failures in a row (0.3^300). At low traffic (an attempt every
 // 2.5 s or less often) five failures already span 10 s or more, so there the rule is the count's.
 // What it costs before the circuit opens: every attempt of the run's first 10 s (5 at low traffic,
-// some 300 at 30 a second), each holding a sender for at most the attempt timeout, and those are
+// up to some 300 at 30 a second), each holding a sender for at most the attempt timeout, and those are
 // made in the slow lane once the first timeout marked the subscription slow. It costs no write while
 // the receiver is healthy: the run's start is stored by the write that counts its first failure.
 import type { AttemptOutcome, Subscription } from './types';
