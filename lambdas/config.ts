@@ -28,6 +28,7 @@ export const defaults = {
   failingDisableAfterMs: 5 * 86_400_000,
   /** The circuit breaker and the slow lane (lambdas/domain/circuit.ts says why these). */
   circuitFailureThreshold: 5,
+  circuitMinRunMs: 10_000,
   circuitFirstProbeMs: 30_000,
   circuitMaxProbeMs: 30 * 60_000,
   slowAttemptMs: 1_000,
@@ -68,6 +69,16 @@ export const configSchema = {
   /** The customer-managed KMS key that wraps the data keys of the subscriptions' secrets (subscriptions and sender functions). */
   SECRETS_KEY_ARN: z.string().startsWith('arn:'),
   CIRCUIT_FAILURE_THRESHOLD: z.coerce.number().int().min(1).max(1000).default(defaults.circuitFailureThreshold),
+  /**
+   * How long a run of failures must last before it opens a circuit: 0 (the count alone decides) to an
+   * hour; longer would let a receiver that is down take an attempt from every due delivery for hours.
+   */
+  CIRCUIT_MIN_RUN_MS: z.coerce
+    .number({ error: 'expected a number of milliseconds' })
+    .int({ error: 'expected a whole number of milliseconds' })
+    .min(0, { error: 'expected 0 or more milliseconds' })
+    .max(3_600_000, { error: 'expected at most 3600000 milliseconds (an hour)' })
+    .default(defaults.circuitMinRunMs),
   CIRCUIT_FIRST_PROBE_MS: positiveInt(defaults.circuitFirstProbeMs),
   CIRCUIT_MAX_PROBE_MS: positiveInt(defaults.circuitMaxProbeMs),
   SLOW_ATTEMPT_MS: positiveInt(defaults.slowAttemptMs),
@@ -114,6 +125,7 @@ export const tableKeys = [
 export const retryKeys = ['RETRY_BASE_DELAY_MS', 'RETRY_MULTIPLIER', 'MAX_ATTEMPTS', 'RETRY_JITTER'] as const;
 export const circuitKeys = [
   'CIRCUIT_FAILURE_THRESHOLD',
+  'CIRCUIT_MIN_RUN_MS',
   'CIRCUIT_FIRST_PROBE_MS',
   'CIRCUIT_MAX_PROBE_MS',
   'SLOW_ATTEMPT_MS',

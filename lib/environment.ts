@@ -51,6 +51,7 @@ export function functionEnvironment({
     // No private or loopback targets in AWS unless an allowlist is configured.
     TARGET_ALLOWLIST: config.targetAllowlist,
     CIRCUIT_FAILURE_THRESHOLD: String(config.circuitFailureThreshold),
+    CIRCUIT_MIN_RUN_MS: String(config.circuitMinRunMs),
     CIRCUIT_FIRST_PROBE_MS: String(config.circuitFirstProbeMs),
     CIRCUIT_MAX_PROBE_MS: String(config.circuitMaxProbeMs),
     SLOW_ATTEMPT_MS: String(config.slowAttemptMs),

@@ -42,9 +42,14 @@ export interface StackConfig {
   slowSenderConcurrency: number;
   /**
    * circuitFailureThreshold: timeouts, connection failures or 5xx in a row that open a subscription's
-   * circuit (CIRCUIT_FAILURE_THRESHOLD). Default 5.
+   * circuit once the run has lasted circuitMinRunMs (CIRCUIT_FAILURE_THRESHOLD). Default 5.
    */
   circuitFailureThreshold: number;
+  /**
+   * circuitMinRunMs: how long a run of failures must have lasted, from its first failure, before it
+   * opens a circuit (CIRCUIT_MIN_RUN_MS). Default 10000; 0 to 3600000.
+   */
+  circuitMinRunMs: number;
   /**
    * circuitFirstProbeMs: wait from a circuit's opening to its first probe (CIRCUIT_FIRST_PROBE_MS).
    * Default 30000; doubles per failed probe.
@@ -136,6 +141,7 @@ const settings: Record<NumericKey, Setting> = {
   // is 2, so a reservation of 1 would throttle the slow sender by design (and fire its alarm).
   slowSenderConcurrency: { fallback: SLOW_SENDER_CONCURRENCY, min: 2, max: 1000, integer: true },
   circuitFailureThreshold: { variable: 'CIRCUIT_FAILURE_THRESHOLD' },
+  circuitMinRunMs: { variable: 'CIRCUIT_MIN_RUN_MS' },
   circuitFirstProbeMs: { variable: 'CIRCUIT_FIRST_PROBE_MS' },
   circuitMaxProbeMs: { variable: 'CIRCUIT_MAX_PROBE_MS' },
   slowAttemptMs: { variable: 'SLOW_ATTEMPT_MS' },

@@ -4,13 +4,19 @@
 // at a time takes the probe (open and due -> probing, a conditional write); a successful probe closes
 // the circuit, a failed one re-opens it with twice the wait.
 //
-// Why a run of 5: one timeout or 502 is a blip (a deploy, a restart) and costs one retry at most; 5
-// in a row from a receiver that otherwise answers is rare (under a 30 % random failure rate it is a
-// 0.2 % chance per run of five), while a receiver that is down produces them within seconds. At
-// tens of attempts a second that chance still comes every few seconds (bench/RESULTS.md, the soak):
-// a failure rate over a window would tell a busy, flaky receiver from one that is down. What a
-// run of 5 costs before the circuit opens: 5 attempts, each holding a sender for at most the attempt
-// timeout, and those are made in the slow lane once the first timeout marked the subscription slow.
+// Why a run of 5 that has lasted 10 s: one timeout or 502 is a blip (a deploy, a restart) and costs
+// one retry at most, so it takes a run to open it. A count alone cannot tell a receiver that is down
+// from a busy, flaky one: under a 30 % random failure rate five given attempts all fail with a 0.24 %
+// chance, so at tens of attempts a second a run of five comes every few seconds to every few tens of
+// seconds; the soak (bench/RESULTS.md) saw circuits opened 119 times in 2.4 minutes, and deliveries
+// deferred behind them past their retry horizon. Time tells the two apart: a receiver that is down
+// keeps failing, so its run lasts; a random run of five at 30 attempts a second lasts under 0.2 s,
+// and one of 10 s would take about 300 failures in a row (0.3^300). At low traffic (an attempt every
+// 2.5 s or less often) five failures already span 10 s or more, so there the rule is the count's.
+// What it costs before the circuit opens: every attempt of the run's first 10 s (5 at low traffic,
+// up to some 300 at 30 a second), each holding a sender for at most the attempt timeout, and those are
+// made in the slow lane once the first timeout marked the subscription slow. It costs no write while
+// the receiver is healthy: the run's start is stored by the write that counts its first failure.
 import type { AttemptOutcome, Subscription } from './types';
 
 export type CircuitState = 'closed' | 'open' | 'probing';
@@ -21,6 +27,8 @@ export interface Circuit {
   since?: string;
   /** Counted failures in a row while closed. */
   failures: number;
+  /** When the current run of counted failures began (its first failure); absent with no run. */
+  runStartedAt?: string;
   /** Open: when the next probe is due. Probing: when a probe that has not reported may be taken over. */
   probeAt?: string;
   /** The wait before the next probe; doubles after every failed probe. */
@@ -32,8 +40,10 @@ export interface Circuit {
 }
 
 export interface CircuitPolicy {
-  /** Counted failures in a row that open the circuit. */
+  /** Counted failures in a row that open the circuit, once the run has lasted `minRunMs`. */
   failureThreshold: number;
+  /** How long a run must have lasted, from its first failure, before its count opens the circuit. */
+  minRunMs: number;
   /** Wait from opening to the first probe. */
   firstProbeMs: number;
   /** Longest wait between probes. */
@@ -50,6 +60,7 @@ export interface CircuitPolicy {
 
 export const defaultCircuitPolicy = {
   failureThreshold: 5,
+  minRunMs: 10_000,
   firstProbeMs: 30_000,
   maxProbeMs: 30 * 60_000,
   slowAfterMs: 1_000,
@@ -132,7 +143,7 @@ export function needsSlowMark(circuit: Circuit, now: Date, policy: Pick<CircuitP
 /** The change one attempt's verdict asks of the stored circuit; the repository applies it conditionally. */
 export type CircuitChange =
   | { kind: 'none' }
-  /** One more counted failure while closed; opens when the count reaches the threshold. */
+  /** One more counted failure while closed; opens when the run is long enough (`runOpens`). */
   | { kind: 'count' }
   /** An answer ends a run of failures while closed. */
   | { kind: 'reset' }
@@ -159,7 +170,27 @@ function nextBackoff(circuit: Circuit, policy: Pick<CircuitPolicy, 'firstProbeMs
   return Math.min(policy.maxProbeMs, Math.max(policy.firstProbeMs, (circuit.backoffMs ?? policy.firstProbeMs) * 2));
 }
 
-/** The open circuit a count that reached the threshold becomes. */
+/** The closed circuit after one more counted failure: a failure with no run starts one. */
+export function counted(circuit: Circuit, now: Date): Circuit {
+  return { ...circuit, failures: circuit.failures + 1, runStartedAt: circuit.runStartedAt ?? now.toISOString() };
+}
+
+/**
+ * Whether a closed circuit's run, as counted, opens it: at least `failureThreshold` failures and a
+ * run that began `minRunMs` ago or earlier. A run that is long enough in count but not yet in time
+ * keeps counting, and a later failure of it opens the circuit once the time has passed.
+ */
+export function runOpens(circuit: Circuit, now: Date, policy: Pick<CircuitPolicy, 'failureThreshold' | 'minRunMs'>): boolean {
+  if (circuit.state !== 'closed' || circuit.failures < policy.failureThreshold || circuit.runStartedAt === undefined) return false;
+  return Date.parse(circuit.runStartedAt) <= runStartedBy(now, policy).getTime();
+}
+
+/** The latest start of a run that may open the circuit now. */
+export function runStartedBy(now: Date, policy: Pick<CircuitPolicy, 'minRunMs'>): Date {
+  return new Date(now.getTime() - policy.minRunMs);
+}
+
+/** The open circuit a run that opens it becomes (its count and run start are cleared). */
 export function opened(now: Date, policy: Pick<CircuitPolicy, 'firstProbeMs'>): Pick<Circuit, 'state' | 'since' | 'probeAt' | 'backoffMs'> {
   return {
     state: 'open',

@@ -1,6 +1,6 @@
 // What the domain needs from the outside world. Adapters (DynamoDB, SQS, Scheduler, HTTP) implement
 // these; tests may pass in-memory versions. Nothing here imports AWS.
-import type { Circuit } from './circuit';
+import type { Circuit, CircuitPolicy } from './circuit';
 import type {
   Attempt,
   DisabledReason,
@@ -258,13 +258,25 @@ export interface Notifier {
  * conditional on the state it starts from, and none touches `updatedAt`: support's read-modify-write
  * of the subscription does not conflict with the sender's.
  */
+export interface CountedFailure {
+  /** The circuit afterwards: open when this call opened it. */
+  circuit: Circuit;
+  /** The run as this failure left it counted (the run that opened the circuit, when it did). */
+  run: Circuit;
+  opened: boolean;
+}
+
 export interface CircuitRepository {
   /**
-   * One more counted failure while closed; opens the circuit when the count reaches `threshold`.
-   * Returns the circuit afterwards and whether this call opened it; undefined when it was not closed.
+   * One more counted failure while closed (the first of a run also records when the run began);
+   * opens the circuit when the run, so counted, opens it (`runOpens`). Undefined when it was not closed.
    */
-  countFailure(id: string, threshold: number, now: Date, firstProbeMs: number): Promise<{ circuit: Circuit; opened: boolean } | undefined>;
-  /** Ends a run of failures while closed. */
+  countFailure(
+    id: string,
+    now: Date,
+    policy: Pick<CircuitPolicy, 'failureThreshold' | 'minRunMs' | 'firstProbeMs'>,
+  ): Promise<CountedFailure | undefined>;
+  /** Ends a run of failures while closed (its count and start). */
   resetFailures(id: string): Promise<void>;
   /** open (or probing with an expired lease) and due -> probing until `leaseUntil`; false when another took it. */
   takeProbe(id: string, now: Date, leaseUntil: Date): Promise<boolean>;

@@ -17,9 +17,9 @@ describe('crm-webhooks subscriptions list and get show the circuit and the limit
   let healthy: Receiver;
 
   beforeAll(async () => {
-    // Two failures in a row open the circuit; its first probe is an hour away, so it stays open
-    // (and its waiting count still) while the test reads it.
-    service = await startLocalService({ CIRCUIT_FAILURE_THRESHOLD: '2', CIRCUIT_FIRST_PROBE_MS: '3600000' });
+    // Two failures in a row open the circuit, however short the run; its first probe is an hour
+    // away, so it stays open (and its waiting count still) while the test reads it.
+    service = await startLocalService({ CIRCUIT_FAILURE_THRESHOLD: '2', CIRCUIT_MIN_RUN_MS: '0', CIRCUIT_FIRST_PROBE_MS: '3600000' });
     cli = cliAt(service.runtime.url);
     [failing, healthy] = await Promise.all([startReceiver(() => ({ status: 503 })), startReceiver()]);
   });

@@ -3,6 +3,7 @@ import {
   changeAfter,
   circuitView,
   CLOSED,
+  counted,
   defaultCircuitPolicy,
   deferredUntil,
   gateOf,
@@ -10,6 +11,7 @@ import {
   isSlow,
   needsSlowMark,
   opened,
+  runOpens,
   verdictOf,
   type Circuit,
 } from '../../lambdas/domain/circuit';
@@ -39,6 +41,33 @@ describe('circuit transitions', () => {
     expect(changeAfter({ ...CLOSED, failures: 3 }, 'available', false, policy)).toEqual({ kind: 'reset' });
     expect(changeAfter(CLOSED, 'available', false, policy)).toEqual({ kind: 'none' });
     expect(changeAfter({ ...CLOSED, failures: 2 }, 'unknown', false, policy)).toEqual({ kind: 'none' });
+  });
+
+  it('starts a run with its first counted failure and keeps its start while it counts', () => {
+    const first = counted(CLOSED, t0);
+    expect(first).toEqual({ state: 'closed', failures: 1, runStartedAt: t0.toISOString(), waiting: 0 });
+    expect(counted(counted(first, after(400)), after(900))).toMatchObject({ failures: 3, runStartedAt: t0.toISOString() });
+  });
+
+  it('opens on a run of failureThreshold failures only once the run has lasted minRunMs', () => {
+    const run = (failures: number, startedMsAgo: number, now = after(60_000)): Circuit => ({
+      ...CLOSED,
+      failures,
+      runStartedAt: new Date(now.getTime() - startedMsAgo).toISOString(),
+    });
+    // A busy, flaky receiver: five random failures within a second do not open it.
+    expect(runOpens(run(5, 800), after(60_000), policy)).toBe(false);
+    expect(runOpens(run(5, 9_999), after(60_000), policy)).toBe(false);
+    expect(runOpens(run(5, 10_000), after(60_000), policy)).toBe(true);
+    // The same run, still failing: a later failure opens it once the 10 s have passed.
+    expect(runOpens(run(40, 10_500), after(60_000), policy)).toBe(true);
+    // A long run of fewer failures than the threshold (low traffic) does not.
+    expect(runOpens(run(4, 600_000), after(60_000), policy)).toBe(false);
+    // A count with no recorded start (stored before runs were timed) waits for its next failure to start one.
+    expect(runOpens({ ...CLOSED, failures: 9 }, after(60_000), policy)).toBe(false);
+    expect(runOpens({ ...open, failures: 9, runStartedAt: t0.toISOString() }, after(60_000), policy)).toBe(false);
+    // minRunMs 0: the count alone decides.
+    expect(runOpens(counted(run(4, 0), after(60_000)), after(60_000), { ...policy, minRunMs: 0 })).toBe(true);
   });
 
   it('opens with the first probe due after firstProbeMs', () => {

@@ -16,7 +16,9 @@ import { credentials, testEvent, until } from './support';
 
 const repoRoot = resolve(__dirname, '../..');
 const env = {
+  // Two failures in a row open the circuit, however short the run.
   CIRCUIT_FAILURE_THRESHOLD: '2',
+  CIRCUIT_MIN_RUN_MS: '0',
   CIRCUIT_FIRST_PROBE_MS: '1500',
   CIRCUIT_MAX_PROBE_MS: '3000',
   // Retry waits of 0.3, 0.6, 1.2 s ...: a horizon of minutes, far beyond this test.

@@ -88,7 +88,9 @@ describe('a failing receiver', () => {
 
   beforeAll(async () => {
     e2e = await startE2eRuntime({
+      // Three failures in a row open the circuit, however short the run.
       CIRCUIT_FAILURE_THRESHOLD: '3',
+      CIRCUIT_MIN_RUN_MS: '0',
       CIRCUIT_FIRST_PROBE_MS: '400',
       CIRCUIT_MAX_PROBE_MS: '800',
       MAX_ATTEMPTS: '10',

@@ -171,6 +171,8 @@ describe('local runtime configuration', () => {
     [{ RETRY_BASE_DELAY_MS: 'soon' }, /RETRY_BASE_DELAY_MS/],
     [{ ALLOW_HTTP: 'yes' }, /ALLOW_HTTP/],
     [{ SWEEP_GRACE_MS: '-1' }, /SWEEP_GRACE_MS/],
+    [{ CIRCUIT_MIN_RUN_MS: '10s' }, /CIRCUIT_MIN_RUN_MS="10s": expected a number of milliseconds/],
+    [{ CIRCUIT_MIN_RUN_MS: '-1' }, /CIRCUIT_MIN_RUN_MS="-1": expected 0 or more milliseconds/],
   ])('refuses to start with %j, naming the variable', async (env, message) => {
     const dir = mkdtempSync(join(tmpdir(), 'local-config-'));
     try {

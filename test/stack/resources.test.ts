@@ -244,6 +244,7 @@ describe('functions', () => {
       NOTIFY_TOPIC_ARN: ref(s.stack.notifications.topic),
       SECRETS_KEY_ARN: { 'Fn::GetAtt': [s.logicalId(s.stack.secretsKey.key), 'Arn'] },
       CIRCUIT_FAILURE_THRESHOLD: '5',
+      CIRCUIT_MIN_RUN_MS: '10000',
       CIRCUIT_FIRST_PROBE_MS: '30000',
       CIRCUIT_MAX_PROBE_MS: '1800000',
       SLOW_ATTEMPT_MS: '1000',

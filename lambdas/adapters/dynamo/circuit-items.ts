@@ -8,6 +8,7 @@ export const CIRCUIT_ATTRIBUTES = {
   state: 'circuitState',
   since: 'circuitSince',
   failures: 'circuitFailures',
+  runStartedAt: 'circuitRunStartedAt',
   probeAt: 'circuitProbeAt',
   backoffMs: 'circuitBackoffMs',
   waiting: 'circuitWaiting',
@@ -22,6 +23,7 @@ export function circuitToItem(circuit: Circuit | undefined): Item {
     [A.state]: circuit.state,
     [A.since]: circuit.since,
     [A.failures]: circuit.failures,
+    [A.runStartedAt]: circuit.runStartedAt,
     [A.probeAt]: circuit.probeAt,
     [A.backoffMs]: circuit.backoffMs,
     [A.waiting]: circuit.waiting,
@@ -35,6 +37,8 @@ export function circuitFromItem(item: Item): Circuit | undefined {
   const failures = optionalNumber(item, A.failures);
   if (state === undefined && slowUntil === undefined && failures === undefined) return undefined;
   const circuit: Circuit = { state: state ?? 'closed', failures: failures ?? 0, waiting: optionalNumber(item, A.waiting) ?? 0 };
+  const runStartedAt = optionalString(item, A.runStartedAt);
+  if (runStartedAt !== undefined) circuit.runStartedAt = runStartedAt;
   const since = optionalString(item, A.since);
   if (since !== undefined) circuit.since = since;
   const probeAt = optionalString(item, A.probeAt);

@@ -1,9 +1,9 @@
 // The circuit breaker's conditional updates on the subscription item. None touches `updatedAt`, so
 // support's optimistic check on a subscription is not disturbed by the sender.
 import { UpdateCommand, type DynamoDBDocumentClient, type UpdateCommandInput } from '@aws-sdk/lib-dynamodb';
-import type { Circuit } from '../../domain/circuit';
+import { CLOSED, counted, opened, runOpens, runStartedBy, type Circuit, type CircuitPolicy } from '../../domain/circuit';
 import { coalesced } from '../../domain/coalesce';
-import type { CircuitRepository } from '../../domain/ports';
+import type { CircuitRepository, CountedFailure } from '../../domain/ports';
 import { isConditionalCheckFailed } from './aws-errors';
 import { circuitFromItem, CIRCUIT_ATTRIBUTES as A } from './circuit-items';
 
@@ -11,6 +11,7 @@ const NAMES = {
   '#state': A.state,
   '#since': A.since,
   '#failures': A.failures,
+  '#runStart': A.runStartedAt,
   '#probeAt': A.probeAt,
   '#backoff': A.backoffMs,
   '#waiting': A.waiting,
@@ -19,49 +20,69 @@ const NAMES = {
 
 const IS_CLOSED = 'attribute_exists(id) AND (attribute_not_exists(#state) OR #state = :closed)';
 const IS_PROBING = '#state = :probing';
+const OPEN =
+  'SET #state = :open, #since = :since, #probeAt = :probeAt, #backoff = :backoff, #waiting = :zero, #failures = :zero REMOVE #runStart';
 
 type Update = Omit<UpdateCommandInput, 'TableName' | 'Key'>;
+type OpenPolicy = Pick<CircuitPolicy, 'failureThreshold' | 'minRunMs' | 'firstProbeMs'>;
+
+/**
+ * The open write's condition: the run as stored opens the circuit (`runOpens` in circuit.ts, which
+ * test/storage/circuit-repository.test.ts holds it to on every kind of item).
+ */
+export function openCondition(now: Date, policy: Pick<CircuitPolicy, 'failureThreshold' | 'minRunMs'>) {
+  return {
+    expression: `${IS_CLOSED} AND #failures >= :threshold AND #runStart <= :startedBy`,
+    names: { '#state': A.state, '#failures': A.failures, '#runStart': A.runStartedAt },
+    values: { ':closed': 'closed', ':threshold': policy.failureThreshold, ':startedBy': runStartedBy(now, policy).toISOString() },
+  };
+}
 
 export class DynamoCircuitRepository implements CircuitRepository {
   constructor(private readonly options: { doc: DynamoDBDocumentClient; tables: { subscriptions: string } }) {}
 
-  async countFailure(
-    id: string,
-    threshold: number,
-    now: Date,
-    firstProbeMs: number,
-  ): Promise<{ circuit: Circuit; opened: boolean } | undefined> {
-    const counted = await this.update(id, {
-      UpdateExpression: 'SET #failures = if_not_exists(#failures, :zero) + :one',
+  async countFailure(id: string, now: Date, policy: OpenPolicy): Promise<CountedFailure | undefined> {
+    // The run's first counted failure also stores when the run began; later ones leave it.
+    const item = await this.update(id, {
+      UpdateExpression: 'SET #failures = if_not_exists(#failures, :zero) + :one, #runStart = if_not_exists(#runStart, :now)',
       ConditionExpression: IS_CLOSED,
-      ExpressionAttributeValues: { ':zero': 0, ':one': 1, ':closed': 'closed' },
+      ExpressionAttributeValues: { ':zero': 0, ':one': 1, ':closed': 'closed', ':now': now.toISOString() },
       ReturnValues: 'ALL_NEW',
     });
-    if (!counted) return undefined;
-    const circuit = circuitFromItem(counted) ?? { state: 'closed', failures: 1, waiting: 0 };
-    if (circuit.failures < threshold) return { circuit, opened: false };
-    const opened = await this.update(id, {
-      UpdateExpression: 'SET #state = :open, #since = :now, #probeAt = :probeAt, #backoff = :backoff, #waiting = :zero, #failures = :zero',
-      ConditionExpression: `${IS_CLOSED} AND #failures >= :threshold`,
+    if (!item) return undefined;
+    const run = circuitFromItem(item) ?? counted(CLOSED, now);
+    if (!runOpens(run, now, policy)) return { circuit: run, run, opened: false };
+    const open = await this.open(id, now, policy);
+    // Another sender opened it on the same run: one of them opens it, and tells support.
+    return open ? { circuit: open, run, opened: true } : { circuit: run, run, opened: false };
+  }
+
+  /**
+   * Opens the circuit if the stored run still opens it (`runOpens`, checked again by the condition:
+   * a stale read cannot open a circuit whose run was reset or began again since). Clears the run.
+   */
+  private async open(id: string, now: Date, policy: OpenPolicy): Promise<Circuit | undefined> {
+    const to = opened(now, policy);
+    const condition = openCondition(now, policy);
+    const item = await this.update(id, {
+      UpdateExpression: OPEN,
+      ConditionExpression: condition.expression,
       ExpressionAttributeValues: {
-        ':open': 'open',
-        ':closed': 'closed',
-        ':now': now.toISOString(),
-        ':probeAt': new Date(now.getTime() + firstProbeMs).toISOString(),
-        ':backoff': firstProbeMs,
+        ...condition.values,
+        ':open': to.state,
+        ':since': to.since,
+        ':probeAt': to.probeAt,
+        ':backoff': to.backoffMs,
         ':zero': 0,
-        ':threshold': threshold,
       },
       ReturnValues: 'ALL_NEW',
     });
-    // Another sender opened it at the same count: one of them opens it, and tells support.
-    if (!opened) return { circuit, opened: false };
-    return { circuit: circuitFromItem(opened)!, opened: true };
+    return item && circuitFromItem(item);
   }
 
   async resetFailures(id: string): Promise<void> {
     await this.update(id, {
-      UpdateExpression: 'SET #failures = :zero',
+      UpdateExpression: 'SET #failures = :zero REMOVE #runStart',
       ConditionExpression: `${IS_CLOSED} AND #failures > :zero`,
       ExpressionAttributeValues: { ':zero': 0, ':closed': 'closed' },
     });
@@ -78,7 +99,7 @@ export class DynamoCircuitRepository implements CircuitRepository {
 
   async close(id: string, now: Date): Promise<boolean> {
     const closed = await this.update(id, {
-      UpdateExpression: 'SET #state = :closed, #since = :now, #failures = :zero, #waiting = :zero REMOVE #probeAt, #backoff',
+      UpdateExpression: 'SET #state = :closed, #since = :now, #failures = :zero, #waiting = :zero REMOVE #probeAt, #backoff, #runStart',
       ConditionExpression: IS_PROBING,
       ExpressionAttributeValues: { ':closed': 'closed', ':probing': 'probing', ':now': now.toISOString(), ':zero': 0 },
     });

@@ -1,7 +1,8 @@
 // The circuit's update after the POST: what the attempt says about the receiver's availability
 // moves the circuit (circuit.ts), and a slow attempt keeps the subscription in the slow lane. A
 // healthy receiver costs no write here: nothing is written while the circuit is closed with no
-// failures counted and the attempt was quick.
+// failures counted and the attempt was quick. After any write the sender's cached subscription is
+// dropped, so that its next delivery sees the circuit as written (a failure's count included).
 import { changeAfter, circuitOf, isSlow, needsSlowMark, verdictOf } from '../circuit';
 import { noMetrics } from '../metrics';
 import { redactUrl } from '../redaction';
@@ -29,19 +30,11 @@ export async function updateCircuit(deps: UpdateDeps, concluded: Concluded): Pro
     case 'reset':
       await deps.circuits.resetFailures(id);
       break;
-    case 'count': {
-      const counted = await deps.circuits.countFailure(id, deps.circuitPolicy.failureThreshold, now, deps.circuitPolicy.firstProbeMs);
-      if (!counted?.opened) return;
-      (deps.metrics ?? noMetrics).count('CircuitsOpened');
-      await tell(
-        deps,
-        concluded,
-        'circuit-opened',
-        `${deps.circuitPolicy.failureThreshold} attempts in a row failed (last: ${attempt.error ?? attempt.outcome}); ` +
-          `deliveries wait for a probe at ${counted.circuit.probeAt}`,
-      );
+    case 'count':
+      // Forgotten after every count too (below): a cached copy without it would take the next
+      // answer for no reset, and the run would go on across that answer until old enough to open.
+      await countFailure(deps, concluded, now);
       break;
-    }
     case 'close':
       if (!(await deps.circuits.close(id, now))) return;
       (deps.metrics ?? noMetrics).count('CircuitsClosed');
@@ -62,6 +55,22 @@ export async function updateCircuit(deps: UpdateDeps, concluded: Concluded): Pro
       break;
   }
   deps.subscriptions.forget(id);
+}
+
+/** One more failure of the run; when the run now opens the circuit (circuit.ts), support is told. */
+async function countFailure(deps: UpdateDeps, concluded: Concluded, now: Date): Promise<void> {
+  const { subscription, attempt } = concluded;
+  const counted = await deps.circuits.countFailure(subscription.id, now, deps.circuitPolicy);
+  if (!counted?.opened) return;
+  (deps.metrics ?? noMetrics).count('CircuitsOpened');
+  const lasted = ((now.getTime() - Date.parse(counted.run.runStartedAt ?? now.toISOString())) / 1000).toFixed(1);
+  await tell(
+    deps,
+    concluded,
+    'circuit-opened',
+    `${counted.run.failures} attempts in a row failed over ${lasted} s (last: ${attempt.error ?? attempt.outcome}); ` +
+      `deliveries wait for a probe at ${counted.circuit.probeAt}`,
+  );
 }
 
 /** Keeps the subscription in the slow lane for `slowForMs` from now; drops the cached copy so the lane takes effect here at once. */

@@ -79,6 +79,7 @@ export function buildSendDeps(env: Env, infra: Infrastructure): SenderHandlerDep
     circuits: new DynamoCircuitRepository({ doc: infra.clients.doc, tables: { subscriptions: config.SUBSCRIPTIONS_TABLE } }),
     circuitPolicy: {
       failureThreshold: config.CIRCUIT_FAILURE_THRESHOLD,
+      minRunMs: config.CIRCUIT_MIN_RUN_MS,
       firstProbeMs: config.CIRCUIT_FIRST_PROBE_MS,
       maxProbeMs: Math.max(config.CIRCUIT_MAX_PROBE_MS, config.CIRCUIT_FIRST_PROBE_MS),
       // A probe holds the circuit as long as a claim holds its delivery.
