@@ -31,7 +31,7 @@ export const defaults = {
   circuitMinRunMs: 10_000,
   circuitFirstProbeMs: 30_000,
   circuitMaxProbeMs: 30 * 60_000,
-  slowAttemptMs: 1_000,
+  slowAttemptMs: 2_500,
   slowLaneMs: 10 * 60_000,
 } as const;
 

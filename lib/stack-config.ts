@@ -57,7 +57,7 @@ export interface StackConfig {
   circuitFirstProbeMs: number;
   /** circuitMaxProbeMs: longest wait between probes (CIRCUIT_MAX_PROBE_MS). Default 1800000 (30 min). */
   circuitMaxProbeMs: number;
-  /** slowAttemptMs: an attempt in flight this long makes its subscription slow: slow lane (SLOW_ATTEMPT_MS). Default 1000. */
+  /** slowAttemptMs: an attempt in flight this long makes its subscription slow: slow lane (SLOW_ATTEMPT_MS). Default 2500. */
   slowAttemptMs: number;
   /** slowLaneMs: how long a slow subscription stays in the slow lane after its last slow attempt (SLOW_LANE_MS). Default 600000. */
   slowLaneMs: number;

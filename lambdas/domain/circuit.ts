@@ -63,7 +63,7 @@ export const defaultCircuitPolicy = {
   minRunMs: 10_000,
   firstProbeMs: 30_000,
   maxProbeMs: 30 * 60_000,
-  slowAfterMs: 1_000,
+  slowAfterMs: 2_500,
   slowForMs: 10 * 60_000,
 } as const;
 

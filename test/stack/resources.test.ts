@@ -247,7 +247,7 @@ describe('functions', () => {
       CIRCUIT_MIN_RUN_MS: '10000',
       CIRCUIT_FIRST_PROBE_MS: '30000',
       CIRCUIT_MAX_PROBE_MS: '1800000',
-      SLOW_ATTEMPT_MS: '1000',
+      SLOW_ATTEMPT_MS: '2500',
       SLOW_LANE_MS: '600000',
       SLOW_DELIVERIES_QUEUE_URL: ref(queues.slowDeliveries),
       // The slow lane's sender is the sender's code, told which queue it consumes.
