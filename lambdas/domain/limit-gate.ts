@@ -84,6 +84,16 @@ export class LimitGate {
     return this.go(slot.release);
   }
 
+  /**
+   * When the subscription is known here to be at its concurrency limit: the deferral `admit` would
+   * give, found before the delivery is claimed, so that it is handed back with one write, not two.
+   */
+  async deferralIfFull(subscription: Pick<Subscription, 'id' | 'maxConcurrency' | 'rateLimit'>): Promise<Admission | undefined> {
+    const limits = limitsOf(subscription);
+    if (!this.slots.knownFull(subscription.id, limits.maxConcurrency)) return undefined;
+    return this.deferral(subscription.id, limits, 0, `subscription at its concurrency limit (${limits.maxConcurrency})`);
+  }
+
   private go(release: (postMs?: number) => Promise<void>): Admission {
     const started = this.options.clock.now().getTime();
     return { kind: 'go', done: () => release(this.options.clock.now().getTime() - started) };

@@ -1,9 +1,10 @@
-// One attempt of one delivery, as a chain of named steps (lambdas/domain/delivery/): postpone behind
-// an open circuit, unclaimed -> keep to the lane -> claim or recover -> check the subscription -> the circuit gate -> post within the
-// subscription's limits (or defer) -> classify and scrub -> conclude -> arrange the next wake-up ->
-// health -> the circuit's update. A step may stop the chain with the attempt's outcome; a new step
-// goes in between two others with the same two lines. A failed HTTP attempt is a normal result;
-// only storage or scheduling errors throw, so the queue retries the message.
+// One attempt of one delivery, as a chain of named steps (lambdas/domain/delivery/): postpone,
+// unclaimed, behind an open circuit or at the limits -> keep to the lane -> claim or recover ->
+// check the subscription -> the circuit gate -> post within the subscription's limits (or defer) ->
+// classify and scrub -> conclude -> arrange the next wake-up -> health -> the circuit's update. A
+// step may stop the chain with the attempt's outcome; a new step goes in between two others with
+// the same two lines. A failed HTTP attempt is a normal result; only storage or scheduling errors
+// throw, so the queue retries the message.
 import { claimOrRecover } from './delivery/claim';
 import { gateByCircuit } from './delivery/circuit-gate';
 import { updateCircuit } from './delivery/circuit-update';
@@ -13,7 +14,7 @@ import { conclude } from './delivery/conclude';
 import { recordHealth } from './delivery/health';
 import { arrangeNextWakeup } from './delivery/next-wakeup';
 import { postWithinLimits } from './delivery/limits';
-import { postponeBehindCircuit } from './delivery/postpone';
+import { postponeBeforeClaim } from './delivery/postpone';
 import { isStop, type SendDeps, type SendOutcome, type WakeupContext } from './delivery/steps';
 import { checkSubscription } from './delivery/subscription-check';
 import type { DeliveryWakeup } from './types';
@@ -22,8 +23,8 @@ export { LEASE_MARGIN_MS } from './delivery/claim';
 export type { SendDeps, SendOutcome, WakeupContext } from './delivery/steps';
 
 export async function sendAttempt(deps: SendDeps, wakeup: DeliveryWakeup, context: WakeupContext): Promise<SendOutcome> {
-  // In either lane: a postponed wake-up needs no sender's time, and its next one goes to the slow lane.
-  const postponed = await postponeBehindCircuit(deps, wakeup);
+  // In either lane: a postponed wake-up takes no sender's time (one behind a circuit wakes next in the slow lane).
+  const postponed = await postponeBeforeClaim(deps, wakeup);
   if (postponed) return postponed.stop;
   const moved = await keepToLane(deps, wakeup);
   if (moved) return moved.stop;

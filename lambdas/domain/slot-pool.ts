@@ -158,6 +158,22 @@ export class SlotPool {
   }
 
   /**
+   * Whether a delivery arriving now would certainly find no slot, by what this instance knows: every
+   * slot is busy here or held by another instance, and the queue here is too long to wait in. It
+   * asks no one: a false answer only means the delivery goes on to `take`.
+   */
+  knownFull(subscriptionId: string, maxConcurrency: number): boolean {
+    const state = this.subscriptions.get(subscriptionId);
+    if (!state) return false;
+    const now = this.options.clock.now().getTime();
+    const usable = [...state.held.values()].filter((h) => h.slot < maxConcurrency);
+    if (usable.some((h) => !h.busy)) return false;
+    const elsewhere = [...state.others].filter(([slot, until]) => slot < maxConcurrency && until > now && !state.held.has(slot)).length;
+    if (usable.length + elsewhere < maxConcurrency) return false;
+    return !this.mayWaitHere(state, maxConcurrency, now);
+  }
+
+  /**
    * Queues for a slot held here, for `localWaitMs` at most: the estimate that let it queue cannot
    * know a POST that is about to hang. True when a slot was handed over in time.
    */

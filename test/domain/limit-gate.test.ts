@@ -54,8 +54,11 @@ describe('limit gate: a receiver that stops answering', () => {
     // Two POSTs that will hang; the mean of earlier POSTs (none) would call the slots free within 50 ms.
     go(await gate.admit(limited));
     go(await gate.admit(limited));
-    w.clock.ms += LOCAL_WAIT_MS + 50;
+    // In flight this long, two slots could not free one within the local wait.
+    w.clock.ms += 2 * LOCAL_WAIT_MS + 50;
+    const asked = Date.now();
     expect(await gate.admit(limited)).toMatchObject({ kind: 'defer', reason: 'subscription at its concurrency limit (2)' });
+    expect(Date.now() - asked).toBeLessThan(LOCAL_WAIT_MS / 2);
   });
 
   it('lets a delivery queued behind a POST that then hangs leave the queue after the local wait, deferred', async () => {
@@ -67,6 +70,21 @@ describe('limit gate: a receiver that stops answering', () => {
     const queued = await gate.admit(limited);
     expect(queued).toMatchObject({ kind: 'defer' });
     expect(Date.now() - started).toBeGreaterThanOrEqual(LOCAL_WAIT_MS - 5);
+  });
+
+  it('tells before a claim that a delivery would be deferred, only when every slot is busy and the queue too long', async () => {
+    const w = world();
+    const gate = w.gate();
+    const limited = sub({ maxConcurrency: 2 });
+    expect(await gate.deferralIfFull(limited)).toBeUndefined();
+    const first = go(await gate.admit(limited));
+    go(await gate.admit(limited));
+    // Both busy, but they have just started: a delivery would queue here for one of them.
+    expect(await gate.deferralIfFull(limited)).toBeUndefined();
+    w.clock.ms += 2 * LOCAL_WAIT_MS + 50;
+    expect(await gate.deferralIfFull(limited)).toMatchObject({ kind: 'defer', reason: 'subscription at its concurrency limit (2)' });
+    await first.done();
+    expect(await gate.deferralIfFull(limited)).toBeUndefined();
   });
 
   it('spaces deferrals by how long the POSTs in flight have lasted, not by the mean of the ones that ended', async () => {

@@ -4,6 +4,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi, t
 import { closedPort, startReceiver, type Receiver } from '../support/receiver';
 import { sampleEvents } from '../support/samples';
 import { sqsEvent, startHarness, wakeupEvent, type Harness } from '../support/harness';
+import { until } from '../support/wait';
 import type { DeliveryWakeup } from '../../lambdas/domain/types';
 
 const MIN = 60_000;
@@ -37,7 +38,11 @@ describe('sender handler', () => {
 
   /** Publishes one event to a new subscription and returns the wake-up of its first attempt there. */
   async function deliveryTo(url: string, body?: string) {
-    const subscriptionId = await subscribe(url);
+    return deliveryToExisting(await subscribe(url), body);
+  }
+
+  /** Publishes one event and returns the wake-up of its first attempt at this subscription. */
+  async function deliveryToExisting(subscriptionId: string, body?: string) {
     const eventBody = body ?? JSON.stringify({ id: (eventCounter += 1), type: 'donation', amount: '10.00 EUR' });
     const before = h.queued().length;
     const res = await h.ingest(sqsEvent([eventBody]));
@@ -381,6 +386,27 @@ describe('sender handler', () => {
     expect(await h.deliveries.get(wakeup.deliveryId)).toMatchObject({ status: 'delivered', attemptCount: 1 });
     const after = (await h.subscriptions({ action: 'get', id: subscriptionId })) as { subscription: { circuit: unknown } };
     expect(after.subscription.circuit).toMatchObject({ state: 'closed' });
+  });
+
+  it('defers a delivery of a subscription at its concurrency limit with one write, unclaimed, while its slot is busy', async () => {
+    const { wakeup: first, subscriptionId } = await deliveryTo(`${receiver.url}/one-at-a-time`);
+    await h.subscriptions({ action: 'update', id: subscriptionId, maxConcurrency: 1 });
+    const second = (await deliveryToExisting(subscriptionId)).wakeup;
+    receiver.respondWith(() => ({ status: 200, delayMs: 300 }));
+    const inFlight = h.sender(wakeupEvent([first]));
+    await until(() => receiver.requests.length === 1, 5_000, 'the first POST');
+    // Its POST has lasted longer than a delivery may queue for the slot in this sender.
+    h.clock.advance(1_000);
+    const commands = await dynamoCommandsOf(() => h.sender(wakeupEvent([second])));
+    expect(commands).toEqual(['UpdateCommand']);
+    await inFlight;
+    expect(receiver.requests).toHaveLength(1);
+    expect(await h.deliveries.get(second.deliveryId)).toMatchObject({
+      status: 'pending',
+      attemptCount: 0,
+      deferReason: 'subscription at its concurrency limit (1)',
+    });
+    expect(await h.deliveries.get(first.deliveryId)).toMatchObject({ status: 'delivered' });
   });
 
   it('leaves a duplicate wake-up of a postponed delivery to the claim path, which re-arranges it for its time', async () => {

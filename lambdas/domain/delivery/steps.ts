@@ -32,7 +32,7 @@ export interface SendDeps extends Omit<HealthDeps, 'forget'> {
   random?: () => number;
   metrics?: Metrics;
   /** Per-subscription concurrency and rate limits; without it, no limits are kept. */
-  limits?: Pick<LimitGate, 'admit'>;
+  limits?: Pick<LimitGate, 'admit' | 'deferralIfFull'>;
   circuits: CircuitRepository;
   circuitPolicy: CircuitPolicy;
   /** The queue this sender consumes (lanes.ts). */
