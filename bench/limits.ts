@@ -8,7 +8,7 @@
 //   BENCH_LIMITS_EVENTS=500 npm run bench:limits     (smoke run)
 import { subscribe } from 'node:diagnostics_channel';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer, type IncomingMessage, type Server } from 'node:http';
+import { createServer, type ClientRequest, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -42,10 +42,13 @@ class CountingLog implements Log {
   error = (m: string, f?: LogFields) => this.add('error', m, f);
 }
 
-/** DynamoDB requests by operation, seen where dynalite receives them. */
+/**
+ * DynamoDB requests by operation, seen where the runtime's SDK clients send them (dynalite serves them
+ * in a worker thread of its own, where this process's server events do not reach).
+ */
 const dynamo = new Map<string, number>();
-subscribe('http.server.request.start', (message) => {
-  const target = (message as { request: IncomingMessage }).request.headers['x-amz-target'];
+subscribe('http.client.request.start', (message) => {
+  const target = (message as { request: ClientRequest }).request.getHeader('x-amz-target');
   if (typeof target === 'string' && target.startsWith('DynamoDB_20120810.')) {
     const op = target.slice('DynamoDB_20120810.'.length);
     dynamo.set(op, (dynamo.get(op) ?? 0) + 1);

@@ -221,6 +221,10 @@ export class FakeDynamo {
         return this.batchGet(input);
       case 'QueryCommand':
         return this.query(input);
+      case 'DescribeTableCommand':
+        // A control-plane call, not billed per request. The fake does not say when its tables were
+        // made: a first sweep looks back its full hour, as it did before it asked.
+        return { Table: { TableName: this.table(input.TableName).name, TableStatus: 'ACTIVE' } };
       default:
         throw new Error(`fake DynamoDB: ${command.constructor.name} is not implemented`);
     }
