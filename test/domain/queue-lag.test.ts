@@ -73,7 +73,12 @@ describe('the sweeper on SQS', () => {
     const clock = clockAt({ now });
     const result = await sweepOverdue({
       deliveries: { listOverdue: async () => deliveries, watchUnsettled: async () => [] },
-      fanoutLog: { eventIdsOf: async () => [], sweptUntil: async () => undefined, setSweptUntil: async () => undefined, createdAt: async () => undefined },
+      fanoutLog: {
+        eventIdsOf: async () => [],
+        sweptUntil: async () => undefined,
+        setSweptUntil: async () => undefined,
+        createdAt: async () => undefined,
+      },
       wakeups: {
         sendNow: async (w) => {
           woken.push(...w);

@@ -49,7 +49,12 @@ describe('sweeper and the local deliveries queue', () => {
         listOverdue: async () => [overdue(waiting, 0), overdue(delayed, 2), overdue(handled, 0), overdue(lost, 1)],
         watchUnsettled: async () => [],
       },
-      fanoutLog: { eventIdsOf: async () => [], sweptUntil: async () => undefined, setSweptUntil: async () => undefined, createdAt: async () => undefined },
+      fanoutLog: {
+        eventIdsOf: async () => [],
+        sweptUntil: async () => undefined,
+        setSweptUntil: async () => undefined,
+        createdAt: async () => undefined,
+      },
       wakeups,
       queued: wakeups,
       clock: { now: () => new Date(NOW) },
