@@ -1,6 +1,7 @@
 // Configuration from the environment, validated once at cold start. A missing or bad value throws an
 // error naming the variable, so a misconfigured function fails its first invocation loudly.
 import * as z from 'zod';
+import { defaultCircuitPolicy } from './domain/circuit';
 
 const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
 const flag = (fallback: boolean) =>
@@ -26,13 +27,13 @@ export const defaults = {
   signingSecretGraceMs: 24 * 3_600_000,
   /** A subscription whose attempts have all failed this long is disabled (reason `failing`). */
   failingDisableAfterMs: 5 * 86_400_000,
-  /** The circuit breaker and the slow lane (lambdas/domain/circuit.ts says why these). */
-  circuitFailureThreshold: 5,
-  circuitMinRunMs: 10_000,
-  circuitFirstProbeMs: 30_000,
-  circuitMaxProbeMs: 30 * 60_000,
-  slowAttemptMs: 2_500,
-  slowLaneMs: 10 * 60_000,
+  /** The circuit breaker and the slow lane: the domain's defaults (lambdas/domain/circuit.ts says why these). */
+  circuitFailureThreshold: defaultCircuitPolicy.failureThreshold,
+  circuitMinRunMs: defaultCircuitPolicy.minRunMs,
+  circuitFirstProbeMs: defaultCircuitPolicy.firstProbeMs,
+  circuitMaxProbeMs: defaultCircuitPolicy.maxProbeMs,
+  slowAttemptMs: defaultCircuitPolicy.slowAfterMs,
+  slowLaneMs: defaultCircuitPolicy.slowForMs,
 } as const;
 
 /** Every variable's rule: the functions check it at cold start, the stack at synth (lib/stack-config.ts). */

@@ -23,7 +23,12 @@ export interface LimitGateOptions {
   random?: () => number;
 }
 
-export type Admission = { kind: 'go'; done: () => Promise<void> } | { kind: 'defer'; until: Date; reason: string };
+export type Admission = { kind: 'go'; done: () => Promise<void> } | Deferral;
+export interface Deferral {
+  kind: 'defer';
+  until: Date;
+  reason: string;
+}
 
 /** The furthest ahead a send time is reserved, and the longest a delivery waits in an instance for a slot. */
 export const LOCAL_WAIT_MS = 250;
@@ -88,7 +93,7 @@ export class LimitGate {
    * When the subscription is known here to be at its concurrency limit: the deferral `admit` would
    * give, found before the delivery is claimed, so that it is handed back with one write, not two.
    */
-  async deferralIfFull(subscription: Pick<Subscription, 'id' | 'maxConcurrency' | 'rateLimit'>): Promise<Admission | undefined> {
+  async deferralIfFull(subscription: Pick<Subscription, 'id' | 'maxConcurrency' | 'rateLimit'>): Promise<Deferral | undefined> {
     const limits = limitsOf(subscription);
     if (!this.slots.knownFull(subscription.id, limits.maxConcurrency)) return undefined;
     return this.deferral(subscription.id, limits, 0, `subscription at its concurrency limit (${limits.maxConcurrency})`);
@@ -100,7 +105,7 @@ export class LimitGate {
   }
 
   /** A time on the wait line, spaced at the pace the subscription's limits allow (as seen here). */
-  private async deferral(subscriptionId: string, limits: SubscriptionLimits, earliest: number, reason: string): Promise<Admission> {
+  private async deferral(subscriptionId: string, limits: SubscriptionLimits, earliest: number, reason: string): Promise<Deferral> {
     const now = this.options.clock.now().getTime();
     const byConcurrency = (limits.maxConcurrency * 1000) / this.slots.meanMs(subscriptionId);
     const perSecond = limits.rateLimit === undefined ? byConcurrency : Math.min(byConcurrency, limits.rateLimit / RATE_SPACING);

@@ -4,7 +4,7 @@
 // and is POSTed as the probe. Deferred wake-ups go to the slow lane.
 import { behindProbe, circuitOf, deferredUntil, gateOf, type Circuit } from '../circuit';
 import { deferDelivery } from '../deferral';
-import { queueOf } from '../lanes';
+import { toSlowLane } from './lane';
 import { noMetrics } from '../metrics';
 import { stop, type Ready, type SendDeps, type Stop } from './steps';
 import { carriedEvent } from '../wakeup-plan';
@@ -44,8 +44,7 @@ async function takeProbe(deps: GateDeps, ready: Ready, now: Date): Promise<boole
 
 async function defer(deps: GateDeps, ready: Ready, circuit: Circuit, until: Date): Promise<Stop> {
   const firstTime = newlyWaiting(circuit, ready.delivery);
-  const wakers = { ...deps, wakeups: queueOf({ main: deps.wakeups, slow: deps.slowWakeups }, 'slow') };
-  const outcome = await deferDelivery(wakers, ready.delivery, until, `circuit ${circuit.state}`, carriedEvent(ready.event));
+  const outcome = await deferDelivery(toSlowLane(deps), ready.delivery, until, `circuit ${circuit.state}`, carriedEvent(ready.event));
   if (outcome.kind === 'deferred' && firstTime) await deps.circuits.countWaiting(ready.subscription.id, circuit.since!);
   if (outcome.kind === 'deferred') return stop({ kind: 'deferred', until: outcome.until, reason: `circuit ${circuit.state}` });
   return stop(outcome);

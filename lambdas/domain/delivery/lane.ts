@@ -42,5 +42,10 @@ export function retryLane<D extends Pick<SendDeps, 'wakeups' | 'slowWakeups' | '
     concluded.slowMarked === true ||
     isSlow(attempt.outcome, attempt.durationMs, deps.circuitPolicy) ||
     laneOf(subscription, deps.clock.now()) === 'slow';
-  return slow ? { ...deps, wakeups: queueOf({ main: deps.wakeups, slow: deps.slowWakeups }, 'slow') } : deps;
+  return slow ? toSlowLane(deps) : deps;
+}
+
+/** The deps with their wake-ups sent to the slow lane (to the one queue where there is one lane). */
+export function toSlowLane<D extends Pick<SendDeps, 'wakeups' | 'slowWakeups'>>(deps: D): D {
+  return { ...deps, wakeups: queueOf({ main: deps.wakeups, slow: deps.slowWakeups }, 'slow') };
 }

@@ -7,11 +7,11 @@
 import { circuitOf, deferredUntil, gateOf, type Circuit } from '../circuit';
 import { wakeDeferred } from '../deferral';
 import { deliveryKeyOf } from '../delivery-id';
-import { queueOf } from '../lanes';
 import type { DeliveryOrigin } from '../ports';
 import { retryHorizonMs } from '../retry-policy';
 import type { DeliveryWakeup, Subscription } from '../types';
 import { newlyWaiting } from './circuit-gate';
+import { toSlowLane } from './lane';
 import { stop, type SendDeps, type Stop } from './steps';
 
 /** Why the delivery waits, until when, and where its wake-up goes. */
@@ -43,7 +43,7 @@ export async function postponeBeforeClaim(deps: SendDeps, wakeup: DeliveryWakeup
   if (!before) return undefined;
   const { circuit } = hold;
   if (circuit && newlyWaiting(circuit, before)) await deps.circuits.countWaiting(subscription.id, circuit.since!);
-  const wakers = circuit ? { ...deps, wakeups: queueOf({ main: deps.wakeups, slow: deps.slowWakeups }, 'slow') } : deps;
+  const wakers = circuit ? toSlowLane(deps) : deps;
   await wakeDeferred(wakers, wakeup, hold.reason, now, hold.until);
   return stop({ kind: 'deferred', until: postponement.until, reason: hold.reason });
 }
@@ -57,7 +57,7 @@ function behindCircuit(deps: SendDeps, subscription: Subscription, now: Date): H
 
 async function atLimit(deps: SendDeps, subscription: Subscription): Promise<Hold | undefined> {
   const deferral = await deps.limits?.deferralIfFull(subscription);
-  return deferral?.kind === 'defer' ? { until: deferral.until, reason: deferral.reason } : undefined;
+  return deferral && { until: deferral.until, reason: deferral.reason };
 }
 
 /** What a first wake-up from fan-out tells of its event: enough to create the delivery. */
