@@ -1,6 +1,6 @@
 // A local dead-letter queue as the dead-letters function walks it: the in-process queue's messages,
-// with redrive sending a message back to its work queue (without the parking attributes) before it
-// is deleted here, as the SQS adapter does.
+// with redrive sending a message back to its work queue (without the parking attributes, with its
+// message group) before it is deleted here, as the SQS adapter does.
 import { PARKING_ATTRIBUTES, type ParkedDecision, type ParkedMessage, type ParkedQueue } from '../lambdas/domain/dead-letters';
 import type { LocalQueue, MessageAttributes } from './queue';
 
@@ -29,7 +29,8 @@ export class LocalParkedQueue implements ParkedQueue {
         sentAt: new Date(message.sentAt).toISOString(),
         receiveCount: message.receiveCount,
       });
-      if (decision === 'redrive') this.source.send(message.body, { attributes: withoutParking(message.attributes) });
+      if (decision === 'redrive')
+        this.source.send(message.body, { attributes: withoutParking(message.attributes), groupId: message.groupId });
       if (decision === 'redrive' || decision === 'delete') this.queue.delete([message.id]);
       if (decision === 'stop') return;
     }

@@ -122,6 +122,7 @@ export class QueuePoller {
           SentTimestamp: String(message.sentAt),
           SenderId: 'local',
           ApproximateFirstReceiveTimestamp: String(message.firstReceivedAt),
+          ...(message.groupId !== undefined ? { MessageGroupId: message.groupId } : {}),
         },
         messageAttributes: lambdaAttributes(message.attributes),
         md5OfBody: md5OfBody(message.body),

@@ -1,15 +1,16 @@
 // An in-process queue with the SQS semantics the handlers rely on: delayed sends, batches of visible
 // messages, a message stays invisible while its batch is processed, a failed message comes back
 // after the visibility timeout with its receive count raised, and once received `maxReceiveCount`
-// times it moves to the dead-letter queue instead of being handed out again. Every change is journaled before it is acknowledged, so an
+// times it moves to the dead-letter queue instead of being handed out again. Messages with a group
+// are served as a fair queue serves its tenants (fair-waiting.ts). Every change is journaled before it is acknowledged, so an
 // accepted message survives Ctrl-C and SIGKILL; on open the journal is replayed (messages that were
 // being processed become visible again, their receive counted) and compacted.
 import { randomUUID } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { systemClock, type Clock } from './clock';
+import { FairWaitingList, type WaitingMessage } from './fair-waiting';
 import { Journal } from './journal';
-import { MinHeap } from './min-heap';
 
 /** As in SQS: String and Number carry StringValue, Binary carries BinaryValue (base64). */
 export interface MessageAttribute {
@@ -26,6 +27,8 @@ export interface QueueMessage {
   attributes: MessageAttributes;
   /** Epoch ms. */
   sentAt: number;
+  /** SQS's MessageGroupId: on a standard queue, the tenant a fair queue serves by. */
+  groupId?: string;
 }
 
 export interface ReceivedMessage extends QueueMessage {
@@ -48,6 +51,7 @@ export interface SendOptions {
   sentAt?: number;
   /** Receives counted so far: a message moved to a dead-letter queue keeps its count, as in SQS. */
   receiveCount?: number;
+  groupId?: string;
 }
 
 export interface LocalQueueOptions {
@@ -70,6 +74,7 @@ type JournalRecord =
       id: string;
       body: string;
       attributes?: MessageAttributes;
+      groupId?: string;
       sentAt: number;
       visibleAt: number;
       receiveCount?: number;
@@ -85,14 +90,6 @@ interface Entry extends QueueMessage {
   firstReceivedAt?: number;
   inFlight: boolean;
   /** Bumped on every (re)entry into the heap: older heap items of the entry are stale. */
-  seq: number;
-}
-
-interface HeapItem {
-  visibleAt: number;
-  /** Ties on visibleAt go first-in, first-out (SQS promises no order; this just avoids surprises). */
-  order: number;
-  id: string;
   seq: number;
 }
 
@@ -115,10 +112,7 @@ export class LocalQueue {
   private readonly replayedInFlight = new Set<string>();
   private readonly journal: Journal<JournalRecord>;
   private readonly entries = new Map<string, Entry>();
-  private readonly waiting = new MinHeap<HeapItem>(
-    (a, b) => a.visibleAt < b.visibleAt || (a.visibleAt === b.visibleAt && a.order < b.order),
-  );
-  private pushes = 0;
+  private readonly waiting = new FairWaitingList((item) => this.isWaiting(item));
   private readonly waiters = new Set<() => void>();
   private closed = false;
   private readonly clock: Clock;
@@ -160,6 +154,7 @@ export class LocalQueue {
       id: options.id ?? randomUUID(),
       body,
       attributes: options.attributes ?? {},
+      ...(options.groupId !== undefined ? { groupId: options.groupId } : {}),
       sentAt: options.sentAt ?? now,
       visibleAt: now + delayMs,
       receiveCount: options.receiveCount ?? 0,
@@ -181,20 +176,24 @@ export class LocalQueue {
     const batch: Entry[] = [];
     const redrive = this.options.redrive;
     while (batch.length < max) {
-      const top = this.liveTop();
-      if (!top || top.visibleAt > now) break;
-      this.waiting.pop();
-      const entry = this.entries.get(top.id)!;
+      const next = this.waiting.takeNext(now);
+      if (!next) break;
+      const entry = this.entries.get(next.id)!;
       // As in SQS: a message received maxReceiveCount times is moved instead of handed out again.
-      if (redrive && entry.receiveCount >= redrive.maxReceiveCount) this.moveToDeadLetterQueue(entry, redrive.deadLetterQueue);
-      else batch.push(entry);
+      if (redrive && entry.receiveCount >= redrive.maxReceiveCount) {
+        this.moveToDeadLetterQueue(entry, redrive.deadLetterQueue);
+        continue;
+      }
+      // In flight at once, so that the next pick of this batch already counts it for its tenant.
+      entry.inFlight = true;
+      this.waiting.started(entry.groupId);
+      batch.push(entry);
     }
     if (batch.length === 0) return [];
     // Journaled so that a message in flight at a crash comes back with this receive counted: the
     // sender treats a redelivery differently, and a message that keeps crashing still gets redriven.
     this.journal.append({ op: 'receive', ids: batch.map((e) => e.id), at: now });
     return batch.map((entry) => {
-      entry.inFlight = true;
       this.countReceive(entry, now);
       return { ...messageOf(entry), receiveCount: entry.receiveCount, firstReceivedAt: entry.firstReceivedAt ?? now };
     });
@@ -205,7 +204,11 @@ export class LocalQueue {
     const gone = ids.filter((id) => this.entries.has(id));
     if (gone.length === 0) return;
     this.journal.append(...gone.map((id): JournalRecord => ({ op: 'delete', id })));
-    for (const id of gone) this.entries.delete(id);
+    for (const id of gone) {
+      const entry = this.entries.get(id)!;
+      if (entry.inFlight) this.waiting.ended(entry.groupId);
+      this.entries.delete(id);
+    }
     this.compactIfWorthIt();
   }
 
@@ -222,6 +225,7 @@ export class LocalQueue {
     for (const entry of back) {
       entry.visibleAt = visibleAt;
       entry.inFlight = false;
+      this.waiting.ended(entry.groupId);
       this.enqueue(entry);
     }
     this.notify();
@@ -233,12 +237,12 @@ export class LocalQueue {
    */
   waitForMessages(maxWaitMs: number, signal?: AbortSignal): Promise<void> {
     if (this.closed || signal?.aborted) return Promise.resolve();
-    const top = this.liveTop();
+    const visibleAt = this.waiting.earliestVisibleAt();
     const now = this.clock.now();
-    if (top && top.visibleAt <= now) return Promise.resolve();
+    if (visibleAt !== undefined && visibleAt <= now) return Promise.resolve();
     // One millisecond more: timers run on a monotonic clock and may fire just before the wall clock
     // reaches the visibility time.
-    const waitMs = Math.min(maxWaitMs, top ? top.visibleAt - now + 1 : Number.POSITIVE_INFINITY);
+    const waitMs = Math.min(maxWaitMs, visibleAt !== undefined ? visibleAt - now + 1 : Number.POSITIVE_INFINITY);
     return new Promise((resolve) => {
       const done = (): void => {
         cancel();
@@ -287,6 +291,7 @@ export class LocalQueue {
         id: record.id,
         body: record.body,
         attributes: record.attributes ?? {},
+        ...(record.groupId !== undefined ? { groupId: record.groupId } : {}),
         sentAt: record.sentAt,
         visibleAt: record.visibleAt,
         receiveCount: record.receiveCount ?? 0,
@@ -315,6 +320,7 @@ export class LocalQueue {
     deadLetterQueue.send(entry.body, {
       id: entry.id,
       attributes: entry.attributes,
+      groupId: entry.groupId,
       sentAt: entry.sentAt,
       receiveCount: entry.receiveCount,
     });
@@ -332,18 +338,13 @@ export class LocalQueue {
 
   private enqueue(entry: Entry): void {
     entry.seq += 1;
-    this.waiting.push({ visibleAt: entry.visibleAt, order: (this.pushes += 1), id: entry.id, seq: entry.seq });
+    this.waiting.push(entry.groupId, { visibleAt: entry.visibleAt, id: entry.id, seq: entry.seq });
   }
 
-  /** The heap's top after dropping items of messages deleted, in flight or re-queued since. */
-  private liveTop(): HeapItem | undefined {
-    for (;;) {
-      const top = this.waiting.peek();
-      if (!top) return undefined;
-      const entry = this.entries.get(top.id);
-      if (entry && !entry.inFlight && entry.seq === top.seq) return top;
-      this.waiting.pop();
-    }
+  /** Whether a waiting item still stands for its message: not deleted, in flight or re-queued since. */
+  private isWaiting(item: WaitingMessage): boolean {
+    const entry = this.entries.get(item.id);
+    return entry !== undefined && !entry.inFlight && entry.seq === item.seq;
   }
 
   private notify(): void {
@@ -366,7 +367,8 @@ export class LocalQueue {
 }
 
 function messageOf(entry: Entry): QueueMessage {
-  return { id: entry.id, body: entry.body, attributes: entry.attributes, sentAt: entry.sentAt };
+  const { id, body, attributes, sentAt, groupId } = entry;
+  return { id, body, attributes, sentAt, ...(groupId !== undefined ? { groupId } : {}) };
 }
 
 function sendRecord(entry: Entry): JournalRecord {
@@ -375,6 +377,7 @@ function sendRecord(entry: Entry): JournalRecord {
     id: entry.id,
     body: entry.body,
     ...(Object.keys(entry.attributes).length > 0 ? { attributes: entry.attributes } : {}),
+    ...(entry.groupId !== undefined ? { groupId: entry.groupId } : {}),
     sentAt: entry.sentAt,
     visibleAt: entry.visibleAt,
     ...(entry.receiveCount > 0 ? { receiveCount: entry.receiveCount, firstReceivedAt: entry.firstReceivedAt } : {}),

@@ -6,7 +6,7 @@ import { LOCAL_ACCOUNT, queueUrlOf } from './config';
 import { jsonReply, type HttpReply } from './http-reply';
 import type { LocalQueue } from './queue';
 import { md5OfBody, md5OfMessageAttributes } from './sqs-md5';
-import { checkBody, checkDelaySeconds, checkSize, parseAttributes, SqsError, MAX_MESSAGE_BYTES } from './sqs-rules';
+import { checkBody, checkDelaySeconds, checkMessageGroupId, checkSize, parseAttributes, SqsError, MAX_MESSAGE_BYTES } from './sqs-rules';
 
 export const SQS_TARGET_PREFIX = 'AmazonSQS.';
 const OPERATIONS = ['GetQueueUrl', 'SendMessage', 'SendMessageBatch'] as const;
@@ -39,6 +39,7 @@ interface SendInput {
   MessageAttributes?: unknown;
   MessageSystemAttributes?: unknown;
   MessageDeduplicationId?: unknown;
+  MessageGroupId?: unknown;
 }
 
 interface SendResult {
@@ -158,8 +159,9 @@ function sendMessage(queue: Queue, input: SendInput, field: string): SendResult 
   }
   const attributes = parseAttributes(input.MessageAttributes);
   const systemAttributes = parseAttributes(input.MessageSystemAttributes);
+  const groupId = checkMessageGroupId(input.MessageGroupId);
   checkSize(body, attributes);
-  const message = queue.send(body, { delayMs: delaySeconds * 1000, attributes });
+  const message = queue.send(body, { delayMs: delaySeconds * 1000, attributes, groupId });
   return withoutUndefined({
     MessageId: message.id,
     MD5OfMessageBody: md5OfBody(body),

@@ -50,6 +50,24 @@ export function checkDelaySeconds(raw: unknown): number {
   return raw;
 }
 
+/** SQS's rule for a group id: 1 to 128 characters, letters, digits and ASCII punctuation. */
+const MESSAGE_GROUP_ID = /^[A-Za-z0-9!"#$%&'()*+,\-./:;<=>?@[\\\]^_`{|}~]{1,128}$/;
+
+/**
+ * On a standard queue a group id makes the queue fair (tenants served by their share of the messages
+ * in flight); it does not order messages as on a FIFO queue.
+ */
+export function checkMessageGroupId(raw: unknown): string | undefined {
+  if (raw === undefined || raw === null) return undefined;
+  if (typeof raw !== 'string' || !MESSAGE_GROUP_ID.test(raw)) {
+    throw new SqsError(
+      'InvalidParameterValue',
+      `Value ${JSON.stringify(raw)} for parameter MessageGroupId is invalid. Reason: must be 1 to 128 letters, digits or punctuation.`,
+    );
+  }
+  return raw;
+}
+
 export function parseAttributes(raw: unknown): MessageAttributes {
   if (raw === undefined || raw === null) return {};
   if (typeof raw !== 'object' || Array.isArray(raw))

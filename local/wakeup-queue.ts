@@ -1,8 +1,9 @@
 // WakeupQueue over the in-process deliveries queue. Unlike SQS (whole seconds, at most 900 s), the
-// local queue delays to the millisecond, so a retry is woken exactly when it is due.
+// local queue delays to the millisecond, so a retry is woken exactly when it is due. Each wake-up
+// carries its subscription as its message group, as on SQS, so the queue serves subscriptions fairly.
 import type { QueuedWakeups, WakeupQueue } from '../lambdas/domain/ports';
 import type { Delivery, DeliveryWakeup } from '../lambdas/domain/types';
-import { formatWakeup, parseWakeup } from '../lambdas/domain/wakeup-message';
+import { formatWakeup, messageGroupOf, parseWakeup } from '../lambdas/domain/wakeup-message';
 import type { LocalQueue } from './queue';
 
 export class LocalWakeupQueue implements WakeupQueue, QueuedWakeups {
@@ -23,7 +24,7 @@ export class LocalWakeupQueue implements WakeupQueue, QueuedWakeups {
     const failed: DeliveryWakeup[] = [];
     for (const wakeup of wakeups) {
       try {
-        this.queue.send(formatWakeup(wakeup));
+        this.queue.send(formatWakeup(wakeup), { groupId: messageGroupOf(wakeup) });
       } catch {
         // Reported back one by one, as SQS reports refused batch entries; the caller decides.
         failed.push(wakeup);
@@ -33,7 +34,7 @@ export class LocalWakeupQueue implements WakeupQueue, QueuedWakeups {
   }
 
   async sendDelayed(wakeup: DeliveryWakeup, delayMs: number): Promise<void> {
-    this.queue.send(formatWakeup(wakeup), { delayMs });
+    this.queue.send(formatWakeup(wakeup), { delayMs, groupId: messageGroupOf(wakeup) });
   }
 }
 

@@ -8,6 +8,7 @@
 // object), readable in the dead-letter queue. A body that would make the message too large for its
 // transport is left out, and the sender reads it from the events table.
 import * as z from 'zod';
+import { deliveryKeyOf } from './delivery-id';
 import { describeIssues } from './input';
 import { ValidationError } from './errors';
 import type { DeliveryWakeup } from './types';
@@ -60,4 +61,14 @@ export function formatWakeup(wakeup: DeliveryWakeup, maxBytes = SQS_MESSAGE_MAX_
   if (event.body === undefined) return head;
   const withBody = `${head.slice(0, -1)}${BODY_MEMBER}${event.body}}`;
   return Buffer.byteLength(withBody, 'utf8') <= maxBytes ? withBody : head;
+}
+
+/**
+ * A wake-up's message group: its subscription. Groups make a standard SQS queue a fair queue, whose
+ * tenants are the subscriptions: while one subscription's backlog holds a large share of the
+ * messages in flight, SQS hands out the other subscriptions' wake-ups first. Undefined for an id
+ * that names no subscription (the sender sets such a message aside).
+ */
+export function messageGroupOf(wakeup: Pick<DeliveryWakeup, 'deliveryId'>): string | undefined {
+  return deliveryKeyOf(wakeup.deliveryId)?.subscriptionId;
 }

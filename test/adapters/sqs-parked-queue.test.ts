@@ -81,6 +81,18 @@ describe('SqsParkedQueue', () => {
     expect(released.map((e) => e.ReceiptHandle)).toEqual(['rh-m2', 'rh-m3']);
   });
 
+  it('redrives a wake-up back into its message group, so the work queue still serves it fairly by subscription', async () => {
+    const grouped = { ...message('w1', '{"deliveryId":"e.sub_aaaaaaaaaaaaaaaaaaaa","attempt":2}') };
+    grouped.Attributes = { ...grouped.Attributes, MessageGroupId: 'sub_aaaaaaaaaaaaaaaaaaaa' } as typeof grouped.Attributes;
+    sqsMock
+      .on(ReceiveMessageCommand)
+      .resolvesOnce({ Messages: [grouped] })
+      .resolves({ Messages: [] });
+    await handleDeadLetters(deps, { action: 'redrive', queue: 'deliveries', messageIds: ['w1'] });
+    expect(sqsMock.commandCalls(ReceiveMessageCommand)[0].args[0].input.MessageSystemAttributeNames).toContain('MessageGroupId');
+    expect(sqsMock.commandCalls(SendMessageCommand)[0].args[0].input).toMatchObject({ MessageGroupId: 'sub_aaaaaaaaaaaaaaaaaaaa' });
+  });
+
   it('purges everything it sees and sends nothing', async () => {
     const result = await handleDeadLetters(deps, { action: 'purge', queue: 'events', all: true });
     expect(result).toMatchObject({ purged: ['m1', 'm2', 'm3'], notFound: [] });

@@ -34,6 +34,21 @@ describe('SqsWakeupQueue.sendNow', () => {
     });
     expect(entries.map((entry) => JSON.parse(entry.MessageBody ?? '') as unknown)).toEqual(wakeups);
     expect(entries[0].MessageBody).toBe('{"deliveryId":"evt-0.sub_aaaaaaaaaaaaaaaaaaaa","attempt":1}');
+    // The subscription as the message group: SQS serves the queue fairly by subscription.
+    expect(new Set(entries.map((entry) => entry.MessageGroupId))).toEqual(new Set(['sub_aaaaaaaaaaaaaaaaaaaa']));
+  });
+
+  it("sends each wake-up in its own subscription's message group", async () => {
+    sqsMock.on(SendMessageBatchCommand).resolves({ Successful: [], Failed: [] });
+    await queue.sendNow([
+      { deliveryId: 'evt-1.sub_aaaaaaaaaaaaaaaaaaaa', attempt: 1 },
+      { deliveryId: 'evt.with.dots.sub_bbbbbbbbbbbbbbbbbbbb', attempt: 1 },
+    ]);
+    const [call] = sqsMock.commandCalls(SendMessageBatchCommand);
+    expect(call.args[0].input.Entries?.map((entry) => entry.MessageGroupId)).toEqual([
+      'sub_aaaaaaaaaaaaaaaaaaaa',
+      'sub_bbbbbbbbbbbbbbbbbbbb',
+    ]);
   });
 
   it('returns the wakeups whose entries SQS refused', async () => {
@@ -83,6 +98,7 @@ describe('SqsWakeupQueue.sendDelayed', () => {
       QueueUrl: QUEUE_URL,
       MessageBody: '{"deliveryId":"evt-1.sub_bbbbbbbbbbbbbbbbbbbb","attempt":2}',
       DelaySeconds: 600,
+      MessageGroupId: 'sub_bbbbbbbbbbbbbbbbbbbb',
       MessageAttributes: { wakeAt: { DataType: 'Number', StringValue: expect.stringMatching(/^\d+$/) } },
     });
     // When it is due, so that the sender can tell how late it took the wake-up.

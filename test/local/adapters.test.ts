@@ -5,6 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { silentLog } from '../../lambdas/domain/log';
 import { LocalDeadLetters } from '../../local/dead-letters';
 import { LocalNotifier } from '../../local/notifier';
+import { LocalParkedQueue } from '../../local/parked-queue';
 import { LocalQueue } from '../../local/queue';
 import { LocalWakeupQueue } from '../../local/wakeup-queue';
 
@@ -39,6 +40,25 @@ describe('local adapters of the domain ports', () => {
     expect(queue.receive(10).map((m) => m.body)).toEqual(['{"deliveryId":"3.sub_aaaaaaaaaaaaaaaaaaaa","attempt":2}']);
     expect(Date.now() - started).toBeGreaterThanOrEqual(200);
     expect(Date.now() - started).toBeLessThan(900);
+  });
+
+  it("WakeupQueue sends each wake-up in its subscription's message group; a redrive from the dead-letter queue keeps it", async () => {
+    const dlq = LocalQueue.open({ name: 'q-dlq', dir, visibilityTimeoutMs: 100 });
+    try {
+      const wakeups = new LocalWakeupQueue(queue);
+      await wakeups.sendNow([{ deliveryId: 'a.b.sub_aaaaaaaaaaaaaaaaaaaa', attempt: 1 }]);
+      await wakeups.sendDelayed({ deliveryId: 'c.sub_bbbbbbbbbbbbbbbbbbbb', attempt: 2 }, 0);
+      expect(queue.messages().map((m) => m.groupId)).toEqual(['sub_aaaaaaaaaaaaaaaaaaaa', 'sub_bbbbbbbbbbbbbbbbbbbb']);
+
+      const [parked] = queue.messages();
+      dlq.send(parked.body, { groupId: parked.groupId, attributes: { reason: { DataType: 'String', StringValue: 'x' } } });
+      queue.delete([parked.id]);
+      await new LocalParkedQueue(dlq, queue).visit(10, () => 'redrive');
+      expect(dlq.messages()).toEqual([]);
+      expect(queue.messages().find((m) => m.body === parked.body)).toMatchObject({ groupId: 'sub_aaaaaaaaaaaaaaaaaaaa', attributes: {} });
+    } finally {
+      dlq.close();
+    }
   });
 
   it('WakeupQueue reports the wake-ups it could not send', async () => {

@@ -41,7 +41,7 @@ describe('queue poller (the SQS event source mapping)', () => {
 
   it('hands the handler a Lambda-shaped SQS event and deletes what it processed', async () => {
     const events: SQSEvent[] = [];
-    const sent = queue.send('{"id":1}', { attributes: { reason: { DataType: 'String', StringValue: 'why' } } });
+    const sent = queue.send('{"id":1}', { attributes: { reason: { DataType: 'String', StringValue: 'why' } }, groupId: 'sub_x' });
     poll(async (event) => {
       events.push(event);
       return { batchItemFailures: [] };
@@ -51,7 +51,7 @@ describe('queue poller (the SQS event source mapping)', () => {
     expect(record).toMatchObject({
       messageId: sent.id,
       body: '{"id":1}',
-      attributes: { ApproximateReceiveCount: '1', SentTimestamp: String(sent.sentAt), SenderId: 'local' },
+      attributes: { ApproximateReceiveCount: '1', SentTimestamp: String(sent.sentAt), SenderId: 'local', MessageGroupId: 'sub_x' },
       messageAttributes: { reason: { dataType: 'String', stringValue: 'why', stringListValues: [], binaryListValues: [] } },
       md5OfBody: createHash('md5').update('{"id":1}').digest('hex'),
       eventSource: 'aws:sqs',

@@ -217,4 +217,73 @@ describe('local queue', () => {
     queue.close();
     expect(() => queue.send('x')).toThrow(/closed/);
   });
+  describe('message groups (a fair queue: tenants served by their messages in flight)', () => {
+    const bodies = (messages: Array<{ body: string }>) => messages.map((m) => m.body);
+
+    it("serves a quiet group's message before a busy group's backlog, however much older the backlog is", () => {
+      const queue = open();
+      for (let i = 0; i < 100; i += 1) queue.send(`busy-${i}`, { groupId: 'sub_busy' });
+      expect(bodies(queue.receive(5))).toEqual(['busy-0', 'busy-1', 'busy-2', 'busy-3', 'busy-4']);
+      queue.send('quiet-0', { groupId: 'sub_quiet' });
+      // The busy group has 5 in flight and the quiet one none: the quiet message goes first.
+      expect(bodies(queue.receive(1))).toEqual(['quiet-0']);
+      expect(bodies(queue.receive(1))).toEqual(['busy-5']);
+    });
+
+    it('takes turns within one batch between groups with equal messages in flight, oldest first', () => {
+      const queue = open();
+      for (let i = 0; i < 4; i += 1) queue.send(`a-${i}`, { groupId: 'a' });
+      for (let i = 0; i < 4; i += 1) queue.send(`b-${i}`, { groupId: 'b' });
+      expect(bodies(queue.receive(6))).toEqual(['a-0', 'b-0', 'a-1', 'b-1', 'a-2', 'b-2']);
+    });
+
+    it('counts a group as busy until its messages are deleted or released, then serves it again in turn', () => {
+      const queue = open();
+      for (let i = 0; i < 3; i += 1) queue.send(`a-${i}`, { groupId: 'a' });
+      const [a0] = queue.receive(1);
+      for (let i = 0; i < 3; i += 1) queue.send(`b-${i}`, { groupId: 'b' });
+      expect(bodies(queue.receive(1))).toEqual(['b-0']);
+      // One each in flight: the older message (a-1) goes first.
+      expect(bodies(queue.receive(1))).toEqual(['a-1']);
+      queue.delete([a0.id]);
+      // a now holds one in flight and b one: the tie goes to the older message again.
+      expect(bodies(queue.receive(1))).toEqual(['a-2']);
+      expect(bodies(queue.receive(1))).toEqual(['b-1']);
+    });
+
+    it('never holds back a message without a group: each is a tenant of its own, as in SQS', () => {
+      const queue = open();
+      for (let i = 0; i < 20; i += 1) queue.send(`busy-${i}`, { groupId: 'busy' });
+      queue.receive(10);
+      queue.send('ungrouped-1');
+      queue.send('ungrouped-2');
+      expect(bodies(queue.receive(3))).toEqual(['ungrouped-1', 'ungrouped-2', 'busy-10']);
+    });
+
+    it('serves a delayed message of a quiet group as soon as it is visible, and not before', () => {
+      const clock = new ManualClock();
+      const queue = open({ clock });
+      for (let i = 0; i < 10; i += 1) queue.send(`busy-${i}`, { groupId: 'busy' });
+      queue.receive(1);
+      queue.send('quiet', { groupId: 'quiet', delayMs: 100 });
+      expect(bodies(queue.receive(1))).toEqual(['busy-1']);
+      clock.advance(100);
+      expect(bodies(queue.receive(1))).toEqual(['quiet']);
+    });
+
+    it('keeps a message group across a restart, on redelivery and into the dead-letter queue', () => {
+      const deadLetterQueue = open({ name: 'dlq' });
+      const queue = open({ redrive: { deadLetterQueue, maxReceiveCount: 1 } });
+      queue.send('m', { groupId: 'sub_one' });
+      const [received] = queue.receive(1);
+      expect(received.groupId).toBe('sub_one');
+      queue.close();
+
+      const reopened = open({ redrive: { deadLetterQueue, maxReceiveCount: 1 } });
+      expect(reopened.messages()).toEqual([expect.objectContaining({ body: 'm', groupId: 'sub_one' })]);
+      // Received once already (before the crash): moved instead of handed out, with its group.
+      expect(reopened.receive(1)).toEqual([]);
+      expect(deadLetterQueue.parked()).toEqual([expect.objectContaining({ body: 'm', groupId: 'sub_one', receiveCount: 1 })]);
+    });
+  });
 });

@@ -152,6 +152,26 @@ describe('SQS endpoint, driven by the real SQSClient', () => {
     expect(events.depth().visible).toBe(0);
   });
 
+  it("keeps a MessageGroupId as the message's tenant (a fair standard queue), and refuses one SQS would refuse", async () => {
+    await sqs.send(new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: '{"a":1}', MessageGroupId: 'customer-42' }));
+    const batch = await sqs.send(
+      new SendMessageBatchCommand({
+        QueueUrl: queueUrl,
+        Entries: [
+          { Id: 'ok', MessageBody: '{"b":2}', MessageGroupId: 'customer-7' },
+          { Id: 'bad', MessageBody: '{"c":3}', MessageGroupId: 'has space' },
+        ],
+      }),
+    );
+    expect(batch.Failed).toEqual([
+      expect.objectContaining({ Id: 'bad', Code: 'InvalidParameterValue', Message: expect.stringMatching(/MessageGroupId/) }),
+    ]);
+    expect(events.messages().map((m) => m.groupId)).toEqual(['customer-42', 'customer-7']);
+    await expect(
+      sqs.send(new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: 'x', MessageGroupId: 'x'.repeat(129) })),
+    ).rejects.toThrow(/MessageGroupId is invalid/);
+  });
+
   it('refuses a send to an unknown queue URL, an empty body and a delay beyond 900 s', async () => {
     await expect(sqs.send(new SendMessageCommand({ QueueUrl: `${http.url}/000000000000/nope`, MessageBody: 'x' }))).rejects.toBeInstanceOf(
       QueueDoesNotExist,

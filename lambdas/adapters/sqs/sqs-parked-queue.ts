@@ -72,7 +72,7 @@ export class SqsParkedQueue implements ParkedQueue {
         VisibilityTimeout: WALK_VISIBILITY_SECONDS,
         WaitTimeSeconds: 1,
         MessageAttributeNames: ['All'],
-        MessageSystemAttributeNames: ['SentTimestamp', 'ApproximateReceiveCount'],
+        MessageSystemAttributeNames: ['SentTimestamp', 'ApproximateReceiveCount', 'MessageGroupId'],
       }),
     );
     return Messages ?? [];
@@ -89,6 +89,8 @@ export class SqsParkedQueue implements ParkedQueue {
           QueueUrl: this.sourceQueueUrl,
           MessageBody: message.Body ?? '',
           ...(Object.keys(attributes).length > 0 ? { MessageAttributes: attributes } : {}),
+          // Back in its group, so that the work queue still serves it fairly by subscription.
+          ...(message.Attributes?.MessageGroupId ? { MessageGroupId: message.Attributes.MessageGroupId } : {}),
         }),
       );
     }

@@ -2,7 +2,7 @@ import { SendMessageBatchCommand, SendMessageCommand, type SQSClient } from '@aw
 import type { WakeupQueue } from '../../domain/ports';
 import type { DeliveryWakeup } from '../../domain/types';
 import { WAKE_AT_ATTRIBUTE } from '../../domain/queue-lag';
-import { formatWakeup, SQS_MESSAGE_MAX_BYTES } from '../../domain/wakeup-message';
+import { formatWakeup, messageGroupOf, SQS_MESSAGE_MAX_BYTES } from '../../domain/wakeup-message';
 import { MAX_QUEUE_DELAY_MS } from '../../domain/wakeup-plan';
 
 /** SQS's limits: entries per SendMessageBatch, the longest DelaySeconds; a batch's bodies together are one message's limit. */
@@ -35,7 +35,7 @@ export class SqsWakeupQueue implements WakeupQueue {
         const result = await this.sqs.send(
           new SendMessageBatchCommand({
             QueueUrl: this.queueUrl,
-            Entries: batch.map(({ body }, index) => ({ Id: String(index), MessageBody: body })),
+            Entries: batch.map(({ wakeup, body }, index) => ({ Id: String(index), MessageBody: body, ...groupOf(wakeup) })),
           }),
         );
         anySent = true;
@@ -64,11 +64,18 @@ export class SqsWakeupQueue implements WakeupQueue {
         QueueUrl: this.queueUrl,
         MessageBody: formatWakeup(wakeup, BODY_MAX_BYTES),
         DelaySeconds: delaySeconds,
+        ...groupOf(wakeup),
         // When it is due, for the sender's report of how late wake-ups are taken (queue-lag.ts).
         MessageAttributes: { [WAKE_AT_ATTRIBUTE]: { DataType: 'Number', StringValue: String(Date.now() + delaySeconds * 1000) } },
       }),
     );
   }
+}
+
+/** The subscription as the message group: SQS then serves the queue fairly by subscription (messageGroupOf). */
+function groupOf(wakeup: DeliveryWakeup): { MessageGroupId?: string } {
+  const group = messageGroupOf(wakeup);
+  return group !== undefined ? { MessageGroupId: group } : {};
 }
 
 interface Formatted {
