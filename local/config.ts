@@ -47,6 +47,11 @@ const localSchema = {
   DATA_DIR: z.string().min(1).default('.data'),
   SWEEP_INTERVAL_MS: z.coerce.number().int().positive().default(30_000),
   QUEUE_VISIBILITY_TIMEOUT_MS: z.coerce.number().int().positive().default(2_000),
+  /**
+   * Ingest batches handled at once, as the stack's ingestMaxConcurrency. More than one, so that a
+   * burst published faster than one batch at a time can take leaves the events queue sooner.
+   */
+  INGEST_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(3),
   SENDER_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(4),
   /** The slow lane's sender (degraded subscriptions), as the stack's slowSenderConcurrency. */
   SLOW_SENDER_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(2),
@@ -62,6 +67,7 @@ export interface LocalSettings {
   sweepIntervalMs: number;
   /** How long a message whose processing failed stays invisible before it is handed out again. */
   visibilityTimeoutMs: number;
+  ingestConcurrency: number;
   senderConcurrency: number;
   slowSenderConcurrency: number;
   /** Validated service variables as strings, ready for the function environment. */
@@ -102,6 +108,7 @@ export function readLocalSettings(source: Env): LocalSettings {
     dataDir: resolve(local.DATA_DIR as string),
     sweepIntervalMs: local.SWEEP_INTERVAL_MS as number,
     visibilityTimeoutMs: local.QUEUE_VISIBILITY_TIMEOUT_MS as number,
+    ingestConcurrency: local.INGEST_CONCURRENCY as number,
     senderConcurrency: local.SENDER_CONCURRENCY as number,
     slowSenderConcurrency: local.SLOW_SENDER_CONCURRENCY as number,
     service,

@@ -227,7 +227,13 @@ async function startWork(parts: Parts, opened: OpenedParts, wired: WiredFunction
   const senderPoller = (queue: 'deliveries' | 'deliveries-slow', handler: WiredFunctions['sender'], concurrency: number) =>
     new QueuePoller({ ...common, queue: queues[queue], handler, concurrency, queueArn: queueArnOf(queue), recordsAsSlotsFree: true });
   parts.pollers = [
-    new QueuePoller({ ...common, queue: queues.events, handler: wired.ingest, concurrency: 1, queueArn: queueArnOf('events') }),
+    new QueuePoller({
+      ...common,
+      queue: queues.events,
+      handler: wired.ingest,
+      concurrency: settings.ingestConcurrency,
+      queueArn: queueArnOf('events'),
+    }),
     senderPoller('deliveries', wired.sender, settings.senderConcurrency),
     senderPoller('deliveries-slow', wired.slowSender, settings.slowSenderConcurrency),
   ];
