@@ -8,13 +8,13 @@
 //   BENCH_LIMITS_EVENTS=500 npm run bench:limits     (smoke run)
 import { subscribe } from 'node:diagnostics_channel';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer, type ClientRequest, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { ClientRequest } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { GetQueueUrlCommand, SendMessageBatchCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import type { Log, LogFields } from '../lambdas/domain/log';
 import { startRuntime, type Runtime } from '../local/runtime';
+import { countingReceiver, mostInOneSecond, type CountingReceiver } from './lib/counting-receiver';
 import { positive } from './lib/env';
 import { writeResult } from './lib/results';
 import { fmt, percentile, table } from './lib/stats';
@@ -55,50 +55,6 @@ subscribe('http.client.request.start', (message) => {
   }
 });
 
-interface Counting {
-  url: string;
-  arrivals: Array<{ at: number; id: string }>;
-  mostInFlight: () => number;
-  close(): Promise<void>;
-}
-
-async function countingReceiver(answerMs: number): Promise<Counting> {
-  let inFlight = 0;
-  let most = 0;
-  const arrivals: Counting['arrivals'] = [];
-  const server: Server = createServer((req, res) => {
-    inFlight += 1;
-    most = Math.max(most, inFlight);
-    arrivals.push({ at: Date.now(), id: String(req.headers['webhook-id']) });
-    req.resume();
-    req.on('end', () =>
-      setTimeout(() => {
-        inFlight -= 1;
-        res.end('ok');
-      }, answerMs),
-    );
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`;
-  return {
-    url,
-    arrivals,
-    mostInFlight: () => most,
-    close: () => new Promise((resolve) => (server.closeAllConnections(), server.close(() => resolve()))),
-  };
-}
-
-/** The most arrivals in any one-second window [t, t + 1 s). */
-function mostInOneSecond(times: number[]): number {
-  const sorted = [...times].sort((a, b) => a - b);
-  let most = 0;
-  for (let i = 0, j = 0; i < sorted.length; i += 1) {
-    while (sorted[i] - sorted[j] >= 1000) j += 1;
-    most = Math.max(most, i - j + 1);
-  }
-  return most;
-}
-
 async function invoke(runtime: Runtime, payload: unknown): Promise<{ subscription: { id: string } }> {
   const response = await fetch(`${runtime.url}/2015-03-31/functions/subscriptions/invocations`, {
     method: 'POST',
@@ -113,7 +69,13 @@ async function invoke(runtime: Runtime, payload: unknown): Promise<{ subscriptio
 const event = (id: string, type: string) => JSON.stringify({ id, type, date: '2026-11-30T08:13:46+01:00', version: '2.1.0', amount: 10 });
 
 /** Publishes the neighbour's events one every NEIGHBOUR_EVERY_MS until `stop()` is true; their latencies at the receiver. */
-async function neighbourEvents(sqs: SQSClient, queueUrl: string, neighbour: Counting, tag: string, stop: () => boolean): Promise<number[]> {
+async function neighbourEvents(
+  sqs: SQSClient,
+  queueUrl: string,
+  neighbour: CountingReceiver,
+  tag: string,
+  stop: () => boolean,
+): Promise<number[]> {
   const published = new Map<string, number>();
   for (let i = 0; !stop(); i += 1) {
     published.set(`${tag}-${i}`, Date.now());
@@ -136,9 +98,15 @@ async function main(): Promise<void> {
   try {
     const queueUrl = (await sqs.send(new GetQueueUrlCommand({ QueueName: 'events' }))).QueueUrl!;
     const sub = (
-      await invoke(runtime, { action: 'create', url: limited.url, eventTypes: ['flood'], maxConcurrency: MAX_CONCURRENCY, rateLimit: RATE })
+      await invoke(runtime, {
+        action: 'create',
+        url: `${limited.url}/hook`,
+        eventTypes: ['flood'],
+        maxConcurrency: MAX_CONCURRENCY,
+        rateLimit: RATE,
+      })
     ).subscription;
-    await invoke(runtime, { action: 'create', url: neighbour.url, eventTypes: ['neighbour'] });
+    await invoke(runtime, { action: 'create', url: `${neighbour.url}/hook`, eventTypes: ['neighbour'] });
 
     let baselineCount = 0;
     const baseline = await neighbourEvents(sqs, queueUrl, neighbour, 'alone', () => baselineCount++ >= BASELINE_EVENTS);

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { LimitGate, LOCAL_WAIT_MS, type Admission } from '../../lambdas/domain/limit-gate';
 import { sendIntervalMs } from '../../lambdas/domain/send-pacer';
+import { mostInOneSecond } from '../../bench/lib/counting-receiver';
 import { MemoryLimiterStore } from '../support/memory-limiter-store';
 
 const T0 = Date.UTC(2026, 10, 30, 12);
@@ -33,17 +34,6 @@ const sub = (limits: { maxConcurrency?: number; rateLimit?: number } = {}) => ({
 function go(admission: Admission): Extract<Admission, { kind: 'go' }> {
   if (admission.kind !== 'go') throw new Error(`expected a permit, got a deferral: ${admission.reason}`);
   return admission;
-}
-
-/** The most send times in any one-second window [t, t + 1 s). */
-function mostInOneSecond(times: number[]): number {
-  const sorted = [...times].sort((a, b) => a - b);
-  let most = 0;
-  for (let i = 0, j = 0; i < sorted.length; i += 1) {
-    while (sorted[i] - sorted[j] >= 1000) j += 1;
-    most = Math.max(most, i - j + 1);
-  }
-  return most;
 }
 
 describe('limit gate: a receiver that stops answering', () => {

@@ -1,59 +1,9 @@
 // A burst of events to a subscription with maxConcurrency 2 and rateLimit 20, next to another
 // subscription, through the local runtime. The receivers are real servers on 127.0.0.1 that measure
 // what a receiver would: requests in flight at once, and requests in any one-second window.
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { countingReceiver, mostInOneSecond, type CountingReceiver } from '../../bench/lib/counting-receiver';
 import { startE2eRuntime, sleep, testEvent, until, type E2eRuntime } from './support';
-
-interface CountingReceiver {
-  url: string;
-  /** Arrival time of each request, and its webhook-id. */
-  arrivals: Array<{ at: number; id: string }>;
-  mostInFlight: number;
-  close(): Promise<void>;
-}
-
-/** Answers 200 after `delayMs`, counting requests in flight from their arrival to the end of the answer. */
-async function countingReceiver(delayMs: number): Promise<CountingReceiver> {
-  let inFlight = 0;
-  const receiver = { arrivals: [] as CountingReceiver['arrivals'], mostInFlight: 0 };
-  const server: Server = createServer((req, res) => {
-    inFlight += 1;
-    receiver.mostInFlight = Math.max(receiver.mostInFlight, inFlight);
-    receiver.arrivals.push({ at: Date.now(), id: String(req.headers['webhook-id']) });
-    req.resume();
-    req.on('end', () =>
-      setTimeout(() => {
-        inFlight -= 1;
-        res.end('ok');
-      }, delayMs),
-    );
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    ...receiver,
-    get arrivals() {
-      return receiver.arrivals;
-    },
-    get mostInFlight() {
-      return receiver.mostInFlight;
-    },
-    close: () => new Promise<void>((resolve) => (server.closeAllConnections(), server.close(() => resolve()))),
-  };
-}
-
-/** The most requests in any one-second window [t, t + 1 s). */
-function mostInOneSecond(times: number[]): number {
-  const sorted = [...times].sort((a, b) => a - b);
-  let most = 0;
-  for (let i = 0, j = 0; i < sorted.length; i += 1) {
-    while (sorted[i] - sorted[j] >= 1000) j += 1;
-    most = Math.max(most, i - j + 1);
-  }
-  return most;
-}
 
 const percentile = (values: number[], p: number) =>
   [...values].sort((a, b) => a - b)[Math.min(values.length - 1, Math.floor((p / 100) * values.length))];
@@ -117,7 +67,7 @@ describe('e2e: per-subscription limits', () => {
       // Every delivery once, none over the limits, and no faster than the rate allows.
       expect(limited.arrivals).toHaveLength(FLOOD);
       expect(new Set(limited.arrivals.map((a) => a.id)).size).toBe(FLOOD);
-      expect(limited.mostInFlight).toBeLessThanOrEqual(2);
+      expect(limited.mostInFlight()).toBeLessThanOrEqual(2);
       const arrivals = limited.arrivals.map((a) => a.at);
       expect(mostInOneSecond(arrivals)).toBeLessThanOrEqual(22);
       expect((Math.max(...arrivals) - Math.min(...arrivals)) / 1000).toBeGreaterThanOrEqual((FLOOD - 22) / 20);
@@ -128,7 +78,7 @@ describe('e2e: per-subscription limits', () => {
         `${name}: burst done in ${r.seconds.toFixed(1)} s, neighbour latency p50 ${percentile(r.latencies, 50)} ms, ` +
         `p95 ${percentile(r.latencies, 95)} ms`;
       console.log(
-        `limits e2e: most in flight ${limited.mostInFlight}, most in one second ${mostInOneSecond(arrivals)}; ` +
+        `limits e2e: most in flight ${limited.mostInFlight()}, most in one second ${mostInOneSecond(arrivals)}; ` +
           `${summary('unlimited', baseline)}; ${summary('limited', flood)}`,
       );
       // The neighbour waits behind the burst's first pass through the queue either way; deferring
