@@ -1,20 +1,18 @@
 // `npm start` killed with SIGKILL while a subscription's circuit is open and its deliveries wait
 // behind it, then started again on the same data folder: the circuit is where it was, every waiting
 // delivery still has its next wake-up, and once the receiver is back every event arrives.
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
-import { GetQueueUrlCommand, SendMessageBatchCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { join } from 'node:path';
+import { GetQueueUrlCommand, SendMessageBatchCommand } from '@aws-sdk/client-sqs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { silentLog } from '../../lambdas/domain/log';
 import type { Delivery } from '../../lambdas/domain/types';
 import { startRuntime, type Runtime } from '../../local/runtime';
+import { startRuntimeProcess } from '../support/runtime-process';
 import { startReceiver } from '../support/receiver';
-import { credentials, testEvent, until } from './support';
+import { testEvent, until } from './support';
 
-const repoRoot = resolve(__dirname, '../..');
 const env = {
   // Two failures in a row open the circuit, however short the run.
   CIRCUIT_FAILURE_THRESHOLD: '2',
@@ -36,35 +34,6 @@ afterAll(async () => {
   for (const cleanup of cleanups.reverse()) await cleanup();
 });
 
-async function startChild(dataDir: string): Promise<{ process: ChildProcess; url: string }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'local/main.ts'], {
-    cwd: repoRoot,
-    env: { ...process.env, ...env, PORT: '0', DATA_DIR: dataDir },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  cleanups.push(() => void (child.exitCode === null && child.signalCode === null && child.kill('SIGKILL')));
-  let output = '';
-  child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  const url = await new Promise<string>((ready, fail) => {
-    const timer = setTimeout(() => fail(new Error(`runtime did not start within 30 s:\n${output}`)), 30_000);
-    child.stdout.on('data', (chunk: Buffer) => {
-      output += chunk.toString();
-      const match = /local runtime on (http:\/\/127\.0\.0\.1:\d+)/.exec(output);
-      if (!match) return;
-      clearTimeout(timer);
-      ready(match[1]);
-    });
-  });
-  return { process: child, url };
-}
-
-async function invoke<T>(lambda: LambdaClient, name: string, payload: unknown): Promise<T> {
-  const result = await lambda.send(new InvokeCommand({ FunctionName: name, Payload: new TextEncoder().encode(JSON.stringify(payload)) }));
-  const body = JSON.parse(Buffer.from(result.Payload!).toString('utf8')) as T;
-  expect(result.FunctionError, JSON.stringify(body)).toBeUndefined();
-  return body;
-}
-
 describe('e2e: SIGKILL while a circuit is open', () => {
   it('loses nothing: after a start on the same data folder every waiting delivery arrives', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'e2e-circuit-kill-'));
@@ -77,16 +46,11 @@ describe('e2e: SIGKILL while a circuit is open', () => {
       rmSync(dataDir, { recursive: true, force: true });
     });
 
-    const child = await startChild(dataDir);
-    const clientConfig = { endpoint: child.url, region: 'local', credentials, maxAttempts: 1 };
-    const sqs = new SQSClient(clientConfig);
-    const lambda = new LambdaClient(clientConfig);
-    cleanups.push(() => {
-      sqs.destroy();
-      lambda.destroy();
-    });
+    const child = await startRuntimeProcess(dataDir, env);
+    cleanups.push(() => child.dispose());
+    const { sqs } = child;
     const { QueueUrl } = await sqs.send(new GetQueueUrlCommand({ QueueName: 'events' }));
-    const { subscription } = await invoke<{ subscription: { id: string } }>(lambda, 'subscriptions', {
+    const { subscription } = await child.invoke<{ subscription: { id: string } }>('subscriptions', {
       action: 'create',
       url: `${receiver.url}/hook`,
     });
@@ -95,7 +59,7 @@ describe('e2e: SIGKILL while a circuit is open', () => {
 
     const circuit = async () =>
       (
-        await invoke<{ subscription: { circuit: { state: string; waiting: number } } }>(lambda, 'subscriptions', {
+        await child.invoke<{ subscription: { circuit: { state: string; waiting: number } } }>('subscriptions', {
           action: 'get',
           id: subscription.id,
         })

@@ -1,20 +1,18 @@
 // `npm start` as a child process, stopped while retries are pending (Ctrl-C, then SIGKILL) with
 // events still waiting in the events queue, and started again on the same data folder: every
 // delivery ends `delivered` or, where the retry policy says so, `failed`; none is lost or doubled.
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
-import { GetQueueUrlCommand, SendMessageBatchCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { join } from 'node:path';
+import { GetQueueUrlCommand, SendMessageBatchCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { silentLog } from '../../lambdas/domain/log';
 import type { Delivery } from '../../lambdas/domain/types';
 import { startRuntime, type Health, type Runtime } from '../../local/runtime';
+import { startRuntimeProcess } from '../support/runtime-process';
 import { startReceiver, type Receiver } from '../support/receiver';
-import { credentials, testEvent, until } from './support';
+import { testEvent, until } from './support';
 
-const repoRoot = resolve(__dirname, '../..');
 const sum = (values: number[]) => values.reduce((a, b) => a + b, 0);
 const MAX_ATTEMPTS = 3;
 const env = {
@@ -34,61 +32,14 @@ const env = {
   CIRCUIT_FAILURE_THRESHOLD: '1000',
 };
 
-interface Child {
-  process: ChildProcess;
-  url: string;
-  output(): string;
-  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-}
-
-const children = new Set<ChildProcess>();
 const cleanups: Array<() => Promise<void> | void> = [];
 
 afterAll(async () => {
-  for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
   for (const cleanup of cleanups.reverse()) await cleanup();
 });
 
-/** local/main.ts in one node process (tsx as a loader, so that a signal reaches the runtime itself) on a free port. */
-async function startChild(dataDir: string): Promise<Child> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'local/main.ts'], {
-    cwd: repoRoot,
-    env: { ...process.env, ...env, PORT: '0', DATA_DIR: dataDir },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  children.add(child);
-  let output = '';
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((done) =>
-    child.once('exit', (code, signal) => done({ code, signal })),
-  );
-  child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  const url = await new Promise<string>((ready, fail) => {
-    const timer = setTimeout(() => fail(new Error(`runtime did not start within 20 s:\n${output}`)), 20_000);
-    const check = () => {
-      const match = /local runtime on (http:\/\/127\.0\.0\.1:\d+)/.exec(output);
-      if (!match) return;
-      clearTimeout(timer);
-      ready(match[1]);
-    };
-    child.stdout.on('data', check);
-    void exited.then(({ code, signal }) => {
-      clearTimeout(timer);
-      fail(new Error(`runtime exited (${code ?? signal}) before it started:\n${output}`));
-    });
-  });
-  return { process: child, url, output: () => output, exited };
-}
-
 async function health(url: string): Promise<Health> {
   return (await (await fetch(`${url}/health`)).json()) as Health;
-}
-
-async function invoke(lambda: LambdaClient, name: string, payload: unknown): Promise<Record<string, unknown>> {
-  const result = await lambda.send(new InvokeCommand({ FunctionName: name, Payload: new TextEncoder().encode(JSON.stringify(payload)) }));
-  const body = JSON.parse(Buffer.from(result.Payload!).toString('utf8')) as Record<string, unknown>;
-  expect(result.FunctionError, JSON.stringify(body)).toBeUndefined();
-  return body;
 }
 
 /** Requests per webhook-id at a receiver. */
@@ -112,18 +63,13 @@ async function scenario(signal: 'SIGINT' | 'SIGKILL'): Promise<void> {
     rmSync(dataDir, { recursive: true, force: true });
   });
 
-  const child = await startChild(dataDir);
-  const clientConfig = { endpoint: child.url, region: 'local', credentials, maxAttempts: 1 };
-  const sqs = new SQSClient(clientConfig);
-  const lambda = new LambdaClient(clientConfig);
-  cleanups.push(() => {
-    sqs.destroy();
-    lambda.destroy();
-  });
+  const child = await startRuntimeProcess(dataDir, env, 20_000);
+  cleanups.push(() => child.dispose());
+  const { sqs } = child;
   const { QueueUrl: queueUrl } = await sqs.send(new GetQueueUrlCommand({ QueueName: 'events' }));
   const subscriptionIds: string[] = [];
   for (const receiver of [recovers, down]) {
-    const created = await invoke(lambda, 'subscriptions', { action: 'create', url: `${receiver.url}/hook` });
+    const created = await child.invoke('subscriptions', { action: 'create', url: `${receiver.url}/hook` });
     subscriptionIds.push((created.subscription as { id: string }).id);
   }
 
