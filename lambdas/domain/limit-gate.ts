@@ -64,7 +64,7 @@ export class LimitGate {
   /** Resolves when the POST may start (`done` once it ended), or says until when to defer it. */
   async admit(subscription: Pick<Subscription, 'id' | 'maxConcurrency' | 'rateLimit'>): Promise<Admission> {
     const limits = limitsOf(subscription);
-    const rateReason = `subscription at its rate limit (${limits.rateLimit}/s)`;
+    const rateReason = rateReasonOf(limits);
     // The send time first: one write serves every delivery of the subscription arriving together,
     // and no slot is held while it is written.
     let sendAt: number | undefined;
@@ -90,11 +90,14 @@ export class LimitGate {
   }
 
   /**
-   * When the subscription is known here to be at its concurrency limit: the deferral `admit` would
-   * give, found before the delivery is claimed, so that it is handed back with one write, not two.
+   * When the subscription is known here to be at its rate limit (no send time free within the
+   * horizon) or at its concurrency limit: the deferral `admit` would give, found before the delivery
+   * is claimed, so that it is handed back with one write, not two or three.
    */
   async deferralIfFull(subscription: Pick<Subscription, 'id' | 'maxConcurrency' | 'rateLimit'>): Promise<Deferral | undefined> {
     const limits = limitsOf(subscription);
+    const rateWait = limits.rateLimit === undefined ? undefined : this.pacer.knownWait(subscription.id);
+    if (rateWait !== undefined) return this.deferral(subscription.id, limits, rateWait, rateReasonOf(limits));
     if (!this.slots.knownFull(subscription.id, limits.maxConcurrency)) return undefined;
     return this.deferral(subscription.id, limits, 0, `subscription at its concurrency limit (${limits.maxConcurrency})`);
   }
@@ -112,4 +115,8 @@ export class LimitGate {
     const at = await this.waitLine.wakeupAt(subscriptionId, 1000 / perSecond, Math.max(earliest, now + MIN_DEFER_MS));
     return { kind: 'defer', until: new Date(at), reason };
   }
+}
+
+function rateReasonOf(limits: SubscriptionLimits): string {
+  return `subscription at its rate limit (${limits.rateLimit}/s)`;
 }

@@ -77,6 +77,27 @@ describe('limit gate: a receiver that stops answering', () => {
     expect(await gate.deferralIfFull(limited)).toBeUndefined();
   });
 
+  it('tells before a claim that a delivery would be deferred at the rate limit, from its last reservation, without reserving', async () => {
+    const w = world();
+    const gate = w.gate();
+    const limited = sub({ maxConcurrency: 100, rateLimit: 10 });
+    expect(await gate.deferralIfFull(limited)).toBeUndefined();
+    // Ten at once: the horizon holds three send times; the line is then busy for a second.
+    const admissions = await Promise.all(Array.from({ length: 10 }, () => gate.admit(limited)));
+    expect(admissions.filter((x) => x.kind === 'go')).toHaveLength(Math.floor(LOCAL_WAIT_MS / sendIntervalMs(10)) + 1);
+    const reservations = w.store.writes;
+    const known = await gate.deferralIfFull(limited);
+    expect(known).toMatchObject({ kind: 'defer', reason: 'subscription at its rate limit (10/s)' });
+    // After the send times the line holds, and asked of nobody but the wait line (one write, for its place there).
+    expect(known!.until.getTime()).toBeGreaterThanOrEqual(T0 + 10 * sendIntervalMs(10));
+    expect(w.store.writes - reservations).toBe(1);
+    // Once the line's next free time is within the horizon, a reservation may succeed: ask it again.
+    w.clock.ms = T0 + 3 * sendIntervalMs(10) - LOCAL_WAIT_MS + 1;
+    expect(await gate.deferralIfFull(limited)).toBeUndefined();
+    // A subscription without a rate limit never waits for send times.
+    expect(await gate.deferralIfFull(sub({ maxConcurrency: 100 }))).toBeUndefined();
+  });
+
   it('spaces deferrals by how long the POSTs in flight have lasted, not by the mean of the ones that ended', async () => {
     const w = world();
     const gate = w.gate();

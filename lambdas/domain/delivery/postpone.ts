@@ -1,9 +1,10 @@
 // Postpone before the claim: a wake-up whose delivery cannot be attempted now, as this sender already
-// knows without asking anyone (the subscription's circuit is open and its probe not due, or all its
-// concurrency slots are busy), is handed back unclaimed in one conditional write, where a claim and
-// a deferral take two, and woken again later. While a receiver is down or at its limit, every new
-// delivery of it comes this way, tens a second on a busy subscription. A wake-up the write does not
-// allow (a duplicate, a delivery near its retry horizon) goes on to the claim path, which decides.
+// knows without asking anyone (the subscription's circuit is open and its probe not due, all its
+// concurrency slots are busy, or its rate line has no send time free soon), is handed back unclaimed
+// in one conditional write, where a claim and a deferral take two, and woken again later. While a
+// receiver is down or at its limit, every new delivery of it comes this way, tens a second on a busy
+// subscription. A wake-up the write does not allow (a duplicate, a delivery near its retry horizon)
+// goes on to the claim path, which decides.
 import { circuitOf, deferredUntil, gateOf, type Circuit } from '../circuit';
 import { wakeDeferred } from '../deferral';
 import { deliveryKeyOf } from '../delivery-id';
