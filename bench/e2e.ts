@@ -16,7 +16,7 @@ import { GetQueueUrlCommand, SendMessageBatchCommand, SQSClient } from '@aws-sdk
 import { chunk } from '../lambdas/domain/chunk';
 import type { Log, LogFields } from '../lambdas/domain/log';
 import type { Delivery } from '../lambdas/domain/types';
-import { LOCAL_CREDENTIALS, LOCAL_REGION } from '../local/local-aws';
+import { localCredentials, LOCAL_REGION } from '../local/local-aws';
 import { startRuntime, type Runtime } from '../local/runtime';
 import { forkChild } from './lib/child';
 import { predictedAttempts } from './lib/failures';
@@ -152,7 +152,7 @@ async function phase(name: string, failRate: number): Promise<PhaseResult> {
       const created = await invoke(rt, 'subscriptions', { action: 'create', url: `http://127.0.0.1:${port}/hook?token=e2e-bench-secret` });
       subscriptionIds.push((created.subscription as { id: string }).id);
     }
-    client = new SQSClient({ endpoint: rt.url, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS });
+    client = new SQSClient({ endpoint: rt.url, region: LOCAL_REGION, credentials: localCredentials() });
     const publisher = client;
     const { QueueUrl } = await client.send(new GetQueueUrlCommand({ QueueName: 'events' }));
 

@@ -19,6 +19,7 @@ import { positive } from './lib/env';
 import { writeResult } from './lib/results';
 import { fmt, percentile, table } from './lib/stats';
 import { eventBody, sampleBody } from './lib/world';
+import { localCredentials } from '../local/local-aws';
 
 const EVENTS = positive('BENCH_LATENCY_EVENTS', 200);
 const GAP_MS = positive('BENCH_LATENCY_GAP_MS', 100);
@@ -93,7 +94,7 @@ async function measure(
   receiver: Awaited<ReturnType<typeof startReceiver>>,
   subscriptionId: string,
 ): Promise<Map<Path, number[]>> {
-  const sqs = new SQSClient({ endpoint: url, region: 'local', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+  const sqs = new SQSClient({ endpoint: url, region: 'local', credentials: localCredentials() });
   const { QueueUrl: queueUrl } = await sqs.send(new GetQueueUrlCommand({ QueueName: 'events' }));
   const sample = sampleBody('donation');
   const publish: Record<Path, (body: string) => Promise<unknown>> = {

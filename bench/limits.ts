@@ -18,6 +18,7 @@ import { countingReceiver, mostInOneSecond, type CountingReceiver } from './lib/
 import { positive } from './lib/env';
 import { writeResult } from './lib/results';
 import { fmt, percentile, table } from './lib/stats';
+import { localCredentials } from '../local/local-aws';
 
 const EVENTS = positive('BENCH_LIMITS_EVENTS', 20_000);
 const MAX_CONCURRENCY = positive('BENCH_LIMITS_MAX_CONCURRENCY', 2);
@@ -26,7 +27,6 @@ const RATE = positive('BENCH_LIMITS_RATE', 20);
 const ANSWER_MS = positive('BENCH_LIMITS_ANSWER_MS', 50);
 const NEIGHBOUR_EVERY_MS = 500;
 const BASELINE_EVENTS = 20;
-const credentials = { accessKeyId: 'local', secretAccessKey: 'local' };
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 class CountingLog implements Log {
@@ -94,7 +94,7 @@ async function main(): Promise<void> {
   const [limited, neighbour] = await Promise.all([countingReceiver(ANSWER_MS), countingReceiver(0)]);
   // The stack's retry waits and sweeper grace: a deferral must not run into a test-sized retry horizon.
   const runtime = await startRuntime({ env: { PORT: '0', DATA_DIR: dir, SWEEP_GRACE_MS: '600000' }, log });
-  const sqs = new SQSClient({ endpoint: runtime.url, region: 'local', credentials, maxAttempts: 3 });
+  const sqs = new SQSClient({ endpoint: runtime.url, region: 'local', credentials: localCredentials(), maxAttempts: 3 });
   try {
     const queueUrl = (await sqs.send(new GetQueueUrlCommand({ QueueName: 'events' }))).QueueUrl!;
     const sub = (

@@ -14,6 +14,7 @@ import { forkChild, type Child } from './lib/child';
 import { positive } from './lib/env';
 import { writeResult } from './lib/results';
 import { eventBody, sampleBody } from './lib/world';
+import { localCredentials } from '../local/local-aws';
 
 const MINUTES = positive('BENCH_MINUTES', 20);
 const WARMUP_MINUTES = positive('BENCH_WARMUP_MINUTES', 5);
@@ -25,7 +26,6 @@ const SAMPLE_MS = 10_000;
 const RUNTIME_NODE_FLAGS = (process.env.BENCH_RUNTIME_NODE_FLAGS ?? '--heap-growing-percent=50').split(' ').filter((f) => f !== '');
 const SUBSCRIPTIONS = 3;
 const FAIL_RATE = 0.1;
-const credentials = { accessKeyId: 'local', secretAccessKey: 'local' };
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 interface Sample {
@@ -136,7 +136,7 @@ async function main(): Promise<void> {
     },
     120_000,
   );
-  const sqs = new SQSClient({ endpoint: runtime.first.url, region: 'local', credentials });
+  const sqs = new SQSClient({ endpoint: runtime.first.url, region: 'local', credentials: localCredentials() });
   try {
     for (const port of receivers.first.ports) await subscribe(runtime.first.url, port);
     const { QueueUrl } = await sqs.send(new GetQueueUrlCommand({ QueueName: 'events' }));

@@ -25,6 +25,7 @@ import { positive } from './lib/env';
 import { writeResult } from './lib/results';
 import { fmt, percentile, sum, table } from './lib/stats';
 import { DELIVERIES_QUEUE_URL, EVENTS_QUEUE_URL, sampleBody, eventBody, sqsEvent, World } from './lib/world';
+import { localCredentials } from '../local/local-aws';
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
@@ -61,7 +62,7 @@ async function localLatencies(withHanging: boolean, events: number, ratePerSecon
   const hanging = await receiver('hang');
   // Defaults: nothing set but the port and a fresh data folder, as a new user's `npm start`.
   const runtime = await startRuntime({ env: { PORT: '0', DATA_DIR: dir }, log: silentLog });
-  const sqs = new SQSClient({ endpoint: runtime.url, region: 'local', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+  const sqs = new SQSClient({ endpoint: runtime.url, region: 'local', credentials: localCredentials() });
   try {
     const subscribe = createSubscriptionsInvoker(runtime.url);
     await subscribe(`${healthy.url}/hook`);

@@ -17,6 +17,7 @@ import { positive } from './lib/env';
 import { predictedAttempts } from './lib/failures';
 import { writeResult } from './lib/results';
 import { eventBody, sampleBody } from './lib/world';
+import { localCredentials } from '../local/local-aws';
 
 const EVENTS = positive('BENCH_EVENTS', 10_000);
 const KILLS = positive('BENCH_KILLS', 3);
@@ -27,7 +28,6 @@ const FAIL_RATE = 0.3;
 const SEED = 29;
 const MAX_ATTEMPTS = 10;
 const RETRY_BASE_DELAY_MS = 200;
-const credentials = { accessKeyId: 'local', secretAccessKey: 'local' };
 const url = `http://127.0.0.1:${PORT}`;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -167,7 +167,7 @@ async function main(): Promise<void> {
     env: { ...process.env, BENCH_RECEIVERS: String(SUBSCRIPTIONS), BENCH_FAIL_RATE: String(FAIL_RATE), BENCH_SEED: String(SEED) },
   });
   let runtime = await startRuntime(dir);
-  const sqs = new SQSClient({ endpoint: url, region: 'local', credentials, maxAttempts: 1 });
+  const sqs = new SQSClient({ endpoint: url, region: 'local', credentials: localCredentials(), maxAttempts: 1 });
   const started = Date.now();
   try {
     const subscriptionIds: string[] = [];

@@ -5,7 +5,7 @@
 import type { CloudFormationClient, Output } from '@aws-sdk/client-cloudformation';
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import { CliError } from './errors';
-import { LOCAL_CREDENTIALS, LOCAL_REGION } from '../local/local-aws';
+import { localCredentials, LOCAL_REGION } from '../local/local-aws';
 
 export type FunctionRole = 'subscriptions' | 'resend' | 'deliveries' | 'dead-letters';
 
@@ -19,7 +19,7 @@ export const STACK_OUTPUTS = {
 } as const;
 
 export const DEFAULT_ENDPOINT = 'http://127.0.0.1:4000';
-export { LOCAL_CREDENTIALS, LOCAL_REGION };
+export { localCredentials, LOCAL_REGION };
 const LOCAL_EVENTS_QUEUE = 'events';
 
 export interface ClientSettings {
@@ -48,7 +48,7 @@ export function localTarget(endpoint: string, region = LOCAL_REGION): Target {
   const base = url.href.replace(/\/$/, '');
   return {
     where: base,
-    clients: { region, endpoint: base, credentials: LOCAL_CREDENTIALS },
+    clients: { region, endpoint: base, credentials: localCredentials() },
     functionName: (role) => role,
     eventsQueueUrl: async (sqs) => {
       const { GetQueueUrlCommand } = await import('@aws-sdk/client-sqs');

@@ -1,7 +1,7 @@
 // What `npm start` prints once it is up: where each endpoint is and copy-paste examples that work
 // against this very instance.
 import { defaults } from '../lambdas/config';
-import { LOCAL_CREDENTIALS, LOCAL_REGION, queueUrlOf, type LocalSettings } from './config';
+import { localCredentials, LOCAL_REGION, queueUrlOf, type LocalSettings } from './config';
 import { functionArnOf } from './lambda-endpoint';
 import { INVOKABLE_FUNCTIONS } from './runtime';
 
@@ -61,7 +61,7 @@ export function banner(url: string, settings: LocalSettings): string {
     `     aws --endpoint-url ${url} --region ${LOCAL_REGION} lambda invoke --function-name subscriptions ` +
       `--cli-binary-format raw-in-base64-out --payload ${sh('{"action":"list"}')} /dev/stdout`,
     `and from code: new SQSClient({ endpoint: '${url}', region: '${LOCAL_REGION}', ` +
-      `credentials: { accessKeyId: '${LOCAL_CREDENTIALS.accessKeyId}', secretAccessKey: '${LOCAL_CREDENTIALS.secretAccessKey}' } })`,
+      `credentials: { accessKeyId: '${localCredentials().accessKeyId}', secretAccessKey: '${localCredentials().secretAccessKey}' } })`,
     '',
     'Ctrl-C stops cleanly; accepted events and pending retries resume at the next start.',
   ].join('\n');

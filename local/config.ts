@@ -8,7 +8,7 @@ import { ConfigError, loadConfig, type ConfigKey } from '../lambdas/config';
 import type { TableNames } from '../lambdas/adapters/dynamo/table-names';
 import { functionEnvironment } from '../lambdas/function-environment';
 import type { Env } from '../lambdas/wiring/deps';
-import { LOCAL_ACCOUNT, LOCAL_CREDENTIALS, LOCAL_REGION } from './local-aws';
+import { LOCAL_ACCOUNT, localCredentials, LOCAL_REGION } from './local-aws';
 
 /** Service variables a user may set locally; everything else of the function environment is fixed here. */
 export const serviceKeys = [
@@ -130,7 +130,7 @@ export function localLogLevel(source: Env): LogLevel {
  */
 export const LOCAL_TARGET_ALLOWLIST = '127.0.0.0/8,::1/128';
 
-export { LOCAL_ACCOUNT, LOCAL_CREDENTIALS, LOCAL_REGION };
+export { LOCAL_ACCOUNT, localCredentials, LOCAL_REGION };
 
 /** Table names are fixed locally: one data folder holds one service. */
 export const localTableNames: TableNames = {

@@ -8,7 +8,7 @@ import { Worker } from 'node:worker_threads';
 import { ensureTables } from '../lambdas/adapters/dynamo/create-tables';
 import type { TableNames } from '../lambdas/adapters/dynamo/table-names';
 import { createAwsClients } from '../lambdas/wiring/aws-clients';
-import { LOCAL_CREDENTIALS, LOCAL_REGION, localTableNames } from './config';
+import { localCredentials, LOCAL_REGION, localTableNames } from './config';
 import { listenDynalite, type DynaliteServer } from './dynalite-server';
 import type { DynaliteWorkerData, DynaliteWorkerMessage } from './dynalite-worker';
 
@@ -34,7 +34,7 @@ export async function serveDynalite(tableNames: TableNames, options: DynaliteOpt
   const endpoint = `http://127.0.0.1:${server.port}`;
   const close = () => server.close();
 
-  const { dynamodb } = createAwsClients({ region: LOCAL_REGION, endpoints: { dynamodb: endpoint }, credentials: LOCAL_CREDENTIALS });
+  const { dynamodb } = createAwsClients({ region: LOCAL_REGION, endpoints: { dynamodb: endpoint }, credentials: localCredentials() });
   try {
     await ensureTables(dynamodb, tableNames);
   } catch (error) {

@@ -13,6 +13,9 @@ const CONCURRENT_ENVIRONMENT = 'AWS_LAMBDA_MAX_CONCURRENCY';
 // Lambda sets this for an on-demand environment, and Powertools reports `cold_start` only then; it
 // reads it when a logger is created, so it is set as soon as anything may invoke locally.
 process.env.AWS_LAMBDA_INITIALIZATION_TYPE ??= 'on-demand';
+// Set as early, for the same reason: the first to ask for the invocation store (Powertools, or the
+// invoker below) decides once for the whole process whether it keeps concurrent invocations apart.
+process.env[CONCURRENT_ENVIRONMENT] ??= '64';
 const DEFAULT_TIMEOUT_MS = 60_000;
 
 /** `stop`: once aborted, the invocation has no time left (the runtime is stopping), as if it timed out. */
@@ -40,7 +43,6 @@ export function lambdaContext(functionName: string, timeoutMs = DEFAULT_TIMEOUT_
 let store: Promise<InvokeStoreBase> | undefined;
 
 function invokeStore() {
-  process.env[CONCURRENT_ENVIRONMENT] ??= '64';
   store ??= InvokeStore.getInstanceAsync(true);
   return store;
 }

@@ -25,7 +25,7 @@ import {
 } from '../lambdas/wiring/deps';
 import { createLogger, logOf } from '../lambdas/wiring/log';
 import { MAX_RECEIVE_COUNT, SQS_BATCH_SIZE } from '../lib/queue-settings';
-import { functionEnv, LOCAL_CREDENTIALS, LOCAL_REGION, localLogLevel, queueArnOf, readLocalSettings, type LocalSettings } from './config';
+import { functionEnv, localCredentials, LOCAL_REGION, localLogLevel, queueArnOf, readLocalSettings, type LocalSettings } from './config';
 import { lockDataDir, type DataLock } from './data-lock';
 import { LocalDeadLetters } from './dead-letters';
 import { endInterruptedAttempts } from './interrupted-attempts';
@@ -173,7 +173,7 @@ async function openParts(parts: Parts, settings: LocalSettings, log: Log): Promi
   const clients = (parts.clients = createAwsClients({
     region: LOCAL_REGION,
     endpoints: { dynamodb: dynamo.endpoint, sqs: http.url },
-    credentials: LOCAL_CREDENTIALS,
+    credentials: localCredentials(),
   }));
   return { queues, scheduler, http, dynamo, clients };
 }

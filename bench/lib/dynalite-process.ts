@@ -9,6 +9,7 @@ import { ensureTables } from '../../lambdas/adapters/dynamo/create-tables';
 import { TABLES } from './world';
 // Typed by local/dynalite.d.ts.
 import dynalite = require('dynalite');
+import { localCredentials } from '../../local/local-aws';
 
 async function main(): Promise<void> {
   if (!process.send) throw new Error('dynalite-process must be forked (it reports its endpoint over IPC)');
@@ -18,7 +19,7 @@ async function main(): Promise<void> {
     server.listen(0, '127.0.0.1', () => resolve());
   });
   const endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  const client = new DynamoDBClient({ region: 'local', endpoint, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+  const client = new DynamoDBClient({ region: 'local', endpoint, credentials: localCredentials() });
   await ensureTables(client, TABLES);
   client.destroy();
   process.on('message', (message: { type?: string }) => {

@@ -1,6 +1,6 @@
 import { ConflictException, CreateScheduleCommand, SchedulerClient } from '@aws-sdk/client-scheduler';
 import { mockClient } from 'aws-sdk-client-mock';
-import { beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import { atExpression } from '../../lambdas/adapters/scheduler/at-expression';
 import { EventBridgeWakeupScheduler } from '../../lambdas/adapters/scheduler/scheduler-wakeups';
 import { scheduleNameOf } from '../../lambdas/domain/delivery-id';
@@ -9,6 +9,10 @@ import { parseWakeup, SCHEDULE_INPUT_MAX_BYTES } from '../../lambdas/domain/wake
 const QUEUE_ARN = 'arn:aws:sqs:eu-central-1:123456789012:deliveries';
 const ROLE_ARN = 'arn:aws:iam::123456789012:role/scheduler-to-deliveries';
 const schedulerMock = mockClient(SchedulerClient);
+// The client classes outlive this file where test files share a worker: leave them unmocked.
+afterAll(() => {
+  schedulerMock.restore();
+});
 const scheduler = new EventBridgeWakeupScheduler({
   scheduler: new SchedulerClient({ region: 'eu-central-1' }),
   groupName: 'crm-webhooks-retries',

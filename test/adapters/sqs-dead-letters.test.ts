@@ -1,10 +1,14 @@
 import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { mockClient } from 'aws-sdk-client-mock';
-import { beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import { SqsDeadLetters } from '../../lambdas/adapters/sqs/sqs-dead-letters';
 
 const QUEUE_URL = 'https://sqs.eu-central-1.amazonaws.com/123456789012/events-dlq';
 const sqsMock = mockClient(SQSClient);
+// The client classes outlive this file where test files share a worker: leave them unmocked.
+afterAll(() => {
+  sqsMock.restore();
+});
 const deadLetters = new SqsDeadLetters({
   sqs: new SQSClient({ region: 'eu-central-1' }),
   queueUrl: QUEUE_URL,

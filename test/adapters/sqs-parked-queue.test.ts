@@ -7,13 +7,17 @@ import {
   SQSClient,
 } from '@aws-sdk/client-sqs';
 import { mockClient } from 'aws-sdk-client-mock';
-import { beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import { SqsParkedQueue } from '../../lambdas/adapters/sqs/sqs-parked-queue';
 import { handleDeadLetters } from '../../lambdas/domain/dead-letters';
 
 const DLQ_URL = 'https://sqs.eu-central-1.amazonaws.com/123456789012/events-dlq';
 const QUEUE_URL = 'https://sqs.eu-central-1.amazonaws.com/123456789012/events';
 const sqsMock = mockClient(SQSClient);
+// The client classes outlive this file where test files share a worker: leave them unmocked.
+afterAll(() => {
+  sqsMock.restore();
+});
 const parked = new SqsParkedQueue({ sqs: new SQSClient({ region: 'eu-central-1' }), queueUrl: DLQ_URL, sourceQueueUrl: QUEUE_URL });
 const deps = { queues: { events: parked, deliveries: parked } };
 

@@ -1,12 +1,16 @@
 import { SendMessageBatchCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { mockClient } from 'aws-sdk-client-mock';
-import { beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import { SqsWakeupQueue } from '../../lambdas/adapters/sqs/sqs-wakeup-queue';
 import type { DeliveryWakeup } from '../../lambdas/domain/types';
 import { parseWakeup } from '../../lambdas/domain/wakeup-message';
 
 const QUEUE_URL = 'https://sqs.eu-central-1.amazonaws.com/123456789012/deliveries';
 const sqsMock = mockClient(SQSClient);
+// The client classes outlive this file where test files share a worker: leave them unmocked.
+afterAll(() => {
+  sqsMock.restore();
+});
 const queue = new SqsWakeupQueue({ sqs: new SQSClient({ region: 'eu-central-1' }), queueUrl: QUEUE_URL });
 
 const wakeups: DeliveryWakeup[] = Array.from({ length: 23 }, (_, i) => ({

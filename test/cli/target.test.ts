@@ -1,7 +1,7 @@
 import { CloudFormationClient, CloudFormationServiceException, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
 import { GetQueueUrlCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { mockClient } from 'aws-sdk-client-mock';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { CliError } from '../../cli/errors';
 import { localTarget, stackTarget } from '../../cli/target';
 
@@ -9,6 +9,11 @@ const cloudFormation = new CloudFormationClient({ region: 'eu-west-1', credentia
 const sqs = new SQSClient({ region: 'eu-west-1', credentials: { accessKeyId: 'test', secretAccessKey: 'test' } });
 const cfMock = mockClient(cloudFormation);
 const sqsMock = mockClient(sqs);
+// The client classes outlive this file where test files share a worker: leave them unmocked.
+afterAll(() => {
+  cfMock.restore();
+  sqsMock.restore();
+});
 
 const outputs = [
   { OutputKey: 'SubscriptionsFunctionName', OutputValue: 'CrmWebhooks-Subscriptions1A2B3C' },

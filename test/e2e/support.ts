@@ -11,8 +11,7 @@ import type { Attempt, Delivery } from '../../lambdas/domain/types';
 import { startRuntime, type Runtime } from '../../local/runtime';
 import { startReceiver, type Receiver } from '../support/receiver';
 import { sleep, until } from '../support/wait';
-
-export const credentials = { accessKeyId: 'local', secretAccessKey: 'local' };
+import { localCredentials } from '../../local/local-aws';
 
 /** Short waits for tests; RETRY_JITTER 0 so that waits can be measured. Override per suite. */
 export const fastEnv: Record<string, string> = {
@@ -73,7 +72,7 @@ export async function startE2eRuntime(env: Record<string, string> = {}, log: Log
     rmSync(dir, { recursive: true, force: true });
     throw error;
   }
-  const clientConfig = { endpoint: runtime.url, region: 'local', credentials, maxAttempts: 1 };
+  const clientConfig = { endpoint: runtime.url, region: 'local', credentials: localCredentials(), maxAttempts: 1 };
   const sqs = new SQSClient(clientConfig);
   const lambda = new LambdaClient(clientConfig);
   const { QueueUrl } = await sqs.send(new GetQueueUrlCommand({ QueueName: 'events' }));

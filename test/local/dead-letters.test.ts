@@ -10,8 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { silentLog } from '../../lambdas/domain/log';
 import { startRuntime, type Runtime } from '../../local/runtime';
 import { until } from '../support/wait';
-
-const credentials = { accessKeyId: 'local', secretAccessKey: 'local' };
+import { localCredentials } from '../../local/local-aws';
 
 describe('dead letters on the local runtime', () => {
   let dir: string;
@@ -22,8 +21,8 @@ describe('dead letters on the local runtime', () => {
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'local-dead-letters-'));
     runtime = await startRuntime({ env: { PORT: '0', DATA_DIR: dir }, log: silentLog });
-    lambda = new LambdaClient({ endpoint: runtime.url, region: 'local', credentials });
-    sqs = new SQSClient({ endpoint: runtime.url, region: 'local', credentials });
+    lambda = new LambdaClient({ endpoint: runtime.url, region: 'local', credentials: localCredentials() });
+    sqs = new SQSClient({ endpoint: runtime.url, region: 'local', credentials: localCredentials() });
   });
   afterAll(async () => {
     lambda.destroy();

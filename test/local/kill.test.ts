@@ -11,6 +11,7 @@ import { startRuntime, type Health, type Runtime } from '../../local/runtime';
 import { closedPort, startReceiver } from '../support/receiver';
 import { runtimeStarted } from '../support/runtime-process';
 import { until } from '../support/wait';
+import { localCredentials } from '../../local/local-aws';
 
 const repoRoot = resolve(__dirname, '../..');
 
@@ -62,7 +63,7 @@ describe('local runtime killed with SIGKILL', () => {
         return health.queues.deliveries.delayed === 1 && health.queues.deliveries.inFlight === 0;
       }, 3_000);
       // Accepted with a delay, so that it is certainly still waiting in the events queue at the kill.
-      const sqs = new SQSClient({ endpoint: url, region: 'local', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+      const sqs = new SQSClient({ endpoint: url, region: 'local', credentials: localCredentials() });
       const second = JSON.stringify({ id: 'kill-2', type: 'donation' });
       await sqs.send(new SendMessageCommand({ QueueUrl: `${url}/000000000000/events`, MessageBody: second, DelaySeconds: 1 }));
       sqs.destroy();

@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { silentLog } from '../../lambdas/domain/log';
 import { functionArnOf } from '../../local/lambda-endpoint';
 import { startRuntime, type Runtime } from '../../local/runtime';
+import { localCredentials } from '../../local/local-aws';
 
 describe('Lambda Invoke endpoint, driven by the real LambdaClient', () => {
   let dir: string;
@@ -15,7 +16,7 @@ describe('Lambda Invoke endpoint, driven by the real LambdaClient', () => {
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'local-lambda-sdk-'));
     runtime = await startRuntime({ env: { PORT: '0', DATA_DIR: dir }, log: silentLog });
-    lambda = new LambdaClient({ endpoint: runtime.url, region: 'local', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+    lambda = new LambdaClient({ endpoint: runtime.url, region: 'local', credentials: localCredentials() });
   });
   afterAll(async () => {
     lambda.destroy();

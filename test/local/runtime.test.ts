@@ -9,8 +9,7 @@ import { startRuntime, type Runtime } from '../../local/runtime';
 import { startReceiver, type Receiver } from '../support/receiver';
 import { sampleEvents } from '../support/samples';
 import { sleep, until } from '../support/wait';
-
-const credentials = { accessKeyId: 'local', secretAccessKey: 'local' };
+import { localCredentials } from '../../local/local-aws';
 
 async function invoke(runtime: Runtime, name: string, payload: unknown) {
   const response = await fetch(`${runtime.url}/2015-03-31/functions/${name}/invocations`, {
@@ -51,7 +50,7 @@ describe('local runtime (in process)', () => {
       },
       log: silentLog,
     });
-    sqs = new SQSClient({ endpoint: runtime.url, region: 'local', credentials });
+    sqs = new SQSClient({ endpoint: runtime.url, region: 'local', credentials: localCredentials() });
   });
   afterAll(async () => {
     sqs.destroy();

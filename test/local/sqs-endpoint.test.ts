@@ -17,6 +17,7 @@ import { createLambdaEndpoint } from '../../local/lambda-endpoint';
 import { LocalQueue } from '../../local/queue';
 import { createSqsEndpoint } from '../../local/sqs-endpoint';
 import { md5OfMessageAttributes } from '../../local/sqs-md5';
+import { localCredentials } from '../../local/local-aws';
 
 const md5 = (text: string) => createHash('md5').update(text, 'utf8').digest('hex');
 
@@ -40,7 +41,7 @@ describe('SQS endpoint, driven by the real SQSClient', () => {
       health: () => ({ status: 'ok' }),
       notifications: () => [],
     });
-    sqs = new SQSClient({ endpoint: http.url, region: 'local', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+    sqs = new SQSClient({ endpoint: http.url, region: 'local', credentials: localCredentials() });
     queueUrl = (await sqs.send(new GetQueueUrlCommand({ QueueName: 'events' }))).QueueUrl!;
   });
   afterAll(async () => {

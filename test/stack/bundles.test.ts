@@ -21,6 +21,7 @@ import { closedPort, startReceiver, type Receiver } from '../support/receiver';
 import { sampleEvents } from '../support/samples';
 import { UNDICI_FILES_NEVER_LOADED } from '../../lib/functions';
 import { bundleDir, functionIds, removeAssembly, synth, type Synthesized } from './synth';
+import { localCredentials } from '../../local/local-aws';
 
 /** Each function's minified bundle, AWS SDK inside, at most this large. */
 const BUNDLE_TARGET_BYTES = 800 * 1024;
@@ -101,7 +102,7 @@ describe('the synthesized sender bundle', () => {
     const kmsClient = new KMSClient({
       endpoint: kms.url,
       region: 'eu-central-1',
-      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+      credentials: localCredentials(),
     });
     const secretBox = new EnvelopeSecretBox(new KmsDataKeys({ kms: kmsClient, keyId: kms.keyArn }));
     [h, receiver] = await Promise.all([startHarness({ SECRETS_KEY_ARN: kms.keyArn }, { secretBox }), startReceiver()]);

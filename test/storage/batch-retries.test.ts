@@ -1,5 +1,5 @@
 // What DynamoDB does under throttling and dynalite never does: leave part of a batch read unprocessed.
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { mockClient } from 'aws-sdk-client-mock';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { BatchGetCommand, DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
@@ -10,6 +10,10 @@ import { newDelivery, newEventId, newSubscriptionId, RETENTION_DAYS } from './fi
 
 const tables = { events: 'events', deliveries: 'deliveries', attempts: 'attempts' };
 const docMock = mockClient(DynamoDBDocumentClient);
+// The client classes outlive this file where test files share a worker: leave them unmocked.
+afterAll(() => {
+  docMock.restore();
+});
 const repo = new DynamoDeliveryRepository({
   doc: createDocumentClient(new DynamoDBClient({ region: 'local' })),
   tables,

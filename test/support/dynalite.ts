@@ -4,7 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { TableNames } from '../../lambdas/adapters/dynamo/table-names';
 import { serveDynalite } from '../../local/dynamo';
-import { LOCAL_CREDENTIALS, LOCAL_REGION } from '../../local/local-aws';
+import { localCredentials, LOCAL_REGION } from '../../local/local-aws';
 
 export interface LocalDynamo {
   endpoint: string;
@@ -25,7 +25,7 @@ export async function startDynalite(): Promise<LocalDynamo> {
     limits: `limits-${suffix}`,
   };
   const server = await serveDynalite(tableNames, { thread: 'caller' });
-  const client = new DynamoDBClient({ region: LOCAL_REGION, endpoint: server.endpoint, credentials: LOCAL_CREDENTIALS });
+  const client = new DynamoDBClient({ region: LOCAL_REGION, endpoint: server.endpoint, credentials: localCredentials() });
   const close = async () => {
     client.destroy();
     await server.close();

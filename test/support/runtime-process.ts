@@ -3,9 +3,9 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { resolve } from 'node:path';
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { SQSClient } from '@aws-sdk/client-sqs';
+import { localCredentials } from '../../local/local-aws';
 
 const repoRoot = resolve(__dirname, '../..');
-const credentials = { accessKeyId: 'local', secretAccessKey: 'local' };
 const BANNER = /local runtime on (http:\/\/127\.0\.0\.1:\d+)/;
 
 /** Resolves once the runtime prints its banner; rejects with its output if it exits first or takes longer than `timeoutMs`. */
@@ -70,7 +70,7 @@ export async function startRuntimeProcess(dataDir: string, env: Record<string, s
     kill();
     throw error;
   });
-  const clientConfig = { endpoint: url, region: 'local', credentials, maxAttempts: 1 };
+  const clientConfig = { endpoint: url, region: 'local', credentials: localCredentials(), maxAttempts: 1 };
   const sqs = new SQSClient(clientConfig);
   const lambda = new LambdaClient(clientConfig);
   return {
