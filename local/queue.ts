@@ -2,9 +2,10 @@
 // messages, a message stays invisible while its batch is processed, a failed message comes back
 // after the visibility timeout with its receive count raised, and once received `maxReceiveCount`
 // times it moves to the dead-letter queue instead of being handed out again. Messages with a group
-// are served as a fair queue serves its tenants (fair-waiting.ts). Every change is journaled before it is acknowledged, so an
-// accepted message survives Ctrl-C and SIGKILL; on open the journal is replayed (messages that were
-// being processed become visible again, their receive counted) and compacted.
+// are served as a fair queue serves its tenants (fair-waiting.ts). Every change is journaled before
+// it is acknowledged, so an accepted message survives Ctrl-C and SIGKILL; on open the journal is
+// replayed (messages that were being processed become visible again, their receive counted) and
+// compacted.
 import { randomUUID } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
