@@ -48,8 +48,8 @@ const localSchema = {
   SWEEP_INTERVAL_MS: z.coerce.number().int().positive().default(30_000),
   QUEUE_VISIBILITY_TIMEOUT_MS: z.coerce.number().int().positive().default(2_000),
   /**
-   * Ingest batches handled at once, as the stack's ingestMaxConcurrency. More than one, so that a
-   * burst published faster than one batch at a time can take leaves the events queue sooner.
+   * The most ingest batches handled at once, as the stack's ingestMaxConcurrency; more than one only
+   * while full batches wait (local/poller.ts), so that a burst leaves the events queue sooner.
    */
   INGEST_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(3),
   SENDER_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(4),

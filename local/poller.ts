@@ -32,6 +32,9 @@ const IDLE_WAIT_MS = 1_000;
 export class QueuePoller {
   private readonly abort = new AbortController();
   private workers: Promise<void>[] = [];
+  /** Whether the last receive found a full batch: only then do the workers beyond the first poll. */
+  private backlog = false;
+  private readonly backlogWaiters = new Set<() => void>();
 
   constructor(private readonly options: PollerOptions) {}
 
@@ -41,26 +44,49 @@ export class QueuePoller {
       this.workers.push(this.dispatch());
       return;
     }
-    for (let i = 0; i < this.options.concurrency; i += 1) this.workers.push(this.work());
+    for (let i = 0; i < this.options.concurrency; i += 1) this.workers.push(this.work(i));
   }
 
   /** Stops receiving and resolves once every batch in flight has been settled. */
   async stop(): Promise<void> {
     this.abort.abort();
+    this.wakeExtraWorkers();
     await Promise.all(this.workers);
   }
 
-  private async work(): Promise<void> {
+  /**
+   * Worker 0 always polls; the others only while messages wait (the last receive found a full
+   * batch), as Lambda adds concurrency to an event source only for a backlog. Otherwise a trickle of
+   * messages would be spread one by one over every worker, and each invocation costs the same
+   * whether it carries one message or ten.
+   */
+  private async work(index: number): Promise<void> {
     const { queue, batchSize } = this.options;
     const signal = this.abort.signal;
     while (!signal.aborted) {
+      if (index > 0 && !this.backlog) {
+        await new Promise<void>((wake) => this.backlogWaiters.add(wake));
+        continue;
+      }
       const batch = queue.receive(batchSize);
+      this.noteBacklog(batch.length === batchSize);
       if (batch.length === 0) {
         await queue.waitForMessages(IDLE_WAIT_MS, signal);
         continue;
       }
       await this.process(batch);
     }
+  }
+
+  private noteBacklog(full: boolean): void {
+    this.backlog = full;
+    if (full) this.wakeExtraWorkers();
+  }
+
+  private wakeExtraWorkers(): void {
+    const waiting = [...this.backlogWaiters];
+    this.backlogWaiters.clear();
+    for (const wake of waiting) wake();
   }
 
   /** One loop that keeps every slot busy while records are visible; see `recordsAsSlotsFree`. */

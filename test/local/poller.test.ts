@@ -78,6 +78,32 @@ describe('queue poller (the SQS event source mapping)', () => {
     expect(peak).toBe(3);
   });
 
+  it('runs one batch at a time while messages come one by one, and more only while a backlog waits', async () => {
+    let running = 0;
+    let peak = 0;
+    const sizes: number[] = [];
+    poll(async (event) => {
+      running += 1;
+      peak = Math.max(peak, running);
+      sizes.push(event.Records.length);
+      await sleep(20);
+      running -= 1;
+    }, 3);
+    // A trickle, faster than one batch at a time is handled, but never a full batch waiting (8 in
+    // all): three idle workers would take a message each; one takes what has come meanwhile.
+    for (let i = 0; i < 8; i += 1) {
+      queue.send(`trickle-${i}`);
+      await sleep(5);
+    }
+    await until(() => queue.messages().length === 0);
+    expect(peak).toBe(1);
+    // A backlog: full batches wake the other workers.
+    for (let i = 0; i < 60; i += 1) queue.send(`burst-${i}`);
+    await until(() => queue.messages().length === 0);
+    expect(peak).toBe(3);
+    expect(sizes.reduce((a, b) => a + b, 0)).toBe(68);
+  });
+
   it('retries only the reported batch item failures, after the visibility timeout, with the receive count raised', async () => {
     const bad = queue.send('bad');
     queue.send('good');
