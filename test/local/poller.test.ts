@@ -9,6 +9,21 @@ import { QueuePoller, type SqsHandler } from '../../local/poller';
 import { LocalQueue } from '../../local/queue';
 import { sleep, until } from '../support/wait';
 
+/** A handler whose every batch takes `ms`: the sizes of the batches it got, and the most it ran at once. */
+function batchesTaking(ms: number): { handler: SqsHandler; sizes: number[]; peak(): number } {
+  const sizes: number[] = [];
+  let running = 0;
+  let peak = 0;
+  const handler: SqsHandler = async (event) => {
+    running += 1;
+    peak = Math.max(peak, running);
+    sizes.push(event.Records.length);
+    await sleep(ms);
+    running -= 1;
+  };
+  return { handler, sizes, peak: () => peak };
+}
+
 describe('queue poller (the SQS event source mapping)', () => {
   let dir: string;
   let queue: LocalQueue;
@@ -62,33 +77,17 @@ describe('queue poller (the SQS event source mapping)', () => {
 
   it('gives batches of at most 10 and runs at most `concurrency` batches at once', async () => {
     for (let i = 0; i < 45; i += 1) queue.send(`m${i}`);
-    const sizes: number[] = [];
-    let running = 0;
-    let peak = 0;
-    poll(async (event) => {
-      running += 1;
-      peak = Math.max(peak, running);
-      sizes.push(event.Records.length);
-      await sleep(40);
-      running -= 1;
-    }, 3);
+    const batches = batchesTaking(40);
+    poll(batches.handler, 3);
     await until(() => queue.messages().length === 0);
-    expect(sizes.reduce((a, b) => a + b, 0)).toBe(45);
-    expect(Math.max(...sizes)).toBe(10);
-    expect(peak).toBe(3);
+    expect(batches.sizes.reduce((a, b) => a + b, 0)).toBe(45);
+    expect(Math.max(...batches.sizes)).toBe(10);
+    expect(batches.peak()).toBe(3);
   });
 
   it('runs one batch at a time while messages come one by one, and more only while a backlog waits', async () => {
-    let running = 0;
-    let peak = 0;
-    const sizes: number[] = [];
-    poll(async (event) => {
-      running += 1;
-      peak = Math.max(peak, running);
-      sizes.push(event.Records.length);
-      await sleep(20);
-      running -= 1;
-    }, 3);
+    const batches = batchesTaking(20);
+    poll(batches.handler, 3);
     // A trickle, faster than one batch at a time is handled, but never a full batch waiting (8 in
     // all): three idle workers would take a message each; one takes what has come meanwhile.
     for (let i = 0; i < 8; i += 1) {
@@ -96,12 +95,12 @@ describe('queue poller (the SQS event source mapping)', () => {
       await sleep(5);
     }
     await until(() => queue.messages().length === 0);
-    expect(peak).toBe(1);
+    expect(batches.peak()).toBe(1);
     // A backlog: full batches wake the other workers.
     for (let i = 0; i < 60; i += 1) queue.send(`burst-${i}`);
     await until(() => queue.messages().length === 0);
-    expect(peak).toBe(3);
-    expect(sizes.reduce((a, b) => a + b, 0)).toBe(68);
+    expect(batches.peak()).toBe(3);
+    expect(batches.sizes.reduce((a, b) => a + b, 0)).toBe(68);
   });
 
   it('retries only the reported batch item failures, after the visibility timeout, with the receive count raised', async () => {
