@@ -1,5 +1,5 @@
 // The frame: where the console talks to, the navigation, and the page the address names.
-import { useEffect, useRef } from 'preact/hooks';
+import { useLayoutEffect, useRef } from 'preact/hooks';
 import { useLoad } from './components';
 import { info } from './api';
 import { DeadLettersPage } from './pages/dead-letters';
@@ -37,9 +37,11 @@ export function App() {
   const main = useRef<HTMLElement>(null);
   const section = route.parts[0] ?? 'subscriptions';
   // A new page takes the focus, so a screen reader or keyboard user starts reading it at its top (not
-  // on the first load, where the browser's own start of the page is right).
+  // on the first load, where the browser's own start of the page is right). Before the page is
+  // painted: moved later, a Tab pressed as soon as the page shows would go from the old focus and
+  // the page would then take the focus back.
   const first = useRef(true);
-  useEffect(() => {
+  useLayoutEffect(() => {
     if (first.current) first.current = false;
     else main.current?.focus();
   }, [location.hash]);
