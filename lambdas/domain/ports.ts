@@ -28,10 +28,12 @@ export interface SubscriptionRepository {
    */
   version(): Promise<number>;
   /**
-   * Replaces the stored item; fails with NotFoundError if it does not exist, or with ConflictError
-   * when `expectedUpdatedAt` is given and the stored item was changed since (read-modify-write).
+   * Stores what support owns of the subscription: everything but its failing run and circuit, which
+   * the sender keeps with conditional updates of its own (so a read-modify-write cannot undo one made
+   * between its read and its write). Fails with NotFoundError if it does not exist, or with
+   * ConflictError when `expectedUpdatedAt` is given and the stored item was changed since.
    */
-  put(subscription: Subscription, expectedUpdatedAt?: string): Promise<void>;
+  put(subscription: Subscription, options?: PutOptions): Promise<void>;
   /**
    * Sets `failingSince` unless it is set already; false when it was (or the subscription is gone).
    * With `replacing`, starts a new run instead: only while `failingSince` is still that value, and
@@ -42,6 +44,13 @@ export interface SubscriptionRepository {
   markRunDelivered(id: string, at: string, since: string): Promise<void>;
   /** Removes `failingSince` and `runDeliveredAt` (a delivery ended the run). */
   clearFailing(id: string): Promise<void>;
+}
+
+export interface PutOptions {
+  /** The `updatedAt` read before the change: the write is refused if the stored one differs. */
+  expectedUpdatedAt?: string;
+  /** Also ends the failing run (`failingSince`, `runDeliveredAt`): support enables the subscription anew. */
+  endFailingRun?: boolean;
 }
 
 export interface Page<T> {

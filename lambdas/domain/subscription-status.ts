@@ -21,7 +21,7 @@ export async function disableSubscription(
     if (!current || current.status !== 'active' || !when(current)) return undefined;
     const next: Subscription = { ...current, status: 'disabled', disabledReason: reason, updatedAt: now.toISOString() };
     try {
-      await repository.put(next, current.updatedAt);
+      await repository.put(next, { expectedUpdatedAt: current.updatedAt });
       return next;
     } catch (error) {
       if (!(error instanceof ConflictError)) throw error;

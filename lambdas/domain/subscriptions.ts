@@ -123,7 +123,7 @@ async function update(deps: SubscriptionDeps, req: Request<'update'>, now: strin
   if (req.description !== undefined) next.description = req.description ?? undefined;
   if (req.maxConcurrency !== undefined) next.maxConcurrency = req.maxConcurrency ?? undefined;
   if (req.rateLimit !== undefined) next.rateLimit = req.rateLimit ?? undefined;
-  await deps.repository.put(next, current.updatedAt);
+  await deps.repository.put(next, { expectedUpdatedAt: current.updatedAt });
   deps.log.info('subscription updated', { subscriptionId: next.id, fields: changes });
   return withWarnings({ subscription: viewOf(next) }, unknownEventTypeWarnings(req.eventTypes));
 }
@@ -151,12 +151,19 @@ async function disable(deps: SubscriptionDeps, req: Request<'disable'>, now: str
 
 /** Active again, with a clean slate: no reason, no failing run. */
 async function enable(deps: SubscriptionDeps, req: Request<'enable'>, now: string): Promise<SubscriptionsResponse> {
-  return replace(deps, req.id, now, 'subscription enabled', (next) => {
-    next.status = 'active';
-    delete next.disabledReason;
-    delete next.failingSince;
-    delete next.runDeliveredAt;
-  });
+  return replace(
+    deps,
+    req.id,
+    now,
+    'subscription enabled',
+    (next) => {
+      next.status = 'active';
+      delete next.disabledReason;
+      delete next.failingSince;
+      delete next.runDeliveredAt;
+    },
+    { endFailingRun: true },
+  );
 }
 
 /** Kept as `deleted` (get still shows it); its pending deliveries fail when they come up. */
@@ -179,26 +186,30 @@ async function rotateSecret(deps: SubscriptionDeps, req: Request<'rotate-secret'
       secret = req.signingSecret === undefined ? newSigningSecret() : validateSigningSecret(req.signingSecret);
       next.signingSecrets = rotateSecrets(next.signingSecrets, secret, deps.clock.now(), deps.secretGraceMs);
     },
-    { graceMs: deps.secretGraceMs },
+    { logFields: { graceMs: deps.secretGraceMs } },
   );
   // The new secret is shown this once; the view masks every secret.
   return { ...rotated, signingSecret: secret };
 }
 
-/** Read-modify-write of a live subscription: `change` edits a copy, stored only if nobody changed it meanwhile. */
+/**
+ * Read-modify-write of a live subscription: `change` edits a copy, stored only if nobody changed it
+ * meanwhile. The sender's failing run and circuit are not support's to store (ports.ts, `put`): they
+ * stay as stored unless `endFailingRun` says support ends the run.
+ */
 async function replace(
   deps: SubscriptionDeps,
   id: string,
   now: string,
   logMessage: string,
   change: (next: Subscription) => void,
-  logFields: Record<string, unknown> = {},
+  options: { logFields?: Record<string, unknown>; endFailingRun?: boolean } = {},
 ): Promise<{ subscription: SubscriptionView }> {
   const current = await load(deps, id);
   const next: Subscription = { ...current, updatedAt: now };
   change(next);
-  await deps.repository.put(next, current.updatedAt);
-  deps.log.info(logMessage, { subscriptionId: next.id, ...logFields });
+  await deps.repository.put(next, { expectedUpdatedAt: current.updatedAt, endFailingRun: options.endFailingRun });
+  deps.log.info(logMessage, { subscriptionId: next.id, ...options.logFields });
   return { subscription: viewOf(next) };
 }
 

@@ -4,7 +4,7 @@
 // in-memory repository that counts writes.
 import { describe, expect, it } from 'vitest';
 import { silentLog } from '../../lambdas/domain/log';
-import type { Clock, SubscriptionNotice, SubscriptionRepository } from '../../lambdas/domain/ports';
+import type { Clock, PutOptions, SubscriptionNotice, SubscriptionRepository } from '../../lambdas/domain/ports';
 import { ConflictError } from '../../lambdas/domain/errors';
 import { recordSubscriptionHealth } from '../../lambdas/domain/subscription-health';
 import { SubscriptionLookup } from '../../lambdas/domain/subscription-lookup';
@@ -43,11 +43,17 @@ class MemorySubscriptions implements SubscriptionRepository {
   async listByStatus(status: SubscriptionStatus): Promise<Subscription[]> {
     return [...this.items.values()].filter((s) => s.status === status).map((s) => structuredClone(s));
   }
-  async put(subscription: Subscription, expectedUpdatedAt?: string): Promise<void> {
+  /** As the DynamoDB repository: the failing run and the circuit stay as stored (ports.ts). */
+  async put(subscription: Subscription, { expectedUpdatedAt, endFailingRun }: PutOptions = {}): Promise<void> {
     this.writes += 1;
     const stored = this.items.get(subscription.id);
     if (!stored || (expectedUpdatedAt !== undefined && stored.updatedAt !== expectedUpdatedAt)) throw new ConflictError('changed');
-    this.items.set(subscription.id, structuredClone(subscription));
+    const { failingSince: _since, runDeliveredAt: _delivered, circuit: _circuit, ...supportOwned } = structuredClone(subscription);
+    const { failingSince, runDeliveredAt, circuit } = stored;
+    const next: Subscription = { ...supportOwned, ...(circuit && { circuit }) };
+    if (!endFailingRun && failingSince !== undefined) next.failingSince = failingSince;
+    if (!endFailingRun && runDeliveredAt !== undefined) next.runDeliveredAt = runDeliveredAt;
+    this.items.set(subscription.id, next);
   }
   async markFailing(id: string, since: string, replacing?: string): Promise<boolean> {
     this.writes += 1;

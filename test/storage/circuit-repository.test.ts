@@ -99,8 +99,27 @@ describe('DynamoCircuitRepository', () => {
     expect(await circuits.countFailure(id, after(11_000), policy)).toBeUndefined();
     const stored = (await subscriptions.get(id))!;
     expect(stored.updatedAt).toBe(updatedAt);
-    await subscriptions.put({ ...stored, description: 'edited' }, updatedAt);
+    await subscriptions.put({ ...stored, description: 'edited' }, { expectedUpdatedAt: updatedAt });
     expect((await subscriptions.get(id))?.circuit?.state).toBe('open');
+  });
+
+  it("leaves a circuit opened and a failing run started between support's read and its write as they are; enable ends the run only", async () => {
+    const { id } = await created();
+    const read = (await subscriptions.get(id))!;
+    for (let i = 0; i < 3; i += 1) await circuits.countFailure(id, after(i * 5_000), policy);
+    expect(await subscriptions.markFailing(id, after(0).toISOString())).toBe(true);
+    const edited = { ...read, description: 'edited', maxConcurrency: 3, updatedAt: after(20_000).toISOString() };
+    await subscriptions.put(edited, { expectedUpdatedAt: read.updatedAt });
+    const stored = (await subscriptions.get(id))!;
+    expect(stored).toMatchObject({ description: 'edited', maxConcurrency: 3, failingSince: after(0).toISOString() });
+    expect(stored.circuit).toMatchObject({ state: 'open', since: after(10_000).toISOString() });
+
+    const enabled = { ...stored, updatedAt: after(30_000).toISOString() };
+    delete enabled.failingSince;
+    await subscriptions.put(enabled, { expectedUpdatedAt: stored.updatedAt, endFailingRun: true });
+    const after30 = (await subscriptions.get(id))!;
+    expect(after30).not.toHaveProperty('failingSince');
+    expect(after30.circuit).toEqual(stored.circuit);
   });
 
   it('resets a run of failures while closed, its start too: the next failure starts a new run', async () => {

@@ -58,10 +58,10 @@ describe('DynamoSubscriptionRepository', () => {
     const subscription = newSubscription({ description: 'v1' });
     await repo.create(subscription);
     const deleted = { ...subscription, status: 'deleted' as const, updatedAt: at(5) };
-    await repo.put(deleted, subscription.updatedAt);
-    await expect(repo.put({ ...subscription, description: 'v2', updatedAt: at(6) }, subscription.updatedAt)).rejects.toBeInstanceOf(
-      ConflictError,
-    );
+    await repo.put(deleted, { expectedUpdatedAt: subscription.updatedAt });
+    await expect(
+      repo.put({ ...subscription, description: 'v2', updatedAt: at(6) }, { expectedUpdatedAt: subscription.updatedAt }),
+    ).rejects.toBeInstanceOf(ConflictError);
     expect((await repo.get(subscription.id))?.status).toBe('deleted');
   });
 

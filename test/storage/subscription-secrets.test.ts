@@ -30,7 +30,7 @@ describe('subscription secrets at rest', () => {
   it('stores no secret in clear: the table holds one sealed attribute instead', async () => {
     const subscription = withSecrets();
     await repo.create(subscription);
-    await repo.put({ ...subscription, description: 'changed', updatedAt: at(1) }, subscription.updatedAt);
+    await repo.put({ ...subscription, description: 'changed', updatedAt: at(1) }, { expectedUpdatedAt: subscription.updatedAt });
     const table = JSON.stringify((await doc.send(new ScanCommand({ TableName: dynamo.tableNames.subscriptions }))).Items);
     for (const secret of SECRETS) expect(table).not.toContain(secret);
     expect(table).not.toContain('hooks.example.com');
@@ -68,7 +68,7 @@ describe('subscription secrets at rest', () => {
     expect(read).toEqual({ ...legacy, headers: { 'X-Api-Key': 'h3ader-value' } });
     expect((await repo.listByStatus('active')).map((s) => s.url)).toEqual([url]);
 
-    await repo.put({ ...read!, description: 'migrated', updatedAt: at(2) }, read!.updatedAt);
+    await repo.put({ ...read!, description: 'migrated', updatedAt: at(2) }, { expectedUpdatedAt: read!.updatedAt });
     const item = await rawItem(doc, dynamo.tableNames.subscriptions, { id: legacy.id });
     expect(Object.keys(item!)).not.toEqual(expect.arrayContaining(['url']));
     for (const secret of SECRETS) expect(JSON.stringify(item)).not.toContain(secret);
@@ -80,7 +80,7 @@ describe('subscription secrets at rest', () => {
     const subscription = withSecrets();
     await repo.create(subscription);
     versions.push(await repo.version());
-    await repo.put({ ...subscription, status: 'disabled', updatedAt: at(1) }, subscription.updatedAt);
+    await repo.put({ ...subscription, status: 'disabled', updatedAt: at(1) }, { expectedUpdatedAt: subscription.updatedAt });
     versions.push(await repo.version());
     await repo.markFailing(subscription.id, at(2));
     versions.push(await repo.version());

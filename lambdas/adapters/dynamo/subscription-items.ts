@@ -36,6 +36,20 @@ export function secretFieldsOf(subscription: Subscription): SubscriptionSecrets 
 export function subscriptionToItem(subscription: Subscription, retentionDays: number, sealedSecrets: string): Item {
   return compact({
     id: subscription.id,
+    ...supportAttributesOf(subscription, retentionDays, sealedSecrets),
+    failingSince: subscription.failingSince,
+    runDeliveredAt: subscription.runDeliveredAt,
+    ...circuitToItem(subscription.circuit),
+  });
+}
+
+/**
+ * The attributes support's writes own, each present (`undefined` when the field is absent, so the
+ * keys are the whole list). The failing run and the circuit are not among them: only the sender's
+ * conditional updates change those, so a read-modify-write by support cannot undo one of them.
+ */
+export function supportAttributesOf(subscription: Subscription, retentionDays: number, sealedSecrets: string): Item {
+  return {
     [SEALED_SECRETS]: sealedSecrets,
     eventTypes: subscription.eventTypes ? [...subscription.eventTypes] : undefined,
     description: subscription.description,
@@ -43,15 +57,17 @@ export function subscriptionToItem(subscription: Subscription, retentionDays: nu
     rateLimit: subscription.rateLimit,
     status: subscription.status,
     disabledReason: subscription.disabledReason,
-    failingSince: subscription.failingSince,
-    runDeliveredAt: subscription.runDeliveredAt,
-    // Carried through support's read-modify-write; only the sender's conditional updates change it.
-    ...circuitToItem(subscription.circuit),
     createdAt: subscription.createdAt,
     updatedAt: subscription.updatedAt,
     [TTL_ATTRIBUTE]: subscription.status === 'deleted' ? expiresAtOf(subscription.updatedAt, retentionDays) : undefined,
-  });
+  };
 }
+
+/** The secret fields as plain attributes, as items written before sealing hold them; a write removes them. */
+export const PLAIN_SECRET_ATTRIBUTES = ['url', 'basicAuth', 'headers', 'signingSecrets'] as const;
+
+/** The failing run's attributes (subscription-health.ts), which support removes only on enable. */
+export const FAILING_RUN_ATTRIBUTES = ['failingSince', 'runDeliveredAt'] as const;
 
 /**
  * The secret fields of an item written before they were sealed, as plain attributes. Such items are

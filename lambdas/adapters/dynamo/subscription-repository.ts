@@ -1,5 +1,5 @@
 import { GetCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { SubscriptionRepository } from '../../domain/ports';
+import type { PutOptions, SubscriptionRepository } from '../../domain/ports';
 import { ConflictError, NotFoundError } from '../../domain/errors';
 import type { SecretBox } from '../../domain/secret-box';
 import type { FanoutTarget, Subscription, SubscriptionStatus } from '../../domain/types';
@@ -8,6 +8,7 @@ import { isConditionalCheckFailed } from './aws-errors';
 import type { Item } from './item';
 import { CIRCUIT_ATTRIBUTES } from './circuit-items';
 import { queryAll } from './query-all';
+import { supportUpdate } from './subscription-update';
 import {
   fanoutTargetFromItem,
   plainSecretsOf,
@@ -15,6 +16,7 @@ import {
   secretFieldsOf,
   subscriptionFromItem,
   subscriptionToItem,
+  supportAttributesOf,
   VERSION_ITEM_ID,
   type SubscriptionSecrets,
 } from './subscription-items';
@@ -77,15 +79,17 @@ export class DynamoSubscriptionRepository implements SubscriptionRepository {
     return typeof out.Item?.version === 'number' ? out.Item.version : 0;
   }
 
-  async put(subscription: Subscription, expectedUpdatedAt?: string): Promise<void> {
-    const item = await this.toItem(subscription);
+  async put(subscription: Subscription, options: PutOptions = {}): Promise<void> {
+    const { expectedUpdatedAt } = options;
+    const { values, ...update } = supportUpdate(await this.supportAttributes(subscription), options.endFailingRun === true);
     try {
       await this.doc.send(
-        new PutCommand({
+        new UpdateCommand({
           TableName: this.tableName,
-          Item: item,
+          Key: { id: subscription.id },
+          ...update,
           ConditionExpression: expectedUpdatedAt === undefined ? 'attribute_exists(id)' : 'updatedAt = :expected',
-          ExpressionAttributeValues: expectedUpdatedAt === undefined ? undefined : { ':expected': expectedUpdatedAt },
+          ExpressionAttributeValues: expectedUpdatedAt === undefined ? values : { ...values, ':expected': expectedUpdatedAt },
         }),
       );
     } catch (error) {
@@ -182,8 +186,15 @@ export class DynamoSubscriptionRepository implements SubscriptionRepository {
   }
 
   private async toItem(subscription: Subscription): Promise<Item> {
-    const sealed = await this.box().seal(JSON.stringify(secretFieldsOf(subscription)), subscription.id);
-    return subscriptionToItem(subscription, this.retentionDays, sealed);
+    return subscriptionToItem(subscription, this.retentionDays, await this.seal(subscription));
+  }
+
+  private async supportAttributes(subscription: Subscription): Promise<Item> {
+    return supportAttributesOf(subscription, this.retentionDays, await this.seal(subscription));
+  }
+
+  private seal(subscription: Subscription): Promise<string> {
+    return this.box().seal(JSON.stringify(secretFieldsOf(subscription)), subscription.id);
   }
 
   private async fromItem(item: Item): Promise<Subscription> {
