@@ -103,7 +103,7 @@ describe('DynamoCircuitRepository', () => {
     expect((await subscriptions.get(id))?.circuit?.state).toBe('open');
   });
 
-  it("leaves a circuit opened and a failing run started between support's read and its write as they are; enable ends the run only", async () => {
+  it("keeps a circuit opened and a failing run started between support's read and its write; enable ends the run only", async () => {
     const { id } = await created();
     const read = (await subscriptions.get(id))!;
     for (let i = 0; i < 3; i += 1) await circuits.countFailure(id, after(i * 5_000), policy);
