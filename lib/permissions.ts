@@ -10,6 +10,7 @@ import type * as sns from 'aws-cdk-lib/aws-sns';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { SECRETS_ENCRYPTION_CONTEXT } from '../lambdas/adapters/crypto/kms-data-keys';
 import { QUEUE_LAG_BUCKET } from '../lambdas/adapters/dynamo/queue-lag-store';
+import { WAIT_BUCKET_PREFIX } from '../lambdas/adapters/dynamo/wait-list';
 import { VERSION_ITEM_ID } from '../lambdas/adapters/dynamo/subscription-items';
 import { DELIVERIES_BY_SUBSCRIPTION, DELIVERIES_PENDING, SUBSCRIPTIONS_BY_STATUS } from '../lambdas/storage/tables';
 import type { FunctionId } from './functions';
@@ -70,7 +71,7 @@ function grantSender(sender: lambda.IFunction, targets: PermissionTargets): void
   allow(sender, ['dynamodb:GetItem'], [events.tableArn]);
   // Reads the subscription; writes it only when its health or circuit changes (failing, disabled,
   // a run of failures, a probe, a slow attempt), each with a conditional update.
-  allow(sender, ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'], [subscriptions.tableArn]);
+  allow(sender, ['dynamodb:GetItem', 'dynamodb:UpdateItem'], [subscriptions.tableArn]);
   // Opens the subscription's sealed secrets to send, and seals them again when it disables one.
   allowSecrets(sender, targets);
   allow(sender, ['sns:Publish'], [targets.notifications.topic.topicArn]);
@@ -85,6 +86,10 @@ function grantSender(sender: lambda.IFunction, targets: PermissionTargets): void
   // How late it takes wake-ups, for the sweeper (queue-lag.ts): those items of the fan-out log table only.
   allow(sender, ['dynamodb:UpdateItem'], [fanouts.tableArn], {
     'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': [QUEUE_LAG_BUCKET] },
+  });
+  // The wait lists behind open circuits (wait-list.ts), for their close to release: those items only.
+  allow(sender, ['dynamodb:PutItem', 'dynamodb:Query'], [fanouts.tableArn], {
+    'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [`${WAIT_BUCKET_PREFIX}*`] },
   });
   allow(sender, ['scheduler:CreateSchedule'], [targets.scheduler.schedulesArn]);
   // Creating a schedule passes the scheduler role; it may be passed to the Scheduler and nothing else.
@@ -106,7 +111,7 @@ function grantResend(resend: lambda.IFunction, targets: PermissionTargets): void
 
 function grantSubscriptions(fn: lambda.IFunction, targets: PermissionTargets): void {
   const { subscriptions, events, fanouts } = targets.tables;
-  // UpdateItem: the version item every subscription write changes.
+  // PutItem: a new subscription. UpdateItem: support's changes, and the version item every subscription write changes.
   allow(fn, ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'], [subscriptions.tableArn]);
   allowSecrets(fn, targets);
   allow(fn, ['dynamodb:Query'], [indexArn(subscriptions, SUBSCRIPTIONS_BY_STATUS)]);

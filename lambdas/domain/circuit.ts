@@ -121,6 +121,38 @@ export function deferredUntil(gateUntil: Date, circuit: Circuit, random: () => n
   return new Date(gateUntil.getTime() + Math.floor(random() * spread));
 }
 
+/**
+ * The longest a delivery sleeps behind an open circuit before it looks again. Not needed while the
+ * circuit's close releases its waiting deliveries (delivery/release.ts); it bounds the wait after a
+ * release that was lost.
+ */
+export const LONGEST_CIRCUIT_WAIT_MS = 6 * 3_600_000;
+
+/**
+ * When a delivery deferred behind `circuit` wakes. The first time, at the next probe (`deferredUntil`).
+ * Once it has waited there since `waitingSince`, it sleeps as long again (up to LONGEST_CIRCUIT_WAIT_MS),
+ * and no earlier than the next probe: about a dozen wake-ups over a two-day outage instead of one per
+ * probe, while new deliveries still come at each probe to take it. The close releases them all.
+ */
+export function circuitWaitUntil(
+  gateUntil: Date,
+  circuit: Circuit,
+  now: Date,
+  waitingSince: string | undefined,
+  random: () => number,
+): Date {
+  const atProbe = deferredUntil(gateUntil, circuit, random);
+  if (waitingSince === undefined || circuit.since === undefined || waitingSince < circuit.since) return atProbe;
+  const waited = Math.min(LONGEST_CIRCUIT_WAIT_MS, now.getTime() - Date.parse(waitingSince));
+  return new Date(Math.max(atProbe.getTime(), now.getTime() + waited));
+}
+
+/** When a delivery deferred behind `circuit` now began waiting there: kept from its wake-up if it waited behind this opening. */
+export function waitingSinceAfter(circuit: Circuit, now: Date, waitingSince: string | undefined): string {
+  const sameOpening = waitingSince !== undefined && circuit.since !== undefined && waitingSince >= circuit.since;
+  return sameOpening ? waitingSince : now.toISOString();
+}
+
 /** The slow lane takes subscriptions whose circuit is not closed or that were slow lately. */
 export function isDegraded(circuit: Circuit, now: Date): boolean {
   return circuit.state !== 'closed' || (circuit.slowUntil !== undefined && Date.parse(circuit.slowUntil) > now.getTime());

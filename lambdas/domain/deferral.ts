@@ -5,7 +5,7 @@
 import type { Clock, DeliveryRepository } from './ports';
 import { noMetrics, type Metrics } from './metrics';
 import { retryHorizonMs, type RetryPolicy } from './retry-policy';
-import type { Delivery, DeliveryWakeup, WakeupEvent } from './types';
+import type { Delivery, DeliveryWakeup } from './types';
 import { wakeAt, type Wakers, type WakeupPlan } from './wakeup-plan';
 import type { Log } from './log';
 
@@ -37,8 +37,8 @@ export async function deferDelivery(
   delivery: Delivery,
   until: Date,
   reason: string,
-  /** Carried by the wake-up, so that the deferred attempt needs no read of the event. */
-  event?: WakeupEvent,
+  /** Carried by the wake-up: the event, so that the deferred attempt needs no read of it; behind a circuit, since when it waits. */
+  carried: Pick<DeliveryWakeup, 'event' | 'waitingSince'> = {},
 ): Promise<DeferOutcome> {
   const now = deps.clock.now();
   const horizon = horizonOf(delivery, deps.policy);
@@ -54,7 +54,7 @@ export async function deferDelivery(
   const at = until < horizon ? until : horizon;
   if (!(await deps.deliveries.deferClaimed(delivery, at.toISOString(), reason, now.toISOString())))
     return { kind: 'skipped', reason: 'lease lost' };
-  return wakeDeferred(deps, { deliveryId: delivery.deliveryId, attempt: delivery.attemptCount, event }, reason, now, at);
+  return wakeDeferred(deps, { deliveryId: delivery.deliveryId, attempt: delivery.attemptCount, ...carried }, reason, now, at);
 }
 
 /**

@@ -21,6 +21,8 @@ export interface DeliveryState {
   createdAt?: string;
   /** Where a resend started the current budget. */
   budgetStartedAt?: string;
+  /** Its attempt was handed back unmade (a deferral), not made and failed (a retry); absent: false. */
+  deferred?: boolean;
 }
 
 /** A condition expression with its placeholders: `#status` for `status`, `:name` for values. */
@@ -198,6 +200,32 @@ export function pauseCondition(): StorageCondition {
   return { expression: 'attribute_not_exists(eventId)', names: {}, values: {} };
 }
 
+// --- release: a circuit closed, and a delivery that waited behind it is due sooner ---
+
+export interface ReleaseParams {
+  /** When it is now due. */
+  at: string;
+  now: string;
+}
+
+/**
+ * A deferred delivery (not one waiting out a retry after a failed attempt, whose wait the retry
+ * policy sets) that is due later than `at` and has no attempt in flight.
+ */
+export function canRelease(state: DeliveryState | undefined, { at, now }: ReleaseParams): boolean {
+  if (!state || state.status !== 'pending' || state.deferred !== true || hasLiveLease(state, now)) return false;
+  return state.nextAttemptAt !== undefined && state.nextAttemptAt > at;
+}
+
+export function releaseCondition({ at, now }: ReleaseParams): StorageCondition {
+  const waiting = '#status = :pending AND attribute_exists(deferredSince) AND nextAttemptAt > :at';
+  return {
+    expression: `${waiting} AND attribute_not_exists(leaseUntil) OR ${waiting} AND leaseUntil < :now`,
+    names: STATUS,
+    values: { ':pending': 'pending', ':at': at, ':now': now },
+  };
+}
+
 /** Every transition, by name: what the storage test runs over the same items. */
 export const deliveryTransitions = {
   claim: { can: canClaim, condition: claimCondition } satisfies Transition<ClaimParams>,
@@ -208,4 +236,5 @@ export const deliveryTransitions = {
   restart: { can: canRestart, condition: restartCondition } satisfies Transition<RestartParams>,
   watch: { can: canWatch, condition: watchCondition } satisfies Transition<void>,
   pause: { can: canPause, condition: pauseCondition } satisfies Transition<void>,
+  release: { can: canRelease, condition: releaseCondition } satisfies Transition<ReleaseParams>,
 };

@@ -136,6 +136,12 @@ export interface DeliveryRepository {
     origin?: DeliveryOrigin,
   ): Promise<Pick<Delivery, 'deferredSince' | 'deferReason'> | undefined>;
   /**
+   * Moves a deferred delivery's next attempt forward to `at` (its circuit closed): only while it is
+   * pending, deferred (not waiting out a retry), due later than `at` and not in flight. Returns the
+   * wake-up of its next attempt, or undefined when it was not so.
+   */
+  release(deliveryId: string, at: string, now: string): Promise<DeliveryWakeup | undefined>;
+  /**
    * Ends the lease on attempt `wakeup.attempt` at `now`, so that the attempt may be claimed again
    * at once: for a caller that knows its holder is gone (the local runtime, after a restart, of the
    * attempts its previous process had in flight). False when there was no live lease on it.
@@ -187,6 +193,17 @@ export interface FanoutLog {
   /** When the log was created (ISO 8601), if known: nothing can have been recorded before it. */
   createdAt(): Promise<string | undefined>;
   setSweptUntil(minute: string): Promise<void>;
+}
+
+/**
+ * The deliveries that began waiting behind a subscription's circuit while it was open, by the time
+ * it opened, so that its close can release them (delivery/release.ts). Entries outlive the wait;
+ * the release skips those no longer waiting.
+ */
+export interface WaitList {
+  add(subscriptionId: string, openedAt: string, deliveryId: string, now: Date): Promise<void>;
+  /** Delivery ids from `after` (a cursor of an earlier page) on, a page at a time, each once. */
+  page(subscriptionId: string, openedAt: string, after?: string): Promise<Page<string>>;
 }
 
 /** Wakes the sender for an attempt: now, after a short delay (SQS), or at a later time (Scheduler). */

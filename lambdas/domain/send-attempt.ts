@@ -1,5 +1,6 @@
-// One attempt of one delivery, as a chain of named steps (lambdas/domain/delivery/): postpone,
-// unclaimed, behind an open circuit or at the limits -> keep to the lane -> claim or recover ->
+// One attempt of one delivery, as a chain of named steps (lambdas/domain/delivery/): carry on the
+// release of deliveries that waited behind a closed circuit -> postpone, unclaimed, behind an open
+// circuit or at the limits -> keep to the lane -> claim or recover ->
 // check the subscription -> the circuit gate -> post within the subscription's limits (or defer) ->
 // classify and scrub -> conclude -> arrange the next wake-up -> health -> the circuit's update. A
 // step may stop the chain with the attempt's outcome; a new step goes in between two others with
@@ -15,6 +16,7 @@ import { recordHealth } from './delivery/health';
 import { arrangeNextWakeup } from './delivery/next-wakeup';
 import { postWithinLimits } from './delivery/limits';
 import { postponeBeforeClaim } from './delivery/postpone';
+import { carryOnRelease } from './delivery/release';
 import { isStop, type SendDeps, type SendOutcome, type WakeupContext } from './delivery/steps';
 import { checkSubscription } from './delivery/subscription-check';
 import type { DeliveryWakeup } from './types';
@@ -22,7 +24,9 @@ import type { DeliveryWakeup } from './types';
 export { LEASE_MARGIN_MS } from './delivery/claim';
 export type { SendDeps, SendOutcome, WakeupContext } from './delivery/steps';
 
-export async function sendAttempt(deps: SendDeps, wakeup: DeliveryWakeup, context: WakeupContext): Promise<SendOutcome> {
+export async function sendAttempt(deps: SendDeps, carrier: DeliveryWakeup, context: WakeupContext): Promise<SendOutcome> {
+  // A wake-up may carry on the release of its subscription's waiting deliveries; its own attempt goes on without it.
+  const wakeup = await carryOnRelease(deps, carrier);
   // In either lane: a postponed wake-up takes no sender's time (one behind a circuit wakes next in the slow lane).
   const postponed = await postponeBeforeClaim(deps, wakeup);
   if (postponed) return postponed.stop;

@@ -138,6 +138,18 @@ export interface DeliveryWakeup {
   deliveryId: string;
   attempt: number;
   event?: WakeupEvent;
+  /** Behind an open circuit: when this delivery began waiting there (its waits behind it double). */
+  waitingSince?: string;
+  /** This wake-up also carries on releasing its subscription's waiting deliveries (delivery/release.ts). */
+  release?: WaitRelease;
+}
+
+/** Where a release of the deliveries that waited behind a circuit goes on. */
+export interface WaitRelease {
+  /** When the circuit opened: its wait list. */
+  openedAt: string;
+  /** Where the next page of the wait list starts (opaque); absent: at its beginning. */
+  after?: string;
 }
 
 /** What a wake-up carries of its event. */

@@ -30,6 +30,8 @@ const wakeupSchema = z.object({
   attempt: z.number().int().min(1),
   eventType: z.string().min(1).optional(),
   receivedAt: z.string().min(1).optional(),
+  waitingSince: z.string().min(1).optional(),
+  release: z.object({ openedAt: z.string().min(1), after: z.string().min(1).optional() }).optional(),
 });
 
 export function parseWakeup(message: string): DeliveryWakeup {
@@ -43,21 +45,25 @@ export function parseWakeup(message: string): DeliveryWakeup {
   }
   const parsed = wakeupSchema.safeParse(value);
   if (!parsed.success) throw new ValidationError(`wake-up message is invalid: ${describeIssues(parsed.error.issues)}`);
-  const { deliveryId, attempt, eventType, receivedAt } = parsed.data;
+  const { deliveryId, attempt, eventType, receivedAt, waitingSince, release } = parsed.data;
+  const wakeup: DeliveryWakeup = { deliveryId, attempt };
+  if (waitingSince !== undefined) wakeup.waitingSince = waitingSince;
+  if (release !== undefined) wakeup.release = release.after === undefined ? { openedAt: release.openedAt } : release;
   if (eventType === undefined || receivedAt === undefined) {
     if (at >= 0) throw new ValidationError('wake-up message is invalid: a body without eventType and receivedAt');
-    return { deliveryId, attempt };
+    return wakeup;
   }
-  if (at < 0) return { deliveryId, attempt, event: { type: eventType, receivedAt } };
+  if (at < 0) return { ...wakeup, event: { type: eventType, receivedAt } };
   if (!message.endsWith('}')) throw new ValidationError('wake-up message is invalid: its body is not closed');
-  return { deliveryId, attempt, event: { type: eventType, receivedAt, body: message.slice(at + BODY_MEMBER.length, -1) } };
+  return { ...wakeup, event: { type: eventType, receivedAt, body: message.slice(at + BODY_MEMBER.length, -1) } };
 }
 
 /** The message for `wakeup`, with the event's body when the whole message stays within `maxBytes`. */
 export function formatWakeup(wakeup: DeliveryWakeup, maxBytes = SQS_MESSAGE_MAX_BYTES): string {
-  const { deliveryId, attempt, event } = wakeup;
-  if (!event) return JSON.stringify({ deliveryId, attempt });
-  const head = JSON.stringify({ deliveryId, attempt, eventType: event.type, receivedAt: event.receivedAt });
+  const { deliveryId, attempt, event, waitingSince, release } = wakeup;
+  // Undefined members are left out by JSON.stringify: a plain wake-up stays as small as before.
+  if (!event) return JSON.stringify({ deliveryId, attempt, waitingSince, release });
+  const head = JSON.stringify({ deliveryId, attempt, waitingSince, release, eventType: event.type, receivedAt: event.receivedAt });
   if (event.body === undefined) return head;
   const withBody = `${head.slice(0, -1)}${BODY_MEMBER}${event.body}}`;
   return Buffer.byteLength(withBody, 'utf8') <= maxBytes ? withBody : head;

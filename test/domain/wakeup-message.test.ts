@@ -30,6 +30,21 @@ describe('wake-up messages', () => {
     expect(parseWakeup(formatWakeup(wakeup, 400))).toEqual({ ...wakeup, event });
   });
 
+  it('carry since when a delivery waits behind a circuit and a release to carry on, with or without the body', () => {
+    const wakeup = {
+      deliveryId: '1.sub_abcdefghijklmnopqrst',
+      attempt: 3,
+      waitingSince: '2026-11-30T10:00:00.000Z',
+      release: { openedAt: '2026-11-30T09:59:00.000Z', after: '3 7.sub_abcdefghijklmnopqrst' },
+    };
+    expect(parseWakeup(formatWakeup(wakeup))).toEqual(wakeup);
+    const withBody = { ...wakeup, event: { ...event, body: '{"type":"x","body":"y"}' } };
+    expect(parseWakeup(formatWakeup(withBody))).toEqual(withBody);
+    const fromStart = { deliveryId: wakeup.deliveryId, attempt: 1, release: { openedAt: wakeup.release.openedAt } };
+    expect(parseWakeup(formatWakeup(fromStart))).toEqual(fromStart);
+    expect(() => parseWakeup('{"deliveryId":"x","attempt":1,"release":{"after":"1"}}')).toThrow(/release\.openedAt/);
+  });
+
   it('read the plain wake-ups of before, and refuse malformed ones with a reason', () => {
     expect(parseWakeup('{"deliveryId":"1.sub_abcdefghijklmnopqrst","attempt":2}')).toEqual({
       deliveryId: '1.sub_abcdefghijklmnopqrst',

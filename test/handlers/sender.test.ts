@@ -340,23 +340,25 @@ describe('sender handler', () => {
     expect(badRes.batchItemFailures).toEqual([{ itemIdentifier: bad.Records[0].messageId }]);
   });
 
+  const iso = (ms: number) => new Date(ms).toISOString();
+
   /** Opens the subscription's circuit as the breaker would: now, the first probe due in 30 s. */
   async function openCircuit(subscriptionId: string): Promise<number> {
     const probeAt = h.clock.now().getTime() + 30_000;
+    await setCircuit(subscriptionId, { since: h.clock.now().getTime(), probeAt });
+    return probeAt;
+  }
+
+  /** An open circuit, opened at `since`, its next probe at `probeAt`, 30 s after the last. */
+  async function setCircuit(subscriptionId: string, { since, probeAt }: { since: number; probeAt: number }): Promise<void> {
     await h.doc.send(
       new UpdateCommand({
         TableName: h.env.SUBSCRIPTIONS_TABLE,
         Key: { id: subscriptionId },
         UpdateExpression: 'SET circuitState = :open, circuitSince = :since, circuitProbeAt = :probeAt, circuitBackoffMs = :backoff',
-        ExpressionAttributeValues: {
-          ':open': 'open',
-          ':since': h.clock.now().toISOString(),
-          ':probeAt': new Date(probeAt).toISOString(),
-          ':backoff': 30_000,
-        },
+        ExpressionAttributeValues: { ':open': 'open', ':since': iso(since), ':probeAt': iso(probeAt), ':backoff': 30_000 },
       }),
     );
-    return probeAt;
   }
 
   it('defers a delivery behind an open circuit with one write, unclaimed, to the probe time; then it is the probe', async () => {
@@ -419,6 +421,47 @@ describe('sender handler', () => {
     expect(receiver.requests).toHaveLength(0);
     expect(await h.deliveries.get(wakeup.deliveryId)).toMatchObject({ status: 'pending', attemptCount: 0, nextAttemptAt: due });
     expect(h.log.text()).toContain('wake-up came early');
+  });
+
+  it('releases the deliveries that waited behind a circuit when its probe closes it, a page at a time, 20 a second', async () => {
+    const subscriptionId = await subscribe(`${receiver.url}/back-after-an-hour`);
+    const t0 = h.clock.now().getTime();
+    const hour = 60 * MIN;
+    // Open for two hours; the next probe in 30 s.
+    await setCircuit(subscriptionId, { since: t0 - 2 * hour, probeAt: t0 + 30_000 });
+    // 40 deliveries that have waited an hour already sleep an hour more (their waits double), not just to the probe.
+    const waiting: DeliveryWakeup[] = [];
+    for (let i = 0; i < 40; i += 1) waiting.push({ ...(await deliveryToExisting(subscriptionId)).wakeup, waitingSince: iso(t0 - hour) });
+    await h.sender(wakeupEvent(waiting));
+    for (const w of waiting) expect(Date.parse((await h.deliveries.get(w.deliveryId))!.nextAttemptAt!)).toBe(t0 + hour);
+    expect(h.carried().every((w) => w.waitingSince === iso(t0 - hour))).toBe(true);
+    // A new delivery waits for the probe, and takes it.
+    const { wakeup: probe } = await deliveryToExisting(subscriptionId);
+    await h.sender(wakeupEvent([probe]));
+    h.clock.advance(34_000);
+    h.sqs.resetHistory();
+    await h.sender(wakeupEvent([probe]));
+    expect(receiver.requests.map((r) => r.headers['webhook-id'])).toEqual([probe.deliveryId]);
+
+    // The close released the first page; each page's last wake-up carries the release on to the next.
+    const released = new Map<string, number>();
+    for (let round = 0; round < 50; round += 1) {
+      const sent = h.carried();
+      h.sqs.resetHistory();
+      const dues = await Promise.all(sent.map(async (w) => Date.parse((await h.deliveries.get(w.deliveryId))!.nextAttemptAt!)));
+      sent.forEach((w, i) => released.set(w.deliveryId, dues[i]));
+      // At the pace: 50 ms or more between the releases of one page.
+      const sorted = [...dues].sort((a, b) => a - b);
+      for (let i = 1; i < sorted.length; i += 1) expect(sorted[i] - sorted[i - 1]).toBeGreaterThanOrEqual(50);
+      const carrier = sent.find((w) => w.release);
+      if (!carrier) break;
+      h.clock.advance(Math.max(0, Date.parse((await h.deliveries.get(carrier.deliveryId))!.nextAttemptAt!) - h.clock.now().getTime()));
+      await h.sender(wakeupEvent([{ deliveryId: carrier.deliveryId, attempt: carrier.attempt, release: carrier.release }]));
+    }
+    expect([...released.keys()].sort()).toEqual(waiting.map((w) => w.deliveryId).sort());
+    // All due within seconds of the close, where their own wake-ups would have come an hour later.
+    expect(Math.max(...released.values())).toBeLessThan(t0 + 34_000 + 10_000);
+    expect(receiver.requests.length).toBeGreaterThan(1);
   });
 
   it('closes a delivery whose subscription was deleted without attempting it', async () => {

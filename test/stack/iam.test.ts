@@ -90,12 +90,13 @@ describe('function permissions', () => {
         merge(
           {
             'dynamodb:GetItem': ['table:deliveries', 'table:events', 'table:limits', 'table:subscriptions'],
-            // The subscription: failingSince and the circuit (UpdateItem), disabled after 410 Gone or days of failures (PutItem).
+            // The subscription: failingSince, the circuit, disabled after 410 Gone or days of failures (UpdateItem).
             // The limits: slot leases and lines of send times (UpdateItem), a slot given back (DeleteItem).
-            // The fan-out log table: its queue-lag items only (see below).
+            // The fan-out log table: its queue-lag items and the wait lists behind open circuits only (see below).
             'dynamodb:UpdateItem': ['table:deliveries', 'table:fanouts', 'table:limits', 'table:subscriptions'],
             'dynamodb:DeleteItem': ['table:limits'],
-            'dynamodb:PutItem': ['table:attempts', 'table:subscriptions'],
+            'dynamodb:PutItem': ['table:attempts', 'table:fanouts'],
+            'dynamodb:Query': ['table:fanouts'],
             'sns:Publish': ['topic:notifications'],
             // SNS encrypts what the sender publishes with a data key made under the sender's identity.
             'kms:GenerateDataKey*': ['key:notifications'],
@@ -372,12 +373,14 @@ describe('secrets key', () => {
     expect(reads[0].Condition).toEqual({ 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': ['#version'] } });
   });
 
-  it("lets the senders write the fan-out log table's queue-lag items and nothing else of it", () => {
+  it("lets the senders use the fan-out log table's queue-lag items and wait lists and nothing else of it", () => {
     const fanoutsTable = s.logicalId(s.stack.tables.byId.fanouts);
     for (const id of ['sender', 'slowSender'] as const) {
-      const writes = statementsOf(id).filter((st) => JSON.stringify(st.Resource).includes(fanoutsTable));
-      expect(writes).toHaveLength(1);
-      expect(writes[0].Condition).toEqual({ 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': ['queue-lag'] } });
+      const grants = statementsOf(id).filter((st) => JSON.stringify(st.Resource).includes(fanoutsTable));
+      expect(grants.map((st) => [asArray(st.Action).sort(), st.Condition])).toEqual([
+        [['dynamodb:UpdateItem'], { 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': ['queue-lag'] } }],
+        [['dynamodb:PutItem', 'dynamodb:Query'], { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['wait#*'] } }],
+      ]);
     }
   });
 

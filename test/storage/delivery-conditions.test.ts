@@ -30,7 +30,10 @@ function states(): Array<DeliveryState | undefined> {
         for (const leaseUntil of optional(at(4), at(5), at(6)))
           for (const budgetStartedAt of optional(at(3))) {
             const watched = all.length % 2 === 0;
-            all.push({ status, attemptCount, nextAttemptAt, leaseUntil, updatedAt: at(1), watched, createdAt: at(1), budgetStartedAt });
+            // Every third: with the two-step `watched`, all four pairs occur for each status.
+            const deferred = all.length % 3 === 0;
+            const common = { updatedAt: at(1), watched, deferred, createdAt: at(1), budgetStartedAt };
+            all.push({ status, attemptCount, nextAttemptAt, leaseUntil, ...common });
           }
   return all;
 }
@@ -50,6 +53,7 @@ const PARAMS: { [K in keyof typeof deliveryTransitions]: Array<Parameters<(typeo
   restart: [undefined, at(1), at(2)].map((seenUpdatedAt) => ({ now: NOW, seenUpdatedAt })),
   watch: [undefined],
   pause: [undefined],
+  release: [at(4), at(5)].map((releasedAt) => ({ at: releasedAt, now: NOW })),
 };
 
 interface Case {
@@ -60,12 +64,13 @@ interface Case {
 }
 
 function itemOf(key: Case['key'], state: DeliveryState): Record<string, unknown> {
-  const { watched, budgetStartedAt, ...attributes } = state;
+  const { watched, deferred, budgetStartedAt, ...attributes } = state;
   return {
     deliveryId: deliveryIdOf(key.eventId, key.subscriptionId),
     ...key,
     ...attributes,
     ...(watched ? { pendingShard: '0' } : {}),
+    ...(deferred ? { deferredSince: at(2), deferReason: 'circuit open' } : {}),
     ...(budgetStartedAt === undefined ? {} : { budgetStartedAt }),
   };
 }

@@ -131,6 +131,7 @@ export function deliveryStateOf(item: Item): DeliveryState {
     leaseUntil: optionalString(item, 'leaseUntil'),
     updatedAt: item.updatedAt as string,
     watched: item.pendingShard !== undefined,
+    deferred: item.deferredSince !== undefined,
     createdAt: optionalString(item, 'createdAt'),
     budgetStartedAt: optionalString(item, 'budgetStartedAt'),
   });

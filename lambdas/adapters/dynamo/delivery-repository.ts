@@ -29,6 +29,7 @@ import {
   deferUpdate,
   postponeUpdate,
   restartUpdate,
+  releaseUpdate,
   watchUpdate,
   type Creation,
 } from './delivery-updates';
@@ -192,6 +193,11 @@ export class DynamoDeliveryRepository implements DeliveryRepository {
     const before = await this.tryUpdate(postponeUpdate(this.tables.deliveries, key, wakeup, postponement, creation));
     if (!before) return undefined;
     return compact({ deferredSince: optionalString(before, 'deferredSince'), deferReason: optionalString(before, 'deferReason') });
+  }
+
+  async release(deliveryId: string, at: string, now: string): Promise<DeliveryWakeup | undefined> {
+    const item = await this.tryUpdate(releaseUpdate(this.tables.deliveries, deliveryId, at, now));
+    return item && { deliveryId, attempt: (item.attemptCount as number) + 1 };
   }
 
   async endLease(wakeup: DeliveryWakeup, now: string): Promise<boolean> {

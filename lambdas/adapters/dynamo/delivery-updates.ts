@@ -8,6 +8,7 @@ import {
   completeCondition,
   deferCondition,
   postponeCondition,
+  releaseCondition,
   restartCondition,
   watchCondition,
   type HeldLease,
@@ -259,4 +260,16 @@ export function watchUpdate(tableName: string, key: DeliveryKey, creation: Creat
     'nextTrigger = if_not_exists(nextTrigger, :initial), updatedAt = if_not_exists(updatedAt, :created), ' +
     creationSets(creation, values);
   return { TableName: tableName, Key: key, ...conditioned(watchCondition(), { '#status': 'status' }, values), UpdateExpression: update };
+}
+
+/** A deferred delivery due sooner, at `at`: its circuit closed (delivery/release.ts). */
+export function releaseUpdate(tableName: string, deliveryId: string, at: string, now: string): UpdateCommandInput {
+  return {
+    TableName: tableName,
+    Key: { deliveryId },
+    ...conditioned(releaseCondition({ at, now }), {}, { ':now': now }),
+    UpdateExpression: 'SET nextAttemptAt = :at, updatedAt = :now',
+    // Its attempt count names the wake-up.
+    ReturnValues: 'ALL_NEW',
+  };
 }

@@ -1,8 +1,10 @@
 // The circuit gate, between the subscription check and the POST: while the subscription's circuit is
 // open, the claimed attempt is not made but deferred (handed back, not counted) to the next probe;
 // the first delivery to come once the probe is due takes it (a conditional write, so one at a time)
-// and is POSTed as the probe. Deferred wake-ups go to the slow lane.
-import { behindProbe, circuitOf, deferredUntil, gateOf, type Circuit } from '../circuit';
+// and is POSTed as the probe. Deferred wake-ups go to the slow lane. A delivery deferred behind the
+// same opening again sleeps as long as it has waited (circuit.ts, `circuitWaitUntil`); the close
+// releases them all (release.ts), from the wait list each joins when it first waits.
+import { behindProbe, circuitOf, circuitWaitUntil, gateOf, waitingSinceAfter, type Circuit } from '../circuit';
 import { deferDelivery } from '../deferral';
 import { toSlowLane } from './lane';
 import { noMetrics } from '../metrics';
@@ -29,7 +31,7 @@ export async function gateByCircuit(deps: GateDeps, ready: Ready): Promise<Ready
   // Still due after another delivery took the probe: a read from before its write; it was taken just now.
   const justTaken = () => behindProbe(new Date(now.getTime() + deps.circuitPolicy.probeLeaseMs), now, deps.circuitPolicy);
   const until = gate.kind === 'defer' ? gate.until : justTaken();
-  return defer(deps, ready, circuit, deferredUntil(until, circuit, deps.random ?? Math.random));
+  return defer(deps, ready, circuit, circuitWaitUntil(until, circuit, now, ready.wakeup.waitingSince, deps.random ?? Math.random));
 }
 
 async function takeProbe(deps: GateDeps, ready: Ready, now: Date): Promise<boolean> {
@@ -44,10 +46,25 @@ async function takeProbe(deps: GateDeps, ready: Ready, now: Date): Promise<boole
 
 async function defer(deps: GateDeps, ready: Ready, circuit: Circuit, until: Date): Promise<Stop> {
   const firstTime = newlyWaiting(circuit, ready.delivery);
-  const outcome = await deferDelivery(toSlowLane(deps), ready.delivery, until, `circuit ${circuit.state}`, carriedEvent(ready.event));
-  if (outcome.kind === 'deferred' && firstTime) await deps.circuits.countWaiting(ready.subscription.id, circuit.since!);
+  const now = deps.clock.now();
+  const carried = { event: carriedEvent(ready.event), waitingSince: waitingSinceAfter(circuit, now, ready.wakeup.waitingSince) };
+  const outcome = await deferDelivery(toSlowLane(deps), ready.delivery, until, `circuit ${circuit.state}`, carried);
+  if (outcome.kind === 'deferred' && firstTime) await noteWaiting(deps, ready.subscription.id, circuit.since!, ready.delivery.deliveryId);
   if (outcome.kind === 'deferred') return stop({ kind: 'deferred', until: outcome.until, reason: `circuit ${circuit.state}` });
   return stop(outcome);
+}
+
+/** A delivery newly waiting behind the circuit opened at `openedAt`: counted for support, and put on the wait list its close releases. */
+export async function noteWaiting(
+  deps: Pick<SendDeps, 'circuits' | 'waitList' | 'clock'>,
+  subscriptionId: string,
+  openedAt: string,
+  deliveryId: string,
+): Promise<void> {
+  await Promise.all([
+    deps.circuits.countWaiting(subscriptionId, openedAt),
+    deps.waitList.add(subscriptionId, openedAt, deliveryId, deps.clock.now()),
+  ]);
 }
 
 /**

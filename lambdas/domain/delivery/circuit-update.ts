@@ -7,9 +7,23 @@ import { changeAfter, circuitOf, isSlow, needsSlowMark, verdictOf } from '../cir
 import { noMetrics } from '../metrics';
 import { redactUrl } from '../redaction';
 import type { CircuitNotice } from '../ports';
+import { releaseWaiting } from './release';
 import type { Concluded, SendDeps } from './steps';
 
-type UpdateDeps = Pick<SendDeps, 'circuits' | 'circuitPolicy' | 'subscriptions' | 'notifier' | 'clock' | 'log' | 'metrics'>;
+type UpdateDeps = Pick<
+  SendDeps,
+  | 'circuits'
+  | 'circuitPolicy'
+  | 'subscriptions'
+  | 'notifier'
+  | 'clock'
+  | 'log'
+  | 'metrics'
+  | 'waitList'
+  | 'deliveries'
+  | 'wakeups'
+  | 'scheduler'
+>;
 
 export async function updateCircuit(deps: UpdateDeps, concluded: Concluded): Promise<void> {
   const { subscription, attempt } = concluded;
@@ -44,6 +58,7 @@ export async function updateCircuit(deps: UpdateDeps, concluded: Concluded): Pro
         'circuit-closed',
         `the probe was answered (${attempt.statusCode ?? attempt.outcome}); waiting deliveries are released`,
       );
+      await releaseOnClose(deps, concluded, circuit.since);
       break;
     case 'reopen':
       if (!(await deps.circuits.reopen(id, now, change.backoffMs))) return;
@@ -55,6 +70,23 @@ export async function updateCircuit(deps: UpdateDeps, concluded: Concluded): Pro
       break;
   }
   deps.subscriptions.forget(id);
+}
+
+/**
+ * The first page of the deliveries that waited behind the circuit (release.ts). A failure here is
+ * logged, not thrown: the probe's own delivery is concluded already, so a retry of its message
+ * would not come back here; the waiting deliveries then wake on their own.
+ */
+async function releaseOnClose(deps: UpdateDeps, concluded: Concluded, openedAt: string | undefined): Promise<void> {
+  if (openedAt === undefined) return;
+  try {
+    await releaseWaiting(deps, concluded.subscription, { openedAt });
+  } catch (error) {
+    deps.log.error('could not release the deliveries that waited behind the circuit; they wake on their own', {
+      ...concluded.fields,
+      error: String(error),
+    });
+  }
 }
 
 /** One more failure of the run; when the run now opens the circuit (circuit.ts), support is told. */

@@ -13,7 +13,7 @@ export async function postWithinLimits(deps: LimitDeps, ready: Ready): Promise<P
   if (!deps.limits) return postAttempt(deps, ready);
   const admission = await deps.limits.admit(ready.subscription);
   if (admission.kind === 'defer') {
-    const deferred = await deferDelivery(deps, ready.delivery, admission.until, admission.reason, carriedEvent(ready.event));
+    const deferred = await deferDelivery(deps, ready.delivery, admission.until, admission.reason, { event: carriedEvent(ready.event) });
     if (deferred.kind === 'deferred') return stop({ kind: 'deferred', until: deferred.until, reason: admission.reason });
     return stop(deferred);
   }

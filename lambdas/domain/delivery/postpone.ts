@@ -5,13 +5,13 @@
 // receiver is down or at its limit, every new delivery of it comes this way, tens a second on a busy
 // subscription. A wake-up the write does not allow (a duplicate, a delivery near its retry horizon)
 // goes on to the claim path, which decides.
-import { circuitOf, deferredUntil, gateOf, type Circuit } from '../circuit';
+import { circuitOf, circuitWaitUntil, gateOf, waitingSinceAfter, type Circuit } from '../circuit';
 import { wakeDeferred } from '../deferral';
 import { deliveryKeyOf } from '../delivery-id';
 import type { DeliveryOrigin } from '../ports';
 import { retryHorizonMs } from '../retry-policy';
 import type { DeliveryWakeup, Subscription } from '../types';
-import { newlyWaiting } from './circuit-gate';
+import { newlyWaiting, noteWaiting } from './circuit-gate';
 import { toSlowLane } from './lane';
 import { stop, type SendDeps, type Stop } from './steps';
 
@@ -21,6 +21,8 @@ interface Hold {
   reason: string;
   /** Behind an open circuit: counted among the deliveries waiting there, woken in the slow lane. */
   circuit?: Circuit;
+  /** Behind an open circuit: since when the delivery waits there. */
+  waitingSince?: string;
 }
 
 export async function postponeBeforeClaim(deps: SendDeps, wakeup: DeliveryWakeup): Promise<Stop | undefined> {
@@ -32,7 +34,7 @@ export async function postponeBeforeClaim(deps: SendDeps, wakeup: DeliveryWakeup
   // Deleted or disabled: the claim path closes or pauses the delivery.
   if (subscription?.status !== 'active') return undefined;
   const now = deps.clock.now();
-  const hold = behindCircuit(deps, subscription, now) ?? (await atLimit(deps, subscription));
+  const hold = behindCircuit(deps, subscription, now, wakeup.waitingSince) ?? (await atLimit(deps, subscription));
   if (!hold) return undefined;
   const postponement = {
     until: hold.until.toISOString(),
@@ -42,18 +44,24 @@ export async function postponeBeforeClaim(deps: SendDeps, wakeup: DeliveryWakeup
   };
   const before = await deps.deliveries.postponeAttempt(wakeup, postponement, originOf(wakeup));
   if (!before) return undefined;
-  const { circuit } = hold;
-  if (circuit && newlyWaiting(circuit, before)) await deps.circuits.countWaiting(subscription.id, circuit.since!);
+  const { circuit, waitingSince } = hold;
+  if (circuit && newlyWaiting(circuit, before)) await noteWaiting(deps, subscription.id, circuit.since!, wakeup.deliveryId);
   const wakers = circuit ? toSlowLane(deps) : deps;
-  await wakeDeferred(wakers, wakeup, hold.reason, now, hold.until);
+  const { deliveryId, attempt, event } = wakeup;
+  await wakeDeferred(wakers, { deliveryId, attempt, event, ...(waitingSince && { waitingSince }) }, hold.reason, now, hold.until);
   return stop({ kind: 'deferred', until: postponement.until, reason: hold.reason });
 }
 
-function behindCircuit(deps: SendDeps, subscription: Subscription, now: Date): Hold | undefined {
+function behindCircuit(deps: SendDeps, subscription: Subscription, now: Date, waitingSince: string | undefined): Hold | undefined {
   const circuit = circuitOf(subscription);
   const gate = gateOf(circuit, now, deps.circuitPolicy);
   if (gate.kind !== 'defer') return undefined;
-  return { until: deferredUntil(gate.until, circuit, deps.random ?? Math.random), reason: `circuit ${circuit.state}`, circuit };
+  return {
+    until: circuitWaitUntil(gate.until, circuit, now, waitingSince, deps.random ?? Math.random),
+    reason: `circuit ${circuit.state}`,
+    circuit,
+    waitingSince: waitingSinceAfter(circuit, now, waitingSince),
+  };
 }
 
 async function atLimit(deps: SendDeps, subscription: Subscription): Promise<Hold | undefined> {

@@ -10,6 +10,7 @@ import type {
   CircuitRepository,
   DeliveryRepository,
   HttpResult,
+  WaitList,
   WakeupQueue,
   WakeupScheduler,
   WebhookClient,
@@ -35,6 +36,8 @@ export interface SendDeps extends Omit<HealthDeps, 'forget'> {
   limits?: Pick<LimitGate, 'admit' | 'deferralIfFull'>;
   circuits: CircuitRepository;
   circuitPolicy: CircuitPolicy;
+  /** The deliveries waiting behind each open circuit, for its close to release (release.ts). */
+  waitList: WaitList;
   /** The queue this sender consumes (lanes.ts). */
   lane: Lane;
   /** The slow lane's queue; absent: one lane. */

@@ -3,6 +3,7 @@ import { UndiciWebhookClient } from '../../adapters/http/webhook-client';
 import { EventBridgeWakeupScheduler } from '../../adapters/scheduler/scheduler-wakeups';
 import { SnsNotifier } from '../../adapters/sns/sns-notifier';
 import { DynamoCircuitRepository } from '../../adapters/dynamo/circuit-repository';
+import { DynamoWaitList } from '../../adapters/dynamo/wait-list';
 import { circuitKeys, loadConfig, retryKeys, type Config } from '../../config';
 import { LEASE_MARGIN_MS } from '../../domain/delivery/claim';
 import { PROBE_ANSWER_MARGIN_MS } from '../../domain/circuit';
@@ -77,6 +78,7 @@ export function buildSendDeps(env: Env, infra: Infrastructure): SenderHandlerDep
       owner: infra.instanceId,
     }),
     circuits: new DynamoCircuitRepository({ doc: infra.clients.doc, tables: { subscriptions: config.SUBSCRIPTIONS_TABLE } }),
+    waitList: new DynamoWaitList({ doc: infra.clients.doc, tableName: config.FANOUTS_TABLE, retentionDays: config.RETENTION_DAYS }),
     circuitPolicy: {
       failureThreshold: config.CIRCUIT_FAILURE_THRESHOLD,
       minRunMs: config.CIRCUIT_MIN_RUN_MS,
