@@ -50,6 +50,38 @@ export function TableBox(props: { label: string; children: ComponentChildren }) 
   );
 }
 
+/** One column of a DataTable: its header, and what each row shows under it. */
+export interface Column<T> {
+  header: string;
+  cell: (row: T) => ComponentChildren;
+  /** On the body cells only (`nowrap` keeps a time on one line); the header cell has none. */
+  cellClass?: string;
+}
+
+/** Every list page's table, so that their header cells, scopes and scrolling box cannot drift apart. */
+export function DataTable<T>(props: { label: string; columns: ReadonlyArray<Column<T>>; rows: readonly T[] }) {
+  return (
+    <TableBox label={props.label}>
+      <thead>
+        <tr>
+          {props.columns.map((column) => (
+            <th scope="col">{column.header}</th>
+          ))}
+        </tr>
+      </thead>
+      <tbody>
+        {props.rows.map((row) => (
+          <tr>
+            {props.columns.map((column) => (
+              <td class={column.cellClass}>{column.cell(row)}</td>
+            ))}
+          </tr>
+        ))}
+      </tbody>
+    </TableBox>
+  );
+}
+
 export interface Loaded<T> {
   data?: T;
   error?: string;
