@@ -41,7 +41,7 @@ export function Badge(props: { value: string; title?: string }) {
   );
 }
 
-export function TableBox(props: { label: string; children: ComponentChildren }) {
+function TableBox(props: { label: string; children: ComponentChildren }) {
   // Focusable, so a keyboard user can scroll a wide table on a narrow screen.
   return (
     <div class="table-box" tabIndex={0} role="region" aria-label={props.label}>
