@@ -41,12 +41,44 @@ export function Badge(props: { value: string; title?: string }) {
   );
 }
 
-export function TableBox(props: { label: string; children: ComponentChildren }) {
+function TableBox(props: { label: string; children: ComponentChildren }) {
   // Focusable, so a keyboard user can scroll a wide table on a narrow screen.
   return (
     <div class="table-box" tabIndex={0} role="region" aria-label={props.label}>
       <table>{props.children}</table>
     </div>
+  );
+}
+
+/** One column of a DataTable: its header, and what each row shows under it. */
+export interface Column<T> {
+  header: string;
+  cell: (row: T) => ComponentChildren;
+  /** On the body cells only (`nowrap` keeps a time on one line); the header cell has none. */
+  cellClass?: string;
+}
+
+/** Every list page's table, so that their header cells, scopes and scrolling box cannot drift apart. */
+export function DataTable<T>(props: { label: string; columns: ReadonlyArray<Column<T>>; rows: readonly T[] }) {
+  return (
+    <TableBox label={props.label}>
+      <thead>
+        <tr>
+          {props.columns.map((column) => (
+            <th scope="col">{column.header}</th>
+          ))}
+        </tr>
+      </thead>
+      <tbody>
+        {props.rows.map((row) => (
+          <tr>
+            {props.columns.map((column) => (
+              <td class={column.cellClass}>{column.cell(row)}</td>
+            ))}
+          </tr>
+        ))}
+      </tbody>
+    </TableBox>
   );
 }
 

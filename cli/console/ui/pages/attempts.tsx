@@ -1,49 +1,31 @@
 // An attempt log as a table: number, trigger, time, duration, outcome, status, error, response excerpt.
 import type { Attempt } from '../api';
-import { Badge, TableBox } from '../components';
+import { Badge, DataTable, type Column } from '../components';
 import { duration, when } from '../format';
+
+const COLUMNS: ReadonlyArray<Column<Attempt>> = [
+  { header: '#', cell: (a) => a.number },
+  { header: 'Trigger', cell: (a) => a.trigger },
+  { header: 'Started', cell: (a) => when(a.startedAt), cellClass: 'nowrap' },
+  { header: 'Duration', cell: (a) => duration(a.durationMs), cellClass: 'nowrap' },
+  { header: 'Outcome', cell: (a) => <Badge value={a.outcome} /> },
+  { header: 'Status', cell: (a) => a.statusCode ?? '' },
+  { header: 'Error', cell: (a) => a.error ?? '' },
+  { header: 'Response', cell: (a) => responseExcerpt(a.responseBody) },
+];
+
+function responseExcerpt(body: string | undefined) {
+  return body ? (
+    <details>
+      <summary>{body.length} chars</summary>
+      <pre>{body}</pre>
+    </details>
+  ) : (
+    ''
+  );
+}
 
 export function AttemptsTable(props: { attempts: Attempt[]; label?: string }) {
   if (props.attempts.length === 0) return <p class="muted">No attempt yet.</p>;
-  return (
-    <TableBox label={props.label ?? 'Attempt log'}>
-      <thead>
-        <tr>
-          <th scope="col">#</th>
-          <th scope="col">Trigger</th>
-          <th scope="col">Started</th>
-          <th scope="col">Duration</th>
-          <th scope="col">Outcome</th>
-          <th scope="col">Status</th>
-          <th scope="col">Error</th>
-          <th scope="col">Response</th>
-        </tr>
-      </thead>
-      <tbody>
-        {props.attempts.map((a) => (
-          <tr>
-            <td>{a.number}</td>
-            <td>{a.trigger}</td>
-            <td class="nowrap">{when(a.startedAt)}</td>
-            <td class="nowrap">{duration(a.durationMs)}</td>
-            <td>
-              <Badge value={a.outcome} />
-            </td>
-            <td>{a.statusCode ?? ''}</td>
-            <td>{a.error ?? ''}</td>
-            <td>
-              {a.responseBody ? (
-                <details>
-                  <summary>{a.responseBody.length} chars</summary>
-                  <pre>{a.responseBody}</pre>
-                </details>
-              ) : (
-                ''
-              )}
-            </td>
-          </tr>
-        ))}
-      </tbody>
-    </TableBox>
-  );
+  return <DataTable label={props.label ?? 'Attempt log'} columns={COLUMNS} rows={props.attempts} />;
 }

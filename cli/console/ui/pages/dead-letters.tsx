@@ -2,7 +2,7 @@
 // and redrive (back to its work queue) or purge, by selection. Purging asks first.
 import { useState } from 'preact/hooks';
 import { call, type DeadLetterSummary } from '../api';
-import { ErrorBox, Field, Notice, TableBox, useAction, useLoad } from '../components';
+import { DataTable, ErrorBox, Field, Notice, useAction, useLoad, type Column } from '../components';
 import { plural, when } from '../format';
 import { href, navigate } from '../router';
 
@@ -13,46 +13,35 @@ type Changed = { redriven?: string[]; purged?: string[]; notFound: string[]; rem
 
 const QUEUES = ['events', 'deliveries'];
 
-function ParkedTable(props: { messages: Summary[]; selected: string[]; toggle(id: string): void; show(id: string): void }) {
-  return (
-    <TableBox label="Parked messages">
-      <thead>
-        <tr>
-          <th scope="col">Select</th>
-          <th scope="col">Message</th>
-          <th scope="col">Time</th>
-          <th scope="col">Reason</th>
-          <th scope="col">Receives</th>
-          <th scope="col">First bytes</th>
-        </tr>
-      </thead>
-      <tbody>
-        {props.messages.map((m) => (
-          <tr>
-            <td>
-              <input
-                type="checkbox"
-                aria-label={`Select ${m.messageId}`}
-                checked={props.selected.includes(m.messageId)}
-                onChange={() => props.toggle(m.messageId)}
-              />
-            </td>
-            <td>
-              <button type="button" class="link" onClick={() => props.show(m.messageId)}>
-                {m.messageId}
-              </button>
-            </td>
-            <td class="nowrap">{when(m.rejectedAt ?? m.sentAt)}</td>
-            <td>{m.reason}</td>
-            <td>{m.receiveCount}</td>
-            <td>
-              <code class="small">{m.excerpt}</code>
-            </td>
-          </tr>
-        ))}
-      </tbody>
-    </TableBox>
-  );
+type Picking = { selected: string[]; toggle(id: string): void; show(id: string): void };
+
+/** Made on each render, not once: the first two columns act on the page's selection and shown message. */
+function parkedColumns(p: Picking): ReadonlyArray<Column<Summary>> {
+  return [
+    {
+      header: 'Select',
+      cell: (m) => (
+        <input
+          type="checkbox"
+          aria-label={`Select ${m.messageId}`}
+          checked={p.selected.includes(m.messageId)}
+          onChange={() => p.toggle(m.messageId)}
+        />
+      ),
+    },
+    {
+      header: 'Message',
+      cell: (m) => (
+        <button type="button" class="link" onClick={() => p.show(m.messageId)}>
+          {m.messageId}
+        </button>
+      ),
+    },
+    { header: 'Time', cell: (m) => when(m.rejectedAt ?? m.sentAt), cellClass: 'nowrap' },
+    { header: 'Reason', cell: (m) => m.reason },
+    { header: 'Receives', cell: (m) => m.receiveCount },
+    { header: 'First bytes', cell: (m) => <code class="small">{m.excerpt}</code> },
+  ];
 }
 
 /** Redrive or purge the selected messages; purging asks once more. */
@@ -126,7 +115,7 @@ export function DeadLettersPage(props: { query: URLSearchParams }) {
             {plural(listed.data.depth, 'message')} in the {queue} dead-letter queue
           </p>
           {listed.data.messages.length > 0 ? (
-            <ParkedTable messages={listed.data.messages} selected={selected} toggle={toggle} show={show} />
+            <DataTable label="Parked messages" columns={parkedColumns({ selected, toggle, show })} rows={listed.data.messages} />
           ) : null}
           <Changes count={selected.length} busy={action.busy} change={change} refresh={() => setRound((r) => r + 1)} />
         </>

@@ -2,7 +2,7 @@
 // pages of 50.
 import { useState } from 'preact/hooks';
 import { call, type Delivery } from '../api';
-import { Badge, ErrorBox, Field, TableBox, useLoad } from '../components';
+import { Badge, DataTable, ErrorBox, Field, useLoad, type Column } from '../components';
 import { isoFromLocalInput, plural, when } from '../format';
 import { href, navigate } from '../router';
 
@@ -10,6 +10,18 @@ const STATUSES = ['', 'pending', 'delivered', 'failed', 'paused'];
 const PAGE = 50;
 
 type Page = { deliveries: Delivery[]; cursor?: string };
+
+const COLUMNS: ReadonlyArray<Column<Delivery>> = [
+  { header: 'Delivery', cell: (d) => <a href={href(['deliveries', d.deliveryId])}>{d.deliveryId}</a> },
+  { header: 'Type', cell: (d) => d.eventType },
+  { header: 'Status', cell: (d) => <Badge value={d.status} /> },
+  { header: 'Attempts', cell: (d) => d.attemptCount },
+  {
+    header: 'Last attempt',
+    cell: (d) => (d.lastAttempt ? `${d.lastAttempt.outcome}${d.lastAttempt.statusCode ? ` ${d.lastAttempt.statusCode}` : ''}` : ''),
+  },
+  { header: 'Created', cell: (d) => when(d.createdAt), cellClass: 'nowrap' },
+];
 
 function queryOf(q: URLSearchParams): Record<string, string> {
   return Object.fromEntries(['event', 'subscription', 'from', 'to', 'status', 'cursor'].map((k) => [k, q.get(k) ?? '']));
@@ -94,34 +106,7 @@ function DeliveryList(props: { page: Page; query: Record<string, string> }) {
         {plural(page.deliveries.length, 'delivery', 'deliveries')}
         {query.cursor ? ' (a later page)' : ''}
       </p>
-      <TableBox label="Deliveries">
-        <thead>
-          <tr>
-            <th scope="col">Delivery</th>
-            <th scope="col">Type</th>
-            <th scope="col">Status</th>
-            <th scope="col">Attempts</th>
-            <th scope="col">Last attempt</th>
-            <th scope="col">Created</th>
-          </tr>
-        </thead>
-        <tbody>
-          {page.deliveries.map((d) => (
-            <tr>
-              <td>
-                <a href={href(['deliveries', d.deliveryId])}>{d.deliveryId}</a>
-              </td>
-              <td>{d.eventType}</td>
-              <td>
-                <Badge value={d.status} />
-              </td>
-              <td>{d.attemptCount}</td>
-              <td>{d.lastAttempt ? `${d.lastAttempt.outcome}${d.lastAttempt.statusCode ? ` ${d.lastAttempt.statusCode}` : ''}` : ''}</td>
-              <td class="nowrap">{when(d.createdAt)}</td>
-            </tr>
-          ))}
-        </tbody>
-      </TableBox>
+      <DataTable label="Deliveries" columns={COLUMNS} rows={page.deliveries} />
       <nav class="pager" aria-label="Pages">
         {query.cursor ? <a href={href(['deliveries'], { ...query, cursor: undefined })}>First page</a> : null}
         {page.cursor ? <a href={href(['deliveries'], { ...query, cursor: page.cursor })}>Next page</a> : null}

@@ -1,6 +1,6 @@
 // Subscriptions: status filter, search by URL host or description, health at a glance.
 import { call, type SubscriptionView } from '../api';
-import { ErrorBox, Field, TableBox, useLoad } from '../components';
+import { DataTable, ErrorBox, Field, useLoad, type Column } from '../components';
 import { plural, when } from '../format';
 import { href, navigate } from '../router';
 import { HealthCell, StatusCell } from './health';
@@ -25,6 +25,22 @@ function matches(s: SubscriptionView, search: string): boolean {
   const needle = search.toLowerCase();
   return hostOf(s.url).toLowerCase().includes(needle) || (s.description ?? '').toLowerCase().includes(needle) || s.id.includes(needle);
 }
+
+const COLUMNS: ReadonlyArray<Column<SubscriptionView>> = [
+  {
+    header: 'Subscription',
+    cell: (s) => (
+      <>
+        <a href={href(['subscriptions', s.id])}>{hostOf(s.url)}</a>
+        <div class="muted small">{s.description ?? s.id}</div>
+      </>
+    ),
+  },
+  { header: 'Status', cell: (s) => <StatusCell s={s} /> },
+  { header: 'Health', cell: (s) => <HealthCell s={s} /> },
+  { header: 'Event types', cell: (s) => (s.eventTypes ? s.eventTypes.join(', ') : 'all') },
+  { header: 'Created', cell: (s) => when(s.createdAt), cellClass: 'nowrap' },
+];
 
 export function SubscriptionsPage(props: { query: URLSearchParams }) {
   const status = props.query.get('status') ?? '';
@@ -63,43 +79,9 @@ export function SubscriptionsPage(props: { query: URLSearchParams }) {
             {plural(shown.length, 'subscription')}
             {search ? ` matching “${search}”` : ''}
           </p>
-          {shown.length === 0 ? null : <SubscriptionTable subscriptions={shown} />}
+          {shown.length === 0 ? null : <DataTable label="Subscriptions" columns={COLUMNS} rows={shown} />}
         </>
       ) : null}
     </section>
-  );
-}
-
-function SubscriptionTable(props: { subscriptions: SubscriptionView[] }) {
-  return (
-    <TableBox label="Subscriptions">
-      <thead>
-        <tr>
-          <th scope="col">Subscription</th>
-          <th scope="col">Status</th>
-          <th scope="col">Health</th>
-          <th scope="col">Event types</th>
-          <th scope="col">Created</th>
-        </tr>
-      </thead>
-      <tbody>
-        {props.subscriptions.map((s) => (
-          <tr>
-            <td>
-              <a href={href(['subscriptions', s.id])}>{hostOf(s.url)}</a>
-              <div class="muted small">{s.description ?? s.id}</div>
-            </td>
-            <td>
-              <StatusCell s={s} />
-            </td>
-            <td>
-              <HealthCell s={s} />
-            </td>
-            <td>{s.eventTypes ? s.eventTypes.join(', ') : 'all'}</td>
-            <td class="nowrap">{when(s.createdAt)}</td>
-          </tr>
-        ))}
-      </tbody>
-    </TableBox>
   );
 }
