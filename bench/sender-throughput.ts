@@ -34,7 +34,7 @@ import { buildSendDeps, USER_AGENT } from '../lambdas/wiring/deps';
 import { createLogger, logOf } from '../lambdas/wiring/log';
 import { lambdaHandler } from '../lambdas/wiring/lambda-handler';
 import { PowertoolsMetrics } from '../lambdas/wiring/metrics';
-import { invoker } from '../local/lambda-context';
+import { invocationStoreReady, invoker } from '../local/lambda-context';
 import { forkChild } from './lib/child';
 import { writeResult } from './lib/results';
 import { seedDeliveries } from './lib/seed';
@@ -363,6 +363,7 @@ async function powertoolsChild(): Promise<void> {
       }),
   );
   const log = logOf(createLogger());
+  await invocationStoreReady();
   const metrics = new PowertoolsMetrics();
   const storage: Storage = { endpoint: process.env.BENCH_DYNAMO_ENDPOINT };
   const summaries: Summary[] = [];

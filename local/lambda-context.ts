@@ -47,6 +47,15 @@ function invokeStore() {
   return store;
 }
 
+/**
+ * Resolves once the invocation store exists. Powertools asks for it when a metrics object is made,
+ * and in a process that runs invocations concurrently it must exist by then: code that makes one
+ * before its first invocation (a benchmark) waits for this first.
+ */
+export async function invocationStoreReady(): Promise<void> {
+  await invokeStore();
+}
+
 /** `handler` as a one-argument function: each call a new invocation with its own context and scope. */
 export function invoker<E, R>(
   handler: (event: E, context: Context) => Promise<R>,

@@ -20,7 +20,7 @@ import { buildIngestDeps, buildSendDeps, buildSweepDeps } from '../../lambdas/wi
 import { createLogger, logOf } from '../../lambdas/wiring/log';
 import { lambdaHandler } from '../../lambdas/wiring/lambda-handler';
 import { PowertoolsMetrics } from '../../lambdas/wiring/metrics';
-import { invoker } from '../../local/lambda-context';
+import { invocationStoreReady, invoker } from '../../local/lambda-context';
 import { forkChild, type Child } from './child';
 import { seededRandom } from './stats';
 import { DELIVERIES_QUEUE_URL, EVENTS_QUEUE_URL, eventBody, requestCounts, sampleBody, sqsEvent, World } from './world';
@@ -142,6 +142,7 @@ export async function simulate(options: SimulationOptions): Promise<SimulationRe
     await world.createSubscriptions(options.subscriptions, url, silentLog, options.limits === 'off' ? {} : options.limits);
     world.resetCounts();
     const random = seededRandom(options.seed);
+    await invocationStoreReady();
 
     const instance = <H>(build: (log: ReturnType<typeof logOf>, metrics: PowertoolsMetrics) => H) => {
       const metrics = new PowertoolsMetrics();
