@@ -6,6 +6,9 @@
 //
 //   npm run bench:limits      (BENCH_LIMITS_EVENTS=20000, BENCH_LIMITS_MAX_CONCURRENCY=2, BENCH_LIMITS_RATE=20)
 //   BENCH_LIMITS_EVENTS=500 npm run bench:limits     (smoke run)
+//   BENCH_LIMITS_CUSTOMER_GROUPS=1 npm run bench:limits
+//     (the CRM gives each event its customer as MessageGroupId, as docs/operations.md suggests: the
+//      burst one customer, the neighbour another; without it, no event carries a group)
 import { subscribe } from 'node:diagnostics_channel';
 import { mkdtempSync, rmSync } from 'node:fs';
 import type { ClientRequest } from 'node:http';
@@ -26,6 +29,9 @@ const RATE = positive('BENCH_LIMITS_RATE', 20);
 /** The limited receiver's answer time: long enough that the concurrency limit matters too. */
 const ANSWER_MS = positive('BENCH_LIMITS_ANSWER_MS', 50);
 const NEIGHBOUR_EVERY_MS = 500;
+/** The events' MessageGroupId: their customer, when the CRM sets one; undefined (no group) by default. */
+const CUSTOMER_GROUPS = process.env.BENCH_LIMITS_CUSTOMER_GROUPS === '1';
+const groupOf = (customer: string) => (CUSTOMER_GROUPS ? { MessageGroupId: customer } : {});
 const BASELINE_EVENTS = 20;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -79,7 +85,9 @@ async function neighbourEvents(
   const published = new Map<string, number>();
   for (let i = 0; !stop(); i += 1) {
     published.set(`${tag}-${i}`, Date.now());
-    await sqs.send(new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: event(`${tag}-${i}`, 'neighbour') }));
+    await sqs.send(
+      new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: event(`${tag}-${i}`, 'neighbour'), ...groupOf('customer-neighbour') }),
+    );
     await sleep(NEIGHBOUR_EVERY_MS);
   }
   const deadline = Date.now() + 120_000;
@@ -119,6 +127,7 @@ async function main(): Promise<void> {
       const entries = Array.from({ length: Math.min(10, EVENTS - i) }, (_, k) => ({
         Id: `m${k}`,
         MessageBody: event(`flood-${i + k}`, 'flood'),
+        ...groupOf('customer-flood'),
       }));
       await sqs.send(new SendMessageBatchCommand({ QueueUrl: queueUrl, Entries: entries }));
     }
@@ -140,6 +149,7 @@ async function main(): Promise<void> {
 
     const result = {
       events: EVENTS,
+      customerGroups: CUSTOMER_GROUPS,
       limits: { maxConcurrency: MAX_CONCURRENCY, rateLimit: RATE },
       receiverAnswerMs: ANSWER_MS,
       publishedMs,
@@ -172,6 +182,7 @@ async function main(): Promise<void> {
         ['most requests in one second', result.mostInOneSecond, `<= ${fmt(RATE * 1.1, 1)}`],
         ['achieved requests per second', fmt(result.achievedPerSecond, 2), `rate ${RATE}`],
         ['burst published in / all received after', `${fmt(publishedMs / 1000, 1)} s / ${fmt(seconds, 1)} s`, ''],
+        ['events carry their customer as MessageGroupId', CUSTOMER_GROUPS ? 'yes' : 'no', ''],
         ['deferrals per delivery', fmt(result.deferralsPerDelivery, 2), ''],
         ['DynamoDB requests per delivery', fmt(result.dynamoRequestsPerDelivery, 2), ''],
         ['neighbour latency alone p50 / p95', `${result.neighbour.alone.p50} / ${result.neighbour.alone.p95} ms`, ''],
