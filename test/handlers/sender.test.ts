@@ -464,6 +464,23 @@ describe('sender handler', () => {
     expect(receiver.requests.length).toBeGreaterThan(1);
   });
 
+  it('does not carry a release on once the circuit is open again: the carrier is deferred, the others keep their waits', async () => {
+    const subscriptionId = await subscribe(`${receiver.url}/down-again`);
+    const t0 = h.clock.now().getTime();
+    await setCircuit(subscriptionId, { since: t0 - 60 * MIN, probeAt: t0 + 30_000 });
+    const [carrier, other] = [(await deliveryToExisting(subscriptionId)).wakeup, (await deliveryToExisting(subscriptionId)).wakeup];
+    await h.sender(wakeupEvent([other].map((w) => ({ ...w, waitingSince: iso(t0 - 30 * MIN) }))));
+    const otherDue = (await h.deliveries.get(other.deliveryId))!.nextAttemptAt;
+    h.sqs.resetHistory();
+    // A release begun at an earlier close, carried by a wake-up that arrives while the circuit is open again.
+    await h.sender(wakeupEvent([{ ...carrier, release: { openedAt: iso(t0 - 3 * 60 * MIN) } }]));
+    expect(receiver.requests).toHaveLength(0);
+    expect(await h.deliveries.get(carrier.deliveryId)).toMatchObject({ status: 'pending', deferReason: 'circuit open' });
+    expect((await h.deliveries.get(other.deliveryId))!.nextAttemptAt).toBe(otherDue);
+    // Its own wake-up goes on without the release.
+    expect(h.carried().map((w) => [w.deliveryId, w.release])).toEqual([[carrier.deliveryId, undefined]]);
+  });
+
   it('closes a delivery whose subscription was deleted without attempting it', async () => {
     const { wakeup, subscriptionId } = await deliveryTo(`${receiver.url}/gone`);
     await h.subscriptions({ action: 'delete', id: subscriptionId });
