@@ -467,13 +467,17 @@ describe('sender handler', () => {
   it('does not carry a release on once the circuit is open again: the carrier is deferred, the others keep their waits', async () => {
     const subscriptionId = await subscribe(`${receiver.url}/down-again`);
     const t0 = h.clock.now().getTime();
-    await setCircuit(subscriptionId, { since: t0 - 60 * MIN, probeAt: t0 + 30_000 });
+    const firstOpening = t0 - 60 * MIN;
+    await setCircuit(subscriptionId, { since: firstOpening, probeAt: t0 + 30_000 });
     const [carrier, other] = [(await deliveryToExisting(subscriptionId)).wakeup, (await deliveryToExisting(subscriptionId)).wakeup];
-    await h.sender(wakeupEvent([other].map((w) => ({ ...w, waitingSince: iso(t0 - 30 * MIN) }))));
+    // `other` waits behind the first opening (on its wait list), due in half an hour.
+    await h.sender(wakeupEvent([{ ...other, waitingSince: iso(t0 - 30 * MIN) }]));
     const otherDue = (await h.deliveries.get(other.deliveryId))!.nextAttemptAt;
+    expect(Date.parse(otherDue!)).toBe(t0 + 30 * MIN);
+    // The circuit closed and opened again since; a wake-up still carries the first opening's release.
+    await setCircuit(subscriptionId, { since: t0 - MIN, probeAt: t0 + 30_000 });
     h.sqs.resetHistory();
-    // A release begun at an earlier close, carried by a wake-up that arrives while the circuit is open again.
-    await h.sender(wakeupEvent([{ ...carrier, release: { openedAt: iso(t0 - 3 * 60 * MIN) } }]));
+    await h.sender(wakeupEvent([{ ...carrier, release: { openedAt: iso(firstOpening) } }]));
     expect(receiver.requests).toHaveLength(0);
     expect(await h.deliveries.get(carrier.deliveryId)).toMatchObject({ status: 'pending', deferReason: 'circuit open' });
     expect((await h.deliveries.get(other.deliveryId))!.nextAttemptAt).toBe(otherDue);
