@@ -2,7 +2,7 @@
 // a budget running out and a resend by support, and the ways a receiver fails (slow, gone, redirect).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { closedPort } from '../support/receiver';
-import { gaps, receiverPool, sleep, startE2eRuntime, testEvent, type E2eRuntime } from './support';
+import { gaps, receiverPool, sleep, startE2eRuntime, testEvent, until, type E2eRuntime } from './support';
 
 const MAX_ATTEMPTS = 4;
 const TIMEOUT_MS = 800;
@@ -86,7 +86,8 @@ describe('e2e: retries with doubling waits', () => {
       lastAttempt: { number: N + 1, outcome: 'delivered' },
     });
 
-    await sleep(TIMING_BASE_MS);
+    // Nothing more to come: no wake-up waits in a queue or a schedule (this runtime is this test's alone).
+    await until(() => e2e.idle() && e2e.runtime.health().schedules === 0, 5_000, 'the runtime to have nothing left to do');
     expect(flaky.requests).toHaveLength(N + 1);
   });
 });

@@ -8,7 +8,7 @@ import { localLogLevel } from '../../local/config';
 import { startRuntime, type Runtime } from '../../local/runtime';
 import { startReceiver, type Receiver } from '../support/receiver';
 import { sampleEvents } from '../support/samples';
-import { sleep, until } from '../support/wait';
+import { until } from '../support/wait';
 import { localCredentials } from '../../local/local-aws';
 
 async function invoke(runtime: Runtime, name: string, payload: unknown) {
@@ -89,7 +89,15 @@ describe('local runtime (in process)', () => {
       const attempts = await failing.waitForRequests(2);
       // The wait is 200 ms, give or take the retry jitter.
       expect(attempts[1].receivedAt - attempts[0].receivedAt).toBeGreaterThanOrEqual(150);
-      await sleep(400);
+      // MAX_ATTEMPTS reached: no retry waits in any queue (the file's tests run one at a time).
+      const queued = () => {
+        const { queues, schedules } = runtime.health();
+        return [queues.events, queues.deliveries, queues['deliveries-slow']].reduce(
+          (n, q) => n + q.visible + q.delayed + q.inFlight,
+          schedules,
+        );
+      };
+      await until(() => queued() === 0, 2_000, 'the last attempt to be acknowledged with nothing queued after it');
       expect(failing.requests).toHaveLength(2);
 
       failing.respondWith(() => ({ status: 204 }));

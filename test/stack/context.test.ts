@@ -39,7 +39,7 @@ describe('context overrides', () => {
   };
 
   beforeAll(() => {
-    s = synth(overrides, { bundle: false });
+    s = synth(overrides, { bundle: false, validate: false });
   }, 120_000);
 
   afterAll(() => removeAssembly(s));

@@ -19,7 +19,7 @@ let s: Synthesized;
 let names: Map<string, string>;
 
 beforeAll(() => {
-  s = synth({}, { bundle: false });
+  s = synth({}, { bundle: false, validate: false });
   names = resourceNames(s);
 }, 120_000);
 

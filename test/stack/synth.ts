@@ -30,6 +30,12 @@ export interface BuildOptions {
   bundle?: boolean;
   /** Bind the stack to an account and region, as the CLI does when it has credentials. */
   env?: Environment;
+  /**
+   * Run CDK's built-in CloudFormation validation at synthesis, as `cdk synth` does (default). Its
+   * engine costs seconds of CPU per synthesis; tests that only read the template turn it off, and
+   * nag.test.ts keeps it on: there the synthesis must pass as `cdk synth` runs it.
+   */
+  validate?: boolean;
 }
 
 /**
@@ -43,7 +49,11 @@ export function buildStack(context: Record<string, unknown> = {}, options: Build
   const bundling = options.bundle === false ? { 'aws:cdk:bundling-stacks': [] } : {};
   try {
     // Asset metadata is on under the CLI too: it records where each function's bundle was staged.
-    const app = new App({ outdir, context: { ...cdkJson.context, 'aws:cdk:enable-asset-metadata': true, ...bundling, ...context } });
+    const app = new App({
+      outdir,
+      context: { ...cdkJson.context, 'aws:cdk:enable-asset-metadata': true, ...bundling, ...context },
+      builtinCloudFormationValidation: options.validate ?? true,
+    });
     return { app, stack: new WebhooksStack(app, 'CrmWebhooks', { env: options.env }) };
   } catch (error) {
     rmSync(outdir, { recursive: true, force: true });
