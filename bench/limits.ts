@@ -6,6 +6,9 @@
 //
 //   npm run bench:limits      (BENCH_LIMITS_EVENTS=20000, BENCH_LIMITS_MAX_CONCURRENCY=2, BENCH_LIMITS_RATE=20)
 //   BENCH_LIMITS_EVENTS=500 npm run bench:limits     (smoke run)
+//   BENCH_LIMITS_RESEND=1 npm run bench:limits
+//     (then support resends every delivery of the burst, 1,000 ids a call, as fast as the calls
+//      return, while the neighbour's events go on: the same limits and the neighbour measured again)
 //   BENCH_LIMITS_CUSTOMER_GROUPS=1 npm run bench:limits
 //     (the CRM gives each event its customer as MessageGroupId, as docs/operations.md suggests: the
 //      burst one customer, the neighbour another; without it, no event carries a group)
@@ -32,6 +35,8 @@ const NEIGHBOUR_EVERY_MS = 500;
 /** The events' MessageGroupId: their customer, when the CRM sets one; undefined (no group) by default. */
 const CUSTOMER_GROUPS = process.env.BENCH_LIMITS_CUSTOMER_GROUPS === '1';
 const groupOf = (customer: string) => (CUSTOMER_GROUPS ? { MessageGroupId: customer } : {});
+/** After the burst, support resends all of it (`resendBurst`). */
+const RESEND = process.env.BENCH_LIMITS_RESEND === '1';
 const BASELINE_EVENTS = 20;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -61,15 +66,74 @@ subscribe('http.client.request.start', (message) => {
   }
 });
 
-async function invoke(runtime: Runtime, payload: unknown): Promise<{ subscription: { id: string } }> {
-  const response = await fetch(`${runtime.url}/2015-03-31/functions/subscriptions/invocations`, {
+async function invoke<R = { subscription: { id: string } }>(runtime: Runtime, payload: unknown, fn = 'subscriptions'): Promise<R> {
+  const response = await fetch(`${runtime.url}/2015-03-31/functions/${fn}/invocations`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify(payload),
   });
-  const json = (await response.json()) as { subscription: { id: string } };
-  if (response.headers.get('x-amz-function-error')) throw new Error(`subscriptions failed: ${JSON.stringify(json)}`);
+  const json = (await response.json()) as R;
+  if (response.headers.get('x-amz-function-error')) throw new Error(`${fn} failed: ${JSON.stringify(json)}`);
   return json;
+}
+
+interface ResendPhase {
+  resent: number;
+  calledInMs: number;
+  seconds: number;
+  distinct: number;
+  mostInOneSecond: number;
+  neighbour: { p50: number; p95: number; max: number; n: number };
+}
+
+/**
+ * Support resends every delivery of the burst (1,000 ids a call, the most one call takes) while the
+ * neighbour's events go on; what the limited receiver and the neighbour see of it.
+ */
+async function resendBurst(
+  runtime: Runtime,
+  sqs: SQSClient,
+  queueUrl: string,
+  receivers: { limited: CountingReceiver; neighbour: CountingReceiver },
+  subscriptionId: string,
+): Promise<ResendPhase> {
+  const from = receivers.limited.arrivals.length;
+  const started = Date.now();
+  let done = false;
+  const during = neighbourEvents(sqs, queueUrl, receivers.neighbour, 'resend', () => done);
+  let resent = 0;
+  for (let i = 0; i < EVENTS; i += 1000) {
+    const deliveryIds = Array.from({ length: Math.min(1000, EVENTS - i) }, (_, k) => `flood-${i + k}.${subscriptionId}`);
+    resent += (await invoke<{ resent: number }>(runtime, { deliveryIds }, 'resend')).resent;
+  }
+  const calledInMs = Date.now() - started;
+  const again = () => receivers.limited.arrivals.slice(from);
+  const deadline = started + 120_000 + (EVENTS / RATE) * 3000;
+  while (new Set(again().map((a) => a.id)).size < resent && Date.now() < deadline) await sleep(1000);
+  done = true;
+  const latencies = await during;
+  const arrivals = again();
+  return {
+    resent,
+    calledInMs,
+    seconds: (Date.now() - started) / 1000,
+    distinct: new Set(arrivals.map((a) => a.id)).size,
+    mostInOneSecond: mostInOneSecond(arrivals.map((a) => a.at)),
+    neighbour: { p50: percentile(latencies, 50), p95: percentile(latencies, 95), max: Math.max(...latencies), n: latencies.length },
+  };
+}
+
+function resendRows(r: ResendPhase): Array<Array<string | number>> {
+  return [
+    ['resend: deliveries resent / received again (distinct)', `${r.resent} / ${r.distinct}`, `${EVENTS}, each once`],
+    ['resend: calls done in / all received after', `${fmt(r.calledInMs / 1000, 1)} s / ${fmt(r.seconds, 1)} s`, ''],
+    ['resend: most requests in one second', r.mostInOneSecond, `<= ${fmt(RATE * 1.1, 1)}`],
+    [
+      'resend: neighbour latency p50 / p95 / max',
+      `${r.neighbour.p50} / ${r.neighbour.p95} / ${r.neighbour.max} ms`,
+      `${r.neighbour.n} events`,
+    ],
+  ];
 }
 
 const event = (id: string, type: string) => JSON.stringify({ id, type, date: '2026-11-30T08:13:46+01:00', version: '2.1.0', amount: 10 });
@@ -173,12 +237,15 @@ async function main(): Promise<void> {
       },
       log: Object.fromEntries(log.counts),
       subscriptionId: sub.id,
+      resend: RESEND ? await resendBurst(runtime, sqs, queueUrl, { limited, neighbour }, sub.id) : undefined,
     };
+    // Both phases: the receiver counts requests in flight from its start.
+    result.mostInFlight = limited.mostInFlight();
     console.log(
       table([
         ['measure', 'value', 'limit'],
         ['deliveries received (distinct)', `${result.received} (${distinct})`, `${EVENTS}, each once`],
-        ['most requests in flight', result.mostInFlight, `<= ${MAX_CONCURRENCY}`],
+        [RESEND ? 'most requests in flight (burst and resend)' : 'most requests in flight', result.mostInFlight, `<= ${MAX_CONCURRENCY}`],
         ['most requests in one second', result.mostInOneSecond, `<= ${fmt(RATE * 1.1, 1)}`],
         ['achieved requests per second', fmt(result.achievedPerSecond, 2), `rate ${RATE}`],
         ['burst published in / all received after', `${fmt(publishedMs / 1000, 1)} s / ${fmt(seconds, 1)} s`, ''],
@@ -191,10 +258,16 @@ async function main(): Promise<void> {
           `${result.neighbour.duringBurst.p50} / ${result.neighbour.duringBurst.p95} / ${result.neighbour.duringBurst.max} ms`,
           `${result.neighbour.duringBurst.n} events`,
         ],
+        ...(result.resend ? resendRows(result.resend) : []),
       ]),
     );
+    const resendMet = !result.resend || (result.resend.distinct === EVENTS && result.resend.mostInOneSecond <= RATE * 1.1);
     const met =
-      distinct === EVENTS && result.received === EVENTS && result.mostInFlight <= MAX_CONCURRENCY && result.mostInOneSecond <= RATE * 1.1;
+      distinct === EVENTS &&
+      result.received === EVENTS &&
+      result.mostInFlight <= MAX_CONCURRENCY &&
+      result.mostInOneSecond <= RATE * 1.1 &&
+      resendMet;
     console.log(`limits held and nothing lost: ${met ? 'yes' : 'NO'}`);
     console.log(`DynamoDB requests by operation: ${JSON.stringify(result.dynamo)}`);
     writeResult('limits', result);
