@@ -10,11 +10,16 @@ const percentile = (values: number[], p: number) =>
 
 const FLOOD = 300;
 const OTHERS = 20;
+/** Deliveries of the burst that support resends at once, in the second test. */
+const RESENT = 120;
 
 describe('e2e: per-subscription limits', () => {
   let e2e: E2eRuntime;
   let limited: CountingReceiver;
   let other: CountingReceiver;
+  /** Set by the first test: the limited subscription and the neighbour's latencies next to the unlimited burst. */
+  let floodedId: string | undefined;
+  let baselineLatencies: number[] = [];
 
   beforeAll(async () => {
     // Deferrals must not run into the retry horizon of the suites' short test waits.
@@ -38,6 +43,14 @@ describe('e2e: per-subscription limits', () => {
     for (let i = 0; i < FLOOD; i += 10) {
       await e2e.publishBatch(Array.from({ length: 10 }, (_, k) => testEvent(`${tag}-flood-${i + k}`, floodType)));
     }
+    const neighbour = await neighbourEvents(tag);
+    const floodIds = () => new Set(floodReceiver.arrivals.filter((a) => a.id.startsWith(`${tag}-`)).map((a) => a.id));
+    await until(() => floodIds().size >= FLOOD, 240_000, `every delivery of ${tag}`);
+    return { latencies: await neighbour.latencies(), seconds: (Date.now() - started) / 1000 };
+  }
+
+  /** Publishes `OTHERS` events of the neighbour's type 250 ms apart; their latencies once all arrived. */
+  async function neighbourEvents(tag: string): Promise<{ latencies: () => Promise<number[]> }> {
     const published = new Map<string, number>();
     const before = other.arrivals.length;
     for (let i = 0; i < OTHERS; i += 1) {
@@ -45,10 +58,12 @@ describe('e2e: per-subscription limits', () => {
       await e2e.publish(testEvent(`${tag}-other-${i}`, 'limits_other'));
       await sleep(250);
     }
-    const floodIds = () => new Set(floodReceiver.arrivals.filter((a) => a.id.startsWith(`${tag}-`)).map((a) => a.id));
-    await until(() => floodIds().size >= FLOOD && other.arrivals.length >= before + OTHERS, 240_000, `every delivery of ${tag}`);
-    const latencies = other.arrivals.slice(before).map((a) => a.at - published.get(a.id.split('.')[0])!);
-    return { latencies, seconds: (Date.now() - started) / 1000 };
+    return {
+      latencies: async () => {
+        await until(() => other.arrivals.length >= before + OTHERS, 240_000, `the neighbour's events of ${tag}`);
+        return other.arrivals.slice(before).map((a) => a.at - published.get(a.id.split('.')[0])!);
+      },
+    };
   }
 
   it(`a burst of ${FLOOD} events keeps maxConcurrency 2 and rateLimit 20, loses nothing, slows others no more than unlimited`, async () => {
@@ -63,6 +78,8 @@ describe('e2e: per-subscription limits', () => {
 
       const baseline = await burstWithNeighbour('limits_base', unlimited, 'base');
       const flood = await burstWithNeighbour('limits_flood', limited, 'limited');
+      floodedId = flooded.id;
+      baselineLatencies = baseline.latencies;
 
       // Every delivery once, none over the limits, and no faster than the rate allows.
       expect(limited.arrivals).toHaveLength(FLOOD);
@@ -88,4 +105,29 @@ describe('e2e: per-subscription limits', () => {
       await unlimited.close();
     }
   }, 600_000);
+
+  it(`a resend of ${RESENT} of those deliveries at once keeps the limits, sends each once more, leaves the neighbour alone`, async () => {
+    expect(floodedId, 'the burst test ran first and stored its subscription').toBeDefined();
+    const from = limited.arrivals.length;
+    const deliveryIds = Array.from({ length: RESENT }, (_, i) => `limited-flood-${i}.${floodedId}`);
+    const started = Date.now();
+    expect(await e2e.call<{ resent: number }>('resend', { deliveryIds })).toMatchObject({ resent: RESENT });
+    const neighbour = await neighbourEvents('resend');
+    const again = () => limited.arrivals.slice(from);
+    await until(() => again().length >= RESENT, 120_000, 'every resent delivery');
+    const latencies = await neighbour.latencies();
+
+    expect(new Set(again().map((a) => a.id))).toEqual(new Set(deliveryIds));
+    expect(again()).toHaveLength(RESENT);
+    expect(limited.mostInFlight()).toBeLessThanOrEqual(2);
+    const arrivals = again().map((a) => a.at);
+    expect(mostInOneSecond(arrivals)).toBeLessThanOrEqual(22);
+    expect((Math.max(...arrivals) - started) / 1000).toBeGreaterThanOrEqual((RESENT - 22) / 20);
+    console.log(
+      `limits e2e resend: most in one second ${mostInOneSecond(arrivals)}, neighbour p50 ${percentile(latencies, 50)} ms, ` +
+        `p95 ${percentile(latencies, 95)} ms`,
+    );
+    // The resend's wake-ups wait in the deliveries queue, which serves the neighbour's first.
+    expect(percentile(latencies, 95)).toBeLessThanOrEqual(1.5 * percentile(baselineLatencies, 95) + 1000);
+  }, 300_000);
 });
