@@ -130,9 +130,11 @@ export const LONGEST_CIRCUIT_WAIT_MS = 6 * 3_600_000;
 
 /**
  * When a delivery deferred behind `circuit` wakes. The first time, at the next probe (`deferredUntil`).
- * Once it has waited there since `waitingSince`, it sleeps as long again (up to LONGEST_CIRCUIT_WAIT_MS),
- * and no earlier than the next probe: about a dozen wake-ups over a two-day outage instead of one per
- * probe, while new deliveries still come at each probe to take it. The close releases them all.
+ * Once it has waited behind this opening since `waitingSince`, it sleeps as long again (up to
+ * LONGEST_CIRCUIT_WAIT_MS), and no earlier than the next probe: about a dozen wake-ups over a two-day
+ * outage instead of one per probe, while new deliveries still come at each probe to take it. The
+ * close releases them all. Behind a probe in flight it wakes when the probe's answer is due, as
+ * every delivery does: the answer may close the circuit.
  */
 export function circuitWaitUntil(
   gateUntil: Date,
@@ -142,15 +144,19 @@ export function circuitWaitUntil(
   random: () => number,
 ): Date {
   const atProbe = deferredUntil(gateUntil, circuit, random);
-  if (waitingSince === undefined || circuit.since === undefined || waitingSince < circuit.since) return atProbe;
-  const waited = Math.min(LONGEST_CIRCUIT_WAIT_MS, now.getTime() - Date.parse(waitingSince));
+  if (circuit.state !== 'open' || !waitsBehindOpening(circuit, waitingSince)) return atProbe;
+  const waited = Math.min(LONGEST_CIRCUIT_WAIT_MS, now.getTime() - Date.parse(waitingSince!));
   return new Date(Math.max(atProbe.getTime(), now.getTime() + waited));
+}
+
+/** Whether a delivery whose wake-up says it waits since `waitingSince` has waited behind this very opening of `circuit`. */
+export function waitsBehindOpening(circuit: Circuit, waitingSince: string | undefined): boolean {
+  return waitingSince !== undefined && circuit.since !== undefined && waitingSince >= circuit.since;
 }
 
 /** When a delivery deferred behind `circuit` now began waiting there: kept from its wake-up if it waited behind this opening. */
 export function waitingSinceAfter(circuit: Circuit, now: Date, waitingSince: string | undefined): string {
-  const sameOpening = waitingSince !== undefined && circuit.since !== undefined && waitingSince >= circuit.since;
-  return sameOpening ? waitingSince : now.toISOString();
+  return waitsBehindOpening(circuit, waitingSince) ? waitingSince! : now.toISOString();
 }
 
 /** The slow lane takes subscriptions whose circuit is not closed or that were slow lately. */

@@ -148,6 +148,8 @@ export interface DeliveryWakeup {
 export interface WaitRelease {
   /** When the circuit opened: its wait list. */
   openedAt: string;
+  /** When it closed: a copy of the subscription from before is stale, and the release ends LONGEST_CIRCUIT_WAIT_MS after. */
+  closedAt: string;
   /** Where the next page of the wait list starts (opaque); absent: at its beginning. */
   after?: string;
 }

@@ -31,7 +31,7 @@ const wakeupSchema = z.object({
   eventType: z.string().min(1).optional(),
   receivedAt: z.string().min(1).optional(),
   waitingSince: z.string().min(1).optional(),
-  release: z.object({ openedAt: z.string().min(1), after: z.string().min(1).optional() }).optional(),
+  release: z.object({ openedAt: z.string().min(1), closedAt: z.string().min(1), after: z.string().min(1).optional() }).optional(),
 });
 
 export function parseWakeup(message: string): DeliveryWakeup {
@@ -48,7 +48,10 @@ export function parseWakeup(message: string): DeliveryWakeup {
   const { deliveryId, attempt, eventType, receivedAt, waitingSince, release } = parsed.data;
   const wakeup: DeliveryWakeup = { deliveryId, attempt };
   if (waitingSince !== undefined) wakeup.waitingSince = waitingSince;
-  if (release !== undefined) wakeup.release = release.after === undefined ? { openedAt: release.openedAt } : release;
+  if (release !== undefined) {
+    const { openedAt, closedAt, after } = release;
+    wakeup.release = after === undefined ? { openedAt, closedAt } : { openedAt, closedAt, after };
+  }
   if (eventType === undefined || receivedAt === undefined) {
     if (at >= 0) throw new ValidationError('wake-up message is invalid: a body without eventType and receivedAt');
     return wakeup;

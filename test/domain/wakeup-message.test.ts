@@ -35,14 +35,19 @@ describe('wake-up messages', () => {
       deliveryId: '1.sub_abcdefghijklmnopqrst',
       attempt: 3,
       waitingSince: '2026-11-30T10:00:00.000Z',
-      release: { openedAt: '2026-11-30T09:59:00.000Z', after: '3 7.sub_abcdefghijklmnopqrst' },
+      release: { openedAt: '2026-11-30T09:59:00.000Z', closedAt: '2026-11-30T10:01:00.000Z', after: '3 7.sub_abcdefghijklmnopqrst' },
     };
     expect(parseWakeup(formatWakeup(wakeup))).toEqual(wakeup);
     const withBody = { ...wakeup, event: { ...event, body: '{"type":"x","body":"y"}' } };
     expect(parseWakeup(formatWakeup(withBody))).toEqual(withBody);
-    const fromStart = { deliveryId: wakeup.deliveryId, attempt: 1, release: { openedAt: wakeup.release.openedAt } };
+    const fromStart = {
+      deliveryId: wakeup.deliveryId,
+      attempt: 1,
+      release: { openedAt: wakeup.release.openedAt, closedAt: wakeup.release.closedAt },
+    };
     expect(parseWakeup(formatWakeup(fromStart))).toEqual(fromStart);
-    expect(() => parseWakeup('{"deliveryId":"x","attempt":1,"release":{"after":"1"}}')).toThrow(/release\.openedAt/);
+    expect(() => parseWakeup('{"deliveryId":"x","attempt":1,"release":{"closedAt":"c","after":"1"}}')).toThrow(/release\.openedAt/);
+    expect(() => parseWakeup('{"deliveryId":"x","attempt":1,"release":{"openedAt":"o"}}')).toThrow(/release\.closedAt/);
   });
 
   it('read the plain wake-ups of before, and refuse malformed ones with a reason', () => {

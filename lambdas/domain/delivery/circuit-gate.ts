@@ -3,8 +3,8 @@
 // the first delivery to come once the probe is due takes it (a conditional write, so one at a time)
 // and is POSTed as the probe. Deferred wake-ups go to the slow lane. A delivery deferred behind the
 // same opening again sleeps as long as it has waited (circuit.ts, `circuitWaitUntil`); the close
-// releases them all (release.ts), from the wait list each joins when it first waits.
-import { behindProbe, circuitOf, circuitWaitUntil, gateOf, waitingSinceAfter, type Circuit } from '../circuit';
+// releases them all (release.ts), from the wait list each joins when it first waits behind it.
+import { behindProbe, circuitOf, circuitWaitUntil, gateOf, waitingSinceAfter, waitsBehindOpening, type Circuit } from '../circuit';
 import { deferDelivery } from '../deferral';
 import { toSlowLane } from './lane';
 import { noMetrics } from '../metrics';
@@ -46,25 +46,29 @@ async function takeProbe(deps: GateDeps, ready: Ready, now: Date): Promise<boole
 
 async function defer(deps: GateDeps, ready: Ready, circuit: Circuit, until: Date): Promise<Stop> {
   const firstTime = newlyWaiting(circuit, ready.delivery);
-  const now = deps.clock.now();
-  const carried = { event: carriedEvent(ready.event), waitingSince: waitingSinceAfter(circuit, now, ready.wakeup.waitingSince) };
+  const { waitingSince } = ready.wakeup;
+  await joinWaitList(deps, ready.subscription.id, circuit, ready.delivery.deliveryId, waitingSince);
+  const carried = { event: carriedEvent(ready.event), waitingSince: waitingSinceAfter(circuit, deps.clock.now(), waitingSince) };
   const outcome = await deferDelivery(toSlowLane(deps), ready.delivery, until, `circuit ${circuit.state}`, carried);
-  if (outcome.kind === 'deferred' && firstTime) await noteWaiting(deps, ready.subscription.id, circuit.since!, ready.delivery.deliveryId);
+  if (outcome.kind === 'deferred' && firstTime) await deps.circuits.countWaiting(ready.subscription.id, circuit.since!);
   if (outcome.kind === 'deferred') return stop({ kind: 'deferred', until: outcome.until, reason: `circuit ${circuit.state}` });
   return stop(outcome);
 }
 
-/** A delivery newly waiting behind the circuit opened at `openedAt`: counted for support, and put on the wait list its close releases. */
-export async function noteWaiting(
-  deps: Pick<SendDeps, 'circuits' | 'waitList' | 'clock'>,
+/**
+ * A delivery that its wake-up shows new behind this opening joins its wait list, for the close to
+ * release (release.ts). Before the deferral's write: a retry of the message after that write finds
+ * the delivery not due and takes another path, which would never add it. Adding it twice is one item.
+ */
+export async function joinWaitList(
+  deps: Pick<SendDeps, 'waitList' | 'clock'>,
   subscriptionId: string,
-  openedAt: string,
+  circuit: Circuit,
   deliveryId: string,
+  waitingSince: string | undefined,
 ): Promise<void> {
-  await Promise.all([
-    deps.circuits.countWaiting(subscriptionId, openedAt),
-    deps.waitList.add(subscriptionId, openedAt, deliveryId, deps.clock.now()),
-  ]);
+  if (circuit.since === undefined || waitsBehindOpening(circuit, waitingSince)) return;
+  await deps.waitList.add(subscriptionId, circuit.since, deliveryId, deps.clock.now());
 }
 
 /**

@@ -58,7 +58,7 @@ export async function updateCircuit(deps: UpdateDeps, concluded: Concluded): Pro
         'circuit-closed',
         `the probe was answered (${attempt.statusCode ?? attempt.outcome}); waiting deliveries are released`,
       );
-      await releaseOnClose(deps, concluded, circuit.since);
+      await releaseOnClose(deps, concluded, circuit.since, now);
       break;
     case 'reopen':
       if (!(await deps.circuits.reopen(id, now, change.backoffMs))) return;
@@ -77,10 +77,10 @@ export async function updateCircuit(deps: UpdateDeps, concluded: Concluded): Pro
  * logged, not thrown: the probe's own delivery is concluded already, so a retry of its message
  * would not come back here; the waiting deliveries then wake on their own.
  */
-async function releaseOnClose(deps: UpdateDeps, concluded: Concluded, openedAt: string | undefined): Promise<void> {
+async function releaseOnClose(deps: UpdateDeps, concluded: Concluded, openedAt: string | undefined, closedAt: Date): Promise<void> {
   if (openedAt === undefined) return;
   try {
-    await releaseWaiting(deps, concluded.subscription, { openedAt });
+    await releaseWaiting(deps, concluded.subscription, { openedAt, closedAt: closedAt.toISOString() }, concluded.wakeup);
   } catch (error) {
     deps.log.error('could not release the deliveries that waited behind the circuit; they wake on their own', {
       ...concluded.fields,

@@ -11,7 +11,7 @@ import { deliveryKeyOf } from '../delivery-id';
 import type { DeliveryOrigin } from '../ports';
 import { retryHorizonMs } from '../retry-policy';
 import type { DeliveryWakeup, Subscription } from '../types';
-import { newlyWaiting, noteWaiting } from './circuit-gate';
+import { joinWaitList, newlyWaiting } from './circuit-gate';
 import { toSlowLane } from './lane';
 import { stop, type SendDeps, type Stop } from './steps';
 
@@ -42,10 +42,11 @@ export async function postponeBeforeClaim(deps: SendDeps, wakeup: DeliveryWakeup
     now: now.toISOString(),
     budgetStartedAfter: new Date(hold.until.getTime() - retryHorizonMs(deps.policy)).toISOString(),
   };
+  const { circuit, waitingSince } = hold;
+  if (circuit) await joinWaitList(deps, subscription.id, circuit, wakeup.deliveryId, wakeup.waitingSince);
   const before = await deps.deliveries.postponeAttempt(wakeup, postponement, originOf(wakeup));
   if (!before) return undefined;
-  const { circuit, waitingSince } = hold;
-  if (circuit && newlyWaiting(circuit, before)) await noteWaiting(deps, subscription.id, circuit.since!, wakeup.deliveryId);
+  if (circuit && newlyWaiting(circuit, before)) await deps.circuits.countWaiting(subscription.id, circuit.since!);
   const wakers = circuit ? toSlowLane(deps) : deps;
   const { deliveryId, attempt, event } = wakeup;
   await wakeDeferred(wakers, { deliveryId, attempt, event, ...(waitingSince && { waitingSince }) }, hold.reason, now, hold.until);
