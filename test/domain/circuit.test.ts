@@ -128,6 +128,9 @@ describe('circuit gate', () => {
     expect(circuitWaitUntil(probe, open, after(100_000), t0.toISOString(), () => 0)).toEqual(after(200_000));
     // Never before the probe: waited 5 s, the probe is 25 s away.
     expect(circuitWaitUntil(probe, open, after(5_000), t0.toISOString(), () => 0)).toEqual(probe);
+    // Behind a probe in flight: at its answer, however long it has waited (the answer may close the circuit).
+    const probing: Circuit = { ...open, state: 'probing' };
+    expect(circuitWaitUntil(after(37_000), probing, after(100_000), t0.toISOString(), () => 0)).toEqual(after(37_000));
     // At most LONGEST_CIRCUIT_WAIT_MS at a time.
     const day = 86_400_000;
     expect(circuitWaitUntil(probe, open, after(day), t0.toISOString(), () => 0)).toEqual(after(day + LONGEST_CIRCUIT_WAIT_MS));

@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { DynamoSubscriptionRepository } from '../../lambdas/adapters/dynamo/subscription-repository';
+import { CIRCUIT_ATTRIBUTES } from '../../lambdas/adapters/dynamo/circuit-items';
+import { FAILING_RUN_ATTRIBUTES, subscriptionToItem, supportAttributesOf } from '../../lambdas/adapters/dynamo/subscription-items';
 import { ConflictError, NotFoundError } from '../../lambdas/domain/errors';
 import type { LocalDynamo } from '../support/dynalite';
 import { at, epochSecondsAfterRetention, newSubscription, rawItem, useStorage } from './fixtures';
@@ -39,13 +41,41 @@ describe('DynamoSubscriptionRepository', () => {
     expect((await repo.get(first.id))?.description).toBe('first');
   });
 
-  it('replaces a stored subscription with put, dropping fields the new version lacks', async () => {
+  it("stores support's fields with put, dropping those the new version lacks", async () => {
     const subscription = newSubscription({ eventTypes: ['donation'], description: 'old' });
     await repo.create(subscription);
     const { eventTypes: _dropped, ...rest } = subscription;
     const updated = { ...rest, description: 'new', status: 'disabled' as const, disabledReason: 'manual' as const, updatedAt: at(5) };
     await repo.put(updated);
     expect(await repo.get(subscription.id)).toEqual(updated);
+  });
+
+  it("writes every attribute of a subscription item through support's put but the failing run and the circuit", () => {
+    const full = newSubscription({
+      basicAuth: { username: 'u', password: 'p' },
+      eventTypes: ['donation'],
+      description: 'd',
+      maxConcurrency: 2,
+      rateLimit: 5,
+      status: 'deleted',
+      disabledReason: 'manual',
+      failingSince: at(1),
+      runDeliveredAt: at(2),
+      circuit: {
+        state: 'open',
+        since: at(1),
+        failures: 1,
+        runStartedAt: at(1),
+        probeAt: at(2),
+        backoffMs: 1,
+        waiting: 1,
+        slowUntil: at(3),
+      },
+    });
+    const item = Object.keys(subscriptionToItem(full, 30, 'sealed'));
+    const support = Object.keys(supportAttributesOf(full, 30, 'sealed'));
+    const sender = [...FAILING_RUN_ATTRIBUTES, ...Object.values(CIRCUIT_ATTRIBUTES)];
+    expect(item.filter((key) => key !== 'id' && !sender.includes(key as (typeof sender)[number])).sort()).toEqual(support.sort());
   });
 
   it('fails put with NotFoundError for an unknown subscription and creates nothing', async () => {
