@@ -128,35 +128,38 @@ export function deferredUntil(gateUntil: Date, circuit: Circuit, random: () => n
  */
 export const LONGEST_CIRCUIT_WAIT_MS = 6 * 3_600_000;
 
+/** Where a delivery deferred behind a circuit goes: when it wakes, and since when it waits there. */
+export interface CircuitWait {
+  until: Date;
+  /** Carried by its wake-up: kept from the last one if it waited behind this opening, else now. */
+  waitingSince: string;
+}
+
 /**
- * When a delivery deferred behind `circuit` wakes. The first time, at the next probe (`deferredUntil`).
- * Once it has waited behind this opening since `waitingSince`, it sleeps as long again (up to
- * LONGEST_CIRCUIT_WAIT_MS), and no earlier than the next probe: about a dozen wake-ups over a two-day
- * outage instead of one per probe, while new deliveries still come at each probe to take it. The
- * close releases them all. Behind a probe in flight it wakes when the probe's answer is due, as
- * every delivery does: the answer may close the circuit.
+ * A delivery deferred behind `circuit`, whose wake-up says it waits since `waitingSince`. The first
+ * time behind this opening, it wakes at the next probe (`deferredUntil`). Once it has waited behind
+ * it, it sleeps as long again (up to LONGEST_CIRCUIT_WAIT_MS), and no earlier than the next probe:
+ * about a dozen wake-ups over a two-day outage instead of one per probe, while new deliveries still
+ * come at each probe to take it. The close releases them all. Behind a probe in flight it wakes when
+ * the probe's answer is due, as every delivery does: the answer may close the circuit.
  */
-export function circuitWaitUntil(
+export function circuitWait(
   gateUntil: Date,
   circuit: Circuit,
   now: Date,
   waitingSince: string | undefined,
   random: () => number,
-): Date {
+): CircuitWait {
   const atProbe = deferredUntil(gateUntil, circuit, random);
-  if (circuit.state !== 'open' || !waitsBehindOpening(circuit, waitingSince)) return atProbe;
+  if (!waitsBehindOpening(circuit, waitingSince)) return { until: atProbe, waitingSince: now.toISOString() };
   const waited = Math.min(LONGEST_CIRCUIT_WAIT_MS, now.getTime() - Date.parse(waitingSince!));
-  return new Date(Math.max(atProbe.getTime(), now.getTime() + waited));
+  const until = circuit.state === 'open' ? new Date(Math.max(atProbe.getTime(), now.getTime() + waited)) : atProbe;
+  return { until, waitingSince: waitingSince! };
 }
 
 /** Whether a delivery whose wake-up says it waits since `waitingSince` has waited behind this very opening of `circuit`. */
 export function waitsBehindOpening(circuit: Circuit, waitingSince: string | undefined): boolean {
   return waitingSince !== undefined && circuit.since !== undefined && waitingSince >= circuit.since;
-}
-
-/** When a delivery deferred behind `circuit` now began waiting there: kept from its wake-up if it waited behind this opening. */
-export function waitingSinceAfter(circuit: Circuit, now: Date, waitingSince: string | undefined): string {
-  return waitsBehindOpening(circuit, waitingSince) ? waitingSince! : now.toISOString();
 }
 
 /** The slow lane takes subscriptions whose circuit is not closed or that were slow lately. */

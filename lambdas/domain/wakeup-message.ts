@@ -48,10 +48,7 @@ export function parseWakeup(message: string): DeliveryWakeup {
   const { deliveryId, attempt, eventType, receivedAt, waitingSince, release } = parsed.data;
   const wakeup: DeliveryWakeup = { deliveryId, attempt };
   if (waitingSince !== undefined) wakeup.waitingSince = waitingSince;
-  if (release !== undefined) {
-    const { openedAt, closedAt, after } = release;
-    wakeup.release = after === undefined ? { openedAt, closedAt } : { openedAt, closedAt, after };
-  }
+  if (release !== undefined) wakeup.release = release;
   if (eventType === undefined || receivedAt === undefined) {
     if (at >= 0) throw new ValidationError('wake-up message is invalid: a body without eventType and receivedAt');
     return wakeup;

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import {
   changeAfter,
   circuitView,
-  circuitWaitUntil,
+  circuitWait,
   CLOSED,
   counted,
   defaultCircuitPolicy,
@@ -15,7 +15,6 @@ import {
   opened,
   runOpens,
   verdictOf,
-  waitingSinceAfter,
   type Circuit,
 } from '../../lambdas/domain/circuit';
 
@@ -122,24 +121,28 @@ describe('circuit gate', () => {
   it('wakes a delivery at the probe the first time, then after as long again as it has waited behind this opening', () => {
     const probe = after(30_000);
     // New behind this circuit (no wait, or a wait behind an earlier opening): the probe time.
-    expect(circuitWaitUntil(probe, open, after(1_000), undefined, () => 0)).toEqual(probe);
-    expect(circuitWaitUntil(probe, open, after(1_000), after(-60_000).toISOString(), () => 0)).toEqual(probe);
+    expect(circuitWait(probe, open, after(1_000), undefined, () => 0).until).toEqual(probe);
+    expect(circuitWait(probe, open, after(1_000), after(-60_000).toISOString(), () => 0).until).toEqual(probe);
     // Waited 100 s since this opening: sleeps 100 s more, past the probe.
-    expect(circuitWaitUntil(probe, open, after(100_000), t0.toISOString(), () => 0)).toEqual(after(200_000));
+    expect(circuitWait(probe, open, after(100_000), t0.toISOString(), () => 0).until).toEqual(after(200_000));
     // Never before the probe: waited 5 s, the probe is 25 s away.
-    expect(circuitWaitUntil(probe, open, after(5_000), t0.toISOString(), () => 0)).toEqual(probe);
+    expect(circuitWait(probe, open, after(5_000), t0.toISOString(), () => 0).until).toEqual(probe);
     // Behind a probe in flight: at its answer, however long it has waited (the answer may close the circuit).
     const probing: Circuit = { ...open, state: 'probing' };
-    expect(circuitWaitUntil(after(37_000), probing, after(100_000), t0.toISOString(), () => 0)).toEqual(after(37_000));
+    expect(circuitWait(after(37_000), probing, after(100_000), t0.toISOString(), () => 0).until).toEqual(after(37_000));
     // At most LONGEST_CIRCUIT_WAIT_MS at a time.
     const day = 86_400_000;
-    expect(circuitWaitUntil(probe, open, after(day), t0.toISOString(), () => 0)).toEqual(after(day + LONGEST_CIRCUIT_WAIT_MS));
+    expect(circuitWait(probe, open, after(day), t0.toISOString(), () => 0).until).toEqual(after(day + LONGEST_CIRCUIT_WAIT_MS));
   });
 
   it('keeps when a delivery began waiting across deferrals behind one opening, and starts anew behind another', () => {
-    expect(waitingSinceAfter(open, after(50_000), undefined)).toBe(after(50_000).toISOString());
-    expect(waitingSinceAfter(open, after(50_000), after(10_000).toISOString())).toBe(after(10_000).toISOString());
-    expect(waitingSinceAfter(open, after(50_000), after(-1).toISOString())).toBe(after(50_000).toISOString());
+    expect(circuitWait(after(60_000), open, after(50_000), undefined, () => 0).waitingSince).toBe(after(50_000).toISOString());
+    expect(circuitWait(after(60_000), open, after(50_000), after(10_000).toISOString(), () => 0).waitingSince).toBe(
+      after(10_000).toISOString(),
+    );
+    expect(circuitWait(after(60_000), open, after(50_000), after(-1).toISOString(), () => 0).waitingSince).toBe(
+      after(50_000).toISOString(),
+    );
   });
 
   it('wakes a delivery about a dozen times over a two-day outage, where the probes come a hundred times', () => {
@@ -147,7 +150,7 @@ describe('circuit gate', () => {
     let now = after(0);
     let wakeups = 0;
     while (now.getTime() < after(2 * 86_400_000).getTime()) {
-      now = circuitWaitUntil(new Date(now.getTime() + policy.maxProbeMs), outage, now, t0.toISOString(), () => 0);
+      now = circuitWait(new Date(now.getTime() + policy.maxProbeMs), outage, now, t0.toISOString(), () => 0).until;
       wakeups += 1;
     }
     // 30 min, 1 h, 2 h, 4 h, then every 6 h: 12 wake-ups, where a wake-up at every probe (30 min) would be 96.

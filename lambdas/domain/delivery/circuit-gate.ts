@@ -2,9 +2,9 @@
 // open, the claimed attempt is not made but deferred (handed back, not counted) to the next probe;
 // the first delivery to come once the probe is due takes it (a conditional write, so one at a time)
 // and is POSTed as the probe. Deferred wake-ups go to the slow lane. A delivery deferred behind the
-// same opening again sleeps as long as it has waited (circuit.ts, `circuitWaitUntil`); the close
+// same opening again sleeps as long as it has waited (circuit.ts, `circuitWait`); the close
 // releases them all (release.ts), from the wait list each joins when it first waits behind it.
-import { behindProbe, circuitOf, circuitWaitUntil, gateOf, waitingSinceAfter, waitsBehindOpening, type Circuit } from '../circuit';
+import { behindProbe, circuitOf, circuitWait, gateOf, waitsBehindOpening, type Circuit, type CircuitWait } from '../circuit';
 import { deferDelivery } from '../deferral';
 import { toSlowLane } from './lane';
 import { noMetrics } from '../metrics';
@@ -31,7 +31,7 @@ export async function gateByCircuit(deps: GateDeps, ready: Ready): Promise<Ready
   // Still due after another delivery took the probe: a read from before its write; it was taken just now.
   const justTaken = () => behindProbe(new Date(now.getTime() + deps.circuitPolicy.probeLeaseMs), now, deps.circuitPolicy);
   const until = gate.kind === 'defer' ? gate.until : justTaken();
-  return defer(deps, ready, circuit, circuitWaitUntil(until, circuit, now, ready.wakeup.waitingSince, deps.random ?? Math.random));
+  return defer(deps, ready, circuit, circuitWait(until, circuit, now, ready.wakeup.waitingSince, deps.random ?? Math.random));
 }
 
 async function takeProbe(deps: GateDeps, ready: Ready, now: Date): Promise<boolean> {
@@ -44,12 +44,11 @@ async function takeProbe(deps: GateDeps, ready: Ready, now: Date): Promise<boole
   return true;
 }
 
-async function defer(deps: GateDeps, ready: Ready, circuit: Circuit, until: Date): Promise<Stop> {
+async function defer(deps: GateDeps, ready: Ready, circuit: Circuit, wait: CircuitWait): Promise<Stop> {
   const firstTime = newlyWaiting(circuit, ready.delivery);
-  const { waitingSince } = ready.wakeup;
-  await joinWaitList(deps, ready.subscription.id, circuit, ready.delivery.deliveryId, waitingSince);
-  const carried = { event: carriedEvent(ready.event), waitingSince: waitingSinceAfter(circuit, deps.clock.now(), waitingSince) };
-  const outcome = await deferDelivery(toSlowLane(deps), ready.delivery, until, `circuit ${circuit.state}`, carried);
+  await joinWaitList(deps, ready.subscription.id, circuit, ready.delivery.deliveryId, ready.wakeup.waitingSince);
+  const carried = { event: carriedEvent(ready.event), waitingSince: wait.waitingSince };
+  const outcome = await deferDelivery(toSlowLane(deps), ready.delivery, wait.until, `circuit ${circuit.state}`, carried);
   if (outcome.kind === 'deferred' && firstTime) await deps.circuits.countWaiting(ready.subscription.id, circuit.since!);
   if (outcome.kind === 'deferred') return stop({ kind: 'deferred', until: outcome.until, reason: `circuit ${circuit.state}` });
   return stop(outcome);

@@ -5,7 +5,7 @@
 // receiver is down or at its limit, every new delivery of it comes this way, tens a second on a busy
 // subscription. A wake-up the write does not allow (a duplicate, a delivery near its retry horizon)
 // goes on to the claim path, which decides.
-import { circuitOf, circuitWaitUntil, gateOf, waitingSinceAfter, type Circuit } from '../circuit';
+import { circuitOf, circuitWait, gateOf, type Circuit } from '../circuit';
 import { wakeDeferred } from '../deferral';
 import { deliveryKeyOf } from '../delivery-id';
 import type { DeliveryOrigin } from '../ports';
@@ -58,10 +58,9 @@ function behindCircuit(deps: SendDeps, subscription: Subscription, now: Date, wa
   const gate = gateOf(circuit, now, deps.circuitPolicy);
   if (gate.kind !== 'defer') return undefined;
   return {
-    until: circuitWaitUntil(gate.until, circuit, now, waitingSince, deps.random ?? Math.random),
+    ...circuitWait(gate.until, circuit, now, waitingSince, deps.random ?? Math.random),
     reason: `circuit ${circuit.state}`,
     circuit,
-    waitingSince: waitingSinceAfter(circuit, now, waitingSince),
   };
 }
 
