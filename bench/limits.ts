@@ -119,7 +119,7 @@ async function resendBurst(
     seconds: (Date.now() - started) / 1000,
     distinct: new Set(arrivals.map((a) => a.id)).size,
     mostInOneSecond: mostInOneSecond(arrivals.map((a) => a.at)),
-    neighbour: { p50: percentile(latencies, 50), p95: percentile(latencies, 95), max: Math.max(...latencies), n: latencies.length },
+    neighbour: latencySummary(latencies),
   };
 }
 
@@ -160,6 +160,96 @@ async function neighbourEvents(
   return mine().map((a) => a.at - published.get(a.id.split('.')[0])!);
 }
 
+/** The burst's events to the limited subscription, 10 a request, as fast as the endpoint takes them. */
+async function publishBurst(sqs: SQSClient, queueUrl: string): Promise<void> {
+  for (let i = 0; i < EVENTS; i += 10) {
+    const entries = Array.from({ length: Math.min(10, EVENTS - i) }, (_, k) => ({
+      Id: `m${k}`,
+      MessageBody: event(`flood-${i + k}`, 'flood'),
+      ...groupOf('customer-flood'),
+    }));
+    await sqs.send(new SendMessageBatchCommand({ QueueUrl: queueUrl, Entries: entries }));
+  }
+}
+
+/** Until every delivery of the burst arrived once, or long past the time its rate needs. */
+async function awaitBurst(limited: CountingReceiver, started: number): Promise<void> {
+  const deadline = started + 120_000 + (EVENTS / RATE) * 3000;
+  while (new Set(limited.arrivals.map((a) => a.id)).size < EVENTS && Date.now() < deadline) {
+    await sleep(1000);
+    if ((Date.now() - started) % 30_000 < 1000)
+      console.error(`… ${limited.arrivals.length} of ${EVENTS} after ${Math.round((Date.now() - started) / 1000)} s`);
+  }
+}
+
+function latencySummary(latencies: number[]): { p50: number; p95: number; max: number; n: number } {
+  return { p50: percentile(latencies, 50), p95: percentile(latencies, 95), max: Math.max(...latencies), n: latencies.length };
+}
+
+interface BurstMeasures {
+  publishedMs: number;
+  seconds: number;
+  baseline: number[];
+  during: number[];
+}
+
+/** What the limited receiver and the neighbour saw, with the runtime's counts. */
+function burstResult(limited: CountingReceiver, log: CountingLog, measures: BurstMeasures) {
+  const times = limited.arrivals.map((a) => a.at);
+  const distinct = new Set(limited.arrivals.map((a) => a.id)).size;
+  const spanSeconds = (Math.max(...times) - Math.min(...times)) / 1000;
+  const dynamoTotal = [...dynamo.values()].reduce((n, v) => n + v, 0);
+  return {
+    events: EVENTS,
+    customerGroups: CUSTOMER_GROUPS,
+    limits: { maxConcurrency: MAX_CONCURRENCY, rateLimit: RATE },
+    receiverAnswerMs: ANSWER_MS,
+    publishedMs: measures.publishedMs,
+    seconds: measures.seconds,
+    received: limited.arrivals.length,
+    distinct,
+    achievedPerSecond: distinct / spanSeconds,
+    mostInFlight: limited.mostInFlight(),
+    mostInOneSecond: mostInOneSecond(times),
+    deferralsPerDelivery: (log.counts.get('info: attempt deferred') ?? 0) / EVENTS,
+    dynamoRequestsPerDelivery: dynamoTotal / EVENTS,
+    dynamo: Object.fromEntries(dynamo),
+    neighbour: { alone: latencySummary(measures.baseline), duringBurst: latencySummary(measures.during) },
+    log: Object.fromEntries(log.counts),
+  };
+}
+
+type BurstResult = ReturnType<typeof burstResult> & { subscriptionId: string; resend?: ResendPhase };
+
+function burstRows(result: BurstResult): Array<Array<string | number>> {
+  const { alone, duringBurst } = result.neighbour;
+  return [
+    ['measure', 'value', 'limit'],
+    ['deliveries received (distinct)', `${result.received} (${result.distinct})`, `${EVENTS}, each once`],
+    [RESEND ? 'most requests in flight (burst and resend)' : 'most requests in flight', result.mostInFlight, `<= ${MAX_CONCURRENCY}`],
+    ['most requests in one second', result.mostInOneSecond, `<= ${fmt(RATE * 1.1, 1)}`],
+    ['achieved requests per second', fmt(result.achievedPerSecond, 2), `rate ${RATE}`],
+    ['burst published in / all received after', `${fmt(result.publishedMs / 1000, 1)} s / ${fmt(result.seconds, 1)} s`, ''],
+    ['events carry their customer as MessageGroupId', CUSTOMER_GROUPS ? 'yes' : 'no', ''],
+    ['deferrals per delivery', fmt(result.deferralsPerDelivery, 2), ''],
+    ['DynamoDB requests per delivery', fmt(result.dynamoRequestsPerDelivery, 2), ''],
+    ['neighbour latency alone p50 / p95', `${alone.p50} / ${alone.p95} ms`, ''],
+    [
+      'neighbour latency during the burst p50 / p95 / max',
+      `${duringBurst.p50} / ${duringBurst.p95} / ${duringBurst.max} ms`,
+      `${duringBurst.n} events`,
+    ],
+    ...(result.resend ? resendRows(result.resend) : []),
+  ];
+}
+
+/** Every delivery once, in both phases, and the limits held throughout. */
+function limitsHeld(result: BurstResult): boolean {
+  const resendMet = !result.resend || (result.resend.distinct === EVENTS && result.resend.mostInOneSecond <= RATE * 1.1);
+  const burstMet = result.distinct === EVENTS && result.received === EVENTS && result.mostInOneSecond <= RATE * 1.1;
+  return burstMet && result.mostInFlight <= MAX_CONCURRENCY && resendMet;
+}
+
 async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'bench-limits-'));
   const log = new CountingLog();
@@ -169,15 +259,8 @@ async function main(): Promise<void> {
   const sqs = new SQSClient({ endpoint: runtime.url, region: 'local', credentials: localCredentials(), maxAttempts: 3 });
   try {
     const queueUrl = (await sqs.send(new GetQueueUrlCommand({ QueueName: 'events' }))).QueueUrl!;
-    const sub = (
-      await invoke(runtime, {
-        action: 'create',
-        url: `${limited.url}/hook`,
-        eventTypes: ['flood'],
-        maxConcurrency: MAX_CONCURRENCY,
-        rateLimit: RATE,
-      })
-    ).subscription;
+    const limits = { maxConcurrency: MAX_CONCURRENCY, rateLimit: RATE };
+    const sub = (await invoke(runtime, { action: 'create', url: `${limited.url}/hook`, eventTypes: ['flood'], ...limits })).subscription;
     await invoke(runtime, { action: 'create', url: `${neighbour.url}/hook`, eventTypes: ['neighbour'] });
 
     let baselineCount = 0;
@@ -187,87 +270,17 @@ async function main(): Promise<void> {
     const started = Date.now();
     let done = false;
     const during = neighbourEvents(sqs, queueUrl, neighbour, 'during', () => done);
-    for (let i = 0; i < EVENTS; i += 10) {
-      const entries = Array.from({ length: Math.min(10, EVENTS - i) }, (_, k) => ({
-        Id: `m${k}`,
-        MessageBody: event(`flood-${i + k}`, 'flood'),
-        ...groupOf('customer-flood'),
-      }));
-      await sqs.send(new SendMessageBatchCommand({ QueueUrl: queueUrl, Entries: entries }));
-    }
+    await publishBurst(sqs, queueUrl);
     const publishedMs = Date.now() - started;
-    const deadline = started + 120_000 + (EVENTS / RATE) * 3000;
-    while (new Set(limited.arrivals.map((a) => a.id)).size < EVENTS && Date.now() < deadline) {
-      await sleep(1000);
-      if ((Date.now() - started) % 30_000 < 1000)
-        console.error(`… ${limited.arrivals.length} of ${EVENTS} after ${Math.round((Date.now() - started) / 1000)} s`);
-    }
+    await awaitBurst(limited, started);
     done = true;
-    const neighbourLatencies = await during;
-    const seconds = (Date.now() - started) / 1000;
-    const times = limited.arrivals.map((a) => a.at);
-    const distinct = new Set(limited.arrivals.map((a) => a.id)).size;
-    const spanSeconds = (Math.max(...times) - Math.min(...times)) / 1000;
-    const deferred = log.counts.get('info: attempt deferred') ?? 0;
-    const dynamoTotal = [...dynamo.values()].reduce((n, v) => n + v, 0);
-
-    const result = {
-      events: EVENTS,
-      customerGroups: CUSTOMER_GROUPS,
-      limits: { maxConcurrency: MAX_CONCURRENCY, rateLimit: RATE },
-      receiverAnswerMs: ANSWER_MS,
-      publishedMs,
-      seconds,
-      received: limited.arrivals.length,
-      distinct,
-      achievedPerSecond: distinct / spanSeconds,
-      mostInFlight: limited.mostInFlight(),
-      mostInOneSecond: mostInOneSecond(times),
-      deferralsPerDelivery: deferred / EVENTS,
-      dynamoRequestsPerDelivery: dynamoTotal / EVENTS,
-      dynamo: Object.fromEntries(dynamo),
-      neighbour: {
-        alone: { p50: percentile(baseline, 50), p95: percentile(baseline, 95), n: baseline.length },
-        duringBurst: {
-          p50: percentile(neighbourLatencies, 50),
-          p95: percentile(neighbourLatencies, 95),
-          max: Math.max(...neighbourLatencies),
-          n: neighbourLatencies.length,
-        },
-      },
-      log: Object.fromEntries(log.counts),
-      subscriptionId: sub.id,
-      resend: RESEND ? await resendBurst(runtime, sqs, queueUrl, { limited, neighbour }, sub.id) : undefined,
-    };
+    const measures = { publishedMs, baseline, during: await during, seconds: (Date.now() - started) / 1000 };
+    const result: BurstResult = { ...burstResult(limited, log, measures), subscriptionId: sub.id };
+    if (RESEND) result.resend = await resendBurst(runtime, sqs, queueUrl, { limited, neighbour }, sub.id);
     // Both phases: the receiver counts requests in flight from its start.
     result.mostInFlight = limited.mostInFlight();
-    console.log(
-      table([
-        ['measure', 'value', 'limit'],
-        ['deliveries received (distinct)', `${result.received} (${distinct})`, `${EVENTS}, each once`],
-        [RESEND ? 'most requests in flight (burst and resend)' : 'most requests in flight', result.mostInFlight, `<= ${MAX_CONCURRENCY}`],
-        ['most requests in one second', result.mostInOneSecond, `<= ${fmt(RATE * 1.1, 1)}`],
-        ['achieved requests per second', fmt(result.achievedPerSecond, 2), `rate ${RATE}`],
-        ['burst published in / all received after', `${fmt(publishedMs / 1000, 1)} s / ${fmt(seconds, 1)} s`, ''],
-        ['events carry their customer as MessageGroupId', CUSTOMER_GROUPS ? 'yes' : 'no', ''],
-        ['deferrals per delivery', fmt(result.deferralsPerDelivery, 2), ''],
-        ['DynamoDB requests per delivery', fmt(result.dynamoRequestsPerDelivery, 2), ''],
-        ['neighbour latency alone p50 / p95', `${result.neighbour.alone.p50} / ${result.neighbour.alone.p95} ms`, ''],
-        [
-          'neighbour latency during the burst p50 / p95 / max',
-          `${result.neighbour.duringBurst.p50} / ${result.neighbour.duringBurst.p95} / ${result.neighbour.duringBurst.max} ms`,
-          `${result.neighbour.duringBurst.n} events`,
-        ],
-        ...(result.resend ? resendRows(result.resend) : []),
-      ]),
-    );
-    const resendMet = !result.resend || (result.resend.distinct === EVENTS && result.resend.mostInOneSecond <= RATE * 1.1);
-    const met =
-      distinct === EVENTS &&
-      result.received === EVENTS &&
-      result.mostInFlight <= MAX_CONCURRENCY &&
-      result.mostInOneSecond <= RATE * 1.1 &&
-      resendMet;
+    console.log(table(burstRows(result)));
+    const met = limitsHeld(result);
     console.log(`limits held and nothing lost: ${met ? 'yes' : 'NO'}`);
     console.log(`DynamoDB requests by operation: ${JSON.stringify(result.dynamo)}`);
     writeResult('limits', result);
