@@ -9,7 +9,8 @@
 // hottest key would reach its limit, scaled linearly from the measured one.
 //
 // Sizes: BENCH_HOTKEYS_SUBSCRIPTIONS (5000), BENCH_HOTKEYS_EVENTS (1200 per steady scenario),
-// BENCH_HOTKEYS_WIDE (50000 subscriptions of the widest event), BENCH_HOTKEYS_DRAIN (1000 deliveries/s).
+// BENCH_HOTKEYS_WIDE (50000 subscriptions of the widest event), BENCH_HOTKEYS_DRAIN (1000 deliveries/s),
+// BENCH_HOTKEYS_OUTAGE (1000 subscriptions whose receivers all fail for 30 s).
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { silentLog } from '../lambdas/domain/log';
@@ -28,9 +29,12 @@ const WIDE = Number(process.env.BENCH_HOTKEYS_WIDE ?? 50_000);
 const DRAIN_PER_S = Number(process.env.BENCH_HOTKEYS_DRAIN ?? 1000);
 const EVENTS_PER_S = 10_000 / 60;
 
-const ok: WebhookClient = {
-  post: (): Promise<HttpResult> => Promise.resolve({ kind: 'response', statusCode: 200, headers: {}, body: '', durationMs: 1 }),
-};
+const OUTAGE_SUBSCRIPTIONS = Number(process.env.BENCH_HOTKEYS_OUTAGE ?? 1000);
+const OUTAGE_SECONDS = 30;
+
+function answering(statusCode: number): WebhookClient {
+  return { post: (): Promise<HttpResult> => Promise.resolve({ kind: 'response', statusCode, headers: {}, body: '', durationMs: 1 }) };
+}
 
 interface Phase {
   scenario: string;
@@ -51,10 +55,10 @@ class Bench {
   private readonly ingest;
   private readonly sender;
 
-  constructor() {
+  constructor(webhook: WebhookClient = answering(200)) {
     this.world = new World({ clock: this.clock, env: { SUBSCRIPTION_CACHE_MS: '3600000' } });
     this.ingest = createIngestHandler(buildIngestDeps(this.world.env, this.world.infra(silentLog)));
-    this.sender = createSenderHandler(buildSendDeps(this.world.env, this.world.infra(silentLog, { webhook: ok })));
+    this.sender = createSenderHandler(buildSendDeps(this.world.env, this.world.infra(silentLog, { webhook })));
   }
 
   /** Subscriptions through the real subscriptions function; `eventTypes` per subscription (undefined: every event). */
@@ -104,6 +108,7 @@ class Bench {
         // Time passes as the pool drains (leases and caches see it); DRAIN_PER_S is the rate the phase is reported at.
         this.now += (10 / DRAIN_PER_S) * 1000;
         const out = await this.sender(sqsEvent(taken.slice(i, i + 10).map((m) => m.body)));
+        // A failed POST is a retry or a deferral the sender arranges itself, never a failed record.
         if (out.batchItemFailures.length > 0) throw new Error('the sender failed a record');
         delivered += Math.min(10, taken.length - i);
       }
@@ -179,6 +184,22 @@ async function halfToOne(): Promise<Phase[]> {
     bench.drain(),
   );
   return [steadyPhase, attempts];
+}
+
+async function outage(): Promise<Phase[]> {
+  // Every receiver down at once: each subscription's failures are counted, its circuit opens after
+  // five in a row over 10 s, and each delivery after that waits behind it. All of it writes the
+  // subscriptions' items; what reaches the `byStatus` index lands on one key (`active`).
+  const bench = new Bench(answering(503));
+  await bench.subscribe(types(OUTAGE_SUBSCRIPTIONS, (i) => [`t${i % (OUTAGE_SUBSCRIPTIONS / 5)}`]));
+  const count = Math.round(EVENTS_PER_S * OUTAGE_SECONDS);
+  const published = bodies(count, 'outage', (i) => `t${(i * 7) % (OUTAGE_SUBSCRIPTIONS / 5)}`);
+  const name = `an outage: all ${OUTAGE_SUBSCRIPTIONS} subscriptions answering 503, 10,000 events/min, 5 per event`;
+  const at = { scenario: name, seconds: OUTAGE_SECONDS, loadUnit: 'events/min', load: 10_000 };
+  return [
+    await bench.phase({ ...at, phase: 'ingest' }, () => bench.publish(published)),
+    await bench.phase({ ...at, phase: 'attempts, circuits opening' }, () => bench.drain()),
+  ];
 }
 
 interface Row {
@@ -269,6 +290,7 @@ async function main(): Promise<void> {
   phases.push(...(await steady()));
   phases.push(...(await oneToAll(SUBSCRIPTIONS)));
   phases.push(...(await halfToOne()));
+  phases.push(...(await outage()));
   phases.push(...(await oneToAll(WIDE)));
   const rows = print(phases);
   const out = join(__dirname, 'out');

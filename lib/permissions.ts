@@ -114,7 +114,9 @@ function grantSubscriptions(fn: lambda.IFunction, targets: PermissionTargets): v
   // PutItem: a new subscription. UpdateItem: support's changes, and the version item every subscription write changes.
   allow(fn, ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'], [subscriptions.tableArn]);
   allowSecrets(fn, targets);
+  // The list: ids from the index (it holds only what fan-out reads), the items from the table.
   allow(fn, ['dynamodb:Query'], [indexArn(subscriptions, SUBSCRIPTIONS_BY_STATUS)]);
+  allow(fn, ['dynamodb:BatchGetItem'], [subscriptions.tableArn]);
   // `test`: a test event stored with a plan naming one subscription, in the fan-out log, woken once.
   allow(fn, ['dynamodb:PutItem'], [events.tableArn, fanouts.tableArn]);
   allow(fn, ['sqs:SendMessage'], [targets.queues.deliveries.queueArn]);

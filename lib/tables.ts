@@ -18,10 +18,13 @@ const attributeTypes: Record<AttributeType, dynamodb.AttributeType> = {
   N: dynamodb.AttributeType.NUMBER,
 };
 
-const projections: Record<IndexDefinition['projection'], dynamodb.ProjectionType> = {
-  ALL: dynamodb.ProjectionType.ALL,
-  KEYS_ONLY: dynamodb.ProjectionType.KEYS_ONLY,
-};
+function projectionOf(
+  projection: IndexDefinition['projection'],
+): Pick<dynamodb.GlobalSecondaryIndexProps, 'projectionType' | 'nonKeyAttributes'> {
+  if (projection === 'ALL') return { projectionType: dynamodb.ProjectionType.ALL };
+  if (projection === 'KEYS_ONLY') return { projectionType: dynamodb.ProjectionType.KEYS_ONLY };
+  return { projectionType: dynamodb.ProjectionType.INCLUDE, nonKeyAttributes: [...projection.include] };
+}
 
 export class Tables extends Construct {
   readonly byId: Record<TableId, dynamodb.Table>;
@@ -50,7 +53,7 @@ function buildTable(scope: Construct, definition: TableDefinition): dynamodb.Tab
       indexName: index.indexName,
       partitionKey: attribute(index.partitionKey),
       sortKey: index.sortKey && attribute(index.sortKey),
-      projectionType: projections[index.projection],
+      ...projectionOf(index.projection),
     });
   }
   return table;

@@ -74,7 +74,7 @@ export interface IndexShape {
   name: string;
   partitionKey: string;
   sortKey?: string;
-  projection: 'ALL' | 'KEYS_ONLY';
+  projection: 'ALL' | 'KEYS_ONLY' | { include: readonly string[] };
 }
 
 /** An index entry's size: table keys, index keys and projected attributes, plus 100 bytes overhead. */
@@ -83,7 +83,10 @@ export function indexEntry(item: Item | undefined, index: IndexShape, tableKeys:
   if (index.sortKey !== undefined && item[index.sortKey] === undefined) return undefined;
   if (index.projection === 'ALL') return item;
   const entry: Item = {};
-  for (const key of [...tableKeys, index.partitionKey, ...(index.sortKey ? [index.sortKey] : [])]) entry[key] = item[key];
+  const included = index.projection === 'KEYS_ONLY' ? [] : index.projection.include;
+  for (const key of [...tableKeys, index.partitionKey, ...(index.sortKey ? [index.sortKey] : []), ...included]) {
+    if (item[key] !== undefined) entry[key] = item[key];
+  }
   return entry;
 }
 
@@ -106,7 +109,7 @@ export function indexWriteUnits(
   const keyChanged =
     old[index.partitionKey] !== now[index.partitionKey] || (index.sortKey !== undefined && old[index.sortKey] !== now[index.sortKey]);
   if (keyChanged) return units(old) + units(now);
-  if (index.projection === 'ALL' && !deepEqual(old, now)) return units(now);
+  if (index.projection !== 'KEYS_ONLY' && !deepEqual(old, now)) return units(now);
   return 0;
 }
 

@@ -1,5 +1,6 @@
 // The one definition of every table: the CDK stack builds its tables from it and the local runtime
 // (and the storage tests) create theirs from it with CreateTable. Keep it plain data, no CDK imports.
+import { CIRCUIT_LANE_ATTRIBUTES } from '../adapters/dynamo/circuit-items';
 
 export type AttributeType = 'S' | 'N';
 
@@ -12,8 +13,11 @@ export interface IndexDefinition {
   indexName: string;
   partitionKey: KeyDefinition;
   sortKey?: KeyDefinition;
-  /** KEYS_ONLY keeps index writes to key changes: an update of other attributes costs no index write. */
-  projection: 'ALL' | 'KEYS_ONLY';
+  /**
+   * KEYS_ONLY keeps index writes to key changes: an update of other attributes costs no index write.
+   * `include` adds the named attributes; an update that changes none of them, nor a key, costs none either.
+   */
+  projection: 'ALL' | 'KEYS_ONLY' | { include: readonly string[] };
 }
 
 export interface TableDefinition {
@@ -42,6 +46,8 @@ export const PENDING_SHARDS = 32;
 export const SUBSCRIPTION_SHARDS = 10;
 
 export const SUBSCRIPTIONS_BY_STATUS = 'byStatus';
+/** The attributes of a subscription its `byStatus` entry holds besides the keys: what fan-out reads. */
+export const SUBSCRIPTION_TARGET_ATTRIBUTES: readonly string[] = ['eventTypes', ...CIRCUIT_LANE_ATTRIBUTES];
 export const DELIVERIES_BY_SUBSCRIPTION = 'bySubscription';
 export const DELIVERIES_PENDING = 'pending';
 
@@ -53,7 +59,10 @@ export const subscriptionsTable: TableDefinition = {
       indexName: SUBSCRIPTIONS_BY_STATUS,
       partitionKey: { name: 'status', type: 'S' },
       sortKey: { name: 'createdAt', type: 'S' },
-      projection: 'ALL',
+      // What fan-out reads (the types a subscription wants, and what picks its lane), not the
+      // failing run or the circuit's counters: those change at every counted failure, deferral and
+      // probe of any subscription, and every index write would land on one partition key (`active`).
+      projection: { include: SUBSCRIPTION_TARGET_ATTRIBUTES },
     },
   ],
   // Deleted subscriptions stay as tombstones until the deliveries that name them have expired.

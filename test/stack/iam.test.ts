@@ -147,6 +147,8 @@ describe('function permissions', () => {
           'dynamodb:UpdateItem': ['table:subscriptions'],
           'sqs:SendMessage': ['queue:deliveries'],
           'dynamodb:Query': ['table:subscriptions/index/byStatus'],
+          // The list: ids from the index, the whole items from the table.
+          'dynamodb:BatchGetItem': ['table:subscriptions'],
           'kms:GenerateDataKey': ['key:secrets'],
           'kms:Decrypt': ['key:secrets'],
         },

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DescribeTableCommand, ListTablesCommand } from '@aws-sdk/client-dynamodb';
 import { createTableInput, ensureTables } from '../../lambdas/adapters/dynamo/create-tables';
-import { deliveriesTable, eventsTable } from '../../lambdas/storage/tables';
+import { deliveriesTable, eventsTable, subscriptionsTable } from '../../lambdas/storage/tables';
 import { startDynalite, type LocalDynamo } from '../support/dynalite';
 
 let dynamo: LocalDynamo;
@@ -25,6 +25,11 @@ describe('createTableInput', () => {
       ['bySubscription', 'KEYS_ONLY'],
       ['pending', 'KEYS_ONLY'],
     ]);
+  });
+
+  it("projects into the subscriptions' status index only what fan-out reads, so a circuit's counters cost no index write", () => {
+    const [byStatus] = createTableInput(subscriptionsTable, 's').GlobalSecondaryIndexes ?? [];
+    expect(byStatus.Projection).toEqual({ ProjectionType: 'INCLUDE', NonKeyAttributes: ['eventTypes', 'circuitState', 'slowUntil'] });
   });
 
   it('leaves out the index list of a table without indexes', () => {

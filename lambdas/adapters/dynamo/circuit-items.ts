@@ -17,6 +17,12 @@ export const CIRCUIT_ATTRIBUTES = {
 
 const A = CIRCUIT_ATTRIBUTES;
 
+/**
+ * What fan-out reads of the circuit to pick a subscription's lane (lanes.ts). These change when the
+ * circuit opens, probes or closes and when a slow mark is set, not at every counted failure.
+ */
+export const CIRCUIT_LANE_ATTRIBUTES: readonly string[] = [A.state, A.slowUntil];
+
 export function circuitToItem(circuit: Circuit | undefined): Item {
   if (!circuit) return {};
   return {

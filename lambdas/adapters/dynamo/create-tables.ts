@@ -44,7 +44,10 @@ export function createTableInput(def: TableDefinition, tableName: string): Creat
           GlobalSecondaryIndexes: def.indexes.map((index) => ({
             IndexName: index.indexName,
             KeySchema: keySchema(index.partitionKey, index.sortKey),
-            Projection: { ProjectionType: index.projection },
+            Projection:
+              typeof index.projection === 'string'
+                ? { ProjectionType: index.projection }
+                : { ProjectionType: 'INCLUDE', NonKeyAttributes: [...index.projection.include] },
           })),
         }
       : {}),

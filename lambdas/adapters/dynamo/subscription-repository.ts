@@ -3,10 +3,10 @@ import type { PutOptions, SubscriptionRepository } from '../../domain/ports';
 import { ConflictError, NotFoundError } from '../../domain/errors';
 import type { SecretBox } from '../../domain/secret-box';
 import type { FanoutTarget, Subscription, SubscriptionStatus } from '../../domain/types';
-import { SUBSCRIPTIONS_BY_STATUS } from '../../storage/tables';
+import { SUBSCRIPTION_TARGET_ATTRIBUTES, SUBSCRIPTIONS_BY_STATUS } from '../../storage/tables';
 import { isConditionalCheckFailed } from './aws-errors';
 import type { Item } from './item';
-import { CIRCUIT_ATTRIBUTES } from './circuit-items';
+import { batchGet } from './batch';
 import { queryAll } from './query-all';
 import { supportUpdate } from './subscription-update';
 import {
@@ -62,12 +62,23 @@ export class DynamoSubscriptionRepository implements SubscriptionRepository {
     return out.Item && out.Item.id !== VERSION_ITEM_ID ? this.fromItem(out.Item) : undefined;
   }
 
+  /**
+   * The index holds what fan-out reads only, so the whole items come from the table, oldest first.
+   * An item whose status changed since the index saw it is left out, as a later list would.
+   */
   async listByStatus(status: SubscriptionStatus): Promise<Subscription[]> {
-    return Promise.all((await this.queryStatus(status)).map((item) => this.fromItem(item)));
+    const entries = await this.queryStatus(status, ['#id']);
+    const items = await batchGet(
+      this.doc,
+      this.tableName,
+      entries.map((entry) => ({ id: entry.id })),
+    );
+    const current = items.filter((item) => item.status === status).sort(byCreation);
+    return Promise.all(current.map((item) => this.fromItem(item)));
   }
 
   async listTargets(status: SubscriptionStatus): Promise<FanoutTarget[]> {
-    return (await this.queryStatus(status, true)).map(fanoutTargetFromItem);
+    return (await this.queryStatus(status, ['#id', '#status', ...SUBSCRIPTION_TARGET_ATTRIBUTES])).map(fanoutTargetFromItem);
   }
 
   async version(): Promise<number> {
@@ -171,16 +182,15 @@ export class DynamoSubscriptionRepository implements SubscriptionRepository {
     );
   }
 
-  /** With `targetsOnly`, just what fan-out reads: the sealed secrets need not even travel. */
-  private queryStatus(status: SubscriptionStatus, targetsOnly = false): Promise<Item[]> {
+  /** The index entries of one status, oldest first, with the attributes named (`#id`, `#status`: the keys). */
+  private queryStatus(status: SubscriptionStatus, attributes: readonly string[]): Promise<Item[]> {
     return queryAll(this.doc, {
       TableName: this.tableName,
       IndexName: SUBSCRIPTIONS_BY_STATUS,
       KeyConditionExpression: '#status = :status',
-      ExpressionAttributeNames: targetsOnly ? { '#status': 'status', '#id': 'id' } : { '#status': 'status' },
+      ExpressionAttributeNames: { '#status': 'status', '#id': 'id' },
       ExpressionAttributeValues: { ':status': status },
-      // Fan-out reads no secret; the circuit's flat attributes pick the lane (circuit-items.ts).
-      ProjectionExpression: targetsOnly ? `#id, #status, eventTypes, ${Object.values(CIRCUIT_ATTRIBUTES).join(', ')}` : undefined,
+      ProjectionExpression: attributes.join(', '),
       ScanIndexForward: true,
     });
   }
@@ -210,4 +220,8 @@ export class DynamoSubscriptionRepository implements SubscriptionRepository {
     if (!this.secrets) throw new Error('wiring: this function reads or writes no subscription secrets (no secret box given)');
     return this.secrets;
   }
+}
+
+function byCreation(a: Item, b: Item): number {
+  return String(a.createdAt).localeCompare(String(b.createdAt));
 }
