@@ -7,6 +7,7 @@ import { silentLog } from '../../lambdas/domain/log';
 import { createIngestHandler } from '../../lambdas/handlers/ingest';
 import { buildIngestDeps } from '../../lambdas/wiring/deps';
 import { forkChild } from './child';
+import { settledClock } from './settled-clock';
 import { fmt, median, percentile, table } from './stats';
 import { eventBody, sampleBody, sqsEvent, World } from './world';
 
@@ -19,7 +20,8 @@ export interface SdkTiming {
 }
 
 async function timeScenario(endpoint: string, subscriptions: number, eventsPerInvocation: number, repeats: number): Promise<SdkTiming[]> {
-  const world = new World({ dynamoEndpoint: endpoint });
+  const clock = settledClock();
+  const world = new World({ dynamoEndpoint: endpoint, clock });
   try {
     await world.createSubscriptions(subscriptions, 'https://hooks.example.org/crm?token=s3cr3t-bench', silentLog);
     const sample = sampleBody('donation');
@@ -43,6 +45,8 @@ async function timeScenario(endpoint: string, subscriptions: number, eventsPerIn
     const cold: SdkTiming = { subscriptions, eventsPerInvocation, instance: 'cold', ms: [], cpuMs: [] };
     const warm: SdkTiming = { subscriptions, eventsPerInvocation, instance: 'warm', ms: [], cpuMs: [] };
     const handler = fresh();
+    await once(handler);
+    clock.settle();
     await once(handler);
     for (let r = 0; r < repeats; r += 1) {
       const c = await once(fresh());
