@@ -2,7 +2,7 @@
 // a budget running out and a resend by support, and the ways a receiver fails (slow, gone, redirect).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { closedPort } from '../support/receiver';
-import { gaps, receiverPool, sleep, startE2eRuntime, testEvent, until, type E2eRuntime } from './support';
+import { gaps, receiverPool, startE2eRuntime, testEvent, until, type E2eRuntime } from './support';
 
 const MAX_ATTEMPTS = 4;
 const TIMEOUT_MS = 800;
@@ -87,7 +87,7 @@ describe('e2e: retries with doubling waits', () => {
     });
 
     // Nothing more to come: no wake-up waits in a queue or a schedule (this runtime is this test's alone).
-    await until(() => e2e.idle() && e2e.runtime.health().schedules === 0, 5_000, 'the runtime to have nothing left to do');
+    await until(() => e2e.drained(), 5_000, 'the runtime to have nothing left to do');
     expect(flaky.requests).toHaveLength(N + 1);
   });
 });
@@ -107,9 +107,8 @@ describe('e2e: budgets running out, resend, and the ways a receiver fails', () =
 
       await e2e.settled(deliveryId, 'failed', 10_000);
       expect(down.requests).toHaveLength(MAX_ATTEMPTS);
-      // The budget is spent: nothing else is scheduled (the next wait would have been 2.4 s; a failed
-      // delivery has no wake-up at all, so a shorter look suffices).
-      await sleep(BASE_MS * 2);
+      // The budget is spent: no wake-up is left in a queue or a schedule, so no attempt can follow.
+      await until(() => e2e.drained(), 10_000, 'no wake-up left');
       expect(down.requests).toHaveLength(MAX_ATTEMPTS);
       const failed = await e2e.delivery(deliveryId);
       expect(failed).toMatchObject({ status: 'failed', attemptCount: MAX_ATTEMPTS });

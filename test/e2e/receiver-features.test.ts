@@ -17,17 +17,7 @@ import { startRuntime } from '../../local/runtime';
 import type { SubscriptionNotice } from '../../lambdas/domain/ports';
 import type { ReceivedRequest, Receiver } from '../support/receiver';
 import { sampleEvents } from '../support/samples';
-import {
-  fastEnv,
-  gaps,
-  receiverPool,
-  sleep,
-  startE2eRuntime,
-  testEvent,
-  until,
-  type CreatedSubscription,
-  type E2eRuntime,
-} from './support';
+import { fastEnv, gaps, receiverPool, startE2eRuntime, testEvent, until, type CreatedSubscription, type E2eRuntime } from './support';
 
 const BASE_MS = 600;
 const MAX_ATTEMPTS = 4;
@@ -246,13 +236,13 @@ describe('e2e: receiver features', () => {
       await e2e.publish(testEvent('gone-2', 'e2e-gone'));
       const pausedAtIngest = await e2e.settled(`gone-2.${id}`, 'paused');
       expect(pausedAtIngest.attemptCount).toBe(0);
-      await sleep(2 * BASE_MS);
+      await until(() => e2e.drained(), 20_000, 'no wake-up left (the other tests of this file run alongside)');
       expect(hook.requests).toHaveLength(1);
 
       // Enabling alone resends nothing.
       hook.respondWith(() => ({ status: 200 }));
       expect(await e2e.call('subscriptions', { action: 'enable', id })).toMatchObject({ subscription: { status: 'active' } });
-      await sleep(300);
+      await until(() => e2e.drained(), 20_000, 'no wake-up left (the other tests of this file run alongside)');
       expect(hook.requests).toHaveLength(1);
 
       const resent = await e2e.invoke('resend', {
@@ -311,7 +301,7 @@ describe('e2e: receiver features', () => {
     expect(parked.body).toBe(body);
     expect(parked.attributes.reason?.StringValue).toBe(`event is ${size} bytes, more than the limit of ${MAX_EVENT_BYTES} bytes`);
     expect(await e2e.runtime.deliveries.getEvent('big-1')).toBeUndefined();
-    await sleep(100);
+    await until(() => e2e.drained(), 20_000, 'no wake-up left (the other tests of this file run alongside)');
     expect(hook.requests).toHaveLength(0);
   });
 

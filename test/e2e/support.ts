@@ -59,6 +59,11 @@ export interface E2eRuntime {
   settled(deliveryId: string, status: Delivery['status'], timeoutMs?: number): Promise<Delivery>;
   /** True when no message waits or is in flight in the events and deliveries queues (both lanes). */
   idle(): boolean;
+  /**
+   * `idle`, and no schedule armed either: nothing more happens until someone acts. The deterministic
+   * way to check that something did not happen (no retry, no attempt) instead of sleeping a while.
+   */
+  drained(): boolean;
   stop(): Promise<void>;
 }
 
@@ -133,6 +138,9 @@ export async function startE2eRuntime(env: Record<string, string> = {}, log: Log
     idle() {
       const { events, deliveries, 'deliveries-slow': slowLane } = runtime.health().queues;
       return [events, deliveries, slowLane].every((q) => q.visible + q.delayed + q.inFlight === 0);
+    },
+    drained() {
+      return e2e.idle() && runtime.health().schedules === 0;
     },
     async stop() {
       sqs.destroy();
