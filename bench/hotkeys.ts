@@ -118,6 +118,11 @@ class Bench {
     return delivered;
   }
 
+  /** Time passes with nothing published: wake-ups delayed until then become visible. */
+  wait(ms: number): void {
+    this.now += ms;
+  }
+
   /** Runs `work`, keeping what it cost per key as one phase of a scenario. */
   async phase(p: Omit<Phase, 'keyWru' | 'keyRru'>, work: () => Promise<unknown>): Promise<Phase> {
     this.world.resetCounts();
@@ -213,6 +218,12 @@ async function outage(): Promise<Phase[]> {
       },
       () => bench.drain(),
     ),
+    // The circuits opened over the last 30 s probe 30 s after opening: each probe writes the lane
+    // twice (probing, then open again), and the deliveries waiting behind it are deferred again.
+    await bench.phase({ ...at, phase: 'first probes, 30 s on', loadUnit: 'receivers failing at once', load: OUTAGE_SUBSCRIPTIONS }, () => {
+      bench.wait(OUTAGE_SECONDS * 1000);
+      return bench.drain();
+    }),
   ];
 }
 

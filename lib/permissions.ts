@@ -53,8 +53,8 @@ function grantIngest(ingest: lambda.IFunction, targets: PermissionTargets): void
   // (paused, conditional puts) and reads an event's deliveries by id when the event comes again.
   allow(ingest, ['dynamodb:PutItem', 'dynamodb:BatchGetItem'], [deliveries.tableArn]);
   allow(ingest, ['dynamodb:PutItem'], [fanouts.tableArn]);
-  // Fan-out reads ids, statuses and event types from the index, and the subscriptions' version item,
-  // that item only: ingest never reads a subscription's (sealed) secrets, and holds no key to open them.
+  // Fan-out reads the index (ids, statuses, event types, what picks the lane: all it holds) and the
+  // subscriptions' version item, that item only: ingest never reads a subscription's (sealed) secrets, and holds no key to open them.
   allow(ingest, ['dynamodb:Query'], [indexArn(subscriptions, SUBSCRIPTIONS_BY_STATUS)]);
   allow(ingest, ['dynamodb:GetItem'], [subscriptions.tableArn], {
     'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': [VERSION_ITEM_ID] },

@@ -3,9 +3,9 @@
 // crawls never holds the senders the healthy ones need. The lane is chosen where a wake-up is sent:
 // ingest's fan-out, a retry, a deferral; a wake-up that reaches the main lane for a subscription
 // degraded since is moved over before it is claimed (no attempt is used).
-import { circuitOf, isDegraded } from './circuit';
+import { isDegraded, type LaneCircuit } from './circuit';
 import type { WakeupQueue } from './ports';
-import type { DeliveryWakeup, Subscription } from './types';
+import type { DeliveryWakeup } from './types';
 
 export type Lane = 'main' | 'slow';
 
@@ -15,8 +15,9 @@ export interface Lanes<Q = WakeupQueue> {
   slow?: Q;
 }
 
-export function laneOf(subscription: Pick<Subscription, 'circuit'> | undefined, now: Date): Lane {
-  return subscription !== undefined && isDegraded(circuitOf(subscription), now) ? 'slow' : 'main';
+/** No circuit stored: closed, never slow. */
+export function laneOf(subscription: { circuit?: LaneCircuit } | undefined, now: Date): Lane {
+  return subscription?.circuit !== undefined && isDegraded(subscription.circuit, now) ? 'slow' : 'main';
 }
 
 export function queueOf<Q>(lanes: Lanes<Q>, lane: Lane): Q {

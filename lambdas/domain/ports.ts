@@ -18,9 +18,12 @@ export interface SubscriptionRepository {
   /** Fails with ConflictError if the id exists. */
   create(subscription: Subscription): Promise<void>;
   get(id: string): Promise<Subscription | undefined>;
-  /** Every subscription with the given status, oldest first. */
-  listByStatus(status: SubscriptionStatus): Promise<Subscription[]>;
-  /** The same, as fan-out needs them: id, status and event types, secrets left sealed. */
+  /**
+   * Every subscription whose status is one of these, oldest first. One call for all of them: a
+   * subscription whose status changes meanwhile is listed once, under its status as it is now.
+   */
+  listByStatus(statuses: readonly SubscriptionStatus[]): Promise<Subscription[]>;
+  /** The subscriptions of one status as fan-out needs them: id, status, event types, lane; secrets left sealed. */
   listTargets(status: SubscriptionStatus): Promise<FanoutTarget[]>;
   /**
    * A number every write of a subscription changes (after the write), read strongly consistent:

@@ -94,9 +94,7 @@ async function get(deps: SubscriptionDeps, req: Request<'get'>): Promise<Subscri
 
 async function list(deps: SubscriptionDeps, req: Request<'list'>): Promise<SubscriptionsResponse> {
   const statuses: SubscriptionStatus[] = req.status ? [req.status] : ['active', 'disabled'];
-  const lists = await Promise.all(statuses.map((s) => deps.repository.listByStatus(s)));
-  const all = lists.flat().sort((a, b) => a.createdAt.localeCompare(b.createdAt));
-  return { subscriptions: all.map((s) => viewOf(s)) };
+  return { subscriptions: (await deps.repository.listByStatus(statuses)).map((s) => viewOf(s)) };
 }
 
 async function update(deps: SubscriptionDeps, req: Request<'update'>, now: string): Promise<SubscriptionsResponse> {

@@ -1,5 +1,5 @@
 // The vocabulary of the service. Plain data, no AWS types: the storage adapters map these to items.
-import type { Circuit } from './circuit';
+import type { Circuit, LaneCircuit } from './circuit';
 
 export type SubscriptionStatus = 'active' | 'disabled' | 'deleted';
 export type DisabledReason = 'manual' | 'gone' | 'failing';
@@ -54,7 +54,8 @@ export interface Subscription {
 
 /** What fan-out needs of a subscription: no secret, so ingest never decrypts one. */
 /** What fan-out reads of a subscription: no secret, and the circuit that picks its lane. */
-export type FanoutTarget = Pick<Subscription, 'id' | 'status' | 'eventTypes' | 'circuit'>;
+/** A subscription as fan-out reads it from the `byStatus` index: of its circuit, only what picks the lane. */
+export type FanoutTarget = Pick<Subscription, 'id' | 'status' | 'eventTypes'> & { circuit?: LaneCircuit };
 
 /** One CRM event as accepted by ingest. The body is kept byte for byte; it is never re-serialised. */
 export interface EventRecord {

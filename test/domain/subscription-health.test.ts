@@ -40,8 +40,11 @@ class MemorySubscriptions implements SubscriptionRepository {
     const item = this.items.get(id);
     return item && structuredClone(item);
   }
-  async listByStatus(status: SubscriptionStatus): Promise<Subscription[]> {
-    return [...this.items.values()].filter((s) => s.status === status).map((s) => structuredClone(s));
+  async listByStatus(statuses: readonly SubscriptionStatus[]): Promise<Subscription[]> {
+    return [...this.items.values()]
+      .filter((s) => statuses.includes(s.status))
+      .sort((a, b) => a.createdAt.localeCompare(b.createdAt))
+      .map((s) => structuredClone(s));
   }
   /** As the DynamoDB repository: the failing run and the circuit stay as stored (ports.ts). */
   async put(subscription: Subscription, { expectedUpdatedAt, endFailingRun }: PutOptions = {}): Promise<void> {
@@ -77,7 +80,7 @@ class MemorySubscriptions implements SubscriptionRepository {
     }
   }
   async listTargets(status: SubscriptionStatus): Promise<FanoutTarget[]> {
-    return (await this.listByStatus(status)).map(({ id, status: current, eventTypes }) => ({ id, status: current, eventTypes }));
+    return (await this.listByStatus([status])).map(({ id, status: current, eventTypes }) => ({ id, status: current, eventTypes }));
   }
   async version(): Promise<number> {
     return this.writes;

@@ -108,7 +108,7 @@ describe('e2e: budgets running out, resend, and the ways a receiver fails', () =
       await e2e.settled(deliveryId, 'failed', 10_000);
       expect(down.requests).toHaveLength(MAX_ATTEMPTS);
       // The budget is spent: no wake-up is left in a queue or a schedule, so no attempt can follow.
-      await until(() => e2e.drained(), 10_000, 'no wake-up left');
+      await until(() => e2e.drained(), 20_000, 'no wake-up left (the other tests of this file run alongside)');
       expect(down.requests).toHaveLength(MAX_ATTEMPTS);
       const failed = await e2e.delivery(deliveryId);
       expect(failed).toMatchObject({ status: 'failed', attemptCount: MAX_ATTEMPTS });

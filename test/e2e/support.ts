@@ -62,6 +62,8 @@ export interface E2eRuntime {
   /**
    * `idle`, and no schedule armed either: nothing more happens until someone acts. The deterministic
    * way to check that something did not happen (no retry, no attempt) instead of sleeping a while.
+   * It looks at the whole runtime: in a file whose tests run concurrently it also waits for theirs
+   * (a test there that leaves a schedule armed for long would hold it up).
    */
   drained(): boolean;
   stop(): Promise<void>;

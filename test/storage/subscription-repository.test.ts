@@ -103,9 +103,9 @@ describe('DynamoSubscriptionRepository', () => {
     for (const subscription of [newest, oldest, middle, disabled]) await repo.create(subscription);
     const ours = new Set([newest.id, oldest.id, middle.id, disabled.id]);
 
-    const active = (await repo.listByStatus('active')).filter((s) => ours.has(s.id));
+    const active = (await repo.listByStatus(['active'])).filter((s) => ours.has(s.id));
     expect(active.map((s) => s.id)).toEqual([oldest.id, middle.id, newest.id]);
-    const disabledOnes = (await repo.listByStatus('disabled')).filter((s) => ours.has(s.id));
+    const disabledOnes = (await repo.listByStatus(['disabled'])).filter((s) => ours.has(s.id));
     expect(disabledOnes).toEqual([disabled]);
   });
 
@@ -116,8 +116,8 @@ describe('DynamoSubscriptionRepository', () => {
     await repo.put(deleted);
 
     expect(await repo.get(subscription.id)).toEqual(deleted);
-    expect((await repo.listByStatus('deleted')).map((s) => s.id)).toContain(subscription.id);
-    expect((await repo.listByStatus('active')).map((s) => s.id)).not.toContain(subscription.id);
+    expect((await repo.listByStatus(['deleted'])).map((s) => s.id)).toContain(subscription.id);
+    expect((await repo.listByStatus(['active'])).map((s) => s.id)).not.toContain(subscription.id);
     const item = await rawItem(doc, dynamo.tableNames.subscriptions, { id: subscription.id });
     expect(item?.expiresAt).toBe(epochSecondsAfterRetention(at(60)));
   });

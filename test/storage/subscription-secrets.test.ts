@@ -66,7 +66,7 @@ describe('subscription secrets at rest', () => {
     );
     const read = await repo.get(legacy.id);
     expect(read).toEqual({ ...legacy, headers: { 'X-Api-Key': 'h3ader-value' } });
-    expect((await repo.listByStatus('active')).map((s) => s.url)).toEqual([url]);
+    expect((await repo.listByStatus(['active'])).map((s) => s.url)).toEqual([url]);
 
     await repo.put({ ...read!, description: 'migrated', updatedAt: at(2) }, { expectedUpdatedAt: read!.updatedAt });
     const item = await rawItem(doc, dynamo.tableNames.subscriptions, { id: legacy.id });
@@ -91,6 +91,6 @@ describe('subscription secrets at rest', () => {
     expect(versions).toEqual([0, 1, 2, 3, 3, 4]);
     // The version item is no subscription: not listed, not found by id.
     expect(await repo.get('#version')).toBeUndefined();
-    expect((await repo.listByStatus('disabled')).map((s) => s.id)).toEqual([subscription.id]);
+    expect((await repo.listByStatus(['disabled'])).map((s) => s.id)).toEqual([subscription.id]);
   });
 });

@@ -63,17 +63,19 @@ export class DynamoSubscriptionRepository implements SubscriptionRepository {
   }
 
   /**
-   * The index holds what fan-out reads only, so the whole items come from the table, oldest first.
-   * An item whose status changed since the index saw it is left out, as a later list would.
+   * The index holds only what fan-out reads, so the ids come from it and the whole items from the
+   * table. The index follows the table a moment later: an id found under a status the item has
+   * just left is kept if its status now is among those asked for (and listed once), else left out.
    */
-  async listByStatus(status: SubscriptionStatus): Promise<Subscription[]> {
-    const entries = await this.queryStatus(status, ['#id']);
+  async listByStatus(statuses: readonly SubscriptionStatus[]): Promise<Subscription[]> {
+    const entries = (await Promise.all(statuses.map((status) => this.queryStatus(status, ['#id'])))).flat();
+    const ids = [...new Set(entries.map((entry) => entry.id as string))];
     const items = await batchGet(
       this.doc,
       this.tableName,
-      entries.map((entry) => ({ id: entry.id })),
+      ids.map((id) => ({ id })),
     );
-    const current = items.filter((item) => item.status === status).sort(byCreation);
+    const current = items.filter((item) => statuses.includes(item.status as SubscriptionStatus)).sort(byCreation);
     return Promise.all(current.map((item) => this.fromItem(item)));
   }
 
@@ -222,6 +224,7 @@ export class DynamoSubscriptionRepository implements SubscriptionRepository {
   }
 }
 
+/** Oldest first; the id orders subscriptions created in the same millisecond. */
 function byCreation(a: Item, b: Item): number {
-  return String(a.createdAt).localeCompare(String(b.createdAt));
+  return String(a.createdAt).localeCompare(String(b.createdAt)) || String(a.id).localeCompare(String(b.id));
 }
