@@ -309,8 +309,11 @@ export interface CircuitRepository {
   resetFailures(id: string): Promise<void>;
   /** open (or probing with an expired lease) and due -> probing until `leaseUntil`; false when another took it. */
   takeProbe(id: string, now: Date, leaseUntil: Date): Promise<boolean>;
-  /** probing -> closed; false when not probing (another probe decided). */
-  close(id: string, now: Date): Promise<boolean>;
+  /**
+   * probing -> closed. The opening it closed, as stored (`openedAt`: when the circuit opened, which
+   * names the opening's wait list); undefined when not probing (another probe decided).
+   */
+  close(id: string, now: Date): Promise<{ openedAt?: string } | undefined>;
   /** probing -> open, the next probe after `backoffMs`; false when not probing. */
   reopen(id: string, now: Date, backoffMs: number): Promise<boolean>;
   /** Keeps the subscription in the slow lane until `until` (never shortens it). */

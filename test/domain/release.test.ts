@@ -3,8 +3,9 @@
 // wait, and when it does nothing (a stale cached subscription read again, a release too old).
 import { describe, expect, it } from 'vitest';
 import { LONGEST_CIRCUIT_WAIT_MS, type Circuit } from '../../lambdas/domain/circuit';
+import { updateCircuit } from '../../lambdas/domain/delivery/circuit-update';
 import { carryOnRelease, PAGES_PER_CALL, releaseWaiting } from '../../lambdas/domain/delivery/release';
-import type { SendDeps } from '../../lambdas/domain/delivery/steps';
+import type { Concluded, SendDeps } from '../../lambdas/domain/delivery/steps';
 import { silentLog } from '../../lambdas/domain/log';
 import type { Page } from '../../lambdas/domain/ports';
 import type { DeliveryWakeup, Subscription } from '../../lambdas/domain/types';
@@ -113,6 +114,31 @@ describe('release on close', () => {
     const w = world(10, range(0, 10), closed, probing);
     await carryOnRelease(w.deps, { deliveryId: idOf(999), attempt: 1, release });
     expect(w.reads()).toBe(1);
+    expect(w.woken).toHaveLength(10);
+  });
+
+  it("the probe that closes the circuit releases the list of the opening it closed as stored, not its cached copy's", async () => {
+    // The sender's cached subscription names an older opening; the stored circuit, the one it closes, is `openedAt`'s.
+    const older = iso(t0 - 7_200_000);
+    const w = world(10, range(0, 10), closed);
+    const pagesOf: string[] = [];
+    const page = w.deps.waitList.page.bind(w.deps.waitList);
+    w.deps.waitList.page = (id, opened, after) => (pagesOf.push(opened), page(id, opened, after));
+    const deps = {
+      ...w.deps,
+      circuitPolicy: { slowAfterMs: 2_500, slowForMs: 600_000, firstProbeMs: 30_000, maxProbeMs: 600_000 },
+      circuits: { close: async () => ({ openedAt }) },
+      notifier: { notify: async () => undefined },
+    } as unknown as Parameters<typeof updateCircuit>[0];
+    const concluded = {
+      subscription: { id: SUB, url: 'https://receiver.example/hook', status: 'active', circuit: { state: 'probing', since: older } },
+      probe: true,
+      attempt: { outcome: 'delivered', statusCode: 200, durationMs: 5 },
+      wakeup: { deliveryId: idOf(999), attempt: 1 },
+      fields: {},
+    } as unknown as Concluded;
+    await updateCircuit(deps, concluded);
+    expect(pagesOf).toEqual([openedAt]);
     expect(w.woken).toHaveLength(10);
   });
 

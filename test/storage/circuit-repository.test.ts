@@ -203,7 +203,7 @@ describe('DynamoCircuitRepository', () => {
     // Counted together (one write) or one by one, the count is the same; a count for another opening is not made.
     await Promise.all([circuits.countWaiting(id, t0.toISOString()), circuits.countWaiting(id, 'another opening')]);
     await circuits.countWaiting(id, t0.toISOString());
-    expect(await circuits.close(id, after(1))).toBe(false);
+    expect(await circuits.close(id, after(1))).toBeUndefined();
     await circuits.takeProbe(id, after(30_000), after(65_000));
     expect(await circuits.reopen(id, after(31_000), 60_000)).toBe(true);
     expect((await subscriptions.get(id))?.circuit).toMatchObject({
@@ -214,7 +214,8 @@ describe('DynamoCircuitRepository', () => {
       waiting: 2,
     });
     await circuits.takeProbe(id, after(91_000), after(126_000));
-    expect(await circuits.close(id, after(92_000))).toBe(true);
+    // The opening it closed, as stored: its wait list is the one released.
+    expect(await circuits.close(id, after(92_000))).toEqual({ openedAt: t0.toISOString() });
     expect((await subscriptions.get(id))?.circuit).toEqual({
       state: 'closed',
       since: after(92_000).toISOString(),

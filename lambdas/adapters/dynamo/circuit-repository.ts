@@ -97,13 +97,17 @@ export class DynamoCircuitRepository implements CircuitRepository {
     return taken !== undefined;
   }
 
-  async close(id: string, now: Date): Promise<boolean> {
-    const closed = await this.update(id, {
+  async close(id: string, now: Date): Promise<{ openedAt?: string } | undefined> {
+    const old = await this.update(id, {
       UpdateExpression: 'SET #state = :closed, #since = :now, #failures = :zero, #waiting = :zero REMOVE #probeAt, #backoff, #runStart',
       ConditionExpression: IS_PROBING,
       ExpressionAttributeValues: { ':closed': 'closed', ':probing': 'probing', ':now': now.toISOString(), ':zero': 0 },
+      // The stored opening, not a sender's cached copy of it: its wait list is the one to release.
+      ReturnValues: 'UPDATED_OLD',
     });
-    return closed !== undefined;
+    if (old === undefined) return undefined;
+    const openedAt = old[A.since];
+    return typeof openedAt === 'string' ? { openedAt } : {};
   }
 
   async reopen(id: string, now: Date, backoffMs: number): Promise<boolean> {

@@ -49,8 +49,9 @@ export async function updateCircuit(deps: UpdateDeps, concluded: Concluded): Pro
       // answer for no reset, and the run would go on across that answer until old enough to open.
       await countFailure(deps, concluded, now);
       break;
-    case 'close':
-      if (!(await deps.circuits.close(id, now))) return;
+    case 'close': {
+      const closed = await deps.circuits.close(id, now);
+      if (!closed) return;
       (deps.metrics ?? noMetrics).count('CircuitsClosed');
       await tell(
         deps,
@@ -58,8 +59,9 @@ export async function updateCircuit(deps: UpdateDeps, concluded: Concluded): Pro
         'circuit-closed',
         `the probe was answered (${attempt.statusCode ?? attempt.outcome}); waiting deliveries are released`,
       );
-      await releaseOnClose(deps, concluded, circuit.since, now);
+      await releaseOnClose(deps, concluded, closed.openedAt, now);
       break;
+    }
     case 'reopen':
       if (!(await deps.circuits.reopen(id, now, change.backoffMs))) return;
       deps.log.info('circuit probe failed; circuit open again', {
