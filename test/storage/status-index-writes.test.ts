@@ -8,19 +8,12 @@ import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { FakeDynamo } from '../../bench/lib/fake-dynamo';
 import { DynamoCircuitRepository } from '../../lambdas/adapters/dynamo/circuit-repository';
 import { DynamoSubscriptionRepository } from '../../lambdas/adapters/dynamo/subscription-repository';
-import type { TableNames } from '../../lambdas/adapters/dynamo/table-names';
+import { localTableNames } from '../../local/config';
 import type { SecretBox } from '../../lambdas/domain/secret-box';
 import { testSecretBox } from '../support/secret-box';
 import { newSubscription, RETENTION_DAYS } from './fixtures';
 
-const TABLES: TableNames = {
-  subscriptions: 'subscriptions',
-  events: 'events',
-  deliveries: 'deliveries',
-  attempts: 'attempts',
-  fanouts: 'fanouts',
-  limits: 'limits',
-};
+const TABLES = localTableNames;
 const BY_STATUS = 'subscriptions.byStatus';
 const policy = { failureThreshold: 2, minRunMs: 0, firstProbeMs: 30_000 };
 const t0 = new Date('2026-11-30T10:00:00.000Z');
