@@ -54,7 +54,8 @@ function grantIngest(ingest: lambda.IFunction, targets: PermissionTargets): void
   allow(ingest, ['dynamodb:PutItem', 'dynamodb:BatchGetItem'], [deliveries.tableArn]);
   allow(ingest, ['dynamodb:PutItem'], [fanouts.tableArn]);
   // Fan-out reads the index (ids, statuses, event types, what picks the lane: all it holds) and the
-  // subscriptions' version item, that item only: ingest never reads a subscription's (sealed) secrets, and holds no key to open them.
+  // subscriptions' version item, that item only: ingest never reads a subscription's (sealed)
+  // secrets, and holds no key to open them.
   allow(ingest, ['dynamodb:Query'], [indexArn(subscriptions, SUBSCRIPTIONS_BY_STATUS)]);
   allow(ingest, ['dynamodb:GetItem'], [subscriptions.tableArn], {
     'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': [VERSION_ITEM_ID] },

@@ -52,9 +52,10 @@ export interface Subscription {
   updatedAt: string;
 }
 
-/** What fan-out needs of a subscription: no secret, so ingest never decrypts one. */
-/** What fan-out reads of a subscription: no secret, and the circuit that picks its lane. */
-/** A subscription as fan-out reads it from the `byStatus` index: of its circuit, only what picks the lane. */
+/**
+ * A subscription as fan-out reads it from the `byStatus` index: no secret (ingest never decrypts
+ * one) and, of its circuit, only what picks its lane.
+ */
 export type FanoutTarget = Pick<Subscription, 'id' | 'status' | 'eventTypes'> & { circuit?: LaneCircuit };
 
 /** One CRM event as accepted by ingest. The body is kept byte for byte; it is never re-serialised. */
