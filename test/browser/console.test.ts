@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import type { Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { silentLog } from '../../lambdas/domain/log';
 import { buildConsoleAssets } from '../../cli/console/bundle';
 import { startConsoleServer, type ConsoleServer } from '../../cli/console/server';
@@ -51,11 +51,25 @@ describe('support console in Chromium', () => {
     server = await startConsoleServer({ session, assets: await buildConsoleAssets() });
     browser = await launchChromium();
     page = await browser.context.newPage();
+    // Under the test's own 30 s: a step that waits in vain fails naming its locator, not as a test timeout.
+    page.setDefaultTimeout(15_000);
     const errors: string[] = [];
     page.on('pageerror', (error) => errors.push(error.message));
     await page.goto(server.loginUrl);
     await page.getByRole('heading', { name: 'Subscriptions' }).waitFor();
     expect(errors).toEqual([]);
+  });
+
+  // A failed step leaves the page as it was: its address and what it says (an error box, say) go to
+  // the log, and a screenshot to the artifacts, so that a failure in CI tells where it stopped.
+  afterEach(async ({ task }) => {
+    if (task.result?.state !== 'fail' || !page) return;
+    const text = await page
+      .locator('main')
+      .innerText({ timeout: 2_000 })
+      .catch((error: unknown) => `(no text: ${String(error)})`);
+    console.error(`after "${task.name}": ${page.url()}\n${text.slice(0, 2_000)}`);
+    await shot('failed').catch(() => undefined);
   });
 
   afterAll(async () => {
