@@ -234,8 +234,21 @@ describe('support console in Chromium', () => {
   });
 
   it('edits only what changed, disables, and deletes after the id is typed', async () => {
+    // What is typed the moment the form appears stays: the form comes up with the subscription's
+    // values already in it, and never puts them over what was typed (a fast typist, an autofill).
+    await page.evaluate(`new MutationObserver((changes, observer) => {
+      const input = document.getElementById('f-desc');
+      if (!input) return;
+      observer.disconnect();
+      input.value = 'Typed at once';
+      input.dispatchEvent(new Event('input', { bubbles: true }));
+    }).observe(document.body, { childList: true, subtree: true })`);
     await page.goto(`${server.url}/#/subscriptions/${created.failing}/edit`);
-    await page.getByLabel('Description').fill('Failing receiver, told by phone');
+    const description = page.getByLabel('Description');
+    await description.waitFor();
+    await page.evaluate('new Promise((resolve) => requestAnimationFrame(() => setTimeout(resolve, 50)))');
+    expect(await description.inputValue()).toBe('Typed at once');
+    await description.fill('Failing receiver, told by phone');
     await page.getByRole('button', { name: 'Save changes' }).click();
     await page.getByRole('heading', { name: 'Subscription saved' }).waitFor();
     await page.getByRole('link', { name: `Open subscription ${created.failing}` }).click();

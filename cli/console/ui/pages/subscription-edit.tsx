@@ -1,6 +1,6 @@
 // Create a subscription, or edit one: only the fields changed are sent. Secrets are masked in what
 // the service shows, so their fields start empty: left empty they stay as they are.
-import { useEffect, useState } from 'preact/hooks';
+import { useState } from 'preact/hooks';
 import { call, type SubscriptionView } from '../api';
 import { ErrorBox, Field, Notice, useAction, useLoad } from '../components';
 import { href } from '../router';
@@ -169,22 +169,20 @@ function OtherFields(props: { form: Form; set: Setter; current?: SubscriptionVie
   );
 }
 
-export function SubscriptionEditPage(props: { id?: string }) {
-  const editing = props.id !== undefined;
-  const loaded = useLoad(
-    () => (props.id ? call<One>('subscriptions', { action: 'get', id: props.id }) : Promise.resolve(undefined)),
-    props.id ?? 'new',
-  );
-  const current = loaded.data?.subscription;
-  const [form, setForm] = useState<Form>(EMPTY);
-  const [extras, setExtras] = useState<ExtraValues>({});
-  const [done, setDone] = useState<One>();
+/** A new form's values: the subscription's own where it has them (secrets stay empty: masked). */
+function initialForm(current?: SubscriptionView): Form {
+  return current ? { ...EMPTY, eventTypes: (current.eventTypes ?? []).join(', '), description: current.description ?? '' } : EMPTY;
+}
+
+/**
+ * The form, its values taken from `current` as it mounts: it appears only with them, so nothing
+ * typed into it is overwritten by values arriving a moment later.
+ */
+function EditForm(props: { current?: SubscriptionView; onDone: (done: One) => void }) {
+  const { current } = props;
+  const [form, setForm] = useState<Form>(() => initialForm(current));
+  const [extras, setExtras] = useState<ExtraValues>(() => (current ? extraFieldsOf(current) : {}));
   const action = useAction();
-  useEffect(() => {
-    if (!current) return;
-    setForm({ ...EMPTY, eventTypes: (current.eventTypes ?? []).join(', '), description: current.description ?? '' });
-    setExtras(extraFieldsOf(current));
-  }, [current]);
   const set: Setter = (key) => (e) =>
     setForm({
       ...form,
@@ -195,9 +193,30 @@ export function SubscriptionEditPage(props: { id?: string }) {
     action.run(async () => {
       const payload = current ? updatePayload(current, form, extras) : createPayload(form);
       if (current && Object.keys(payload).length === 2) throw new Error('Nothing changed.');
-      setDone(await call<One>('subscriptions', payload));
+      props.onDone(await call<One>('subscriptions', payload));
     });
   };
+  return (
+    <form onSubmit={submit} class="form">
+      <TargetFields form={form} set={set} current={current} />
+      <OtherFields form={form} set={set} current={current} />
+      {current ? <ExtraFields original={current} values={extras} onChange={setExtras} /> : null}
+      <ErrorBox error={action.error} />
+      <button type="submit" class="primary" disabled={action.busy}>
+        {action.busy ? 'Saving…' : current ? 'Save changes' : 'Create subscription'}
+      </button>
+    </form>
+  );
+}
+
+export function SubscriptionEditPage(props: { id?: string }) {
+  const editing = props.id !== undefined;
+  const loaded = useLoad(
+    () => (props.id ? call<One>('subscriptions', { action: 'get', id: props.id }) : Promise.resolve(undefined)),
+    props.id ?? 'new',
+  );
+  const current = loaded.data?.subscription;
+  const [done, setDone] = useState<One>();
   if (done) return <Saved done={done} editing={editing} />;
   return (
     <section aria-labelledby="edit-title">
@@ -206,17 +225,7 @@ export function SubscriptionEditPage(props: { id?: string }) {
       </p>
       <h1 id="edit-title">{editing ? `Edit ${props.id}` : 'New subscription'}</h1>
       <ErrorBox error={loaded.error} />
-      {editing && !current ? null : (
-        <form onSubmit={submit} class="form">
-          <TargetFields form={form} set={set} current={current} />
-          <OtherFields form={form} set={set} current={current} />
-          {current ? <ExtraFields original={current} values={extras} onChange={setExtras} /> : null}
-          <ErrorBox error={action.error} />
-          <button type="submit" class="primary" disabled={action.busy}>
-            {action.busy ? 'Saving…' : editing ? 'Save changes' : 'Create subscription'}
-          </button>
-        </form>
-      )}
+      {editing && !current ? null : <EditForm key={current?.id ?? 'new'} current={current} onDone={setDone} />}
     </section>
   );
 }
