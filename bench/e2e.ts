@@ -24,6 +24,7 @@ import { writeResult } from './lib/results';
 import { fmt, sortedPercentile, table } from './lib/stats';
 import { eventBody, sampleBody } from './lib/world';
 import { positive } from './lib/env';
+import { invokeLocal } from './lib/invoke-local';
 
 const EVENTS = positive('BENCH_EVENTS', 5_000);
 const SENDER_CONCURRENCY = positive('BENCH_SENDER_CONCURRENCY', 8);
@@ -78,15 +79,8 @@ interface ReceiverDump {
   deliveries: Array<[string, { arrivals: number; deliveredAt?: number; afterSuccess: number }]>;
 }
 
-async function invoke(runtime: Runtime, name: string, payload: unknown): Promise<Record<string, unknown>> {
-  const response = await fetch(`${runtime.url}/2015-03-31/functions/${name}/invocations`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify(payload),
-  });
-  const json = (await response.json()) as Record<string, unknown>;
-  if (response.headers.get('x-amz-function-error')) throw new Error(`${name} failed: ${JSON.stringify(json)}`);
-  return json;
+function invoke(runtime: Runtime, name: string, payload: unknown): Promise<Record<string, unknown>> {
+  return invokeLocal(runtime.url, name, payload);
 }
 
 /** Runs `work` over `items` with at most `limit` in flight. */

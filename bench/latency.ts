@@ -20,6 +20,7 @@ import { writeResult } from './lib/results';
 import { fmt, percentile, table } from './lib/stats';
 import { eventBody, sampleBody } from './lib/world';
 import { localCredentials } from '../local/local-aws';
+import { invokeLocal } from './lib/invoke-local';
 
 const EVENTS = positive('BENCH_LATENCY_EVENTS', 200);
 const GAP_MS = positive('BENCH_LATENCY_GAP_MS', 100);
@@ -77,12 +78,7 @@ async function startRuntime(dataDir: string): Promise<{ child: ChildProcess; url
 }
 
 async function createSubscription(url: string, target: string): Promise<string> {
-  const response = await fetch(`${url}/2015-03-31/functions/subscriptions/invocations`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ action: 'create', url: target }),
-  });
-  const out = (await response.json()) as { subscription?: { id: string } };
+  const out = await invokeLocal<{ subscription?: { id: string } }>(url, 'subscriptions', { action: 'create', url: target });
   if (!out.subscription) throw new Error(`could not create the subscription: ${JSON.stringify(out)}`);
   return out.subscription.id;
 }

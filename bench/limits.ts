@@ -25,6 +25,7 @@ import { positive } from './lib/env';
 import { writeResult } from './lib/results';
 import { fmt, percentile, table } from './lib/stats';
 import { localCredentials } from '../local/local-aws';
+import { invokeLocal } from './lib/invoke-local';
 
 const EVENTS = positive('BENCH_LIMITS_EVENTS', 20_000);
 const MAX_CONCURRENCY = positive('BENCH_LIMITS_MAX_CONCURRENCY', 2);
@@ -66,15 +67,8 @@ subscribe('http.client.request.start', (message) => {
   }
 });
 
-async function invoke<R = { subscription: { id: string } }>(runtime: Runtime, payload: unknown, fn = 'subscriptions'): Promise<R> {
-  const response = await fetch(`${runtime.url}/2015-03-31/functions/${fn}/invocations`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify(payload),
-  });
-  const json = (await response.json()) as R;
-  if (response.headers.get('x-amz-function-error')) throw new Error(`${fn} failed: ${JSON.stringify(json)}`);
-  return json;
+function invoke<R = { subscription: { id: string } }>(runtime: Runtime, payload: unknown, fn = 'subscriptions'): Promise<R> {
+  return invokeLocal<R>(runtime.url, fn, payload);
 }
 
 interface ResendPhase {

@@ -15,6 +15,7 @@ import { positive } from './lib/env';
 import { writeResult } from './lib/results';
 import { eventBody, sampleBody } from './lib/world';
 import { localCredentials } from '../local/local-aws';
+import { invokeLocal } from './lib/invoke-local';
 
 const MINUTES = positive('BENCH_MINUTES', 20);
 const WARMUP_MINUTES = positive('BENCH_WARMUP_MINUTES', 5);
@@ -41,12 +42,7 @@ interface Sample {
 const mb = (bytes: number) => Math.round((bytes / 1_048_576) * 10) / 10;
 
 async function subscribe(url: string, port: number): Promise<void> {
-  const response = await fetch(`${url}/2015-03-31/functions/subscriptions/invocations`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ action: 'create', url: `http://127.0.0.1:${port}/hook?token=memory-bench` }),
-  });
-  if (response.headers.get('x-amz-function-error')) throw new Error(`subscription not created: ${await response.text()}`);
+  await invokeLocal(url, 'subscriptions', { action: 'create', url: `http://127.0.0.1:${port}/hook?token=memory-bench` });
 }
 
 /** Publishes RATE events per second in batches of 10 until `until`; returns the count. */

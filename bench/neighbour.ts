@@ -26,6 +26,7 @@ import { writeResult } from './lib/results';
 import { fmt, percentile, sum, table } from './lib/stats';
 import { DELIVERIES_QUEUE_URL, EVENTS_QUEUE_URL, sampleBody, eventBody, sqsEvent, World } from './lib/world';
 import { localCredentials } from '../local/local-aws';
+import { invokeLocal } from './lib/invoke-local';
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
@@ -92,13 +93,7 @@ async function localLatencies(withHanging: boolean, events: number, ratePerSecon
 
 function createSubscriptionsInvoker(baseUrl: string) {
   return async (url: string): Promise<void> => {
-    const res = await fetch(`${baseUrl}/2015-03-31/functions/subscriptions/invocations`, {
-      method: 'POST',
-      // The runtime's doors take the content types the SDK and the CLI send, and no other.
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ action: 'create', url }),
-    });
-    if (!res.ok) throw new Error(`create failed: ${res.status} ${await res.text()}`);
+    await invokeLocal(baseUrl, 'subscriptions', { action: 'create', url });
   };
 }
 

@@ -18,6 +18,7 @@ import { predictedAttempts } from './lib/failures';
 import { writeResult } from './lib/results';
 import { eventBody, sampleBody } from './lib/world';
 import { localCredentials } from '../local/local-aws';
+import { invokeLocal } from './lib/invoke-local';
 
 const EVENTS = positive('BENCH_EVENTS', 10_000);
 const KILLS = positive('BENCH_KILLS', 3);
@@ -62,15 +63,8 @@ function startRuntime(dir: string): Promise<Runtime> {
   );
 }
 
-async function invoke(name: string, payload: unknown): Promise<Record<string, unknown>> {
-  const response = await fetch(`${url}/2015-03-31/functions/${name}/invocations`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify(payload),
-  });
-  const json = (await response.json()) as Record<string, unknown>;
-  if (response.headers.get('x-amz-function-error')) throw new Error(`${name} failed: ${JSON.stringify(json)}`);
-  return json;
+function invoke(name: string, payload: unknown): Promise<Record<string, unknown>> {
+  return invokeLocal(url, name, payload);
 }
 
 /** Publishes every event once acknowledged; a batch refused while the runtime is down is sent again. */
