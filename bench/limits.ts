@@ -102,8 +102,7 @@ async function resendBurst(
   }
   const calledInMs = Date.now() - started;
   const again = () => receivers.limited.arrivals.slice(from);
-  const deadline = started + 120_000 + (EVENTS / RATE) * 3000;
-  while (new Set(again().map((a) => a.id)).size < resent && Date.now() < deadline) await sleep(1000);
+  await awaitDistinct(again, resent, started);
   done = true;
   const latencies = await during;
   const arrivals = again();
@@ -166,13 +165,13 @@ async function publishBurst(sqs: SQSClient, queueUrl: string): Promise<void> {
   }
 }
 
-/** Until every delivery of the burst arrived once, or long past the time its rate needs. */
-async function awaitBurst(limited: CountingReceiver, started: number): Promise<void> {
+/** Until `expected` distinct deliveries arrived, or long past the time the rate needs for a whole burst. */
+async function awaitDistinct(arrivals: () => CountingReceiver['arrivals'], expected: number, started: number): Promise<void> {
   const deadline = started + 120_000 + (EVENTS / RATE) * 3000;
-  while (new Set(limited.arrivals.map((a) => a.id)).size < EVENTS && Date.now() < deadline) {
+  while (new Set(arrivals().map((a) => a.id)).size < expected && Date.now() < deadline) {
     await sleep(1000);
     if ((Date.now() - started) % 30_000 < 1000)
-      console.error(`… ${limited.arrivals.length} of ${EVENTS} after ${Math.round((Date.now() - started) / 1000)} s`);
+      console.error(`… ${arrivals().length} of ${expected} after ${Math.round((Date.now() - started) / 1000)} s`);
   }
 }
 
@@ -266,7 +265,7 @@ async function main(): Promise<void> {
     const during = neighbourEvents(sqs, queueUrl, neighbour, 'during', () => done);
     await publishBurst(sqs, queueUrl);
     const publishedMs = Date.now() - started;
-    await awaitBurst(limited, started);
+    await awaitDistinct(() => limited.arrivals, EVENTS, started);
     done = true;
     const measures = { publishedMs, baseline, during: await during, seconds: (Date.now() - started) / 1000 };
     const result: BurstResult = { ...burstResult(limited, log, measures), subscriptionId: sub.id };
